@@ -1,0 +1,155 @@
+//! Roles and scopes: who may see and manage what. Every route asks here.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::members::MemberId;
+use crate::units::{UnitId, UnitPath};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Studies; sees their own data.
+    Member,
+    /// Sees and manages the subtree of their own unit.
+    Admin,
+    /// Manages an on-site teaching site (a later issue gives it sites).
+    SiteManager,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("unknown role {0:?}: use member (党员), admin (管理员) or site_manager (教学点管理员)")]
+pub struct BadRole(pub String);
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Admin => "admin",
+            Role::SiteManager => "site_manager",
+        }
+    }
+
+    /// Accepts the English names and the Chinese words people write in
+    /// spreadsheets.
+    pub fn parse(input: &str) -> Result<Self, BadRole> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "member" | "党员" | "成员" | "学员" => Ok(Role::Member),
+            "admin" | "管理员" => Ok(Role::Admin),
+            "site_manager" | "site-manager" | "教学点管理员" => Ok(Role::SiteManager),
+            _ => Err(BadRole(input.to_owned())),
+        }
+    }
+}
+
+/// The signed-in person, as far as access is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub member_id: MemberId,
+    pub unit_id: UnitId,
+    pub unit_path: UnitPath,
+    pub role: Role,
+}
+
+/// What part of the organization a person's lists are drawn from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// A unit and everything below it.
+    Subtree(UnitPath),
+    /// One member's own records.
+    Myself { member: MemberId, unit: UnitPath },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("this is outside what your role lets you see or change")]
+pub struct Denied;
+
+impl Principal {
+    pub fn scope(&self) -> Scope {
+        match self.role {
+            Role::Admin => Scope::Subtree(self.unit_path.clone()),
+            Role::Member | Role::SiteManager => Scope::Myself {
+                member: self.member_id,
+                unit: self.unit_path.clone(),
+            },
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// An admin sees their subtree; anyone sees their own unit and the
+    /// units above it, which name where they belong.
+    pub fn may_see_unit(&self, unit: &UnitPath) -> bool {
+        unit.contains(&self.unit_path) || (self.is_admin() && self.unit_path.contains(unit))
+    }
+
+    /// Creating units and importing members under `unit`.
+    pub fn may_manage_within(&self, unit: &UnitPath) -> Result<(), Denied> {
+        (self.is_admin() && self.unit_path.contains(unit))
+            .then_some(())
+            .ok_or(Denied)
+    }
+
+    /// Renaming, moving or archiving `unit` itself: an admin's own unit is
+    /// managed from the level above, so only units strictly below it.
+    pub fn may_change_unit(&self, unit: &UnitPath) -> Result<(), Denied> {
+        (self.is_admin() && self.unit_path.contains(unit) && *unit != self.unit_path)
+            .then_some(())
+            .ok_or(Denied)
+    }
+
+    pub fn may_see_member(&self, member: MemberId, member_unit: &UnitPath) -> bool {
+        member == self.member_id || (self.is_admin() && self.unit_path.contains(member_unit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Role, path: &UnitPath) -> Principal {
+        Principal {
+            member_id: MemberId(1),
+            unit_id: path.unit_id(),
+            unit_path: path.clone(),
+            role,
+        }
+    }
+
+    #[test]
+    fn roles_parse_in_both_languages() {
+        assert_eq!(Role::parse("管理员"), Ok(Role::Admin));
+        assert_eq!(Role::parse(" Admin "), Ok(Role::Admin));
+        assert_eq!(Role::parse("党员"), Ok(Role::Member));
+        assert!(Role::parse("boss").is_err());
+    }
+
+    #[test]
+    fn an_admin_sees_their_subtree_and_not_beside_it() {
+        let province = UnitPath::root(UnitId(1));
+        let xihu = province.child(UnitId(2)).child(UnitId(3));
+        let chunan = province.child(UnitId(2)).child(UnitId(4));
+        let admin = principal(Role::Admin, &xihu);
+        assert!(admin.may_see_unit(&xihu.child(UnitId(9))));
+        assert!(admin.may_see_unit(&province));
+        assert!(!admin.may_see_unit(&chunan));
+        assert!(admin.may_manage_within(&xihu).is_ok());
+        assert!(admin.may_manage_within(&chunan).is_err());
+        assert!(admin.may_change_unit(&xihu).is_err());
+        assert!(admin.may_change_unit(&xihu.child(UnitId(9))).is_ok());
+        assert!(admin.may_see_member(MemberId(7), &xihu.child(UnitId(9))));
+        assert!(!admin.may_see_member(MemberId(7), &chunan));
+    }
+
+    #[test]
+    fn a_member_sees_only_themself() {
+        let branch = UnitPath::root(UnitId(1)).child(UnitId(8));
+        let member = principal(Role::Member, &branch);
+        assert!(member.may_see_member(MemberId(1), &branch));
+        assert!(!member.may_see_member(MemberId(2), &branch));
+        assert!(member.may_manage_within(&branch).is_err());
+        assert!(!member.may_see_unit(&branch.child(UnitId(9))));
+    }
+}

@@ -1,0 +1,11 @@
+//! Suyuan's domain rules: the unit tree, members, roles and scopes, the clock.
+//!
+//! Nothing here does I/O or knows about databases, HTTP or search: values are
+//! validated when they are built, so that the layers above can only hold
+//! values that make sense.
+
+pub mod access;
+pub mod clock;
+pub mod members;
+pub mod text;
+pub mod units;

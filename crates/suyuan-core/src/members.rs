@@ -1,0 +1,551 @@
+//! Members: who they are, and how a roster file becomes member rows.
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Cursor;
+use thiserror::Error;
+
+use crate::access::Role;
+use crate::text::{half_width, tidy};
+use crate::units::UnitRef;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MemberId(pub i64);
+
+impl fmt::Display for MemberId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FieldError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("may have at most {0} characters")]
+    TooLong(usize),
+    #[error("{0:?} is not a member number: use letters, digits, '-' or '_'")]
+    BadMemberNumber(String),
+    #[error("{0:?} is not a mobile phone number (11 digits starting with 1)")]
+    BadPhone(String),
+    #[error("a password needs at least {0} characters")]
+    PasswordTooShort(usize),
+    #[error("a password may have at most {0} characters")]
+    PasswordTooLong(usize),
+}
+
+/// A person's name as written, such as 王秀英.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub const MAX: usize = 50;
+
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let name = tidy(input);
+        match name.chars().count() {
+            0 => Err(FieldError::Empty),
+            n if n > Self::MAX => Err(FieldError::TooLong(Self::MAX)),
+            _ => Ok(Self(name)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The organization's number for a member; also their sign-in name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct MemberNumber(String);
+
+impl MemberNumber {
+    pub const MAX: usize = 40;
+
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let number = half_width(input).trim().to_owned();
+        if number.is_empty() {
+            return Err(FieldError::Empty);
+        }
+        let valid = number.len() <= Self::MAX
+            && number
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if valid {
+            Ok(Self(number))
+        } else {
+            Err(FieldError::BadMemberNumber(input.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A mainland mobile number, stored as its 11 digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let digits: String = half_width(input)
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+            .collect();
+        let digits = digits
+            .strip_prefix("+86")
+            .or_else(|| digits.strip_prefix("0086"))
+            .unwrap_or(&digits);
+        let valid =
+            digits.len() == 11 && digits.starts_with('1') && digits.bytes().all(|b| b.is_ascii_digit());
+        if valid {
+            Ok(Self(digits.to_owned()))
+        } else {
+            Err(FieldError::BadPhone(input.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password someone chose, checked against the length policy. Its
+/// `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub const MIN: usize = 8;
+    pub const MAX: usize = 128;
+
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        match input.chars().count() {
+            n if n < Self::MIN => Err(FieldError::PasswordTooShort(Self::MIN)),
+            n if n > Self::MAX => Err(FieldError::PasswordTooLong(Self::MAX)),
+            _ => Ok(Self(input.to_owned())),
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+/// One member as a roster file gives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    /// The row number as a spreadsheet shows it: the header is row 1.
+    pub row: usize,
+    pub name: PersonName,
+    pub number: MemberNumber,
+    pub unit: UnitRef,
+    pub phone: Option<Phone>,
+    pub role: Role,
+    /// The unit column's header as written in the file, for errors found
+    /// when the unit is looked up.
+    pub unit_column: String,
+}
+
+/// A problem with one cell (or row) of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub row: usize,
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(column) => write!(f, "row {}, column {}: {}", self.row, column, self.reason),
+            None => write!(f, "row {}: {}", self.row, self.reason),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ImportError {
+    #[error("the file is not a CSV or XLSX table: {0}")]
+    Unreadable(String),
+    #[error("the XLSX archive is too large when unpacked ({entries} entries, {bytes} bytes; at most {max_entries} entries and {max_bytes} bytes)")]
+    ArchiveTooLarge {
+        entries: usize,
+        bytes: u64,
+        max_entries: usize,
+        max_bytes: u64,
+    },
+    #[error("the file has more than {0} rows")]
+    TooManyRows(usize),
+    #[error("row 1 (the header) has no column {0}")]
+    MissingColumn(&'static str),
+    #[error("row 1 (the header) names column {0} twice")]
+    DuplicateColumn(String),
+    #[error("the file has a header but no member rows")]
+    NoRows,
+    #[error("nothing was imported; {} problem(s) found:\n{}", .0.len(), join_rows(.0))]
+    Rows(Vec<RowError>),
+}
+
+fn join_rows(errors: &[RowError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    Csv,
+    Xlsx,
+}
+
+impl TableFormat {
+    /// XLSX files are zip archives and start with `PK`; anything else is
+    /// read as CSV.
+    pub fn detect(bytes: &[u8]) -> Self {
+        if bytes.starts_with(b"PK\x03\x04") {
+            TableFormat::Xlsx
+        } else {
+            TableFormat::Csv
+        }
+    }
+}
+
+/// Limits on what a roster may unpack to (OWASP ASVS 5.2.3).
+pub const MAX_ARCHIVE_ENTRIES: usize = 1_000;
+pub const MAX_ARCHIVE_BYTES: u64 = 200 * 1024 * 1024;
+pub const MAX_ROWS: usize = 500_000;
+/// How many problems one refusal lists before it stops counting.
+pub const MAX_REPORTED: usize = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Field {
+    Name,
+    Number,
+    Unit,
+    Phone,
+    Role,
+}
+
+impl Field {
+    fn from_header(header: &str) -> Option<Self> {
+        let key = tidy(header).to_lowercase().replace(' ', "_");
+        match key.as_str() {
+            "姓名" | "name" => Some(Field::Name),
+            "编号" | "member_number" | "number" => Some(Field::Number),
+            "单位" | "unit" => Some(Field::Unit),
+            "手机" | "手机号" | "phone" => Some(Field::Phone),
+            "角色" | "role" => Some(Field::Role),
+            _ => None,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Field::Name => "姓名/name",
+            Field::Number => "编号/member_number",
+            Field::Unit => "单位/unit",
+            Field::Phone => "手机/phone",
+            Field::Role => "角色/role",
+        }
+    }
+}
+
+/// Reads a roster (CSV in UTF-8 or GB18030, or the first sheet of an XLSX
+/// workbook) into member rows, checking every cell. All or nothing: any
+/// problem refuses the whole file, listing the rows and columns at fault.
+pub fn parse_roster(bytes: &[u8]) -> Result<Vec<MemberRow>, ImportError> {
+    let table = match TableFormat::detect(bytes) {
+        TableFormat::Csv => read_csv(bytes)?,
+        TableFormat::Xlsx => read_xlsx(bytes)?,
+    };
+    rows_from_table(table)
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Excel in Chinese locales saves CSV in GB18030 (GBK).
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => {
+            let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+            if had_errors {
+                return Err(ImportError::Unreadable(
+                    "the text is neither UTF-8 nor GB18030".into(),
+                ));
+            }
+            text
+        }
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut table = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| ImportError::Unreadable(e.to_string()))?;
+        if table.len() > MAX_ROWS {
+            return Err(ImportError::TooManyRows(MAX_ROWS));
+        }
+        table.push(record.iter().map(str::to_owned).collect());
+    }
+    Ok(table)
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
+    check_archive(bytes)?;
+    use calamine::{Data, Reader, Xlsx};
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
+        .map_err(|e| ImportError::Unreadable(e.to_string()))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(|| ImportError::Unreadable("the workbook has no sheet".into()))?
+        .map_err(|e| ImportError::Unreadable(e.to_string()))?;
+    if range.height() > MAX_ROWS {
+        return Err(ImportError::TooManyRows(MAX_ROWS));
+    }
+    // Rows are numbered from the sheet's first row, even when the used
+    // range starts lower, so that errors match what Excel shows.
+    let first_row = range.start().map_or(0, |(row, _)| row as usize);
+    let mut table = vec![Vec::new(); first_row];
+    table.extend(range.rows().map(|row| {
+        row.iter()
+            .map(|cell| match cell {
+                Data::Empty => String::new(),
+                Data::String(s) => s.clone(),
+                // Numbers typed into Excel (member numbers, phones) come
+                // back as floats; whole ones are written without ".0".
+                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                Data::Int(i) => i.to_string(),
+                other => other.to_string(),
+            })
+            .collect()
+    }));
+    // Leading blank rows before the header are not part of the table.
+    let header_at = table
+        .iter()
+        .position(|row| row.iter().any(|cell| !cell.trim().is_empty()))
+        .unwrap_or(0);
+    let mut table = table;
+    for row in table.iter_mut().take(header_at) {
+        row.clear();
+    }
+    Ok(table)
+}
+
+fn check_archive(bytes: &[u8]) -> Result<(), ImportError> {
+    let archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ImportError::Unreadable(e.to_string()))?;
+    let entries = archive.len();
+    let unpacked: u64 = archive.decompressed_size().map_or(u64::MAX, |size| size as u64);
+    if entries > MAX_ARCHIVE_ENTRIES || unpacked > MAX_ARCHIVE_BYTES {
+        return Err(ImportError::ArchiveTooLarge {
+            entries,
+            bytes: unpacked,
+            max_entries: MAX_ARCHIVE_ENTRIES,
+            max_bytes: MAX_ARCHIVE_BYTES,
+        });
+    }
+    Ok(())
+}
+
+fn rows_from_table(table: Vec<Vec<String>>) -> Result<Vec<MemberRow>, ImportError> {
+    let header_index = table
+        .iter()
+        .position(|row| row.iter().any(|cell| !cell.trim().is_empty()))
+        .ok_or(ImportError::NoRows)?;
+    let header = &table[header_index];
+    let mut columns: HashMap<Field, (usize, String)> = HashMap::new();
+    for (index, title) in header.iter().enumerate() {
+        if let Some(field) = Field::from_header(title) {
+            if columns.insert(field, (index, tidy(title))).is_some() {
+                return Err(ImportError::DuplicateColumn(tidy(title)));
+            }
+        }
+    }
+    for field in [Field::Name, Field::Number, Field::Unit] {
+        if !columns.contains_key(&field) {
+            return Err(ImportError::MissingColumn(field.label()));
+        }
+    }
+
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen_numbers: HashMap<MemberNumber, usize> = HashMap::new();
+    let mut seen_phones: HashMap<Phone, usize> = HashMap::new();
+    for (index, cells) in table.iter().enumerate().skip(header_index + 1) {
+        if cells.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        let row = index + 1;
+        let cell = |field: Field| -> Option<(&str, &str)> {
+            columns.get(&field).map(|(i, title)| {
+                (cells.get(*i).map_or("", |s| s.as_str()), title.as_str())
+            })
+        };
+        let mut fail = |title: &str, reason: String| {
+            errors.push(RowError {
+                row,
+                column: Some(title.to_owned()),
+                reason,
+            });
+        };
+        let checked = |field: Field| cell(field).unwrap_or(("", field.label()));
+
+        let (value, title) = checked(Field::Name);
+        let name = PersonName::parse(value).map_err(|e| fail(title, e.to_string())).ok();
+        let (value, title) = checked(Field::Number);
+        let number = MemberNumber::parse(value)
+            .map_err(|e| fail(title, e.to_string()))
+            .ok();
+        if let Some(number) = &number {
+            if let Some(first) = seen_numbers.insert(number.clone(), row) {
+                fail(title, format!("member number {number:?} already appears on row {first}", number = number.as_str()));
+            }
+        }
+        let (value, unit_title) = checked(Field::Unit);
+        let unit = if value.trim().is_empty() {
+            fail(unit_title, FieldError::Empty.to_string());
+            None
+        } else {
+            UnitRef::parse(value).map_err(|e| fail(unit_title, e.to_string())).ok()
+        };
+        let phone = match cell(Field::Phone) {
+            Some((value, title)) if !value.trim().is_empty() => {
+                match Phone::parse(value) {
+                    Ok(phone) => {
+                        if let Some(first) = seen_phones.insert(phone.clone(), row) {
+                            fail(title, format!("phone {} already appears on row {first}", phone.as_str()));
+                        }
+                        Some(Some(phone))
+                    }
+                    Err(e) => {
+                        fail(title, e.to_string());
+                        None
+                    }
+                }
+            }
+            _ => Some(None),
+        };
+        let role = match cell(Field::Role) {
+            Some((value, title)) if !value.trim().is_empty() => {
+                Role::parse(value).map_err(|e| fail(title, e.to_string())).ok()
+            }
+            _ => Some(Role::Member),
+        };
+        if let (Some(name), Some(number), Some(unit), Some(phone), Some(role)) =
+            (name, number, unit, phone, role)
+        {
+            rows.push(MemberRow {
+                row,
+                name,
+                number,
+                unit,
+                phone,
+                role,
+                unit_column: unit_title.to_owned(),
+            });
+        }
+        if errors.len() >= MAX_REPORTED {
+            break;
+        }
+    }
+    if !errors.is_empty() {
+        errors.truncate(MAX_REPORTED);
+        return Err(ImportError::Rows(errors));
+    }
+    if rows.is_empty() {
+        return Err(ImportError::NoRows);
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_accept_common_spellings() {
+        assert_eq!(Phone::parse("138-0000-1234").map(|p| p.0), Ok("13800001234".into()));
+        assert_eq!(Phone::parse("+86 138 0000 1234").map(|p| p.0), Ok("13800001234".into()));
+        assert_eq!(Phone::parse("１３８００００１２３４").map(|p| p.0), Ok("13800001234".into()));
+        assert!(Phone::parse("12345").is_err());
+        assert!(Phone::parse("23800001234").is_err());
+    }
+
+    #[test]
+    fn member_numbers_fold_full_width() {
+        assert_eq!(MemberNumber::parse(" ＺＪ００１ ").map(|n| n.0), Ok("ZJ001".into()));
+        assert!(MemberNumber::parse("张三").is_err());
+    }
+
+    #[test]
+    fn passwords_have_a_length_policy_and_hide_themselves() {
+        assert!(NewPassword::parse("short").is_err());
+        let password = NewPassword::parse("long enough").expect("valid");
+        assert!(!format!("{password:?}").contains("long"));
+    }
+
+    #[test]
+    fn reads_a_csv_with_chinese_headers() {
+        let csv = "姓名,编号,单位,手机,角色\n王秀英,ZJ001,浙江省/杭州市,13800001234,管理员\n李强,ZJ002,zj-hz,,\n";
+        let rows = parse_roster(csv.as_bytes()).expect("valid roster");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].row, 2);
+        assert_eq!(rows[0].role, Role::Admin);
+        assert_eq!(rows[1].phone, None);
+        assert_eq!(rows[1].role, Role::Member);
+        assert_eq!(rows[1].unit.to_string(), "zj-hz");
+    }
+
+    #[test]
+    fn reads_english_headers_in_any_order_and_gbk() {
+        let csv = "unit,Member Number,name\nzj,A1,张三\n";
+        let rows = parse_roster(csv.as_bytes()).expect("valid roster");
+        assert_eq!(rows[0].name.as_str(), "张三");
+        let (gbk, _, _) = encoding_rs::GB18030.encode("姓名,编号,单位\n张三,A1,zj\n");
+        let rows = parse_roster(&gbk).expect("valid GBK roster");
+        assert_eq!(rows[0].name.as_str(), "张三");
+    }
+
+    #[test]
+    fn a_bad_cell_names_its_row_and_column() {
+        let csv = "姓名,编号,单位,手机\n张三,A1,zj,13800001234\n李四,A2,zj,12\n";
+        let err = parse_roster(csv.as_bytes()).expect_err("bad phone");
+        let ImportError::Rows(errors) = &err else {
+            panic!("expected row errors, got {err:?}");
+        };
+        assert_eq!(errors[0].row, 3);
+        assert_eq!(errors[0].column.as_deref(), Some("手机"));
+        assert!(err.to_string().contains("row 3, column 手机"));
+    }
+
+    #[test]
+    fn duplicates_in_the_file_are_refused() {
+        let csv = "姓名,编号,单位\n张三,A1,zj\n李四,A1,zj\n";
+        let err = parse_roster(csv.as_bytes()).expect_err("duplicate number");
+        assert!(err.to_string().contains("row 3, column 编号"), "{err}");
+        assert!(err.to_string().contains("row 2"), "{err}");
+    }
+
+    #[test]
+    fn missing_columns_are_named() {
+        let err = parse_roster("姓名,单位\n张三,zj\n".as_bytes()).expect_err("no number");
+        assert_eq!(err, ImportError::MissingColumn("编号/member_number"));
+        assert_eq!(parse_roster(b"name,member_number,unit\n"), Err(ImportError::NoRows));
+    }
+}

@@ -1,0 +1,36 @@
+//! Small helpers for text that people type.
+
+/// Trims and collapses inner runs of whitespace (including the full-width
+/// space U+3000, common in Chinese input) into one ASCII space.
+pub fn tidy(input: &str) -> String {
+    input.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Full-width ASCII variants (Ａ１－) typed on Chinese keyboards become their
+/// half-width forms; everything else is kept.
+pub fn half_width(input: &str) -> String {
+    input
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tidies_whitespace_of_both_widths() {
+        assert_eq!(tidy("  西湖区\u{3000} 党委 "), "西湖区 党委");
+    }
+
+    #[test]
+    fn folds_full_width_ascii() {
+        assert_eq!(half_width("ＡＢ－１２３"), "AB-123");
+        assert_eq!(half_width("杭州"), "杭州");
+    }
+}

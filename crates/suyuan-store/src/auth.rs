@@ -1,0 +1,302 @@
+//! Sign-in: password hashes (argon2id), sessions kept in the database so
+//! that every app instance shares them, login throttling, and the app's
+//! secrets.
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use suyuan_core::members::{MemberId, NewPassword};
+
+use crate::members::{member_from, Member};
+use crate::{members, units, Store, StoreError, StoreResult};
+
+pub(crate) mod session {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sessions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token_hash: String,
+        pub member_id: i64,
+        pub kind: String,
+        pub created_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod login_failure {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "login_failures")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub login_key: String,
+        pub failed_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod secret {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "app_secrets")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        pub value: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Where a session is used: a browser (cookie) or a script (bearer token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Web,
+    Api,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Web => "web",
+            SessionKind::Api => "api",
+        }
+    }
+
+    pub fn lifetime(self) -> Duration {
+        match self {
+            SessionKind::Web => Duration::days(14),
+            SessionKind::Api => Duration::days(30),
+        }
+    }
+}
+
+/// Repeated failures for one sign-in name within this window block it.
+pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+pub const THROTTLE_LIMIT: u64 = 5;
+
+#[derive(Debug, Error)]
+pub enum SignInError {
+    #[error("wrong sign-in name or password")]
+    WrongCredentials,
+    #[error("too many failed attempts; try again in {minutes} minute(s)")]
+    Throttled { minutes: i64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A secret token handed out once; only its hash is stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn hash(&self) -> String {
+        hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(***)")
+    }
+}
+
+pub fn random_token() -> Token {
+    let mut bytes = [0u8; 32];
+    // The OS's generator failing leaves nothing safe to do.
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut bytes).expect("the operating system's random generator failed");
+    Token(hex::encode(bytes))
+}
+
+/// Hashes a password with argon2id and a fresh salt (slow by design: call
+/// it off the async runtime's threads in servers).
+pub fn hash_password(password: &NewPassword) -> StoreResult<String> {
+    Argon2::default()
+        .hash_password(password.expose().as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|e| StoreError::Invalid(format!("cannot hash the password: {e}")))
+}
+
+fn verify_password(hash: Option<&str>, candidate: &str) -> bool {
+    // Someone without a hash is checked against a dummy one, so that a
+    // wrong name takes as long as a wrong password.
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| {
+        NewPassword::parse("not a real password")
+            .ok()
+            .and_then(|p| hash_password(&p).ok())
+            .unwrap_or_default()
+    });
+    let stored = hash.unwrap_or(dummy);
+    let verified = PasswordHash::new(stored)
+        .map(|parsed| Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false);
+    verified && hash.is_some()
+}
+
+fn login_key(login: &str) -> String {
+    login.trim().to_lowercase().chars().take(100).collect()
+}
+
+impl Store {
+    /// Checks a sign-in name (member number or phone) and password, with
+    /// throttling: after `THROTTLE_LIMIT` failures within `THROTTLE_WINDOW`
+    /// the name is refused until the window has passed.
+    pub async fn sign_in(&self, login: &str, password: &str, now: DateTime<Utc>) -> Result<Member, SignInError> {
+        let key = login_key(login);
+        let since = now - THROTTLE_WINDOW;
+        let failures = login_failure::Entity::find()
+            .filter(login_failure::Column::LoginKey.eq(&key))
+            .filter(login_failure::Column::FailedAt.gt(since))
+            .count(&self.db)
+            .await
+            .map_err(StoreError::from)?;
+        if failures >= THROTTLE_LIMIT {
+            return Err(SignInError::Throttled {
+                minutes: THROTTLE_WINDOW.num_minutes(),
+            });
+        }
+        let found = self.member_for_login(login).await?;
+        let hash = found.as_ref().and_then(|(_, hash)| hash.clone());
+        let candidate = password.to_owned();
+        let verified = tokio::task::spawn_blocking(move || verify_password(hash.as_deref(), &candidate))
+            .await
+            .unwrap_or(false);
+        match found {
+            Some((member, _)) if verified => {
+                login_failure::Entity::delete_many()
+                    .filter(login_failure::Column::LoginKey.eq(&key))
+                    .exec(&self.db)
+                    .await
+                    .map_err(StoreError::from)?;
+                Ok(member)
+            }
+            _ => {
+                login_failure::Entity::insert(login_failure::ActiveModel {
+                    login_key: Set(key),
+                    failed_at: Set(now),
+                    ..Default::default()
+                })
+                .exec(&self.db)
+                .await
+                .map_err(StoreError::from)?;
+                Err(SignInError::WrongCredentials)
+            }
+        }
+    }
+
+    pub async fn create_session(&self, member: MemberId, kind: SessionKind, now: DateTime<Utc>) -> StoreResult<Token> {
+        let token = random_token();
+        session::Entity::insert(session::ActiveModel {
+            token_hash: Set(token.hash()),
+            member_id: Set(member.0),
+            kind: Set(kind.as_str().to_owned()),
+            created_at: Set(now),
+            expires_at: Set(now + kind.lifetime()),
+        })
+        .exec(&self.db)
+        .await?;
+        Ok(token)
+    }
+
+    /// The member a live session belongs to.
+    pub async fn session_member(&self, token: &Token, kind: SessionKind, now: DateTime<Utc>) -> StoreResult<Option<Member>> {
+        let Some(session) = session::Entity::find_by_id(token.hash())
+            .filter(session::Column::Kind.eq(kind.as_str()))
+            .filter(session::Column::ExpiresAt.gt(now))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let row = members::entity::Entity::find_by_id(session.member_id)
+            .find_also_related(units::entity::Entity)
+            .one(&self.db)
+            .await?;
+        row.map(|(member, unit)| member_from(member, unit)).transpose()
+    }
+
+    pub async fn end_session(&self, token: &Token) -> StoreResult<()> {
+        session::Entity::delete_by_id(token.hash()).exec(&self.db).await?;
+        Ok(())
+    }
+
+    /// Sets a new password and ends the member's other sessions.
+    pub async fn change_password(
+        &self,
+        member: MemberId,
+        password: &NewPassword,
+        keep: Option<&Token>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let password = password.clone();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| StoreError::Invalid(e.to_string()))??;
+        self.set_password_hash(member, hash, false, now).await?;
+        let mut others = session::Entity::delete_many().filter(session::Column::MemberId.eq(member.0));
+        if let Some(keep) = keep {
+            others = others.filter(session::Column::TokenHash.ne(keep.hash()));
+        }
+        others.exec(&self.db).await?;
+        Ok(())
+    }
+
+    /// Sets a password an administrator chose; the member must change it.
+    pub async fn reset_password(&self, member: MemberId, password: &NewPassword, now: DateTime<Utc>) -> StoreResult<()> {
+        let hash = hash_password(password)?;
+        self.set_password_hash(member, hash, true, now).await?;
+        session::Entity::delete_many()
+            .filter(session::Column::MemberId.eq(member.0))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// A named secret shared by every instance, made on first use.
+    pub async fn secret(&self, name: &str) -> StoreResult<String> {
+        secret::Entity::insert(secret::ActiveModel {
+            name: Set(name.to_owned()),
+            value: Set(random_token().expose().to_owned()),
+        })
+        .on_conflict_do_nothing()
+        .exec(&self.db)
+        .await?;
+        secret::Entity::find_by_id(name.to_owned())
+            .one(&self.db)
+            .await?
+            .map(|row| row.value)
+            .ok_or(StoreError::NotFound)
+    }
+}

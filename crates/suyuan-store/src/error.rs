@@ -1,0 +1,46 @@
+use sea_orm::{DbErr, SqlErr};
+use std::path::PathBuf;
+use thiserror::Error;
+use suyuan_core::members::ImportError;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; the message says which.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request breaks a domain rule; the message says which.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error("{0}")]
+    Unsupported(&'static str),
+    #[error("cannot use the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the database holds a value Suyuan cannot read: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Maps a unique-constraint violation to a message a person can act on,
+/// where the statement runs (no racy check beforehand).
+pub(crate) trait OnConflict<T> {
+    fn on_conflict(self, message: impl FnOnce() -> String) -> StoreResult<T>;
+}
+
+impl<T> OnConflict<T> for Result<T, DbErr> {
+    fn on_conflict(self, message: impl FnOnce() -> String) -> StoreResult<T> {
+        self.map_err(|err| match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict(message()),
+            _ => StoreError::Db(err),
+        })
+    }
+}

@@ -1,0 +1,148 @@
+//! Suyuan's database: SQLite by default, PostgreSQL when given a URL, with
+//! one query code path (SeaORM) and one migration set for both.
+//!
+//! One module per domain area; each holds its tables' entities and the
+//! functions the rest of Suyuan calls. Only this crate contains SQL.
+
+pub mod auth;
+mod error;
+pub mod members;
+mod migration;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod units;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement,
+    TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use error::{StoreError, StoreResult};
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// An SQLite file `suyuan.db` in this directory, created if need be.
+    DataDir(PathBuf),
+    /// A `postgres://` (or `sqlite://`) URL.
+    Url(String),
+}
+
+impl Location {
+    /// A `--database-url` wins over a `--data-dir`.
+    pub fn from_options(data_dir: &Path, database_url: Option<&str>) -> Self {
+        match database_url {
+            Some(url) if !url.trim().is_empty() => Location::Url(url.trim().to_owned()),
+            _ => Location::DataDir(data_dir.to_owned()),
+        }
+    }
+
+    fn url(&self) -> StoreResult<String> {
+        match self {
+            Location::Url(url) => Ok(url.clone()),
+            Location::DataDir(dir) => {
+                std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
+                    path: dir.clone(),
+                    source,
+                })?;
+                Ok(format!("sqlite://{}?mode=rwc", dir.join(DB_FILE).display()))
+            }
+        }
+    }
+}
+
+pub const DB_FILE: &str = "suyuan.db";
+
+/// A migration lock id shared by every instance (any constant will do).
+const MIGRATION_LOCK: i64 = 0x5359_5541_4e;
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects and brings the schema up to date. Several instances may
+    /// start at once on PostgreSQL: an advisory lock lets one migrate.
+    pub async fn open(location: &Location) -> StoreResult<Self> {
+        let url = location.url()?;
+        let mut options = ConnectOptions::new(url);
+        options
+            .max_connections(16)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .sqlx_logging(false)
+            // FULL: an acknowledged write survives a power loss, not only a
+            // crash. WAL keeps readers off the writer's back.
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(30))
+            });
+        let db = Database::connect(options).await?;
+        let store = Self { db };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        let txn = self.db.begin().await?;
+        if self.backend() == DatabaseBackend::Postgres {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [MIGRATION_LOCK.into()],
+            ))
+            .await?;
+        }
+        migration::Migrator::up(&txn, None).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        self.db.get_database_backend()
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.backend() == DatabaseBackend::Postgres
+    }
+
+    /// Writes a consistent copy of an SQLite database to `target` while it
+    /// is in use. PostgreSQL has its own tools for this (`pg_dump`).
+    pub async fn backup_to(&self, target: &Path) -> StoreResult<()> {
+        if self.is_postgres() {
+            return Err(StoreError::Unsupported(
+                "backups of PostgreSQL are made with pg_dump (and restored with pg_restore or psql)",
+            ));
+        }
+        if target.exists() {
+            return Err(StoreError::Invalid(format!(
+                "{} already exists; choose a new file name",
+                target.display()
+            )));
+        }
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Sqlite,
+                "VACUUM INTO ?",
+                [target.display().to_string().into()],
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// Answers whether the database is reachable; for `/healthz`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.db.ping().await.map_err(StoreError::from)
+    }
+
+    pub async fn close(self) -> StoreResult<()> {
+        self.db.close().await.map_err(StoreError::from)
+    }
+}

@@ -1,0 +1,106 @@
+//! Fresh databases for tests: a temporary SQLite directory, or a uniquely
+//! named PostgreSQL database at `SUYUAN_TEST_POSTGRES` (default
+//! `postgres://postgres@127.0.0.1:5432/test`). PostgreSQL is skipped when it
+//! does not answer, except under `CI=true`, where that is a failure.
+
+use sea_orm::{ConnectionTrait, Database, Statement};
+use std::future::Future;
+
+use crate::{Location, Store};
+
+pub const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database made for one test; `drop_database` removes a PostgreSQL one.
+pub struct TestDb {
+    pub backend: Backend,
+    pub location: Location,
+    postgres: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        Self {
+            backend: Backend::Sqlite,
+            location: Location::DataDir(dir.path().to_owned()),
+            postgres: None,
+            _dir: Some(dir),
+        }
+    }
+
+    /// `None` when PostgreSQL does not answer (outside CI).
+    pub async fn postgres() -> Option<Self> {
+        let admin_url = std::env::var("SUYUAN_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
+        let admin = match Database::connect(&admin_url).await {
+            Ok(admin) => admin,
+            Err(err) if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+                panic!("PostgreSQL must answer in CI at {admin_url}: {err}")
+            }
+            Err(err) => {
+                eprintln!("skipping PostgreSQL: {admin_url} does not answer ({err})");
+                return None;
+            }
+        };
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).expect("random bytes");
+        let name = format!("suyuan_test_{}", hex::encode(bytes));
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create a test database");
+        let _ = admin.close().await;
+        let (base, _) = admin_url.rsplit_once('/').expect("a database URL ends with /NAME");
+        Some(Self {
+            backend: Backend::Postgres,
+            location: Location::Url(format!("{base}/{name}")),
+            postgres: Some((admin_url, name)),
+            _dir: None,
+        })
+    }
+
+    pub async fn open(&self) -> Store {
+        Store::open(&self.location).await.expect("open the test store")
+    }
+
+    pub async fn drop_database(self) {
+        if let Some((admin_url, name)) = &self.postgres {
+            if let Ok(admin) = Database::connect(admin_url).await {
+                let _ = admin
+                    .execute_raw(Statement::from_string(
+                        admin.get_database_backend(),
+                        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    ))
+                    .await;
+                let _ = admin.close().await;
+            }
+        }
+    }
+}
+
+/// Runs `test` once against SQLite and once against PostgreSQL, each time
+/// on a fresh database, dropping the PostgreSQL one even if the test fails.
+pub async fn each_backend<F, Fut>(test: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let sqlite = TestDb::sqlite();
+    let store = sqlite.open().await;
+    tokio::spawn(test(store.clone())).await.unwrap_or_else(|e| panic!("on SQLite: {e}"));
+    let _ = store.close().await;
+
+    if let Some(postgres) = TestDb::postgres().await {
+        let store = postgres.open().await;
+        let outcome = tokio::spawn(test(store.clone())).await;
+        let _ = store.close().await;
+        postgres.drop_database().await;
+        outcome.unwrap_or_else(|e| panic!("on PostgreSQL: {e}"));
+    }
+}
