@@ -348,17 +348,29 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
 }
 
 fn check_archive(bytes: &[u8]) -> Result<(), ImportError> {
-    let archive = zip::ZipArchive::new(Cursor::new(bytes))
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ImportError::Unreadable(e.to_string()))?;
     let entries = archive.len();
-    let unpacked: u64 = archive.decompressed_size().map_or(u64::MAX, |size| size as u64);
-    if entries > MAX_ARCHIVE_ENTRIES || unpacked > MAX_ARCHIVE_BYTES {
-        return Err(ImportError::ArchiveTooLarge {
-            entries,
-            bytes: unpacked,
-            max_entries: MAX_ARCHIVE_ENTRIES,
-            max_bytes: MAX_ARCHIVE_BYTES,
-        });
+    let too_large = |bytes| ImportError::ArchiveTooLarge {
+        entries,
+        bytes,
+        max_entries: MAX_ARCHIVE_ENTRIES,
+        max_bytes: MAX_ARCHIVE_BYTES,
+    };
+    if entries > MAX_ARCHIVE_ENTRIES {
+        return Err(too_large(0));
+    }
+    // The sizes the archive declares; the reader stops at them when
+    // unpacking, so a lying entry cannot unpack to more.
+    let mut unpacked: u64 = 0;
+    for index in 0..entries {
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|e| ImportError::Unreadable(e.to_string()))?;
+        unpacked = unpacked.saturating_add(entry.size());
+    }
+    if unpacked > MAX_ARCHIVE_BYTES {
+        return Err(too_large(unpacked));
     }
     Ok(())
 }

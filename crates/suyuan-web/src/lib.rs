@@ -1,1 +1,90 @@
+//! Suyuan's HTTP interface: HTML pages for people, the JSON API under
+//! `/api/v1` for scripts, sign-in and sessions, i18n, and operations
+//! endpoints. Handlers are thin: parse, authorize, call the store, render.
 
+mod api;
+mod auth;
+mod csrf;
+mod error;
+mod home;
+mod i18n;
+mod members;
+mod ops;
+mod paths;
+mod units;
+mod views;
+
+use axum::Router;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use suyuan_core::clock::Clock;
+use suyuan_store::Store;
+
+pub use error::WebError;
+pub use i18n::Lang;
+
+/// What every handler may reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    csrf_key: Arc<[u8]>,
+}
+
+impl AppState {
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}
+
+/// The whole application, ready to serve.
+pub struct App {
+    router: Router,
+}
+
+impl App {
+    /// Builds the router. Secrets shared by all instances (the CSRF key)
+    /// come from the database, so that any instance can check a form
+    /// another one rendered.
+    pub async fn build(store: Store, clock: Arc<dyn Clock>) -> Result<Self, suyuan_store::StoreError> {
+        let csrf_key = store.secret("csrf").await?;
+        let state = AppState {
+            store,
+            clock,
+            csrf_key: Arc::from(csrf_key.into_bytes()),
+        };
+        let (api_router, openapi) = api::router().split_for_parts();
+        let openapi = Arc::new(openapi);
+        let router = Router::new()
+            .merge(home::router())
+            .merge(auth::router())
+            .merge(units::router())
+            .merge(members::router())
+            .merge(api_router)
+            .merge(ops::router(openapi))
+            // A route layer sees the matched route, which labels metrics.
+            .route_layer(axum::middleware::from_fn(ops::track_metrics))
+            .layer(axum::middleware::from_fn(error::render_errors))
+            .layer(axum::middleware::from_fn(csrf::ensure_cookie))
+            .layer(axum::middleware::from_fn(ops::security_headers))
+            .layer(axum::extract::DefaultBodyLimit::max(members::MAX_UPLOAD_BYTES))
+            .layer(TraceLayer::new_for_http())
+            .with_state(state);
+        Ok(Self { router })
+    }
+
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight
+    /// finish.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

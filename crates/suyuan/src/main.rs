@@ -1,1 +1,366 @@
-fn main() {}
+//! `suyuan`: serve the platform, seed a demo, import, administer, back up.
+
+mod demo;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use suyuan_core::access::Role;
+use suyuan_core::clock::{Clock, SystemClock};
+use suyuan_core::members::{parse_roster, MemberNumber, NewPassword, PersonName, Phone};
+use suyuan_core::units::{UnitCode, UnitKind, UnitName};
+use suyuan_store::auth::hash_password;
+use suyuan_store::members::NewMember;
+use suyuan_store::units::NewUnit;
+use suyuan_store::{Location, Store, DB_FILE};
+use suyuan_web::App;
+
+#[derive(Parser)]
+#[command(name = "suyuan", version, about = "Suyuan (溯源): a study campaign platform")]
+struct Cli {
+    /// Log lines as text or as JSON objects.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "SUYUAN_LOG_FORMAT")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where the data lives: SQLite in a directory, or PostgreSQL.
+#[derive(Args, Clone)]
+struct DataArgs {
+    /// The data directory for the embedded SQLite database.
+    #[arg(long, default_value = "suyuan-data", env = "SUYUAN_DATA_DIR")]
+    data_dir: PathBuf,
+    /// Use this database instead, e.g. postgres://user@host/db.
+    #[arg(long, env = "SUYUAN_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl DataArgs {
+    fn location(&self) -> Location {
+        Location::from_options(&self.data_dir, self.database_url.as_deref())
+    }
+
+    async fn open(&self) -> Result<Store> {
+        let location = self.location();
+        Store::open(&location)
+            .await
+            .with_context(|| format!("cannot open the database ({})", describe(&location)))
+    }
+}
+
+fn describe(location: &Location) -> String {
+    match location {
+        Location::DataDir(dir) => dir.join(DB_FILE).display().to_string(),
+        // Never print a password that may be in the URL.
+        Location::Url(url) => url.split('@').next_back().unwrap_or(url).to_owned(),
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web pages and the API.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080", env = "SUYUAN_LISTEN")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Create (or reuse) the demo province and serve it.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// The demo's data directory.
+        #[arg(long, default_value = "suyuan-demo-data")]
+        data_dir: PathBuf,
+        #[arg(long, env = "SUYUAN_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Seed the data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Manage units of the organization tree.
+    #[command(subcommand)]
+    Unit(UnitCommand),
+    /// Create administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Import data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write a consistent copy of the SQLite database, while it is in use.
+    Backup {
+        /// The new file to write.
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Replace the SQLite database with a backup. Stop the server first.
+    Restore {
+        /// A file written by `suyuan backup`.
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitCommand {
+    /// Create a unit (a root when --parent is not given).
+    Create {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// province, office, city, district, county, street, community,
+        /// village, enterprise or branch
+        #[arg(long)]
+        kind: String,
+        /// The parent unit's code.
+        #[arg(long)]
+        parent: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator of a unit's subtree.
+    Create {
+        /// The code of the unit they administer.
+        #[arg(long)]
+        unit: String,
+        /// Their member number, which is also their sign-in name.
+        #[arg(long)]
+        number: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        phone: Option<String>,
+        /// Their first password; they must change it when they sign in.
+        #[arg(long, env = "SUYUAN_ADMIN_PASSWORD")]
+        password: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import or update members from a CSV or XLSX roster, all or nothing.
+    Members {
+        /// Columns 姓名/name, 编号/member_number, 单位/unit, 手机/phone, 角色/role.
+        file: PathBuf,
+        /// The password new members first sign in with (then must change).
+        #[arg(long, env = "SUYUAN_INITIAL_PASSWORD")]
+        initial_password: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("SUYUAN_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match cli.command {
+        Command::Serve { listen, data } => {
+            let store = data.open().await?;
+            serve(store, clock, listen).await
+        }
+        Command::Demo {
+            listen,
+            data_dir,
+            database_url,
+            no_serve,
+        } => {
+            let data = DataArgs { data_dir, database_url };
+            let store = data.open().await?;
+            demo::seed(&store, clock.now()).await?;
+            demo::print_logins(listen);
+            if no_serve {
+                return Ok(());
+            }
+            serve(store, clock, listen).await
+        }
+        Command::Unit(UnitCommand::Create {
+            code,
+            name,
+            kind,
+            parent,
+            data,
+        }) => {
+            let store = data.open().await?;
+            let parent = match parent {
+                Some(code) => Some(find_unit(&store, &code).await?.id),
+                None => None,
+            };
+            let unit = store
+                .create_unit(
+                    NewUnit {
+                        parent,
+                        code: UnitCode::parse(&code)?,
+                        name: UnitName::parse(&name)?,
+                        kind: UnitKind::parse(&kind)?,
+                    },
+                    clock.now(),
+                )
+                .await?;
+            println!("created unit {} ({}) with id {}", unit.name, unit.code, unit.id);
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Create {
+            unit,
+            number,
+            name,
+            phone,
+            password,
+            data,
+        }) => {
+            let store = data.open().await?;
+            let unit = find_unit(&store, &unit).await?;
+            let password = NewPassword::parse(&password).context("--password")?;
+            let admin = store
+                .create_member(
+                    NewMember {
+                        unit: unit.id,
+                        number: MemberNumber::parse(&number).context("--number")?,
+                        name: PersonName::parse(&name).context("--name")?,
+                        phone: phone.as_deref().map(Phone::parse).transpose().context("--phone")?,
+                        role: Role::Admin,
+                        password_hash: hash_password(&password)?,
+                        must_change_password: true,
+                    },
+                    clock.now(),
+                )
+                .await?;
+            println!("created {} ({}), admin of {}", admin.name, admin.number, unit.name);
+            Ok(())
+        }
+        Command::Import(ImportCommand::Members {
+            file,
+            initial_password,
+            data,
+        }) => {
+            let store = data.open().await?;
+            import_members(&store, &file, &initial_password, clock.now()).await
+        }
+        Command::Backup { file, data } => {
+            let store = data.open().await?;
+            store.backup_to(&file).await?;
+            println!("wrote a backup to {}", file.display());
+            Ok(())
+        }
+        Command::Restore { file, data } => restore(&data, &file).await,
+    }
+}
+
+async fn find_unit(store: &Store, code: &str) -> Result<suyuan_store::units::Unit> {
+    let parsed = UnitCode::parse(code)?;
+    store
+        .unit_by_code(&parsed)
+        .await
+        .with_context(|| format!("no unit with code {code}"))
+}
+
+fn spinner(message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar.set_message(message);
+    bar
+}
+
+async fn import_members(store: &Store, file: &std::path::Path, initial_password: &str, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let password = NewPassword::parse(initial_password).context("--initial-password")?;
+    let bar = spinner("reading the roster");
+    let rows = match parse_roster(&bytes) {
+        Ok(rows) => rows,
+        Err(err) => {
+            bar.finish_and_clear();
+            bail!("{}: {err}", file.display());
+        }
+    };
+    bar.set_message(format!("importing {} members", rows.len()));
+    let hash = hash_password(&password)?;
+    let outcome = store.import_members(&rows, None, &hash, now).await;
+    bar.finish_and_clear();
+    match outcome {
+        Ok(report) => {
+            println!("imported {} members: {} new, {} updated", rows.len(), report.created, report.updated);
+            Ok(())
+        }
+        Err(err) => bail!("{}: {err}", file.display()),
+    }
+}
+
+async fn restore(data: &DataArgs, file: &std::path::Path) -> Result<()> {
+    if data.database_url.is_some() {
+        bail!("restore works on the SQLite data directory; restore PostgreSQL with pg_restore or psql");
+    }
+    let header = std::fs::read(file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .get(..16)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
+    if header != b"SQLite format 3\0" {
+        bail!("{} is not an SQLite database", file.display());
+    }
+    std::fs::create_dir_all(&data.data_dir)?;
+    let target = data.data_dir.join(DB_FILE);
+    let staging = data.data_dir.join(format!("{DB_FILE}.restoring"));
+    std::fs::copy(file, &staging)?;
+    // Opening the copy checks it and brings its schema up to date before
+    // it replaces anything.
+    let store = Store::open(&Location::Url(format!("sqlite://{}", staging.display())))
+        .await
+        .with_context(|| format!("{} is not a Suyuan backup", file.display()))?;
+    store.close().await?;
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(data.data_dir.join(format!("{DB_FILE}{suffix}")));
+        let _ = std::fs::remove_file(data.data_dir.join(format!("{DB_FILE}.restoring{suffix}")));
+    }
+    std::fs::rename(&staging, &target)?;
+    println!("restored {} from {}", target.display(), file.display());
+    Ok(())
+}
+
+async fn serve(store: Store, clock: Arc<dyn Clock>, listen: SocketAddr) -> Result<()> {
+    let app = App::build(store, clock).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "serving");
+    println!("Suyuan is serving on http://{address}/ (Ctrl-C stops it)");
+    app.serve(listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}

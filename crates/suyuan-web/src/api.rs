@@ -1,0 +1,35 @@
+//! `/api/v1`: every JSON route, registered through utoipa-axum so that
+//! the OpenAPI document is generated from the handlers themselves.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{auth, members, units, AppState};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Suyuan API", description = "Units, members and sign-in. Errors are `{\"error\": {\"code\", \"message\"}}`."),
+    modifiers(&BearerAuth),
+    tags((name = "auth"), (name = "units"), (name = "members"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::api())
+        .merge(units::api())
+        .merge(members::api())
+}

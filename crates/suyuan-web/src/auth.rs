@@ -1,0 +1,414 @@
+//! Who is asking: sessions from the cookie (pages) or a bearer token (the
+//! API), sign-in and sign-out, password changes and the language choice.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::CookieJar;
+use serde::{Deserialize, Serialize};
+use std::marker::PhantomData;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use suyuan_core::access::Principal;
+use suyuan_core::members::NewPassword;
+use suyuan_store::auth::{SessionKind, SignInError, Token};
+use suyuan_store::members::Member;
+
+use crate::csrf::{CsrfForm, CsrfToken};
+use crate::error::WebError;
+use crate::i18n::{fill, Lang, LANG_COOKIE};
+use crate::members::MemberJson;
+use crate::views::Chrome;
+use crate::{paths, AppState};
+
+const SESSION_COOKIE: &str = "sy_session";
+
+/// Where a request's session token comes from.
+pub trait Channel: Send + Sync + 'static {
+    const KIND: SessionKind;
+    fn token(parts: &Parts) -> Option<Token>;
+}
+
+/// Pages: the session cookie.
+pub struct ByCookie;
+/// The API: `Authorization: Bearer TOKEN`.
+pub struct ByBearer;
+
+impl Channel for ByCookie {
+    const KIND: SessionKind = SessionKind::Web;
+    fn token(parts: &Parts) -> Option<Token> {
+        CookieJar::from_headers(&parts.headers)
+            .get(SESSION_COOKIE)
+            .map(|c| Token::new(c.value().to_owned()))
+    }
+}
+
+impl Channel for ByBearer {
+    const KIND: SessionKind = SessionKind::Api;
+    fn token(parts: &Parts) -> Option<Token> {
+        let header = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+        let (scheme, token) = header.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| Token::new(token.trim().to_owned()))
+    }
+}
+
+/// A signed-in person whose password is their own. Every route that needs
+/// a person takes this (or `Pending` on the password routes), and asks
+/// `principal` what they may see.
+pub struct Signed<C> {
+    pub member: Member,
+    pub principal: Principal,
+    pub token: Token,
+    channel: PhantomData<C>,
+}
+
+pub type PageUser = Signed<ByCookie>;
+pub type ApiUser = Signed<ByBearer>;
+
+/// A signed-in person who may still have to change their password.
+pub struct Pending<C>(pub Signed<C>);
+
+fn principal_of(member: &Member) -> Principal {
+    Principal {
+        member_id: member.id,
+        unit_id: member.unit.id,
+        unit_path: member.unit.path.clone(),
+        role: member.role,
+    }
+}
+
+impl<C: Channel> FromRequestParts<AppState> for Pending<C> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = C::token(parts).ok_or(WebError::SignInRequired)?;
+        let member = state
+            .store
+            .session_member(&token, C::KIND, state.now())
+            .await?
+            .ok_or(WebError::SignInRequired)?;
+        Ok(Pending(Signed {
+            principal: principal_of(&member),
+            member,
+            token,
+            channel: PhantomData,
+        }))
+    }
+}
+
+impl<C: Channel> FromRequestParts<AppState> for Signed<C> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Pending(user) = Pending::<C>::from_request_parts(parts, state).await?;
+        if user.member.must_change_password {
+            return Err(WebError::PasswordChangeRequired);
+        }
+        Ok(user)
+    }
+}
+
+/// A signed-in person, if any; for pages that anyone may see.
+pub struct MaybeUser(pub Option<PageUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match PageUser::from_request_parts(parts, state).await {
+            Ok(user) => Ok(MaybeUser(Some(user))),
+            Err(WebError::SignInRequired) => Ok(MaybeUser(None)),
+            Err(other) => Err(other),
+        }
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(paths::LOGIN, get(login_page).post(login))
+        .route(paths::LOGOUT, post(logout))
+        .route(paths::PASSWORD, get(password_page).post(change_password))
+        .route("/lang/{code}", get(switch_language))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_login))
+        .routes(routes!(api_logout))
+        .routes(routes!(api_change_password))
+        .routes(routes!(api_me))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    login: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| paths::is_local(n)).unwrap_or(paths::HOME).to_owned()
+}
+
+async fn login_page(lang: Lang, CsrfToken(csrf): CsrfToken, MaybeUser(user): MaybeUser, Query(query): Query<NextQuery>) -> Response {
+    let next = safe_next(query.next.as_deref());
+    if user.is_some() {
+        return Redirect::to(&next).into_response();
+    }
+    LoginPage {
+        chrome: Chrome::anonymous(lang, csrf).returning_to(paths::LOGIN),
+        login: String::new(),
+        next,
+        error: None,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+    next: Option<String>,
+}
+
+fn session_cookie(token: &Token, kind: SessionKind) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token.expose().to_owned()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(time_from(kind.lifetime()))
+        .build()
+}
+
+fn time_from(duration: chrono::Duration) -> time::Duration {
+    time::Duration::seconds(duration.num_seconds())
+}
+
+async fn login(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, WebError> {
+    let t = lang.texts();
+    let next = safe_next(form.next.as_deref());
+    match state.store.sign_in(&form.login, &form.password, state.now()).await {
+        Ok(member) => {
+            let token = state.store.create_session(member.id, SessionKind::Web, state.now()).await?;
+            let target = if member.must_change_password { paths::PASSWORD.to_owned() } else { next };
+            let jar = jar.add(session_cookie(&token, SessionKind::Web));
+            Ok((jar, Redirect::to(&target)).into_response())
+        }
+        Err(err @ (SignInError::WrongCredentials | SignInError::Throttled { .. })) => {
+            let (status, message) = match err {
+                SignInError::Throttled { minutes } => {
+                    (StatusCode::TOO_MANY_REQUESTS, fill(t.throttled, &[("minutes", &minutes)]))
+                }
+                _ => (StatusCode::UNPROCESSABLE_ENTITY, t.wrong_credentials.to_owned()),
+            };
+            let page = LoginPage {
+                chrome: Chrome::anonymous(lang, csrf).returning_to(paths::LOGIN),
+                login: form.login,
+                next,
+                error: Some(message),
+            };
+            Ok((status, page).into_response())
+        }
+        Err(SignInError::Store(err)) => Err(err.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct EmptyForm {}
+
+async fn logout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    CsrfForm(EmptyForm {}): CsrfForm<EmptyForm>,
+) -> Result<Response, WebError> {
+    if let Some(cookie) = jar.get(SESSION_COOKIE) {
+        state.store.end_session(&Token::new(cookie.value().to_owned())).await?;
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    Ok((jar, Redirect::to(paths::LOGIN)).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    chrome: Chrome,
+    must_change: bool,
+    error: Option<String>,
+}
+
+async fn password_page(lang: Lang, CsrfToken(csrf): CsrfToken, Pending(user): Pending<ByCookie>) -> PasswordPage {
+    PasswordPage {
+        chrome: Chrome::for_user(lang, csrf, &user, paths::PASSWORD),
+        must_change: user.member.must_change_password,
+        error: None,
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    Pending(user): Pending<ByCookie>,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, WebError> {
+    let t = lang.texts();
+    let outcome = set_password(&state, &user, &form.current_password, &form.new_password, Some(&form.confirm_password)).await;
+    let message = match outcome {
+        Ok(()) => return Ok(Redirect::to(paths::HOME).into_response()),
+        Err(PasswordProblem::Differ) => t.passwords_differ.to_owned(),
+        Err(PasswordProblem::WrongCurrent) => t.wrong_current_password.to_owned(),
+        Err(PasswordProblem::Rule(message)) => message,
+        Err(PasswordProblem::Web(err)) => return Err(err),
+    };
+    let page = PasswordPage {
+        chrome: Chrome::for_user(lang, csrf, &user, paths::PASSWORD),
+        must_change: user.member.must_change_password,
+        error: Some(message),
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+enum PasswordProblem {
+    Differ,
+    WrongCurrent,
+    Rule(String),
+    Web(WebError),
+}
+
+impl From<WebError> for PasswordProblem {
+    fn from(err: WebError) -> Self {
+        PasswordProblem::Web(err)
+    }
+}
+
+/// The one password-change rule for pages and the API: the current
+/// password must be right and the new one meet the policy; the member's
+/// other sessions end.
+async fn set_password<C>(
+    state: &AppState,
+    user: &Signed<C>,
+    current: &str,
+    new: &str,
+    confirm: Option<&str>,
+) -> Result<(), PasswordProblem> {
+    if confirm.is_some_and(|confirm| confirm != new) {
+        return Err(PasswordProblem::Differ);
+    }
+    let password = NewPassword::parse(new).map_err(|e| PasswordProblem::Rule(e.to_string()))?;
+    match state.store.sign_in(&user.member.number, current, state.now()).await {
+        Ok(_) => {}
+        Err(SignInError::WrongCredentials) => return Err(PasswordProblem::WrongCurrent),
+        Err(other) => return Err(WebError::from(other).into()),
+    }
+    state
+        .store
+        .change_password(user.member.id, &password, Some(&user.token), state.now())
+        .await
+        .map_err(WebError::from)?;
+    Ok(())
+}
+
+async fn switch_language(Path(code): Path<String>, Query(query): Query<NextQuery>, jar: CookieJar) -> Result<Response, WebError> {
+    let lang = Lang::parse(&code).ok_or(WebError::NotFound)?;
+    let cookie = Cookie::build((LANG_COOKIE, lang.code()))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .max_age(time_from(chrono::Duration::days(365)))
+        .build();
+    Ok((jar.add(cookie), Redirect::to(&safe_next(query.next.as_deref()))).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// A member number or a mobile phone number.
+    login: String,
+    password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer TOKEN`.
+    token: String,
+    /// When true, every other call answers 403 `password_change_required`
+    /// until `POST /api/v1/auth/password` succeeds.
+    must_change_password: bool,
+}
+
+/// Signs in and returns a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 422, description = "wrong sign-in name or password"), (status = 429, description = "too many failed attempts")))]
+async fn api_login(State(state): State<AppState>, Json(request): Json<LoginRequest>) -> Result<Json<LoginResponse>, WebError> {
+    let member = state.store.sign_in(&request.login, &request.password, state.now()).await?;
+    let token = state.store.create_session(member.id, SessionKind::Api, state.now()).await?;
+    Ok(Json(LoginResponse {
+        token: token.expose().to_owned(),
+        must_change_password: member.must_change_password,
+    }))
+}
+
+/// Ends the bearer token's session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses((status = 204)))]
+async fn api_logout(State(state): State<AppState>, Pending(user): Pending<ByBearer>) -> Result<StatusCode, WebError> {
+    state.store.end_session(&user.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordRequest {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the caller's password; their other sessions end.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", security(("bearer" = [])), request_body = PasswordRequest,
+    responses((status = 204), (status = 422, description = "wrong current password, or the new one breaks the policy")))]
+async fn api_change_password(
+    State(state): State<AppState>,
+    Pending(user): Pending<ByBearer>,
+    Json(request): Json<PasswordRequest>,
+) -> Result<StatusCode, WebError> {
+    match set_password(&state, &user, &request.current_password, &request.new_password, None).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(PasswordProblem::WrongCurrent) => Err(WebError::Invalid("the current password is wrong".into())),
+        Err(PasswordProblem::Differ) => Err(WebError::Invalid("the new passwords differ".into())),
+        Err(PasswordProblem::Rule(message)) => Err(WebError::Invalid(message)),
+        Err(PasswordProblem::Web(err)) => Err(err),
+    }
+}
+
+/// The caller.
+#[utoipa::path(get, path = "/api/v1/me", tag = "members", security(("bearer" = [])), responses((status = 200, body = MemberJson)))]
+async fn api_me(user: ApiUser) -> Json<MemberJson> {
+    Json(MemberJson::from(&user.member))
+}

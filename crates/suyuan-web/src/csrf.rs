@@ -1,0 +1,157 @@
+//! CSRF protection for every form that changes something: a random
+//! cookie per browser, and in each form a token that is the HMAC of that
+//! cookie under a key kept in the database (so any instance can check
+//! it). A cross-site page can neither read the cookie nor forge the token.
+//! Handlers that change something take `CsrfForm` or `CsrfMultipart`, so
+//! a form without a valid token never reaches them.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
+use axum::http::header::SET_COOKIE;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::Form;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::CookieJar;
+use hmac::{Hmac, Mac};
+use serde::de::DeserializeOwned;
+use sha2::Sha256;
+use std::collections::HashMap;
+
+use crate::error::WebError;
+use crate::AppState;
+
+const COOKIE: &str = "sy_csrf";
+const FIELD: &str = "csrf";
+
+/// This browser's CSRF cookie, when the middleware had to make one.
+#[derive(Clone)]
+struct FreshSeed(String);
+
+fn seed_of(parts: &Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<FreshSeed>()
+        .map(|seed| seed.0.clone())
+        .or_else(|| CookieJar::from_headers(&parts.headers).get(COOKIE).map(|c| c.value().to_owned()))
+}
+
+fn mac(key: &[u8], seed: &str) -> Hmac<Sha256> {
+    // HMAC takes keys of any length.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    mac.update(seed.as_bytes());
+    mac
+}
+
+/// Gives a browser without one a CSRF cookie (pages only).
+pub async fn ensure_cookie(mut request: Request, next: Next) -> Response {
+    let needs_seed = !request.uri().path().starts_with("/api/")
+        && CookieJar::from_headers(request.headers()).get(COOKIE).is_none();
+    let seed = needs_seed.then(|| suyuan_store::auth::random_token().expose().to_owned());
+    if let Some(seed) = &seed {
+        request.extensions_mut().insert(FreshSeed(seed.clone()));
+    }
+    let mut response = next.run(request).await;
+    if let Some(seed) = seed {
+        let cookie = Cookie::build((COOKIE, seed))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .build();
+        if let Ok(value) = cookie.to_string().parse() {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// The token a page puts in its forms.
+pub struct CsrfToken(pub String);
+
+impl FromRequestParts<AppState> for CsrfToken {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let seed = seed_of(parts).unwrap_or_default();
+        Ok(CsrfToken(hex::encode(mac(&state.csrf_key, &seed).finalize().into_bytes())))
+    }
+}
+
+fn verify(state: &AppState, parts: &Parts, token: Option<&str>) -> Result<(), WebError> {
+    let seed = seed_of(parts).ok_or(WebError::BadCsrf)?;
+    let token = token.and_then(|t| hex::decode(t).ok()).ok_or(WebError::BadCsrf)?;
+    mac(&state.csrf_key, &seed)
+        .verify_slice(&token)
+        .map_err(|_| WebError::BadCsrf)
+}
+
+/// A urlencoded form whose CSRF token has been checked.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|e| WebError::BadRequest(e.body_text()))?;
+        let fields: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(|e| WebError::BadRequest(e.to_string()))?;
+        let token = fields.iter().find(|(name, _)| name == FIELD).map(|(_, v)| v.as_str());
+        verify(state, &parts, token)?;
+        let Form(value) = Form::<T>::from_request(Request::from_parts(parts, Body::from(bytes)), state)
+            .await
+            .map_err(|e| WebError::BadRequest(e.body_text()))?;
+        Ok(CsrfForm(value))
+    }
+}
+
+/// A multipart form (with file uploads), read whole and CSRF-checked.
+pub struct CsrfMultipart {
+    pub fields: Fields,
+    pub files: Files,
+}
+
+impl FromRequest<AppState> for CsrfMultipart {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let multipart = Multipart::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|e| WebError::BadRequest(e.body_text()))?;
+        let (fields, files) = read_multipart(multipart).await?;
+        verify(state, &parts, fields.get(FIELD).map(String::as_str))?;
+        Ok(CsrfMultipart { fields, files })
+    }
+}
+
+pub type Fields = HashMap<String, String>;
+pub type Files = HashMap<String, (String, Vec<u8>)>;
+
+/// Reads a whole multipart body (bounded by the body limit): text fields
+/// by name, and files by name with their file names.
+pub async fn read_multipart(mut multipart: Multipart) -> Result<(Fields, Files), WebError> {
+    let mut fields = HashMap::new();
+    let mut files = HashMap::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| WebError::BadRequest(e.body_text()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        match field.file_name().map(str::to_owned) {
+            Some(file_name) => {
+                let bytes = field.bytes().await.map_err(|e| WebError::BadRequest(e.body_text()))?;
+                files.insert(name, (file_name, bytes.to_vec()));
+            }
+            None => {
+                let text = field.text().await.map_err(|e| WebError::BadRequest(e.body_text()))?;
+                fields.insert(name, text);
+            }
+        }
+    }
+    Ok((fields, files))
+}

@@ -1,0 +1,221 @@
+//! One error type for every handler, one place that maps it to a status,
+//! and two renderings: JSON under `/api/`, an HTML page (or a redirect to
+//! sign in) everywhere else.
+
+use askama::Template;
+use axum::extract::Request;
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Json;
+use serde::Serialize;
+use thiserror::Error;
+
+use suyuan_core::access::Denied;
+use suyuan_core::members::{FieldError, ImportError};
+use suyuan_core::units::UnitError;
+use suyuan_store::auth::SignInError;
+use suyuan_store::StoreError;
+
+use crate::i18n::Lang;
+use crate::paths;
+use crate::views::Chrome;
+
+#[derive(Debug, Error)]
+pub enum WebError {
+    #[error("sign in first")]
+    SignInRequired,
+    #[error("choose a new password first (POST /api/v1/auth/password)")]
+    PasswordChangeRequired,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found, or outside your scope")]
+    NotFound,
+    #[error("the form has expired or did not come from this site; reload it and try again")]
+    BadCsrf,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Throttled(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl WebError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::SignInRequired => StatusCode::UNAUTHORIZED,
+            WebError::PasswordChangeRequired | WebError::Forbidden(_) | WebError::BadCsrf => StatusCode::FORBIDDEN,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            WebError::SignInRequired => "unauthenticated",
+            WebError::PasswordChangeRequired => "password_change_required",
+            WebError::Forbidden(_) => "forbidden",
+            WebError::NotFound => "not_found",
+            WebError::BadCsrf => "bad_csrf",
+            WebError::BadRequest(_) => "bad_request",
+            WebError::Invalid(_) => "invalid",
+            WebError::Conflict(_) => "conflict",
+            WebError::Throttled(_) => "too_many_requests",
+            WebError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<StoreError> for WebError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => WebError::NotFound,
+            StoreError::Conflict(message) => WebError::Conflict(message),
+            StoreError::Invalid(message) => WebError::Invalid(message),
+            StoreError::Import(err) => err.into(),
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<SignInError> for WebError {
+    fn from(err: SignInError) -> Self {
+        match err {
+            SignInError::WrongCredentials => WebError::Invalid(err.to_string()),
+            SignInError::Throttled { .. } => WebError::Throttled(err.to_string()),
+            SignInError::Store(err) => err.into(),
+        }
+    }
+}
+
+impl From<ImportError> for WebError {
+    fn from(err: ImportError) -> Self {
+        WebError::Invalid(err.to_string())
+    }
+}
+
+impl From<UnitError> for WebError {
+    fn from(err: UnitError) -> Self {
+        WebError::Invalid(err.to_string())
+    }
+}
+
+impl From<FieldError> for WebError {
+    fn from(err: FieldError) -> Self {
+        WebError::Invalid(err.to_string())
+    }
+}
+
+impl From<Denied> for WebError {
+    fn from(err: Denied) -> Self {
+        WebError::Forbidden(err.to_string())
+    }
+}
+
+/// What a failed response carries until `render_errors` renders it.
+#[derive(Debug, Clone)]
+struct Failure {
+    code: &'static str,
+    message: String,
+    sign_in: bool,
+    change_password: bool,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        if let WebError::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        let failure = Failure {
+            code: self.code(),
+            message: self.to_string(),
+            sign_in: matches!(self, WebError::SignInRequired),
+            change_password: matches!(self, WebError::PasswordChangeRequired),
+        };
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(failure);
+        response
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    message: String,
+}
+
+/// Renders failures for whoever asked: JSON for the API, a page or a
+/// redirect for people.
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let lang = Lang::from_headers(request.headers());
+    let here = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+    let response = next.run(request).await;
+    let Some(failure) = response.extensions().get::<Failure>().cloned() else {
+        return response;
+    };
+    let status = response.status();
+    if is_api {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: failure.code,
+                message: &failure.message,
+            },
+        };
+        let mut json = (status, Json(body)).into_response();
+        if failure.sign_in {
+            json.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        return json;
+    }
+    if failure.sign_in {
+        return Redirect::to(&paths::login_then(&here)).into_response();
+    }
+    if failure.change_password {
+        return Redirect::to(paths::PASSWORD).into_response();
+    }
+    let t = lang.texts();
+    let message = match failure.code {
+        "not_found" => t.not_found.to_owned(),
+        "forbidden" => t.forbidden.to_owned(),
+        "bad_csrf" => t.bad_csrf.to_owned(),
+        "internal" => t.internal_error.to_owned(),
+        _ => failure.message,
+    };
+    let page = ErrorPage {
+        chrome: Chrome::anonymous(lang, String::new()),
+        message,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(err) => {
+            tracing::error!(%err, "cannot render the error page");
+            status.into_response()
+        }
+    }
+}

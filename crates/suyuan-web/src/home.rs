@@ -1,0 +1,70 @@
+//! The home page: a member's own card; for an admin, their subtree.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::auth::MaybeUser;
+use crate::csrf::CsrfToken;
+use crate::error::WebError;
+use crate::i18n::{fill, Lang};
+use crate::units::{child_rows, ChildRow};
+use crate::views::{role_name, Chrome};
+use crate::{paths, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(paths::HOME, get(home))
+}
+
+/// What an admin sees of their subtree.
+pub struct Scope {
+    pub unit_name: String,
+    pub unit_href: String,
+    pub members: u64,
+    pub members_href: String,
+    pub children: Vec<ChildRow>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    greeting: String,
+    number: String,
+    role: &'static str,
+    unit_path: String,
+    scope: Option<Scope>,
+}
+
+async fn home(State(state): State<AppState>, lang: Lang, CsrfToken(csrf): CsrfToken, MaybeUser(user): MaybeUser) -> Result<Response, WebError> {
+    let Some(user) = user else {
+        return Ok(Redirect::to(paths::LOGIN).into_response());
+    };
+    let t = lang.texts();
+    let member = &user.member;
+    let path = state.store.path_to_root(&member.unit.path).await?;
+    let unit_path = path.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join(" / ");
+    let scope = if user.principal.is_admin() {
+        Some(Scope {
+            unit_name: member.unit.name.clone(),
+            unit_href: paths::unit(member.unit.id),
+            members: state.store.count_members(&member.unit.path).await?,
+            members_href: paths::unit_members(member.unit.id, 1),
+            children: child_rows(lang, state.store.children_with_member_counts(&member.unit).await?),
+        })
+    } else {
+        None
+    };
+    Ok(HomePage {
+        chrome: Chrome::for_user(lang, csrf, &user, paths::HOME),
+        greeting: fill(t.welcome, &[("name", &member.name)]),
+        number: member.number.clone(),
+        role: role_name(t, member.role),
+        unit_path,
+        scope,
+    }
+    .into_response())
+}

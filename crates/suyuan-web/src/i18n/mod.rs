@@ -1,0 +1,189 @@
+//! Chinese and English. Each language is one `Texts` value: a key missing
+//! from either fails the build, because every field must be given.
+
+mod en;
+mod zh;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::header::ACCEPT_LANGUAGE;
+use axum::http::HeaderMap;
+use axum_extra::extract::CookieJar;
+use std::convert::Infallible;
+
+pub use texts::Texts;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+pub const LANG_COOKIE: &str = "sy_lang";
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The `lang` attribute of the page.
+    pub fn html(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "zh" | "zh-cn" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn other(self) -> Self {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::Zh => &zh::TEXTS,
+            Lang::En => &en::TEXTS,
+        }
+    }
+
+    /// The remembered choice, else the browser's first preference between
+    /// our two, else Chinese.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let jar = CookieJar::from_headers(headers);
+        if let Some(lang) = jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
+            return lang;
+        }
+        headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|header| {
+                header.split(',').find_map(|item| {
+                    let tag = item.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                    if tag.starts_with("zh") {
+                        Some(Lang::Zh)
+                    } else if tag.starts_with("en") {
+                        Some(Lang::En)
+                    } else {
+                        None
+                    }
+                })
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Lang::from_headers(&parts.headers))
+    }
+}
+
+/// Fills `{name}`-style holes in a text.
+pub fn fill(text: &str, args: &[(&str, &(dyn std::fmt::Display + Sync))]) -> String {
+    let mut out = text.to_owned();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), &value.to_string());
+    }
+    out
+}
+
+mod texts {
+    /// Every text a page shows. Both catalogs give every field.
+    pub struct Texts {
+        pub app_name: &'static str,
+        pub tagline: &'static str,
+        pub home: &'static str,
+        pub sign_in: &'static str,
+        pub sign_out: &'static str,
+        pub change_password: &'static str,
+        pub switch_language: &'static str,
+        pub login_label: &'static str,
+        pub login_hint: &'static str,
+        pub wrong_credentials: &'static str,
+        pub throttled: &'static str,
+        pub password: &'static str,
+        pub current_password: &'static str,
+        pub new_password: &'static str,
+        pub confirm_password: &'static str,
+        pub password_rule: &'static str,
+        pub must_change_notice: &'static str,
+        pub passwords_differ: &'static str,
+        pub wrong_current_password: &'static str,
+        pub password_changed: &'static str,
+        pub save: &'static str,
+        pub welcome: &'static str,
+        pub your_unit: &'static str,
+        pub member_number: &'static str,
+        pub role: &'static str,
+        pub role_member: &'static str,
+        pub role_admin: &'static str,
+        pub role_site_manager: &'static str,
+        pub member_home_note: &'static str,
+        pub your_scope: &'static str,
+        pub members_in_scope: &'static str,
+        pub units_below: &'static str,
+        pub no_units_below: &'static str,
+        pub members: &'static str,
+        pub name: &'static str,
+        pub phone: &'static str,
+        pub code: &'static str,
+        pub kind: &'static str,
+        pub unit: &'static str,
+        pub all_members: &'static str,
+        pub members_of: &'static str,
+        pub no_members: &'static str,
+        pub previous: &'static str,
+        pub next: &'static str,
+        pub page_of: &'static str,
+        pub manage_unit: &'static str,
+        pub add_unit_below: &'static str,
+        pub create: &'static str,
+        pub rename: &'static str,
+        pub new_name: &'static str,
+        pub move_unit: &'static str,
+        pub new_parent_code: &'static str,
+        pub move_button: &'static str,
+        pub archive: &'static str,
+        pub archive_note: &'static str,
+        pub archived: &'static str,
+        pub import_members: &'static str,
+        pub import_help: &'static str,
+        pub import_file: &'static str,
+        pub initial_password: &'static str,
+        pub initial_password_note: &'static str,
+        pub import_button: &'static str,
+        pub imported: &'static str,
+        pub error_title: &'static str,
+        pub not_found: &'static str,
+        pub forbidden: &'static str,
+        pub bad_csrf: &'static str,
+        pub internal_error: &'static str,
+        pub back_home: &'static str,
+        pub kind_province: &'static str,
+        pub kind_office: &'static str,
+        pub kind_city: &'static str,
+        pub kind_district: &'static str,
+        pub kind_county: &'static str,
+        pub kind_street: &'static str,
+        pub kind_community: &'static str,
+        pub kind_village: &'static str,
+        pub kind_enterprise: &'static str,
+        pub kind_branch: &'static str,
+    }
+}

@@ -1,0 +1,293 @@
+//! Members: lists for admins, roster imports (page and API), and
+//! `/api/v1/members`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use suyuan_core::access::{Principal, Role};
+use suyuan_core::members::{parse_roster, MemberId, NewPassword};
+use suyuan_core::units::{UnitId, UnitPath};
+use suyuan_store::auth::hash_password;
+use suyuan_store::members::{ImportReport, Member, MemberFilter};
+
+use crate::auth::{ApiUser, PageUser};
+use crate::csrf::{CsrfMultipart, CsrfToken};
+use crate::error::WebError;
+use crate::i18n::{fill, Lang};
+use crate::units::{breadcrumbs, managed_unit, Crumb};
+use crate::views::{role_name, Chrome};
+use crate::{paths, AppState};
+
+/// The largest upload accepted (a roster of a few hundred thousand rows).
+pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
+const PAGE_SIZE: u64 = 50;
+const API_MAX_LIMIT: u64 = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/units/{id}/members", get(members_page))
+        .route(paths::IMPORT_MEMBERS, get(import_page).post(import_upload))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_list_members))
+        .routes(routes!(api_get_member))
+        .routes(routes!(api_import_members))
+}
+
+pub struct MemberRow {
+    pub name: String,
+    pub number: String,
+    pub phone: String,
+    pub unit: String,
+    pub role: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "members.html")]
+struct MembersPage {
+    chrome: Chrome,
+    title: String,
+    crumbs: Vec<Crumb>,
+    rows: Vec<MemberRow>,
+    page_label: String,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<u64>,
+}
+
+async fn members_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(query): Query<PageQuery>,
+) -> Result<MembersPage, WebError> {
+    let t = lang.texts();
+    let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
+    let total = state.store.count_members(&unit.path).await?;
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, pages);
+    let members = state
+        .store
+        .list_members(&MemberFilter {
+            within: unit.path.clone(),
+            only: None,
+            limit: PAGE_SIZE,
+            offset: (page - 1) * PAGE_SIZE,
+        })
+        .await?;
+    let here = paths::unit_members(unit.id, page);
+    Ok(MembersPage {
+        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        title: fill(t.members_of, &[("unit", &unit.name)]),
+        crumbs: breadcrumbs(&state, &user.principal, &unit).await?,
+        rows: members
+            .into_iter()
+            .map(|m| MemberRow {
+                role: role_name(t, m.role),
+                name: m.name,
+                number: m.number,
+                phone: m.phone.unwrap_or_default(),
+                unit: m.unit.name,
+            })
+            .collect(),
+        page_label: fill(t.page_of, &[("page", &page), ("pages", &pages)]),
+        previous: (page > 1).then(|| paths::unit_members(unit.id, page - 1)),
+        next: (page < pages).then(|| paths::unit_members(unit.id, page + 1)),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "import.html")]
+struct ImportPage {
+    chrome: Chrome,
+    scope: String,
+    outcome: Option<String>,
+    error: Option<String>,
+}
+
+fn require_admin(principal: &Principal) -> Result<(), WebError> {
+    principal.may_manage_within(&principal.unit_path).map_err(WebError::from)
+}
+
+async fn import_page(State(state): State<AppState>, lang: Lang, CsrfToken(csrf): CsrfToken, user: PageUser) -> Result<ImportPage, WebError> {
+    require_admin(&user.principal)?;
+    let scope = state.store.unit(user.principal.unit_id).await?.name;
+    Ok(ImportPage {
+        chrome: Chrome::for_user(lang, csrf, &user, paths::IMPORT_MEMBERS),
+        scope,
+        outcome: None,
+        error: None,
+    })
+}
+
+/// Parses, checks and imports a roster into the admin's subtree.
+async fn import_roster(state: &AppState, within: &UnitPath, bytes: &[u8], initial_password: &str) -> Result<ImportReport, WebError> {
+    let password = NewPassword::parse(initial_password)
+        .map_err(|e| WebError::Invalid(format!("initial password: {e}")))?;
+    let rows = parse_roster(bytes)?;
+    // One hash for the whole import: new members share the initial
+    // password until they change it, and argon2 is slow by design.
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))??;
+    Ok(state.store.import_members(&rows, Some(within), &hash, state.now()).await?)
+}
+
+async fn import_upload(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+    form: CsrfMultipart,
+) -> Result<(axum::http::StatusCode, ImportPage), WebError> {
+    require_admin(&user.principal)?;
+    let t = lang.texts();
+    let scope = state.store.unit(user.principal.unit_id).await?.name;
+    let file = form.files.get("file").map(|(_, bytes)| bytes.as_slice()).unwrap_or_default();
+    let password = form.fields.get("initial_password").map(String::as_str).unwrap_or_default();
+    let outcome = import_roster(&state, &user.principal.unit_path, file, password).await;
+    let chrome = Chrome::for_user(lang, csrf, &user, paths::IMPORT_MEMBERS);
+    match outcome {
+        Ok(report) => Ok((
+            axum::http::StatusCode::OK,
+            ImportPage {
+                chrome,
+                scope,
+                outcome: Some(fill(t.imported, &[("created", &report.created), ("updated", &report.updated)])),
+                error: None,
+            },
+        )),
+        Err(err @ WebError::Invalid(_)) => Ok((
+            err.status(),
+            ImportPage {
+                chrome,
+                scope,
+                outcome: None,
+                error: Some(err.to_string()),
+            },
+        )),
+        Err(err) => Err(err),
+    }
+}
+
+/// A member as the API shows them.
+#[derive(Serialize, ToSchema)]
+pub struct MemberJson {
+    id: i64,
+    member_number: String,
+    name: String,
+    phone: Option<String>,
+    /// member, admin or site_manager
+    #[schema(value_type = String, example = "member")]
+    role: Role,
+    unit_id: i64,
+    unit_name: String,
+    must_change_password: bool,
+}
+
+impl From<&Member> for MemberJson {
+    fn from(member: &Member) -> Self {
+        Self {
+            id: member.id.0,
+            member_number: member.number.clone(),
+            name: member.name.clone(),
+            phone: member.phone.clone(),
+            role: member.role,
+            unit_id: member.unit.id.0,
+            unit_name: member.unit.name.clone(),
+            must_change_password: member.must_change_password,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+struct MembersQuery {
+    /// The unit whose subtree to list (default: the caller's own unit).
+    unit: Option<i64>,
+    /// At most 1000 (default 100).
+    limit: Option<u64>,
+    offset: Option<u64>,
+}
+
+/// The members of a unit's subtree that the caller may see: all of them
+/// for an admin of that subtree; only themself for anyone else.
+#[utoipa::path(get, path = "/api/v1/members", tag = "members", security(("bearer" = [])), params(MembersQuery),
+    responses((status = 200, body = Vec<MemberJson>), (status = 404, description = "the unit is outside the caller's scope")))]
+async fn api_list_members(State(state): State<AppState>, user: ApiUser, Query(query): Query<MembersQuery>) -> Result<Json<Vec<MemberJson>>, WebError> {
+    let within = match query.unit {
+        Some(id) => state.store.unit(UnitId(id)).await?.path,
+        None => user.principal.unit_path.clone(),
+    };
+    if !user.principal.may_see_unit(&within) {
+        return Err(WebError::NotFound);
+    }
+    let only = (!user.principal.is_admin() || !user.principal.unit_path.contains(&within)).then_some(user.principal.member_id);
+    let members = state
+        .store
+        .list_members(&MemberFilter {
+            within,
+            only,
+            limit: query.limit.unwrap_or(100).min(API_MAX_LIMIT),
+            offset: query.offset.unwrap_or(0),
+        })
+        .await?;
+    Ok(Json(members.iter().map(MemberJson::from).collect()))
+}
+
+/// One member the caller may see.
+#[utoipa::path(get, path = "/api/v1/members/{id}", tag = "members", security(("bearer" = [])),
+    responses((status = 200, body = MemberJson), (status = 404)))]
+async fn api_get_member(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<MemberJson>, WebError> {
+    let member = state.store.member(MemberId(id)).await?;
+    if !user.principal.may_see_member(member.id, &member.unit.path) {
+        return Err(WebError::NotFound);
+    }
+    Ok(Json(MemberJson::from(&member)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportResult {
+    created: usize,
+    updated: usize,
+}
+
+#[allow(dead_code)]
+#[derive(ToSchema)]
+struct ImportUpload {
+    /// The roster: CSV (UTF-8 or GB18030) or XLSX.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// The password new members first sign in with.
+    initial_password: String,
+}
+
+/// Imports a roster into the caller's subtree, all or nothing.
+#[utoipa::path(post, path = "/api/v1/members/import", tag = "members", security(("bearer" = [])),
+    request_body(content = ImportUpload, content_type = "multipart/form-data"),
+    responses((status = 200, body = ImportResult), (status = 422, description = "the rows and columns at fault; nothing imported")))]
+async fn api_import_members(State(state): State<AppState>, user: ApiUser, multipart: Multipart) -> Result<Json<ImportResult>, WebError> {
+    require_admin(&user.principal)?;
+    let (fields, files) = crate::csrf::read_multipart(multipart).await?;
+    let file = files.get("file").map(|(_, bytes)| bytes.as_slice()).unwrap_or_default();
+    let password = fields.get("initial_password").map(String::as_str).unwrap_or_default();
+    let report = import_roster(&state, &user.principal.unit_path, file, password).await?;
+    Ok(Json(ImportResult {
+        created: report.created,
+        updated: report.updated,
+    }))
+}

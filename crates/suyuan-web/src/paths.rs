@@ -1,0 +1,65 @@
+//! Every URL a page links to, built in one place.
+
+use suyuan_core::units::UnitId;
+
+pub const HOME: &str = "/";
+pub const LOGIN: &str = "/login";
+pub const LOGOUT: &str = "/logout";
+pub const PASSWORD: &str = "/account/password";
+pub const IMPORT_MEMBERS: &str = "/members/import";
+
+pub fn login_then(next: &str) -> String {
+    if next == HOME || !is_local(next) {
+        LOGIN.to_owned()
+    } else {
+        format!("{LOGIN}?next={}", encode(next))
+    }
+}
+
+pub fn unit(id: UnitId) -> String {
+    format!("/units/{id}")
+}
+
+pub fn unit_members(id: UnitId, page: u64) -> String {
+    format!("/units/{id}/members?page={page}")
+}
+
+pub fn unit_action(id: UnitId, action: &str) -> String {
+    format!("/units/{id}/{action}")
+}
+
+pub fn switch_language(code: &str, back_to: &str) -> String {
+    format!("/lang/{code}?next={}", encode(back_to))
+}
+
+/// Only same-site paths may be redirected to (no `//host` or `http:`).
+pub fn is_local(target: &str) -> bool {
+    target.starts_with('/') && !target.starts_with("//") && !target.starts_with("/\\")
+}
+
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_targets_are_followed() {
+        assert!(is_local("/units/3"));
+        assert!(!is_local("//evil.example"));
+        assert!(!is_local("https://evil.example"));
+        assert_eq!(login_then("https://evil.example"), "/login");
+        assert_eq!(login_then("/units/3?page=2"), "/login?next=/units/3%3Fpage%3D2");
+    }
+}

@@ -1,0 +1,353 @@
+//! The unit tree: an admin's pages for their subtree, and `/api/v1/units`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use suyuan_core::access::Principal;
+use suyuan_core::units::{UnitCode, UnitId, UnitKind, UnitName};
+use suyuan_store::units::{NewUnit, Unit, UnitCount};
+
+use crate::auth::{ApiUser, PageUser};
+use crate::csrf::{CsrfForm, CsrfToken};
+use crate::error::WebError;
+use crate::i18n::Lang;
+use crate::views::{kind_name, Chrome};
+use crate::{paths, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/units/{id}", get(unit_page))
+        .route("/units/{id}/children", post(create_child))
+        .route("/units/{id}/rename", post(rename))
+        .route("/units/{id}/move", post(move_unit))
+        .route("/units/{id}/archive", post(archive))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_list_units, api_create_unit))
+        .routes(routes!(api_get_unit, api_update_unit))
+        .routes(routes!(api_archive_unit))
+}
+
+/// Loads a unit the principal administers (their unit or one below it).
+/// Anything else is "not found", so that nobody learns what lies outside
+/// their scope.
+pub async fn managed_unit(state: &AppState, principal: &Principal, id: UnitId) -> Result<Unit, WebError> {
+    let unit = state.store.unit(id).await?;
+    principal.may_manage_within(&unit.path).map_err(|_| WebError::NotFound)?;
+    Ok(unit)
+}
+
+/// A unit on the way from the root to the one shown; linked when the
+/// viewer may open it.
+pub struct Crumb {
+    pub name: String,
+    pub href: Option<String>,
+}
+
+pub async fn breadcrumbs(state: &AppState, principal: &Principal, unit: &Unit) -> Result<Vec<Crumb>, WebError> {
+    Ok(state
+        .store
+        .path_to_root(&unit.path)
+        .await?
+        .into_iter()
+        .map(|u| Crumb {
+            href: principal.may_manage_within(&u.path).is_ok().then(|| paths::unit(u.id)),
+            name: u.name,
+        })
+        .collect())
+}
+
+pub struct ChildRow {
+    pub name: String,
+    pub kind: &'static str,
+    pub members: u64,
+    pub href: String,
+}
+
+pub fn child_rows(lang: Lang, counts: Vec<UnitCount>) -> Vec<ChildRow> {
+    counts
+        .into_iter()
+        .map(|c| ChildRow {
+            href: paths::unit(c.unit.id),
+            kind: kind_name(lang.texts(), c.unit.kind),
+            name: c.unit.name,
+            members: c.members,
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    chrome: Chrome,
+    unit: Unit,
+    kind: &'static str,
+    crumbs: Vec<Crumb>,
+    children: Vec<ChildRow>,
+    total_members: u64,
+    members_href: String,
+    may_change: bool,
+    kinds: Vec<(&'static str, &'static str)>,
+    action_children: String,
+    action_rename: String,
+    action_move: String,
+    action_archive: String,
+}
+
+async fn unit_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> Result<UnitPage, WebError> {
+    let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
+    let here = paths::unit(unit.id);
+    let t = lang.texts();
+    Ok(UnitPage {
+        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        kind: kind_name(t, unit.kind),
+        crumbs: breadcrumbs(&state, &user.principal, &unit).await?,
+        children: child_rows(lang, state.store.children_with_member_counts(&unit).await?),
+        total_members: state.store.count_members(&unit.path).await?,
+        members_href: paths::unit_members(unit.id, 1),
+        may_change: user.principal.may_change_unit(&unit.path).is_ok(),
+        kinds: UnitKind::ALL.iter().map(|k| (k.as_str(), kind_name(t, *k))).collect(),
+        action_children: paths::unit_action(unit.id, "children"),
+        action_rename: paths::unit_action(unit.id, "rename"),
+        action_move: paths::unit_action(unit.id, "move"),
+        action_archive: paths::unit_action(unit.id, "archive"),
+        unit,
+    })
+}
+
+#[derive(Deserialize)]
+struct ChildForm {
+    name: String,
+    code: String,
+    kind: String,
+}
+
+async fn create_child(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<ChildForm>,
+) -> Result<Redirect, WebError> {
+    let parent = managed_unit(&state, &user.principal, UnitId(id)).await?;
+    let new = NewUnit {
+        parent: Some(parent.id),
+        code: UnitCode::parse(&form.code)?,
+        name: UnitName::parse(&form.name)?,
+        kind: UnitKind::parse(&form.kind)?,
+    };
+    let child = state.store.create_unit(new, state.now()).await?;
+    Ok(Redirect::to(&paths::unit(child.id)))
+}
+
+/// Loads a unit the principal may rename, move or archive.
+async fn changeable_unit(state: &AppState, principal: &Principal, id: UnitId) -> Result<Unit, WebError> {
+    let unit = managed_unit(state, principal, id).await?;
+    principal.may_change_unit(&unit.path)?;
+    Ok(unit)
+}
+
+#[derive(Deserialize)]
+struct RenameForm {
+    name: String,
+}
+
+async fn rename(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<RenameForm>,
+) -> Result<Redirect, WebError> {
+    let unit = changeable_unit(&state, &user.principal, UnitId(id)).await?;
+    state.store.rename_unit(unit.id, UnitName::parse(&form.name)?).await?;
+    Ok(Redirect::to(&paths::unit(unit.id)))
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    parent_code: String,
+}
+
+/// Moves within the admin's own subtree only: both the unit and its new
+/// parent must be theirs.
+async fn move_within_scope(state: &AppState, principal: &Principal, id: UnitId, parent: Unit) -> Result<Unit, WebError> {
+    let unit = changeable_unit(state, principal, id).await?;
+    principal.may_manage_within(&parent.path).map_err(|_| WebError::NotFound)?;
+    Ok(state.store.move_unit(unit.id, parent.id).await?)
+}
+
+async fn move_unit(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<MoveForm>,
+) -> Result<Redirect, WebError> {
+    let parent = state.store.unit_by_code(&UnitCode::parse(&form.parent_code)?).await?;
+    let moved = move_within_scope(&state, &user.principal, UnitId(id), parent).await?;
+    Ok(Redirect::to(&paths::unit(moved.id)))
+}
+
+#[derive(Deserialize)]
+struct EmptyForm {}
+
+async fn archive(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(EmptyForm {}): CsrfForm<EmptyForm>,
+) -> Result<Redirect, WebError> {
+    let unit = changeable_unit(&state, &user.principal, UnitId(id)).await?;
+    state.store.archive_unit(unit.id, state.now()).await?;
+    Ok(Redirect::to(&unit.parent_id.map_or_else(|| paths::HOME.to_owned(), paths::unit)))
+}
+
+/// A unit as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct UnitJson {
+    id: i64,
+    parent_id: Option<i64>,
+    name: String,
+    code: String,
+    /// province, office, city, district, county, street, community,
+    /// village, enterprise or branch
+    #[schema(value_type = String, example = "district")]
+    kind: UnitKind,
+    /// The ids from the root down to this unit, as `/1/5/23/`.
+    path: String,
+    depth: i32,
+    archived: bool,
+}
+
+impl From<Unit> for UnitJson {
+    fn from(unit: Unit) -> Self {
+        Self {
+            id: unit.id.0,
+            parent_id: unit.parent_id.map(|p| p.0),
+            depth: unit.depth(),
+            path: unit.path.to_string(),
+            name: unit.name,
+            code: unit.code,
+            kind: unit.kind,
+            archived: unit.archived,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+struct UnitsQuery {
+    /// Only this unit and its subtree (default: all the caller may see).
+    root: Option<i64>,
+}
+
+/// The units the caller may see: an admin's whole subtree; for anyone
+/// else, the units from the root down to their own.
+#[utoipa::path(get, path = "/api/v1/units", tag = "units", security(("bearer" = [])), params(UnitsQuery),
+    responses((status = 200, body = Vec<UnitJson>)))]
+async fn api_list_units(State(state): State<AppState>, user: ApiUser, Query(query): Query<UnitsQuery>) -> Result<Json<Vec<UnitJson>>, WebError> {
+    let units = if user.principal.is_admin() {
+        let root = match query.root {
+            Some(id) => managed_unit(&state, &user.principal, UnitId(id)).await?.path,
+            None => user.principal.unit_path.clone(),
+        };
+        state.store.subtree(&root, false).await?
+    } else {
+        let own = state.store.path_to_root(&user.principal.unit_path).await?;
+        match query.root {
+            Some(id) => own.into_iter().skip_while(|u| u.id.0 != id).collect(),
+            None => own,
+        }
+    };
+    Ok(Json(units.into_iter().map(UnitJson::from).collect()))
+}
+
+/// One unit of the caller's scope.
+#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", security(("bearer" = [])),
+    responses((status = 200, body = UnitJson), (status = 404)))]
+async fn api_get_unit(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<UnitJson>, WebError> {
+    let unit = state.store.unit(UnitId(id)).await?;
+    if !user.principal.may_see_unit(&unit.path) {
+        return Err(WebError::NotFound);
+    }
+    Ok(Json(unit.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateUnit {
+    parent_id: i64,
+    name: String,
+    code: String,
+    /// province, office, city, district, county, street, community,
+    /// village, enterprise or branch
+    kind: String,
+}
+
+/// Creates a unit below one the caller administers.
+#[utoipa::path(post, path = "/api/v1/units", tag = "units", security(("bearer" = [])), request_body = CreateUnit,
+    responses((status = 201, body = UnitJson), (status = 409, description = "code or sibling name taken"), (status = 422)))]
+async fn api_create_unit(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Json(request): Json<CreateUnit>,
+) -> Result<(StatusCode, Json<UnitJson>), WebError> {
+    let parent = managed_unit(&state, &user.principal, UnitId(request.parent_id)).await?;
+    let new = NewUnit {
+        parent: Some(parent.id),
+        code: UnitCode::parse(&request.code)?,
+        name: UnitName::parse(&request.name)?,
+        kind: UnitKind::parse(&request.kind)?,
+    };
+    let unit = state.store.create_unit(new, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(unit.into())))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateUnit {
+    name: Option<String>,
+    /// Move the unit (and its subtree) under this unit.
+    parent_id: Option<i64>,
+}
+
+/// Renames and/or moves a unit below the caller's own.
+#[utoipa::path(patch, path = "/api/v1/units/{id}", tag = "units", security(("bearer" = [])), request_body = UpdateUnit,
+    responses((status = 200, body = UnitJson), (status = 404), (status = 409), (status = 422)))]
+async fn api_update_unit(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    Json(request): Json<UpdateUnit>,
+) -> Result<Json<UnitJson>, WebError> {
+    let mut unit = changeable_unit(&state, &user.principal, UnitId(id)).await?;
+    let name = request.name.as_deref().map(UnitName::parse).transpose()?;
+    if let Some(parent_id) = request.parent_id {
+        let parent = state.store.unit(UnitId(parent_id)).await?;
+        unit = move_within_scope(&state, &user.principal, unit.id, parent).await?;
+    }
+    if let Some(name) = name {
+        unit = state.store.rename_unit(unit.id, name).await?;
+    }
+    Ok(Json(unit.into()))
+}
+
+/// Archives an empty unit below the caller's own.
+#[utoipa::path(post, path = "/api/v1/units/{id}/archive", tag = "units", security(("bearer" = [])),
+    responses((status = 200, body = UnitJson), (status = 404), (status = 422, description = "the unit still has units or members")))]
+async fn api_archive_unit(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<UnitJson>, WebError> {
+    let unit = changeable_unit(&state, &user.principal, UnitId(id)).await?;
+    Ok(Json(state.store.archive_unit(unit.id, state.now()).await?.into()))
+}

@@ -1,0 +1,140 @@
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::TestApp;
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_routes() {
+    let app = TestApp::spawn().await;
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json")).await.expect("get").json().await.expect("json");
+    assert!(doc["openapi"].as_str().unwrap_or_default().starts_with("3."));
+    for path in ["/api/v1/auth/login", "/api/v1/units", "/api/v1/units/{id}", "/api/v1/members", "/api/v1/members/import", "/api/v1/me"] {
+        assert!(doc["paths"][path].is_object(), "{path} is missing from the document");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn errors_are_json_with_a_code_and_a_message() {
+    let app = TestApp::spawn().await;
+    let client = reqwest::Client::new();
+    let unauthenticated = client.get(app.url("/api/v1/units")).send().await.expect("get");
+    assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = unauthenticated.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "unauthenticated");
+    assert!(body["error"]["message"].is_string());
+
+    let wrong = client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"login": "xihu-admin", "password": "nope"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let token = app.token("province-admin").await;
+    let taken = client
+        .post(app.url("/api/v1/units"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"parent_id": app.world.hangzhou.id.0, "name": "另一个区", "code": "zj-hz-xh", "kind": "district"}))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    let bad_code = client
+        .post(app.url("/api/v1/units"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"parent_id": app.world.hangzhou.id.0, "name": "另一个区", "code": "西湖", "kind": "district"}))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(bad_code.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = bad_code.json().await.expect("json");
+    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("unit code"), "{body}");
+    let under_itself = client
+        .patch(app.url(&format!("/api/v1/units/{}", app.world.hangzhou.id)))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"parent_id": app.world.cuiyuan.id.0}))
+        .send()
+        .await
+        .expect("move");
+    assert_eq!(under_itself.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn units_are_created_renamed_moved_and_archived_over_the_api() {
+    for app in TestApp::spawn_each().await {
+        let token = app.token("province-admin").await;
+        let client = reqwest::Client::new();
+        let created: Value = client
+            .post(app.url("/api/v1/units"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"parent_id": app.world.xihu.id.0, "name": "文新街道", "code": "zj-hz-xh-wx", "kind": "street"}))
+            .send()
+            .await
+            .expect("create")
+            .json()
+            .await
+            .expect("json");
+        let id = created["id"].as_i64().expect("id");
+        assert_eq!(created["parent_id"], app.world.xihu.id.0);
+        let moved: Value = client
+            .patch(app.url(&format!("/api/v1/units/{}", app.world.cuiyuan.id)))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"parent_id": id, "name": "翠苑一区"}))
+            .send()
+            .await
+            .expect("move")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(moved["parent_id"], id);
+        assert_eq!(moved["name"], "翠苑一区");
+        assert_eq!(moved["depth"], 4);
+        // The member below moved with it and is still in Xihu's scope.
+        let xihu = app.token("xihu-admin").await;
+        let member = client
+            .get(app.url(&format!("/api/v1/members/{}", app.world.xihu_member)))
+            .bearer_auth(&xihu)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(member.status(), StatusCode::OK);
+        let empty: Value = client
+            .post(app.url("/api/v1/units"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"parent_id": id, "name": "临时党支部", "code": "tmp", "kind": "branch"}))
+            .send()
+            .await
+            .expect("create")
+            .json()
+            .await
+            .expect("json");
+        let archived: Value = client
+            .post(app.url(&format!("/api/v1/units/{}/archive", empty["id"])))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("archive")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(archived["archived"], true);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn health_and_metrics_answer() {
+    let app = TestApp::spawn().await;
+    let health = reqwest::get(app.url("/healthz")).await.expect("get");
+    assert_eq!(health.status(), StatusCode::OK);
+    let _ = reqwest::get(app.url("/login")).await.expect("get");
+    let metrics = reqwest::get(app.url("/metrics")).await.expect("get").text().await.expect("body");
+    assert!(metrics.contains("http_requests_total"), "{metrics}");
+    assert!(metrics.contains("route=\"/login\""), "{metrics}");
+    assert!(metrics.contains("http_request_duration_seconds_bucket"), "{metrics}");
+    app.stop().await;
+}

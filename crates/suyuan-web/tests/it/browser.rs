@@ -1,0 +1,169 @@
+//! Journeys in a real browser: Debian's headless Chromium driven through
+//! WebDriver (chromedriver) against the real server, at phone width.
+//! Skipped when chromedriver is absent, except under `CI=true`.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use crate::{TestApp, PASSWORD};
+
+/// Phone width, as DEVELOPERS.md asks pages to be checked at.
+pub const PHONE: (u32, u32) = (390, 844);
+
+pub struct Chrome {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|ci| ci == "true")
+}
+
+impl Chrome {
+    /// Starts chromedriver and a headless Chromium session, or `None` when
+    /// they are not installed (outside CI).
+    pub async fn start() -> Option<Self> {
+        let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let browser_path = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        if !std::path::Path::new(&driver_path).exists() {
+            assert!(!in_ci(), "CI must have chromedriver at {driver_path}");
+            eprintln!("skipping the browser test: no chromedriver at {driver_path}");
+            return None;
+        }
+        // chromedriver cannot report a port it chose; take a free one.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut driver = Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        // Wait for its "started successfully" line rather than sleeping.
+        let stdout = driver.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = lines
+            .by_ref()
+            .take(20)
+            .map_while(Result::ok)
+            .any(|line| line.contains("started successfully"));
+        assert!(ready, "chromedriver did not start");
+        std::thread::spawn(move || lines.for_each(drop));
+
+        let profile = tempfile::tempdir().expect("profile dir");
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": browser_path,
+                "args": [
+                    "--lang=zh-CN", "--lang=zh-CN", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    format!("--user-data-dir={}", profile.path().display()),
+                    format!("--window-size={},{}", PHONE.0, PHONE.1),
+                ],
+                "prefs": {"intl.accept_languages": "zh-CN,zh"},
+                "prefs": {"intl.accept_languages": "zh-CN,zh"},
+                "mobileEmulation": {
+                    "deviceMetrics": {"width": PHONE.0, "height": PHONE.1, "pixelRatio": 3.0, "touch": true}
+                }
+            }
+        });
+        let capabilities = capabilities.as_object().cloned().expect("an object");
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a Chromium session");
+        Some(Chrome {
+            client,
+            driver,
+            _profile: profile,
+        })
+    }
+
+    /// Saves a screenshot under `target/screenshots/` for people to look at.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+    }
+
+    /// Whether the page is no wider than the phone (nothing sticks out).
+    pub async fn fits_the_phone(&self) -> bool {
+        let width = self
+            .client
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .expect("script");
+        width.as_u64().is_some_and(|w| w <= u64::from(PHONE.0))
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_member_signs_in_on_a_phone() {
+    let Some(chrome) = Chrome::start().await else { return };
+    let app = TestApp::spawn().await;
+    let c = &chrome.client;
+    c.goto(&app.url("/")).await.expect("open");
+    assert!(c.current_url().await.expect("url").path().ends_with("/login"));
+    assert!(chrome.fits_the_phone().await, "the sign-in page is wider than a phone");
+    chrome.screenshot("login").await;
+
+    c.find(Locator::Css("input[name=login]")).await.expect("login field").send_keys("cuiyuan-member").await.expect("type");
+    c.find(Locator::Css("input[name=password]")).await.expect("password field").send_keys(PASSWORD).await.expect("type");
+    c.find(Locator::Css("form.stack button[type=submit]")).await.expect("button").click().await.expect("click");
+
+    let home = url::Url::parse(&app.url("/")).expect("url");
+    c.wait().for_url(&home).await.expect("the home page");
+    let heading = c.find(Locator::Css("main h1")).await.expect("home heading");
+    assert_eq!(heading.text().await.expect("text"), "你好，陈晓燕");
+    let page = c.source().await.expect("source");
+    assert!(page.contains("翠苑一区社区"));
+    assert!(chrome.fits_the_phone().await, "the home page is wider than a phone");
+    chrome.screenshot("home-member").await;
+
+    chrome.stop().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_admin_sees_their_subtree_on_a_phone() {
+    let Some(chrome) = Chrome::start().await else { return };
+    let app = TestApp::spawn().await;
+    let c = &chrome.client;
+    c.goto(&app.url("/login")).await.expect("open");
+    c.find(Locator::Css("input[name=login]")).await.expect("field").send_keys("xihu-admin").await.expect("type");
+    c.find(Locator::Css("input[name=password]")).await.expect("field").send_keys(PASSWORD).await.expect("type");
+    c.find(Locator::Css("form.stack button[type=submit]")).await.expect("button").click().await.expect("click");
+    let home = url::Url::parse(&app.url("/")).expect("url");
+    c.wait().for_url(&home).await.expect("the home page");
+    let page = c.source().await.expect("source");
+    assert!(page.contains("翠苑一区社区") && !page.contains("淳安县"));
+    assert!(chrome.fits_the_phone().await, "the admin home page is wider than a phone");
+    chrome.screenshot("home-admin").await;
+
+    for (name, path) in [
+        ("unit", format!("/units/{}", app.world.xihu.id)),
+        ("members", format!("/units/{}/members", app.world.xihu.id)),
+        ("import", "/members/import".to_owned()),
+        ("password", "/account/password".to_owned()),
+    ] {
+        c.goto(&app.url(&path)).await.expect("open");
+        assert!(chrome.fits_the_phone().await, "{path} is wider than a phone");
+        chrome.screenshot(name).await;
+    }
+    chrome.stop().await;
+    app.stop().await;
+}

@@ -1,0 +1,242 @@
+//! The web server, started for real on a loopback port against a fresh
+//! database, driven over HTTP.
+
+mod api;
+mod auth;
+mod browser;
+mod import;
+mod roles;
+
+use chrono::{TimeZone, Utc};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+use suyuan_core::access::Role;
+use suyuan_core::clock::FixedClock;
+use suyuan_core::members::{MemberNumber, NewPassword, PersonName};
+use suyuan_core::units::{UnitCode, UnitKind, UnitName};
+use suyuan_store::auth::hash_password;
+use suyuan_store::members::NewMember;
+use suyuan_store::testing::{Backend, TestDb};
+use suyuan_store::units::{NewUnit, Unit};
+use suyuan_store::Store;
+use suyuan_web::App;
+
+pub const PASSWORD: &str = "test-password";
+
+/// The little province every test starts with:
+/// 浙江省 → 杭州市 → 西湖区 → 翠苑一区社区 → 第一党支部, and 杭州市 → 淳安县 → 下姜村.
+pub struct World {
+    pub province: Unit,
+    pub hangzhou: Unit,
+    pub xihu: Unit,
+    pub cuiyuan: Unit,
+    pub branch: Unit,
+    pub chunan: Unit,
+    pub xiajiang: Unit,
+    /// Member ids of the people below.
+    pub xihu_member: i64,
+    pub chunan_member: i64,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub clock: FixedClock,
+    pub world: World,
+    db: Option<TestDb>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+async fn unit(store: &Store, parent: Option<&Unit>, code: &str, name: &str, kind: UnitKind) -> Unit {
+    store
+        .create_unit(
+            NewUnit {
+                parent: parent.map(|p| p.id),
+                code: UnitCode::parse(code).expect("code"),
+                name: UnitName::parse(name).expect("name"),
+                kind,
+            },
+            Utc::now(),
+        )
+        .await
+        .expect("unit")
+}
+
+async fn person(store: &Store, unit: &Unit, number: &str, name: &str, role: Role, hash: &str) -> i64 {
+    store
+        .create_member(
+            NewMember {
+                unit: unit.id,
+                number: MemberNumber::parse(number).expect("number"),
+                name: PersonName::parse(name).expect("name"),
+                phone: None,
+                role,
+                password_hash: hash.to_owned(),
+                must_change_password: false,
+            },
+            Utc::now(),
+        )
+        .await
+        .expect("member")
+        .id
+        .0
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_on(TestDb::sqlite()).await
+    }
+
+    /// A test app on PostgreSQL, when it answers.
+    pub async fn spawn_postgres() -> Option<Self> {
+        Some(Self::spawn_on(TestDb::postgres().await?).await)
+    }
+
+    pub async fn spawn_each() -> Vec<Self> {
+        let mut apps = vec![Self::spawn().await];
+        apps.extend(Self::spawn_postgres().await);
+        apps
+    }
+
+    async fn spawn_on(db: TestDb) -> Self {
+        let store = db.open().await;
+        let hash = hash_password(&NewPassword::parse(PASSWORD).expect("password")).expect("hash");
+        let province = unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
+        let hangzhou = unit(&store, Some(&province), "zj-hz", "杭州市", UnitKind::City).await;
+        let xihu = unit(&store, Some(&hangzhou), "zj-hz-xh", "西湖区", UnitKind::District).await;
+        let cuiyuan = unit(&store, Some(&xihu), "zj-hz-xh-cy1", "翠苑一区社区", UnitKind::Community).await;
+        let branch = unit(&store, Some(&cuiyuan), "zj-hz-xh-cy1-b1", "第一党支部", UnitKind::Branch).await;
+        let chunan = unit(&store, Some(&hangzhou), "zj-hz-ca", "淳安县", UnitKind::County).await;
+        let xiajiang = unit(&store, Some(&chunan), "zj-hz-ca-xj", "下姜村", UnitKind::Village).await;
+        person(&store, &province, "province-admin", "周建国", Role::Admin, &hash).await;
+        person(&store, &xihu, "xihu-admin", "沈丽华", Role::Admin, &hash).await;
+        let xihu_member = person(&store, &branch, "cuiyuan-member", "陈晓燕", Role::Member, &hash).await;
+        person(&store, &chunan, "chunan-admin", "姜文斌", Role::Admin, &hash).await;
+        let chunan_member = person(&store, &xiajiang, "xiajiang-member", "姜秀英", Role::Member, &hash).await;
+
+        let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).single().expect("time"));
+        let app = App::build(store.clone(), Arc::new(clock.clone())).await.expect("app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(app.serve(listener, async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            base,
+            store,
+            clock,
+            world: World { province, hangzhou, xihu, cuiyuan, branch, chunan, xiajiang, xihu_member, chunan_member },
+            db: Some(db),
+            stop: Some(stop),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.as_ref().map_or(Backend::Sqlite, |db| db.backend)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            client: Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .expect("client"),
+            base: self.base.clone(),
+        }
+    }
+
+    /// A browser signed in as `login`.
+    pub async fn signed_in(&self, login: &str) -> Browser {
+        let browser = self.browser();
+        let response = browser.sign_in(login, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign in as {login}");
+        browser
+    }
+
+    /// An API token for `login`.
+    pub async fn token(&self, login: &str) -> String {
+        let response = Client::new()
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"login": login, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: serde_json::Value = response.json().await.expect("json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = self.store.clone().close().await;
+        if let Some(db) = self.db.take() {
+            db.drop_database().await;
+        }
+    }
+}
+
+pub struct Browser {
+    pub client: Client,
+    base: String,
+}
+
+impl Browser {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn text(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("body")
+    }
+
+    /// The CSRF token in the forms of the page at `path`.
+    pub async fn csrf(&self, path: &str) -> String {
+        let page = self.text(path).await;
+        hidden(&page, "csrf").unwrap_or_else(|| panic!("no csrf field on {path}: {page}"))
+    }
+
+    /// Posts a form as the page at `form_page` would, with its CSRF token.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let csrf = self.csrf(form_page).await;
+        let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        form.extend_from_slice(fields);
+        self.client.post(self.url(action)).form(&form).send().await.expect("POST")
+    }
+
+    pub async fn sign_in(&self, login: &str, password: &str) -> Response {
+        self.submit("/login", "/login", &[("login", login), ("password", password)]).await
+    }
+}
+
+/// The value of the first hidden input named `name`.
+pub fn hidden(page: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker)? + marker.len();
+    let end = page[start..].find('"')?;
+    Some(page[start..start + end].to_owned())
+}
+
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -1,0 +1,236 @@
+//! Every role against every route: an admin of Xihu District gets nothing
+//! from Chun'an County, by page or by API; a member sees only themself.
+
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+use crate::{Browser, TestApp};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    ProvinceAdmin,
+    XihuAdmin,
+    Member,
+}
+
+const EVERYONE: [Who; 4] = [Who::Anonymous, Who::ProvinceAdmin, Who::XihuAdmin, Who::Member];
+
+impl Who {
+    fn login(self) -> Option<&'static str> {
+        match self {
+            Who::Anonymous => None,
+            Who::ProvinceAdmin => Some("province-admin"),
+            Who::XihuAdmin => Some("xihu-admin"),
+            Who::Member => Some("cuiyuan-member"),
+        }
+    }
+}
+
+enum Body {
+    None,
+    Form(Vec<(&'static str, String)>),
+    Json(Value),
+}
+
+/// A request and the status each role gets (anonymous, province admin,
+/// Xihu admin, member); `None` where the request is not made for that role
+/// (it would change what later rows see).
+struct Case {
+    method: &'static str,
+    path: String,
+    body: Body,
+    expect: [Option<u16>; 4],
+}
+
+fn case(method: &'static str, path: String, body: Body, expect: [Option<u16>; 4]) -> Case {
+    Case { method, path, body, expect }
+}
+
+fn pages(app: &TestApp) -> Vec<Case> {
+    let w = &app.world;
+    let form = |fields: &[(&'static str, &str)]| Body::Form(fields.iter().map(|(k, v)| (*k, v.to_string())).collect());
+    vec![
+        case("GET", "/".into(), Body::None, [Some(303), Some(200), Some(200), Some(200)]),
+        case("GET", format!("/units/{}", w.xihu.id), Body::None, [Some(303), Some(200), Some(200), Some(404)]),
+        case("GET", format!("/units/{}", w.chunan.id), Body::None, [Some(303), Some(200), Some(404), Some(404)]),
+        case("GET", format!("/units/{}", w.xiajiang.id), Body::None, [Some(303), Some(200), Some(404), Some(404)]),
+        case("GET", format!("/units/{}/members", w.xihu.id), Body::None, [Some(303), Some(200), Some(200), Some(404)]),
+        case("GET", format!("/units/{}/members", w.chunan.id), Body::None, [Some(303), Some(200), Some(404), Some(404)]),
+        case("GET", "/members/import".into(), Body::None, [Some(303), Some(200), Some(200), Some(403)]),
+        case("GET", "/account/password".into(), Body::None, [Some(303), Some(200), Some(200), Some(200)]),
+        case("GET", "/units/999999".into(), Body::None, [Some(303), Some(404), Some(404), Some(404)]),
+        case(
+            "POST",
+            format!("/units/{}/children", w.chunan.id),
+            form(&[("name", "新村"), ("code", "zj-hz-ca-new"), ("kind", "village")]),
+            [Some(303), Some(303), Some(404), Some(404)],
+        ),
+        case(
+            "POST",
+            format!("/units/{}/children", w.cuiyuan.id),
+            form(&[("name", "第二党支部"), ("code", "zj-hz-xh-cy1-b2"), ("kind", "branch")]),
+            [Some(303), None, Some(303), Some(404)],
+        ),
+        case("POST", format!("/units/{}/rename", w.cuiyuan.id), form(&[("name", "翠苑一区社区")]), [Some(303), Some(303), Some(303), Some(404)]),
+        case("POST", format!("/units/{}/rename", w.xiajiang.id), form(&[("name", "下姜村")]), [Some(303), Some(303), Some(404), Some(404)]),
+        // An admin's own unit is changed from the level above.
+        case("POST", format!("/units/{}/rename", w.xihu.id), form(&[("name", "西湖区")]), [Some(303), Some(303), Some(403), Some(404)]),
+        case("POST", format!("/units/{}/archive", w.xiajiang.id), form(&[]), [Some(303), Some(422), Some(404), Some(404)]),
+        case("POST", format!("/units/{}/move", w.branch.id), form(&[("parent_code", "zj-hz-ca")]), [Some(303), None, Some(404), Some(404)]),
+    ]
+}
+
+fn api(app: &TestApp) -> Vec<Case> {
+    let w = &app.world;
+    vec![
+        case("GET", "/api/v1/me".into(), Body::None, [Some(401), Some(200), Some(200), Some(200)]),
+        case("GET", "/api/v1/units".into(), Body::None, [Some(401), Some(200), Some(200), Some(200)]),
+        case("GET", format!("/api/v1/units?root={}", w.chunan.id), Body::None, [Some(401), Some(200), Some(404), Some(200)]),
+        case("GET", format!("/api/v1/units/{}", w.xihu.id), Body::None, [Some(401), Some(200), Some(200), Some(200)]),
+        case("GET", format!("/api/v1/units/{}", w.chunan.id), Body::None, [Some(401), Some(200), Some(404), Some(404)]),
+        case("GET", format!("/api/v1/units/{}", w.xiajiang.id), Body::None, [Some(401), Some(200), Some(404), Some(404)]),
+        case("GET", "/api/v1/members".into(), Body::None, [Some(401), Some(200), Some(200), Some(200)]),
+        case("GET", format!("/api/v1/members?unit={}", w.chunan.id), Body::None, [Some(401), Some(200), Some(404), Some(404)]),
+        case("GET", format!("/api/v1/members?unit={}", w.xiajiang.id), Body::None, [Some(401), Some(200), Some(404), Some(404)]),
+        case("GET", format!("/api/v1/members/{}", w.chunan_member), Body::None, [Some(401), Some(200), Some(404), Some(404)]),
+        case("GET", format!("/api/v1/members/{}", w.xihu_member), Body::None, [Some(401), Some(200), Some(200), Some(200)]),
+        case(
+            "POST",
+            "/api/v1/units".into(),
+            Body::Json(json!({"parent_id": w.chunan.id.0, "name": "新村二", "code": "zj-hz-ca-new2", "kind": "village"})),
+            [Some(401), Some(201), Some(404), Some(404)],
+        ),
+        case(
+            "POST",
+            "/api/v1/units".into(),
+            Body::Json(json!({"parent_id": w.cuiyuan.id.0, "name": "第三党支部", "code": "zj-hz-xh-cy1-b3", "kind": "branch"})),
+            [Some(401), None, Some(201), Some(404)],
+        ),
+        case("PATCH", format!("/api/v1/units/{}", w.xiajiang.id), Body::Json(json!({"name": "下姜村"})), [Some(401), Some(200), Some(404), Some(404)]),
+        case("PATCH", format!("/api/v1/units/{}", w.branch.id), Body::Json(json!({"parent_id": w.chunan.id.0})), [Some(401), None, Some(404), Some(404)]),
+        case("POST", format!("/api/v1/units/{}/archive", w.xiajiang.id), Body::None, [Some(401), Some(422), Some(404), Some(404)]),
+    ]
+}
+
+async fn page_status(browser: &Browser, case: &Case) -> u16 {
+    let response = match (&case.method, &case.body) {
+        (&"GET", _) => browser.get(&case.path).await,
+        (_, Body::Form(fields)) => {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser.submit("/login", &case.path, &fields).await
+        }
+        _ => unreachable!("pages take forms"),
+    };
+    response.status().as_u16()
+}
+
+async fn api_status(app: &TestApp, token: Option<&str>, case: &Case) -> u16 {
+    let client = Client::new();
+    let method = reqwest::Method::from_bytes(case.method.as_bytes()).expect("method");
+    let mut request = client.request(method, app.url(&case.path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Body::Json(value) = &case.body {
+        request = request.json(value);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    if status >= 400 {
+        let body: Value = response.json().await.expect("errors are JSON");
+        assert!(body["error"]["code"].is_string(), "{} {}: {body}", case.method, case.path);
+    }
+    status
+}
+
+#[tokio::test]
+async fn every_role_against_every_route() {
+    for app in TestApp::spawn_each().await {
+        let mut failures = Vec::new();
+        for (index, who) in EVERYONE.iter().enumerate() {
+            // The /login page gives anonymous browsers a CSRF token; a
+            // signed-in browser is redirected, so take it from home.
+            let browser = match who.login() {
+                Some(login) => app.signed_in(login).await,
+                None => app.browser(),
+            };
+            for case in pages(&app) {
+                let Some(expected) = case.expect[index] else { continue };
+                let status = if who.login().is_some() && case.method == "POST" {
+                    post_signed_in(&browser, &case).await
+                } else {
+                    page_status(&browser, &case).await
+                };
+                if status != expected {
+                    failures.push(format!("{who:?} {} {}: got {status}, expected {expected}", case.method, case.path));
+                }
+            }
+            let token = match who.login() {
+                Some(login) => Some(app.token(login).await),
+                None => None,
+            };
+            for case in api(&app) {
+                let Some(expected) = case.expect[index] else { continue };
+                let status = api_status(&app, token.as_deref(), &case).await;
+                if status != expected {
+                    failures.push(format!("{who:?} {} {}: got {status}, expected {expected}", case.method, case.path));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "on {:?}:\n{}", app.backend(), failures.join("\n"));
+        app.stop().await;
+    }
+}
+
+async fn post_signed_in(browser: &Browser, case: &Case) -> u16 {
+    let Body::Form(fields) = &case.body else { unreachable!("pages take forms") };
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    browser.submit("/account/password", &case.path, &fields).await.status().as_u16()
+}
+
+fn names(units: &Value) -> Vec<String> {
+    units
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|u| u["name"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn lists_show_only_what_is_in_scope() {
+    let app = TestApp::spawn().await;
+    let client = Client::new();
+    let get = |token: String, path: &'static str| {
+        let request = client.get(app.url(path)).bearer_auth(token);
+        async move { request.send().await.expect("get").json::<Value>().await.expect("json") }
+    };
+
+    let xihu = app.token("xihu-admin").await;
+    let units = names(&get(xihu.clone(), "/api/v1/units").await);
+    assert_eq!(units, ["西湖区", "翠苑一区社区", "第一党支部"]);
+    let members = get(xihu, "/api/v1/members").await;
+    let numbers: Vec<&str> = members.as_array().expect("list").iter().filter_map(|m| m["member_number"].as_str()).collect();
+    assert_eq!(numbers, ["xihu-admin", "cuiyuan-member"]);
+
+    let province = app.token("province-admin").await;
+    let everything = names(&get(province.clone(), "/api/v1/units").await);
+    assert!(everything.contains(&"淳安县".to_owned()) && everything.contains(&"西湖区".to_owned()));
+    assert_eq!(get(province, "/api/v1/members").await.as_array().expect("list").len(), 5);
+
+    let member = app.token("cuiyuan-member").await;
+    let own = names(&get(member.clone(), "/api/v1/units").await);
+    assert_eq!(own, ["浙江省", "杭州市", "西湖区", "翠苑一区社区", "第一党支部"]);
+    let just_me = get(member, "/api/v1/members").await;
+    assert_eq!(just_me.as_array().expect("list").len(), 1);
+    assert_eq!(just_me[0]["member_number"], "cuiyuan-member");
+
+    let browser = app.signed_in("xihu-admin").await;
+    let home = browser.text("/").await;
+    assert!(home.contains("翠苑一区社区") && !home.contains("淳安"), "{home}");
+    let roster = browser.text(&format!("/units/{}/members", app.world.xihu.id)).await;
+    assert!(roster.contains("陈晓燕") && !roster.contains("姜秀英"), "{roster}");
+    assert_eq!(browser.get(&format!("/units/{}/members", app.world.xiajiang.id)).await.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}

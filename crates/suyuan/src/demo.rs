@@ -1,0 +1,346 @@
+//! The demo province: a tree of offices, cities, districts, communities,
+//! villages and branches, about 3,000 members with plausible names, and
+//! three fixed logins for the README. Generated here; nothing is read from
+//! outside.
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use std::net::SocketAddr;
+
+use suyuan_core::access::Role;
+use suyuan_core::members::{MemberNumber, MemberRow, NewPassword, PersonName, Phone};
+use suyuan_core::units::{UnitCode, UnitKind, UnitName, UnitRef};
+use suyuan_store::auth::hash_password;
+use suyuan_store::members::NewMember;
+use suyuan_store::units::{NewUnit, Unit};
+use suyuan_store::Store;
+
+pub const PASSWORD: &str = "suyuan-demo";
+const PROVINCE_CODE: &str = "zj";
+
+/// The fixed logins: member number, name, unit code, role.
+const LOGINS: [(&str, &str, &str, Role); 3] = [
+    ("province-admin", "周建国", "zj", Role::Admin),
+    ("xihu-admin", "沈丽华", "zj-hz-xh", Role::Admin),
+    ("cuiyuan-member", "陈晓燕", "zj-hz-xh-cy-cy1-b1", Role::Member),
+];
+
+/// A unit to create: code, name, kind, and its children.
+struct Node {
+    code: String,
+    name: String,
+    kind: UnitKind,
+    children: Vec<Node>,
+}
+
+fn node(code: &str, name: &str, kind: UnitKind, children: Vec<Node>) -> Node {
+    Node {
+        code: code.to_owned(),
+        name: name.to_owned(),
+        kind,
+        children,
+    }
+}
+
+/// Branches named the way communities and offices name them.
+fn branches(parent: &str, names: &[&str]) -> Vec<Node> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| node(&format!("{parent}-b{}", i + 1), name, UnitKind::Branch, vec![]))
+        .collect()
+}
+
+fn community(code: &str, name: &str) -> Node {
+    let branch_names = [format!("{name}第一党支部"), format!("{name}第二党支部"), format!("{name}退休党员党支部")];
+    let refs: Vec<&str> = branch_names.iter().map(String::as_str).collect();
+    node(code, name, UnitKind::Community, branches(code, &refs))
+}
+
+fn village(code: &str, name: &str) -> Node {
+    let branch_names = [format!("{name}党总支第一支部"), format!("{name}党总支第二支部")];
+    let refs: Vec<&str> = branch_names.iter().map(String::as_str).collect();
+    node(code, name, UnitKind::Village, branches(code, &refs))
+}
+
+fn district(code: &str, name: &str, communities: &[(&str, &str)]) -> Node {
+    node(
+        code,
+        name,
+        UnitKind::District,
+        communities.iter().map(|(c, n)| community(&format!("{code}-{c}"), n)).collect(),
+    )
+}
+
+fn tree() -> Node {
+    node(
+        PROVINCE_CODE,
+        "浙江省",
+        UnitKind::Province,
+        vec![
+            node(
+                "zj-office",
+                "省委办公厅",
+                UnitKind::Office,
+                branches("zj-office", &["办公厅秘书处党支部", "办公厅综合处党支部", "办公厅机关服务中心党支部"]),
+            ),
+            node(
+                "zj-history",
+                "省委党史研究室",
+                UnitKind::Office,
+                branches("zj-history", &["党史研究室第一党支部", "党史研究室第二党支部"]),
+            ),
+            node(
+                "zj-organs",
+                "省直机关工委",
+                UnitKind::Office,
+                vec![
+                    node("zj-organs-fin", "省财政厅机关党委", UnitKind::Office, branches("zj-organs-fin", &["预算处党支部", "国库处党支部"])),
+                    node("zj-organs-edu", "省教育厅机关党委", UnitKind::Office, branches("zj-organs-edu", &["基础教育处党支部", "高等教育处党支部"])),
+                    node("zj-organs-health", "省卫生健康委机关党委", UnitKind::Office, branches("zj-organs-health", &["医政处党支部", "疾控处党支部"])),
+                ],
+            ),
+            node(
+                "zj-hz",
+                "杭州市",
+                UnitKind::City,
+                vec![
+                    node(
+                        "zj-hz-xh",
+                        "西湖区",
+                        UnitKind::District,
+                        vec![
+                            node(
+                                "zj-hz-xh-cy",
+                                "翠苑街道",
+                                UnitKind::Street,
+                                vec![
+                                    community("zj-hz-xh-cy-cy1", "翠苑一区社区"),
+                                    community("zj-hz-xh-cy-cy2", "翠苑二区社区"),
+                                ],
+                            ),
+                            node(
+                                "zj-hz-xh-ws",
+                                "文新街道",
+                                UnitKind::Street,
+                                vec![community("zj-hz-xh-ws-dm", "德苑社区"), community("zj-hz-xh-ws-xy", "香樟社区")],
+                            ),
+                            node(
+                                "zj-hz-xh-memorial",
+                                "西湖区纪念馆",
+                                UnitKind::Enterprise,
+                                branches("zj-hz-xh-memorial", &["纪念馆党支部"]),
+                            ),
+                        ],
+                    ),
+                    district("zj-hz-sc", "上城区", &[("hb", "湖滨社区"), ("qh", "清河坊社区")]),
+                    district("zj-hz-bj", "滨江区", &[("cf", "长风社区"), ("bx", "白马湖社区")]),
+                    node(
+                        "zj-hz-ca",
+                        "淳安县",
+                        UnitKind::County,
+                        vec![
+                            node(
+                                "zj-hz-ca-fsl",
+                                "枫树岭镇",
+                                UnitKind::Street,
+                                vec![village("zj-hz-ca-fsl-xj", "下姜村"), village("zj-hz-ca-fsl-dz", "大墅村")],
+                            ),
+                            node(
+                                "zj-hz-ca-qdh",
+                                "千岛湖镇",
+                                UnitKind::Street,
+                                vec![village("zj-hz-ca-qdh-zp", "珍珠半岛村"), community("zj-hz-ca-qdh-xh", "新安社区")],
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+            node(
+                "zj-nb",
+                "宁波市",
+                UnitKind::City,
+                vec![
+                    district("zj-nb-hs", "海曙区", &[("gl", "鼓楼社区"), ("yh", "月湖社区")]),
+                    district("zj-nb-yz", "鄞州区", &[("dl", "东柳社区")]),
+                ],
+            ),
+            node(
+                "zj-wz",
+                "温州市",
+                UnitKind::City,
+                vec![district("zj-wz-lc", "鹿城区", &[("wm", "五马社区"), ("nj", "南郊社区")])],
+            ),
+            node(
+                "zj-jx",
+                "嘉兴市",
+                UnitKind::City,
+                vec![
+                    district("zj-jx-nh", "南湖区", &[("nh", "南湖社区"), ("jd", "建设社区")]),
+                    node(
+                        "zj-jx-memorial",
+                        "南湖革命纪念馆",
+                        UnitKind::Enterprise,
+                        branches("zj-jx-memorial", &["纪念馆第一党支部", "纪念馆第二党支部"]),
+                    ),
+                ],
+            ),
+            node(
+                "zj-hu",
+                "湖州市",
+                UnitKind::City,
+                vec![node(
+                    "zj-hu-aj",
+                    "安吉县",
+                    UnitKind::County,
+                    vec![node(
+                        "zj-hu-aj-tf",
+                        "天荒坪镇",
+                        UnitKind::Street,
+                        vec![village("zj-hu-aj-tf-yc", "余村")],
+                    )],
+                )],
+            ),
+            node(
+                "zj-constitution",
+                "宪法宣传教育馆",
+                UnitKind::Enterprise,
+                branches("zj-constitution", &["宣传教育馆党支部"]),
+            ),
+        ],
+    )
+}
+
+/// A small deterministic generator, so that every demo has the same people.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林",
+    "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁",
+    "潘", "蒋", "蔡", "余", "杜", "叶", "程", "魏", "苏", "吕", "丁", "沈", "任", "姚", "卢", "傅", "钟", "姜",
+    "崔", "谭", "陆", "范", "汪", "金", "石", "戴", "贾", "方", "邹", "俞", "毛", "童",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀",
+    "霞", "平", "刚", "桂", "英", "华", "建", "国", "文", "斌", "辉", "鹏", "红", "玲", "波", "宁", "佳", "海",
+    "燕", "雪", "琳", "晨", "欣", "婷", "浩", "宇", "晓", "峰", "俊", "志", "荣", "兰", "梅", "颖", "凯", "慧",
+    "云", "飞", "丹", "萍", "瑞", "雨", "春", "林", "思", "嘉", "新", "立", "德", "成", "民", "永",
+];
+
+fn person(dice: &mut Dice) -> String {
+    let surname = dice.pick(SURNAMES);
+    let first = dice.pick(GIVEN);
+    if dice.next() % 3 == 0 {
+        format!("{surname}{first}")
+    } else {
+        format!("{surname}{first}{}", dice.pick(GIVEN))
+    }
+}
+
+async fn create(store: &Store, node: &Node, parent: Option<&Unit>, now: DateTime<Utc>, leaves: &mut Vec<Unit>) -> Result<()> {
+    let unit = store
+        .create_unit(
+            NewUnit {
+                parent: parent.map(|p| p.id),
+                code: UnitCode::parse(&node.code)?,
+                name: UnitName::parse(&node.name)?,
+                kind: node.kind,
+            },
+            now,
+        )
+        .await?;
+    if node.children.is_empty() {
+        leaves.push(unit.clone());
+    }
+    for child in &node.children {
+        Box::pin(create(store, child, Some(&unit), now, leaves)).await?;
+    }
+    Ok(())
+}
+
+/// Seeds the demo province unless it is there already.
+pub async fn seed(store: &Store, now: DateTime<Utc>) -> Result<()> {
+    let code = UnitCode::parse(PROVINCE_CODE)?;
+    if store.unit_by_code(&code).await.is_ok() {
+        println!("Reusing the demo province already in the database.");
+        return Ok(());
+    }
+    println!("Creating the demo province…");
+    let mut branches = Vec::new();
+    create(store, &tree(), None, now, &mut branches).await?;
+
+    let password = NewPassword::parse(PASSWORD)?;
+    let hash = hash_password(&password)?;
+    let mut dice = Dice(0x5359_5541_4E00_0001);
+    let mut rows = Vec::new();
+    for (b, branch) in branches.iter().enumerate() {
+        let size = 25 + (dice.next() % 35) as usize;
+        for i in 0..size {
+            let serial = b * 100 + i + 1;
+            let number = format!("ZJ{serial:06}");
+            let phone = (dice.next() % 4 != 0).then(|| format!("13{:09}", 100_000_000 + serial * 7919 % 900_000_000));
+            rows.push(MemberRow {
+                row: rows.len() + 2,
+                name: PersonName::parse(&person(&mut dice))?,
+                number: MemberNumber::parse(&number)?,
+                unit: UnitRef::Code(UnitCode::parse(&branch.code)?),
+                phone: phone.as_deref().map(Phone::parse).transpose()?,
+                role: if i == 0 { Role::Admin } else { Role::Member },
+                unit_column: "unit".into(),
+            });
+        }
+    }
+    let report = store.import_members(&rows, None, &hash, now).await?;
+
+    for (number, name, unit_code, role) in LOGINS {
+        let unit = store.unit_by_code(&UnitCode::parse(unit_code)?).await?;
+        store
+            .create_member(
+                NewMember {
+                    unit: unit.id,
+                    number: MemberNumber::parse(number)?,
+                    name: PersonName::parse(name)?,
+                    phone: None,
+                    role,
+                    password_hash: hash.clone(),
+                    must_change_password: false,
+                },
+                now,
+            )
+            .await?;
+    }
+    println!(
+        "Created {} units and {} members.",
+        store.count_units().await?,
+        report.created + LOGINS.len()
+    );
+    Ok(())
+}
+
+pub fn print_logins(listen: SocketAddr) {
+    println!();
+    println!("Demo logins (password: {PASSWORD}) at http://{listen}/ :");
+    for (number, name, _, role) in LOGINS {
+        let what = match (number, role) {
+            ("province-admin", _) => "admin of 浙江省 (the whole province)",
+            ("xihu-admin", _) => "admin of 西湖区 (Xihu District)",
+            _ => "a member of a branch in 翠苑一区社区 (Cuiyuan District 1 community)",
+        };
+        println!("  {number:<16} {name}  {what}");
+    }
+    println!();
+}
