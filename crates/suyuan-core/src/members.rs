@@ -102,8 +102,9 @@ impl Phone {
             .strip_prefix("+86")
             .or_else(|| digits.strip_prefix("0086"))
             .unwrap_or(&digits);
-        let valid =
-            digits.len() == 11 && digits.starts_with('1') && digits.bytes().all(|b| b.is_ascii_digit());
+        let valid = digits.len() == 11
+            && digits.starts_with('1')
+            && digits.bytes().all(|b| b.is_ascii_digit());
         if valid {
             Ok(Self(digits.to_owned()))
         } else {
@@ -180,7 +181,9 @@ impl fmt::Display for RowError {
 pub enum ImportError {
     #[error("the file is not a CSV or XLSX table: {0}")]
     Unreadable(String),
-    #[error("the XLSX archive is too large when unpacked ({entries} entries, {bytes} bytes; at most {max_entries} entries and {max_bytes} bytes)")]
+    #[error(
+        "the XLSX archive is too large when unpacked ({entries} entries, {bytes} bytes; at most {max_entries} entries and {max_bytes} bytes)"
+    )]
     ArchiveTooLarge {
         entries: usize,
         bytes: u64,
@@ -309,8 +312,8 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
     check_archive(bytes)?;
     use calamine::{Data, Reader, Xlsx};
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
-        .map_err(|e| ImportError::Unreadable(e.to_string()))?;
+    let mut workbook: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| ImportError::Unreadable(e.to_string()))?;
     let range = workbook
         .worksheet_range_at(0)
         .ok_or_else(|| ImportError::Unreadable("the workbook has no sheet".into()))?
@@ -321,6 +324,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
     // Rows are numbered from the sheet's first row, even when the used
     // range starts lower, so that errors match what Excel shows.
     let first_row = range.start().map_or(0, |(row, _)| row as usize);
+    // Leading blank rows are skipped when the header is looked for.
     let mut table = vec![Vec::new(); first_row];
     table.extend(range.rows().map(|row| {
         row.iter()
@@ -335,15 +339,6 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
             })
             .collect()
     }));
-    // Leading blank rows before the header are not part of the table.
-    let header_at = table
-        .iter()
-        .position(|row| row.iter().any(|cell| !cell.trim().is_empty()))
-        .unwrap_or(0);
-    let mut table = table;
-    for row in table.iter_mut().take(header_at) {
-        row.clear();
-    }
     Ok(table)
 }
 
@@ -383,10 +378,10 @@ fn rows_from_table(table: Vec<Vec<String>>) -> Result<Vec<MemberRow>, ImportErro
     let header = &table[header_index];
     let mut columns: HashMap<Field, (usize, String)> = HashMap::new();
     for (index, title) in header.iter().enumerate() {
-        if let Some(field) = Field::from_header(title) {
-            if columns.insert(field, (index, tidy(title))).is_some() {
-                return Err(ImportError::DuplicateColumn(tidy(title)));
-            }
+        if let Some(field) = Field::from_header(title)
+            && columns.insert(field, (index, tidy(title))).is_some()
+        {
+            return Err(ImportError::DuplicateColumn(tidy(title)));
         }
     }
     for field in [Field::Name, Field::Number, Field::Unit] {
@@ -405,9 +400,9 @@ fn rows_from_table(table: Vec<Vec<String>>) -> Result<Vec<MemberRow>, ImportErro
         }
         let row = index + 1;
         let cell = |field: Field| -> Option<(&str, &str)> {
-            columns.get(&field).map(|(i, title)| {
-                (cells.get(*i).map_or("", |s| s.as_str()), title.as_str())
-            })
+            columns
+                .get(&field)
+                .map(|(i, title)| (cells.get(*i).map_or("", |s| s.as_str()), title.as_str()))
         };
         let mut fail = |title: &str, reason: String| {
             errors.push(RowError {
@@ -419,44 +414,55 @@ fn rows_from_table(table: Vec<Vec<String>>) -> Result<Vec<MemberRow>, ImportErro
         let checked = |field: Field| cell(field).unwrap_or(("", field.label()));
 
         let (value, title) = checked(Field::Name);
-        let name = PersonName::parse(value).map_err(|e| fail(title, e.to_string())).ok();
+        let name = PersonName::parse(value)
+            .map_err(|e| fail(title, e.to_string()))
+            .ok();
         let (value, title) = checked(Field::Number);
         let number = MemberNumber::parse(value)
             .map_err(|e| fail(title, e.to_string()))
             .ok();
-        if let Some(number) = &number {
-            if let Some(first) = seen_numbers.insert(number.clone(), row) {
-                fail(title, format!("member number {number:?} already appears on row {first}", number = number.as_str()));
-            }
+        if let Some(number) = &number
+            && let Some(first) = seen_numbers.insert(number.clone(), row)
+        {
+            fail(
+                title,
+                format!(
+                    "member number {} already appears on row {first}",
+                    number.as_str()
+                ),
+            );
         }
         let (value, unit_title) = checked(Field::Unit);
         let unit = if value.trim().is_empty() {
             fail(unit_title, FieldError::Empty.to_string());
             None
         } else {
-            UnitRef::parse(value).map_err(|e| fail(unit_title, e.to_string())).ok()
+            UnitRef::parse(value)
+                .map_err(|e| fail(unit_title, e.to_string()))
+                .ok()
         };
         let phone = match cell(Field::Phone) {
-            Some((value, title)) if !value.trim().is_empty() => {
-                match Phone::parse(value) {
-                    Ok(phone) => {
-                        if let Some(first) = seen_phones.insert(phone.clone(), row) {
-                            fail(title, format!("phone {} already appears on row {first}", phone.as_str()));
-                        }
-                        Some(Some(phone))
+            Some((value, title)) if !value.trim().is_empty() => match Phone::parse(value) {
+                Ok(phone) => {
+                    if let Some(first) = seen_phones.insert(phone.clone(), row) {
+                        fail(
+                            title,
+                            format!("phone {} already appears on row {first}", phone.as_str()),
+                        );
                     }
-                    Err(e) => {
-                        fail(title, e.to_string());
-                        None
-                    }
+                    Some(Some(phone))
                 }
-            }
+                Err(e) => {
+                    fail(title, e.to_string());
+                    None
+                }
+            },
             _ => Some(None),
         };
         let role = match cell(Field::Role) {
-            Some((value, title)) if !value.trim().is_empty() => {
-                Role::parse(value).map_err(|e| fail(title, e.to_string())).ok()
-            }
+            Some((value, title)) if !value.trim().is_empty() => Role::parse(value)
+                .map_err(|e| fail(title, e.to_string()))
+                .ok(),
             _ => Some(Role::Member),
         };
         if let (Some(name), Some(number), Some(unit), Some(phone), Some(role)) =
@@ -492,16 +498,28 @@ mod tests {
 
     #[test]
     fn phones_accept_common_spellings() {
-        assert_eq!(Phone::parse("138-0000-1234").map(|p| p.0), Ok("13800001234".into()));
-        assert_eq!(Phone::parse("+86 138 0000 1234").map(|p| p.0), Ok("13800001234".into()));
-        assert_eq!(Phone::parse("１３８００００１２３４").map(|p| p.0), Ok("13800001234".into()));
+        assert_eq!(
+            Phone::parse("138-0000-1234").map(|p| p.0),
+            Ok("13800001234".into())
+        );
+        assert_eq!(
+            Phone::parse("+86 138 0000 1234").map(|p| p.0),
+            Ok("13800001234".into())
+        );
+        assert_eq!(
+            Phone::parse("１３８００００１２３４").map(|p| p.0),
+            Ok("13800001234".into())
+        );
         assert!(Phone::parse("12345").is_err());
         assert!(Phone::parse("23800001234").is_err());
     }
 
     #[test]
     fn member_numbers_fold_full_width() {
-        assert_eq!(MemberNumber::parse(" ＺＪ００１ ").map(|n| n.0), Ok("ZJ001".into()));
+        assert_eq!(
+            MemberNumber::parse(" ＺＪ００１ ").map(|n| n.0),
+            Ok("ZJ001".into())
+        );
         assert!(MemberNumber::parse("张三").is_err());
     }
 
@@ -558,6 +576,9 @@ mod tests {
     fn missing_columns_are_named() {
         let err = parse_roster("姓名,单位\n张三,zj\n".as_bytes()).expect_err("no number");
         assert_eq!(err, ImportError::MissingColumn("编号/member_number"));
-        assert_eq!(parse_roster(b"name,member_number,unit\n"), Err(ImportError::NoRows));
+        assert_eq!(
+            parse_roster(b"name,member_number,unit\n"),
+            Err(ImportError::NoRows)
+        );
     }
 }

@@ -281,7 +281,10 @@ mod tests {
 
     #[test]
     fn names_are_tidied_and_checked() {
-        assert_eq!(UnitName::parse("  西湖区 ").map(|n| n.0), Ok("西湖区".into()));
+        assert_eq!(
+            UnitName::parse("  西湖区 ").map(|n| n.0),
+            Ok("西湖区".into())
+        );
         assert_eq!(UnitName::parse(" \u{3000}"), Err(UnitError::EmptyName));
         assert_eq!(UnitName::parse("a/b"), Err(UnitError::NameHasSlash));
         assert!(UnitName::parse(&"长".repeat(101)).is_err());
@@ -332,7 +335,10 @@ mod tests {
         let elsewhere = UnitPath::root(UnitId(1)).child(UnitId(7));
         assert_eq!(moved_path(&unit, &below), Err(UnitError::MoveUnderItself));
         assert_eq!(moved_path(&unit, &unit), Err(UnitError::MoveUnderItself));
-        assert_eq!(moved_path(&unit, &elsewhere).map(|p| p.0), Ok("/1/7/5/".into()));
+        assert_eq!(
+            moved_path(&unit, &elsewhere).map(|p| p.0),
+            Ok("/1/7/5/".into())
+        );
     }
 
     #[test]

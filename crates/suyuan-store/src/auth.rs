@@ -2,9 +2,9 @@
 //! that every app instance shares them, login throttling, and the app's
 //! secrets.
 
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use sha2::{Digest, Sha256};
@@ -12,8 +12,8 @@ use thiserror::Error;
 
 use suyuan_core::members::{MemberId, NewPassword};
 
-use crate::members::{member_from, Member};
-use crate::{members, units, Store, StoreError, StoreResult};
+use crate::members::{Member, member_from};
+use crate::{Store, StoreError, StoreResult, members, units};
 
 pub(crate) mod session {
     use sea_orm::entity::prelude::*;
@@ -160,7 +160,11 @@ fn verify_password(hash: Option<&str>, candidate: &str) -> bool {
     });
     let stored = hash.unwrap_or(dummy);
     let verified = PasswordHash::new(stored)
-        .map(|parsed| Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(candidate.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false);
     verified && hash.is_some()
 }
@@ -173,7 +177,12 @@ impl Store {
     /// Checks a sign-in name (member number or phone) and password, with
     /// throttling: after `THROTTLE_LIMIT` failures within `THROTTLE_WINDOW`
     /// the name is refused until the window has passed.
-    pub async fn sign_in(&self, login: &str, password: &str, now: DateTime<Utc>) -> Result<Member, SignInError> {
+    pub async fn sign_in(
+        &self,
+        login: &str,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Member, SignInError> {
         let key = login_key(login);
         let since = now - THROTTLE_WINDOW;
         let failures = login_failure::Entity::find()
@@ -190,9 +199,10 @@ impl Store {
         let found = self.member_for_login(login).await?;
         let hash = found.as_ref().and_then(|(_, hash)| hash.clone());
         let candidate = password.to_owned();
-        let verified = tokio::task::spawn_blocking(move || verify_password(hash.as_deref(), &candidate))
-            .await
-            .unwrap_or(false);
+        let verified =
+            tokio::task::spawn_blocking(move || verify_password(hash.as_deref(), &candidate))
+                .await
+                .unwrap_or(false);
         match found {
             Some((member, _)) if verified => {
                 login_failure::Entity::delete_many()
@@ -216,7 +226,12 @@ impl Store {
         }
     }
 
-    pub async fn create_session(&self, member: MemberId, kind: SessionKind, now: DateTime<Utc>) -> StoreResult<Token> {
+    pub async fn create_session(
+        &self,
+        member: MemberId,
+        kind: SessionKind,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Token> {
         let token = random_token();
         session::Entity::insert(session::ActiveModel {
             token_hash: Set(token.hash()),
@@ -231,7 +246,12 @@ impl Store {
     }
 
     /// The member a live session belongs to.
-    pub async fn session_member(&self, token: &Token, kind: SessionKind, now: DateTime<Utc>) -> StoreResult<Option<Member>> {
+    pub async fn session_member(
+        &self,
+        token: &Token,
+        kind: SessionKind,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Member>> {
         let Some(session) = session::Entity::find_by_id(token.hash())
             .filter(session::Column::Kind.eq(kind.as_str()))
             .filter(session::Column::ExpiresAt.gt(now))
@@ -244,11 +264,14 @@ impl Store {
             .find_also_related(units::entity::Entity)
             .one(&self.db)
             .await?;
-        row.map(|(member, unit)| member_from(member, unit)).transpose()
+        row.map(|(member, unit)| member_from(member, unit))
+            .transpose()
     }
 
     pub async fn end_session(&self, token: &Token) -> StoreResult<()> {
-        session::Entity::delete_by_id(token.hash()).exec(&self.db).await?;
+        session::Entity::delete_by_id(token.hash())
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 
@@ -265,7 +288,8 @@ impl Store {
             .await
             .map_err(|e| StoreError::Invalid(e.to_string()))??;
         self.set_password_hash(member, hash, false, now).await?;
-        let mut others = session::Entity::delete_many().filter(session::Column::MemberId.eq(member.0));
+        let mut others =
+            session::Entity::delete_many().filter(session::Column::MemberId.eq(member.0));
         if let Some(keep) = keep {
             others = others.filter(session::Column::TokenHash.ne(keep.hash()));
         }
@@ -274,7 +298,12 @@ impl Store {
     }
 
     /// Sets a password an administrator chose; the member must change it.
-    pub async fn reset_password(&self, member: MemberId, password: &NewPassword, now: DateTime<Utc>) -> StoreResult<()> {
+    pub async fn reset_password(
+        &self,
+        member: MemberId,
+        password: &NewPassword,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         let hash = hash_password(password)?;
         self.set_password_hash(member, hash, true, now).await?;
         session::Entity::delete_many()

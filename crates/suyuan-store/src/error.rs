@@ -1,7 +1,7 @@
 use sea_orm::{DbErr, SqlErr};
 use std::path::PathBuf;
-use thiserror::Error;
 use suyuan_core::members::ImportError;
+use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum StoreError {

@@ -58,7 +58,7 @@ impl Location {
 pub const DB_FILE: &str = "suyuan.db";
 
 /// A migration lock id shared by every instance (any constant will do).
-const MIGRATION_LOCK: i64 = 0x5359_5541_4e;
+const MIGRATION_LOCK: i64 = 0x0053_5955_414e;
 
 #[derive(Debug, Clone)]
 pub struct Store {

@@ -9,7 +9,9 @@ use sea_orm::{
 use std::collections::{HashMap, HashSet};
 
 use suyuan_core::access::Role;
-use suyuan_core::members::{ImportError, MemberId, MemberNumber, MemberRow, PersonName, Phone, RowError, MAX_REPORTED};
+use suyuan_core::members::{
+    ImportError, MAX_REPORTED, MemberId, MemberNumber, MemberRow, PersonName, Phone, RowError,
+};
 use suyuan_core::units::{UnitId, UnitPath};
 
 use crate::error::OnConflict;
@@ -68,7 +70,10 @@ pub struct Member {
     pub unit: Unit,
 }
 
-pub(crate) fn member_from(row: entity::Model, unit: Option<units::entity::Model>) -> StoreResult<Member> {
+pub(crate) fn member_from(
+    row: entity::Model,
+    unit: Option<units::entity::Model>,
+) -> StoreResult<Member> {
     let unit = unit
         .ok_or_else(|| StoreError::Corrupt(format!("member {} has no unit", row.id)))
         .and_then(Unit::try_from)?;
@@ -132,7 +137,9 @@ impl Store {
         let inserted = entity::Entity::insert(row)
             .exec(&self.db)
             .await
-            .on_conflict(|| format!("member number {number} or that phone number is already in use"))?;
+            .on_conflict(|| {
+                format!("member number {number} or that phone number is already in use")
+            })?;
         self.member(MemberId(inserted.last_insert_id)).await
     }
 
@@ -147,9 +154,16 @@ impl Store {
 
     /// Finds the member a sign-in name refers to: a member number, or a
     /// phone number. Returns the stored password hash beside them.
-    pub(crate) async fn member_for_login(&self, login: &str) -> StoreResult<Option<(Member, Option<String>)>> {
-        let by_number = MemberNumber::parse(login).ok().map(|n| Column::MemberNumber.eq(n.as_str()));
-        let by_phone = Phone::parse(login).ok().map(|p| Column::Phone.eq(p.as_str()));
+    pub(crate) async fn member_for_login(
+        &self,
+        login: &str,
+    ) -> StoreResult<Option<(Member, Option<String>)>> {
+        let by_number = MemberNumber::parse(login)
+            .ok()
+            .map(|n| Column::MemberNumber.eq(n.as_str()));
+        let by_phone = Phone::parse(login)
+            .ok()
+            .map(|p| Column::Phone.eq(p.as_str()));
         let condition = match (by_number, by_phone) {
             (Some(a), Some(b)) => sea_orm::Condition::any().add(a).add(b),
             (Some(a), None) => sea_orm::Condition::all().add(a),
@@ -242,7 +256,10 @@ impl Store {
 
         // Phones already used by someone with another member number.
         let numbers: HashSet<&str> = rows.iter().map(|r| r.number.as_str()).collect();
-        let phones: Vec<&str> = rows.iter().filter_map(|r| r.phone.as_ref().map(Phone::as_str)).collect();
+        let phones: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.phone.as_ref().map(Phone::as_str))
+            .collect();
         let mut phone_owner: HashMap<String, String> = HashMap::new();
         for chunk in phones.chunks(IMPORT_CHUNK) {
             let taken: Vec<(Option<String>, String)> = entity::Entity::find()
@@ -253,11 +270,17 @@ impl Store {
                 .into_tuple()
                 .all(&txn)
                 .await?;
-            phone_owner.extend(taken.into_iter().filter_map(|(phone, number)| Some((phone?, number))));
+            phone_owner.extend(
+                taken
+                    .into_iter()
+                    .filter_map(|(phone, number)| Some((phone?, number))),
+            );
         }
         for row in rows {
             let owner = row.phone.as_ref().and_then(|p| phone_owner.get(p.as_str()));
-            if let Some(owner) = owner.filter(|owner| *owner != row.number.as_str() && !numbers.contains(owner.as_str())) {
+            if let Some(owner) = owner
+                .filter(|owner| *owner != row.number.as_str() && !numbers.contains(owner.as_str()))
+            {
                 errors.push(RowError {
                     row: row.row,
                     column: Some("手机/phone".into()),
@@ -282,7 +305,10 @@ impl Store {
         // phones first so that the unique index sees no passing clash.
         for chunk in phones.chunks(IMPORT_CHUNK) {
             entity::Entity::update_many()
-                .col_expr(Column::Phone, sea_orm::sea_query::Expr::value(Option::<String>::None))
+                .col_expr(
+                    Column::Phone,
+                    sea_orm::sea_query::Expr::value(Option::<String>::None),
+                )
                 .filter(Column::Phone.is_in(chunk.iter().copied()))
                 .exec(&txn)
                 .await?;
@@ -303,7 +329,13 @@ impl Store {
             entity::Entity::insert_many(models)
                 .on_conflict(
                     UpsertOnConflict::column(Column::MemberNumber)
-                        .update_columns([Column::UnitId, Column::Name, Column::Phone, Column::Role, Column::UpdatedAt])
+                        .update_columns([
+                            Column::UnitId,
+                            Column::Name,
+                            Column::Phone,
+                            Column::Role,
+                            Column::UpdatedAt,
+                        ])
                         .to_owned(),
                 )
                 .exec(&txn)
@@ -317,10 +349,19 @@ impl Store {
         })
     }
 
-    pub(crate) async fn set_password_hash(&self, member: MemberId, hash: String, must_change: bool, now: DateTime<Utc>) -> StoreResult<()> {
+    pub(crate) async fn set_password_hash(
+        &self,
+        member: MemberId,
+        hash: String,
+        must_change: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         let result = entity::Entity::update_many()
             .col_expr(Column::PasswordHash, sea_orm::sea_query::Expr::value(hash))
-            .col_expr(Column::MustChangePassword, sea_orm::sea_query::Expr::value(must_change))
+            .col_expr(
+                Column::MustChangePassword,
+                sea_orm::sea_query::Expr::value(must_change),
+            )
             .col_expr(Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
             .filter(Column::Id.eq(member.0))
             .exec(&self.db)

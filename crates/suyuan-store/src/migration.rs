@@ -108,13 +108,22 @@ impl MigrationTrait for Foundation {
                     .table(Units::Table)
                     .col(id(Units::Id))
                     .col(ColumnDef::new(Units::ParentId).big_integer().null())
-                    .col(ColumnDef::new(Units::Code).string_len(40).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Units::Code)
+                            .string_len(40)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Units::Name).string_len(200).not_null())
                     .col(ColumnDef::new(Units::Kind).string_len(20).not_null())
                     .col(path)
                     .col(ColumnDef::new(Units::Depth).integer().not_null())
                     .col(timestamp(Units::CreatedAt))
-                    .col(ColumnDef::new(Units::ArchivedAt).timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new(Units::ArchivedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(Units::Table, Units::ParentId)
@@ -158,7 +167,12 @@ impl MigrationTrait for Foundation {
                             .unique_key(),
                     )
                     .col(ColumnDef::new(Members::Name).string_len(100).not_null())
-                    .col(ColumnDef::new(Members::Phone).string_len(20).null().unique_key())
+                    .col(
+                        ColumnDef::new(Members::Phone)
+                            .string_len(20)
+                            .null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Members::Role).string_len(20).not_null())
                     .col(ColumnDef::new(Members::PasswordHash).string_len(200).null())
                     .col(
@@ -226,7 +240,11 @@ impl MigrationTrait for Foundation {
                 Table::create()
                     .table(LoginFailures::Table)
                     .col(id(LoginFailures::Id))
-                    .col(ColumnDef::new(LoginFailures::LoginKey).string_len(100).not_null())
+                    .col(
+                        ColumnDef::new(LoginFailures::LoginKey)
+                            .string_len(100)
+                            .not_null(),
+                    )
                     .col(timestamp(LoginFailures::FailedAt))
                     .to_owned(),
             )

@@ -37,7 +37,8 @@ impl TestDb {
 
     /// `None` when PostgreSQL does not answer (outside CI).
     pub async fn postgres() -> Option<Self> {
-        let admin_url = std::env::var("SUYUAN_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
+        let admin_url =
+            std::env::var("SUYUAN_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
         let admin = match Database::connect(&admin_url).await {
             Ok(admin) => admin,
             Err(err) if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
@@ -56,7 +57,9 @@ impl TestDb {
             .await
             .expect("create a test database");
         let _ = admin.close().await;
-        let (base, _) = admin_url.rsplit_once('/').expect("a database URL ends with /NAME");
+        let (base, _) = admin_url
+            .rsplit_once('/')
+            .expect("a database URL ends with /NAME");
         Some(Self {
             backend: Backend::Postgres,
             location: Location::Url(format!("{base}/{name}")),
@@ -66,20 +69,22 @@ impl TestDb {
     }
 
     pub async fn open(&self) -> Store {
-        Store::open(&self.location).await.expect("open the test store")
+        Store::open(&self.location)
+            .await
+            .expect("open the test store")
     }
 
     pub async fn drop_database(self) {
-        if let Some((admin_url, name)) = &self.postgres {
-            if let Ok(admin) = Database::connect(admin_url).await {
-                let _ = admin
-                    .execute_raw(Statement::from_string(
-                        admin.get_database_backend(),
-                        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                    ))
-                    .await;
-                let _ = admin.close().await;
-            }
+        if let Some((admin_url, name)) = &self.postgres
+            && let Ok(admin) = Database::connect(admin_url).await
+        {
+            let _ = admin
+                .execute_raw(Statement::from_string(
+                    admin.get_database_backend(),
+                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                ))
+                .await;
+            let _ = admin.close().await;
         }
     }
 }
@@ -93,7 +98,9 @@ where
 {
     let sqlite = TestDb::sqlite();
     let store = sqlite.open().await;
-    tokio::spawn(test(store.clone())).await.unwrap_or_else(|e| panic!("on SQLite: {e}"));
+    tokio::spawn(test(store.clone()))
+        .await
+        .unwrap_or_else(|e| panic!("on SQLite: {e}"));
     let _ = store.close().await;
 
     if let Some(postgres) = TestDb::postgres().await {

@@ -4,15 +4,15 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{BinOper, Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap};
 
-use suyuan_core::units::{moved_path, UnitCode, UnitId, UnitKind, UnitName, UnitPath};
+use suyuan_core::units::{UnitCode, UnitId, UnitKind, UnitName, UnitPath, moved_path};
 
 use crate::error::OnConflict;
-use crate::{members, Store, StoreError, StoreResult};
+use crate::{Store, StoreError, StoreResult, members};
 
 pub(crate) mod entity {
     use sea_orm::entity::prelude::*;
@@ -62,8 +62,9 @@ impl TryFrom<entity::Model> for Unit {
     type Error = StoreError;
 
     fn try_from(row: entity::Model) -> StoreResult<Self> {
-        let path = UnitPath::parse(&row.path)
-            .ok_or_else(|| StoreError::Corrupt(format!("unit {} has path {:?}", row.id, row.path)))?;
+        let path = UnitPath::parse(&row.path).ok_or_else(|| {
+            StoreError::Corrupt(format!("unit {} has path {:?}", row.id, row.path))
+        })?;
         let kind = UnitKind::parse(&row.kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok(Unit {
             id: UnitId(row.id),
@@ -260,7 +261,8 @@ impl Store {
         let txn = self.db.begin().await?;
         let unit = active_unit(&txn, id).await?;
         let parent = active_unit(&txn, new_parent).await?;
-        let new_path = moved_path(&unit.path, &parent.path).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let new_path =
+            moved_path(&unit.path, &parent.path).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let old_len = unit.path.as_str().len() as i32;
         let depth_change = parent.depth() + 1 - unit.depth();
         entity::Entity::update_many()
@@ -269,7 +271,9 @@ impl Store {
                 // `||` concatenates text in both SQLite and PostgreSQL.
                 Expr::val(new_path.as_str()).binary(
                     BinOper::Custom("||"),
-                    Func::cust("substr").arg(Expr::col(Column::Path)).arg(old_len + 1),
+                    Func::cust("substr")
+                        .arg(Expr::col(Column::Path))
+                        .arg(old_len + 1),
                 ),
             )
             .col_expr(Column::Depth, Expr::col(Column::Depth).add(depth_change))
@@ -324,7 +328,10 @@ impl Store {
 
     /// All units, for resolving the unit references of an import. Keyed by
     /// code, and by (parent, name) for paths.
-    pub(crate) async fn unit_directory(&self, db: &impl ConnectionTrait) -> StoreResult<UnitDirectory> {
+    pub(crate) async fn unit_directory(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> StoreResult<UnitDirectory> {
         let all = units(
             entity::Entity::find()
                 .filter(Column::ArchivedAt.is_null())

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{auth, members, units, AppState};
+use crate::{AppState, auth, members, units};
 
 #[derive(OpenApi)]
 #[openapi(

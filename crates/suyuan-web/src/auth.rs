@@ -4,14 +4,14 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
-use axum::http::header::AUTHORIZATION;
 use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
 use utoipa::ToSchema;
@@ -25,10 +25,10 @@ use suyuan_store::members::Member;
 
 use crate::csrf::{CsrfForm, CsrfToken};
 use crate::error::WebError;
-use crate::i18n::{fill, Lang, LANG_COOKIE};
+use crate::i18n::{LANG_COOKIE, Lang, fill};
 use crate::members::MemberJson;
 use crate::views::Chrome;
-use crate::{paths, AppState};
+use crate::{AppState, paths};
 
 const SESSION_COOKIE: &str = "sy_session";
 
@@ -91,7 +91,10 @@ fn principal_of(member: &Member) -> Principal {
 impl<C: Channel> FromRequestParts<AppState> for Pending<C> {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = C::token(parts).ok_or(WebError::SignInRequired)?;
         let member = state
             .store
@@ -110,7 +113,10 @@ impl<C: Channel> FromRequestParts<AppState> for Pending<C> {
 impl<C: Channel> FromRequestParts<AppState> for Signed<C> {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Pending(user) = Pending::<C>::from_request_parts(parts, state).await?;
         if user.member.must_change_password {
             return Err(WebError::PasswordChangeRequired);
@@ -125,7 +131,10 @@ pub struct MaybeUser(pub Option<PageUser>);
 impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match PageUser::from_request_parts(parts, state).await {
             Ok(user) => Ok(MaybeUser(Some(user))),
             Err(WebError::SignInRequired) => Ok(MaybeUser(None)),
@@ -165,10 +174,17 @@ struct NextQuery {
 }
 
 fn safe_next(next: Option<&str>) -> String {
-    next.filter(|n| paths::is_local(n)).unwrap_or(paths::HOME).to_owned()
+    next.filter(|n| paths::is_local(n))
+        .unwrap_or(paths::HOME)
+        .to_owned()
 }
 
-async fn login_page(lang: Lang, CsrfToken(csrf): CsrfToken, MaybeUser(user): MaybeUser, Query(query): Query<NextQuery>) -> Response {
+async fn login_page(
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Query(query): Query<NextQuery>,
+) -> Response {
     let next = safe_next(query.next.as_deref());
     if user.is_some() {
         return Redirect::to(&next).into_response();
@@ -211,19 +227,34 @@ async fn login(
 ) -> Result<Response, WebError> {
     let t = lang.texts();
     let next = safe_next(form.next.as_deref());
-    match state.store.sign_in(&form.login, &form.password, state.now()).await {
+    match state
+        .store
+        .sign_in(&form.login, &form.password, state.now())
+        .await
+    {
         Ok(member) => {
-            let token = state.store.create_session(member.id, SessionKind::Web, state.now()).await?;
-            let target = if member.must_change_password { paths::PASSWORD.to_owned() } else { next };
+            let token = state
+                .store
+                .create_session(member.id, SessionKind::Web, state.now())
+                .await?;
+            let target = if member.must_change_password {
+                paths::PASSWORD.to_owned()
+            } else {
+                next
+            };
             let jar = jar.add(session_cookie(&token, SessionKind::Web));
             Ok((jar, Redirect::to(&target)).into_response())
         }
         Err(err @ (SignInError::WrongCredentials | SignInError::Throttled { .. })) => {
             let (status, message) = match err {
-                SignInError::Throttled { minutes } => {
-                    (StatusCode::TOO_MANY_REQUESTS, fill(t.throttled, &[("minutes", &minutes)]))
-                }
-                _ => (StatusCode::UNPROCESSABLE_ENTITY, t.wrong_credentials.to_owned()),
+                SignInError::Throttled { minutes } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    fill(t.throttled, &[("minutes", &minutes)]),
+                ),
+                _ => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    t.wrong_credentials.to_owned(),
+                ),
             };
             let page = LoginPage {
                 chrome: Chrome::anonymous(lang, csrf).returning_to(paths::LOGIN),
@@ -246,7 +277,10 @@ async fn logout(
     CsrfForm(EmptyForm {}): CsrfForm<EmptyForm>,
 ) -> Result<Response, WebError> {
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        state.store.end_session(&Token::new(cookie.value().to_owned())).await?;
+        state
+            .store
+            .end_session(&Token::new(cookie.value().to_owned()))
+            .await?;
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to(paths::LOGIN)).into_response())
@@ -260,7 +294,11 @@ struct PasswordPage {
     error: Option<String>,
 }
 
-async fn password_page(lang: Lang, CsrfToken(csrf): CsrfToken, Pending(user): Pending<ByCookie>) -> PasswordPage {
+async fn password_page(
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    Pending(user): Pending<ByCookie>,
+) -> PasswordPage {
     PasswordPage {
         chrome: Chrome::for_user(lang, csrf, &user, paths::PASSWORD),
         must_change: user.member.must_change_password,
@@ -283,7 +321,14 @@ async fn change_password(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, WebError> {
     let t = lang.texts();
-    let outcome = set_password(&state, &user, &form.current_password, &form.new_password, Some(&form.confirm_password)).await;
+    let outcome = set_password(
+        &state,
+        &user,
+        &form.current_password,
+        &form.new_password,
+        Some(&form.confirm_password),
+    )
+    .await;
     let message = match outcome {
         Ok(()) => return Ok(Redirect::to(paths::HOME).into_response()),
         Err(PasswordProblem::Differ) => t.passwords_differ.to_owned(),
@@ -326,7 +371,11 @@ async fn set_password<C>(
         return Err(PasswordProblem::Differ);
     }
     let password = NewPassword::parse(new).map_err(|e| PasswordProblem::Rule(e.to_string()))?;
-    match state.store.sign_in(&user.member.number, current, state.now()).await {
+    match state
+        .store
+        .sign_in(&user.member.number, current, state.now())
+        .await
+    {
         Ok(_) => {}
         Err(SignInError::WrongCredentials) => return Err(PasswordProblem::WrongCurrent),
         Err(other) => return Err(WebError::from(other).into()),
@@ -339,14 +388,22 @@ async fn set_password<C>(
     Ok(())
 }
 
-async fn switch_language(Path(code): Path<String>, Query(query): Query<NextQuery>, jar: CookieJar) -> Result<Response, WebError> {
+async fn switch_language(
+    Path(code): Path<String>,
+    Query(query): Query<NextQuery>,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
     let lang = Lang::parse(&code).ok_or(WebError::NotFound)?;
     let cookie = Cookie::build((LANG_COOKIE, lang.code()))
         .path("/")
         .same_site(SameSite::Lax)
         .max_age(time_from(chrono::Duration::days(365)))
         .build();
-    Ok((jar.add(cookie), Redirect::to(&safe_next(query.next.as_deref()))).into_response())
+    Ok((
+        jar.add(cookie),
+        Redirect::to(&safe_next(query.next.as_deref())),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -368,9 +425,18 @@ pub struct LoginResponse {
 /// Signs in and returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 422, description = "wrong sign-in name or password"), (status = 429, description = "too many failed attempts")))]
-async fn api_login(State(state): State<AppState>, Json(request): Json<LoginRequest>) -> Result<Json<LoginResponse>, WebError> {
-    let member = state.store.sign_in(&request.login, &request.password, state.now()).await?;
-    let token = state.store.create_session(member.id, SessionKind::Api, state.now()).await?;
+async fn api_login(
+    State(state): State<AppState>,
+    Json(request): Json<LoginRequest>,
+) -> Result<Json<LoginResponse>, WebError> {
+    let member = state
+        .store
+        .sign_in(&request.login, &request.password, state.now())
+        .await?;
+    let token = state
+        .store
+        .create_session(member.id, SessionKind::Api, state.now())
+        .await?;
     Ok(Json(LoginResponse {
         token: token.expose().to_owned(),
         must_change_password: member.must_change_password,
@@ -379,7 +445,10 @@ async fn api_login(State(state): State<AppState>, Json(request): Json<LoginReque
 
 /// Ends the bearer token's session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses((status = 204)))]
-async fn api_logout(State(state): State<AppState>, Pending(user): Pending<ByBearer>) -> Result<StatusCode, WebError> {
+async fn api_logout(
+    State(state): State<AppState>,
+    Pending(user): Pending<ByBearer>,
+) -> Result<StatusCode, WebError> {
     state.store.end_session(&user.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -398,9 +467,19 @@ async fn api_change_password(
     Pending(user): Pending<ByBearer>,
     Json(request): Json<PasswordRequest>,
 ) -> Result<StatusCode, WebError> {
-    match set_password(&state, &user, &request.current_password, &request.new_password, None).await {
+    match set_password(
+        &state,
+        &user,
+        &request.current_password,
+        &request.new_password,
+        None,
+    )
+    .await
+    {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(PasswordProblem::WrongCurrent) => Err(WebError::Invalid("the current password is wrong".into())),
+        Err(PasswordProblem::WrongCurrent) => {
+            Err(WebError::Invalid("the current password is wrong".into()))
+        }
         Err(PasswordProblem::Differ) => Err(WebError::Invalid("the new passwords differ".into())),
         Err(PasswordProblem::Rule(message)) => Err(WebError::Invalid(message)),
         Err(PasswordProblem::Web(err)) => Err(err),

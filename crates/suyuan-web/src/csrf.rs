@@ -5,22 +5,22 @@
 //! Handlers that change something take `CsrfForm` or `CsrfMultipart`, so
 //! a form without a valid token never reaches them.
 
+use axum::Form;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::Form;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use hmac::{Hmac, Mac};
 use serde::de::DeserializeOwned;
 use sha2::Sha256;
 use std::collections::HashMap;
 
-use crate::error::WebError;
 use crate::AppState;
+use crate::error::WebError;
 
 const COOKIE: &str = "sy_csrf";
 const FIELD: &str = "csrf";
@@ -34,7 +34,11 @@ fn seed_of(parts: &Parts) -> Option<String> {
         .extensions
         .get::<FreshSeed>()
         .map(|seed| seed.0.clone())
-        .or_else(|| CookieJar::from_headers(&parts.headers).get(COOKIE).map(|c| c.value().to_owned()))
+        .or_else(|| {
+            CookieJar::from_headers(&parts.headers)
+                .get(COOKIE)
+                .map(|c| c.value().to_owned())
+        })
 }
 
 fn mac(key: &[u8], seed: &str) -> Hmac<Sha256> {
@@ -47,7 +51,9 @@ fn mac(key: &[u8], seed: &str) -> Hmac<Sha256> {
 /// Gives a browser without one a CSRF cookie (pages only).
 pub async fn ensure_cookie(mut request: Request, next: Next) -> Response {
     let needs_seed = !request.uri().path().starts_with("/api/")
-        && CookieJar::from_headers(request.headers()).get(COOKIE).is_none();
+        && CookieJar::from_headers(request.headers())
+            .get(COOKIE)
+            .is_none();
     let seed = needs_seed.then(|| suyuan_store::auth::random_token().expose().to_owned());
     if let Some(seed) = &seed {
         request.extensions_mut().insert(FreshSeed(seed.clone()));
@@ -72,15 +78,22 @@ pub struct CsrfToken(pub String);
 impl FromRequestParts<AppState> for CsrfToken {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let seed = seed_of(parts).unwrap_or_default();
-        Ok(CsrfToken(hex::encode(mac(&state.csrf_key, &seed).finalize().into_bytes())))
+        Ok(CsrfToken(hex::encode(
+            mac(&state.csrf_key, &seed).finalize().into_bytes(),
+        )))
     }
 }
 
 fn verify(state: &AppState, parts: &Parts, token: Option<&str>) -> Result<(), WebError> {
     let seed = seed_of(parts).ok_or(WebError::BadCsrf)?;
-    let token = token.and_then(|t| hex::decode(t).ok()).ok_or(WebError::BadCsrf)?;
+    let token = token
+        .and_then(|t| hex::decode(t).ok())
+        .ok_or(WebError::BadCsrf)?;
     mac(&state.csrf_key, &seed)
         .verify_slice(&token)
         .map_err(|_| WebError::BadCsrf)
@@ -97,13 +110,17 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
         let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
             .await
             .map_err(|e| WebError::BadRequest(e.body_text()))?;
-        let fields: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(&bytes).map_err(|e| WebError::BadRequest(e.to_string()))?;
-        let token = fields.iter().find(|(name, _)| name == FIELD).map(|(_, v)| v.as_str());
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| WebError::BadRequest(e.to_string()))?;
+        let token = fields
+            .iter()
+            .find(|(name, _)| name == FIELD)
+            .map(|(_, v)| v.as_str());
         verify(state, &parts, token)?;
-        let Form(value) = Form::<T>::from_request(Request::from_parts(parts, Body::from(bytes)), state)
-            .await
-            .map_err(|e| WebError::BadRequest(e.body_text()))?;
+        let Form(value) =
+            Form::<T>::from_request(Request::from_parts(parts, Body::from(bytes)), state)
+                .await
+                .map_err(|e| WebError::BadRequest(e.body_text()))?;
         Ok(CsrfForm(value))
     }
 }
@@ -144,11 +161,17 @@ pub async fn read_multipart(mut multipart: Multipart) -> Result<(Fields, Files),
         let name = field.name().unwrap_or_default().to_owned();
         match field.file_name().map(str::to_owned) {
             Some(file_name) => {
-                let bytes = field.bytes().await.map_err(|e| WebError::BadRequest(e.body_text()))?;
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| WebError::BadRequest(e.body_text()))?;
                 files.insert(name, (file_name, bytes.to_vec()));
             }
             None => {
-                let text = field.text().await.map_err(|e| WebError::BadRequest(e.body_text()))?;
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|e| WebError::BadRequest(e.body_text()))?;
                 fields.insert(name, text);
             }
         }

@@ -3,19 +3,19 @@
 //! sign in) everywhere else.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::Request;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Json;
 use serde::Serialize;
 use thiserror::Error;
 
 use suyuan_core::access::Denied;
 use suyuan_core::members::{FieldError, ImportError};
 use suyuan_core::units::UnitError;
-use suyuan_store::auth::SignInError;
 use suyuan_store::StoreError;
+use suyuan_store::auth::SignInError;
 
 use crate::i18n::Lang;
 use crate::paths;
@@ -49,7 +49,9 @@ impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
             WebError::SignInRequired => StatusCode::UNAUTHORIZED,
-            WebError::PasswordChangeRequired | WebError::Forbidden(_) | WebError::BadCsrf => StatusCode::FORBIDDEN,
+            WebError::PasswordChangeRequired | WebError::Forbidden(_) | WebError::BadCsrf => {
+                StatusCode::FORBIDDEN
+            }
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -188,8 +190,10 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         };
         let mut json = (status, Json(body)).into_response();
         if failure.sign_in {
-            json.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            json.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         return json;
     }

@@ -2,18 +2,18 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 
 use crate::auth::MaybeUser;
 use crate::csrf::CsrfToken;
 use crate::error::WebError;
-use crate::i18n::{fill, Lang};
-use crate::units::{child_rows, ChildRow};
-use crate::views::{role_name, Chrome};
-use crate::{paths, AppState};
+use crate::i18n::{Lang, fill};
+use crate::units::{ChildRow, child_rows};
+use crate::views::{Chrome, role_name};
+use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(paths::HOME, get(home))
@@ -39,21 +39,36 @@ struct HomePage {
     scope: Option<Scope>,
 }
 
-async fn home(State(state): State<AppState>, lang: Lang, CsrfToken(csrf): CsrfToken, MaybeUser(user): MaybeUser) -> Result<Response, WebError> {
+async fn home(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    MaybeUser(user): MaybeUser,
+) -> Result<Response, WebError> {
     let Some(user) = user else {
         return Ok(Redirect::to(paths::LOGIN).into_response());
     };
     let t = lang.texts();
     let member = &user.member;
     let path = state.store.path_to_root(&member.unit.path).await?;
-    let unit_path = path.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join(" / ");
+    let unit_path = path
+        .iter()
+        .map(|u| u.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" / ");
     let scope = if user.principal.is_admin() {
         Some(Scope {
             unit_name: member.unit.name.clone(),
             unit_href: paths::unit(member.unit.id),
             members: state.store.count_members(&member.unit.path).await?,
             members_href: paths::unit_members(member.unit.id, 1),
-            children: child_rows(lang, state.store.children_with_member_counts(&member.unit).await?),
+            children: child_rows(
+                lang,
+                state
+                    .store
+                    .children_with_member_counts(&member.unit)
+                    .await?,
+            ),
         })
     } else {
         None

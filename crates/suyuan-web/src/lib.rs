@@ -49,7 +49,10 @@ impl App {
     /// Builds the router. Secrets shared by all instances (the CSRF key)
     /// come from the database, so that any instance can check a form
     /// another one rendered.
-    pub async fn build(store: Store, clock: Arc<dyn Clock>) -> Result<Self, suyuan_store::StoreError> {
+    pub async fn build(
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, suyuan_store::StoreError> {
         let csrf_key = store.secret("csrf").await?;
         let state = AppState {
             store,
@@ -70,7 +73,9 @@ impl App {
             .layer(axum::middleware::from_fn(error::render_errors))
             .layer(axum::middleware::from_fn(csrf::ensure_cookie))
             .layer(axum::middleware::from_fn(ops::security_headers))
-            .layer(axum::extract::DefaultBodyLimit::max(members::MAX_UPLOAD_BYTES))
+            .layer(axum::extract::DefaultBodyLimit::max(
+                members::MAX_UPLOAD_BYTES,
+            ))
             .layer(TraceLayer::new_for_http())
             .with_state(state);
         Ok(Self { router })
@@ -82,9 +87,17 @@ impl App {
 
     /// Serves until `shutdown` completes, then lets requests in flight
     /// finish.
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     }
 }

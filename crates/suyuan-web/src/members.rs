@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use suyuan_core::access::{Principal, Role};
-use suyuan_core::members::{parse_roster, MemberId, NewPassword};
+use suyuan_core::members::{MemberId, NewPassword, parse_roster};
 use suyuan_core::units::{UnitId, UnitPath};
 use suyuan_store::auth::hash_password;
 use suyuan_store::members::{ImportReport, Member, MemberFilter};
@@ -20,10 +20,10 @@ use suyuan_store::members::{ImportReport, Member, MemberFilter};
 use crate::auth::{ApiUser, PageUser};
 use crate::csrf::{CsrfMultipart, CsrfToken};
 use crate::error::WebError;
-use crate::i18n::{fill, Lang};
-use crate::units::{breadcrumbs, managed_unit, Crumb};
-use crate::views::{role_name, Chrome};
-use crate::{paths, AppState};
+use crate::i18n::{Lang, fill};
+use crate::units::{Crumb, breadcrumbs, managed_unit};
+use crate::views::{Chrome, role_name};
+use crate::{AppState, paths};
 
 /// The largest upload accepted (a roster of a few hundred thousand rows).
 pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
@@ -121,10 +121,17 @@ struct ImportPage {
 }
 
 fn require_admin(principal: &Principal) -> Result<(), WebError> {
-    principal.may_manage_within(&principal.unit_path).map_err(WebError::from)
+    principal
+        .may_manage_within(&principal.unit_path)
+        .map_err(WebError::from)
 }
 
-async fn import_page(State(state): State<AppState>, lang: Lang, CsrfToken(csrf): CsrfToken, user: PageUser) -> Result<ImportPage, WebError> {
+async fn import_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+) -> Result<ImportPage, WebError> {
     require_admin(&user.principal)?;
     let scope = state.store.unit(user.principal.unit_id).await?.name;
     Ok(ImportPage {
@@ -136,7 +143,12 @@ async fn import_page(State(state): State<AppState>, lang: Lang, CsrfToken(csrf):
 }
 
 /// Parses, checks and imports a roster into the admin's subtree.
-async fn import_roster(state: &AppState, within: &UnitPath, bytes: &[u8], initial_password: &str) -> Result<ImportReport, WebError> {
+async fn import_roster(
+    state: &AppState,
+    within: &UnitPath,
+    bytes: &[u8],
+    initial_password: &str,
+) -> Result<ImportReport, WebError> {
     let password = NewPassword::parse(initial_password)
         .map_err(|e| WebError::Invalid(format!("initial password: {e}")))?;
     let rows = parse_roster(bytes)?;
@@ -145,7 +157,10 @@ async fn import_roster(state: &AppState, within: &UnitPath, bytes: &[u8], initia
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|e| WebError::Internal(e.to_string()))??;
-    Ok(state.store.import_members(&rows, Some(within), &hash, state.now()).await?)
+    Ok(state
+        .store
+        .import_members(&rows, Some(within), &hash, state.now())
+        .await?)
 }
 
 async fn import_upload(
@@ -158,8 +173,16 @@ async fn import_upload(
     require_admin(&user.principal)?;
     let t = lang.texts();
     let scope = state.store.unit(user.principal.unit_id).await?.name;
-    let file = form.files.get("file").map(|(_, bytes)| bytes.as_slice()).unwrap_or_default();
-    let password = form.fields.get("initial_password").map(String::as_str).unwrap_or_default();
+    let file = form
+        .files
+        .get("file")
+        .map(|(_, bytes)| bytes.as_slice())
+        .unwrap_or_default();
+    let password = form
+        .fields
+        .get("initial_password")
+        .map(String::as_str)
+        .unwrap_or_default();
     let outcome = import_roster(&state, &user.principal.unit_path, file, password).await;
     let chrome = Chrome::for_user(lang, csrf, &user, paths::IMPORT_MEMBERS);
     match outcome {
@@ -168,7 +191,10 @@ async fn import_upload(
             ImportPage {
                 chrome,
                 scope,
-                outcome: Some(fill(t.imported, &[("created", &report.created), ("updated", &report.updated)])),
+                outcome: Some(fill(
+                    t.imported,
+                    &[("created", &report.created), ("updated", &report.updated)],
+                )),
                 error: None,
             },
         )),
@@ -228,7 +254,11 @@ struct MembersQuery {
 /// for an admin of that subtree; only themself for anyone else.
 #[utoipa::path(get, path = "/api/v1/members", tag = "members", security(("bearer" = [])), params(MembersQuery),
     responses((status = 200, body = Vec<MemberJson>), (status = 404, description = "the unit is outside the caller's scope")))]
-async fn api_list_members(State(state): State<AppState>, user: ApiUser, Query(query): Query<MembersQuery>) -> Result<Json<Vec<MemberJson>>, WebError> {
+async fn api_list_members(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(query): Query<MembersQuery>,
+) -> Result<Json<Vec<MemberJson>>, WebError> {
     let within = match query.unit {
         Some(id) => state.store.unit(UnitId(id)).await?.path,
         None => user.principal.unit_path.clone(),
@@ -236,7 +266,8 @@ async fn api_list_members(State(state): State<AppState>, user: ApiUser, Query(qu
     if !user.principal.may_see_unit(&within) {
         return Err(WebError::NotFound);
     }
-    let only = (!user.principal.is_admin() || !user.principal.unit_path.contains(&within)).then_some(user.principal.member_id);
+    let only = (!user.principal.is_admin() || !user.principal.unit_path.contains(&within))
+        .then_some(user.principal.member_id);
     let members = state
         .store
         .list_members(&MemberFilter {
@@ -252,7 +283,11 @@ async fn api_list_members(State(state): State<AppState>, user: ApiUser, Query(qu
 /// One member the caller may see.
 #[utoipa::path(get, path = "/api/v1/members/{id}", tag = "members", security(("bearer" = [])),
     responses((status = 200, body = MemberJson), (status = 404)))]
-async fn api_get_member(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<MemberJson>, WebError> {
+async fn api_get_member(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<MemberJson>, WebError> {
     let member = state.store.member(MemberId(id)).await?;
     if !user.principal.may_see_member(member.id, &member.unit.path) {
         return Err(WebError::NotFound);
@@ -280,11 +315,21 @@ struct ImportUpload {
 #[utoipa::path(post, path = "/api/v1/members/import", tag = "members", security(("bearer" = [])),
     request_body(content = ImportUpload, content_type = "multipart/form-data"),
     responses((status = 200, body = ImportResult), (status = 422, description = "the rows and columns at fault; nothing imported")))]
-async fn api_import_members(State(state): State<AppState>, user: ApiUser, multipart: Multipart) -> Result<Json<ImportResult>, WebError> {
+async fn api_import_members(
+    State(state): State<AppState>,
+    user: ApiUser,
+    multipart: Multipart,
+) -> Result<Json<ImportResult>, WebError> {
     require_admin(&user.principal)?;
     let (fields, files) = crate::csrf::read_multipart(multipart).await?;
-    let file = files.get("file").map(|(_, bytes)| bytes.as_slice()).unwrap_or_default();
-    let password = fields.get("initial_password").map(String::as_str).unwrap_or_default();
+    let file = files
+        .get("file")
+        .map(|(_, bytes)| bytes.as_slice())
+        .unwrap_or_default();
+    let password = fields
+        .get("initial_password")
+        .map(String::as_str)
+        .unwrap_or_default();
     let report = import_roster(&state, &user.principal.unit_path, file, password).await?;
     Ok(Json(ImportResult {
         created: report.created,

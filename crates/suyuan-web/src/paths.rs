@@ -60,6 +60,9 @@ mod tests {
         assert!(!is_local("//evil.example"));
         assert!(!is_local("https://evil.example"));
         assert_eq!(login_then("https://evil.example"), "/login");
-        assert_eq!(login_then("/units/3?page=2"), "/login?next=/units/3%3Fpage%3D2");
+        assert_eq!(
+            login_then("/units/3?page=2"),
+            "/login?next=/units/3%3Fpage%3D2"
+        );
     }
 }

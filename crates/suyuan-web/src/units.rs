@@ -20,8 +20,8 @@ use crate::auth::{ApiUser, PageUser};
 use crate::csrf::{CsrfForm, CsrfToken};
 use crate::error::WebError;
 use crate::i18n::Lang;
-use crate::views::{kind_name, Chrome};
-use crate::{paths, AppState};
+use crate::views::{Chrome, kind_name};
+use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -42,9 +42,15 @@ pub fn api() -> OpenApiRouter<AppState> {
 /// Loads a unit the principal administers (their unit or one below it).
 /// Anything else is "not found", so that nobody learns what lies outside
 /// their scope.
-pub async fn managed_unit(state: &AppState, principal: &Principal, id: UnitId) -> Result<Unit, WebError> {
+pub async fn managed_unit(
+    state: &AppState,
+    principal: &Principal,
+    id: UnitId,
+) -> Result<Unit, WebError> {
     let unit = state.store.unit(id).await?;
-    principal.may_manage_within(&unit.path).map_err(|_| WebError::NotFound)?;
+    principal
+        .may_manage_within(&unit.path)
+        .map_err(|_| WebError::NotFound)?;
     Ok(unit)
 }
 
@@ -55,14 +61,21 @@ pub struct Crumb {
     pub href: Option<String>,
 }
 
-pub async fn breadcrumbs(state: &AppState, principal: &Principal, unit: &Unit) -> Result<Vec<Crumb>, WebError> {
+pub async fn breadcrumbs(
+    state: &AppState,
+    principal: &Principal,
+    unit: &Unit,
+) -> Result<Vec<Crumb>, WebError> {
     Ok(state
         .store
         .path_to_root(&unit.path)
         .await?
         .into_iter()
         .map(|u| Crumb {
-            href: principal.may_manage_within(&u.path).is_ok().then(|| paths::unit(u.id)),
+            href: principal
+                .may_manage_within(&u.path)
+                .is_ok()
+                .then(|| paths::unit(u.id)),
             name: u.name,
         })
         .collect())
@@ -123,7 +136,10 @@ async fn unit_page(
         total_members: state.store.count_members(&unit.path).await?,
         members_href: paths::unit_members(unit.id, 1),
         may_change: user.principal.may_change_unit(&unit.path).is_ok(),
-        kinds: UnitKind::ALL.iter().map(|k| (k.as_str(), kind_name(t, *k))).collect(),
+        kinds: UnitKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), kind_name(t, *k)))
+            .collect(),
         action_children: paths::unit_action(unit.id, "children"),
         action_rename: paths::unit_action(unit.id, "rename"),
         action_move: paths::unit_action(unit.id, "move"),
@@ -157,7 +173,11 @@ async fn create_child(
 }
 
 /// Loads a unit the principal may rename, move or archive.
-async fn changeable_unit(state: &AppState, principal: &Principal, id: UnitId) -> Result<Unit, WebError> {
+async fn changeable_unit(
+    state: &AppState,
+    principal: &Principal,
+    id: UnitId,
+) -> Result<Unit, WebError> {
     let unit = managed_unit(state, principal, id).await?;
     principal.may_change_unit(&unit.path)?;
     Ok(unit)
@@ -175,7 +195,10 @@ async fn rename(
     CsrfForm(form): CsrfForm<RenameForm>,
 ) -> Result<Redirect, WebError> {
     let unit = changeable_unit(&state, &user.principal, UnitId(id)).await?;
-    state.store.rename_unit(unit.id, UnitName::parse(&form.name)?).await?;
+    state
+        .store
+        .rename_unit(unit.id, UnitName::parse(&form.name)?)
+        .await?;
     Ok(Redirect::to(&paths::unit(unit.id)))
 }
 
@@ -186,9 +209,16 @@ struct MoveForm {
 
 /// Moves within the admin's own subtree only: both the unit and its new
 /// parent must be theirs.
-async fn move_within_scope(state: &AppState, principal: &Principal, id: UnitId, parent: Unit) -> Result<Unit, WebError> {
+async fn move_within_scope(
+    state: &AppState,
+    principal: &Principal,
+    id: UnitId,
+    parent: Unit,
+) -> Result<Unit, WebError> {
     let unit = changeable_unit(state, principal, id).await?;
-    principal.may_manage_within(&parent.path).map_err(|_| WebError::NotFound)?;
+    principal
+        .may_manage_within(&parent.path)
+        .map_err(|_| WebError::NotFound)?;
     Ok(state.store.move_unit(unit.id, parent.id).await?)
 }
 
@@ -198,7 +228,10 @@ async fn move_unit(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<MoveForm>,
 ) -> Result<Redirect, WebError> {
-    let parent = state.store.unit_by_code(&UnitCode::parse(&form.parent_code)?).await?;
+    let parent = state
+        .store
+        .unit_by_code(&UnitCode::parse(&form.parent_code)?)
+        .await?;
     let moved = move_within_scope(&state, &user.principal, UnitId(id), parent).await?;
     Ok(Redirect::to(&paths::unit(moved.id)))
 }
@@ -214,7 +247,11 @@ async fn archive(
 ) -> Result<Redirect, WebError> {
     let unit = changeable_unit(&state, &user.principal, UnitId(id)).await?;
     state.store.archive_unit(unit.id, state.now()).await?;
-    Ok(Redirect::to(&unit.parent_id.map_or_else(|| paths::HOME.to_owned(), paths::unit)))
+    Ok(Redirect::to(
+        &unit
+            .parent_id
+            .map_or_else(|| paths::HOME.to_owned(), paths::unit),
+    ))
 }
 
 /// A unit as the API shows it.
@@ -259,10 +296,18 @@ struct UnitsQuery {
 /// else, the units from the root down to their own.
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", security(("bearer" = [])), params(UnitsQuery),
     responses((status = 200, body = Vec<UnitJson>)))]
-async fn api_list_units(State(state): State<AppState>, user: ApiUser, Query(query): Query<UnitsQuery>) -> Result<Json<Vec<UnitJson>>, WebError> {
+async fn api_list_units(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(query): Query<UnitsQuery>,
+) -> Result<Json<Vec<UnitJson>>, WebError> {
     let units = if user.principal.is_admin() {
         let root = match query.root {
-            Some(id) => managed_unit(&state, &user.principal, UnitId(id)).await?.path,
+            Some(id) => {
+                managed_unit(&state, &user.principal, UnitId(id))
+                    .await?
+                    .path
+            }
             None => user.principal.unit_path.clone(),
         };
         state.store.subtree(&root, false).await?
@@ -279,7 +324,11 @@ async fn api_list_units(State(state): State<AppState>, user: ApiUser, Query(quer
 /// One unit of the caller's scope.
 #[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", security(("bearer" = [])),
     responses((status = 200, body = UnitJson), (status = 404)))]
-async fn api_get_unit(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<UnitJson>, WebError> {
+async fn api_get_unit(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<UnitJson>, WebError> {
     let unit = state.store.unit(UnitId(id)).await?;
     if !user.principal.may_see_unit(&unit.path) {
         return Err(WebError::NotFound);
@@ -347,7 +396,13 @@ async fn api_update_unit(
 /// Archives an empty unit below the caller's own.
 #[utoipa::path(post, path = "/api/v1/units/{id}/archive", tag = "units", security(("bearer" = [])),
     responses((status = 200, body = UnitJson), (status = 404), (status = 422, description = "the unit still has units or members")))]
-async fn api_archive_unit(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<UnitJson>, WebError> {
+async fn api_archive_unit(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<UnitJson>, WebError> {
     let unit = changeable_unit(&state, &user.principal, UnitId(id)).await?;
-    Ok(Json(state.store.archive_unit(unit.id, state.now()).await?.into()))
+    Ok(Json(
+        state.store.archive_unit(unit.id, state.now()).await?.into(),
+    ))
 }

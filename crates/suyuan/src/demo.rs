@@ -10,10 +10,10 @@ use std::net::SocketAddr;
 use suyuan_core::access::Role;
 use suyuan_core::members::{MemberNumber, MemberRow, NewPassword, PersonName, Phone};
 use suyuan_core::units::{UnitCode, UnitKind, UnitName, UnitRef};
+use suyuan_store::Store;
 use suyuan_store::auth::hash_password;
 use suyuan_store::members::NewMember;
 use suyuan_store::units::{NewUnit, Unit};
-use suyuan_store::Store;
 
 pub const PASSWORD: &str = "suyuan-demo";
 const PROVINCE_CODE: &str = "zj";
@@ -22,7 +22,12 @@ const PROVINCE_CODE: &str = "zj";
 const LOGINS: [(&str, &str, &str, Role); 3] = [
     ("province-admin", "周建国", "zj", Role::Admin),
     ("xihu-admin", "沈丽华", "zj-hz-xh", Role::Admin),
-    ("cuiyuan-member", "陈晓燕", "zj-hz-xh-cy-cy1-b1", Role::Member),
+    (
+        "cuiyuan-member",
+        "陈晓燕",
+        "zj-hz-xh-cy-cy1-b1",
+        Role::Member,
+    ),
 ];
 
 /// A unit to create: code, name, kind, and its children.
@@ -47,18 +52,32 @@ fn branches(parent: &str, names: &[&str]) -> Vec<Node> {
     names
         .iter()
         .enumerate()
-        .map(|(i, name)| node(&format!("{parent}-b{}", i + 1), name, UnitKind::Branch, vec![]))
+        .map(|(i, name)| {
+            node(
+                &format!("{parent}-b{}", i + 1),
+                name,
+                UnitKind::Branch,
+                vec![],
+            )
+        })
         .collect()
 }
 
 fn community(code: &str, name: &str) -> Node {
-    let branch_names = [format!("{name}第一党支部"), format!("{name}第二党支部"), format!("{name}退休党员党支部")];
+    let branch_names = [
+        format!("{name}第一党支部"),
+        format!("{name}第二党支部"),
+        format!("{name}退休党员党支部"),
+    ];
     let refs: Vec<&str> = branch_names.iter().map(String::as_str).collect();
     node(code, name, UnitKind::Community, branches(code, &refs))
 }
 
 fn village(code: &str, name: &str) -> Node {
-    let branch_names = [format!("{name}党总支第一支部"), format!("{name}党总支第二支部")];
+    let branch_names = [
+        format!("{name}党总支第一支部"),
+        format!("{name}党总支第二支部"),
+    ];
     let refs: Vec<&str> = branch_names.iter().map(String::as_str).collect();
     node(code, name, UnitKind::Village, branches(code, &refs))
 }
@@ -68,7 +87,10 @@ fn district(code: &str, name: &str, communities: &[(&str, &str)]) -> Node {
         code,
         name,
         UnitKind::District,
-        communities.iter().map(|(c, n)| community(&format!("{code}-{c}"), n)).collect(),
+        communities
+            .iter()
+            .map(|(c, n)| community(&format!("{code}-{c}"), n))
+            .collect(),
     )
 }
 
@@ -82,22 +104,47 @@ fn tree() -> Node {
                 "zj-office",
                 "省委办公厅",
                 UnitKind::Office,
-                branches("zj-office", &["办公厅秘书处党支部", "办公厅综合处党支部", "办公厅机关服务中心党支部"]),
+                branches(
+                    "zj-office",
+                    &[
+                        "办公厅秘书处党支部",
+                        "办公厅综合处党支部",
+                        "办公厅机关服务中心党支部",
+                    ],
+                ),
             ),
             node(
                 "zj-history",
                 "省委党史研究室",
                 UnitKind::Office,
-                branches("zj-history", &["党史研究室第一党支部", "党史研究室第二党支部"]),
+                branches(
+                    "zj-history",
+                    &["党史研究室第一党支部", "党史研究室第二党支部"],
+                ),
             ),
             node(
                 "zj-organs",
                 "省直机关工委",
                 UnitKind::Office,
                 vec![
-                    node("zj-organs-fin", "省财政厅机关党委", UnitKind::Office, branches("zj-organs-fin", &["预算处党支部", "国库处党支部"])),
-                    node("zj-organs-edu", "省教育厅机关党委", UnitKind::Office, branches("zj-organs-edu", &["基础教育处党支部", "高等教育处党支部"])),
-                    node("zj-organs-health", "省卫生健康委机关党委", UnitKind::Office, branches("zj-organs-health", &["医政处党支部", "疾控处党支部"])),
+                    node(
+                        "zj-organs-fin",
+                        "省财政厅机关党委",
+                        UnitKind::Office,
+                        branches("zj-organs-fin", &["预算处党支部", "国库处党支部"]),
+                    ),
+                    node(
+                        "zj-organs-edu",
+                        "省教育厅机关党委",
+                        UnitKind::Office,
+                        branches("zj-organs-edu", &["基础教育处党支部", "高等教育处党支部"]),
+                    ),
+                    node(
+                        "zj-organs-health",
+                        "省卫生健康委机关党委",
+                        UnitKind::Office,
+                        branches("zj-organs-health", &["医政处党支部", "疾控处党支部"]),
+                    ),
                 ],
             ),
             node(
@@ -123,7 +170,10 @@ fn tree() -> Node {
                                 "zj-hz-xh-ws",
                                 "文新街道",
                                 UnitKind::Street,
-                                vec![community("zj-hz-xh-ws-dm", "德苑社区"), community("zj-hz-xh-ws-xy", "香樟社区")],
+                                vec![
+                                    community("zj-hz-xh-ws-dm", "德苑社区"),
+                                    community("zj-hz-xh-ws-xy", "香樟社区"),
+                                ],
                             ),
                             node(
                                 "zj-hz-xh-memorial",
@@ -133,8 +183,16 @@ fn tree() -> Node {
                             ),
                         ],
                     ),
-                    district("zj-hz-sc", "上城区", &[("hb", "湖滨社区"), ("qh", "清河坊社区")]),
-                    district("zj-hz-bj", "滨江区", &[("cf", "长风社区"), ("bx", "白马湖社区")]),
+                    district(
+                        "zj-hz-sc",
+                        "上城区",
+                        &[("hb", "湖滨社区"), ("qh", "清河坊社区")],
+                    ),
+                    district(
+                        "zj-hz-bj",
+                        "滨江区",
+                        &[("cf", "长风社区"), ("bx", "白马湖社区")],
+                    ),
                     node(
                         "zj-hz-ca",
                         "淳安县",
@@ -144,13 +202,19 @@ fn tree() -> Node {
                                 "zj-hz-ca-fsl",
                                 "枫树岭镇",
                                 UnitKind::Street,
-                                vec![village("zj-hz-ca-fsl-xj", "下姜村"), village("zj-hz-ca-fsl-dz", "大墅村")],
+                                vec![
+                                    village("zj-hz-ca-fsl-xj", "下姜村"),
+                                    village("zj-hz-ca-fsl-dz", "大墅村"),
+                                ],
                             ),
                             node(
                                 "zj-hz-ca-qdh",
                                 "千岛湖镇",
                                 UnitKind::Street,
-                                vec![village("zj-hz-ca-qdh-zp", "珍珠半岛村"), community("zj-hz-ca-qdh-xh", "新安社区")],
+                                vec![
+                                    village("zj-hz-ca-qdh-zp", "珍珠半岛村"),
+                                    community("zj-hz-ca-qdh-xh", "新安社区"),
+                                ],
                             ),
                         ],
                     ),
@@ -161,7 +225,11 @@ fn tree() -> Node {
                 "宁波市",
                 UnitKind::City,
                 vec![
-                    district("zj-nb-hs", "海曙区", &[("gl", "鼓楼社区"), ("yh", "月湖社区")]),
+                    district(
+                        "zj-nb-hs",
+                        "海曙区",
+                        &[("gl", "鼓楼社区"), ("yh", "月湖社区")],
+                    ),
                     district("zj-nb-yz", "鄞州区", &[("dl", "东柳社区")]),
                 ],
             ),
@@ -169,14 +237,22 @@ fn tree() -> Node {
                 "zj-wz",
                 "温州市",
                 UnitKind::City,
-                vec![district("zj-wz-lc", "鹿城区", &[("wm", "五马社区"), ("nj", "南郊社区")])],
+                vec![district(
+                    "zj-wz-lc",
+                    "鹿城区",
+                    &[("wm", "五马社区"), ("nj", "南郊社区")],
+                )],
             ),
             node(
                 "zj-jx",
                 "嘉兴市",
                 UnitKind::City,
                 vec![
-                    district("zj-jx-nh", "南湖区", &[("nh", "南湖社区"), ("jd", "建设社区")]),
+                    district(
+                        "zj-jx-nh",
+                        "南湖区",
+                        &[("nh", "南湖社区"), ("jd", "建设社区")],
+                    ),
                     node(
                         "zj-jx-memorial",
                         "南湖革命纪念馆",
@@ -229,29 +305,37 @@ impl Dice {
 }
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林",
-    "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁",
-    "潘", "蒋", "蔡", "余", "杜", "叶", "程", "魏", "苏", "吕", "丁", "沈", "任", "姚", "卢", "傅", "钟", "姜",
-    "崔", "谭", "陆", "范", "汪", "金", "石", "戴", "贾", "方", "邹", "俞", "毛", "童",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
+    "肖", "田", "董", "袁", "潘", "蒋", "蔡", "余", "杜", "叶", "程", "魏", "苏", "吕", "丁", "沈",
+    "任", "姚", "卢", "傅", "钟", "姜", "崔", "谭", "陆", "范", "汪", "金", "石", "戴", "贾", "方",
+    "邹", "俞", "毛", "童",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀",
-    "霞", "平", "刚", "桂", "英", "华", "建", "国", "文", "斌", "辉", "鹏", "红", "玲", "波", "宁", "佳", "海",
-    "燕", "雪", "琳", "晨", "欣", "婷", "浩", "宇", "晓", "峰", "俊", "志", "荣", "兰", "梅", "颖", "凯", "慧",
-    "云", "飞", "丹", "萍", "瑞", "雨", "春", "林", "思", "嘉", "新", "立", "德", "成", "民", "永",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "建", "国", "文", "斌", "辉", "鹏", "红", "玲",
+    "波", "宁", "佳", "海", "燕", "雪", "琳", "晨", "欣", "婷", "浩", "宇", "晓", "峰", "俊", "志",
+    "荣", "兰", "梅", "颖", "凯", "慧", "云", "飞", "丹", "萍", "瑞", "雨", "春", "林", "思", "嘉",
+    "新", "立", "德", "成", "民", "永",
 ];
 
 fn person(dice: &mut Dice) -> String {
     let surname = dice.pick(SURNAMES);
     let first = dice.pick(GIVEN);
-    if dice.next() % 3 == 0 {
+    if dice.next().is_multiple_of(3) {
         format!("{surname}{first}")
     } else {
         format!("{surname}{first}{}", dice.pick(GIVEN))
     }
 }
 
-async fn create(store: &Store, node: &Node, parent: Option<&Unit>, now: DateTime<Utc>, leaves: &mut Vec<Unit>) -> Result<()> {
+async fn create(
+    store: &Store,
+    node: &Node,
+    parent: Option<&Unit>,
+    now: DateTime<Utc>,
+    leaves: &mut Vec<Unit>,
+) -> Result<()> {
     let unit = store
         .create_unit(
             NewUnit {
@@ -292,7 +376,8 @@ pub async fn seed(store: &Store, now: DateTime<Utc>) -> Result<()> {
         for i in 0..size {
             let serial = b * 100 + i + 1;
             let number = format!("ZJ{serial:06}");
-            let phone = (dice.next() % 4 != 0).then(|| format!("13{:09}", 100_000_000 + serial * 7919 % 900_000_000));
+            let phone = (!dice.next().is_multiple_of(4))
+                .then(|| format!("13{:09}", 100_000_000 + serial * 7919 % 900_000_000));
             rows.push(MemberRow {
                 row: rows.len() + 2,
                 name: PersonName::parse(&person(&mut dice))?,

@@ -2,7 +2,7 @@
 
 mod demo;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::net::SocketAddr;
@@ -12,16 +12,20 @@ use std::time::Duration;
 
 use suyuan_core::access::Role;
 use suyuan_core::clock::{Clock, SystemClock};
-use suyuan_core::members::{parse_roster, MemberNumber, NewPassword, PersonName, Phone};
+use suyuan_core::members::{MemberNumber, NewPassword, PersonName, Phone, parse_roster};
 use suyuan_core::units::{UnitCode, UnitKind, UnitName};
 use suyuan_store::auth::hash_password;
 use suyuan_store::members::NewMember;
 use suyuan_store::units::NewUnit;
-use suyuan_store::{Location, Store, DB_FILE};
+use suyuan_store::{DB_FILE, Location, Store};
 use suyuan_web::App;
 
 #[derive(Parser)]
-#[command(name = "suyuan", version, about = "Suyuan (溯源): a study campaign platform")]
+#[command(
+    name = "suyuan",
+    version,
+    about = "Suyuan (溯源): a study campaign platform"
+)]
 struct Cli {
     /// Log lines as text or as JSON objects.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "SUYUAN_LOG_FORMAT")]
@@ -175,7 +179,9 @@ fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("SUYUAN_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -198,7 +204,10 @@ async fn main() -> Result<()> {
             database_url,
             no_serve,
         } => {
-            let data = DataArgs { data_dir, database_url };
+            let data = DataArgs {
+                data_dir,
+                database_url,
+            };
             let store = data.open().await?;
             demo::seed(&store, clock.now()).await?;
             demo::print_logins(listen);
@@ -230,7 +239,10 @@ async fn main() -> Result<()> {
                     clock.now(),
                 )
                 .await?;
-            println!("created unit {} ({}) with id {}", unit.name, unit.code, unit.id);
+            println!(
+                "created unit {} ({}) with id {}",
+                unit.name, unit.code, unit.id
+            );
             Ok(())
         }
         Command::Admin(AdminCommand::Create {
@@ -250,7 +262,11 @@ async fn main() -> Result<()> {
                         unit: unit.id,
                         number: MemberNumber::parse(&number).context("--number")?,
                         name: PersonName::parse(&name).context("--name")?,
-                        phone: phone.as_deref().map(Phone::parse).transpose().context("--phone")?,
+                        phone: phone
+                            .as_deref()
+                            .map(Phone::parse)
+                            .transpose()
+                            .context("--phone")?,
                         role: Role::Admin,
                         password_hash: hash_password(&password)?,
                         must_change_password: true,
@@ -258,7 +274,10 @@ async fn main() -> Result<()> {
                     clock.now(),
                 )
                 .await?;
-            println!("created {} ({}), admin of {}", admin.name, admin.number, unit.name);
+            println!(
+                "created {} ({}), admin of {}",
+                admin.name, admin.number, unit.name
+            );
             Ok(())
         }
         Command::Import(ImportCommand::Members {
@@ -289,13 +308,21 @@ async fn find_unit(store: &Store, code: &str) -> Result<suyuan_store::units::Uni
 
 fn spinner(message: &'static str) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     bar.enable_steady_tick(Duration::from_millis(120));
     bar.set_message(message);
     bar
 }
 
-async fn import_members(store: &Store, file: &std::path::Path, initial_password: &str, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+async fn import_members(
+    store: &Store,
+    file: &std::path::Path,
+    initial_password: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let password = NewPassword::parse(initial_password).context("--initial-password")?;
     let bar = spinner("reading the roster");
@@ -312,7 +339,12 @@ async fn import_members(store: &Store, file: &std::path::Path, initial_password:
     bar.finish_and_clear();
     match outcome {
         Ok(report) => {
-            println!("imported {} members: {} new, {} updated", rows.len(), report.created, report.updated);
+            println!(
+                "imported {} members: {} new, {} updated",
+                rows.len(),
+                report.created,
+                report.updated
+            );
             Ok(())
         }
         Err(err) => bail!("{}: {err}", file.display()),
@@ -321,7 +353,9 @@ async fn import_members(store: &Store, file: &std::path::Path, initial_password:
 
 async fn restore(data: &DataArgs, file: &std::path::Path) -> Result<()> {
     if data.database_url.is_some() {
-        bail!("restore works on the SQLite data directory; restore PostgreSQL with pg_restore or psql");
+        bail!(
+            "restore works on the SQLite data directory; restore PostgreSQL with pg_restore or psql"
+        );
     }
     let header = std::fs::read(file)
         .with_context(|| format!("cannot read {}", file.display()))?

@@ -1,10 +1,12 @@
 use chrono::Duration;
 use suyuan_core::access::Role;
 use suyuan_core::members::{MemberNumber, NewPassword, PersonName, Phone};
-use suyuan_store::auth::{hash_password, SessionKind, SignInError, THROTTLE_LIMIT, THROTTLE_WINDOW};
+use suyuan_store::Store;
+use suyuan_store::auth::{
+    SessionKind, SignInError, THROTTLE_LIMIT, THROTTLE_WINDOW, hash_password,
+};
 use suyuan_store::members::NewMember;
 use suyuan_store::testing::each_backend;
-use suyuan_store::Store;
 
 use crate::{now, province};
 
@@ -32,21 +34,51 @@ async fn sign_in_by_number_or_phone_and_keep_a_session() {
     each_backend(|store| async move {
         let p = province(&store).await;
         let chen = member(&store, p.cuiyuan.id).await;
-        let by_number = store.sign_in("ZJ100", "correct horse", now()).await.expect("by number");
+        let by_number = store
+            .sign_in("ZJ100", "correct horse", now())
+            .await
+            .expect("by number");
         assert_eq!(by_number.id, chen.id);
-        let by_phone = store.sign_in("139-0000-1111", "correct horse", now()).await.expect("by phone");
+        let by_phone = store
+            .sign_in("139-0000-1111", "correct horse", now())
+            .await
+            .expect("by phone");
         assert_eq!(by_phone.id, chen.id);
         assert!(by_phone.must_change_password);
 
-        let token = store.create_session(chen.id, SessionKind::Web, now()).await.expect("session");
-        let found = store.session_member(&token, SessionKind::Web, now()).await.expect("lookup");
+        let token = store
+            .create_session(chen.id, SessionKind::Web, now())
+            .await
+            .expect("session");
+        let found = store
+            .session_member(&token, SessionKind::Web, now())
+            .await
+            .expect("lookup");
         assert_eq!(found.map(|m| m.id), Some(chen.id));
         // A web session is no API token, and sessions expire.
-        assert!(store.session_member(&token, SessionKind::Api, now()).await.expect("lookup").is_none());
+        assert!(
+            store
+                .session_member(&token, SessionKind::Api, now())
+                .await
+                .expect("lookup")
+                .is_none()
+        );
         let later = now() + SessionKind::Web.lifetime() + Duration::seconds(1);
-        assert!(store.session_member(&token, SessionKind::Web, later).await.expect("lookup").is_none());
+        assert!(
+            store
+                .session_member(&token, SessionKind::Web, later)
+                .await
+                .expect("lookup")
+                .is_none()
+        );
         store.end_session(&token).await.expect("sign out");
-        assert!(store.session_member(&token, SessionKind::Web, now()).await.expect("lookup").is_none());
+        assert!(
+            store
+                .session_member(&token, SessionKind::Web, now())
+                .await
+                .expect("lookup")
+                .is_none()
+        );
     })
     .await;
 }
@@ -56,15 +88,42 @@ async fn changing_the_password_ends_other_sessions() {
     each_backend(|store| async move {
         let p = province(&store).await;
         let chen = member(&store, p.cuiyuan.id).await;
-        let phone = store.create_session(chen.id, SessionKind::Web, now()).await.expect("phone");
-        let laptop = store.create_session(chen.id, SessionKind::Web, now()).await.expect("laptop");
+        let phone = store
+            .create_session(chen.id, SessionKind::Web, now())
+            .await
+            .expect("phone");
+        let laptop = store
+            .create_session(chen.id, SessionKind::Web, now())
+            .await
+            .expect("laptop");
         let new = NewPassword::parse("a brand new one").expect("password");
-        store.change_password(chen.id, &new, Some(&laptop), now()).await.expect("change");
-        assert!(store.session_member(&phone, SessionKind::Web, now()).await.expect("lookup").is_none());
-        let kept = store.session_member(&laptop, SessionKind::Web, now()).await.expect("lookup").expect("kept");
+        store
+            .change_password(chen.id, &new, Some(&laptop), now())
+            .await
+            .expect("change");
+        assert!(
+            store
+                .session_member(&phone, SessionKind::Web, now())
+                .await
+                .expect("lookup")
+                .is_none()
+        );
+        let kept = store
+            .session_member(&laptop, SessionKind::Web, now())
+            .await
+            .expect("lookup")
+            .expect("kept");
         assert!(!kept.must_change_password);
-        assert!(store.sign_in("ZJ100", "correct horse", now()).await.is_err());
-        store.sign_in("ZJ100", "a brand new one", now()).await.expect("new password");
+        assert!(
+            store
+                .sign_in("ZJ100", "correct horse", now())
+                .await
+                .is_err()
+        );
+        store
+            .sign_in("ZJ100", "a brand new one", now())
+            .await
+            .expect("new password");
     })
     .await;
 }
@@ -75,15 +134,27 @@ async fn repeated_failures_are_throttled_for_a_while() {
         let p = province(&store).await;
         member(&store, p.cuiyuan.id).await;
         for _ in 0..THROTTLE_LIMIT {
-            let err = store.sign_in("ZJ100", "wrong", now()).await.expect_err("wrong");
+            let err = store
+                .sign_in("ZJ100", "wrong", now())
+                .await
+                .expect_err("wrong");
             assert!(matches!(err, SignInError::WrongCredentials));
         }
-        let err = store.sign_in("ZJ100", "correct horse", now()).await.expect_err("throttled");
+        let err = store
+            .sign_in("ZJ100", "correct horse", now())
+            .await
+            .expect_err("throttled");
         assert!(matches!(err, SignInError::Throttled { .. }), "{err:?}");
         let later = now() + THROTTLE_WINDOW + Duration::seconds(1);
-        store.sign_in("ZJ100", "correct horse", later).await.expect("after the window");
+        store
+            .sign_in("ZJ100", "correct horse", later)
+            .await
+            .expect("after the window");
         // Unknown names fail the same way.
-        let err = store.sign_in("nobody", "correct horse", later).await.expect_err("unknown");
+        let err = store
+            .sign_in("nobody", "correct horse", later)
+            .await
+            .expect_err("unknown");
         assert!(matches!(err, SignInError::WrongCredentials));
     })
     .await;

@@ -6,14 +6,22 @@ mod units;
 
 use chrono::{DateTime, TimeZone, Utc};
 use suyuan_core::units::{UnitCode, UnitKind, UnitName};
-use suyuan_store::units::{NewUnit, Unit};
 use suyuan_store::Store;
+use suyuan_store::units::{NewUnit, Unit};
 
 pub fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).single().expect("a valid time")
+    Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0)
+        .single()
+        .expect("a valid time")
 }
 
-pub async fn add_unit(store: &Store, parent: Option<&Unit>, code: &str, name: &str, kind: UnitKind) -> Unit {
+pub async fn add_unit(
+    store: &Store,
+    parent: Option<&Unit>,
+    code: &str,
+    name: &str,
+    kind: UnitKind,
+) -> Unit {
     store
         .create_unit(
             NewUnit {
@@ -41,9 +49,37 @@ pub struct Province {
 pub async fn province(store: &Store) -> Province {
     let province = add_unit(store, None, "zj", "浙江省", UnitKind::Province).await;
     let hangzhou = add_unit(store, Some(&province), "zj-hz", "杭州市", UnitKind::City).await;
-    let xihu = add_unit(store, Some(&hangzhou), "zj-hz-xh", "西湖区", UnitKind::District).await;
-    let cuiyuan = add_unit(store, Some(&xihu), "zj-hz-xh-cy1", "翠苑一区社区", UnitKind::Community).await;
+    let xihu = add_unit(
+        store,
+        Some(&hangzhou),
+        "zj-hz-xh",
+        "西湖区",
+        UnitKind::District,
+    )
+    .await;
+    let cuiyuan = add_unit(
+        store,
+        Some(&xihu),
+        "zj-hz-xh-cy1",
+        "翠苑一区社区",
+        UnitKind::Community,
+    )
+    .await;
     let chunan = add_unit(store, Some(&province), "zj-ca", "淳安县", UnitKind::County).await;
-    let xiajiang = add_unit(store, Some(&chunan), "zj-ca-xj", "下姜村", UnitKind::Village).await;
-    Province { province, hangzhou, xihu, cuiyuan, chunan, xiajiang }
+    let xiajiang = add_unit(
+        store,
+        Some(&chunan),
+        "zj-ca-xj",
+        "下姜村",
+        UnitKind::Village,
+    )
+    .await;
+    Province {
+        province,
+        hangzhou,
+        xihu,
+        cuiyuan,
+        chunan,
+        xiajiang,
+    }
 }

@@ -1,6 +1,6 @@
 use suyuan_core::units::{UnitId, UnitKind, UnitName};
-use suyuan_store::testing::each_backend;
 use suyuan_store::StoreError;
+use suyuan_store::testing::each_backend;
 
 use crate::{add_unit, now, province};
 
@@ -8,13 +8,30 @@ use crate::{add_unit, now, province};
 async fn a_subtree_is_its_units_and_nothing_beside_it() {
     each_backend(|store| async move {
         let p = province(&store).await;
-        let names: Vec<String> = store.subtree(&p.hangzhou.path, false).await.expect("subtree")
-            .into_iter().map(|u| u.name).collect();
+        let names: Vec<String> = store
+            .subtree(&p.hangzhou.path, false)
+            .await
+            .expect("subtree")
+            .into_iter()
+            .map(|u| u.name)
+            .collect();
         assert_eq!(names, ["杭州市", "西湖区", "翠苑一区社区"]);
-        let path: Vec<String> = store.path_to_root(&p.cuiyuan.path).await.expect("path")
-            .into_iter().map(|u| u.name).collect();
+        let path: Vec<String> = store
+            .path_to_root(&p.cuiyuan.path)
+            .await
+            .expect("path")
+            .into_iter()
+            .map(|u| u.name)
+            .collect();
         assert_eq!(path, ["浙江省", "杭州市", "西湖区", "翠苑一区社区"]);
-        assert_eq!(store.subtree(&p.province.path, false).await.expect("all").len(), 6);
+        assert_eq!(
+            store
+                .subtree(&p.province.path, false)
+                .await
+                .expect("all")
+                .len(),
+            6
+        );
     })
     .await;
 }
@@ -26,7 +43,16 @@ async fn ids_that_share_a_prefix_stay_apart() {
         // Make enough units that ids 1x and 1 both exist under one root.
         let mut made = Vec::new();
         for i in 0..12 {
-            made.push(add_unit(&store, Some(&root), &format!("c{i}"), &format!("Child {i}"), UnitKind::City).await);
+            made.push(
+                add_unit(
+                    &store,
+                    Some(&root),
+                    &format!("c{i}"),
+                    &format!("Child {i}"),
+                    UnitKind::City,
+                )
+                .await,
+            );
         }
         for unit in &made {
             let subtree = store.subtree(&unit.path, false).await.expect("subtree");
@@ -46,7 +72,10 @@ async fn moving_a_unit_carries_its_subtree() {
         let cuiyuan = store.unit(p.cuiyuan.id).await.expect("cuiyuan");
         assert_eq!(cuiyuan.path, moved.path.child(p.cuiyuan.id));
         assert_eq!(cuiyuan.depth(), 3);
-        let under_hangzhou = store.subtree(&p.hangzhou.path, false).await.expect("subtree");
+        let under_hangzhou = store
+            .subtree(&p.hangzhou.path, false)
+            .await
+            .expect("subtree");
         assert_eq!(under_hangzhou.len(), 1);
     })
     .await;
@@ -56,7 +85,10 @@ async fn moving_a_unit_carries_its_subtree() {
 async fn a_unit_cannot_move_under_its_own_descendant() {
     each_backend(|store| async move {
         let p = province(&store).await;
-        let err = store.move_unit(p.hangzhou.id, p.cuiyuan.id).await.expect_err("refused");
+        let err = store
+            .move_unit(p.hangzhou.id, p.cuiyuan.id)
+            .await
+            .expect_err("refused");
         assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
         let hangzhou = store.unit(p.hangzhou.id).await.expect("unchanged");
         assert_eq!(hangzhou.path, p.hangzhou.path);
@@ -80,9 +112,14 @@ async fn codes_and_sibling_names_are_unique() {
             )
             .await;
         assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
-        let clash = store.rename_unit(p.chunan.id, UnitName::parse("杭州市").expect("name")).await;
+        let clash = store
+            .rename_unit(p.chunan.id, UnitName::parse("杭州市").expect("name"))
+            .await;
         assert!(matches!(clash, Err(StoreError::Conflict(_))), "{clash:?}");
-        let renamed = store.rename_unit(p.chunan.id, UnitName::parse("淳安县委").expect("name")).await.expect("rename");
+        let renamed = store
+            .rename_unit(p.chunan.id, UnitName::parse("淳安县委").expect("name"))
+            .await
+            .expect("rename");
         assert_eq!(renamed.name, "淳安县委");
     })
     .await;
@@ -92,12 +129,28 @@ async fn codes_and_sibling_names_are_unique() {
 async fn archiving_needs_an_empty_unit() {
     each_backend(|store| async move {
         let p = province(&store).await;
-        assert!(matches!(store.archive_unit(p.chunan.id, now()).await, Err(StoreError::Invalid(_))));
-        store.archive_unit(p.xiajiang.id, now()).await.expect("archive the village");
+        assert!(matches!(
+            store.archive_unit(p.chunan.id, now()).await,
+            Err(StoreError::Invalid(_))
+        ));
+        store
+            .archive_unit(p.xiajiang.id, now())
+            .await
+            .expect("archive the village");
         let children = store.children(p.chunan.id).await.expect("children");
         assert!(children.is_empty());
-        assert_eq!(store.subtree(&p.chunan.path, true).await.expect("with archived").len(), 2);
-        assert!(matches!(store.archive_unit(UnitId(9999), now()).await, Err(StoreError::NotFound)));
+        assert_eq!(
+            store
+                .subtree(&p.chunan.path, true)
+                .await
+                .expect("with archived")
+                .len(),
+            2
+        );
+        assert!(matches!(
+            store.archive_unit(UnitId(9999), now()).await,
+            Err(StoreError::NotFound)
+        ));
     })
     .await;
 }

@@ -5,9 +5,9 @@ mod en;
 mod zh;
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::HeaderMap;
+use axum::http::header::ACCEPT_LANGUAGE;
+use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use std::convert::Infallible;
 
@@ -72,7 +72,12 @@ impl Lang {
             .and_then(|v| v.to_str().ok())
             .and_then(|header| {
                 header.split(',').find_map(|item| {
-                    let tag = item.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                    let tag = item
+                        .split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase();
                     if tag.starts_with("zh") {
                         Some(Lang::Zh)
                     } else if tag.starts_with("en") {

@@ -6,10 +6,30 @@ use crate::TestApp;
 #[tokio::test]
 async fn the_openapi_document_describes_the_routes() {
     let app = TestApp::spawn().await;
-    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json")).await.expect("get").json().await.expect("json");
-    assert!(doc["openapi"].as_str().unwrap_or_default().starts_with("3."));
-    for path in ["/api/v1/auth/login", "/api/v1/units", "/api/v1/units/{id}", "/api/v1/members", "/api/v1/members/import", "/api/v1/me"] {
-        assert!(doc["paths"][path].is_object(), "{path} is missing from the document");
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("3.")
+    );
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/units",
+        "/api/v1/units/{id}",
+        "/api/v1/members",
+        "/api/v1/members/import",
+        "/api/v1/me",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} is missing from the document"
+        );
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     app.stop().await;
@@ -19,7 +39,11 @@ async fn the_openapi_document_describes_the_routes() {
 async fn errors_are_json_with_a_code_and_a_message() {
     let app = TestApp::spawn().await;
     let client = reqwest::Client::new();
-    let unauthenticated = client.get(app.url("/api/v1/units")).send().await.expect("get");
+    let unauthenticated = client
+        .get(app.url("/api/v1/units"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
     let body: Value = unauthenticated.json().await.expect("json");
     assert_eq!(body["error"]["code"], "unauthenticated");
@@ -51,7 +75,13 @@ async fn errors_are_json_with_a_code_and_a_message() {
         .expect("create");
     assert_eq!(bad_code.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = bad_code.json().await.expect("json");
-    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("unit code"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("unit code"),
+        "{body}"
+    );
     let under_itself = client
         .patch(app.url(&format!("/api/v1/units/{}", app.world.hangzhou.id)))
         .bearer_auth(&token)
@@ -132,9 +162,17 @@ async fn health_and_metrics_answer() {
     let health = reqwest::get(app.url("/healthz")).await.expect("get");
     assert_eq!(health.status(), StatusCode::OK);
     let _ = reqwest::get(app.url("/login")).await.expect("get");
-    let metrics = reqwest::get(app.url("/metrics")).await.expect("get").text().await.expect("body");
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(metrics.contains("route=\"/login\""), "{metrics}");
-    assert!(metrics.contains("http_request_duration_seconds_bucket"), "{metrics}");
+    assert!(
+        metrics.contains("http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
     app.stop().await;
 }

@@ -2,7 +2,7 @@ use reqwest::StatusCode;
 use suyuan_core::members::parse_roster;
 use suyuan_store::auth::hash_password;
 
-use crate::{location, TestApp, PASSWORD};
+use crate::{PASSWORD, TestApp, location};
 
 #[tokio::test]
 async fn a_member_signs_in_through_the_page_and_out_again() {
@@ -41,7 +41,11 @@ async fn a_form_without_its_csrf_token_changes_nothing() {
     let wrong = browser
         .client
         .post(browser.url("/login"))
-        .form(&[("csrf", "00ff"), ("login", "cuiyuan-member"), ("password", PASSWORD)])
+        .form(&[
+            ("csrf", "00ff"),
+            ("login", "cuiyuan-member"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .expect("post");
@@ -52,7 +56,11 @@ async fn a_form_without_its_csrf_token_changes_nothing() {
     let replayed = browser
         .client
         .post(browser.url("/login"))
-        .form(&[("csrf", stolen.as_str()), ("login", "cuiyuan-member"), ("password", PASSWORD)])
+        .form(&[
+            ("csrf", stolen.as_str()),
+            ("login", "cuiyuan-member"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .expect("post");
@@ -61,7 +69,12 @@ async fn a_form_without_its_csrf_token_changes_nothing() {
 
     // Signed in, a sign-out without the token does not sign out.
     let browser = app.signed_in("cuiyuan-member").await;
-    let forged = browser.client.post(browser.url("/logout")).send().await.expect("post");
+    let forged = browser
+        .client
+        .post(browser.url("/logout"))
+        .send()
+        .await
+        .expect("post");
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert_eq!(browser.get("/").await.status(), StatusCode::OK);
     app.stop().await;
@@ -89,16 +102,25 @@ async fn wrong_passwords_are_refused_then_throttled() {
     assert_eq!(body["error"]["code"], "too_many_requests");
 
     app.clock.advance(chrono::Duration::minutes(16));
-    assert_eq!(browser.sign_in("cuiyuan-member", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser.sign_in("cuiyuan-member", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
     app.stop().await;
 }
 
 #[tokio::test]
 async fn an_imported_member_must_choose_a_password_first() {
     let app = TestApp::spawn().await;
-    let rows = parse_roster("姓名,编号,单位,手机\n吴新,ZJ900,zj-hz-xh-cy1-b1,13700000001\n".as_bytes()).expect("roster");
-    let hash = hash_password(&suyuan_core::members::NewPassword::parse("initial-123").expect("pw")).expect("hash");
-    app.store.import_members(&rows, None, &hash, app.clock_now()).await.expect("import");
+    let rows =
+        parse_roster("姓名,编号,单位,手机\n吴新,ZJ900,zj-hz-xh-cy1-b1,13700000001\n".as_bytes())
+            .expect("roster");
+    let hash = hash_password(&suyuan_core::members::NewPassword::parse("initial-123").expect("pw"))
+        .expect("hash");
+    app.store
+        .import_members(&rows, None, &hash, app.clock_now())
+        .await
+        .expect("import");
 
     let browser = app.browser();
     let signed = browser.sign_in("13700000001", "initial-123").await;
@@ -106,19 +128,27 @@ async fn an_imported_member_must_choose_a_password_first() {
     assert_eq!(location(&browser.get("/").await), "/account/password");
 
     let mismatch = browser
-        .submit("/account/password", "/account/password", &[
-            ("current_password", "initial-123"),
-            ("new_password", "my own secret"),
-            ("confirm_password", "my own secreT"),
-        ])
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", "initial-123"),
+                ("new_password", "my own secret"),
+                ("confirm_password", "my own secreT"),
+            ],
+        )
         .await;
     assert_eq!(mismatch.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let changed = browser
-        .submit("/account/password", "/account/password", &[
-            ("current_password", "initial-123"),
-            ("new_password", "my own secret"),
-            ("confirm_password", "my own secret"),
-        ])
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", "initial-123"),
+                ("new_password", "my own secret"),
+                ("confirm_password", "my own secret"),
+            ],
+        )
         .await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
     let home = browser.get("/").await;
@@ -137,7 +167,12 @@ async fn an_imported_member_must_choose_a_password_first() {
         assert_eq!(body["must_change_password"], false);
         body["token"].as_str().expect("token").to_owned()
     };
-    let me = reqwest::Client::new().get(app.url("/api/v1/me")).bearer_auth(&token).send().await.expect("me");
+    let me = reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("me");
     assert_eq!(me.status(), StatusCode::OK);
     app.stop().await;
 }
@@ -146,8 +181,12 @@ async fn an_imported_member_must_choose_a_password_first() {
 async fn the_api_refuses_until_the_password_is_changed() {
     let app = TestApp::spawn().await;
     let rows = parse_roster("姓名,编号,单位\n吴新,ZJ901,zj-hz-xh\n".as_bytes()).expect("roster");
-    let hash = hash_password(&suyuan_core::members::NewPassword::parse("initial-123").expect("pw")).expect("hash");
-    app.store.import_members(&rows, None, &hash, app.clock_now()).await.expect("import");
+    let hash = hash_password(&suyuan_core::members::NewPassword::parse("initial-123").expect("pw"))
+        .expect("hash");
+    app.store
+        .import_members(&rows, None, &hash, app.clock_now())
+        .await
+        .expect("import");
     let client = reqwest::Client::new();
     let login: serde_json::Value = client
         .post(app.url("/api/v1/auth/login"))
@@ -160,7 +199,12 @@ async fn the_api_refuses_until_the_password_is_changed() {
         .expect("json");
     assert_eq!(login["must_change_password"], true);
     let token = login["token"].as_str().expect("token");
-    let refused = client.get(app.url("/api/v1/units")).bearer_auth(token).send().await.expect("units");
+    let refused = client
+        .get(app.url("/api/v1/units"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("units");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let body: serde_json::Value = refused.json().await.expect("json");
     assert_eq!(body["error"]["code"], "password_change_required");
@@ -180,11 +224,26 @@ async fn the_api_refuses_until_the_password_is_changed() {
         .await
         .expect("password");
     assert_eq!(changed.status(), StatusCode::NO_CONTENT);
-    let units = client.get(app.url("/api/v1/units")).bearer_auth(token).send().await.expect("units");
+    let units = client
+        .get(app.url("/api/v1/units"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("units");
     assert_eq!(units.status(), StatusCode::OK);
-    let out = client.post(app.url("/api/v1/auth/logout")).bearer_auth(token).send().await.expect("logout");
+    let out = client
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("logout");
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
-    let after = client.get(app.url("/api/v1/me")).bearer_auth(token).send().await.expect("me");
+    let after = client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("me");
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
@@ -203,12 +262,20 @@ async fn the_language_follows_the_browser_and_the_switch_is_remembered() {
         .text()
         .await
         .expect("body");
-    assert!(english.contains("Sign in") && english.contains("lang=\"en\""), "{english}");
+    assert!(
+        english.contains("Sign in") && english.contains("lang=\"en\""),
+        "{english}"
+    );
     assert!(browser.text("/login").await.contains("登录"));
 
     let switched = browser.get("/lang/en?next=/login").await;
     assert_eq!(location(&switched), "/login");
-    assert!(browser.text("/login").await.contains("Member number or phone"));
+    assert!(
+        browser
+            .text("/login")
+            .await
+            .contains("Member number or phone")
+    );
     // Never redirect off the site.
     let offsite = browser.get("/lang/zh?next=//evil.example").await;
     assert_eq!(location(&offsite), "/");

@@ -8,7 +8,7 @@ use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use crate::{TestApp, PASSWORD};
+use crate::{PASSWORD, TestApp};
 
 /// Phone width, as DEVELOPERS.md asks pages to be checked at.
 pub const PHONE: (u32, u32) = (390, 844);
@@ -27,7 +27,8 @@ impl Chrome {
     /// Starts chromedriver and a headless Chromium session, or `None` when
     /// they are not installed (outside CI).
     pub async fn start() -> Option<Self> {
-        let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let driver_path =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let browser_path = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         if !std::path::Path::new(&driver_path).exists() {
             assert!(!in_ci(), "CI must have chromedriver at {driver_path}");
@@ -113,17 +114,43 @@ impl Chrome {
 
 #[tokio::test]
 async fn a_member_signs_in_on_a_phone() {
-    let Some(chrome) = Chrome::start().await else { return };
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
     let app = TestApp::spawn().await;
     let c = &chrome.client;
     c.goto(&app.url("/")).await.expect("open");
-    assert!(c.current_url().await.expect("url").path().ends_with("/login"));
-    assert!(chrome.fits_the_phone().await, "the sign-in page is wider than a phone");
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/login")
+    );
+    assert!(
+        chrome.fits_the_phone().await,
+        "the sign-in page is wider than a phone"
+    );
     chrome.screenshot("login").await;
 
-    c.find(Locator::Css("input[name=login]")).await.expect("login field").send_keys("cuiyuan-member").await.expect("type");
-    c.find(Locator::Css("input[name=password]")).await.expect("password field").send_keys(PASSWORD).await.expect("type");
-    c.find(Locator::Css("form.stack button[type=submit]")).await.expect("button").click().await.expect("click");
+    c.find(Locator::Css("input[name=login]"))
+        .await
+        .expect("login field")
+        .send_keys("cuiyuan-member")
+        .await
+        .expect("type");
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .expect("password field")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    c.find(Locator::Css("form.stack button[type=submit]"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
 
     let home = url::Url::parse(&app.url("/")).expect("url");
     c.wait().for_url(&home).await.expect("the home page");
@@ -131,7 +158,10 @@ async fn a_member_signs_in_on_a_phone() {
     assert_eq!(heading.text().await.expect("text"), "你好，陈晓燕");
     let page = c.source().await.expect("source");
     assert!(page.contains("翠苑一区社区"));
-    assert!(chrome.fits_the_phone().await, "the home page is wider than a phone");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the home page is wider than a phone"
+    );
     chrome.screenshot("home-member").await;
 
     chrome.stop().await;
@@ -140,18 +170,38 @@ async fn a_member_signs_in_on_a_phone() {
 
 #[tokio::test]
 async fn an_admin_sees_their_subtree_on_a_phone() {
-    let Some(chrome) = Chrome::start().await else { return };
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
     let app = TestApp::spawn().await;
     let c = &chrome.client;
     c.goto(&app.url("/login")).await.expect("open");
-    c.find(Locator::Css("input[name=login]")).await.expect("field").send_keys("xihu-admin").await.expect("type");
-    c.find(Locator::Css("input[name=password]")).await.expect("field").send_keys(PASSWORD).await.expect("type");
-    c.find(Locator::Css("form.stack button[type=submit]")).await.expect("button").click().await.expect("click");
+    c.find(Locator::Css("input[name=login]"))
+        .await
+        .expect("field")
+        .send_keys("xihu-admin")
+        .await
+        .expect("type");
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .expect("field")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    c.find(Locator::Css("form.stack button[type=submit]"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
     let home = url::Url::parse(&app.url("/")).expect("url");
     c.wait().for_url(&home).await.expect("the home page");
     let page = c.source().await.expect("source");
     assert!(page.contains("翠苑一区社区") && !page.contains("淳安县"));
-    assert!(chrome.fits_the_phone().await, "the admin home page is wider than a phone");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the admin home page is wider than a phone"
+    );
     chrome.screenshot("home-admin").await;
 
     for (name, path) in [
@@ -161,7 +211,10 @@ async fn an_admin_sees_their_subtree_on_a_phone() {
         ("password", "/account/password".to_owned()),
     ] {
         c.goto(&app.url(&path)).await.expect("open");
-        assert!(chrome.fits_the_phone().await, "{path} is wider than a phone");
+        assert!(
+            chrome.fits_the_phone().await,
+            "{path} is wider than a phone"
+        );
         chrome.screenshot(name).await;
     }
     chrome.stop().await;

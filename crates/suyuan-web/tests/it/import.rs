@@ -1,13 +1,15 @@
-use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
-use crate::{hidden, TestApp};
+use crate::{TestApp, hidden};
 
 fn roster_with_bad_row_7() -> String {
     let mut csv = String::from("姓名,编号,单位,手机\n");
     for i in 1..=5 {
-        csv.push_str(&format!("成员{i},X{i},浙江省/杭州市/西湖区/翠苑一区社区,1380000000{i}\n"));
+        csv.push_str(&format!(
+            "成员{i},X{i},浙江省/杭州市/西湖区/翠苑一区社区,1380000000{i}\n"
+        ));
     }
     csv.push_str("错误,X6,浙江省/杭州市/西湖区/不存在社区,\n");
     csv
@@ -19,8 +21,17 @@ async fn upload(browser: &crate::Browser, csv: &str, password: &str) -> reqwest:
     let form = Form::new()
         .text("csrf", csrf)
         .text("initial_password", password.to_owned())
-        .part("file", Part::bytes(csv.as_bytes().to_vec()).file_name("roster.csv"));
-    browser.client.post(browser.url("/members/import")).multipart(form).send().await.expect("upload")
+        .part(
+            "file",
+            Part::bytes(csv.as_bytes().to_vec()).file_name("roster.csv"),
+        );
+    browser
+        .client
+        .post(browser.url("/members/import"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
 }
 
 #[tokio::test]
@@ -32,17 +43,35 @@ async fn an_admin_imports_a_roster_through_the_page() {
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.expect("body");
     assert!(page.contains("row 7, column 单位"), "{page}");
-    assert_eq!(app.store.count_members(&app.world.xihu.path).await.expect("count"), 2);
+    assert_eq!(
+        app.store
+            .count_members(&app.world.xihu.path)
+            .await
+            .expect("count"),
+        2
+    );
 
     let good = roster_with_bad_row_7().replace("不存在社区", "翠苑一区社区");
     let done = upload(&browser, &good, "initial-pass").await;
     assert_eq!(done.status(), StatusCode::OK);
     assert!(done.text().await.expect("body").contains("新增 6 人"));
-    assert_eq!(app.store.count_members(&app.world.xihu.path).await.expect("count"), 8);
+    assert_eq!(
+        app.store
+            .count_members(&app.world.xihu.path)
+            .await
+            .expect("count"),
+        8
+    );
 
     let again = upload(&browser, &good, "initial-pass").await;
     assert!(again.text().await.expect("body").contains("更新 6 人"));
-    assert_eq!(app.store.count_members(&app.world.xihu.path).await.expect("count"), 8);
+    assert_eq!(
+        app.store
+            .count_members(&app.world.xihu.path)
+            .await
+            .expect("count"),
+        8
+    );
 
     // The new members sign in with the initial password.
     let newcomer = app.browser();
@@ -58,11 +87,26 @@ async fn an_admin_cannot_import_into_another_subtree() {
     let csv = "姓名,编号,单位\n外人,Y1,zj-hz-ca-xj\n";
     let refused = upload(&browser, csv, "initial-pass").await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.text().await.expect("body").contains("row 2, column 单位"));
-    assert_eq!(app.store.count_members(&app.world.chunan.path).await.expect("count"), 2);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("body")
+            .contains("row 2, column 单位")
+    );
+    assert_eq!(
+        app.store
+            .count_members(&app.world.chunan.path)
+            .await
+            .expect("count"),
+        2
+    );
 
     let member = app.signed_in("cuiyuan-member").await;
-    assert_eq!(member.get("/members/import").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        member.get("/members/import").await.status(),
+        StatusCode::FORBIDDEN
+    );
     app.stop().await;
 }
 
@@ -98,27 +142,56 @@ async fn the_api_imports_xlsx_all_or_nothing() {
     let refused = send(bytes.clone()).await.expect("import");
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = refused.json().await.expect("json");
-    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("row 3, column 手机"), "{body}");
-    assert_eq!(app.store.count_members(&app.world.xiajiang.path).await.expect("count"), 1);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("row 3, column 手机"),
+        "{body}"
+    );
+    assert_eq!(
+        app.store
+            .count_members(&app.world.xiajiang.path)
+            .await
+            .expect("count"),
+        1
+    );
 
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
-    for (col, title) in ["name", "member_number", "unit", "phone"].iter().enumerate() {
+    for (col, title) in ["name", "member_number", "unit", "phone"]
+        .iter()
+        .enumerate()
+    {
         sheet.write_string(0, col as u16, *title).expect("cell");
     }
     sheet.write_string(1, 0, "钱学").expect("cell");
     sheet.write_number(1, 1, 20001.0).expect("cell");
-    sheet.write_string(1, 2, "浙江省/杭州市/淳安县/下姜村").expect("cell");
+    sheet
+        .write_string(1, 2, "浙江省/杭州市/淳安县/下姜村")
+        .expect("cell");
     sheet.write_number(1, 3, 13912345678.0).expect("cell");
-    let done = send(workbook.save_to_buffer().expect("xlsx")).await.expect("import");
+    let done = send(workbook.save_to_buffer().expect("xlsx"))
+        .await
+        .expect("import");
     assert_eq!(done.status(), StatusCode::OK);
     let body: Value = done.json().await.expect("json");
     assert_eq!(body["created"], 1);
     let members = app
         .store
-        .list_members(&suyuan_store::members::MemberFilter { within: app.world.xiajiang.path.clone(), only: None, limit: 10, offset: 0 })
+        .list_members(&suyuan_store::members::MemberFilter {
+            within: app.world.xiajiang.path.clone(),
+            only: None,
+            limit: 10,
+            offset: 0,
+        })
         .await
         .expect("list");
-    assert!(members.iter().any(|m| m.number == "20001" && m.phone.as_deref() == Some("13912345678")), "{members:?}");
+    assert!(
+        members
+            .iter()
+            .any(|m| m.number == "20001" && m.phone.as_deref() == Some("13912345678")),
+        "{members:?}"
+    );
     app.stop().await;
 }

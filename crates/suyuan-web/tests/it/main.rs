@@ -17,11 +17,11 @@ use suyuan_core::access::Role;
 use suyuan_core::clock::FixedClock;
 use suyuan_core::members::{MemberNumber, NewPassword, PersonName};
 use suyuan_core::units::{UnitCode, UnitKind, UnitName};
+use suyuan_store::Store;
 use suyuan_store::auth::hash_password;
 use suyuan_store::members::NewMember;
 use suyuan_store::testing::{Backend, TestDb};
 use suyuan_store::units::{NewUnit, Unit};
-use suyuan_store::Store;
 use suyuan_web::App;
 
 pub const PASSWORD: &str = "test-password";
@@ -50,7 +50,13 @@ pub struct TestApp {
     stop: Option<oneshot::Sender<()>>,
 }
 
-async fn unit(store: &Store, parent: Option<&Unit>, code: &str, name: &str, kind: UnitKind) -> Unit {
+async fn unit(
+    store: &Store,
+    parent: Option<&Unit>,
+    code: &str,
+    name: &str,
+    kind: UnitKind,
+) -> Unit {
     store
         .create_unit(
             NewUnit {
@@ -65,7 +71,14 @@ async fn unit(store: &Store, parent: Option<&Unit>, code: &str, name: &str, kind
         .expect("unit")
 }
 
-async fn person(store: &Store, unit: &Unit, number: &str, name: &str, role: Role, hash: &str) -> i64 {
+async fn person(
+    store: &Store,
+    unit: &Unit,
+    number: &str,
+    name: &str,
+    role: Role,
+    hash: &str,
+) -> i64 {
     store
         .create_member(
             NewMember {
@@ -106,20 +119,95 @@ impl TestApp {
         let hash = hash_password(&NewPassword::parse(PASSWORD).expect("password")).expect("hash");
         let province = unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
         let hangzhou = unit(&store, Some(&province), "zj-hz", "杭州市", UnitKind::City).await;
-        let xihu = unit(&store, Some(&hangzhou), "zj-hz-xh", "西湖区", UnitKind::District).await;
-        let cuiyuan = unit(&store, Some(&xihu), "zj-hz-xh-cy1", "翠苑一区社区", UnitKind::Community).await;
-        let branch = unit(&store, Some(&cuiyuan), "zj-hz-xh-cy1-b1", "第一党支部", UnitKind::Branch).await;
-        let chunan = unit(&store, Some(&hangzhou), "zj-hz-ca", "淳安县", UnitKind::County).await;
-        let xiajiang = unit(&store, Some(&chunan), "zj-hz-ca-xj", "下姜村", UnitKind::Village).await;
-        person(&store, &province, "province-admin", "周建国", Role::Admin, &hash).await;
+        let xihu = unit(
+            &store,
+            Some(&hangzhou),
+            "zj-hz-xh",
+            "西湖区",
+            UnitKind::District,
+        )
+        .await;
+        let cuiyuan = unit(
+            &store,
+            Some(&xihu),
+            "zj-hz-xh-cy1",
+            "翠苑一区社区",
+            UnitKind::Community,
+        )
+        .await;
+        let branch = unit(
+            &store,
+            Some(&cuiyuan),
+            "zj-hz-xh-cy1-b1",
+            "第一党支部",
+            UnitKind::Branch,
+        )
+        .await;
+        let chunan = unit(
+            &store,
+            Some(&hangzhou),
+            "zj-hz-ca",
+            "淳安县",
+            UnitKind::County,
+        )
+        .await;
+        let xiajiang = unit(
+            &store,
+            Some(&chunan),
+            "zj-hz-ca-xj",
+            "下姜村",
+            UnitKind::Village,
+        )
+        .await;
+        person(
+            &store,
+            &province,
+            "province-admin",
+            "周建国",
+            Role::Admin,
+            &hash,
+        )
+        .await;
         person(&store, &xihu, "xihu-admin", "沈丽华", Role::Admin, &hash).await;
-        let xihu_member = person(&store, &branch, "cuiyuan-member", "陈晓燕", Role::Member, &hash).await;
-        person(&store, &chunan, "chunan-admin", "姜文斌", Role::Admin, &hash).await;
-        let chunan_member = person(&store, &xiajiang, "xiajiang-member", "姜秀英", Role::Member, &hash).await;
+        let xihu_member = person(
+            &store,
+            &branch,
+            "cuiyuan-member",
+            "陈晓燕",
+            Role::Member,
+            &hash,
+        )
+        .await;
+        person(
+            &store,
+            &chunan,
+            "chunan-admin",
+            "姜文斌",
+            Role::Admin,
+            &hash,
+        )
+        .await;
+        let chunan_member = person(
+            &store,
+            &xiajiang,
+            "xiajiang-member",
+            "姜秀英",
+            Role::Member,
+            &hash,
+        )
+        .await;
 
-        let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).single().expect("time"));
-        let app = App::build(store.clone(), Arc::new(clock.clone())).await.expect("app");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let clock = FixedClock::new(
+            Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0)
+                .single()
+                .expect("time"),
+        );
+        let app = App::build(store.clone(), Arc::new(clock.clone()))
+            .await
+            .expect("app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(app.serve(listener, async {
@@ -129,7 +217,17 @@ impl TestApp {
             base,
             store,
             clock,
-            world: World { province, hangzhou, xihu, cuiyuan, branch, chunan, xiajiang, xihu_member, chunan_member },
+            world: World {
+                province,
+                hangzhou,
+                xihu,
+                cuiyuan,
+                branch,
+                chunan,
+                xiajiang,
+                xihu_member,
+                chunan_member,
+            },
             db: Some(db),
             stop: Some(stop),
         }
@@ -159,7 +257,11 @@ impl TestApp {
     pub async fn signed_in(&self, login: &str) -> Browser {
         let browser = self.browser();
         let response = browser.sign_in(login, PASSWORD).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign in as {login}");
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "sign in as {login}"
+        );
         browser
     }
 
@@ -216,11 +318,21 @@ impl Browser {
         let csrf = self.csrf(form_page).await;
         let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
         form.extend_from_slice(fields);
-        self.client.post(self.url(action)).form(&form).send().await.expect("POST")
+        self.client
+            .post(self.url(action))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST")
     }
 
     pub async fn sign_in(&self, login: &str, password: &str) -> Response {
-        self.submit("/login", "/login", &[("login", login), ("password", password)]).await
+        self.submit(
+            "/login",
+            "/login",
+            &[("login", login), ("password", password)],
+        )
+        .await
     }
 }
 

@@ -2,7 +2,7 @@
 //! from Chun'an County, by page or by API; a member sees only themself.
 
 use reqwest::{Client, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::{Browser, TestApp};
 
@@ -14,7 +14,12 @@ enum Who {
     Member,
 }
 
-const EVERYONE: [Who; 4] = [Who::Anonymous, Who::ProvinceAdmin, Who::XihuAdmin, Who::Member];
+const EVERYONE: [Who; 4] = [
+    Who::Anonymous,
+    Who::ProvinceAdmin,
+    Who::XihuAdmin,
+    Who::Member,
+];
 
 impl Who {
     fn login(self) -> Option<&'static str> {
@@ -44,72 +49,231 @@ struct Case {
 }
 
 fn case(method: &'static str, path: String, body: Body, expect: [Option<u16>; 4]) -> Case {
-    Case { method, path, body, expect }
+    Case {
+        method,
+        path,
+        body,
+        expect,
+    }
 }
 
 fn pages(app: &TestApp) -> Vec<Case> {
     let w = &app.world;
-    let form = |fields: &[(&'static str, &str)]| Body::Form(fields.iter().map(|(k, v)| (*k, v.to_string())).collect());
+    let form = |fields: &[(&'static str, &str)]| {
+        Body::Form(fields.iter().map(|(k, v)| (*k, v.to_string())).collect())
+    };
     vec![
-        case("GET", "/".into(), Body::None, [Some(303), Some(200), Some(200), Some(200)]),
-        case("GET", format!("/units/{}", w.xihu.id), Body::None, [Some(303), Some(200), Some(200), Some(404)]),
-        case("GET", format!("/units/{}", w.chunan.id), Body::None, [Some(303), Some(200), Some(404), Some(404)]),
-        case("GET", format!("/units/{}", w.xiajiang.id), Body::None, [Some(303), Some(200), Some(404), Some(404)]),
-        case("GET", format!("/units/{}/members", w.xihu.id), Body::None, [Some(303), Some(200), Some(200), Some(404)]),
-        case("GET", format!("/units/{}/members", w.chunan.id), Body::None, [Some(303), Some(200), Some(404), Some(404)]),
-        case("GET", "/members/import".into(), Body::None, [Some(303), Some(200), Some(200), Some(403)]),
-        case("GET", "/account/password".into(), Body::None, [Some(303), Some(200), Some(200), Some(200)]),
-        case("GET", "/units/999999".into(), Body::None, [Some(303), Some(404), Some(404), Some(404)]),
+        case(
+            "GET",
+            "/".into(),
+            Body::None,
+            [Some(303), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "GET",
+            format!("/units/{}", w.xihu.id),
+            Body::None,
+            [Some(303), Some(200), Some(200), Some(404)],
+        ),
+        case(
+            "GET",
+            format!("/units/{}", w.chunan.id),
+            Body::None,
+            [Some(303), Some(200), Some(404), Some(404)],
+        ),
+        case(
+            "GET",
+            format!("/units/{}", w.xiajiang.id),
+            Body::None,
+            [Some(303), Some(200), Some(404), Some(404)],
+        ),
+        case(
+            "GET",
+            format!("/units/{}/members", w.xihu.id),
+            Body::None,
+            [Some(303), Some(200), Some(200), Some(404)],
+        ),
+        case(
+            "GET",
+            format!("/units/{}/members", w.chunan.id),
+            Body::None,
+            [Some(303), Some(200), Some(404), Some(404)],
+        ),
+        case(
+            "GET",
+            "/members/import".into(),
+            Body::None,
+            [Some(303), Some(200), Some(200), Some(403)],
+        ),
+        case(
+            "GET",
+            "/account/password".into(),
+            Body::None,
+            [Some(303), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "GET",
+            "/units/999999".into(),
+            Body::None,
+            [Some(303), Some(404), Some(404), Some(404)],
+        ),
         case(
             "POST",
             format!("/units/{}/children", w.chunan.id),
-            form(&[("name", "新村"), ("code", "zj-hz-ca-new"), ("kind", "village")]),
+            form(&[
+                ("name", "新村"),
+                ("code", "zj-hz-ca-new"),
+                ("kind", "village"),
+            ]),
             [Some(303), Some(303), Some(404), Some(404)],
         ),
         case(
             "POST",
             format!("/units/{}/children", w.cuiyuan.id),
-            form(&[("name", "第二党支部"), ("code", "zj-hz-xh-cy1-b2"), ("kind", "branch")]),
+            form(&[
+                ("name", "第二党支部"),
+                ("code", "zj-hz-xh-cy1-b2"),
+                ("kind", "branch"),
+            ]),
             [Some(303), None, Some(303), Some(404)],
         ),
-        case("POST", format!("/units/{}/rename", w.cuiyuan.id), form(&[("name", "翠苑一区社区")]), [Some(303), Some(303), Some(303), Some(404)]),
-        case("POST", format!("/units/{}/rename", w.xiajiang.id), form(&[("name", "下姜村")]), [Some(303), Some(303), Some(404), Some(404)]),
+        case(
+            "POST",
+            format!("/units/{}/rename", w.cuiyuan.id),
+            form(&[("name", "翠苑一区社区")]),
+            [Some(303), Some(303), Some(303), Some(404)],
+        ),
+        case(
+            "POST",
+            format!("/units/{}/rename", w.xiajiang.id),
+            form(&[("name", "下姜村")]),
+            [Some(303), Some(303), Some(404), Some(404)],
+        ),
         // An admin's own unit is changed from the level above.
-        case("POST", format!("/units/{}/rename", w.xihu.id), form(&[("name", "西湖区")]), [Some(303), Some(303), Some(403), Some(404)]),
-        case("POST", format!("/units/{}/archive", w.xiajiang.id), form(&[]), [Some(303), Some(422), Some(404), Some(404)]),
-        case("POST", format!("/units/{}/move", w.branch.id), form(&[("parent_code", "zj-hz-ca")]), [Some(303), None, Some(404), Some(404)]),
+        case(
+            "POST",
+            format!("/units/{}/rename", w.xihu.id),
+            form(&[("name", "西湖区")]),
+            [Some(303), Some(303), Some(403), Some(404)],
+        ),
+        case(
+            "POST",
+            format!("/units/{}/archive", w.xiajiang.id),
+            form(&[]),
+            [Some(303), Some(422), Some(404), Some(404)],
+        ),
+        case(
+            "POST",
+            format!("/units/{}/move", w.branch.id),
+            form(&[("parent_code", "zj-hz-ca")]),
+            [Some(303), None, Some(404), Some(404)],
+        ),
     ]
 }
 
 fn api(app: &TestApp) -> Vec<Case> {
     let w = &app.world;
     vec![
-        case("GET", "/api/v1/me".into(), Body::None, [Some(401), Some(200), Some(200), Some(200)]),
-        case("GET", "/api/v1/units".into(), Body::None, [Some(401), Some(200), Some(200), Some(200)]),
-        case("GET", format!("/api/v1/units?root={}", w.chunan.id), Body::None, [Some(401), Some(200), Some(404), Some(200)]),
-        case("GET", format!("/api/v1/units/{}", w.xihu.id), Body::None, [Some(401), Some(200), Some(200), Some(200)]),
-        case("GET", format!("/api/v1/units/{}", w.chunan.id), Body::None, [Some(401), Some(200), Some(404), Some(404)]),
-        case("GET", format!("/api/v1/units/{}", w.xiajiang.id), Body::None, [Some(401), Some(200), Some(404), Some(404)]),
-        case("GET", "/api/v1/members".into(), Body::None, [Some(401), Some(200), Some(200), Some(200)]),
-        case("GET", format!("/api/v1/members?unit={}", w.chunan.id), Body::None, [Some(401), Some(200), Some(404), Some(404)]),
-        case("GET", format!("/api/v1/members?unit={}", w.xiajiang.id), Body::None, [Some(401), Some(200), Some(404), Some(404)]),
-        case("GET", format!("/api/v1/members/{}", w.chunan_member), Body::None, [Some(401), Some(200), Some(404), Some(404)]),
-        case("GET", format!("/api/v1/members/{}", w.xihu_member), Body::None, [Some(401), Some(200), Some(200), Some(200)]),
+        case(
+            "GET",
+            "/api/v1/me".into(),
+            Body::None,
+            [Some(401), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "GET",
+            "/api/v1/units".into(),
+            Body::None,
+            [Some(401), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/units?root={}", w.chunan.id),
+            Body::None,
+            [Some(401), Some(200), Some(404), Some(200)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/units/{}", w.xihu.id),
+            Body::None,
+            [Some(401), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/units/{}", w.chunan.id),
+            Body::None,
+            [Some(401), Some(200), Some(404), Some(404)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/units/{}", w.xiajiang.id),
+            Body::None,
+            [Some(401), Some(200), Some(404), Some(404)],
+        ),
+        case(
+            "GET",
+            "/api/v1/members".into(),
+            Body::None,
+            [Some(401), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/members?unit={}", w.chunan.id),
+            Body::None,
+            [Some(401), Some(200), Some(404), Some(404)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/members?unit={}", w.xiajiang.id),
+            Body::None,
+            [Some(401), Some(200), Some(404), Some(404)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/members/{}", w.chunan_member),
+            Body::None,
+            [Some(401), Some(200), Some(404), Some(404)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/members/{}", w.xihu_member),
+            Body::None,
+            [Some(401), Some(200), Some(200), Some(200)],
+        ),
         case(
             "POST",
             "/api/v1/units".into(),
-            Body::Json(json!({"parent_id": w.chunan.id.0, "name": "新村二", "code": "zj-hz-ca-new2", "kind": "village"})),
+            Body::Json(
+                json!({"parent_id": w.chunan.id.0, "name": "新村二", "code": "zj-hz-ca-new2", "kind": "village"}),
+            ),
             [Some(401), Some(201), Some(404), Some(404)],
         ),
         case(
             "POST",
             "/api/v1/units".into(),
-            Body::Json(json!({"parent_id": w.cuiyuan.id.0, "name": "第三党支部", "code": "zj-hz-xh-cy1-b3", "kind": "branch"})),
+            Body::Json(
+                json!({"parent_id": w.cuiyuan.id.0, "name": "第三党支部", "code": "zj-hz-xh-cy1-b3", "kind": "branch"}),
+            ),
             [Some(401), None, Some(201), Some(404)],
         ),
-        case("PATCH", format!("/api/v1/units/{}", w.xiajiang.id), Body::Json(json!({"name": "下姜村"})), [Some(401), Some(200), Some(404), Some(404)]),
-        case("PATCH", format!("/api/v1/units/{}", w.branch.id), Body::Json(json!({"parent_id": w.chunan.id.0})), [Some(401), None, Some(404), Some(404)]),
-        case("POST", format!("/api/v1/units/{}/archive", w.xiajiang.id), Body::None, [Some(401), Some(422), Some(404), Some(404)]),
+        case(
+            "PATCH",
+            format!("/api/v1/units/{}", w.xiajiang.id),
+            Body::Json(json!({"name": "下姜村"})),
+            [Some(401), Some(200), Some(404), Some(404)],
+        ),
+        case(
+            "PATCH",
+            format!("/api/v1/units/{}", w.branch.id),
+            Body::Json(json!({"parent_id": w.chunan.id.0})),
+            [Some(401), None, Some(404), Some(404)],
+        ),
+        case(
+            "POST",
+            format!("/api/v1/units/{}/archive", w.xiajiang.id),
+            Body::None,
+            [Some(401), Some(422), Some(404), Some(404)],
+        ),
     ]
 }
 
@@ -139,7 +303,12 @@ async fn api_status(app: &TestApp, token: Option<&str>, case: &Case) -> u16 {
     let status = response.status().as_u16();
     if status >= 400 {
         let body: Value = response.json().await.expect("errors are JSON");
-        assert!(body["error"]["code"].is_string(), "{} {}: {body}", case.method, case.path);
+        assert!(
+            body["error"]["code"].is_string(),
+            "{} {}: {body}",
+            case.method,
+            case.path
+        );
     }
     status
 }
@@ -156,14 +325,19 @@ async fn every_role_against_every_route() {
                 None => app.browser(),
             };
             for case in pages(&app) {
-                let Some(expected) = case.expect[index] else { continue };
+                let Some(expected) = case.expect[index] else {
+                    continue;
+                };
                 let status = if who.login().is_some() && case.method == "POST" {
                     post_signed_in(&browser, &case).await
                 } else {
                     page_status(&browser, &case).await
                 };
                 if status != expected {
-                    failures.push(format!("{who:?} {} {}: got {status}, expected {expected}", case.method, case.path));
+                    failures.push(format!(
+                        "{who:?} {} {}: got {status}, expected {expected}",
+                        case.method, case.path
+                    ));
                 }
             }
             let token = match who.login() {
@@ -171,22 +345,38 @@ async fn every_role_against_every_route() {
                 None => None,
             };
             for case in api(&app) {
-                let Some(expected) = case.expect[index] else { continue };
+                let Some(expected) = case.expect[index] else {
+                    continue;
+                };
                 let status = api_status(&app, token.as_deref(), &case).await;
                 if status != expected {
-                    failures.push(format!("{who:?} {} {}: got {status}, expected {expected}", case.method, case.path));
+                    failures.push(format!(
+                        "{who:?} {} {}: got {status}, expected {expected}",
+                        case.method, case.path
+                    ));
                 }
             }
         }
-        assert!(failures.is_empty(), "on {:?}:\n{}", app.backend(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "on {:?}:\n{}",
+            app.backend(),
+            failures.join("\n")
+        );
         app.stop().await;
     }
 }
 
 async fn post_signed_in(browser: &Browser, case: &Case) -> u16 {
-    let Body::Form(fields) = &case.body else { unreachable!("pages take forms") };
+    let Body::Form(fields) = &case.body else {
+        unreachable!("pages take forms")
+    };
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    browser.submit("/account/password", &case.path, &fields).await.status().as_u16()
+    browser
+        .submit("/account/password", &case.path, &fields)
+        .await
+        .status()
+        .as_u16()
 }
 
 fn names(units: &Value) -> Vec<String> {
@@ -204,33 +394,70 @@ async fn lists_show_only_what_is_in_scope() {
     let client = Client::new();
     let get = |token: String, path: &'static str| {
         let request = client.get(app.url(path)).bearer_auth(token);
-        async move { request.send().await.expect("get").json::<Value>().await.expect("json") }
+        async move {
+            request
+                .send()
+                .await
+                .expect("get")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
     };
 
     let xihu = app.token("xihu-admin").await;
     let units = names(&get(xihu.clone(), "/api/v1/units").await);
     assert_eq!(units, ["西湖区", "翠苑一区社区", "第一党支部"]);
     let members = get(xihu, "/api/v1/members").await;
-    let numbers: Vec<&str> = members.as_array().expect("list").iter().filter_map(|m| m["member_number"].as_str()).collect();
+    let numbers: Vec<&str> = members
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|m| m["member_number"].as_str())
+        .collect();
     assert_eq!(numbers, ["xihu-admin", "cuiyuan-member"]);
 
     let province = app.token("province-admin").await;
     let everything = names(&get(province.clone(), "/api/v1/units").await);
     assert!(everything.contains(&"淳安县".to_owned()) && everything.contains(&"西湖区".to_owned()));
-    assert_eq!(get(province, "/api/v1/members").await.as_array().expect("list").len(), 5);
+    assert_eq!(
+        get(province, "/api/v1/members")
+            .await
+            .as_array()
+            .expect("list")
+            .len(),
+        5
+    );
 
     let member = app.token("cuiyuan-member").await;
     let own = names(&get(member.clone(), "/api/v1/units").await);
-    assert_eq!(own, ["浙江省", "杭州市", "西湖区", "翠苑一区社区", "第一党支部"]);
+    assert_eq!(
+        own,
+        ["浙江省", "杭州市", "西湖区", "翠苑一区社区", "第一党支部"]
+    );
     let just_me = get(member, "/api/v1/members").await;
     assert_eq!(just_me.as_array().expect("list").len(), 1);
     assert_eq!(just_me[0]["member_number"], "cuiyuan-member");
 
     let browser = app.signed_in("xihu-admin").await;
     let home = browser.text("/").await;
-    assert!(home.contains("翠苑一区社区") && !home.contains("淳安"), "{home}");
-    let roster = browser.text(&format!("/units/{}/members", app.world.xihu.id)).await;
-    assert!(roster.contains("陈晓燕") && !roster.contains("姜秀英"), "{roster}");
-    assert_eq!(browser.get(&format!("/units/{}/members", app.world.xiajiang.id)).await.status(), StatusCode::NOT_FOUND);
+    assert!(
+        home.contains("翠苑一区社区") && !home.contains("淳安"),
+        "{home}"
+    );
+    let roster = browser
+        .text(&format!("/units/{}/members", app.world.xihu.id))
+        .await;
+    assert!(
+        roster.contains("陈晓燕") && !roster.contains("姜秀英"),
+        "{roster}"
+    );
+    assert_eq!(
+        browser
+            .get(&format!("/units/{}/members", app.world.xiajiang.id))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
     app.stop().await;
 }

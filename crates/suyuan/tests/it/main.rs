@@ -1,0 +1,306 @@
+//! The `suyuan` command, run as a user would run it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn suyuan(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_suyuan"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("SUYUAN_DATABASE_URL")
+        .output()
+        .expect("run suyuan")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn setup(data: &Path) {
+    for args in [
+        [
+            "unit",
+            "create",
+            "--code",
+            "zj",
+            "--name",
+            "浙江省",
+            "--kind",
+            "province",
+        ]
+        .as_slice(),
+        &[
+            "unit",
+            "create",
+            "--code",
+            "zj-hz",
+            "--name",
+            "杭州市",
+            "--kind",
+            "city",
+            "--parent",
+            "zj",
+        ],
+        &[
+            "unit",
+            "create",
+            "--code",
+            "zj-hz-xh",
+            "--name",
+            "西湖区",
+            "--kind",
+            "district",
+            "--parent",
+            "zj-hz",
+        ],
+    ] {
+        let output = suyuan(data, args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    }
+}
+
+#[test]
+fn a_roster_with_a_bad_row_7_imports_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    setup(&data);
+    let roster = dir.path().join("roster.csv");
+    let mut csv = String::from("姓名,编号,单位,手机\n");
+    for i in 1..=5 {
+        csv.push_str(&format!(
+            "成员{i},A{i},浙江省/杭州市/西湖区,1380000000{i}\n"
+        ));
+    }
+    csv.push_str("错误,A6,浙江省/杭州市/东湖区,\n");
+    std::fs::write(&roster, &csv).expect("write");
+    let refused = suyuan(
+        &data,
+        &[
+            "import",
+            "members",
+            roster.to_str().expect("path"),
+            "--initial-password",
+            "start-here",
+        ],
+    );
+    assert!(!refused.status.success());
+    let message = stderr(&refused);
+    assert!(message.contains("row 7, column 单位"), "{message}");
+    assert!(message.contains("东湖区"), "{message}");
+
+    std::fs::write(&roster, csv.replace("东湖区", "西湖区")).expect("write");
+    let imported = suyuan(
+        &data,
+        &[
+            "import",
+            "members",
+            roster.to_str().expect("path"),
+            "--initial-password",
+            "start-here",
+        ],
+    );
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    // Nothing from the refused attempt: all six are new now.
+    assert!(
+        stdout(&imported).contains("6 new, 0 updated"),
+        "{}",
+        stdout(&imported)
+    );
+    let again = suyuan(
+        &data,
+        &[
+            "import",
+            "members",
+            roster.to_str().expect("path"),
+            "--initial-password",
+            "start-here",
+        ],
+    );
+    assert!(
+        stdout(&again).contains("0 new, 6 updated"),
+        "{}",
+        stdout(&again)
+    );
+}
+
+#[test]
+fn admins_are_created_for_a_unit() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    setup(&data);
+    let created = suyuan(
+        &data,
+        &[
+            "admin",
+            "create",
+            "--unit",
+            "zj-hz-xh",
+            "--number",
+            "XH001",
+            "--name",
+            "沈丽华",
+            "--password",
+            "first-password",
+        ],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    assert!(stdout(&created).contains("admin of 西湖区"));
+    let unknown = suyuan(
+        &data,
+        &[
+            "admin",
+            "create",
+            "--unit",
+            "nowhere",
+            "--number",
+            "X2",
+            "--name",
+            "某人",
+            "--password",
+            "first-password",
+        ],
+    );
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("no unit with code nowhere"),
+        "{}",
+        stderr(&unknown)
+    );
+    let weak = suyuan(
+        &data,
+        &[
+            "admin",
+            "create",
+            "--unit",
+            "zj",
+            "--number",
+            "X3",
+            "--name",
+            "某人",
+            "--password",
+            "short",
+        ],
+    );
+    assert!(!weak.status.success());
+    assert!(stderr(&weak).contains("--password"), "{}", stderr(&weak));
+}
+
+#[test]
+fn a_backup_restores_what_was_there() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    setup(&data);
+    let backup = dir.path().join("backup.db");
+    let made = suyuan(&data, &["backup", backup.to_str().expect("path")]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let again = suyuan(&data, &["backup", backup.to_str().expect("path")]);
+    assert!(!again.status.success(), "a backup never overwrites a file");
+
+    // A unit added after the backup is gone once it is restored.
+    let added = suyuan(
+        &data,
+        &[
+            "unit",
+            "create",
+            "--code",
+            "zj-nb",
+            "--name",
+            "宁波市",
+            "--kind",
+            "city",
+            "--parent",
+            "zj",
+        ],
+    );
+    assert!(added.status.success());
+    let restored = suyuan(&data, &["restore", backup.to_str().expect("path")]);
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    let readd = suyuan(
+        &data,
+        &[
+            "unit",
+            "create",
+            "--code",
+            "zj-nb",
+            "--name",
+            "宁波市",
+            "--kind",
+            "city",
+            "--parent",
+            "zj",
+        ],
+    );
+    assert!(
+        readd.status.success(),
+        "the restored database has no 宁波市: {}",
+        stderr(&readd)
+    );
+
+    let not_a_backup = dir.path().join("notes.txt");
+    std::fs::write(&not_a_backup, "hello").expect("write");
+    let refused = suyuan(&data, &["restore", not_a_backup.to_str().expect("path")]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("not an SQLite database"));
+}
+
+#[test]
+fn the_demo_seeds_once_and_prints_its_logins() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("demo");
+    let first = suyuan(&data, &["demo", "--no-serve"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let out = stdout(&first);
+    for login in [
+        "province-admin",
+        "xihu-admin",
+        "cuiyuan-member",
+        "suyuan-demo",
+    ] {
+        assert!(out.contains(login), "{out}");
+    }
+    let members: usize = out
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("Created ")?
+                .split(" and ")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .expect("a count of members");
+    assert!(
+        (2500..=3500).contains(&members),
+        "about 3,000 members, got {members}"
+    );
+    let second = suyuan(&data, &["demo", "--no-serve"]);
+    assert!(stdout(&second).contains("Reusing"), "{}", stdout(&second));
+}
+
+#[test]
+fn every_command_has_help() {
+    let dir = tempfile::tempdir().expect("dir");
+    for args in [
+        ["--help"].as_slice(),
+        &["serve", "--help"],
+        &["demo", "--help"],
+        &["import", "members", "--help"],
+        &["admin", "create", "--help"],
+        &["backup", "--help"],
+        &["restore", "--help"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_suyuan"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("run");
+        assert!(output.status.success(), "{args:?}");
+        assert!(stdout(&output).contains("Usage"), "{args:?}");
+    }
+}
