@@ -111,3 +111,44 @@ where
         outcome.unwrap_or_else(|e| panic!("on PostgreSQL: {e}"));
     }
 }
+
+impl Store {
+    /// How the database answers a subtree query, with sequential scans
+    /// discouraged on PostgreSQL (its planner prefers them on tiny tables):
+    /// for checking that the query can use the path index.
+    pub async fn subtree_plan(&self, root: &suyuan_core::units::UnitPath) -> String {
+        use sea_orm::TransactionTrait;
+        let (low, high) = root.subtree_range();
+        let backend = self.db.get_database_backend();
+        let txn = self.db.begin().await.expect("transaction");
+        let (sql, column) = if self.is_postgres() {
+            txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+                .await
+                .expect("set");
+            (
+                "EXPLAIN SELECT id FROM units WHERE path >= $1 AND path < $2",
+                0,
+            )
+        } else {
+            (
+                "EXPLAIN QUERY PLAN SELECT id FROM units WHERE path >= ? AND path < ?",
+                3,
+            )
+        };
+        let rows = txn
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [low.into(), high.into()],
+            ))
+            .await
+            .expect("explain");
+        let plan = rows
+            .iter()
+            .filter_map(|row| row.try_get_by_index::<String>(column).ok())
+            .collect::<Vec<_>>()
+            .join("\n");
+        txn.rollback().await.expect("rollback");
+        plan
+    }
+}

@@ -177,10 +177,12 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         .path_and_query()
         .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
     let response = next.run(request).await;
-    let Some(failure) = response.extensions().get::<Failure>().cloned() else {
-        return response;
-    };
     let status = response.status();
+    let failure = match response.extensions().get::<Failure>().cloned() {
+        Some(failure) => failure,
+        None if is_plain_error(&response) => rejection(response).await,
+        None => return response,
+    };
     if is_api {
         let body = ErrorBody {
             error: ErrorDetail {
@@ -221,5 +223,45 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
             tracing::error!(%err, "cannot render the error page");
             status.into_response()
         }
+    }
+}
+
+/// An error response that did not come from `WebError`: one of axum's
+/// extractor rejections (a malformed JSON body, a path id that is not a
+/// number), which it writes as plain text.
+fn is_plain_error(response: &Response) -> bool {
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    (response.status().is_client_error() || response.status().is_server_error()) && plain
+}
+
+async fn rejection(response: Response) -> Failure {
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        text
+    };
+    Failure {
+        code,
+        message,
+        sign_in: false,
+        change_password: false,
     }
 }

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/units/{id}/members", get(members_page))
         .route(paths::IMPORT_MEMBERS, get(import_page).post(import_upload))
+        .route(paths::IMPORT_TEMPLATE, get(import_template))
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -140,6 +141,23 @@ async fn import_page(
         outcome: None,
         error: None,
     })
+}
+
+/// A roster to fill in: the header row and one example. The byte-order
+/// mark makes Excel read it as UTF-8.
+async fn import_template(user: PageUser) -> Result<impl axum::response::IntoResponse, WebError> {
+    require_admin(&user.principal)?;
+    let csv = "\u{feff}姓名,编号,单位,手机,角色\r\n王秀英,ZJ000001,浙江省/杭州市/西湖区,13800000000,党员\r\n";
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"members-template.csv\"",
+            ),
+        ],
+        csv,
+    ))
 }
 
 /// Parses, checks and imports a roster into the admin's subtree.

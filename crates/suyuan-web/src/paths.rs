@@ -7,6 +7,7 @@ pub const LOGIN: &str = "/login";
 pub const LOGOUT: &str = "/logout";
 pub const PASSWORD: &str = "/account/password";
 pub const IMPORT_MEMBERS: &str = "/members/import";
+pub const IMPORT_TEMPLATE: &str = "/members/import/template.csv";
 
 pub fn login_then(next: &str) -> String {
     if next == HOME || !is_local(next) {

@@ -154,3 +154,16 @@ async fn archiving_needs_an_empty_unit() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_subtree_query_uses_the_path_index() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let plan = store.subtree_plan(&p.hangzhou.path).await;
+        assert!(
+            plan.contains("units_path"),
+            "the subtree query scans instead of using the index:\n{plan}"
+        );
+    })
+    .await;
+}

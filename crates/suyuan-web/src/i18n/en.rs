@@ -59,6 +59,7 @@ pub static TEXTS: Texts = Texts {
     archived: "Archived",
     import_members: "Import members",
     import_help: "Upload a CSV or XLSX file whose first row names the columns: name (姓名), member_number (编号), unit (单位: a unit code, or a path such as 浙江省/杭州市/西湖区), phone (手机, optional), role (角色, optional, member by default). If any row is wrong, nothing is imported; members whose number already exists are updated, never duplicated.",
+    download_template: "Download a roster template (CSV)",
     import_file: "Roster file",
     initial_password: "Initial password",
     initial_password_note: "New members sign in with it once and must then change it. Existing members keep their passwords.",

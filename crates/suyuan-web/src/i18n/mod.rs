@@ -169,6 +169,7 @@ mod texts {
         pub archived: &'static str,
         pub import_members: &'static str,
         pub import_help: &'static str,
+        pub download_template: &'static str,
         pub import_file: &'static str,
         pub initial_password: &'static str,
         pub initial_password_note: &'static str,

@@ -59,6 +59,7 @@ pub static TEXTS: Texts = Texts {
     archived: "已归档",
     import_members: "导入党员",
     import_help: "上传 CSV 或 XLSX 文件，第一行为表头：姓名、编号、单位（单位代码，或如 浙江省/杭州市/西湖区 的路径）、手机（可选）、角色（可选，默认党员）。有任何一行出错，整个文件都不会导入；编号相同的党员会被更新而不是重复添加。",
+    download_template: "下载名册模板（CSV）",
     import_file: "名册文件",
     initial_password: "初始密码",
     initial_password_note: "新增党员用它首次登录，登录后须修改。已有党员的密码不变。",

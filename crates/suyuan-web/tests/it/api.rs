@@ -176,3 +176,43 @@ async fn health_and_metrics_answer() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn malformed_requests_get_json_errors_too() {
+    let app = TestApp::spawn().await;
+    let token = app.token("province-admin").await;
+    let client = reqwest::Client::new();
+    let bad_json = client
+        .post(app.url("/api/v1/units"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(bad_json.status(), StatusCode::BAD_REQUEST);
+    let body: Value = bad_json.json().await.expect("a JSON error");
+    assert_eq!(body["error"]["code"], "bad_request");
+    let bad_id = client
+        .get(app.url("/api/v1/units/abc"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(bad_id.status(), StatusCode::BAD_REQUEST);
+    let body: Value = bad_id.json().await.expect("a JSON error");
+    assert!(body["error"]["message"].is_string());
+    let nowhere = client
+        .get(app.url("/api/v1/nowhere"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(nowhere.status(), StatusCode::NOT_FOUND);
+    let body: Value = nowhere.json().await.expect("a JSON error");
+    assert_eq!(body["error"]["code"], "not_found");
+    // Pages get a page.
+    let page = reqwest::get(app.url("/no-such-page")).await.expect("get");
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(page.text().await.expect("body").contains("<html"));
+    app.stop().await;
+}

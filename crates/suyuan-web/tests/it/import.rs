@@ -195,3 +195,30 @@ async fn the_api_imports_xlsx_all_or_nothing() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_roster_template_is_a_valid_roster() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_in("xihu-admin").await;
+    let response = browser.get("/members/import/template.csv").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .expect("header")
+            .contains("attachment")
+    );
+    let template = response.bytes().await.expect("body");
+    let rows = suyuan_core::members::parse_roster(&template).expect("the template parses");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].unit.to_string(), "浙江省/杭州市/西湖区");
+    // Uploaded as is, it imports its example member into Xihu.
+    let done = upload(
+        &browser,
+        std::str::from_utf8(&template).expect("utf-8"),
+        "initial-pass",
+    )
+    .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    app.stop().await;
+}
