@@ -6,7 +6,9 @@
 use sea_orm::{ConnectionTrait, Database, Statement};
 use std::future::Future;
 
+use crate::units::{NewUnit, Unit};
 use crate::{Location, Store};
+use suyuan_core::units::{UnitCode, UnitKind, UnitName};
 
 pub const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -151,4 +153,26 @@ impl Store {
         txn.rollback().await.expect("rollback");
         plan
     }
+}
+
+/// Creates a unit for a test, panicking on bad input.
+pub async fn add_unit(
+    store: &Store,
+    parent: Option<&Unit>,
+    code: &str,
+    name: &str,
+    kind: UnitKind,
+) -> Unit {
+    store
+        .create_unit(
+            NewUnit {
+                parent: parent.map(|p| p.id),
+                code: UnitCode::parse(code).expect("a unit code"),
+                name: UnitName::parse(name).expect("a unit name"),
+                kind,
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("create the unit")
 }

@@ -23,7 +23,7 @@ use suyuan_core::members::NewPassword;
 use suyuan_store::auth::{SessionKind, SignInError, Token};
 use suyuan_store::members::Member;
 
-use crate::csrf::{CsrfForm, CsrfToken};
+use crate::csrf::{CsrfForm, CsrfToken, NoFields};
 use crate::error::WebError;
 use crate::i18n::{LANG_COOKIE, Lang, fill};
 use crate::members::MemberJson;
@@ -268,13 +268,10 @@ async fn login(
     }
 }
 
-#[derive(Deserialize)]
-struct EmptyForm {}
-
 async fn logout(
     State(state): State<AppState>,
     jar: CookieJar,
-    CsrfForm(EmptyForm {}): CsrfForm<EmptyForm>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
         state

@@ -99,6 +99,10 @@ fn verify(state: &AppState, parts: &Parts, token: Option<&str>) -> Result<(), We
         .map_err(|_| WebError::BadCsrf)
 }
 
+/// A form with nothing but its CSRF token (sign out, archive).
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
+
 /// A urlencoded form whose CSRF token has been checked.
 pub struct CsrfForm<T>(pub T);
 

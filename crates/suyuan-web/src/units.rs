@@ -17,7 +17,7 @@ use suyuan_core::units::{UnitCode, UnitId, UnitKind, UnitName};
 use suyuan_store::units::{NewUnit, Unit, UnitCount};
 
 use crate::auth::{ApiUser, PageUser};
-use crate::csrf::{CsrfForm, CsrfToken};
+use crate::csrf::{CsrfForm, CsrfToken, NoFields};
 use crate::error::WebError;
 use crate::i18n::Lang;
 use crate::views::{Chrome, kind_name};
@@ -236,14 +236,11 @@ async fn move_unit(
     Ok(Redirect::to(&paths::unit(moved.id)))
 }
 
-#[derive(Deserialize)]
-struct EmptyForm {}
-
 async fn archive(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    CsrfForm(EmptyForm {}): CsrfForm<EmptyForm>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Redirect, WebError> {
     let unit = changeable_unit(&state, &user.principal, UnitId(id)).await?;
     state.store.archive_unit(unit.id, state.now()).await?;

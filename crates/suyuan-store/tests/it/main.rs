@@ -5,35 +5,15 @@ mod members;
 mod units;
 
 use chrono::{DateTime, TimeZone, Utc};
-use suyuan_core::units::{UnitCode, UnitKind, UnitName};
+use suyuan_core::units::UnitKind;
 use suyuan_store::Store;
-use suyuan_store::units::{NewUnit, Unit};
+pub use suyuan_store::testing::add_unit;
+use suyuan_store::units::Unit;
 
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0)
         .single()
         .expect("a valid time")
-}
-
-pub async fn add_unit(
-    store: &Store,
-    parent: Option<&Unit>,
-    code: &str,
-    name: &str,
-    kind: UnitKind,
-) -> Unit {
-    store
-        .create_unit(
-            NewUnit {
-                parent: parent.map(|p| p.id),
-                code: UnitCode::parse(code).expect("code"),
-                name: UnitName::parse(name).expect("name"),
-                kind,
-            },
-            now(),
-        )
-        .await
-        .expect("create unit")
 }
 
 /// 浙江省 → 杭州市 → 西湖区 → 翠苑一区社区, and 浙江省 → 淳安县 → 下姜村.

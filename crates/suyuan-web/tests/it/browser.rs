@@ -105,6 +105,28 @@ impl Chrome {
         width.as_u64().is_some_and(|w| w <= u64::from(PHONE.0))
     }
 
+    /// Signs in through the real form and waits for the home page.
+    pub async fn sign_in(&self, app: &TestApp, login: &str) {
+        let c = &self.client;
+        c.goto(&app.url("/login")).await.expect("open");
+        for (field, value) in [("login", login), ("password", PASSWORD)] {
+            c.find(Locator::Css(&format!("input[name={field}]")))
+                .await
+                .expect("a sign-in field")
+                .send_keys(value)
+                .await
+                .expect("type");
+        }
+        c.find(Locator::Css("form.stack button[type=submit]"))
+            .await
+            .expect("the sign-in button")
+            .click()
+            .await
+            .expect("click");
+        let home = url::Url::parse(&app.url("/")).expect("url");
+        c.wait().for_url(&home).await.expect("the home page");
+    }
+
     pub async fn stop(mut self) {
         let _ = self.client.close().await;
         let _ = self.driver.kill();
@@ -133,27 +155,7 @@ async fn a_member_signs_in_on_a_phone() {
     );
     chrome.screenshot("login").await;
 
-    c.find(Locator::Css("input[name=login]"))
-        .await
-        .expect("login field")
-        .send_keys("cuiyuan-member")
-        .await
-        .expect("type");
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .expect("password field")
-        .send_keys(PASSWORD)
-        .await
-        .expect("type");
-    c.find(Locator::Css("form.stack button[type=submit]"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
-
-    let home = url::Url::parse(&app.url("/")).expect("url");
-    c.wait().for_url(&home).await.expect("the home page");
+    chrome.sign_in(&app, "cuiyuan-member").await;
     let heading = c.find(Locator::Css("main h1")).await.expect("home heading");
     assert_eq!(heading.text().await.expect("text"), "你好，陈晓燕");
     let page = c.source().await.expect("source");
@@ -175,27 +177,7 @@ async fn an_admin_sees_their_subtree_on_a_phone() {
     };
     let app = TestApp::spawn().await;
     let c = &chrome.client;
-    c.goto(&app.url("/login")).await.expect("open");
-    c.find(Locator::Css("input[name=login]"))
-        .await
-        .expect("field")
-        .send_keys("xihu-admin")
-        .await
-        .expect("type");
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .expect("field")
-        .send_keys(PASSWORD)
-        .await
-        .expect("type");
-    c.find(Locator::Css("form.stack button[type=submit]"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
-    let home = url::Url::parse(&app.url("/")).expect("url");
-    c.wait().for_url(&home).await.expect("the home page");
+    chrome.sign_in(&app, "xihu-admin").await;
     let page = c.source().await.expect("source");
     assert!(page.contains("翠苑一区社区") && !page.contains("淳安县"));
     assert!(

@@ -16,12 +16,12 @@ use tokio::sync::oneshot;
 use suyuan_core::access::Role;
 use suyuan_core::clock::FixedClock;
 use suyuan_core::members::{MemberNumber, NewPassword, PersonName};
-use suyuan_core::units::{UnitCode, UnitKind, UnitName};
+use suyuan_core::units::UnitKind;
 use suyuan_store::Store;
 use suyuan_store::auth::hash_password;
 use suyuan_store::members::NewMember;
-use suyuan_store::testing::{Backend, TestDb};
-use suyuan_store::units::{NewUnit, Unit};
+use suyuan_store::testing::{Backend, TestDb, add_unit};
+use suyuan_store::units::Unit;
 use suyuan_web::App;
 
 pub const PASSWORD: &str = "test-password";
@@ -48,27 +48,6 @@ pub struct TestApp {
     pub world: World,
     db: Option<TestDb>,
     stop: Option<oneshot::Sender<()>>,
-}
-
-async fn unit(
-    store: &Store,
-    parent: Option<&Unit>,
-    code: &str,
-    name: &str,
-    kind: UnitKind,
-) -> Unit {
-    store
-        .create_unit(
-            NewUnit {
-                parent: parent.map(|p| p.id),
-                code: UnitCode::parse(code).expect("code"),
-                name: UnitName::parse(name).expect("name"),
-                kind,
-            },
-            Utc::now(),
-        )
-        .await
-        .expect("unit")
 }
 
 async fn person(
@@ -117,9 +96,9 @@ impl TestApp {
     async fn spawn_on(db: TestDb) -> Self {
         let store = db.open().await;
         let hash = hash_password(&NewPassword::parse(PASSWORD).expect("password")).expect("hash");
-        let province = unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
-        let hangzhou = unit(&store, Some(&province), "zj-hz", "杭州市", UnitKind::City).await;
-        let xihu = unit(
+        let province = add_unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
+        let hangzhou = add_unit(&store, Some(&province), "zj-hz", "杭州市", UnitKind::City).await;
+        let xihu = add_unit(
             &store,
             Some(&hangzhou),
             "zj-hz-xh",
@@ -127,7 +106,7 @@ impl TestApp {
             UnitKind::District,
         )
         .await;
-        let cuiyuan = unit(
+        let cuiyuan = add_unit(
             &store,
             Some(&xihu),
             "zj-hz-xh-cy1",
@@ -135,7 +114,7 @@ impl TestApp {
             UnitKind::Community,
         )
         .await;
-        let branch = unit(
+        let branch = add_unit(
             &store,
             Some(&cuiyuan),
             "zj-hz-xh-cy1-b1",
@@ -143,7 +122,7 @@ impl TestApp {
             UnitKind::Branch,
         )
         .await;
-        let chunan = unit(
+        let chunan = add_unit(
             &store,
             Some(&hangzhou),
             "zj-hz-ca",
@@ -151,7 +130,7 @@ impl TestApp {
             UnitKind::County,
         )
         .await;
-        let xiajiang = unit(
+        let xiajiang = add_unit(
             &store,
             Some(&chunan),
             "zj-hz-ca-xj",
