@@ -6,11 +6,15 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    QueryTrait, TransactionTrait,
+};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use suyuan_core::members::{MemberId, NewPassword};
+use suyuan_core::units::UnitPath;
 
 use crate::members::{Member, member_from};
 use crate::{Store, StoreError, StoreResult, members, units};
@@ -148,6 +152,31 @@ pub fn hash_password(password: &NewPassword) -> StoreResult<String> {
         .map_err(|e| StoreError::Invalid(format!("cannot hash the password: {e}")))
 }
 
+/// Argon2 takes about 19 MiB and tens of milliseconds a hash. Servers run
+/// it here: off the async threads, and at most one per core at a time, so
+/// that a burst of sign-ins queues instead of exhausting memory.
+async fn argon2_off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> StoreResult<T> {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let permits = PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+    let _permit = permits
+        .acquire()
+        .await
+        .map_err(|e| StoreError::Invalid(format!("password hashing stopped: {e}")))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Invalid(format!("password hashing failed: {e}")))
+}
+
+/// `hash_password` for servers: see `argon2_off_thread`.
+pub async fn hash_password_off_thread(password: &NewPassword) -> StoreResult<String> {
+    let password = password.clone();
+    argon2_off_thread(move || hash_password(&password)).await?
+}
+
 fn verify_password(hash: Option<&str>, candidate: &str) -> bool {
     // Someone without a hash is checked against a dummy one, so that a
     // wrong name takes as long as a wrong password.
@@ -268,6 +297,63 @@ impl Store {
             .transpose()
     }
 
+    /// Signs a member out everywhere.
+    pub async fn end_all_sessions(&self, member: MemberId) -> StoreResult<u64> {
+        let result = session::Entity::delete_many()
+            .filter(session::Column::MemberId.eq(member.0))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected)
+    }
+
+    /// Signs out every member of a subtree.
+    pub async fn end_sessions_within(&self, within: &UnitPath) -> StoreResult<u64> {
+        let (low, high) = within.subtree_range();
+        let members_within = members::entity::Entity::find()
+            .select_only()
+            .column(members::entity::Column::Id)
+            .inner_join(units::entity::Entity)
+            .filter(units::entity::Column::Path.gte(low))
+            .filter(units::entity::Column::Path.lt(high))
+            .into_query();
+        let result = session::Entity::delete_many()
+            .filter(session::Column::MemberId.in_subquery(members_within))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected)
+    }
+
+    /// The storage limit for sessions, for the bench: writes `count`
+    /// session rows for `member` in transactions of `batch` rows (one
+    /// multi-row INSERT each), calling `committed` after each commit with
+    /// the rows it held.
+    pub async fn insert_sessions_batched(
+        &self,
+        member: MemberId,
+        count: usize,
+        batch: usize,
+        now: DateTime<Utc>,
+        mut committed: impl FnMut(usize),
+    ) -> StoreResult<()> {
+        let mut left = count;
+        while left > 0 {
+            let size = left.min(batch.max(1));
+            let rows = (0..size).map(|_| session::ActiveModel {
+                token_hash: Set(random_token().hash()),
+                member_id: Set(member.0),
+                kind: Set(SessionKind::Api.as_str().to_owned()),
+                created_at: Set(now),
+                expires_at: Set(now + SessionKind::Api.lifetime()),
+            });
+            let txn = self.db.begin().await?;
+            session::Entity::insert_many(rows).exec(&txn).await?;
+            txn.commit().await?;
+            committed(size);
+            left -= size;
+        }
+        Ok(())
+    }
+
     pub async fn end_session(&self, token: &Token) -> StoreResult<()> {
         session::Entity::delete_by_id(token.hash())
             .exec(&self.db)
@@ -283,10 +369,7 @@ impl Store {
         keep: Option<&Token>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let password = password.clone();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| StoreError::Invalid(e.to_string()))??;
+        let hash = hash_password_off_thread(password).await?;
         self.set_password_hash(member, hash, false, now).await?;
         let mut others =
             session::Entity::delete_many().filter(session::Column::MemberId.eq(member.0));

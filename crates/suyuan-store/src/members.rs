@@ -152,6 +152,16 @@ impl Store {
         member_from(row, unit)
     }
 
+    pub async fn member_by_number(&self, number: &MemberNumber) -> StoreResult<Member> {
+        let (row, unit) = entity::Entity::find()
+            .filter(Column::MemberNumber.eq(number.as_str()))
+            .find_also_related(units::entity::Entity)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        member_from(row, unit)
+    }
+
     /// Finds the member a sign-in name refers to: a member number, or a
     /// phone number. Returns the stored password hash beside them.
     pub(crate) async fn member_for_login(

@@ -97,6 +97,12 @@ pub struct UnitCount {
     pub members: u64,
 }
 
+/// Rows per multi-row INSERT: well under SQLite's bound-variable limit.
+const BULK_CHUNK: usize = 500;
+/// Paths start with this until `create_units` sets them ('~' sorts after
+/// every digit and '/', so placeholders never fall inside a subtree range).
+const PLACEHOLDER: &str = "~";
+
 fn in_subtree(path: &UnitPath) -> sea_orm::Condition {
     let (low, high) = path.subtree_range();
     sea_orm::Condition::all()
@@ -118,7 +124,7 @@ impl Store {
             code: Set(new.code.as_str().to_owned()),
             name: Set(new.name.as_str().to_owned()),
             kind: Set(new.kind.as_str().to_owned()),
-            path: Set(format!("~{}", new.code)),
+            path: Set(format!("{PLACEHOLDER}{}", new.code)),
             depth: Set(parent.as_ref().map_or(0, |p| p.depth() + 1)),
             created_at: Set(now),
             ..Default::default()
@@ -136,6 +142,50 @@ impl Store {
         let row = row.update(&txn).await?;
         txn.commit().await?;
         Unit::try_from(row)
+    }
+
+    /// Creates many units at once whose parents all exist already (a tree
+    /// is made level by level): multi-row INSERTs with placeholder paths,
+    /// then one UPDATE that derives each path from its parent's.
+    pub async fn create_units(&self, new: &[NewUnit], now: DateTime<Utc>) -> StoreResult<usize> {
+        let txn = self.db.begin().await?;
+        for chunk in new.chunks(BULK_CHUNK) {
+            let rows = chunk.iter().map(|unit| entity::ActiveModel {
+                parent_id: Set(unit.parent.map(|p| p.0)),
+                code: Set(unit.code.as_str().to_owned()),
+                name: Set(unit.name.as_str().to_owned()),
+                kind: Set(unit.kind.as_str().to_owned()),
+                path: Set(format!("{PLACEHOLDER}{}", unit.code)),
+                depth: Set(0),
+                created_at: Set(now),
+                ..Default::default()
+            });
+            entity::Entity::insert_many(rows)
+                .exec(&txn)
+                .await
+                .on_conflict(|| "a unit code is taken, or two siblings share a name".to_owned())?;
+        }
+        let placeholder = Column::Path.starts_with(PLACEHOLDER);
+        entity::Entity::update_many()
+            .col_expr(Column::Path, Expr::cust("'/' || CAST(id AS TEXT) || '/'"))
+            .filter(placeholder.clone())
+            .filter(Column::ParentId.is_null())
+            .exec(&txn)
+            .await?;
+        entity::Entity::update_many()
+            .col_expr(
+                Column::Path,
+                Expr::cust("(SELECT p.path FROM units p WHERE p.id = units.parent_id) || CAST(id AS TEXT) || '/'"),
+            )
+            .col_expr(
+                Column::Depth,
+                Expr::cust("(SELECT p.depth + 1 FROM units p WHERE p.id = units.parent_id)"),
+            )
+            .filter(placeholder)
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(new.len())
     }
 
     pub async fn unit(&self, id: UnitId) -> StoreResult<Unit> {

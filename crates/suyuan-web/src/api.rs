@@ -5,13 +5,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{AppState, auth, members, units};
+use crate::{AppState, auth, members, ops, units};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Suyuan API", description = "Units, members and sign-in. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "units"), (name = "members"))
+    tags((name = "auth"), (name = "units"), (name = "members"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -32,4 +32,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(auth::api())
         .merge(units::api())
         .merge(members::api())
+        .merge(ops::api())
 }

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use suyuan_core::access::{Principal, Role};
 use suyuan_core::members::{MemberId, NewPassword, parse_roster};
 use suyuan_core::units::{UnitId, UnitPath};
-use suyuan_store::auth::hash_password;
+use suyuan_store::auth::hash_password_off_thread;
 use suyuan_store::members::{ImportReport, Member, MemberFilter};
 
 use crate::auth::{ApiUser, PageUser};
@@ -172,9 +172,7 @@ async fn import_roster(
     let rows = parse_roster(bytes)?;
     // One hash for the whole import: new members share the initial
     // password until they change it, and argon2 is slow by design.
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))??;
+    let hash = hash_password_off_thread(&password).await?;
     Ok(state
         .store
         .import_members(&rows, Some(within), &hash, state.now())

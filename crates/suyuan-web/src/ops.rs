@@ -27,6 +27,23 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         .route("/static/style.css", get(style))
 }
 
+/// A route that does nothing, through the whole middleware stack: the
+/// HTTP stack's limit, which `suyuan bench` compares scenarios with.
+#[utoipa::path(get, path = "/api/v1/noop", tag = "ops", responses((status = 204)))]
+async fn noop_get() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+/// Reads a body and does nothing with it; see `noop_get`.
+#[utoipa::path(post, path = "/api/v1/noop", tag = "ops", request_body = String, responses((status = 204)))]
+async fn noop_post(_body: axum::body::Bytes) -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+pub fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(noop_get, noop_post))
+}
+
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),

@@ -1,5 +1,6 @@
 //! `suyuan`: serve the platform, seed a demo, import, administer, back up.
 
+mod bench;
 mod demo;
 
 use anyhow::{Context, Result, bail};
@@ -110,6 +111,8 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Measure the platform against its own limits (see BENCHMARKS.md).
+    Bench(bench::BenchArgs),
     /// Replace the SQLite database with a backup. Stop the server first.
     Restore {
         /// A file written by `suyuan backup`.
@@ -295,6 +298,7 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Restore { file, data } => restore(&data, &file).await,
+        Command::Bench(args) => bench::run(args).await,
     }
 }
 

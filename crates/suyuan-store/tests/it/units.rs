@@ -167,3 +167,60 @@ async fn a_subtree_query_uses_the_path_index() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_tree_is_created_level_by_level_in_bulk() {
+    use suyuan_core::units::UnitCode;
+    use suyuan_store::units::NewUnit;
+    each_backend(|store| async move {
+        let root = add_unit(&store, None, "root", "根", UnitKind::Province).await;
+        let cities: Vec<NewUnit> = (0..3)
+            .map(|i| NewUnit {
+                parent: Some(root.id),
+                code: UnitCode::parse(&format!("c{i}")).expect("code"),
+                name: UnitName::parse(&format!("市{i}")).expect("name"),
+                kind: UnitKind::City,
+            })
+            .collect();
+        store.create_units(&cities, now()).await.expect("cities");
+        let made = store.children(root.id).await.expect("children");
+        assert_eq!(made.len(), 3);
+        let districts: Vec<NewUnit> = made
+            .iter()
+            .flat_map(|city| {
+                (0..4).map(move |i| NewUnit {
+                    parent: Some(city.id),
+                    code: UnitCode::parse(&format!("{}-d{i}", city.code)).expect("code"),
+                    name: UnitName::parse(&format!("区{i}")).expect("name"),
+                    kind: UnitKind::District,
+                })
+            })
+            .collect();
+        store
+            .create_units(&districts, now())
+            .await
+            .expect("districts");
+        let all = store.subtree(&root.path, false).await.expect("subtree");
+        assert_eq!(all.len(), 1 + 3 + 12);
+        for unit in &all[4..] {
+            assert_eq!(unit.depth(), 2);
+            let parent = all
+                .iter()
+                .find(|p| Some(p.id) == unit.parent_id)
+                .expect("parent");
+            assert_eq!(unit.path, parent.path.child(unit.id));
+        }
+        // A clash refuses the whole batch.
+        let clash = store.create_units(&districts[..1], now()).await;
+        assert!(matches!(clash, Err(StoreError::Conflict(_))), "{clash:?}");
+        assert_eq!(
+            store
+                .subtree(&root.path, false)
+                .await
+                .expect("subtree")
+                .len(),
+            16
+        );
+    })
+    .await;
+}

@@ -304,3 +304,119 @@ fn every_command_has_help() {
         assert!(stdout(&output).contains("Usage"), "{args:?}");
     }
 }
+
+/// Runs every scenario for about a second at tiny size, so that the bench
+/// cannot rot. It checks that they complete without errors, not speed.
+fn run_bench(extra: &[&str], dir: &Path) -> serde_json::Value {
+    let json = dir.join("bench.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_suyuan"))
+        .args([
+            "bench",
+            "--seconds",
+            "1",
+            "--members",
+            "60",
+            "--concurrency",
+            "4",
+            "--json",
+        ])
+        .arg(&json)
+        .arg("--data-dir")
+        .arg(dir.join("bench-data"))
+        .args(extra)
+        .env_remove("SUYUAN_DATABASE_URL")
+        .output()
+        .expect("run the bench");
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON report"))
+            .expect("JSON");
+    let names: Vec<&str> = report["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    for expected in ["noop-get", "noop-post", "db-insert", "tree", "sign-in"] {
+        assert!(
+            names.contains(&expected),
+            "{expected} did not run: {names:?}"
+        );
+    }
+    for scenario in report["scenarios"].as_array().expect("scenarios") {
+        assert_eq!(scenario["errors"], 0, "{scenario}");
+        assert!(
+            scenario["ops_per_s"].as_f64().unwrap_or(0.0) > 0.0,
+            "{scenario}"
+        );
+        for field in ["p50_ms", "p90_ms", "p99_ms", "max_ms", "rss_mb"] {
+            assert!(scenario[field].is_number(), "{field} in {scenario}");
+        }
+    }
+    let tree = report["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .find(|s| s["name"] == "tree")
+        .expect("tree");
+    assert_eq!(tree["baseline"], "noop-get");
+    assert!(tree["ratio"].is_number());
+    assert!(report["machine"]["cores"].as_u64().unwrap_or(0) >= 1);
+    report
+}
+
+#[test]
+fn the_bench_runs_every_scenario_on_sqlite() {
+    let dir = tempfile::tempdir().expect("dir");
+    let first = run_bench(&[], dir.path());
+    assert_eq!(first["scenarios"][0]["backend"], "sqlite");
+    // A second run reuses the data set.
+    let second = run_bench(&[], dir.path());
+    assert_eq!(first["machine"]["units"], second["machine"]["units"]);
+    assert_eq!(second["machine"]["members"], 61);
+}
+
+#[tokio::test]
+async fn the_bench_runs_every_scenario_on_postgres() {
+    let Some(db) = suyuan_store::testing::TestDb::postgres().await else {
+        return;
+    };
+    let suyuan_store::Location::Url(url) = &db.location else {
+        unreachable!("PostgreSQL has a URL")
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let url = url.clone();
+    let dir_path = dir.path().to_owned();
+    let report =
+        tokio::task::spawn_blocking(move || run_bench(&["--database-url", &url], &dir_path))
+            .await
+            .expect("bench");
+    assert_eq!(report["scenarios"][0]["backend"], "postgres");
+    db.drop_database().await;
+}
+
+#[test]
+fn the_bench_names_unknown_scenarios() {
+    let dir = tempfile::tempdir().expect("dir");
+    let output = suyuan(
+        &dir.path().join("data"),
+        &["bench", "reading-peak", "--seconds", "1"],
+    );
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("arrives with its capability"),
+        "{}",
+        stderr(&output)
+    );
+    let output = suyuan(&dir.path().join("data"), &["bench", "nonsense"]);
+    assert!(
+        stderr(&output).contains("unknown scenario nonsense"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -1,0 +1,210 @@
+//! The bench's data set: a generated tree of units under a root coded
+//! `bench-M-U` (M members, U branches), so that sizes never mix and a
+//! second run reuses what the first made.
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use indicatif::ProgressBar;
+
+use suyuan_core::access::Role;
+use suyuan_core::members::{MemberId, MemberNumber, MemberRow, NewPassword, PersonName};
+use suyuan_core::units::{UnitCode, UnitId, UnitKind, UnitName, UnitRef};
+use suyuan_store::Store;
+use suyuan_store::auth::hash_password;
+use suyuan_store::members::{MemberFilter, NewMember};
+use suyuan_store::units::{NewUnit, Unit};
+
+pub const PASSWORD: &str = "bench-password";
+/// Children per unit above the branches.
+const FAN_OUT: usize = 10;
+/// Members written per import call (each is one transaction).
+const MEMBER_BATCH: usize = 50_000;
+/// How many members the sign-in scenario picks from.
+const SIGN_IN_SAMPLE: u64 = 5_000;
+
+pub struct Dataset {
+    pub root: Unit,
+    pub admin: MemberId,
+    /// Member numbers to sign in with.
+    pub logins: Vec<String>,
+    /// Districts and streets: subtrees of a few hundred units at most.
+    pub middle_units: Vec<UnitId>,
+    pub units: usize,
+    pub members: usize,
+}
+
+const LEVELS: [(UnitKind, &str); 5] = [
+    (UnitKind::City, "市"),
+    (UnitKind::District, "区"),
+    (UnitKind::Street, "街道"),
+    (UnitKind::Community, "社区"),
+    (UnitKind::Community, "小区"),
+];
+
+/// Makes the data set, or finds the one an earlier run made.
+pub async fn prepare(
+    store: &Store,
+    members: usize,
+    branches: usize,
+    now: DateTime<Utc>,
+    bar: &ProgressBar,
+) -> Result<Dataset> {
+    let members = members.max(1);
+    let branches = branches.clamp(1, members);
+    let root_code = UnitCode::parse(&format!("bench-{members}-{branches}"))?;
+    let root = match store.unit_by_code(&root_code).await {
+        Ok(root) => {
+            bar.set_message("reusing the data set made earlier");
+            root
+        }
+        Err(_) => generate(store, &root_code, members, branches, now, bar).await?,
+    };
+    let admin_number = MemberNumber::parse(&format!("{root_code}-admin"))?;
+    let admin = store
+        .member_by_number(&admin_number)
+        .await
+        .context("the bench admin is missing: drop the data set and run again")?;
+    let logins = store
+        .list_members(&MemberFilter {
+            within: root.path.clone(),
+            only: None,
+            limit: SIGN_IN_SAMPLE,
+            offset: 0,
+        })
+        .await?
+        .into_iter()
+        .map(|m| m.number)
+        .collect();
+    let all = store.subtree(&root.path, false).await?;
+    let middle_units = all
+        .iter()
+        .filter(|u| (2..=3).contains(&(u.depth() - root.depth())) && u.kind != UnitKind::Branch)
+        .map(|u| u.id)
+        .collect::<Vec<_>>();
+    let middle_units = if middle_units.is_empty() {
+        vec![root.id]
+    } else {
+        middle_units
+    };
+    Ok(Dataset {
+        units: all.len(),
+        members: store.count_members(&root.path).await? as usize,
+        root,
+        admin: admin.id,
+        logins,
+        middle_units,
+    })
+}
+
+async fn generate(
+    store: &Store,
+    root_code: &UnitCode,
+    members: usize,
+    branches: usize,
+    now: DateTime<Utc>,
+    bar: &ProgressBar,
+) -> Result<Unit> {
+    bar.set_message("generating units");
+    let root = store
+        .create_unit(
+            NewUnit {
+                parent: None,
+                code: root_code.clone(),
+                name: UnitName::parse(&format!("测评省 {root_code}"))?,
+                kind: UnitKind::Province,
+            },
+            now,
+        )
+        .await?;
+    // Levels of FAN_OUT children until the next level could hold every
+    // branch, then the branches spread evenly over the last level.
+    let mut level = vec![root.clone()];
+    for (kind, word) in LEVELS {
+        if level.len() * FAN_OUT > branches {
+            break;
+        }
+        level = add_level(store, &root, &level, FAN_OUT, kind, word, now).await?;
+    }
+    let per_parent = branches.div_ceil(level.len());
+    let mut leaves = add_level(
+        store,
+        &root,
+        &level,
+        per_parent,
+        UnitKind::Branch,
+        "党支部",
+        now,
+    )
+    .await?;
+    leaves.truncate(branches);
+
+    let hash = hash_password(&NewPassword::parse(PASSWORD)?)?;
+    bar.set_length(members as u64);
+    bar.set_position(0);
+    bar.set_message("generating members");
+    let mut rows = Vec::with_capacity(MEMBER_BATCH);
+    for serial in 0..members {
+        let branch = &leaves[serial % leaves.len()];
+        rows.push(MemberRow {
+            row: serial + 2,
+            name: PersonName::parse(&format!("成员{serial}"))?,
+            number: MemberNumber::parse(&format!("{root_code}-{serial}"))?,
+            unit: UnitRef::Code(UnitCode::parse(&branch.code)?),
+            phone: None,
+            role: Role::Member,
+            unit_column: "unit".into(),
+        });
+        if rows.len() == MEMBER_BATCH || serial + 1 == members {
+            store
+                .import_members(&rows, Some(&root.path), &hash, now)
+                .await?;
+            bar.inc(rows.len() as u64);
+            rows.clear();
+        }
+    }
+    store
+        .create_member(
+            NewMember {
+                unit: root.id,
+                number: MemberNumber::parse(&format!("{root_code}-admin"))?,
+                name: PersonName::parse("测评管理员")?,
+                phone: None,
+                role: Role::Admin,
+                password_hash: hash,
+                must_change_password: false,
+            },
+            now,
+        )
+        .await?;
+    Ok(root)
+}
+
+async fn add_level(
+    store: &Store,
+    root: &Unit,
+    parents: &[Unit],
+    per_parent: usize,
+    kind: UnitKind,
+    word: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Unit>> {
+    let mut new = Vec::with_capacity(parents.len() * per_parent);
+    for parent in parents {
+        for i in 0..per_parent {
+            new.push(NewUnit {
+                parent: Some(parent.id),
+                code: UnitCode::parse(&format!("{}-{i}", parent.code))?,
+                name: UnitName::parse(&format!("{word}{i}"))?,
+                kind,
+            });
+        }
+    }
+    store.create_units(&new, now).await?;
+    let depth = parents.first().map_or(0, |p| p.depth() + 1);
+    Ok(store
+        .subtree(&root.path, false)
+        .await?
+        .into_iter()
+        .filter(|unit| unit.depth() == depth)
+        .collect())
+}
