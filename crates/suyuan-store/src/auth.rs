@@ -229,9 +229,7 @@ impl Store {
         let hash = found.as_ref().and_then(|(_, hash)| hash.clone());
         let candidate = password.to_owned();
         let verified =
-            tokio::task::spawn_blocking(move || verify_password(hash.as_deref(), &candidate))
-                .await
-                .unwrap_or(false);
+            argon2_off_thread(move || verify_password(hash.as_deref(), &candidate)).await?;
         match found {
             Some((member, _)) if verified => {
                 login_failure::Entity::delete_many()

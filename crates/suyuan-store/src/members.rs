@@ -359,7 +359,9 @@ impl Store {
         })
     }
 
-    pub(crate) async fn set_password_hash(
+    /// Stores a password hash made earlier (the same hash may serve many
+    /// members, as an import's initial password does).
+    pub async fn set_password_hash(
         &self,
         member: MemberId,
         hash: String,

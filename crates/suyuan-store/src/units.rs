@@ -233,6 +233,27 @@ impl Store {
         )
     }
 
+    /// The active units of a subtree at one depth (0 for roots).
+    pub async fn units_at_depth(&self, root: &UnitPath, depth: i32) -> StoreResult<Vec<Unit>> {
+        units(
+            entity::Entity::find()
+                .filter(in_subtree(root))
+                .filter(Column::Depth.eq(depth))
+                .filter(Column::ArchivedAt.is_null())
+                .order_by_asc(Column::Name)
+                .all(&self.db)
+                .await?,
+        )
+    }
+
+    /// How many units a subtree holds, archived ones included.
+    pub async fn count_units_within(&self, root: &UnitPath) -> StoreResult<u64> {
+        Ok(entity::Entity::find()
+            .filter(in_subtree(root))
+            .count(&self.db)
+            .await?)
+    }
+
     /// The units from the root down to (and including) this one.
     pub async fn path_to_root(&self, path: &UnitPath) -> StoreResult<Vec<Unit>> {
         let ids: Vec<i64> = path.ids().into_iter().map(|id| id.0).collect();

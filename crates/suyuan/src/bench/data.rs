@@ -25,9 +25,12 @@ const SIGN_IN_SAMPLE: u64 = 5_000;
 pub struct Dataset {
     pub root: Unit,
     pub admin: MemberId,
+    /// Members who have chosen their password, for page scenarios.
+    pub settled: Vec<MemberId>,
     /// Member numbers to sign in with.
     pub logins: Vec<String>,
-    /// Districts and streets: subtrees of a few hundred units at most.
+    /// Units three and four levels down: subtrees of tens to a hundred
+    /// units, what a street or community admin lists.
     pub middle_units: Vec<UnitId>,
     pub units: usize,
     pub members: usize,
@@ -41,6 +44,25 @@ const LEVELS: [(UnitKind, &str); 5] = [
     (UnitKind::Community, "小区"),
 ];
 
+/// How many members of the sample have chosen their password.
+const SETTLED: usize = 200;
+
+fn root_code(members: usize, branches: usize) -> Result<UnitCode> {
+    let members = members.max(1);
+    Ok(UnitCode::parse(&format!(
+        "bench-{members}-{}",
+        branches.clamp(1, members)
+    ))?)
+}
+
+/// Whether an earlier run made this data set.
+pub async fn exists(store: &Store, members: usize, branches: usize) -> Result<bool> {
+    Ok(store
+        .unit_by_code(&root_code(members, branches)?)
+        .await
+        .is_ok())
+}
+
 /// Makes the data set, or finds the one an earlier run made.
 pub async fn prepare(
     store: &Store,
@@ -51,7 +73,7 @@ pub async fn prepare(
 ) -> Result<Dataset> {
     let members = members.max(1);
     let branches = branches.clamp(1, members);
-    let root_code = UnitCode::parse(&format!("bench-{members}-{branches}"))?;
+    let root_code = root_code(members, branches)?;
     let root = match store.unit_by_code(&root_code).await {
         Ok(root) => {
             bar.set_message("reusing the data set made earlier");
@@ -64,33 +86,50 @@ pub async fn prepare(
         .member_by_number(&admin_number)
         .await
         .context("the bench admin is missing: drop the data set and run again")?;
-    let logins = store
+    let sample = store
         .list_members(&MemberFilter {
             within: root.path.clone(),
             only: None,
             limit: SIGN_IN_SAMPLE,
             offset: 0,
         })
-        .await?
-        .into_iter()
-        .map(|m| m.number)
-        .collect();
-    let all = store.subtree(&root.path, false).await?;
-    let middle_units = all
+        .await?;
+    // A few members have chosen their password (the same one), so that
+    // their pages open without the first-sign-in detour.
+    let hash = hash_password(&NewPassword::parse(PASSWORD)?)?;
+    let mut settled = Vec::new();
+    for member in sample
         .iter()
-        .filter(|u| (2..=3).contains(&(u.depth() - root.depth())) && u.kind != UnitKind::Branch)
-        .map(|u| u.id)
-        .collect::<Vec<_>>();
-    let middle_units = if middle_units.is_empty() {
-        vec![root.id]
-    } else {
-        middle_units
-    };
+        .filter(|m| m.role == Role::Member)
+        .take(SETTLED)
+    {
+        store
+            .set_password_hash(member.id, hash.clone(), false, now)
+            .await?;
+        settled.push(member.id);
+    }
+    let logins = sample.into_iter().map(|m| m.number).collect();
+    let mut middle_units = Vec::new();
+    for depth in [3, 4] {
+        let level = store
+            .units_at_depth(&root.path, root.depth() + depth)
+            .await?;
+        middle_units.extend(
+            level
+                .iter()
+                .filter(|u| u.kind != UnitKind::Branch)
+                .map(|u| u.id),
+        );
+    }
+    if middle_units.is_empty() {
+        middle_units.push(root.id);
+    }
     Ok(Dataset {
-        units: all.len(),
+        units: store.count_units_within(&root.path).await? as usize,
         members: store.count_members(&root.path).await? as usize,
         root,
         admin: admin.id,
+        settled,
         logins,
         middle_units,
     })
@@ -120,7 +159,7 @@ async fn generate(
     // branch, then the branches spread evenly over the last level.
     let mut level = vec![root.clone()];
     for (kind, word) in LEVELS {
-        if level.len() * FAN_OUT > branches {
+        if level.len() * FAN_OUT >= branches {
             break;
         }
         level = add_level(store, &root, &level, FAN_OUT, kind, word, now).await?;
@@ -201,10 +240,5 @@ async fn add_level(
     }
     store.create_units(&new, now).await?;
     let depth = parents.first().map_or(0, |p| p.depth() + 1);
-    Ok(store
-        .subtree(&root.path, false)
-        .await?
-        .into_iter()
-        .filter(|unit| unit.depth() == depth)
-        .collect())
+    Ok(store.units_at_depth(&root.path, depth).await?)
 }

@@ -27,7 +27,7 @@ use load::{MakeRequest, Measured};
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Scenarios to run: noop, tree, sign-in (default: all).
+    /// Scenarios to run: noop, tree, home, sign-in (default: all).
     scenarios: Vec<String>,
     /// The SQLite data directory, kept between runs so that data sets are reused.
     #[arg(long, default_value = "suyuan-bench-data")]
@@ -51,6 +51,10 @@ pub struct BenchArgs {
     /// Also write the results to this file as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Only make the data set (the bench runs itself with this, so that
+    /// generating data does not count in the server's memory).
+    #[arg(long, hide = true)]
+    prepare_only: bool,
 }
 
 /// What a scenario is compared with.
@@ -60,6 +64,7 @@ enum Scenario {
     NoopPost,
     DbInsert,
     Tree,
+    Home,
     SignIn,
 }
 
@@ -70,6 +75,7 @@ impl Scenario {
             Scenario::NoopPost => "noop-post",
             Scenario::DbInsert => "db-insert",
             Scenario::Tree => "tree",
+            Scenario::Home => "home",
             Scenario::SignIn => "sign-in",
         }
     }
@@ -77,7 +83,7 @@ impl Scenario {
     fn baseline(self) -> Option<Scenario> {
         match self {
             Scenario::NoopGet | Scenario::DbInsert => None,
-            Scenario::NoopPost | Scenario::Tree => Some(Scenario::NoopGet),
+            Scenario::NoopPost | Scenario::Tree | Scenario::Home => Some(Scenario::NoopGet),
             Scenario::SignIn => Some(Scenario::DbInsert),
         }
     }
@@ -100,7 +106,7 @@ fn select(names: &[String]) -> Result<Vec<Scenario>> {
             chosen.push(s);
         }
     };
-    let all = ["noop", "tree", "sign-in"];
+    let all = ["noop", "tree", "home", "sign-in"];
     let names: Vec<&str> = if names.is_empty() {
         all.to_vec()
     } else {
@@ -116,15 +122,19 @@ fn select(names: &[String]) -> Result<Vec<Scenario>> {
                 add(Scenario::NoopGet);
                 add(Scenario::Tree);
             }
+            "home" => {
+                add(Scenario::NoopGet);
+                add(Scenario::Home);
+            }
             "sign-in" => {
                 add(Scenario::DbInsert);
                 add(Scenario::SignIn);
             }
             "db-insert" => add(Scenario::DbInsert),
             other if COMING.contains(&other) => bail!(
-                "the {other} scenario arrives with its capability; available now: noop, tree, sign-in"
+                "the {other} scenario arrives with its capability; available now: noop, tree, home, sign-in"
             ),
-            other => bail!("unknown scenario {other}; available: noop, tree, sign-in"),
+            other => bail!("unknown scenario {other}; available: noop, tree, home, sign-in"),
         }
     }
     // Baselines first, so that ratios can be printed as results come.
@@ -181,11 +191,16 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let branches = args.units.unwrap_or(args.members.div_ceil(30));
 
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    if args.prepare_only {
+        let bar = progress_bar();
+        data::prepare(&store, args.members, branches, clock.now(), &bar).await?;
+        bar.finish_and_clear();
+        return Ok(());
+    }
+    if !data::exists(&store, args.members, branches).await? {
+        make_data_in_child(&args)?;
+    }
+    let bar = progress_bar();
     let dataset = data::prepare(&store, args.members, branches, clock.now(), &bar).await?;
     bar.finish_and_clear();
     println!(
@@ -203,6 +218,13 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let admin_token = store
         .create_session(dataset.admin, SessionKind::Api, clock.now())
         .await?;
+    let mut member_cookies = Vec::new();
+    for member in &dataset.settled {
+        let token = store
+            .create_session(*member, SessionKind::Web, clock.now())
+            .await?;
+        member_cookies.push(format!("sy_session={}", token.expose()));
+    }
 
     println!(
         "{:<10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>7} {:>10} {:>7} {:>8} {:>6}",
@@ -227,7 +249,13 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             let measured = match scenario {
                 Scenario::DbInsert => insert_rate(&store, &dataset, duration, clock.now()).await?,
                 _ => {
-                    let make = requests(scenario, address, &dataset, admin_token.expose());
+                    let make = requests(
+                        scenario,
+                        address,
+                        &dataset,
+                        admin_token.expose(),
+                        &member_cookies,
+                    );
                     let concurrency = args.concurrency.max(1);
                     tokio::task::spawn_blocking(move || load::drive(concurrency, duration, make))
                         .await?
@@ -279,6 +307,39 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     Ok(())
 }
 
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Generates the data set in a child process: memory it takes is freed
+/// with the process, not left in this one's resident set.
+fn make_data_in_child(args: &BenchArgs) -> Result<()> {
+    let mut command = std::process::Command::new(std::env::current_exe()?);
+    command
+        .arg("bench")
+        .arg("--prepare-only")
+        .arg("--members")
+        .arg(args.members.to_string())
+        .arg("--data-dir")
+        .arg(&args.data_dir);
+    if let Some(units) = args.units {
+        command.arg("--units").arg(units.to_string());
+    }
+    if let Some(url) = &args.database_url {
+        command.arg("--database-url").arg(url);
+    }
+    let status = command.status().context("cannot run the data generator")?;
+    if !status.success() {
+        bail!("generating the data set failed ({status})");
+    }
+    Ok(())
+}
+
 fn round(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
@@ -307,6 +368,7 @@ fn requests(
     address: std::net::SocketAddr,
     dataset: &data::Dataset,
     admin_token: &str,
+    member_cookies: &[String],
 ) -> MakeRequest {
     let base = format!("http://{address}");
     let bearer = format!("Bearer {admin_token}");
@@ -314,8 +376,12 @@ fn requests(
         let mut request = Request::builder()
             .method(method)
             .uri(format!("{base}{path}"));
-        if let Some(auth) = auth {
-            request = request.header("authorization", auth);
+        match auth {
+            Some(cookie) if cookie.starts_with("sy_session=") => {
+                request = request.header("cookie", cookie)
+            }
+            Some(bearer) => request = request.header("authorization", bearer),
+            None => {}
         }
         if !body.is_empty() {
             request = request.header("content-type", "application/json");
@@ -342,6 +408,13 @@ fn requests(
                     Some(&bearer),
                     Bytes::new(),
                 )
+            })
+        }
+        Scenario::Home => {
+            let cookies = member_cookies.to_vec();
+            Arc::new(move |client, n| {
+                let cookie = &cookies[spread(client, n) % cookies.len().max(1)];
+                build("GET", "/".into(), Some(cookie), Bytes::new())
             })
         }
         Scenario::SignIn => {

@@ -342,7 +342,14 @@ fn run_bench(extra: &[&str], dir: &Path) -> serde_json::Value {
         .iter()
         .filter_map(|s| s["name"].as_str())
         .collect();
-    for expected in ["noop-get", "noop-post", "db-insert", "tree", "sign-in"] {
+    for expected in [
+        "noop-get",
+        "noop-post",
+        "db-insert",
+        "tree",
+        "home",
+        "sign-in",
+    ] {
         assert!(
             names.contains(&expected),
             "{expected} did not run: {names:?}"
