@@ -100,6 +100,14 @@ impl Principal {
             .ok_or(Denied)
     }
 
+    /// Reading a collection: public ones are for everyone; others for the
+    /// owner unit's subtree, and for admins above or within it.
+    pub fn may_read(&self, visibility: crate::library::Visibility, owner: &UnitPath) -> bool {
+        visibility == crate::library::Visibility::Public
+            || owner.contains(&self.unit_path)
+            || (self.is_admin() && self.unit_path.contains(owner))
+    }
+
     pub fn may_see_member(&self, member: MemberId, member_unit: &UnitPath) -> bool {
         member == self.member_id || (self.is_admin() && self.unit_path.contains(member_unit))
     }

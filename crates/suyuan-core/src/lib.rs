@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod clock;
+pub mod library;
 pub mod members;
 pub mod text;
 pub mod units;

@@ -6,6 +6,7 @@
 
 pub mod auth;
 mod error;
+pub mod library;
 pub mod members;
 mod migration;
 #[cfg(feature = "testing")]

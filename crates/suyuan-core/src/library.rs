@@ -1,0 +1,561 @@
+//! Study material: how a file becomes a collection of chapters and
+//! excerpts. Markdown in the statute corpus format (a title, dated history
+//! lines, `<!-- INFO END -->`, `##`–`####` headings, articles `第…条`),
+//! general Markdown and plain text.
+//!
+//! An excerpt is the smallest readable piece: one article (`第十七条之一 …`
+//! with the paragraphs that follow it), one numbered item of an amendment
+//! (`一、…`), or, where a text has neither, one paragraph.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CollectionId(pub i64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChapterId(pub i64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ExcerptId(pub i64);
+
+macro_rules! display_id {
+    ($($id:ty),*) => {$(
+        impl fmt::Display for $id {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+display_id!(CollectionId, ChapterId, ExcerptId);
+
+/// Who may read a collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Everyone, signed in or not.
+    Public,
+    /// The members of the owner unit's subtree.
+    Subtree,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Subtree => "subtree",
+        }
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        match input.trim() {
+            "public" => Some(Visibility::Public),
+            "subtree" | "unit" => Some(Visibility::Subtree),
+            _ => None,
+        }
+    }
+}
+
+/// A problem with a file, at a line (1-based; 0 when it is the whole file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaterialError {
+    pub file: String,
+    pub line: usize,
+    pub reason: String,
+}
+
+impl fmt::Display for MaterialError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.reason)
+        } else {
+            write!(f, "{}, line {}: {}", self.file, self.line, self.reason)
+        }
+    }
+}
+
+impl std::error::Error for MaterialError {}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedChapter {
+    /// 1 for the top level of headings.
+    pub level: usize,
+    pub heading: String,
+    /// The enclosing chapter, as an index into `chapters`.
+    pub parent: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedExcerpt {
+    /// The innermost chapter it sits in, as an index into `chapters`.
+    pub chapter: Option<usize>,
+    /// `第十七条之一`, `一、` or empty for a plain paragraph.
+    pub label: String,
+    /// Paragraphs, separated by `\n`.
+    pub text: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedCollection {
+    pub title: String,
+    /// A second title line, such as the book of a code (`人格权编`).
+    pub subtitle: String,
+    /// The version: from a `(2018-10-26)` in the file name, else the last
+    /// date of the history lines.
+    pub edition: Option<NaiveDate>,
+    /// The history lines, as the file gives them.
+    pub source: String,
+    pub chapters: Vec<ParsedChapter>,
+    pub excerpts: Vec<ParsedExcerpt>,
+}
+
+impl ParsedCollection {
+    /// The headings from the outermost chapter down to `chapter`.
+    pub fn heading_path(&self, chapter: Option<usize>) -> Vec<&str> {
+        let mut path = Vec::new();
+        let mut at = chapter;
+        while let Some(index) = at {
+            let Some(c) = self.chapters.get(index) else {
+                break;
+            };
+            path.push(c.heading.as_str());
+            at = c.parent;
+        }
+        path.reverse();
+        path
+    }
+
+    pub fn char_count(&self) -> usize {
+        self.excerpts.iter().map(|e| e.text.chars().count()).sum()
+    }
+}
+
+/// The name a member sees: the title, the subtitle (a book of a code) and
+/// the edition, so that no two collections read alike.
+pub fn display_title(title: &str, subtitle: &str, edition: Option<NaiveDate>) -> String {
+    let mut name = title.to_owned();
+    if !subtitle.is_empty() {
+        name.push('·');
+        name.push_str(subtitle);
+    }
+    if let Some(date) = edition {
+        name.push_str(&format!("（{}）", date.format("%Y-%m-%d")));
+    }
+    name
+}
+
+const DIGITS: &str = "零一二三四五六七八九十百千〇两";
+
+/// `第十七条之一` at the start of a line, followed by a space or the end.
+pub fn article_label(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('第')?;
+    let number_len: usize = rest
+        .chars()
+        .take_while(|c| DIGITS.contains(*c))
+        .map(char::len_utf8)
+        .sum();
+    if number_len == 0 {
+        return None;
+    }
+    let mut end = '第'.len_utf8() + number_len;
+    let after = line[end..].strip_prefix('条')?;
+    end += '条'.len_utf8();
+    if let Some(suffix) = after.strip_prefix('之') {
+        let n: usize = suffix
+            .chars()
+            .take_while(|c| DIGITS.contains(*c))
+            .map(char::len_utf8)
+            .sum();
+        if n > 0 {
+            end += '之'.len_utf8() + n;
+        }
+    }
+    let next = line[end..].chars().next();
+    matches!(next, None | Some(' ' | '\u{3000}')).then(|| &line[..end])
+}
+
+/// `一、` at the start of a line: an amendment's numbered item.
+pub fn item_label(line: &str) -> Option<&str> {
+    let number_len: usize = line
+        .chars()
+        .take_while(|c| DIGITS.contains(*c))
+        .map(char::len_utf8)
+        .sum();
+    (number_len > 0 && line[number_len..].starts_with('、'))
+        .then(|| &line[..number_len + '、'.len_utf8()])
+}
+
+/// What starts an excerpt in a file: decided once per file, from what it
+/// holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Articles,
+    Items,
+    Paragraphs,
+}
+
+const INFO_END: &str = "<!-- INFO END -->";
+const FORCE_BREAK: &str = "<!-- FORCE BREAK -->";
+pub const MAX_HEADING_CHARS: usize = 200;
+
+/// Parses Markdown (the corpus format, or general Markdown) or plain
+/// text. `file` names the file in errors and may carry the edition date.
+pub fn parse_text(file: &str, text: &str, plain: bool) -> Result<ParsedCollection, MaterialError> {
+    let fail = |line: usize, reason: &str| MaterialError {
+        file: file.to_owned(),
+        line,
+        reason: reason.to_owned(),
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_end()))
+        .collect();
+
+    // Optional YAML front matter.
+    let mut start = 0;
+    if !plain && lines.first().is_some_and(|(_, l)| *l == "---") {
+        let close = lines
+            .iter()
+            .skip(1)
+            .position(|(_, l)| *l == "---" || *l == "...")
+            .ok_or_else(|| fail(1, "the front matter that opens with --- is never closed"))?;
+        start = close + 2;
+    }
+    let body = &lines[start..];
+
+    // Title, subtitle and header lines.
+    let mut title = String::new();
+    let mut subtitle = String::new();
+    let mut history = Vec::new();
+    let mut content_from = 0;
+    let has_info_end = body.iter().any(|(_, l)| l.trim() == INFO_END);
+    let mut index = 0;
+    while index < body.len() {
+        let (_, line) = body[index];
+        let trimmed = line.trim();
+        if !plain && let Some(heading) = trimmed.strip_prefix("# ") {
+            if title.is_empty() {
+                title = heading.trim().to_owned();
+            } else if subtitle.is_empty() && (has_info_end || history.is_empty()) {
+                subtitle = heading.trim().to_owned();
+            } else {
+                break;
+            }
+            index += 1;
+            content_from = index;
+            continue;
+        }
+        if trimmed == INFO_END {
+            content_from = index + 1;
+            break;
+        }
+        if has_info_end && !title.is_empty() {
+            if !trimmed.is_empty() {
+                history.push(trimmed.to_owned());
+            }
+            index += 1;
+            continue;
+        }
+        if trimmed.is_empty() {
+            index += 1;
+            continue;
+        }
+        break;
+    }
+    if plain {
+        // A short first line is the title of a plain text.
+        if let Some((i, first)) = body
+            .iter()
+            .enumerate()
+            .find(|(_, (_, l))| !l.trim().is_empty())
+        {
+            if first.1.trim().chars().count() <= 60 && article_label(first.1.trim()).is_none() {
+                title = first.1.trim().to_owned();
+                content_from = i + 1;
+            }
+        }
+    }
+    if title.is_empty() {
+        title = file_stem(file);
+    }
+    if title.chars().count() > MAX_HEADING_CHARS {
+        return Err(fail(1, "the title is longer than 200 characters"));
+    }
+
+    let content = &body[content_from.min(body.len())..];
+    let mode = if content
+        .iter()
+        .any(|(_, l)| article_label(l.trim_start()).is_some())
+    {
+        Mode::Articles
+    } else if content
+        .iter()
+        .any(|(_, l)| item_label(l.trim_start()).is_some())
+    {
+        Mode::Items
+    } else {
+        Mode::Paragraphs
+    };
+
+    let mut chapters: Vec<ParsedChapter> = Vec::new();
+    let mut excerpts: Vec<ParsedExcerpt> = Vec::new();
+    // The chapter stack: (level in #s, index).
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    // Whether the last excerpt may take following paragraphs.
+    let mut continuing = false;
+    for &(number, raw) in content {
+        let line = raw.trim();
+        if line.is_empty() || line == FORCE_BREAK || line == INFO_END {
+            continue;
+        }
+        if !plain && line.starts_with('#') {
+            let hashes = line.chars().take_while(|c| *c == '#').count();
+            let heading = line[hashes..].trim();
+            if hashes >= 2 && line[hashes..].starts_with(' ') && !heading.is_empty() {
+                if heading.chars().count() > MAX_HEADING_CHARS {
+                    return Err(fail(number, "a heading is longer than 200 characters"));
+                }
+                while open.last().is_some_and(|(level, _)| *level >= hashes) {
+                    open.pop();
+                }
+                let parent = open.last().map(|(_, i)| *i);
+                chapters.push(ParsedChapter {
+                    level: open.len() + 1,
+                    heading: tidy_heading(heading),
+                    parent,
+                });
+                open.push((hashes, chapters.len() - 1));
+                continuing = false;
+                continue;
+            }
+        }
+        let chapter = open.last().map(|(_, i)| *i);
+        let label = match mode {
+            Mode::Articles => article_label(line),
+            Mode::Items => item_label(line),
+            Mode::Paragraphs => None,
+        };
+        match label {
+            Some(label) => {
+                excerpts.push(ParsedExcerpt {
+                    chapter,
+                    label: label.to_owned(),
+                    text: line.to_owned(),
+                    line: number,
+                });
+                continuing = true;
+            }
+            None if continuing && mode != Mode::Paragraphs => {
+                if let Some(last) = excerpts.last_mut() {
+                    last.text.push('\n');
+                    last.text.push_str(line);
+                }
+            }
+            None => excerpts.push(ParsedExcerpt {
+                chapter,
+                label: String::new(),
+                text: line.to_owned(),
+                line: number,
+            }),
+        }
+    }
+    if excerpts.is_empty() {
+        return Err(fail(0, "there is no text to read in this file"));
+    }
+    Ok(ParsedCollection {
+        edition: edition_from_name(file)
+            .or_else(|| history.iter().filter_map(|l| chinese_date(l)).next_back()),
+        source: history.join("\n"),
+        title,
+        subtitle,
+        chapters,
+        excerpts,
+    })
+}
+
+/// Headings in the corpus pad with two spaces (`第一章  总纲`).
+fn tidy_heading(heading: &str) -> String {
+    crate::text::tidy(heading)
+}
+
+fn file_stem(file: &str) -> String {
+    let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let stem = stem.split('(').next().unwrap_or(stem).trim();
+    if stem.is_empty() {
+        "未命名".to_owned()
+    } else {
+        stem.to_owned()
+    }
+}
+
+/// `(2018-10-26)` in a file name.
+fn edition_from_name(file: &str) -> Option<NaiveDate> {
+    let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    let open = name.rfind('(')?;
+    let close = name[open..].find(')')? + open;
+    NaiveDate::parse_from_str(&name[open + 1..close], "%Y-%m-%d").ok()
+}
+
+/// The first `2018年3月11日` in a line.
+pub fn chinese_date(line: &str) -> Option<NaiveDate> {
+    let year_at = line.find('年')?;
+    let year: i32 = line[..year_at]
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .chars()
+        .rev()
+        .collect::<String>()
+        .parse()
+        .ok()?;
+    let rest = &line[year_at + '年'.len_utf8()..];
+    let month_at = rest.find('月')?;
+    let month: u32 = rest[..month_at].parse().ok()?;
+    let rest = &rest[month_at + '月'.len_utf8()..];
+    let day_at = rest.find('日')?;
+    let day: u32 = rest[..day_at].parse().ok()?;
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STATUTE: &str = "# 中华人民共和国示例法
+
+2018年10月26日 第十三届全国人民代表大会常务委员会第六次会议通过
+
+2020年5月1日 第二次修正
+
+<!-- INFO END -->
+
+## 第一章  总则
+
+第一条 为了示例，制定本法。
+
+第二条 本法适用于示例。
+有下列情形之一的：
+（一）第一种；
+
+<!-- FORCE BREAK -->
+
+（二）第二种。
+
+### 第一节 细则
+
+第二条之一 新增的一条。
+
+## 第二章 附则
+
+第三条 本法自公布之日起施行。
+";
+
+    #[test]
+    fn reads_the_corpus_format() {
+        let parsed = parse_text("宪法相关法/示例法.md", STATUTE, false).expect("parses");
+        assert_eq!(parsed.title, "中华人民共和国示例法");
+        assert_eq!(parsed.edition, NaiveDate::from_ymd_opt(2020, 5, 1));
+        assert!(parsed.source.contains("第六次会议通过"));
+        let labels: Vec<&str> = parsed.excerpts.iter().map(|e| e.label.as_str()).collect();
+        assert_eq!(labels, ["第一条", "第二条", "第二条之一", "第三条"]);
+        assert_eq!(
+            parsed.excerpts[1].text,
+            "第二条 本法适用于示例。\n有下列情形之一的：\n（一）第一种；\n（二）第二种。"
+        );
+        assert_eq!(parsed.chapters.len(), 3);
+        assert_eq!(parsed.chapters[0].heading, "第一章 总则");
+        assert_eq!(parsed.chapters[1].parent, Some(0));
+        assert_eq!(
+            parsed.heading_path(parsed.excerpts[2].chapter),
+            ["第一章 总则", "第一节 细则"]
+        );
+        assert_eq!(
+            parsed.heading_path(parsed.excerpts[3].chapter),
+            ["第二章 附则"]
+        );
+        assert_eq!(parsed.excerpts[0].line, 11);
+    }
+
+    #[test]
+    fn a_preamble_without_articles_is_read_paragraph_by_paragraph() {
+        let text = "# 宪法\n\n1982年12月4日 通过\n\n<!-- INFO END -->\n\n## 序言\n\n第一段。\n\n<!-- FORCE BREAK -->\n\n第二段。\n\n## 第一章 总纲\n\n第一条 第一条的文字。\n";
+        let parsed = parse_text("宪法.md", text, false).expect("parses");
+        let texts: Vec<&str> = parsed.excerpts.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(texts, ["第一段。", "第二段。", "第一条 第一条的文字。"]);
+    }
+
+    #[test]
+    fn amendments_are_read_item_by_item() {
+        let text = "# 刑法修正案（七）\n\n2009年2月28日 通过\n\n<!-- INFO END -->\n\n一、将刑法第一百五十一条修改为：“……”\n\n增加一款作为第四款：“……”\n\n二、将刑法第一百八十条修改为：“……”\n";
+        let parsed = parse_text("刑法修正案（七）.md", text, false).expect("parses");
+        assert_eq!(parsed.excerpts.len(), 2);
+        assert_eq!(parsed.excerpts[0].label, "一、");
+        assert!(parsed.excerpts[0].text.contains("第四款"));
+        assert!(parsed.chapters.is_empty());
+    }
+
+    #[test]
+    fn front_matter_subtitles_and_file_dates() {
+        let text = "---\ntags: [law]\n---\n# 中华人民共和国民法典\n# 人格权编\n2020年5月28日 通过\n2021年1月1日 施行\n<!-- INFO END -->\n## 第一章 一般规定\n第九百八十九条 本编调整……\n";
+        let parsed = parse_text("民法典/人格权编.md", text, false).expect("parses");
+        assert_eq!(parsed.subtitle, "人格权编");
+        assert_eq!(parsed.edition, NaiveDate::from_ymd_opt(2021, 1, 1));
+        assert_eq!(
+            display_title(&parsed.title, &parsed.subtitle, parsed.edition),
+            "中华人民共和国民法典·人格权编（2021-01-01）"
+        );
+        let named = parse_text(
+            "国徽法(2020-10-17).md",
+            "# 国徽法\n\n2009年 通过\n\n<!-- INFO END -->\n\n第一条 文字。\n",
+            false,
+        )
+        .expect("parses");
+        assert_eq!(named.edition, NaiveDate::from_ymd_opt(2020, 10, 17));
+        let unclosed =
+            parse_text("x.md", "---\ntags: [law]\n# 标题\n", false).expect_err("unclosed");
+        assert_eq!(unclosed.line, 1);
+        assert!(unclosed.to_string().starts_with("x.md, line 1:"));
+    }
+
+    #[test]
+    fn general_markdown_and_plain_text() {
+        let md = "# 学习札记\n\n## 一、关于学习\n\n学习是一种态度。\n\n学而不思则罔。\n\n## 二、关于实践\n\n实践出真知。\n";
+        let parsed = parse_text("notes.md", md, false).expect("parses");
+        assert_eq!(parsed.excerpts.len(), 3);
+        assert_eq!(
+            parsed.heading_path(parsed.excerpts[2].chapter),
+            ["二、关于实践"]
+        );
+        let txt = "重要讲话摘编\n\n第一段话。\n\n第二段话。\n";
+        let parsed = parse_text("speech.txt", txt, true).expect("parses");
+        assert_eq!(parsed.title, "重要讲话摘编");
+        assert_eq!(parsed.excerpts.len(), 2);
+        let empty = parse_text("empty.md", "# 只有标题\n", false).expect_err("nothing to read");
+        assert!(empty.to_string().contains("no text"));
+    }
+
+    #[test]
+    fn labels_are_recognized_exactly() {
+        assert_eq!(article_label("第十七条之一 内容"), Some("第十七条之一"));
+        assert_eq!(article_label("第一百零五条　内容"), Some("第一百零五条"));
+        assert_eq!(article_label("第二条"), Some("第二条"));
+        assert_eq!(article_label("第二条规定的"), None);
+        assert_eq!(article_label("第一章 总则"), None);
+        assert_eq!(item_label("十二、内容"), Some("十二、"));
+        assert_eq!(item_label("（一）内容"), None);
+        assert_eq!(
+            chinese_date("2018年3月11日 第十三届"),
+            NaiveDate::from_ymd_opt(2018, 3, 11)
+        );
+    }
+}

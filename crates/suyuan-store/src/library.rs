@@ -1,0 +1,510 @@
+//! Study material: collections, chapters, excerpts, and the change log
+//! that search indexes catch up from.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use std::collections::HashMap;
+
+use suyuan_core::access::Principal;
+use suyuan_core::library::{
+    ChapterId, CollectionId, ExcerptId, ParsedCollection, Visibility, display_title,
+};
+use suyuan_core::units::{UnitId, UnitPath};
+
+use crate::error::OnConflict;
+use crate::{Store, StoreError, StoreResult, units};
+
+pub(crate) mod collection {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "collections")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub title: String,
+        pub subtitle: String,
+        pub edition: String,
+        pub display_title: String,
+        pub source: String,
+        pub owner_unit_id: i64,
+        pub visibility: String,
+        pub kind: String,
+        pub chapter_count: i32,
+        pub excerpt_count: i32,
+        pub char_count: i64,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "crate::units::entity::Entity",
+            from = "Column::OwnerUnitId",
+            to = "crate::units::entity::Column::Id"
+        )]
+        Owner,
+    }
+
+    impl Related<crate::units::entity::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Owner.def()
+        }
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod chapter {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "chapters")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub collection_id: i64,
+        pub parent_id: Option<i64>,
+        pub position: i32,
+        pub level: i32,
+        pub heading: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod excerpt {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "excerpts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub collection_id: i64,
+        pub chapter_id: Option<i64>,
+        pub position: i32,
+        pub label: String,
+        pub heading_path: String,
+        pub text: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod change {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "library_changes")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub seq: i64,
+        pub collection_id: i64,
+        pub changed_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Heading paths are stored joined by this.
+pub const HEADING_SEPARATOR: &str = " / ";
+
+/// Whether a collection was imported as material or compiled by a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollectionKind {
+    Material,
+    Compilation,
+}
+
+impl CollectionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            CollectionKind::Material => "material",
+            CollectionKind::Compilation => "compilation",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collection {
+    pub id: CollectionId,
+    pub title: String,
+    pub subtitle: String,
+    pub edition: Option<NaiveDate>,
+    /// The name members see; unique.
+    pub display_title: String,
+    pub source: String,
+    pub owner: UnitId,
+    pub owner_path: UnitPath,
+    pub visibility: Visibility,
+    pub compilation: bool,
+    pub chapter_count: i32,
+    pub excerpt_count: i32,
+    pub char_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chapter {
+    pub id: ChapterId,
+    pub parent: Option<ChapterId>,
+    pub level: i32,
+    pub heading: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    pub id: ExcerptId,
+    pub collection: CollectionId,
+    pub chapter: Option<ChapterId>,
+    pub position: i32,
+    pub label: String,
+    /// The headings above it, outermost first.
+    pub heading_path: Vec<String>,
+    pub text: String,
+}
+
+impl From<excerpt::Model> for Excerpt {
+    fn from(row: excerpt::Model) -> Self {
+        Excerpt {
+            id: ExcerptId(row.id),
+            collection: CollectionId(row.collection_id),
+            chapter: row.chapter_id.map(ChapterId),
+            position: row.position,
+            label: row.label,
+            heading_path: if row.heading_path.is_empty() {
+                Vec::new()
+            } else {
+                row.heading_path
+                    .split(HEADING_SEPARATOR)
+                    .map(str::to_owned)
+                    .collect()
+            },
+            text: row.text,
+        }
+    }
+}
+
+fn collection_from(
+    row: collection::Model,
+    owner: Option<units::entity::Model>,
+) -> StoreResult<Collection> {
+    let owner =
+        owner.ok_or_else(|| StoreError::Corrupt(format!("collection {} has no owner", row.id)))?;
+    let owner_path = UnitPath::parse(&owner.path).ok_or_else(|| {
+        StoreError::Corrupt(format!("unit {} has path {:?}", owner.id, owner.path))
+    })?;
+    let visibility = Visibility::parse(&row.visibility).ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "collection {} has visibility {:?}",
+            row.id, row.visibility
+        ))
+    })?;
+    Ok(Collection {
+        id: CollectionId(row.id),
+        edition: NaiveDate::parse_from_str(&row.edition, "%Y-%m-%d").ok(),
+        title: row.title,
+        subtitle: row.subtitle,
+        display_title: row.display_title,
+        source: row.source,
+        owner: UnitId(owner.id),
+        owner_path,
+        visibility,
+        compilation: row.kind == CollectionKind::Compilation.as_str(),
+        chapter_count: row.chapter_count,
+        excerpt_count: row.excerpt_count,
+        char_count: row.char_count,
+    })
+}
+
+/// A parsed file to store, and who it belongs to.
+pub struct NewCollection<'a> {
+    pub parsed: &'a ParsedCollection,
+    pub owner: UnitId,
+    pub visibility: Visibility,
+}
+
+/// What an import did with one collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Imported {
+    Created {
+        id: CollectionId,
+        display_title: String,
+        excerpts: usize,
+    },
+    /// A collection of that name (title, book and edition) is there
+    /// already; it is kept as it is, so that its excerpts keep their ids.
+    AlreadyThere {
+        id: CollectionId,
+        display_title: String,
+    },
+}
+
+/// Rows per multi-row INSERT.
+const CHUNK: usize = 500;
+
+/// Who is reading, for listing what they may read.
+fn readable_by(reader: Option<&Principal>) -> Condition {
+    let public = collection::Column::Visibility.eq(Visibility::Public.as_str());
+    let Some(reader) = reader else {
+        return Condition::all().add(public);
+    };
+    let ancestors: Vec<i64> = reader.unit_path.ids().into_iter().map(|id| id.0).collect();
+    let mut condition = Condition::any()
+        .add(public)
+        .add(collection::Column::OwnerUnitId.is_in(ancestors));
+    if reader.is_admin() {
+        let (low, high) = reader.unit_path.subtree_range();
+        condition = condition.add(
+            Condition::all()
+                .add(units::entity::Column::Path.gte(low))
+                .add(units::entity::Column::Path.lt(high)),
+        );
+    }
+    condition
+}
+
+impl Store {
+    /// Stores parsed collections in one transaction: all or nothing.
+    /// A collection whose name is taken is left as it is.
+    pub async fn import_collections(
+        &self,
+        items: &[NewCollection<'_>],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Imported>> {
+        let txn = self.db.begin().await?;
+        let mut outcome = Vec::with_capacity(items.len());
+        for item in items {
+            let parsed = item.parsed;
+            let name = display_title(&parsed.title, &parsed.subtitle, parsed.edition);
+            if let Some(existing) = collection::Entity::find()
+                .filter(collection::Column::DisplayTitle.eq(&name))
+                .one(&txn)
+                .await?
+            {
+                outcome.push(Imported::AlreadyThere {
+                    id: CollectionId(existing.id),
+                    display_title: name,
+                });
+                continue;
+            }
+            let id = insert_collection(&txn, item, &name, now).await?;
+            outcome.push(Imported::Created {
+                id,
+                display_title: name,
+                excerpts: parsed.excerpts.len(),
+            });
+        }
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    pub async fn collection(&self, id: CollectionId) -> StoreResult<Collection> {
+        let (row, owner) = collection::Entity::find_by_id(id.0)
+            .find_also_related(units::entity::Entity)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        collection_from(row, owner)
+    }
+
+    /// The collections `reader` may read (public ones only without a
+    /// reader), by name.
+    pub async fn readable_collections(
+        &self,
+        reader: Option<&Principal>,
+    ) -> StoreResult<Vec<Collection>> {
+        collection::Entity::find()
+            .find_also_related(units::entity::Entity)
+            .filter(readable_by(reader))
+            .order_by_asc(collection::Column::DisplayTitle)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|(row, owner)| collection_from(row, owner))
+            .collect()
+    }
+
+    pub async fn chapters(&self, collection: CollectionId) -> StoreResult<Vec<Chapter>> {
+        Ok(chapter::Entity::find()
+            .filter(chapter::Column::CollectionId.eq(collection.0))
+            .order_by_asc(chapter::Column::Position)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| Chapter {
+                id: ChapterId(row.id),
+                parent: row.parent_id.map(ChapterId),
+                level: row.level,
+                heading: row.heading,
+            })
+            .collect())
+    }
+
+    /// A collection's excerpts in reading order; only those in `chapters`
+    /// when given.
+    pub async fn excerpts(
+        &self,
+        collection: CollectionId,
+        chapters: Option<&[ChapterId]>,
+    ) -> StoreResult<Vec<Excerpt>> {
+        let mut query =
+            excerpt::Entity::find().filter(excerpt::Column::CollectionId.eq(collection.0));
+        if let Some(chapters) = chapters {
+            query = query.filter(excerpt::Column::ChapterId.is_in(chapters.iter().map(|c| c.0)));
+        }
+        Ok(query
+            .order_by_asc(excerpt::Column::Position)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Excerpt::from)
+            .collect())
+    }
+
+    pub async fn excerpt(&self, id: ExcerptId) -> StoreResult<Excerpt> {
+        excerpt::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .map(Excerpt::from)
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// The excerpts before and after one, in reading order.
+    pub async fn neighbours(
+        &self,
+        of: &Excerpt,
+    ) -> StoreResult<(Option<Excerpt>, Option<Excerpt>)> {
+        let at = |position: i32| {
+            excerpt::Entity::find()
+                .filter(excerpt::Column::CollectionId.eq(of.collection.0))
+                .filter(excerpt::Column::Position.eq(position))
+                .one(&self.db)
+        };
+        let before = at(of.position - 1).await?.map(Excerpt::from);
+        let after = at(of.position + 1).await?.map(Excerpt::from);
+        Ok((before, after))
+    }
+
+    /// The latest change to the library: search indexes that have seen it
+    /// are up to date.
+    pub async fn library_version(&self) -> StoreResult<i64> {
+        let latest: Option<i64> = change::Entity::find()
+            .select_only()
+            .column_as(change::Column::Seq.max(), "latest")
+            .into_tuple()
+            .one(&self.db)
+            .await?
+            .flatten();
+        Ok(latest.unwrap_or(0))
+    }
+
+    /// The collections changed after `version`, with the latest version.
+    pub async fn library_changes_since(
+        &self,
+        version: i64,
+    ) -> StoreResult<(Vec<CollectionId>, i64)> {
+        let rows = change::Entity::find()
+            .filter(change::Column::Seq.gt(version))
+            .order_by_asc(change::Column::Seq)
+            .all(&self.db)
+            .await?;
+        let latest = rows.last().map_or(version, |r| r.seq);
+        let mut ids: Vec<CollectionId> = rows
+            .into_iter()
+            .map(|r| CollectionId(r.collection_id))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Ok((ids, latest))
+    }
+}
+
+async fn insert_collection(
+    db: &impl ConnectionTrait,
+    item: &NewCollection<'_>,
+    name: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<CollectionId> {
+    let parsed = item.parsed;
+    let row = collection::ActiveModel {
+        title: Set(parsed.title.clone()),
+        subtitle: Set(parsed.subtitle.clone()),
+        edition: Set(parsed
+            .edition
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()),
+        display_title: Set(name.to_owned()),
+        source: Set(parsed.source.clone()),
+        owner_unit_id: Set(item.owner.0),
+        visibility: Set(item.visibility.as_str().to_owned()),
+        kind: Set(CollectionKind::Material.as_str().to_owned()),
+        chapter_count: Set(parsed.chapters.len() as i32),
+        excerpt_count: Set(parsed.excerpts.len() as i32),
+        char_count: Set(parsed.char_count() as i64),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .on_conflict(|| format!("a collection named {name} is there already"))?;
+    let id = row.id;
+
+    // Chapters one by one (a statute has tens), parents before children,
+    // so that each knows its parent's id.
+    let mut chapter_ids: Vec<i64> = Vec::with_capacity(parsed.chapters.len());
+    for (position, chapter) in parsed.chapters.iter().enumerate() {
+        let inserted = chapter::ActiveModel {
+            collection_id: Set(id),
+            parent_id: Set(chapter.parent.and_then(|p| chapter_ids.get(p).copied())),
+            position: Set(position as i32),
+            level: Set(chapter.level as i32),
+            heading: Set(chapter.heading.clone()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        chapter_ids.push(inserted.id);
+    }
+    let mut paths: HashMap<Option<usize>, String> = HashMap::new();
+    for (chunk_index, chunk) in parsed.excerpts.chunks(CHUNK).enumerate() {
+        let rows = chunk.iter().enumerate().map(|(i, excerpt)| {
+            let path = paths
+                .entry(excerpt.chapter)
+                .or_insert_with(|| parsed.heading_path(excerpt.chapter).join(HEADING_SEPARATOR))
+                .clone();
+            excerpt::ActiveModel {
+                collection_id: Set(id),
+                chapter_id: Set(excerpt.chapter.and_then(|c| chapter_ids.get(c).copied())),
+                position: Set((chunk_index * CHUNK + i) as i32),
+                label: Set(excerpt.label.clone()),
+                heading_path: Set(path),
+                text: Set(excerpt.text.clone()),
+                ..Default::default()
+            }
+        });
+        excerpt::Entity::insert_many(rows.collect::<Vec<_>>())
+            .exec(db)
+            .await?;
+    }
+    change::Entity::insert(change::ActiveModel {
+        collection_id: Set(id),
+        changed_at: Set(now),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(CollectionId(id))
+}

@@ -1,0 +1,173 @@
+use suyuan_core::access::{Principal, Role};
+use suyuan_core::library::{Visibility, parse_text};
+use suyuan_core::members::MemberId;
+use suyuan_core::units::UnitPath;
+use suyuan_store::library::{Imported, NewCollection};
+use suyuan_store::testing::each_backend;
+
+use crate::{now, province};
+
+const LAW: &str = "# 中华人民共和国示例法\n\n2020年5月1日 通过\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 第一条。\n\n### 第一节 细则\n\n第二条 第二条。\n第二款。\n\n## 第二章 附则\n\n第三条 第三条。\n";
+const NOTES: &str = "# 西湖区学习札记\n\n第一段。\n\n第二段。\n";
+
+fn reader(role: Role, path: &UnitPath) -> Principal {
+    Principal {
+        member_id: MemberId(1),
+        unit_id: path.unit_id(),
+        unit_path: path.clone(),
+        role,
+    }
+}
+
+#[tokio::test]
+async fn collections_import_once_and_read_in_order() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let law = parse_text("示例法.md", LAW, false).expect("parses");
+        let items = [NewCollection {
+            parsed: &law,
+            owner: p.province.id,
+            visibility: Visibility::Public,
+        }];
+        let first = store
+            .import_collections(&items, now())
+            .await
+            .expect("import");
+        let Imported::Created {
+            id,
+            display_title,
+            excerpts,
+        } = &first[0]
+        else {
+            panic!("{first:?}")
+        };
+        assert_eq!(display_title, "中华人民共和国示例法（2020-05-01）");
+        assert_eq!(*excerpts, 3);
+        let again = store
+            .import_collections(&items, now())
+            .await
+            .expect("again");
+        assert!(matches!(&again[0], Imported::AlreadyThere { id: same, .. } if same == id));
+
+        let collection = store.collection(*id).await.expect("collection");
+        assert_eq!((collection.chapter_count, collection.excerpt_count), (3, 3));
+        let chapters = store.chapters(*id).await.expect("chapters");
+        assert_eq!(chapters[1].parent, Some(chapters[0].id));
+        let all = store.excerpts(*id, None).await.expect("excerpts");
+        assert_eq!(all[1].text, "第二条 第二条。\n第二款。");
+        assert_eq!(all[1].heading_path, ["第一章 总则", "第一节 细则"]);
+        let first_chapter = store
+            .excerpts(*id, Some(&[chapters[0].id, chapters[1].id]))
+            .await
+            .expect("chapter");
+        assert_eq!(first_chapter.len(), 2);
+        let (before, after) = store.neighbours(&all[1]).await.expect("neighbours");
+        assert_eq!(before.map(|e| e.label), Some("第一条".to_owned()));
+        assert_eq!(after.map(|e| e.label), Some("第三条".to_owned()));
+        let (_, after_last) = store.neighbours(&all[2]).await.expect("neighbours");
+        assert!(after_last.is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unit_material_is_read_only_within_its_subtree() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let law = parse_text("示例法.md", LAW, false).expect("parses");
+        let notes = parse_text("notes.md", NOTES, false).expect("parses");
+        store
+            .import_collections(
+                &[
+                    NewCollection {
+                        parsed: &law,
+                        owner: p.province.id,
+                        visibility: Visibility::Public,
+                    },
+                    NewCollection {
+                        parsed: &notes,
+                        owner: p.xihu.id,
+                        visibility: Visibility::Subtree,
+                    },
+                ],
+                now(),
+            )
+            .await
+            .expect("import");
+        let names = |list: Vec<suyuan_store::library::Collection>| {
+            list.into_iter().map(|c| c.title).collect::<Vec<_>>()
+        };
+        let everyone = names(store.readable_collections(None).await.expect("public"));
+        assert_eq!(everyone, ["中华人民共和国示例法"]);
+        let in_cuiyuan = names(
+            store
+                .readable_collections(Some(&reader(Role::Member, &p.cuiyuan.path)))
+                .await
+                .expect("member"),
+        );
+        assert_eq!(in_cuiyuan.len(), 2);
+        let in_chunan = names(
+            store
+                .readable_collections(Some(&reader(Role::Admin, &p.chunan.path)))
+                .await
+                .expect("chunan"),
+        );
+        assert_eq!(in_chunan, ["中华人民共和国示例法"]);
+        let above = names(
+            store
+                .readable_collections(Some(&reader(Role::Admin, &p.hangzhou.path)))
+                .await
+                .expect("hangzhou"),
+        );
+        assert_eq!(
+            above.len(),
+            2,
+            "an admin above sees what units below compiled"
+        );
+        let member_above = names(
+            store
+                .readable_collections(Some(&reader(Role::Member, &p.hangzhou.path)))
+                .await
+                .expect("hangzhou"),
+        );
+        assert_eq!(member_above.len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_library_version_moves_with_each_import() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        assert_eq!(store.library_version().await.expect("version"), 0);
+        let law = parse_text("示例法.md", LAW, false).expect("parses");
+        let imported = store
+            .import_collections(
+                &[NewCollection {
+                    parsed: &law,
+                    owner: p.province.id,
+                    visibility: Visibility::Public,
+                }],
+                now(),
+            )
+            .await
+            .expect("import");
+        let version = store.library_version().await.expect("version");
+        assert!(version > 0);
+        let (changed, latest) = store.library_changes_since(0).await.expect("changes");
+        assert_eq!(latest, version);
+        let Imported::Created { id, .. } = &imported[0] else {
+            panic!()
+        };
+        assert_eq!(changed, [*id]);
+        assert!(
+            store
+                .library_changes_since(version)
+                .await
+                .expect("none")
+                .0
+                .is_empty()
+        );
+    })
+    .await;
+}
