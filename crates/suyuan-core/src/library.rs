@@ -270,18 +270,15 @@ pub fn parse_text(file: &str, text: &str, plain: bool) -> Result<ParsedCollectio
         }
         break;
     }
-    if plain {
-        // A short first line is the title of a plain text.
-        if let Some((i, first)) = body
-            .iter()
-            .enumerate()
-            .find(|(_, (_, l))| !l.trim().is_empty())
-        {
-            if first.1.trim().chars().count() <= 60 && article_label(first.1.trim()).is_none() {
-                title = first.1.trim().to_owned();
-                content_from = i + 1;
-            }
-        }
+    // A short first line is the title of a plain text.
+    let first_line = body.iter().enumerate().find(|(_, (_, l))| !l.trim().is_empty());
+    if plain
+        && let Some((i, (_, first))) = first_line
+        && first.trim().chars().count() <= 60
+        && article_label(first.trim()).is_none()
+    {
+        title = first.trim().to_owned();
+        content_from = i + 1;
     }
     if title.is_empty() {
         title = file_stem(file);
