@@ -378,6 +378,39 @@ pub fn parse_text(file: &str, text: &str, plain: bool) -> Result<ParsedCollectio
     })
 }
 
+/// Reads a file of study material by its name: Markdown (`.md`,
+/// `.markdown`) or plain text (`.txt`), in UTF-8 or GB18030.
+pub fn parse_file(file: &str, bytes: &[u8]) -> Result<ParsedCollection, MaterialError> {
+    let fail = |reason: &str| MaterialError {
+        file: file.to_owned(),
+        line: 0,
+        reason: reason.to_owned(),
+    };
+    let extension = file.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let plain = match extension.as_str() {
+        "md" | "markdown" => false,
+        "txt" => true,
+        _ => return Err(fail("not a study material file: use .md, .markdown or .txt")),
+    };
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => {
+            let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+            if had_errors {
+                return Err(fail("the text is neither UTF-8 nor GB18030"));
+            }
+            text
+        }
+    };
+    parse_text(file, &text, plain)
+}
+
+/// Whether a file name is one `parse_file` reads.
+pub fn is_material(file: &str) -> bool {
+    let lower = file.to_ascii_lowercase();
+    [".md", ".markdown", ".txt"].iter().any(|e| lower.ends_with(e))
+}
+
 /// Headings in the corpus pad with two spaces (`第一章  总纲`).
 fn tidy_heading(heading: &str) -> String {
     crate::text::tidy(heading)

@@ -429,3 +429,64 @@ pub fn print_logins(listen: SocketAddr) {
     }
     println!();
 }
+
+/// A short study text of our own, for a demo started without material.
+const SAMPLE: &str = "# 学习方法十讲（示例）
+
+2026年11月1日 溯源平台示例材料
+
+<!-- INFO END -->
+
+## 第一讲 每日阅读
+
+第一条 每天固定一个时间阅读当天的材料，哪怕只有十分钟，也比偶尔读上一整天更有收获。
+
+第二条 读完一段，合上屏幕，用自己的话把要点说一遍；说不出来的地方，就是还没有读懂的地方。
+
+第三条 遇到不熟悉的概念，记下来，在每周学习时向同志们请教。
+
+## 第二讲 每周学习
+
+第四条 每周学习以党支部为单位开展，围绕一个主题，事先把材料发给大家。
+
+第五条 讨论时先听后说，发言紧扣材料，结合本职工作谈体会。
+
+第六条 学习结束后，每人写下一条心得，一条做法。
+
+## 第三讲 旬考与复习
+
+第七条 旬考考的是十天来读过的内容，平时读得扎实，考试自然从容。
+
+第八条 做错的题目进入错题本，按时复习，直到真正掌握。
+
+## 第四讲 学以致用
+
+第九条 学习的目的在于运用。每读一段，想一想它和身边的哪件事有关。
+
+第十条 把学到的道理落实到为群众办的每一件实事中去。
+";
+
+/// Imports the demo's study material: the files at `path`, or the sample.
+pub async fn seed_material(store: &Store, path: Option<&std::path::Path>, now: DateTime<Utc>) -> Result<()> {
+    let province = store.unit_by_code(&UnitCode::parse(PROVINCE_CODE)?).await?;
+    let visibility = suyuan_core::library::Visibility::Public;
+    match path {
+        Some(path) => {
+            let summary = crate::material::import(store, path, province.id, visibility, now).await?;
+            println!(
+                "Study material: {} collections imported ({} excerpts), {} there already.",
+                summary.created, summary.excerpts, summary.already_there
+            );
+        }
+        None => {
+            let parsed = suyuan_core::library::parse_text("学习方法十讲.md", SAMPLE, false)?;
+            let items = [suyuan_store::library::NewCollection {
+                parsed: &parsed,
+                owner: province.id,
+                visibility,
+            }];
+            store.import_collections(&items, now).await?;
+        }
+    }
+    Ok(())
+}

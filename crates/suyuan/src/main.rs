@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod material;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -91,6 +92,10 @@ enum Command {
         data_dir: PathBuf,
         #[arg(long, env = "SUYUAN_DATABASE_URL")]
         database_url: Option<String>,
+        /// Import study material from this file or folder (for example the
+        /// statutes of a corpus); without it, a short generated sample.
+        #[arg(long)]
+        material: Option<PathBuf>,
         /// Seed the data and exit without serving.
         #[arg(long)]
         no_serve: bool,
@@ -176,6 +181,20 @@ enum ImportCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Import study material, all or nothing: a Markdown or text file, or
+    /// every such file in a folder.
+    Material {
+        /// A file, or a folder to read recursively.
+        path: PathBuf,
+        /// The code of the unit that owns it (default: the only root unit).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Who may read it: public, or subtree (the owner unit's members).
+        #[arg(long, default_value = "public")]
+        visibility: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 fn init_logging(format: LogFormat) {
@@ -205,6 +224,7 @@ async fn main() -> Result<()> {
             listen,
             data_dir,
             database_url,
+            material,
             no_serve,
         } => {
             let data = DataArgs {
@@ -213,6 +233,7 @@ async fn main() -> Result<()> {
             };
             let store = data.open().await?;
             demo::seed(&store, clock.now()).await?;
+            demo::seed_material(&store, material.as_deref(), clock.now()).await?;
             demo::print_logins(listen);
             if no_serve {
                 return Ok(());
@@ -290,6 +311,30 @@ async fn main() -> Result<()> {
         }) => {
             let store = data.open().await?;
             import_members(&store, &file, &initial_password, clock.now()).await
+        }
+        Command::Import(ImportCommand::Material {
+            path,
+            unit,
+            visibility,
+            data,
+        }) => {
+            let store = data.open().await?;
+            let visibility = suyuan_core::library::Visibility::parse(&visibility)
+                .context("--visibility is public or subtree")?;
+            let owner = match unit {
+                Some(code) => find_unit(&store, &code).await?,
+                None => match store.root_units().await?.as_slice() {
+                    [only] => only.clone(),
+                    [] => bail!("there are no units yet: create one with `suyuan unit create`"),
+                    _ => bail!("there are several root units: name the owner with --unit CODE"),
+                },
+            };
+            let summary = material::import(&store, &path, owner.id, visibility, clock.now()).await?;
+            println!(
+                "imported {} collections ({} excerpts); {} were there already",
+                summary.created, summary.excerpts, summary.already_there
+            );
+            Ok(())
         }
         Command::Backup { file, data } => {
             let store = data.open().await?;
