@@ -137,7 +137,8 @@ impl ParsedCollection {
 }
 
 /// The name a member sees: the title, the subtitle (a book of a code) and
-/// the edition, so that no two collections read alike.
+/// the edition's date, so that no two versions or books read alike. A
+/// title that already names its year (宪法修正案（1988年）) keeps it alone.
 pub fn display_title(title: &str, subtitle: &str, edition: Option<NaiveDate>) -> String {
     let mut name = title.to_owned();
     if !subtitle.is_empty() {
@@ -145,7 +146,15 @@ pub fn display_title(title: &str, subtitle: &str, edition: Option<NaiveDate>) ->
         name.push_str(subtitle);
     }
     if let Some(date) = edition {
-        name.push_str(&format!("（{}）", date.format("%Y-%m-%d")));
+        use chrono::Datelike;
+        if !title.contains(&format!("{}年", date.year())) {
+            name.push_str(&format!(
+                "（{}年{}月{}日）",
+                date.year(),
+                date.month(),
+                date.day()
+            ));
+        }
     }
     name
 }
@@ -271,7 +280,10 @@ pub fn parse_text(file: &str, text: &str, plain: bool) -> Result<ParsedCollectio
         break;
     }
     // A short first line is the title of a plain text.
-    let first_line = body.iter().enumerate().find(|(_, (_, l))| !l.trim().is_empty());
+    let first_line = body
+        .iter()
+        .enumerate()
+        .find(|(_, (_, l))| !l.trim().is_empty());
     if plain
         && let Some((i, (_, first))) = first_line
         && first.trim().chars().count() <= 60
@@ -386,11 +398,18 @@ pub fn parse_file(file: &str, bytes: &[u8]) -> Result<ParsedCollection, Material
         line: 0,
         reason: reason.to_owned(),
     };
-    let extension = file.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let extension = file
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     let plain = match extension.as_str() {
         "md" | "markdown" => false,
         "txt" => true,
-        _ => return Err(fail("not a study material file: use .md, .markdown or .txt")),
+        _ => {
+            return Err(fail(
+                "not a study material file: use .md, .markdown or .txt",
+            ));
+        }
     };
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
@@ -408,7 +427,9 @@ pub fn parse_file(file: &str, bytes: &[u8]) -> Result<ParsedCollection, Material
 /// Whether a file name is one `parse_file` reads.
 pub fn is_material(file: &str) -> bool {
     let lower = file.to_ascii_lowercase();
-    [".md", ".markdown", ".txt"].iter().any(|e| lower.ends_with(e))
+    [".md", ".markdown", ".txt"]
+        .iter()
+        .any(|e| lower.ends_with(e))
 }
 
 /// Headings in the corpus pad with two spaces (`第一章  总纲`).
@@ -542,7 +563,15 @@ mod tests {
         assert_eq!(parsed.edition, NaiveDate::from_ymd_opt(2021, 1, 1));
         assert_eq!(
             display_title(&parsed.title, &parsed.subtitle, parsed.edition),
-            "中华人民共和国民法典·人格权编（2021-01-01）"
+            "中华人民共和国民法典·人格权编（2021年1月1日）"
+        );
+        assert_eq!(
+            display_title(
+                "中华人民共和国宪法修正案（1988年）",
+                "",
+                NaiveDate::from_ymd_opt(1988, 4, 12)
+            ),
+            "中华人民共和国宪法修正案（1988年）"
         );
         let named = parse_text(
             "国徽法(2020-10-17).md",

@@ -5,13 +5,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{AppState, auth, members, ops, units};
+use crate::{AppState, auth, library, members, ops, units};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Suyuan API", description = "Units, members and sign-in. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "units"), (name = "members"), (name = "ops"))
+    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -32,5 +32,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(auth::api())
         .merge(units::api())
         .merge(members::api())
+        .merge(library::api())
         .merge(ops::api())
 }

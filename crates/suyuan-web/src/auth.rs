@@ -125,19 +125,22 @@ impl<C: Channel> FromRequestParts<AppState> for Signed<C> {
     }
 }
 
-/// A signed-in person, if any; for pages that anyone may see.
-pub struct MaybeUser(pub Option<PageUser>);
+/// A signed-in person, if any; for what anyone may see.
+pub struct MaybeSigned<C>(pub Option<Signed<C>>);
 
-impl FromRequestParts<AppState> for MaybeUser {
+pub type MaybeUser = MaybeSigned<ByCookie>;
+pub type MaybeApiUser = MaybeSigned<ByBearer>;
+
+impl<C: Channel> FromRequestParts<AppState> for MaybeSigned<C> {
     type Rejection = WebError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        match PageUser::from_request_parts(parts, state).await {
-            Ok(user) => Ok(MaybeUser(Some(user))),
-            Err(WebError::SignInRequired) => Ok(MaybeUser(None)),
+        match Signed::<C>::from_request_parts(parts, state).await {
+            Ok(user) => Ok(MaybeSigned(Some(user))),
+            Err(WebError::SignInRequired) => Ok(MaybeSigned(None)),
             Err(other) => Err(other),
         }
     }
@@ -182,7 +185,7 @@ fn safe_next(next: Option<&str>) -> String {
 async fn login_page(
     lang: Lang,
     CsrfToken(csrf): CsrfToken,
-    MaybeUser(user): MaybeUser,
+    MaybeSigned(user): MaybeUser,
     Query(query): Query<NextQuery>,
 ) -> Response {
     let next = safe_next(query.next.as_deref());

@@ -150,13 +150,38 @@ impl FromRequest<AppState> for CsrfMultipart {
 }
 
 pub type Fields = HashMap<String, String>;
-pub type Files = HashMap<String, (String, Vec<u8>)>;
+
+/// A file from a form: the field it came in, its name, its bytes.
+pub struct Upload {
+    pub field: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The uploaded files of a form, in the order they came.
+#[derive(Default)]
+pub struct Files(pub Vec<Upload>);
+
+impl Files {
+    /// The bytes of the first file sent in `field` (empty when none was).
+    pub fn bytes(&self, field: &str) -> &[u8] {
+        self.0
+            .iter()
+            .find(|u| u.field == field)
+            .map_or(&[], |u| u.bytes.as_slice())
+    }
+
+    /// Every file sent in `field`, by file name.
+    pub fn all(&self, field: &str) -> impl Iterator<Item = &Upload> {
+        self.0.iter().filter(move |u| u.field == field)
+    }
+}
 
 /// Reads a whole multipart body (bounded by the body limit): text fields
 /// by name, and files by name with their file names.
 pub async fn read_multipart(mut multipart: Multipart) -> Result<(Fields, Files), WebError> {
     let mut fields = HashMap::new();
-    let mut files = HashMap::new();
+    let mut files = Files::default();
     while let Some(field) = multipart
         .next_field()
         .await
@@ -169,7 +194,11 @@ pub async fn read_multipart(mut multipart: Multipart) -> Result<(Fields, Files),
                     .bytes()
                     .await
                     .map_err(|e| WebError::BadRequest(e.body_text()))?;
-                files.insert(name, (file_name, bytes.to_vec()));
+                files.0.push(Upload {
+                    field: name,
+                    file_name,
+                    bytes: bytes.to_vec(),
+                });
             }
             None => {
                 let text = field

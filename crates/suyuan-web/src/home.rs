@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
-use crate::auth::MaybeUser;
+use crate::auth::{MaybeSigned, MaybeUser};
 use crate::csrf::CsrfToken;
 use crate::error::WebError;
 use crate::i18n::{Lang, fill};
@@ -43,7 +43,7 @@ async fn home(
     State(state): State<AppState>,
     lang: Lang,
     CsrfToken(csrf): CsrfToken,
-    MaybeUser(user): MaybeUser,
+    MaybeSigned(user): MaybeUser,
 ) -> Result<Response, WebError> {
     let Some(user) = user else {
         return Ok(Redirect::to(paths::LOGIN).into_response());

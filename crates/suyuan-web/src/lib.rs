@@ -8,6 +8,7 @@ mod csrf;
 mod error;
 mod home;
 mod i18n;
+mod library;
 mod members;
 mod ops;
 mod paths;
@@ -66,6 +67,7 @@ impl App {
             .merge(auth::router())
             .merge(units::router())
             .merge(members::router())
+            .merge(library::router())
             .merge(api_router)
             .merge(ops::router(openapi))
             // A route layer sees the matched route, which labels metrics.

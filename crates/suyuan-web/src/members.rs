@@ -189,11 +189,7 @@ async fn import_upload(
     require_admin(&user.principal)?;
     let t = lang.texts();
     let scope = state.store.unit(user.principal.unit_id).await?.name;
-    let file = form
-        .files
-        .get("file")
-        .map(|(_, bytes)| bytes.as_slice())
-        .unwrap_or_default();
+    let file = form.files.bytes("file");
     let password = form
         .fields
         .get("initial_password")
@@ -338,10 +334,7 @@ async fn api_import_members(
 ) -> Result<Json<ImportResult>, WebError> {
     require_admin(&user.principal)?;
     let (fields, files) = crate::csrf::read_multipart(multipart).await?;
-    let file = files
-        .get("file")
-        .map(|(_, bytes)| bytes.as_slice())
-        .unwrap_or_default();
+    let file = files.bytes("file");
     let password = fields
         .get("initial_password")
         .map(String::as_str)

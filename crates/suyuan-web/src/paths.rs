@@ -1,5 +1,6 @@
 //! Every URL a page links to, built in one place.
 
+use suyuan_core::library::{ChapterId, CollectionId, ExcerptId};
 use suyuan_core::units::UnitId;
 
 pub const HOME: &str = "/";
@@ -8,6 +9,25 @@ pub const LOGOUT: &str = "/logout";
 pub const PASSWORD: &str = "/account/password";
 pub const IMPORT_MEMBERS: &str = "/members/import";
 pub const IMPORT_TEMPLATE: &str = "/members/import/template.csv";
+
+pub const LIBRARY: &str = "/library";
+pub const IMPORT_MATERIAL: &str = "/library/import";
+
+pub fn collection(id: CollectionId) -> String {
+    format!("/library/{id}")
+}
+
+pub fn chapter(collection: CollectionId, chapter: ChapterId) -> String {
+    format!("/library/{collection}/chapters/{chapter}")
+}
+
+pub fn excerpt(id: ExcerptId) -> String {
+    format!("/excerpts/{id}")
+}
+
+pub fn text_size(code: &str, back_to: &str) -> String {
+    format!("/prefs/text/{code}?next={}", encode(back_to))
+}
 
 pub fn login_then(next: &str) -> String {
     if next == HOME || !is_local(next) {

@@ -467,12 +467,17 @@ const SAMPLE: &str = "# 学习方法十讲（示例）
 ";
 
 /// Imports the demo's study material: the files at `path`, or the sample.
-pub async fn seed_material(store: &Store, path: Option<&std::path::Path>, now: DateTime<Utc>) -> Result<()> {
+pub async fn seed_material(
+    store: &Store,
+    path: Option<&std::path::Path>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let province = store.unit_by_code(&UnitCode::parse(PROVINCE_CODE)?).await?;
     let visibility = suyuan_core::library::Visibility::Public;
     match path {
         Some(path) => {
-            let summary = crate::material::import(store, path, province.id, visibility, now).await?;
+            let summary =
+                crate::material::import(store, path, province.id, visibility, now).await?;
             println!(
                 "Study material: {} collections imported ({} excerpts), {} there already.",
                 summary.created, summary.excerpts, summary.already_there

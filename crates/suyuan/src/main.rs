@@ -329,7 +329,8 @@ async fn main() -> Result<()> {
                     _ => bail!("there are several root units: name the owner with --unit CODE"),
                 },
             };
-            let summary = material::import(&store, &path, owner.id, visibility, clock.now()).await?;
+            let summary =
+                material::import(&store, &path, owner.id, visibility, clock.now()).await?;
             println!(
                 "imported {} collections ({} excerpts); {} were there already",
                 summary.created, summary.excerpts, summary.already_there

@@ -2,15 +2,15 @@
 //! (with a progress bar) before anything is written, and one bad file
 //! refuses the whole import, naming the file and line.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 
-use suyuan_core::library::{is_material, parse_file, ParsedCollection, Visibility};
+use suyuan_core::library::{ParsedCollection, Visibility, is_material, parse_file};
 use suyuan_core::units::UnitId;
-use suyuan_store::library::{Imported, NewCollection};
 use suyuan_store::Store;
+use suyuan_store::library::{Imported, NewCollection};
 
 /// The material files at `path`: the file itself, or every material file
 /// below the folder, in name order.
@@ -21,7 +21,8 @@ pub fn files(path: &Path) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let mut folders = vec![path.to_owned()];
     while let Some(folder) = folders.pop() {
-        let entries = std::fs::read_dir(&folder).with_context(|| format!("cannot read {}", folder.display()))?;
+        let entries = std::fs::read_dir(&folder)
+            .with_context(|| format!("cannot read {}", folder.display()))?;
         for entry in entries {
             let entry = entry?;
             let path = entry.path();
@@ -46,17 +47,28 @@ pub struct Summary {
     pub already_there: usize,
 }
 
-pub async fn import(store: &Store, path: &Path, owner: UnitId, visibility: Visibility, now: DateTime<Utc>) -> Result<Summary> {
+pub async fn import(
+    store: &Store,
+    path: &Path,
+    owner: UnitId,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+) -> Result<Summary> {
     let files = files(path)?;
     let bar = ProgressBar::new(files.len() as u64);
     bar.set_style(
-        ProgressStyle::with_template("reading {wide_bar} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("reading {wide_bar} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut parsed: Vec<ParsedCollection> = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
     for file in &files {
         let name = file.display().to_string();
-        bar.set_message(file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        bar.set_message(
+            file.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
         let bytes = std::fs::read(file).with_context(|| format!("cannot read {name}"))?;
         match parse_file(&name, &bytes) {
             Ok(collection) => parsed.push(collection),
@@ -66,18 +78,30 @@ pub async fn import(store: &Store, path: &Path, owner: UnitId, visibility: Visib
     }
     bar.finish_and_clear();
     if !errors.is_empty() {
-        bail!("nothing was imported; {} file(s) could not be read:\n{}", errors.len(), errors.join("\n"));
+        bail!(
+            "nothing was imported; {} file(s) could not be read:\n{}",
+            errors.len(),
+            errors.join("\n")
+        );
     }
     let spinner = ProgressBar::new_spinner();
     spinner.set_message(format!("storing {} collections", parsed.len()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     let items: Vec<NewCollection> = parsed
         .iter()
-        .map(|parsed| NewCollection { parsed, owner, visibility })
+        .map(|parsed| NewCollection {
+            parsed,
+            owner,
+            visibility,
+        })
         .collect();
     let outcome = store.import_collections(&items, now).await;
     spinner.finish_and_clear();
-    let mut summary = Summary { created: 0, excerpts: 0, already_there: 0 };
+    let mut summary = Summary {
+        created: 0,
+        excerpts: 0,
+        already_there: 0,
+    };
     for imported in outcome? {
         match imported {
             Imported::Created { excerpts, .. } => {

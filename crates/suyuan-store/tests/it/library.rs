@@ -41,7 +41,7 @@ async fn collections_import_once_and_read_in_order() {
         else {
             panic!("{first:?}")
         };
-        assert_eq!(display_title, "中华人民共和国示例法（2020-05-01）");
+        assert_eq!(display_title, "中华人民共和国示例法（2020年5月1日）");
         assert_eq!(*excerpts, 3);
         let again = store
             .import_collections(&items, now())

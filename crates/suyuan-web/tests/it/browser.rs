@@ -202,3 +202,53 @@ async fn an_admin_sees_their_subtree_on_a_phone() {
     chrome.stop().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_member_reads_a_statute_on_a_phone() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    chrome.sign_in(&app, "cuiyuan-member").await;
+    let c = &chrome.client;
+    c.goto(&app.url("/library")).await.expect("open");
+    assert!(chrome.fits_the_phone().await, "the library is wider than a phone");
+    chrome.screenshot("library").await;
+    c.find(Locator::XPath("//a[contains(., '中华人民共和国示例法')]"))
+        .await
+        .expect("the statute")
+        .click()
+        .await
+        .expect("click");
+    c.find(Locator::LinkText("第一章 总则"))
+        .await
+        .expect("the first chapter")
+        .click()
+        .await
+        .expect("click");
+    c.find(Locator::Css(".reading h1")).await.expect("a chapter heading");
+    assert!(chrome.fits_the_phone().await, "the chapter is wider than a phone");
+    chrome.screenshot("chapter").await;
+    c.find(Locator::LinkText("特大"))
+        .await
+        .expect("the largest text")
+        .click()
+        .await
+        .expect("click");
+    let reading = c.find(Locator::Css(".reading")).await.expect("reading");
+    let class = reading.attr("class").await.expect("class").unwrap_or_default();
+    assert!(class.contains("size-huge"), "{class}");
+    assert!(chrome.fits_the_phone().await, "huge text is wider than a phone");
+    chrome.screenshot("chapter-huge").await;
+    c.find(Locator::LinkText("第二条"))
+        .await
+        .expect("an article")
+        .click()
+        .await
+        .expect("click");
+    c.find(Locator::Css("article.excerpt")).await.expect("the excerpt");
+    assert!(chrome.fits_the_phone().await, "the excerpt is wider than a phone");
+    chrome.screenshot("excerpt").await;
+    chrome.stop().await;
+    app.stop().await;
+}

@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod browser;
 mod import;
+mod library;
 mod roles;
 
 use chrono::{TimeZone, Utc};
@@ -15,10 +16,12 @@ use tokio::sync::oneshot;
 
 use suyuan_core::access::Role;
 use suyuan_core::clock::FixedClock;
+use suyuan_core::library::{Visibility, parse_text};
 use suyuan_core::members::{MemberNumber, NewPassword, PersonName};
 use suyuan_core::units::UnitKind;
 use suyuan_store::Store;
 use suyuan_store::auth::hash_password;
+use suyuan_store::library::{Imported, NewCollection};
 use suyuan_store::members::NewMember;
 use suyuan_store::testing::{Backend, TestDb, add_unit};
 use suyuan_store::units::Unit;
@@ -39,7 +42,14 @@ pub struct World {
     /// Member ids of the people below.
     pub xihu_member: i64,
     pub chunan_member: i64,
+    /// A public statute owned by the province.
+    pub law: i64,
+    /// Study notes only Xihu District's subtree may read.
+    pub xihu_notes: i64,
 }
+
+pub const LAW: &str = "# 中华人民共和国示例法\n\n2020年5月1日 通过\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了示例，制定本法。\n\n### 第一节 细则\n\n第二条 第二条的文字。\n第二款的文字。\n\n## 第二章 附则\n\n第三条 本法自公布之日起施行。\n";
+pub const NOTES: &str = "# 西湖区学习札记\n\n学习要持之以恒。\n\n学而不思则罔。\n";
 
 pub struct TestApp {
     pub base: String,
@@ -176,6 +186,32 @@ impl TestApp {
         )
         .await;
 
+        let law = parse_text("示例法.md", LAW, false).expect("law");
+        let notes = parse_text("notes.md", NOTES, false).expect("notes");
+        let imported = store
+            .import_collections(
+                &[
+                    NewCollection {
+                        parsed: &law,
+                        owner: province.id,
+                        visibility: Visibility::Public,
+                    },
+                    NewCollection {
+                        parsed: &notes,
+                        owner: xihu.id,
+                        visibility: Visibility::Subtree,
+                    },
+                ],
+                Utc::now(),
+            )
+            .await
+            .expect("material");
+        let ids: Vec<i64> = imported
+            .iter()
+            .map(|i| match i {
+                Imported::Created { id, .. } | Imported::AlreadyThere { id, .. } => id.0,
+            })
+            .collect();
         let clock = FixedClock::new(
             Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0)
                 .single()
@@ -206,6 +242,8 @@ impl TestApp {
                 xiajiang,
                 xihu_member,
                 chunan_member,
+                law: ids[0],
+                xihu_notes: ids[1],
             },
             db: Some(db),
             stop: Some(stop),

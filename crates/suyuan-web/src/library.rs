@@ -1,0 +1,661 @@
+//! The study library: collections to read (table of contents, chapter
+//! and excerpt pages, with a text size for every eye), material upload for
+//! admins, and `/api/v1/collections` and `/api/v1/excerpts`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::{Deserialize, Serialize};
+use std::convert::Infallible;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use suyuan_core::access::Principal;
+use suyuan_core::library::{
+    ChapterId, CollectionId, ExcerptId, Visibility, is_material, parse_file,
+};
+use suyuan_store::library::{Chapter, Collection, Excerpt, Imported, NewCollection};
+
+use crate::auth::{MaybeApiUser, MaybeSigned, MaybeUser, PageUser};
+use crate::csrf::{CsrfMultipart, CsrfToken};
+use crate::error::WebError;
+use crate::i18n::{Lang, fill};
+use crate::views::Chrome;
+use crate::{AppState, paths};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(paths::LIBRARY, get(library_page))
+        .route(paths::IMPORT_MATERIAL, get(import_page).post(import_upload))
+        .route("/library/{id}", get(collection_page))
+        .route("/library/{id}/chapters/{chapter}", get(chapter_page))
+        .route("/excerpts/{id}", get(excerpt_page))
+        .route("/prefs/text/{size}", get(set_text_size))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_collections))
+        .routes(routes!(api_collection))
+        .routes(routes!(api_excerpt))
+}
+
+/// The reader's text size, remembered in a cookie so that it needs no
+/// script: older members choose the large sizes once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextSize {
+    Small,
+    #[default]
+    Normal,
+    Large,
+    Huge,
+}
+
+const TEXT_COOKIE: &str = "sy_text";
+
+impl TextSize {
+    const ALL: [TextSize; 4] = [
+        TextSize::Small,
+        TextSize::Normal,
+        TextSize::Large,
+        TextSize::Huge,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            TextSize::Small => "small",
+            TextSize::Normal => "normal",
+            TextSize::Large => "large",
+            TextSize::Huge => "huge",
+        }
+    }
+
+    fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for TextSize {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(CookieJar::from_headers(&parts.headers)
+            .get(TEXT_COOKIE)
+            .and_then(|c| TextSize::parse(c.value()))
+            .unwrap_or_default())
+    }
+}
+
+/// Links that set the text size and come back here.
+pub struct SizeChoice {
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+fn size_choices(lang: Lang, current: TextSize, here: &str) -> Vec<SizeChoice> {
+    let t = lang.texts();
+    let labels = [t.text_small, t.text_normal, t.text_large, t.text_huge];
+    TextSize::ALL
+        .into_iter()
+        .zip(labels)
+        .map(|(size, label)| SizeChoice {
+            label,
+            href: paths::text_size(size.code(), here),
+            current: size == current,
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn set_text_size(
+    Path(size): Path<String>,
+    Query(query): Query<NextQuery>,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
+    let size = TextSize::parse(&size).ok_or(WebError::NotFound)?;
+    let cookie = Cookie::build((TEXT_COOKIE, size.code()))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::days(365))
+        .build();
+    let next = query
+        .next
+        .filter(|n| paths::is_local(n))
+        .unwrap_or_else(|| paths::LIBRARY.to_owned());
+    Ok((jar.add(cookie), Redirect::to(&next)).into_response())
+}
+
+fn principal<C>(user: &Option<crate::auth::Signed<C>>) -> Option<&Principal> {
+    user.as_ref().map(|u| &u.principal)
+}
+
+/// Loads a collection the reader may read; anything else is not found.
+async fn readable(
+    state: &AppState,
+    reader: Option<&Principal>,
+    id: CollectionId,
+) -> Result<Collection, WebError> {
+    let collection = state.store.collection(id).await?;
+    let allowed = match reader {
+        Some(reader) => reader.may_read(collection.visibility, &collection.owner_path),
+        None => collection.visibility == Visibility::Public,
+    };
+    if allowed {
+        Ok(collection)
+    } else {
+        Err(WebError::NotFound)
+    }
+}
+
+fn chrome(lang: Lang, csrf: String, user: &Option<PageUser>, here: &str) -> Chrome {
+    match user {
+        Some(user) => Chrome::for_user(lang, csrf, user, here),
+        None => Chrome::anonymous(lang, csrf).returning_to(here),
+    }
+}
+
+pub struct CollectionRow {
+    pub title: String,
+    pub href: String,
+    pub meta: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "library.html")]
+struct LibraryPage {
+    chrome: Chrome,
+    collections: Vec<CollectionRow>,
+    may_import: bool,
+}
+
+async fn library_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    MaybeSigned(user): MaybeUser,
+) -> Result<LibraryPage, WebError> {
+    let t = lang.texts();
+    let collections = state.store.readable_collections(principal(&user)).await?;
+    Ok(LibraryPage {
+        may_import: user.as_ref().is_some_and(|u| u.principal.is_admin()),
+        chrome: chrome(lang, csrf, &user, paths::LIBRARY),
+        collections: collections
+            .into_iter()
+            .map(|c| CollectionRow {
+                href: paths::collection(c.id),
+                meta: fill(
+                    t.collection_meta,
+                    &[
+                        ("chapters", &c.chapter_count),
+                        ("excerpts", &c.excerpt_count),
+                    ],
+                ),
+                title: c.display_title,
+            })
+            .collect(),
+    })
+}
+
+/// A chapter in a table of contents, indented by its level.
+pub struct TocEntry {
+    pub heading: String,
+    pub href: String,
+    pub indent: i32,
+}
+
+/// A line in a list of excerpts: its label (or its opening words).
+pub struct ExcerptLink {
+    pub label: String,
+    pub href: String,
+}
+
+fn excerpt_link(excerpt: &Excerpt) -> ExcerptLink {
+    let label = if excerpt.label.is_empty() {
+        let opening: String = excerpt.text.chars().take(24).collect();
+        if excerpt.text.chars().count() > 24 {
+            format!("{opening}…")
+        } else {
+            opening
+        }
+    } else {
+        excerpt.label.clone()
+    };
+    ExcerptLink {
+        label,
+        href: paths::excerpt(excerpt.id),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "collection.html")]
+struct CollectionPage {
+    chrome: Chrome,
+    collection: Collection,
+    source_lines: Vec<String>,
+    toc: Vec<TocEntry>,
+    /// For collections without chapters: the excerpts themselves.
+    excerpts: Vec<ExcerptLink>,
+}
+
+async fn collection_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    MaybeSigned(user): MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<CollectionPage, WebError> {
+    let collection = readable(&state, principal(&user), CollectionId(id)).await?;
+    let chapters = state.store.chapters(collection.id).await?;
+    let excerpts = if chapters.is_empty() {
+        state
+            .store
+            .excerpts(collection.id, None)
+            .await?
+            .iter()
+            .map(excerpt_link)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let here = paths::collection(collection.id);
+    Ok(CollectionPage {
+        chrome: chrome(lang, csrf, &user, &here),
+        source_lines: collection.source.lines().map(str::to_owned).collect(),
+        toc: chapters
+            .iter()
+            .map(|c| TocEntry {
+                heading: c.heading.clone(),
+                href: paths::chapter(collection.id, c.id),
+                indent: c.level - 1,
+            })
+            .collect(),
+        excerpts,
+        collection,
+    })
+}
+
+/// An excerpt on a reading page, with the heading that opens a new
+/// section before it.
+pub struct ReadingExcerpt {
+    pub section: Option<String>,
+    pub label: String,
+    pub rest_of_first: String,
+    pub more: Vec<String>,
+    pub href: String,
+}
+
+fn reading(excerpts: &[Excerpt], under: &[String]) -> Vec<ReadingExcerpt> {
+    let mut last_path: Vec<String> = under.to_vec();
+    excerpts
+        .iter()
+        .map(|excerpt| {
+            let section = (excerpt.heading_path != last_path
+                && excerpt.heading_path.len() > under.len())
+            .then(|| excerpt.heading_path[under.len()..].join(" "));
+            last_path = excerpt.heading_path.clone();
+            let mut lines = excerpt.text.lines();
+            let first = lines.next().unwrap_or_default();
+            let rest_of_first = first
+                .strip_prefix(excerpt.label.as_str())
+                .unwrap_or(first)
+                .trim_start()
+                .to_owned();
+            ReadingExcerpt {
+                section,
+                label: excerpt.label.clone(),
+                rest_of_first,
+                more: lines.map(str::to_owned).collect(),
+                href: paths::excerpt(excerpt.id),
+            }
+        })
+        .collect()
+}
+
+/// The chapter and every chapter below it.
+fn with_descendants(chapters: &[Chapter], root: ChapterId) -> Vec<ChapterId> {
+    let mut ids = vec![root];
+    let mut index = 0;
+    while index < ids.len() {
+        let parent = ids[index];
+        ids.extend(
+            chapters
+                .iter()
+                .filter(|c| c.parent == Some(parent))
+                .map(|c| c.id),
+        );
+        index += 1;
+    }
+    ids
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "chapter.html")]
+struct ChapterPage {
+    chrome: Chrome,
+    collection_title: String,
+    collection_href: String,
+    heading_path: Vec<String>,
+    excerpts: Vec<ReadingExcerpt>,
+    previous: Option<(String, String)>,
+    next: Option<(String, String)>,
+    text_size: TextSize,
+    sizes: Vec<SizeChoice>,
+}
+
+async fn chapter_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    size: TextSize,
+    CsrfToken(csrf): CsrfToken,
+    MaybeSigned(user): MaybeUser,
+    Path((id, chapter)): Path<(i64, i64)>,
+) -> Result<ChapterPage, WebError> {
+    let collection = readable(&state, principal(&user), CollectionId(id)).await?;
+    let chapters = state.store.chapters(collection.id).await?;
+    let position = chapters
+        .iter()
+        .position(|c| c.id == ChapterId(chapter))
+        .ok_or(WebError::NotFound)?;
+    let current = &chapters[position];
+    let ids = with_descendants(&chapters, current.id);
+    let excerpts = state.store.excerpts(collection.id, Some(&ids)).await?;
+    let mut heading_path = Vec::new();
+    let mut at = Some(current.id);
+    while let Some(id) = at {
+        let Some(c) = chapters.iter().find(|c| c.id == id) else {
+            break;
+        };
+        heading_path.push(c.heading.clone());
+        at = c.parent;
+    }
+    heading_path.reverse();
+    // Neighbours at the same or a higher level, in reading order.
+    let sibling = |c: &&Chapter| c.level <= current.level;
+    let link = |c: &Chapter| (c.heading.clone(), paths::chapter(collection.id, c.id));
+    let previous = chapters[..position].iter().rev().find(sibling).map(link);
+    let next = chapters[position + 1..].iter().find(sibling).map(link);
+    let here = paths::chapter(collection.id, current.id);
+    Ok(ChapterPage {
+        chrome: chrome(lang, csrf, &user, &here),
+        collection_title: collection.display_title.clone(),
+        collection_href: paths::collection(collection.id),
+        excerpts: reading(&excerpts, &heading_path),
+        heading_path,
+        previous,
+        next,
+        text_size: size,
+        sizes: size_choices(lang, size, &here),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "excerpt.html")]
+struct ExcerptPage {
+    chrome: Chrome,
+    collection_title: String,
+    collection_href: String,
+    heading_path: String,
+    excerpt: ReadingExcerpt,
+    previous: Option<ExcerptLink>,
+    next: Option<ExcerptLink>,
+    text_size: TextSize,
+    sizes: Vec<SizeChoice>,
+}
+
+async fn excerpt_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    size: TextSize,
+    CsrfToken(csrf): CsrfToken,
+    MaybeSigned(user): MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<ExcerptPage, WebError> {
+    let excerpt = state.store.excerpt(ExcerptId(id)).await?;
+    let collection = readable(&state, principal(&user), excerpt.collection).await?;
+    let (previous, next) = state.store.neighbours(&excerpt).await?;
+    let here = paths::excerpt(excerpt.id);
+    let mut shown = reading(std::slice::from_ref(&excerpt), &excerpt.heading_path);
+    Ok(ExcerptPage {
+        chrome: chrome(lang, csrf, &user, &here),
+        collection_title: collection.display_title,
+        collection_href: paths::collection(collection.id),
+        heading_path: excerpt.heading_path.join(" / "),
+        excerpt: shown.remove(0),
+        previous: previous.as_ref().map(excerpt_link),
+        next: next.as_ref().map(excerpt_link),
+        text_size: size,
+        sizes: size_choices(lang, size, &here),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "import_material.html")]
+struct ImportPage {
+    chrome: Chrome,
+    scope: String,
+    outcome: Option<String>,
+    error: Option<String>,
+}
+
+async fn import_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+) -> Result<ImportPage, WebError> {
+    user.principal
+        .may_manage_within(&user.principal.unit_path)?;
+    Ok(ImportPage {
+        scope: state.store.unit(user.principal.unit_id).await?.name,
+        chrome: Chrome::for_user(lang, csrf, &user, paths::IMPORT_MATERIAL),
+        outcome: None,
+        error: None,
+    })
+}
+
+/// Uploaded files become collections of the admin's unit: all or nothing.
+async fn import_upload(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+    form: CsrfMultipart,
+) -> Result<Response, WebError> {
+    user.principal
+        .may_manage_within(&user.principal.unit_path)?;
+    let t = lang.texts();
+    let visibility = form
+        .fields
+        .get("visibility")
+        .and_then(|v| Visibility::parse(v))
+        .unwrap_or(Visibility::Subtree);
+    let mut parsed = Vec::new();
+    let mut errors = Vec::new();
+    for upload in form.files.all("files") {
+        let (name, bytes) = (&upload.file_name, &upload.bytes);
+        if !is_material(name) {
+            errors.push(format!(
+                "{name}: not a study material file: use .md, .markdown or .txt"
+            ));
+            continue;
+        }
+        match parse_file(name, bytes) {
+            Ok(collection) => parsed.push(collection),
+            Err(err) => errors.push(err.to_string()),
+        }
+    }
+    if parsed.is_empty() && errors.is_empty() {
+        errors.push(t.choose_files.to_owned());
+    }
+    let outcome = if errors.is_empty() {
+        let items: Vec<NewCollection> = parsed
+            .iter()
+            .map(|parsed| NewCollection {
+                parsed,
+                owner: user.principal.unit_id,
+                visibility,
+            })
+            .collect();
+        let imported = state.store.import_collections(&items, state.now()).await?;
+        let created = imported
+            .iter()
+            .filter(|i| matches!(i, Imported::Created { .. }))
+            .count();
+        Some(fill(
+            t.material_imported,
+            &[
+                ("created", &created),
+                ("already", &(imported.len() - created)),
+            ],
+        ))
+    } else {
+        None
+    };
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ImportPage {
+        scope: state.store.unit(user.principal.unit_id).await?.name,
+        chrome: Chrome::for_user(lang, csrf, &user, paths::IMPORT_MATERIAL),
+        outcome,
+        error: (!errors.is_empty())
+            .then(|| format!("{}\n{}", t.nothing_imported, errors.join("\n"))),
+    };
+    Ok((status, page).into_response())
+}
+
+/// A collection as the API lists it.
+#[derive(Serialize, ToSchema)]
+pub struct CollectionJson {
+    id: i64,
+    /// The name members see: title, book and edition.
+    title: String,
+    subtitle: String,
+    /// The version's date, `YYYY-MM-DD`.
+    edition: Option<String>,
+    source: String,
+    owner_unit_id: i64,
+    /// public, or subtree (the owner unit's members)
+    visibility: String,
+    chapter_count: i32,
+    excerpt_count: i32,
+    char_count: i64,
+}
+
+impl From<Collection> for CollectionJson {
+    fn from(c: Collection) -> Self {
+        Self {
+            id: c.id.0,
+            title: c.display_title,
+            subtitle: c.subtitle,
+            edition: c.edition.map(|d| d.format("%Y-%m-%d").to_string()),
+            source: c.source,
+            owner_unit_id: c.owner.0,
+            visibility: c.visibility.as_str().to_owned(),
+            chapter_count: c.chapter_count,
+            excerpt_count: c.excerpt_count,
+            char_count: c.char_count,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChapterJson {
+    id: i64,
+    parent_id: Option<i64>,
+    /// 1 for the top level.
+    level: i32,
+    heading: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CollectionWithChapters {
+    #[serde(flatten)]
+    collection: CollectionJson,
+    chapters: Vec<ChapterJson>,
+}
+
+/// The collections the caller may read (public ones without a token).
+#[utoipa::path(get, path = "/api/v1/collections", tag = "library", security((), ("bearer" = [])),
+    responses((status = 200, body = Vec<CollectionJson>)))]
+async fn api_collections(
+    State(state): State<AppState>,
+    MaybeSigned(user): MaybeApiUser,
+) -> Result<Json<Vec<CollectionJson>>, WebError> {
+    let list = state.store.readable_collections(principal(&user)).await?;
+    Ok(Json(list.into_iter().map(CollectionJson::from).collect()))
+}
+
+/// One collection with its chapters, in reading order.
+#[utoipa::path(get, path = "/api/v1/collections/{id}", tag = "library", security((), ("bearer" = [])),
+    responses((status = 200, body = CollectionWithChapters), (status = 404)))]
+async fn api_collection(
+    State(state): State<AppState>,
+    MaybeSigned(user): MaybeApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<CollectionWithChapters>, WebError> {
+    let collection = readable(&state, principal(&user), CollectionId(id)).await?;
+    let chapters = state.store.chapters(collection.id).await?;
+    Ok(Json(CollectionWithChapters {
+        collection: collection.into(),
+        chapters: chapters
+            .into_iter()
+            .map(|c| ChapterJson {
+                id: c.id.0,
+                parent_id: c.parent.map(|p| p.0),
+                level: c.level,
+                heading: c.heading,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExcerptJson {
+    id: i64,
+    collection_id: i64,
+    chapter_id: Option<i64>,
+    /// `第十七条之一`, `一、`, or empty for a plain paragraph.
+    label: String,
+    heading_path: Vec<String>,
+    text: String,
+    previous_id: Option<i64>,
+    next_id: Option<i64>,
+}
+
+/// One excerpt, with its neighbours' ids.
+#[utoipa::path(get, path = "/api/v1/excerpts/{id}", tag = "library", security((), ("bearer" = [])),
+    responses((status = 200, body = ExcerptJson), (status = 404)))]
+async fn api_excerpt(
+    State(state): State<AppState>,
+    MaybeSigned(user): MaybeApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<ExcerptJson>, WebError> {
+    let excerpt = state.store.excerpt(ExcerptId(id)).await?;
+    readable(&state, principal(&user), excerpt.collection).await?;
+    let (previous, next) = state.store.neighbours(&excerpt).await?;
+    Ok(Json(ExcerptJson {
+        id: excerpt.id.0,
+        collection_id: excerpt.collection.0,
+        chapter_id: excerpt.chapter.map(|c| c.0),
+        label: excerpt.label,
+        heading_path: excerpt.heading_path,
+        text: excerpt.text,
+        previous_id: previous.map(|e| e.id.0),
+        next_id: next.map(|e| e.id.0),
+    }))
+}

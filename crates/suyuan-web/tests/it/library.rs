@@ -1,0 +1,207 @@
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+
+use crate::{TestApp, hidden, location};
+
+#[tokio::test]
+async fn a_statute_reads_by_contents_chapter_and_excerpt() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let library = browser.text("/library").await;
+    assert!(library.contains("中华人民共和国示例法"), "{library}");
+    assert!(
+        !library.contains("西湖区学习札记"),
+        "anonymous readers see only public material"
+    );
+
+    let contents = browser.text(&format!("/library/{}", app.world.law)).await;
+    assert!(
+        contents.contains("第一章 总则") && contents.contains("第一节 细则"),
+        "{contents}"
+    );
+    let chapter_href = contents
+        .split("href=\"")
+        .find(|s| s.contains("/chapters/"))
+        .and_then(|s| s.split('"').next())
+        .expect("a chapter link")
+        .to_owned();
+    let chapter = browser.text(&chapter_href).await;
+    // The first chapter holds its section's articles too.
+    assert!(
+        chapter.contains("为了示例") && chapter.contains("第二款的文字"),
+        "{chapter}"
+    );
+    assert!(!chapter.contains("本法自公布之日起施行"), "{chapter}");
+    assert!(
+        chapter.contains("第二章 附则 →"),
+        "a link to the next chapter: {chapter}"
+    );
+
+    let api: Value = reqwest::get(app.url(&format!("/api/v1/collections/{}", app.world.law)))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(api["excerpt_count"], 3);
+    assert_eq!(api["chapters"].as_array().expect("chapters").len(), 3);
+    assert_eq!(api["chapters"][1]["parent_id"], api["chapters"][0]["id"]);
+
+    let excerpt_href = chapter
+        .split("href=\"")
+        .find(|s| s.starts_with("/excerpts/"))
+        .and_then(|s| s.split('"').next())
+        .expect("an excerpt link")
+        .to_owned();
+    let excerpt = browser.text(&excerpt_href).await;
+    assert!(
+        excerpt.contains("第一章 总则") && excerpt.contains("第二条 →"),
+        "{excerpt}"
+    );
+    let id: i64 = excerpt_href
+        .trim_start_matches("/excerpts/")
+        .parse()
+        .expect("id");
+    let json: Value = reqwest::get(app.url(&format!("/api/v1/excerpts/{id}")))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(json["label"], "第一条");
+    assert_eq!(json["previous_id"], Value::Null);
+    assert!(json["next_id"].is_i64());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_text_size_is_chosen_once_and_remembered() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let path = format!("/library/{}", app.world.law);
+    let contents = browser.text(&path).await;
+    let chapter_href = contents
+        .split("href=\"")
+        .find(|s| s.contains("/chapters/"))
+        .and_then(|s| s.split('"').next())
+        .expect("chapter")
+        .to_owned();
+    assert!(
+        browser
+            .text(&chapter_href)
+            .await
+            .contains("reading size-normal")
+    );
+    let set = browser
+        .get(&format!("/prefs/text/huge?next={chapter_href}"))
+        .await;
+    assert_eq!(location(&set), chapter_href);
+    assert!(
+        browser
+            .text(&chapter_href)
+            .await
+            .contains("reading size-huge")
+    );
+    assert_eq!(
+        browser.get("/prefs/text/gigantic").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unit_material_stays_within_its_subtree() {
+    let app = TestApp::spawn().await;
+    let notes = format!("/library/{}", app.world.xihu_notes);
+    let member = app.signed_in("cuiyuan-member").await;
+    assert!(member.text("/library").await.contains("西湖区学习札记"));
+    assert_eq!(member.get(&notes).await.status(), StatusCode::OK);
+    let outsider = app.signed_in("chunan-admin").await;
+    assert!(!outsider.text("/library").await.contains("西湖区学习札记"));
+    assert_eq!(outsider.get(&notes).await.status(), StatusCode::NOT_FOUND);
+    let token = app.token("chunan-admin").await;
+    let listed: Value = reqwest::Client::new()
+        .get(app.url("/api/v1/collections"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed.as_array().expect("list").len(), 1);
+    let excerpt_of_notes = app
+        .store
+        .excerpts(
+            suyuan_core::library::CollectionId(app.world.xihu_notes),
+            None,
+        )
+        .await
+        .expect("excerpts")[0]
+        .id;
+    let hidden_excerpt = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/excerpts/{excerpt_of_notes}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(hidden_excerpt.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+
+async fn upload(
+    browser: &crate::Browser,
+    files: &[(&str, &str)],
+    visibility: &str,
+) -> reqwest::Response {
+    let page = browser.text("/library/import").await;
+    let mut form = Form::new()
+        .text("csrf", hidden(&page, "csrf").expect("csrf"))
+        .text("visibility", visibility.to_owned());
+    for (name, text) in files {
+        form = form.part(
+            "files",
+            Part::bytes(text.as_bytes().to_vec()).file_name(name.to_string()),
+        );
+    }
+    browser
+        .client
+        .post(browser.url("/library/import"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+}
+
+#[tokio::test]
+async fn an_admin_uploads_material_all_or_nothing() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_in("xihu-admin").await;
+    let good = "# 社区工作手册\n\n## 一、总则\n\n为民服务。\n\n## 二、分则\n\n办好实事。\n";
+    let bad = "---\ntitle: broken\n# 未闭合\n";
+    let refused = upload(
+        &browser,
+        &[("manual.md", good), ("broken.md", bad)],
+        "subtree",
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("body");
+    assert!(page.contains("broken.md, line 1"), "{page}");
+    assert!(!browser.text("/library").await.contains("社区工作手册"));
+
+    let done = upload(&browser, &[("manual.md", good)], "subtree").await;
+    assert_eq!(done.status(), StatusCode::OK);
+    assert!(done.text().await.expect("body").contains("已导入 1 份资料"));
+    assert!(browser.text("/library").await.contains("社区工作手册"));
+    let outsider = app.signed_in("chunan-admin").await;
+    assert!(!outsider.text("/library").await.contains("社区工作手册"));
+
+    let member = app.signed_in("cuiyuan-member").await;
+    assert_eq!(
+        member.get("/library/import").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    app.stop().await;
+}
