@@ -212,7 +212,10 @@ async fn a_member_reads_a_statute_on_a_phone() {
     chrome.sign_in(&app, "cuiyuan-member").await;
     let c = &chrome.client;
     c.goto(&app.url("/library")).await.expect("open");
-    assert!(chrome.fits_the_phone().await, "the library is wider than a phone");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the library is wider than a phone"
+    );
     chrome.screenshot("library").await;
     c.find(Locator::XPath("//a[contains(., '中华人民共和国示例法')]"))
         .await
@@ -226,8 +229,13 @@ async fn a_member_reads_a_statute_on_a_phone() {
         .click()
         .await
         .expect("click");
-    c.find(Locator::Css(".reading h1")).await.expect("a chapter heading");
-    assert!(chrome.fits_the_phone().await, "the chapter is wider than a phone");
+    c.find(Locator::Css(".reading h1"))
+        .await
+        .expect("a chapter heading");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the chapter is wider than a phone"
+    );
     chrome.screenshot("chapter").await;
     c.find(Locator::LinkText("特大"))
         .await
@@ -236,9 +244,16 @@ async fn a_member_reads_a_statute_on_a_phone() {
         .await
         .expect("click");
     let reading = c.find(Locator::Css(".reading")).await.expect("reading");
-    let class = reading.attr("class").await.expect("class").unwrap_or_default();
+    let class = reading
+        .attr("class")
+        .await
+        .expect("class")
+        .unwrap_or_default();
     assert!(class.contains("size-huge"), "{class}");
-    assert!(chrome.fits_the_phone().await, "huge text is wider than a phone");
+    assert!(
+        chrome.fits_the_phone().await,
+        "huge text is wider than a phone"
+    );
     chrome.screenshot("chapter-huge").await;
     c.find(Locator::LinkText("第二条"))
         .await
@@ -246,8 +261,13 @@ async fn a_member_reads_a_statute_on_a_phone() {
         .click()
         .await
         .expect("click");
-    c.find(Locator::Css("article.excerpt")).await.expect("the excerpt");
-    assert!(chrome.fits_the_phone().await, "the excerpt is wider than a phone");
+    c.find(Locator::Css("article.excerpt"))
+        .await
+        .expect("the excerpt");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the excerpt is wider than a phone"
+    );
     chrome.screenshot("excerpt").await;
     chrome.stop().await;
     app.stop().await;

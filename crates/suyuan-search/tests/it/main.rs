@@ -1,0 +1,271 @@
+//! The search index over a real store, on SQLite and PostgreSQL.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use suyuan_core::library::{CollectionId, Visibility, parse_text};
+use suyuan_core::units::UnitKind;
+use suyuan_search::{SearchIndex, Within};
+use suyuan_store::Store;
+use suyuan_store::library::{Imported, NewCollection};
+use suyuan_store::testing::{add_unit, each_backend};
+
+const SECURITY: &str = "# 中华人民共和国国家安全法\n\n2015年7月1日 通过\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了维护国家安全，保卫人民民主专政的政权，制定本法。\n\n第二条 国家安全是指国家政权、主权、统一和领土完整相对处于没有危险的状态。\n\n## 第二章 维护国家安全的任务\n\n第三条 国家加强边防、海防和空防建设。\n";
+const MARRIAGE: &str = "# 婚姻法\n\n2001年4月28日 通过\n\n<!-- INFO END -->\n\n第一条 实行婚姻自由、一夫一妻、男女平等的婚姻制度。\n\n第二条 禁止包办、买卖婚姻。\n";
+const SPEECH: &str = "# On Study\n\nStudying the constitution protects the rights of citizens.\n\nEvery member reads daily and studies weekly.\n";
+
+async fn import(
+    store: &Store,
+    name: &str,
+    text: &str,
+    owner: suyuan_core::units::UnitId,
+    visibility: Visibility,
+) -> CollectionId {
+    let parsed = parse_text(name, text, false).expect("parses");
+    match &store
+        .import_collections(
+            &[NewCollection {
+                parsed: &parsed,
+                owner,
+                visibility,
+            }],
+            Utc::now(),
+        )
+        .await
+        .expect("import")[0]
+    {
+        Imported::Created { id, .. } | Imported::AlreadyThere { id, .. } => *id,
+    }
+}
+
+fn all(ids: &[CollectionId]) -> HashSet<CollectionId> {
+    ids.iter().copied().collect()
+}
+
+#[tokio::test]
+async fn chinese_and_english_queries_find_their_text() {
+    each_backend(|store| async move {
+        let root = add_unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
+        let security = import(&store, "security.md", SECURITY, root.id, Visibility::Public).await;
+        let marriage = import(&store, "marriage.md", MARRIAGE, root.id, Visibility::Public).await;
+        let speech = import(&store, "speech.md", SPEECH, root.id, Visibility::Public).await;
+        let index = SearchIndex::in_memory().expect("index");
+        assert_eq!(index.catch_up(&store).await.expect("catch up"), 3 + 2 + 2);
+        let readable = all(&[security, marriage, speech]);
+        let within = Within {
+            readable: &readable,
+            collection: None,
+        };
+
+        let found = index.search("国家安全", &within, 10).expect("search");
+        assert_eq!(found.total, 2, "{found:?}");
+        assert!(found.hits.iter().all(|h| h.collection == security));
+        let hit = &found.hits[0];
+        assert_eq!(
+            hit.collection_title,
+            "中华人民共和国国家安全法（2015年7月1日）"
+        );
+        assert!(
+            hit.snippet
+                .iter()
+                .any(|p| p.matched && p.text.contains("国家")),
+            "{hit:?}"
+        );
+        assert!(!hit.heading_path.is_empty());
+
+        let found = index.search("婚姻", &within, 10).expect("search");
+        assert_eq!(found.total, 2);
+        // Stemming: "study" finds "Studying" and "studies".
+        let found = index.search("study", &within, 10).expect("search");
+        assert_eq!(found.total, 2, "{found:?}");
+        let found = index.search("constitutions", &within, 10).expect("search");
+        assert_eq!(found.total, 1);
+        assert!(
+            index
+                .search("", &within, 10)
+                .expect("empty")
+                .hits
+                .is_empty()
+        );
+        // Odd input is searched leniently, never an error.
+        index.search("国家 AND (", &within, 10).expect("lenient");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn results_are_scoped_and_filterable() {
+    each_backend(|store| async move {
+        let root = add_unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
+        let security = import(&store, "security.md", SECURITY, root.id, Visibility::Public).await;
+        let marriage = import(
+            &store,
+            "marriage.md",
+            MARRIAGE,
+            root.id,
+            Visibility::Subtree,
+        )
+        .await;
+        let index = SearchIndex::in_memory().expect("index");
+        index.catch_up(&store).await.expect("catch up");
+        let only_security = all(&[security]);
+        let found = index
+            .search(
+                "第一条",
+                &Within {
+                    readable: &only_security,
+                    collection: None,
+                },
+                10,
+            )
+            .expect("search");
+        assert!(
+            found.hits.iter().all(|h| h.collection == security),
+            "{found:?}"
+        );
+        let both = all(&[security, marriage]);
+        let filtered = index
+            .search(
+                "第一条",
+                &Within {
+                    readable: &both,
+                    collection: Some(marriage),
+                },
+                10,
+            )
+            .expect("search");
+        assert!(
+            !filtered.hits.is_empty() && filtered.hits.iter().all(|h| h.collection == marriage)
+        );
+        let forbidden = index
+            .search(
+                "第一条",
+                &Within {
+                    readable: &only_security,
+                    collection: Some(marriage),
+                },
+                10,
+            )
+            .expect("search");
+        assert!(forbidden.hits.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_index_on_disk_catches_up_and_survives_a_restart() {
+    each_backend(|store| async move {
+        let root = add_unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
+        let security = import(&store, "security.md", SECURITY, root.id, Visibility::Public).await;
+        let dir = tempfile::tempdir().expect("dir");
+        {
+            let index = SearchIndex::open(dir.path()).expect("open");
+            assert_eq!(index.catch_up(&store).await.expect("build"), 3);
+            assert_eq!(
+                index.version(),
+                store.library_version().await.expect("version")
+            );
+        }
+        let index = SearchIndex::open(dir.path()).expect("reopen");
+        assert_eq!(index.len(), 3);
+        assert_eq!(index.catch_up(&store).await.expect("nothing new"), 0);
+        let marriage = import(&store, "marriage.md", MARRIAGE, root.id, Visibility::Public).await;
+        assert_eq!(index.catch_up(&store).await.expect("the new one"), 2);
+        assert_eq!(index.len(), 5);
+        let readable = all(&[security, marriage]);
+        assert_eq!(
+            index
+                .search(
+                    "婚姻",
+                    &Within {
+                        readable: &readable,
+                        collection: None
+                    },
+                    10
+                )
+                .expect("search")
+                .total,
+            2
+        );
+        // A foreign directory is replaced by a fresh index.
+        let junk = tempfile::tempdir().expect("dir");
+        std::fs::write(junk.path().join("meta.json"), "not an index").expect("write");
+        let rebuilt = SearchIndex::open(junk.path()).expect("fresh");
+        assert_eq!(rebuilt.version(), 0);
+        assert_eq!(rebuilt.catch_up(&store).await.expect("rebuild"), 5);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_whole_corpus_is_searchable() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/laws-zh");
+    if !dir.is_dir() {
+        eprintln!("skipping: {} is absent", dir.display());
+        return;
+    }
+    let db = suyuan_store::testing::TestDb::sqlite();
+    let store = db.open().await;
+    let root = add_unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
+    let mut parsed = Vec::new();
+    let mut stack = vec![dir];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(folder).expect("dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).expect("read");
+                parsed.push(
+                    suyuan_core::library::parse_file(&path.display().to_string(), &bytes)
+                        .expect("parses"),
+                );
+            }
+        }
+    }
+    let items: Vec<NewCollection> = parsed
+        .iter()
+        .map(|p| NewCollection {
+            parsed: p,
+            owner: root.id,
+            visibility: Visibility::Public,
+        })
+        .collect();
+    store
+        .import_collections(&items, Utc::now())
+        .await
+        .expect("import");
+    let index = SearchIndex::in_memory().expect("index");
+    let indexed = index.catch_up(&store).await.expect("index");
+    assert!(indexed > 10_000, "{indexed}");
+    let readable: HashSet<CollectionId> = store
+        .readable_collections(None)
+        .await
+        .expect("list")
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    let within = Within {
+        readable: &readable,
+        collection: None,
+    };
+    let found = index.search("国家安全", &within, 10).expect("search");
+    assert!(found.total > 10, "{found:?}");
+    assert!(
+        found
+            .hits
+            .iter()
+            .any(|h| h.collection_title.contains("国家安全法")),
+        "{found:?}"
+    );
+    let found = index.search("土地承包经营权", &within, 10).expect("search");
+    assert!(
+        found
+            .hits
+            .iter()
+            .any(|h| h.collection_title.contains("农村土地承包法")
+                || h.collection_title.contains("民法典")),
+        "{found:?}"
+    );
+}
