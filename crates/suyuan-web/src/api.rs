@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{AppState, auth, library, members, ops, units};
+use crate::{AppState, auth, library, members, ops, search, units};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -33,5 +33,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(units::api())
         .merge(members::api())
         .merge(library::api())
+        .merge(search::api())
         .merge(ops::api())
 }

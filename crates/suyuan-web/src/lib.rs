@@ -12,6 +12,7 @@ mod library;
 mod members;
 mod ops;
 mod paths;
+mod search;
 mod units;
 mod views;
 
@@ -22,6 +23,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use suyuan_core::clock::Clock;
+use suyuan_search::SearchIndex;
 use suyuan_store::Store;
 
 pub use error::WebError;
@@ -32,8 +34,22 @@ pub use i18n::Lang;
 pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    pub search: Arc<SearchIndex>,
     csrf_key: Arc<[u8]>,
 }
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] suyuan_store::StoreError),
+    #[error(transparent)]
+    Search(#[from] suyuan_search::SearchError),
+}
+
+/// How often an instance looks for library changes that another instance
+/// (or the command line) made, to bring its search index up to date.
+const SEARCH_CATCH_UP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl AppState {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -44,20 +60,24 @@ impl AppState {
 /// The whole application, ready to serve.
 pub struct App {
     router: Router,
+    state: AppState,
 }
 
 impl App {
-    /// Builds the router. Secrets shared by all instances (the CSRF key)
-    /// come from the database, so that any instance can check a form
-    /// another one rendered.
+    /// Builds the router and brings the search index up to date. Secrets
+    /// shared by all instances (the CSRF key) come from the database, so
+    /// that any instance can check a form another one rendered.
     pub async fn build(
         store: Store,
         clock: Arc<dyn Clock>,
-    ) -> Result<Self, suyuan_store::StoreError> {
+        search: Arc<SearchIndex>,
+    ) -> Result<Self, StartError> {
         let csrf_key = store.secret("csrf").await?;
+        search.catch_up(&store).await?;
         let state = AppState {
             store,
             clock,
+            search,
             csrf_key: Arc::from(csrf_key.into_bytes()),
         };
         let (api_router, openapi) = api::router().split_for_parts();
@@ -68,6 +88,7 @@ impl App {
             .merge(units::router())
             .merge(members::router())
             .merge(library::router())
+            .merge(search::router())
             .merge(api_router)
             .merge(ops::router(openapi))
             // A route layer sees the matched route, which labels metrics.
@@ -79,8 +100,8 @@ impl App {
                 members::MAX_UPLOAD_BYTES,
             ))
             .layer(TraceLayer::new_for_http())
-            .with_state(state);
-        Ok(Self { router })
+            .with_state(state.clone());
+        Ok(Self { router, state })
     }
 
     pub fn router(&self) -> Router {
@@ -94,12 +115,24 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
+        let state = self.state.clone();
+        let catching_up = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(SEARCH_CATCH_UP_EVERY);
+            loop {
+                ticks.tick().await;
+                if let Err(err) = state.search.catch_up(&state.store).await {
+                    tracing::warn!(%err, "the search index could not catch up");
+                }
+            }
+        });
+        let served = axum::serve(
             listener,
             self.router
                 .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        catching_up.abort();
+        served
     }
 }

@@ -509,6 +509,12 @@ async fn import_upload(
             })
             .collect();
         let imported = state.store.import_collections(&items, state.now()).await?;
+        // This instance's index catches up now; others within seconds.
+        state
+            .search
+            .catch_up(&state.store)
+            .await
+            .map_err(|e| WebError::Internal(e.to_string()))?;
         let created = imported
             .iter()
             .filter(|i| matches!(i, Imported::Created { .. }))

@@ -25,6 +25,15 @@ pub fn excerpt(id: ExcerptId) -> String {
     format!("/excerpts/{id}")
 }
 
+pub const SEARCH: &str = "/search";
+
+pub fn search(query: &str, collection: Option<i64>) -> String {
+    match collection {
+        Some(id) => format!("{SEARCH}?q={}&collection={id}", encode(query)),
+        None => format!("{SEARCH}?q={}", encode(query)),
+    }
+}
+
 pub fn text_size(code: &str, back_to: &str) -> String {
     format!("/prefs/text/{code}?next={}", encode(back_to))
 }

@@ -16,6 +16,7 @@ use suyuan_core::access::Role;
 use suyuan_core::clock::{Clock, SystemClock};
 use suyuan_core::members::{MemberNumber, NewPassword, PersonName, Phone, parse_roster};
 use suyuan_core::units::{UnitCode, UnitKind, UnitName};
+use suyuan_search::SearchIndex;
 use suyuan_store::auth::hash_password;
 use suyuan_store::members::NewMember;
 use suyuan_store::units::NewUnit;
@@ -218,7 +219,7 @@ async fn main() -> Result<()> {
     match cli.command {
         Command::Serve { listen, data } => {
             let store = data.open().await?;
-            serve(store, clock, listen).await
+            serve(store, clock, listen, &data.data_dir).await
         }
         Command::Demo {
             listen,
@@ -238,7 +239,7 @@ async fn main() -> Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(store, clock, listen).await
+            serve(store, clock, listen, &data.data_dir).await
         }
         Command::Unit(UnitCommand::Create {
             code,
@@ -434,8 +435,21 @@ async fn restore(data: &DataArgs, file: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-async fn serve(store: Store, clock: Arc<dyn Clock>, listen: SocketAddr) -> Result<()> {
-    let app = App::build(store, clock).await?;
+/// Each instance keeps its own search index beside its data.
+fn search_index(data_dir: &std::path::Path) -> Result<Arc<SearchIndex>> {
+    let dir = data_dir.join("search-index");
+    Ok(Arc::new(SearchIndex::open(&dir).with_context(|| {
+        format!("cannot open the search index in {}", dir.display())
+    })?))
+}
+
+async fn serve(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    listen: SocketAddr,
+    data_dir: &std::path::Path,
+) -> Result<()> {
+    let app = App::build(store, clock, search_index(data_dir)?).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

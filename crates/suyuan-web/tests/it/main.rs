@@ -7,6 +7,7 @@ mod browser;
 mod import;
 mod library;
 mod roles;
+mod search;
 
 use chrono::{TimeZone, Utc};
 use reqwest::redirect::Policy;
@@ -19,6 +20,7 @@ use suyuan_core::clock::FixedClock;
 use suyuan_core::library::{Visibility, parse_text};
 use suyuan_core::members::{MemberNumber, NewPassword, PersonName};
 use suyuan_core::units::UnitKind;
+use suyuan_search::SearchIndex;
 use suyuan_store::Store;
 use suyuan_store::auth::hash_password;
 use suyuan_store::library::{Imported, NewCollection};
@@ -217,7 +219,8 @@ impl TestApp {
                 .single()
                 .expect("time"),
         );
-        let app = App::build(store.clone(), Arc::new(clock.clone()))
+        let search = Arc::new(SearchIndex::in_memory().expect("index"));
+        let app = App::build(store.clone(), Arc::new(clock.clone()), search)
             .await
             .expect("app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

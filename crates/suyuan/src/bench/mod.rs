@@ -208,7 +208,8 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         dataset.members, dataset.units, args.concurrency, args.seconds
     );
 
-    let app = App::build(store.clone(), clock.clone()).await?;
+    let search = Arc::new(suyuan_search::SearchIndex::in_memory()?);
+    let app = App::build(store.clone(), clock.clone(), search).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

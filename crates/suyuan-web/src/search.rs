@@ -1,0 +1,195 @@
+//! Searching the library: a page for people and `/api/v1/search`, both
+//! limited to the collections the reader may read.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use suyuan_core::access::Principal;
+use suyuan_core::library::CollectionId;
+use suyuan_search::{Piece, Results, Within};
+
+use crate::auth::{MaybeApiUser, MaybeSigned, MaybeUser};
+use crate::csrf::CsrfToken;
+use crate::error::WebError;
+use crate::i18n::{Lang, fill};
+use crate::views::Chrome;
+use crate::{AppState, paths};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(paths::SEARCH, get(search_page))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(api_search))
+}
+
+const PAGE_LIMIT: usize = 20;
+
+#[derive(Deserialize, IntoParams)]
+pub struct SearchQuery {
+    /// Words to look for, in Chinese or English.
+    q: Option<String>,
+    /// Only this collection.
+    collection: Option<i64>,
+    /// At most 100 (default 20).
+    limit: Option<usize>,
+}
+
+/// Runs a search for `reader` over what they may read.
+async fn run(
+    state: &AppState,
+    reader: Option<&Principal>,
+    query: &SearchQuery,
+) -> Result<Results, WebError> {
+    let text = query.q.as_deref().unwrap_or_default();
+    if text.trim().is_empty() {
+        return Ok(Results::default());
+    }
+    let readable: HashSet<CollectionId> = state
+        .store
+        .readable_collections(reader)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let within = Within {
+        readable: &readable,
+        collection: query.collection.map(CollectionId),
+    };
+    state
+        .search
+        .search(text, &within, query.limit.unwrap_or(PAGE_LIMIT))
+        .map_err(|e| WebError::Internal(e.to_string()))
+}
+
+pub struct HitView {
+    pub href: String,
+    pub collection_title: String,
+    pub heading_path: String,
+    pub snippet: Vec<Piece>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "search.html")]
+struct SearchPage {
+    chrome: Chrome,
+    query: String,
+    collection: Option<i64>,
+    collection_title: Option<String>,
+    summary: Option<String>,
+    hits: Vec<HitView>,
+}
+
+async fn search_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    MaybeSigned(user): MaybeUser,
+    Query(query): Query<SearchQuery>,
+) -> Result<SearchPage, WebError> {
+    let t = lang.texts();
+    let reader = user.as_ref().map(|u| &u.principal);
+    let results = run(&state, reader, &query).await?;
+    let text = query.q.clone().unwrap_or_default();
+    let collection_title = match query.collection {
+        Some(id) => state
+            .store
+            .collection(CollectionId(id))
+            .await
+            .ok()
+            .map(|c| c.display_title),
+        None => None,
+    };
+    let here = paths::search(&text, query.collection);
+    Ok(SearchPage {
+        chrome: match &user {
+            Some(user) => Chrome::for_user(lang, csrf, user, &here),
+            None => Chrome::anonymous(lang, csrf).returning_to(&here),
+        },
+        summary: (!text.trim().is_empty())
+            .then(|| fill(t.search_found, &[("total", &results.total)])),
+        hits: results
+            .hits
+            .into_iter()
+            .map(|hit| HitView {
+                href: paths::excerpt(hit.excerpt),
+                collection_title: hit.collection_title,
+                heading_path: hit.heading_path,
+                snippet: hit.snippet,
+            })
+            .collect(),
+        query: text,
+        collection: query.collection,
+        collection_title,
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchHit {
+    excerpt_id: i64,
+    collection_id: i64,
+    collection_title: String,
+    heading_path: String,
+    /// A passage around the matches, HTML-escaped, matches in `<mark>`.
+    snippet: String,
+    score: f32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResponse {
+    /// How many excerpts match in all.
+    total: usize,
+    hits: Vec<SearchHit>,
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Searches the study material the caller may read (public material
+/// without a token), best matches first.
+#[utoipa::path(get, path = "/api/v1/search", tag = "library", security((), ("bearer" = [])), params(SearchQuery),
+    responses((status = 200, body = SearchResponse)))]
+async fn api_search(
+    State(state): State<AppState>,
+    MaybeSigned(user): MaybeApiUser,
+    Query(query): Query<SearchQuery>,
+) -> Result<Json<SearchResponse>, WebError> {
+    let results = run(&state, user.as_ref().map(|u| &u.principal), &query).await?;
+    Ok(Json(SearchResponse {
+        total: results.total,
+        hits: results
+            .hits
+            .into_iter()
+            .map(|hit| SearchHit {
+                excerpt_id: hit.excerpt.0,
+                collection_id: hit.collection.0,
+                collection_title: hit.collection_title,
+                heading_path: hit.heading_path,
+                snippet: hit
+                    .snippet
+                    .iter()
+                    .map(|p| {
+                        if p.matched {
+                            format!("<mark>{}</mark>", escape(&p.text))
+                        } else {
+                            escape(&p.text)
+                        }
+                    })
+                    .collect(),
+                score: hit.score,
+            })
+            .collect(),
+    }))
+}
