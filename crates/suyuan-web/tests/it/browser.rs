@@ -269,6 +269,24 @@ async fn a_member_reads_a_statute_on_a_phone() {
         "the excerpt is wider than a phone"
     );
     chrome.screenshot("excerpt").await;
+
+    c.goto(&app.url("/library")).await.expect("open");
+    c.find(Locator::Css("form.search input[name=q]"))
+        .await
+        .expect("the search box")
+        .send_keys("学习")
+        .await
+        .expect("type");
+    c.find(Locator::Css("form.search button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("search");
+    let hit = c.find(Locator::Css(".hits mark")).await.expect("a highlighted hit");
+    assert_eq!(hit.text().await.expect("text"), "学习");
+    assert!(chrome.fits_the_phone().await, "the results are wider than a phone");
+    chrome.screenshot("search").await;
     chrome.stop().await;
     app.stop().await;
 }
