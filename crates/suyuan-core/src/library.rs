@@ -61,6 +61,19 @@ impl Visibility {
     }
 }
 
+/// The one rule for who may read a collection: public ones are for
+/// everyone, others for the signed-in people `Principal::may_read` admits.
+pub fn may_read(
+    reader: Option<&crate::access::Principal>,
+    visibility: Visibility,
+    owner: &crate::units::UnitPath,
+) -> bool {
+    match reader {
+        Some(reader) => reader.may_read(visibility, owner),
+        None => visibility == Visibility::Public,
+    }
+}
+
 /// A problem with a file, at a line (1-based; 0 when it is the whole file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MaterialError {

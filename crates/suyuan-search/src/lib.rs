@@ -328,7 +328,14 @@ fn pieces(fragment: &str, highlighted: &[Range<usize>]) -> Vec<Piece> {
     let mut ranges: Vec<Range<usize>> = highlighted.to_vec();
     ranges.sort_by_key(|r| r.start);
     for range in ranges {
-        if range.start < at || range.end > fragment.len() {
+        // Overlapping tokens (jieba's search mode) can yield ranges that
+        // overlap, or run backwards; keep only sound ones.
+        let sound = at <= range.start
+            && range.start < range.end
+            && range.end <= fragment.len()
+            && fragment.is_char_boundary(range.start)
+            && fragment.is_char_boundary(range.end);
+        if !sound {
             continue;
         }
         if range.start > at {

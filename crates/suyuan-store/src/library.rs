@@ -4,11 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use std::collections::HashMap;
 
-use suyuan_core::access::Principal;
 use suyuan_core::library::{
     ChapterId, CollectionId, ExcerptId, ParsedCollection, Visibility, display_title,
 };
@@ -255,27 +254,6 @@ pub enum Imported {
 /// Rows per multi-row INSERT.
 const CHUNK: usize = 500;
 
-/// Who is reading, for listing what they may read.
-fn readable_by(reader: Option<&Principal>) -> Condition {
-    let public = collection::Column::Visibility.eq(Visibility::Public.as_str());
-    let Some(reader) = reader else {
-        return Condition::all().add(public);
-    };
-    let ancestors: Vec<i64> = reader.unit_path.ids().into_iter().map(|id| id.0).collect();
-    let mut condition = Condition::any()
-        .add(public)
-        .add(collection::Column::OwnerUnitId.is_in(ancestors));
-    if reader.is_admin() {
-        let (low, high) = reader.unit_path.subtree_range();
-        condition = condition.add(
-            Condition::all()
-                .add(units::entity::Column::Path.gte(low))
-                .add(units::entity::Column::Path.lt(high)),
-        );
-    }
-    condition
-}
-
 impl Store {
     /// Stores parsed collections in one transaction: all or nothing.
     /// A collection whose name is taken is left as it is.
@@ -320,15 +298,11 @@ impl Store {
         collection_from(row, owner)
     }
 
-    /// The collections `reader` may read (public ones only without a
-    /// reader), by name.
-    pub async fn readable_collections(
-        &self,
-        reader: Option<&Principal>,
-    ) -> StoreResult<Vec<Collection>> {
+    /// Every collection, by name; callers keep those their reader may
+    /// read (`suyuan_core::library::may_read`).
+    pub async fn collections(&self) -> StoreResult<Vec<Collection>> {
         collection::Entity::find()
             .find_also_related(units::entity::Entity)
-            .filter(readable_by(reader))
             .order_by_asc(collection::Column::DisplayTitle)
             .all(&self.db)
             .await?
@@ -396,6 +370,34 @@ impl Store {
         let before = at(of.position - 1).await?.map(Excerpt::from);
         let after = at(of.position + 1).await?.map(Excerpt::from);
         Ok((before, after))
+    }
+
+    /// The plain way to search, for the bench to compare the index with:
+    /// excerpts whose text contains every word (`LIKE '%word%'`), a full
+    /// scan. Returns the count and the first `limit` ids.
+    pub async fn like_scan(
+        &self,
+        words: &[&str],
+        limit: u64,
+    ) -> StoreResult<(u64, Vec<ExcerptId>)> {
+        let mut condition = Condition::all();
+        for word in words {
+            condition = condition.add(excerpt::Column::Text.contains(*word));
+        }
+        let total = excerpt::Entity::find()
+            .filter(condition.clone())
+            .count(&self.db)
+            .await?;
+        let ids: Vec<i64> = excerpt::Entity::find()
+            .select_only()
+            .column(excerpt::Column::Id)
+            .filter(condition)
+            .order_by_asc(excerpt::Column::Id)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok((total, ids.into_iter().map(ExcerptId).collect()))
     }
 
     /// The latest change to the library: search indexes that have seen it

@@ -35,6 +35,7 @@ pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub search: Arc<SearchIndex>,
+    catalog: Arc<library::Catalog>,
     csrf_key: Arc<[u8]>,
 }
 
@@ -78,6 +79,7 @@ impl App {
             store,
             clock,
             search,
+            catalog: Arc::default(),
             csrf_key: Arc::from(csrf_key.into_bytes()),
         };
         let (api_router, openapi) = api::router().split_for_parts();

@@ -17,9 +17,10 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use std::sync::Arc;
 use suyuan_core::access::Principal;
 use suyuan_core::library::{
-    ChapterId, CollectionId, ExcerptId, Visibility, is_material, parse_file,
+    ChapterId, CollectionId, ExcerptId, Visibility, is_material, may_read, parse_file,
 };
 use suyuan_store::library::{Chapter, Collection, Excerpt, Imported, NewCollection};
 
@@ -137,6 +138,43 @@ async fn set_text_size(
     Ok((jar.add(cookie), Redirect::to(&next)).into_response())
 }
 
+/// The library's collections, kept in memory: listing and searching ask
+/// it on every request. It reloads when the search index has moved to a
+/// newer library version, so the two always agree.
+#[derive(Default)]
+pub struct Catalog {
+    cached: tokio::sync::RwLock<Option<(i64, Arc<Vec<Collection>>)>>,
+}
+
+impl Catalog {
+    async fn all(&self, state: &AppState) -> Result<Arc<Vec<Collection>>, WebError> {
+        let version = state.search.version();
+        if let Some((seen, list)) = self.cached.read().await.as_ref()
+            && *seen == version
+        {
+            return Ok(list.clone());
+        }
+        let list = Arc::new(state.store.collections().await?);
+        *self.cached.write().await = Some((version, list.clone()));
+        Ok(list)
+    }
+
+    /// The collections `reader` may read (public ones without a reader).
+    pub async fn readable(
+        &self,
+        state: &AppState,
+        reader: Option<&Principal>,
+    ) -> Result<Vec<Collection>, WebError> {
+        Ok(self
+            .all(state)
+            .await?
+            .iter()
+            .filter(|c| may_read(reader, c.visibility, &c.owner_path))
+            .cloned()
+            .collect())
+    }
+}
+
 fn principal<C>(user: &Option<crate::auth::Signed<C>>) -> Option<&Principal> {
     user.as_ref().map(|u| &u.principal)
 }
@@ -187,7 +225,7 @@ async fn library_page(
     MaybeSigned(user): MaybeUser,
 ) -> Result<LibraryPage, WebError> {
     let t = lang.texts();
-    let collections = state.store.readable_collections(principal(&user)).await?;
+    let collections = state.catalog.readable(&state, principal(&user)).await?;
     Ok(LibraryPage {
         may_import: user.as_ref().is_some_and(|u| u.principal.is_admin()),
         chrome: chrome(lang, csrf, &user, paths::LIBRARY),
@@ -602,7 +640,7 @@ async fn api_collections(
     State(state): State<AppState>,
     MaybeSigned(user): MaybeApiUser,
 ) -> Result<Json<Vec<CollectionJson>>, WebError> {
-    let list = state.store.readable_collections(principal(&user)).await?;
+    let list = state.catalog.readable(&state, principal(&user)).await?;
     Ok(Json(list.into_iter().map(CollectionJson::from).collect()))
 }
 

@@ -54,8 +54,8 @@ async fn run(
         return Ok(Results::default());
     }
     let readable: HashSet<CollectionId> = state
-        .store
-        .readable_collections(reader)
+        .catalog
+        .readable(state, reader)
         .await?
         .into_iter()
         .map(|c| c.id)

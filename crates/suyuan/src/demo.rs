@@ -431,7 +431,7 @@ pub fn print_logins(listen: SocketAddr) {
 }
 
 /// A short study text of our own, for a demo started without material.
-const SAMPLE: &str = "# 学习方法十讲（示例）
+pub const SAMPLE: &str = "# 学习方法十讲（示例）
 
 2026年11月1日 溯源平台示例材料
 

@@ -240,7 +240,7 @@ async fn the_whole_corpus_is_searchable() {
     let indexed = index.catch_up(&store).await.expect("index");
     assert!(indexed > 10_000, "{indexed}");
     let readable: HashSet<CollectionId> = store
-        .readable_collections(None)
+        .collections()
         .await
         .expect("list")
         .iter()

@@ -283,9 +283,15 @@ async fn a_member_reads_a_statute_on_a_phone() {
         .click()
         .await
         .expect("search");
-    let hit = c.find(Locator::Css(".hits mark")).await.expect("a highlighted hit");
+    let hit = c
+        .find(Locator::Css(".hits mark"))
+        .await
+        .expect("a highlighted hit");
     assert_eq!(hit.text().await.expect("text"), "学习");
-    assert!(chrome.fits_the_phone().await, "the results are wider than a phone");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the results are wider than a phone"
+    );
     chrome.screenshot("search").await;
     chrome.stop().await;
     app.stop().await;

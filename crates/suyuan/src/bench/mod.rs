@@ -27,7 +27,7 @@ use load::{MakeRequest, Measured};
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Scenarios to run: noop, tree, home, sign-in (default: all).
+    /// Scenarios to run: noop, tree, home, sign-in, search, import (default: all).
     scenarios: Vec<String>,
     /// The SQLite data directory, kept between runs so that data sets are reused.
     #[arg(long, default_value = "suyuan-bench-data")]
@@ -51,14 +51,18 @@ pub struct BenchArgs {
     /// Also write the results to this file as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Study material for the search and import scenarios (for example
+    /// the statute corpus); without it, the demo's short sample.
+    #[arg(long)]
+    material: Option<PathBuf>,
     /// Only make the data set (the bench runs itself with this, so that
     /// generating data does not count in the server's memory).
     #[arg(long, hide = true)]
     prepare_only: bool,
 }
 
-/// What a scenario is compared with.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// One measurement, and what it is compared with.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Scenario {
     NoopGet,
     NoopPost,
@@ -66,9 +70,26 @@ enum Scenario {
     Tree,
     Home,
     SignIn,
+    SearchLike,
+    SearchIndex,
+    Search,
+    Import,
 }
 
 impl Scenario {
+    const ALL: [Scenario; 10] = [
+        Scenario::NoopGet,
+        Scenario::NoopPost,
+        Scenario::DbInsert,
+        Scenario::Tree,
+        Scenario::Home,
+        Scenario::SignIn,
+        Scenario::SearchLike,
+        Scenario::SearchIndex,
+        Scenario::Search,
+        Scenario::Import,
+    ];
+
     fn name(self) -> &'static str {
         match self {
             Scenario::NoopGet => "noop-get",
@@ -77,68 +98,90 @@ impl Scenario {
             Scenario::Tree => "tree",
             Scenario::Home => "home",
             Scenario::SignIn => "sign-in",
+            Scenario::SearchLike => "search-like",
+            Scenario::SearchIndex => "search-index",
+            Scenario::Search => "search",
+            Scenario::Import => "import",
         }
     }
 
     fn baseline(self) -> Option<Scenario> {
         match self {
-            Scenario::NoopGet | Scenario::DbInsert => None,
-            Scenario::NoopPost | Scenario::Tree | Scenario::Home => Some(Scenario::NoopGet),
-            Scenario::SignIn => Some(Scenario::DbInsert),
+            Scenario::NoopGet | Scenario::DbInsert | Scenario::SearchLike => None,
+            Scenario::NoopPost | Scenario::Tree | Scenario::Home | Scenario::Search => {
+                Some(Scenario::NoopGet)
+            }
+            Scenario::SignIn | Scenario::Import => Some(Scenario::DbInsert),
+            Scenario::SearchIndex => Some(Scenario::SearchLike),
         }
     }
 }
 
+/// What a name on the command line runs: its scenarios and their
+/// baselines.
+fn group(name: &str) -> Option<Vec<Scenario>> {
+    let chosen = match name {
+        "noop" => vec![Scenario::NoopGet, Scenario::NoopPost],
+        "search" => vec![Scenario::SearchIndex, Scenario::Search],
+        other => vec![*Scenario::ALL.iter().find(|s| s.name() == other)?],
+    };
+    let mut with_baselines = Vec::new();
+    for scenario in chosen {
+        let mut chain = vec![scenario];
+        while let Some(baseline) = chain.last().and_then(|s| s.baseline()) {
+            chain.push(baseline);
+        }
+        with_baselines.extend(chain.into_iter().rev());
+    }
+    Some(with_baselines)
+}
+
+/// What `suyuan bench` runs without names.
+const DEFAULT: [&str; 6] = ["noop", "tree", "home", "sign-in", "search", "import"];
+
 /// Scenarios that later capability issues add.
-const COMING: [&str; 6] = [
+const COMING: [&str; 5] = [
     "reading-peak",
     "test-evening",
-    "search",
     "dashboard",
     "booking-rush",
     "requests",
 ];
 
 fn select(names: &[String]) -> Result<Vec<Scenario>> {
-    let mut chosen = Vec::new();
-    let mut add = |s: Scenario| {
-        if !chosen.contains(&s) {
-            chosen.push(s);
-        }
-    };
-    let all = ["noop", "tree", "home", "sign-in"];
     let names: Vec<&str> = if names.is_empty() {
-        all.to_vec()
+        DEFAULT.to_vec()
     } else {
         names.iter().map(String::as_str).collect()
     };
+    let mut chosen: Vec<Scenario> = Vec::new();
     for name in names {
-        match name {
-            "noop" | "noop-get" | "noop-post" => {
-                add(Scenario::NoopGet);
-                add(Scenario::NoopPost);
+        let Some(scenarios) = group(name) else {
+            let available = DEFAULT.join(", ");
+            if COMING.contains(&name) {
+                bail!(
+                    "the {name} scenario arrives with its capability; available now: {available}"
+                );
             }
-            "tree" => {
-                add(Scenario::NoopGet);
-                add(Scenario::Tree);
+            bail!("unknown scenario {name}; available: {available}");
+        };
+        for scenario in scenarios {
+            if !chosen.contains(&scenario) {
+                chosen.push(scenario);
             }
-            "home" => {
-                add(Scenario::NoopGet);
-                add(Scenario::Home);
-            }
-            "sign-in" => {
-                add(Scenario::DbInsert);
-                add(Scenario::SignIn);
-            }
-            "db-insert" => add(Scenario::DbInsert),
-            other if COMING.contains(&other) => bail!(
-                "the {other} scenario arrives with its capability; available now: noop, tree, home, sign-in"
-            ),
-            other => bail!("unknown scenario {other}; available: noop, tree, home, sign-in"),
         }
     }
-    // Baselines first, so that ratios can be printed as results come.
-    chosen.sort_by_key(|s| s.baseline().is_some());
+    // Baselines before what is compared with them.
+    chosen.sort_by_key(|s| Scenario::ALL.iter().position(|a| a == s));
+    chosen.sort_by_key(|s| {
+        let mut depth = 0;
+        let mut at = *s;
+        while let Some(b) = at.baseline() {
+            depth += 1;
+            at = b;
+        }
+        depth
+    });
     Ok(chosen)
 }
 
@@ -208,8 +251,16 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         dataset.members, dataset.units, args.concurrency, args.seconds
     );
 
+    let material = ensure_material(&store, &args, &dataset, clock.now()).await?;
     let search = Arc::new(suyuan_search::SearchIndex::in_memory()?);
-    let app = App::build(store.clone(), clock.clone(), search).await?;
+    let indexing = Instant::now();
+    let indexed = search.catch_up(&store).await?;
+    println!(
+        "library: {} collections; indexed {indexed} excerpts in {:.2} s",
+        material.len(),
+        indexing.elapsed().as_secs_f64()
+    );
+    let app = App::build(store.clone(), clock.clone(), search.clone()).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -249,6 +300,30 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             let cpu_before = load::process_cpu_time();
             let measured = match scenario {
                 Scenario::DbInsert => insert_rate(&store, &dataset, duration, clock.now()).await?,
+                Scenario::SearchLike => {
+                    in_process(duration, |n| {
+                        let words: Vec<&str> = QUERIES[n % QUERIES.len()].split(' ').collect();
+                        let store = store.clone();
+                        async move { store.like_scan(&words, 10).await.is_ok() }
+                    })
+                    .await
+                }
+                Scenario::SearchIndex => {
+                    let readable: std::collections::HashSet<_> = material.iter().copied().collect();
+                    let within = suyuan_search::Within {
+                        readable: &readable,
+                        collection: None,
+                    };
+                    let search = search.clone();
+                    in_process(duration, |n| {
+                        let ok = search
+                            .search(QUERIES[n % QUERIES.len()], &within, 10)
+                            .is_ok();
+                        async move { ok }
+                    })
+                    .await
+                }
+                Scenario::Import => import_once(&args).await?,
                 _ => {
                     let make = requests(
                         scenario,
@@ -341,6 +416,137 @@ fn make_data_in_child(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
+/// One- to three-word queries of the kind members type.
+const QUERIES: [&str; 16] = [
+    "国家安全",
+    "人民代表大会",
+    "婚姻",
+    "土地承包",
+    "合同 违约",
+    "未成年人 保护",
+    "环境保护",
+    "劳动合同",
+    "知识产权",
+    "宪法",
+    "选举",
+    "监督",
+    "刑事责任",
+    "行政处罚",
+    "消费者 权益",
+    "学习",
+];
+
+/// Makes sure the library holds material to search: the `--material`
+/// files, or the demo's sample. Returns the public collections.
+async fn ensure_material(
+    store: &Store,
+    args: &BenchArgs,
+    dataset: &data::Dataset,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<suyuan_core::library::CollectionId>> {
+    let public = suyuan_core::library::Visibility::Public;
+    match &args.material {
+        Some(path) => {
+            crate::material::import(store, path, dataset.root.id, public, now).await?;
+        }
+        None if store.collections().await?.is_empty() => {
+            let parsed = suyuan_core::library::parse_text("sample.md", crate::demo::SAMPLE, false)?;
+            let items = [suyuan_store::library::NewCollection {
+                parsed: &parsed,
+                owner: dataset.root.id,
+                visibility: public,
+            }];
+            store.import_collections(&items, now).await?;
+        }
+        None => {}
+    }
+    Ok(store
+        .collections()
+        .await?
+        .into_iter()
+        .filter(|c| c.visibility == public)
+        .map(|c| c.id)
+        .collect())
+}
+
+/// Runs `op` back to back on this task for `duration` (in-process
+/// latency, no HTTP); `op` says whether it succeeded.
+async fn in_process<F, Fut>(duration: Duration, mut op: F) -> Measured
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    const MAX_OPS: usize = 10_000_000;
+    let started = Instant::now();
+    let mut measured = Measured::default();
+    for n in 0..MAX_OPS {
+        if started.elapsed() >= duration {
+            break;
+        }
+        let sent = Instant::now();
+        if op(n).await {
+            measured.ok += 1;
+            measured
+                .latencies_us
+                .push(sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+        } else {
+            measured.errors += 1;
+        }
+    }
+    measured.elapsed = started.elapsed();
+    measured.latencies_us.sort_unstable();
+    measured
+}
+
+/// Imports the material into a fresh SQLite database and indexes it, once:
+/// ops/s counts excerpts, the latency is the whole import.
+async fn import_once(args: &BenchArgs) -> Result<Measured> {
+    let dir = tempfile::tempdir()?;
+    let started = Instant::now();
+    let store = Store::open(&Location::DataDir(dir.path().to_owned())).await?;
+    let root = store
+        .create_unit(
+            suyuan_store::units::NewUnit {
+                parent: None,
+                code: suyuan_core::units::UnitCode::parse("import")?,
+                name: suyuan_core::units::UnitName::parse("导入测评")?,
+                kind: suyuan_core::units::UnitKind::Province,
+            },
+            chrono::Utc::now(),
+        )
+        .await?;
+    let public = suyuan_core::library::Visibility::Public;
+    let excerpts = match &args.material {
+        Some(path) => {
+            crate::material::import(&store, path, root.id, public, chrono::Utc::now())
+                .await?
+                .excerpts
+        }
+        None => {
+            let parsed = suyuan_core::library::parse_text("sample.md", crate::demo::SAMPLE, false)?;
+            let items = [suyuan_store::library::NewCollection {
+                parsed: &parsed,
+                owner: root.id,
+                visibility: public,
+            }];
+            store.import_collections(&items, chrono::Utc::now()).await?;
+            parsed.excerpts.len()
+        }
+    };
+    suyuan_search::SearchIndex::in_memory()?
+        .catch_up(&store)
+        .await?;
+    let elapsed = started.elapsed();
+    store.close().await?;
+    Ok(Measured {
+        ok: excerpts as u64,
+        errors: 0,
+        elapsed,
+        latencies_us: vec![elapsed.as_micros().min(u128::from(u32::MAX)) as u32],
+        generator_cpu: Duration::ZERO,
+    })
+}
+
 fn round(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
@@ -427,8 +633,28 @@ fn requests(
                 build("POST", "/api/v1/auth/login".into(), None, Bytes::from(body))
             })
         }
-        Scenario::DbInsert => unreachable!("the storage baseline sends no requests"),
+        Scenario::Search => Arc::new(move |client, n| {
+            let query = QUERIES[spread(client, n) % QUERIES.len()];
+            build(
+                "GET",
+                format!("/api/v1/search?q={}", percent(query)),
+                None,
+                Bytes::new(),
+            )
+        }),
+        Scenario::DbInsert | Scenario::SearchLike | Scenario::SearchIndex | Scenario::Import => {
+            unreachable!("{} is measured in-process", scenario.name())
+        }
     }
+}
+
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Spreads clients and their requests over a list without a generator.

@@ -412,7 +412,7 @@ fn the_bench_names_unknown_scenarios() {
     let dir = tempfile::tempdir().expect("dir");
     let output = suyuan(
         &dir.path().join("data"),
-        &["bench", "reading-peak", "--seconds", "1"],
+        &["bench", "dashboard", "--seconds", "1"],
     );
     assert!(!output.status.success());
     assert!(
