@@ -5,6 +5,7 @@
 //! values that make sense.
 
 pub mod access;
+pub mod archive;
 pub mod clock;
 pub mod library;
 pub mod members;

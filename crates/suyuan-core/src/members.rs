@@ -228,9 +228,6 @@ impl TableFormat {
     }
 }
 
-/// Limits on what a roster may unpack to (OWASP ASVS 5.2.3).
-pub const MAX_ARCHIVE_ENTRIES: usize = 1_000;
-pub const MAX_ARCHIVE_BYTES: u64 = 200 * 1024 * 1024;
 pub const MAX_ROWS: usize = 500_000;
 /// How many problems one refusal lists before it stops counting.
 pub const MAX_REPORTED: usize = 50;
@@ -343,31 +340,17 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
 }
 
 fn check_archive(bytes: &[u8]) -> Result<(), ImportError> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| ImportError::Unreadable(e.to_string()))?;
-    let entries = archive.len();
-    let too_large = |bytes| ImportError::ArchiveTooLarge {
-        entries,
-        bytes,
-        max_entries: MAX_ARCHIVE_ENTRIES,
-        max_bytes: MAX_ARCHIVE_BYTES,
-    };
-    if entries > MAX_ARCHIVE_ENTRIES {
-        return Err(too_large(0));
+    use crate::archive::{ArchiveError, MAX_ENTRIES, MAX_UNPACKED_BYTES, check};
+    match check(bytes) {
+        Ok(_) => Ok(()),
+        Err(ArchiveError::TooLarge { entries, bytes }) => Err(ImportError::ArchiveTooLarge {
+            entries,
+            bytes,
+            max_entries: MAX_ENTRIES,
+            max_bytes: MAX_UNPACKED_BYTES,
+        }),
+        Err(other) => Err(ImportError::Unreadable(other.to_string())),
     }
-    // The sizes the archive declares; the reader stops at them when
-    // unpacking, so a lying entry cannot unpack to more.
-    let mut unpacked: u64 = 0;
-    for index in 0..entries {
-        let entry = archive
-            .by_index_raw(index)
-            .map_err(|e| ImportError::Unreadable(e.to_string()))?;
-        unpacked = unpacked.saturating_add(entry.size());
-    }
-    if unpacked > MAX_ARCHIVE_BYTES {
-        return Err(too_large(unpacked));
-    }
-    Ok(())
 }
 
 fn rows_from_table(table: Vec<Vec<String>>) -> Result<Vec<MemberRow>, ImportError> {

@@ -525,7 +525,7 @@ async fn import_upload(
         let (name, bytes) = (&upload.file_name, &upload.bytes);
         if !is_material(name) {
             errors.push(format!(
-                "{name}: not a study material file: use .md, .markdown or .txt"
+                "{name}: not a study material file: use .md, .markdown, .txt or .docx"
             ));
             continue;
         }

@@ -35,7 +35,10 @@ pub fn files(path: &Path) -> Result<Vec<PathBuf>> {
     }
     found.sort();
     if found.is_empty() {
-        bail!("{} holds no .md, .markdown or .txt files", path.display());
+        bail!(
+            "{} holds no .md, .markdown, .txt or .docx files",
+            path.display()
+        );
     }
     Ok(found)
 }

@@ -76,7 +76,7 @@ pub static TEXTS: Texts = Texts {
     no_collections: "No study material to read yet.",
     collection_meta: "{chapters} chapters · {excerpts} excerpts",
     import_material: "Import study material",
-    import_material_help: "Upload one or more Markdown (.md) or plain text (.txt) files. Markdown headings ## to #### become chapters and articles (第…条) become excerpts; text without articles is split into paragraphs. If any file is wrong, nothing is imported.",
+    import_material_help: "Upload one or more Markdown (.md), plain text (.txt) or Word (.docx) files; Word heading styles become chapters. Markdown headings ## to #### become chapters and articles (第…条) become excerpts; text without articles is split into paragraphs. If any file is wrong, nothing is imported.",
     material_files: "Files",
     visibility: "Who may read it",
     visibility_public: "Everyone",

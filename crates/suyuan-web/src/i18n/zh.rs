@@ -76,7 +76,7 @@ pub static TEXTS: Texts = Texts {
     no_collections: "还没有可读的学习资料。",
     collection_meta: "{chapters} 章 · {excerpts} 条",
     import_material: "导入学习资料",
-    import_material_help: "上传一个或多个 Markdown（.md）或纯文本（.txt）文件。Markdown 中的 ## 到 #### 标题成为章节，“第…条”成为条文；没有条文的文字按段落分条。任何一个文件有错，都不会导入。",
+    import_material_help: "上传一个或多个 Markdown（.md）、纯文本（.txt）或 Word（.docx）文件。Word 中的标题样式成为章节。Markdown 中的 ## 到 #### 标题成为章节，“第…条”成为条文；没有条文的文字按段落分条。任何一个文件有错，都不会导入。",
     material_files: "资料文件",
     visibility: "谁可以阅读",
     visibility_public: "所有人",

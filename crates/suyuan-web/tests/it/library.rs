@@ -205,3 +205,40 @@ async fn an_admin_uploads_material_all_or_nothing() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_word_document_uploads_with_its_headings() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_in("xihu-admin").await;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let document = r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:pPr><w:pStyle w:val="Title"/></w:pPr><w:r><w:t>社区党课讲稿</w:t></w:r></w:p><w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>一、为什么学</w:t></w:r></w:p><w:p><w:r><w:t>学习使人进步。</w:t></w:r></w:p></w:body></w:document>"#;
+    let styles = r#"<?xml version="1.0" encoding="UTF-8"?><w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/></w:style><w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/></w:style></w:styles>"#;
+    for (name, text) in [("word/document.xml", document), ("word/styles.xml", styles)] {
+        zip.start_file(name, options).expect("entry");
+        std::io::Write::write_all(&mut zip, text.as_bytes()).expect("write");
+    }
+    let bytes = zip.finish().expect("zip").into_inner();
+    let page = browser.text("/library/import").await;
+    let form = Form::new()
+        .text("csrf", hidden(&page, "csrf").expect("csrf"))
+        .text("visibility", "subtree")
+        .part("files", Part::bytes(bytes).file_name("讲稿.docx"));
+    let done = browser
+        .client
+        .post(browser.url("/library/import"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(
+        done.status(),
+        StatusCode::OK,
+        "{}",
+        done.text().await.unwrap_or_default()
+    );
+    let library = browser.text("/library").await;
+    assert!(library.contains("社区党课讲稿"), "{library}");
+    app.stop().await;
+}

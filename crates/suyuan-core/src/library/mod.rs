@@ -7,6 +7,10 @@
 //! with the paragraphs that follow it), one numbered item of an amendment
 //! (`一、…`), or, where a text has neither, one paragraph.
 
+mod docx;
+
+pub use docx::parse_docx;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -226,6 +230,98 @@ const INFO_END: &str = "<!-- INFO END -->";
 const FORCE_BREAK: &str = "<!-- FORCE BREAK -->";
 pub const MAX_HEADING_CHARS: usize = 200;
 
+/// A file's content, whatever its format: headings (with their depth,
+/// deeper is more nested) and paragraphs of text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Block {
+    Heading { depth: usize, text: String },
+    Text(String),
+}
+
+/// Turns blocks into chapters and excerpts: each heading opens a chapter
+/// inside the open ones that are shallower; each article (or amendment
+/// item, or — in a text that has neither — paragraph) is an excerpt, and
+/// the paragraphs after an article or item belong to it.
+pub(crate) fn assemble(
+    file: &str,
+    blocks: &[(usize, Block)],
+) -> Result<(Vec<ParsedChapter>, Vec<ParsedExcerpt>), MaterialError> {
+    let texts = || {
+        blocks.iter().filter_map(|(_, b)| match b {
+            Block::Text(text) => Some(text.as_str()),
+            Block::Heading { .. } => None,
+        })
+    };
+    let mode = if texts().any(|t| article_label(t).is_some()) {
+        Mode::Articles
+    } else if texts().any(|t| item_label(t).is_some()) {
+        Mode::Items
+    } else {
+        Mode::Paragraphs
+    };
+    let mut chapters: Vec<ParsedChapter> = Vec::new();
+    let mut excerpts: Vec<ParsedExcerpt> = Vec::new();
+    // The open chapters: (depth, index).
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    // Whether the last excerpt takes the paragraphs that follow.
+    let mut continuing = false;
+    for (number, block) in blocks {
+        match block {
+            Block::Heading { depth, text } => {
+                if text.chars().count() > MAX_HEADING_CHARS {
+                    return Err(MaterialError {
+                        file: file.to_owned(),
+                        line: *number,
+                        reason: "a heading is longer than 200 characters".into(),
+                    });
+                }
+                while open.last().is_some_and(|(level, _)| level >= depth) {
+                    open.pop();
+                }
+                chapters.push(ParsedChapter {
+                    level: open.len() + 1,
+                    heading: tidy_heading(text),
+                    parent: open.last().map(|(_, i)| *i),
+                });
+                open.push((*depth, chapters.len() - 1));
+                continuing = false;
+            }
+            Block::Text(line) => {
+                let chapter = open.last().map(|(_, i)| *i);
+                let label = match mode {
+                    Mode::Articles => article_label(line),
+                    Mode::Items => item_label(line),
+                    Mode::Paragraphs => None,
+                };
+                match label {
+                    Some(label) => {
+                        excerpts.push(ParsedExcerpt {
+                            chapter,
+                            label: label.to_owned(),
+                            text: line.clone(),
+                            line: *number,
+                        });
+                        continuing = true;
+                    }
+                    None if continuing && mode != Mode::Paragraphs => {
+                        if let Some(last) = excerpts.last_mut() {
+                            last.text.push('\n');
+                            last.text.push_str(line);
+                        }
+                    }
+                    None => excerpts.push(ParsedExcerpt {
+                        chapter,
+                        label: String::new(),
+                        text: line.clone(),
+                        line: *number,
+                    }),
+                }
+            }
+        }
+    }
+    Ok((chapters, excerpts))
+}
+
 /// Parses Markdown (the corpus format, or general Markdown) or plain
 /// text. `file` names the file in errors and may carry the edition date.
 pub fn parse_text(file: &str, text: &str, plain: bool) -> Result<ParsedCollection, MaterialError> {
@@ -313,82 +409,26 @@ pub fn parse_text(file: &str, text: &str, plain: bool) -> Result<ParsedCollectio
     }
 
     let content = &body[content_from.min(body.len())..];
-    let mode = if content
-        .iter()
-        .any(|(_, l)| article_label(l.trim_start()).is_some())
-    {
-        Mode::Articles
-    } else if content
-        .iter()
-        .any(|(_, l)| item_label(l.trim_start()).is_some())
-    {
-        Mode::Items
-    } else {
-        Mode::Paragraphs
-    };
-
-    let mut chapters: Vec<ParsedChapter> = Vec::new();
-    let mut excerpts: Vec<ParsedExcerpt> = Vec::new();
-    // The chapter stack: (level in #s, index).
-    let mut open: Vec<(usize, usize)> = Vec::new();
-    // Whether the last excerpt may take following paragraphs.
-    let mut continuing = false;
+    let mut blocks = Vec::with_capacity(content.len());
     for &(number, raw) in content {
         let line = raw.trim();
         if line.is_empty() || line == FORCE_BREAK || line == INFO_END {
             continue;
         }
-        if !plain && line.starts_with('#') {
-            let hashes = line.chars().take_while(|c| *c == '#').count();
-            let heading = line[hashes..].trim();
-            if hashes >= 2 && line[hashes..].starts_with(' ') && !heading.is_empty() {
-                if heading.chars().count() > MAX_HEADING_CHARS {
-                    return Err(fail(number, "a heading is longer than 200 characters"));
+        let hashes = line.chars().take_while(|c| *c == '#').count();
+        let heading = line[hashes..].trim();
+        let block =
+            if !plain && hashes >= 2 && line[hashes..].starts_with(' ') && !heading.is_empty() {
+                Block::Heading {
+                    depth: hashes,
+                    text: heading.to_owned(),
                 }
-                while open.last().is_some_and(|(level, _)| *level >= hashes) {
-                    open.pop();
-                }
-                let parent = open.last().map(|(_, i)| *i);
-                chapters.push(ParsedChapter {
-                    level: open.len() + 1,
-                    heading: tidy_heading(heading),
-                    parent,
-                });
-                open.push((hashes, chapters.len() - 1));
-                continuing = false;
-                continue;
-            }
-        }
-        let chapter = open.last().map(|(_, i)| *i);
-        let label = match mode {
-            Mode::Articles => article_label(line),
-            Mode::Items => item_label(line),
-            Mode::Paragraphs => None,
-        };
-        match label {
-            Some(label) => {
-                excerpts.push(ParsedExcerpt {
-                    chapter,
-                    label: label.to_owned(),
-                    text: line.to_owned(),
-                    line: number,
-                });
-                continuing = true;
-            }
-            None if continuing && mode != Mode::Paragraphs => {
-                if let Some(last) = excerpts.last_mut() {
-                    last.text.push('\n');
-                    last.text.push_str(line);
-                }
-            }
-            None => excerpts.push(ParsedExcerpt {
-                chapter,
-                label: String::new(),
-                text: line.to_owned(),
-                line: number,
-            }),
-        }
+            } else {
+                Block::Text(line.to_owned())
+            };
+        blocks.push((number, block));
     }
+    let (chapters, excerpts) = assemble(file, &blocks)?;
     if excerpts.is_empty() {
         return Err(fail(0, "there is no text to read in this file"));
     }
@@ -404,7 +444,8 @@ pub fn parse_text(file: &str, text: &str, plain: bool) -> Result<ParsedCollectio
 }
 
 /// Reads a file of study material by its name: Markdown (`.md`,
-/// `.markdown`) or plain text (`.txt`), in UTF-8 or GB18030.
+/// `.markdown`) or plain text (`.txt`), in UTF-8 or GB18030, or Word
+/// (`.docx`).
 pub fn parse_file(file: &str, bytes: &[u8]) -> Result<ParsedCollection, MaterialError> {
     let fail = |reason: &str| MaterialError {
         file: file.to_owned(),
@@ -418,9 +459,10 @@ pub fn parse_file(file: &str, bytes: &[u8]) -> Result<ParsedCollection, Material
     let plain = match extension.as_str() {
         "md" | "markdown" => false,
         "txt" => true,
+        "docx" => return parse_docx(file, bytes),
         _ => {
             return Err(fail(
-                "not a study material file: use .md, .markdown or .txt",
+                "not a study material file: use .md, .markdown, .txt or .docx",
             ));
         }
     };
@@ -440,7 +482,7 @@ pub fn parse_file(file: &str, bytes: &[u8]) -> Result<ParsedCollection, Material
 /// Whether a file name is one `parse_file` reads.
 pub fn is_material(file: &str) -> bool {
     let lower = file.to_ascii_lowercase();
-    [".md", ".markdown", ".txt"]
+    [".md", ".markdown", ".txt", ".docx"]
         .iter()
         .any(|e| lower.ends_with(e))
 }
@@ -450,7 +492,7 @@ fn tidy_heading(heading: &str) -> String {
     crate::text::tidy(heading)
 }
 
-fn file_stem(file: &str) -> String {
+pub(crate) fn file_stem(file: &str) -> String {
     let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     let stem = stem.split('(').next().unwrap_or(stem).trim();
@@ -462,7 +504,7 @@ fn file_stem(file: &str) -> String {
 }
 
 /// `(2018-10-26)` in a file name.
-fn edition_from_name(file: &str) -> Option<NaiveDate> {
+pub(crate) fn edition_from_name(file: &str) -> Option<NaiveDate> {
     let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
     let open = name.rfind('(')?;
     let close = name[open..].find(')')? + open;
