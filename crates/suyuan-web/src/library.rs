@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route(paths::IMPORT_MATERIAL, get(import_page).post(import_upload))
         .route("/library/{id}", get(collection_page))
         .route("/library/{id}/chapters/{chapter}", get(chapter_page))
+        .route("/library/{id}/print", get(print_page))
         .route("/excerpts/{id}", get(excerpt_page))
         .route("/prefs/text/{size}", get(set_text_size))
 }
@@ -475,6 +476,76 @@ async fn excerpt_page(
         next: next.as_ref().map(excerpt_link),
         text_size: size,
         sizes: size_choices(lang, size, &here),
+    })
+}
+
+/// A top-level chapter of a booklet, with all that is below it.
+pub struct BookletChapter {
+    pub anchor: String,
+    pub heading: String,
+    pub excerpts: Vec<ReadingExcerpt>,
+}
+
+/// A collection laid out for printing: cover, contents, a new page for
+/// each top-level chapter. No site chrome; the browser prints it to PDF.
+#[derive(Template, WebTemplate)]
+#[template(path = "booklet.html")]
+struct BookletPage {
+    lang: Lang,
+    t: &'static crate::i18n::Texts,
+    title: String,
+    source_lines: Vec<String>,
+    owner: String,
+    printed_on: String,
+    contents: Vec<(String, String)>,
+    /// Text before the first chapter, or all of it when there are none.
+    opening: Vec<ReadingExcerpt>,
+    chapters: Vec<BookletChapter>,
+}
+
+async fn print_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeSigned(user): MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<BookletPage, WebError> {
+    let collection = readable(&state, principal(&user), CollectionId(id)).await?;
+    let chapters = state.store.chapters(collection.id).await?;
+    let excerpts = state.store.excerpts(collection.id, None).await?;
+    let tops: Vec<&Chapter> = chapters.iter().filter(|c| c.parent.is_none()).collect();
+    let mut booklet_chapters = Vec::with_capacity(tops.len());
+    for top in &tops {
+        let ids = with_descendants(&chapters, top.id);
+        let inside: Vec<Excerpt> = excerpts
+            .iter()
+            .filter(|e| e.chapter.is_some_and(|c| ids.contains(&c)))
+            .cloned()
+            .collect();
+        booklet_chapters.push(BookletChapter {
+            anchor: format!("c{}", top.id),
+            heading: top.heading.clone(),
+            excerpts: reading(&inside, std::slice::from_ref(&top.heading)),
+        });
+    }
+    let opening: Vec<Excerpt> = excerpts
+        .iter()
+        .filter(|e| e.chapter.is_none())
+        .cloned()
+        .collect();
+    let owner = state.store.unit(collection.owner).await?.name;
+    Ok(BookletPage {
+        lang,
+        t: lang.texts(),
+        contents: booklet_chapters
+            .iter()
+            .map(|c| (c.heading.clone(), format!("#{}", c.anchor)))
+            .collect(),
+        opening: reading(&opening, &[]),
+        chapters: booklet_chapters,
+        source_lines: collection.source.lines().map(str::to_owned).collect(),
+        title: collection.display_title,
+        owner,
+        printed_on: state.now().format("%Y-%m-%d").to_string(),
     })
 }
 

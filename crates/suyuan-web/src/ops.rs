@@ -15,6 +15,7 @@ use std::time::Instant;
 use crate::AppState;
 
 const STYLE: &str = include_str!("../static/style.css");
+const BOOKLET: &str = include_str!("../static/booklet.css");
 
 pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
     Router::new()
@@ -24,7 +25,8 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
             "/api/v1/openapi.json",
             get(move || async move { Json(openapi.as_ref().clone()) }),
         )
-        .route("/static/style.css", get(style))
+        .route("/static/style.css", get(|| async { css(STYLE) }))
+        .route("/static/booklet.css", get(|| async { css(BOOKLET) }))
 }
 
 /// A route that does nothing, through the whole middleware stack: the
@@ -83,13 +85,13 @@ async fn metrics() -> Response {
     }
 }
 
-async fn style() -> Response {
+fn css(text: &'static str) -> Response {
     (
         [
             (CONTENT_TYPE, "text/css; charset=utf-8"),
             (CACHE_CONTROL, "public, max-age=3600"),
         ],
-        STYLE,
+        text,
     )
         .into_response()
 }

@@ -296,3 +296,73 @@ async fn a_member_reads_a_statute_on_a_phone() {
     chrome.stop().await;
     app.stop().await;
 }
+
+/// The pages of a PDF, counted from its page objects.
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Type")
+        .filter(|(at, _)| {
+            let rest = text[at + 5..].trim_start();
+            rest.starts_with("/Page") && !rest.starts_with("/Pages")
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn a_collection_prints_to_pdf_as_a_booklet() {
+    let browser = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !std::path::Path::new(&browser).exists() {
+        assert!(!in_ci(), "CI must have Chromium at {browser}");
+        eprintln!("skipping: no Chromium at {browser}");
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let url = app.url(&format!("/library/{}/print", app.world.law));
+    let page = reqwest::get(&url)
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        page.contains("booklet.css") && page.contains("第一章 总则"),
+        "{page}"
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let pdf = dir.path().join("booklet.pdf");
+    let profile = dir.path().join("profile");
+    let (pdf_path, url_arg) = (pdf.clone(), url.clone());
+    let status = tokio::task::spawn_blocking(move || {
+        Command::new(&browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-pdf-header-footer",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("--print-to-pdf={}", pdf_path.display()))
+            .arg(url_arg)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+    })
+    .await
+    .expect("join")
+    .expect("run Chromium");
+    assert!(status.success(), "Chromium failed to print");
+    let bytes = std::fs::read(&pdf).expect("the PDF");
+    assert!(bytes.starts_with(b"%PDF"), "not a PDF");
+    // Cover, contents, and a page for each of the two chapters.
+    assert_eq!(pdf_pages(&bytes), 4);
+    let _ = std::fs::copy(
+        &pdf,
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../target/screenshots/booklet.pdf"),
+    );
+    app.stop().await;
+}
