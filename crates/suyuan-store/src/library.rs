@@ -9,7 +9,7 @@ use sea_orm::{
 use std::collections::HashMap;
 
 use suyuan_core::library::{
-    ChapterId, CollectionId, ExcerptId, ParsedCollection, Visibility, display_title,
+    ChapterId, CollectionId, ExcerptId, Heading, ParsedCollection, Visibility, display_title,
 };
 use suyuan_core::units::{UnitId, UnitPath};
 
@@ -92,6 +92,59 @@ pub(crate) mod excerpt {
         pub label: String,
         pub heading_path: String,
         pub text: String,
+        pub source_excerpt_id: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod draft {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "compilation_drafts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub owner_unit_id: i64,
+        pub title: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "crate::units::entity::Entity",
+            from = "Column::OwnerUnitId",
+            to = "crate::units::entity::Column::Id"
+        )]
+        Owner,
+    }
+
+    impl Related<crate::units::entity::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Owner.def()
+        }
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod item {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "compilation_items")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub draft_id: i64,
+        pub position: i32,
+        pub heading: String,
+        pub excerpt_id: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -173,6 +226,8 @@ pub struct Excerpt {
     /// The headings above it, outermost first.
     pub heading_path: Vec<String>,
     pub text: String,
+    /// In a compilation: the excerpt it was taken from.
+    pub source: Option<ExcerptId>,
 }
 
 impl From<excerpt::Model> for Excerpt {
@@ -192,6 +247,7 @@ impl From<excerpt::Model> for Excerpt {
                     .collect()
             },
             text: row.text,
+            source: row.source_excerpt_id.map(ExcerptId),
         }
     }
 }
@@ -278,7 +334,8 @@ impl Store {
                 });
                 continue;
             }
-            let id = insert_collection(&txn, item, &name, now).await?;
+            let id =
+                insert_collection(&txn, item, CollectionKind::Material, &[], &name, now).await?;
             outcome.push(Imported::Created {
                 id,
                 display_title: name,
@@ -434,9 +491,271 @@ impl Store {
     }
 }
 
+/// A compilation being assembled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub id: i64,
+    pub owner: UnitId,
+    pub owner_path: UnitPath,
+    pub title: String,
+}
+
+/// One entry of a draft: a heading of the compiler's own, or an excerpt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DraftEntry {
+    Heading(String),
+    Excerpt {
+        excerpt: Excerpt,
+        collection_title: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftItem {
+    pub id: i64,
+    pub entry: DraftEntry,
+}
+
+fn draft_from(row: draft::Model, owner: Option<units::entity::Model>) -> StoreResult<Draft> {
+    let owner =
+        owner.ok_or_else(|| StoreError::Corrupt(format!("draft {} has no owner", row.id)))?;
+    let owner_path = UnitPath::parse(&owner.path).ok_or_else(|| {
+        StoreError::Corrupt(format!("unit {} has path {:?}", owner.id, owner.path))
+    })?;
+    Ok(Draft {
+        id: row.id,
+        owner: UnitId(owner.id),
+        owner_path,
+        title: row.title,
+    })
+}
+
+impl Store {
+    pub async fn create_draft(
+        &self,
+        owner: UnitId,
+        title: &Heading,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Draft> {
+        let row = draft::ActiveModel {
+            owner_unit_id: Set(owner.0),
+            title: Set(title.as_str().to_owned()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        self.draft(row.id).await
+    }
+
+    pub async fn draft(&self, id: i64) -> StoreResult<Draft> {
+        let (row, owner) = draft::Entity::find_by_id(id)
+            .find_also_related(units::entity::Entity)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        draft_from(row, owner)
+    }
+
+    /// The drafts of units within a subtree, newest first.
+    pub async fn drafts_within(&self, within: &UnitPath) -> StoreResult<Vec<Draft>> {
+        let (low, high) = within.subtree_range();
+        draft::Entity::find()
+            .find_also_related(units::entity::Entity)
+            .filter(units::entity::Column::Path.gte(low))
+            .filter(units::entity::Column::Path.lt(high))
+            .order_by_desc(draft::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|(row, owner)| draft_from(row, owner))
+            .collect()
+    }
+
+    pub async fn draft_items(&self, draft: i64) -> StoreResult<Vec<DraftItem>> {
+        let rows = item::Entity::find()
+            .filter(item::Column::DraftId.eq(draft))
+            .order_by_asc(item::Column::Position)
+            .all(&self.db)
+            .await?;
+        let excerpt_ids: Vec<i64> = rows.iter().filter_map(|r| r.excerpt_id).collect();
+        let excerpts: HashMap<i64, Excerpt> = excerpt::Entity::find()
+            .filter(excerpt::Column::Id.is_in(excerpt_ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, Excerpt::from(row)))
+            .collect();
+        let titles: HashMap<CollectionId, String> = self
+            .collections()
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.display_title))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let entry = match row.excerpt_id {
+                    None => DraftEntry::Heading(row.heading),
+                    Some(id) => {
+                        let excerpt = excerpts.get(&id)?.clone();
+                        let collection_title =
+                            titles.get(&excerpt.collection).cloned().unwrap_or_default();
+                        DraftEntry::Excerpt {
+                            excerpt,
+                            collection_title,
+                        }
+                    }
+                };
+                Some(DraftItem { id: row.id, entry })
+            })
+            .collect())
+    }
+
+    /// Appends a heading, or an excerpt, at the end of a draft.
+    pub async fn add_to_draft(
+        &self,
+        draft: i64,
+        heading: Option<&Heading>,
+        excerpt: Option<ExcerptId>,
+    ) -> StoreResult<()> {
+        let last: Option<i32> = item::Entity::find()
+            .select_only()
+            .column_as(item::Column::Position.max(), "last")
+            .filter(item::Column::DraftId.eq(draft))
+            .into_tuple()
+            .one(&self.db)
+            .await?
+            .flatten();
+        item::ActiveModel {
+            draft_id: Set(draft),
+            position: Set(last.map_or(0, |p| p + 1)),
+            heading: Set(heading.map(|h| h.as_str().to_owned()).unwrap_or_default()),
+            excerpt_id: Set(excerpt.map(|e| e.0)),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Moves an item one place up (or down), swapping it with its neighbour.
+    pub async fn move_draft_item(&self, draft: i64, item_id: i64, up: bool) -> StoreResult<()> {
+        let txn = self.db.begin().await?;
+        let rows = item::Entity::find()
+            .filter(item::Column::DraftId.eq(draft))
+            .order_by_asc(item::Column::Position)
+            .all(&txn)
+            .await?;
+        let at = rows
+            .iter()
+            .position(|r| r.id == item_id)
+            .ok_or(StoreError::NotFound)?;
+        let other = if up {
+            at.checked_sub(1)
+        } else {
+            Some(at + 1).filter(|i| *i < rows.len())
+        };
+        if let Some(other) = other {
+            for (row, position) in [
+                (&rows[at], rows[other].position),
+                (&rows[other], rows[at].position),
+            ] {
+                item::Entity::update_many()
+                    .col_expr(
+                        item::Column::Position,
+                        sea_orm::sea_query::Expr::value(position),
+                    )
+                    .filter(item::Column::Id.eq(row.id))
+                    .exec(&txn)
+                    .await?;
+            }
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove_draft_item(&self, draft: i64, item_id: i64) -> StoreResult<()> {
+        item::Entity::delete_many()
+            .filter(item::Column::DraftId.eq(draft))
+            .filter(item::Column::Id.eq(item_id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Publishes a draft as a new collection of its unit: its headings
+    /// become chapters, its excerpts copies that remember their source.
+    /// The draft is gone afterwards.
+    pub async fn publish_draft(
+        &self,
+        draft: i64,
+        visibility: Visibility,
+        now: DateTime<Utc>,
+    ) -> StoreResult<CollectionId> {
+        let found = self.draft(draft).await?;
+        let items = self.draft_items(draft).await?;
+        let mut parsed = ParsedCollection {
+            title: found.title.clone(),
+            subtitle: String::new(),
+            edition: None,
+            source: String::new(),
+            chapters: Vec::new(),
+            excerpts: Vec::new(),
+        };
+        let mut sources = Vec::new();
+        for item in items {
+            match item.entry {
+                DraftEntry::Heading(heading) => {
+                    parsed.chapters.push(suyuan_core::library::ParsedChapter {
+                        level: 1,
+                        heading,
+                        parent: None,
+                    })
+                }
+                DraftEntry::Excerpt { excerpt, .. } => {
+                    parsed.excerpts.push(suyuan_core::library::ParsedExcerpt {
+                        chapter: parsed.chapters.len().checked_sub(1),
+                        label: excerpt.label,
+                        text: excerpt.text,
+                        line: 0,
+                    });
+                    sources.push(Some(excerpt.id));
+                }
+            }
+        }
+        if parsed.excerpts.is_empty() {
+            return Err(StoreError::Invalid(
+                "add at least one excerpt before publishing".into(),
+            ));
+        }
+        let name = display_title(&parsed.title, "", None);
+        let txn = self.db.begin().await?;
+        let item = NewCollection {
+            parsed: &parsed,
+            owner: found.owner,
+            visibility,
+        };
+        let id = insert_collection(
+            &txn,
+            &item,
+            CollectionKind::Compilation,
+            &sources,
+            &name,
+            now,
+        )
+        .await?;
+        draft::Entity::delete_by_id(draft).exec(&txn).await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+}
+
 async fn insert_collection(
     db: &impl ConnectionTrait,
     item: &NewCollection<'_>,
+    kind: CollectionKind,
+    sources: &[Option<ExcerptId>],
     name: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<CollectionId> {
@@ -452,7 +771,7 @@ async fn insert_collection(
         source: Set(parsed.source.clone()),
         owner_unit_id: Set(item.owner.0),
         visibility: Set(item.visibility.as_str().to_owned()),
-        kind: Set(CollectionKind::Material.as_str().to_owned()),
+        kind: Set(kind.as_str().to_owned()),
         chapter_count: Set(parsed.chapters.len() as i32),
         excerpt_count: Set(parsed.excerpts.len() as i32),
         char_count: Set(parsed.char_count() as i64),
@@ -494,6 +813,11 @@ async fn insert_collection(
                 label: Set(excerpt.label.clone()),
                 heading_path: Set(path),
                 text: Set(excerpt.text.clone()),
+                source_excerpt_id: Set(sources
+                    .get(chunk_index * CHUNK + i)
+                    .copied()
+                    .flatten()
+                    .map(|e| e.0)),
                 ..Default::default()
             }
         });

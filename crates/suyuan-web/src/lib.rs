@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod compilations;
 mod csrf;
 mod error;
 mod home;
@@ -90,6 +91,7 @@ impl App {
             .merge(units::router())
             .merge(members::router())
             .merge(library::router())
+            .merge(compilations::router())
             .merge(search::router())
             .merge(api_router)
             .merge(ops::router(openapi))

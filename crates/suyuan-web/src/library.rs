@@ -449,6 +449,8 @@ struct ExcerptPage {
     excerpt: ReadingExcerpt,
     previous: Option<ExcerptLink>,
     next: Option<ExcerptLink>,
+    /// In a compilation: where the excerpt was taken from.
+    source: Option<ExcerptLink>,
     text_size: TextSize,
     sizes: Vec<SizeChoice>,
 }
@@ -465,6 +467,22 @@ async fn excerpt_page(
     let collection = readable(&state, principal(&user), excerpt.collection).await?;
     let (previous, next) = state.store.neighbours(&excerpt).await?;
     let here = paths::excerpt(excerpt.id);
+    let source = match excerpt.source {
+        Some(id) => state
+            .store
+            .excerpt(id)
+            .await
+            .ok()
+            .map(|source| ExcerptLink {
+                label: if source.label.is_empty() {
+                    format!("{id}")
+                } else {
+                    source.label.clone()
+                },
+                href: paths::excerpt(source.id),
+            }),
+        None => None,
+    };
     let mut shown = reading(std::slice::from_ref(&excerpt), &excerpt.heading_path);
     Ok(ExcerptPage {
         chrome: chrome(lang, csrf, &user, &here),
@@ -474,6 +492,7 @@ async fn excerpt_page(
         excerpt: shown.remove(0),
         previous: previous.as_ref().map(excerpt_link),
         next: next.as_ref().map(excerpt_link),
+        source,
         text_size: size,
         sizes: size_choices(lang, size, &here),
     })

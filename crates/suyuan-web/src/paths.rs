@@ -26,6 +26,19 @@ pub fn excerpt(id: ExcerptId) -> String {
 }
 
 pub const SEARCH: &str = "/search";
+pub const COMPILATIONS: &str = "/library/compilations";
+
+pub fn draft(id: i64) -> String {
+    format!("{COMPILATIONS}/{id}")
+}
+
+pub fn draft_search(id: i64, query: &str) -> String {
+    if query.is_empty() {
+        draft(id)
+    } else {
+        format!("{COMPILATIONS}/{id}?q={}", encode(query))
+    }
+}
 
 pub fn search(query: &str, collection: Option<i64>) -> String {
     match collection {

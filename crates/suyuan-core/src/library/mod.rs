@@ -65,6 +65,33 @@ impl Visibility {
     }
 }
 
+/// A title an admin gives a compilation or a heading inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeadingError {
+    #[error("a title or heading must not be empty")]
+    Empty,
+    #[error("a title or heading may have at most {MAX_HEADING_CHARS} characters")]
+    TooLong,
+}
+
+impl Heading {
+    pub fn parse(input: &str) -> Result<Self, HeadingError> {
+        let text = crate::text::tidy(input);
+        match text.chars().count() {
+            0 => Err(HeadingError::Empty),
+            n if n > MAX_HEADING_CHARS => Err(HeadingError::TooLong),
+            _ => Ok(Self(text)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The one rule for who may read a collection: public ones are for
 /// everyone, others for the signed-in people `Principal::may_read` admits.
 pub fn may_read(

@@ -155,3 +155,148 @@ async fn the_library_version_moves_with_each_import() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_compilation_is_assembled_and_published() {
+    use suyuan_core::library::Heading;
+    use suyuan_store::library::DraftEntry;
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let law = parse_text("示例法.md", LAW, false).expect("parses");
+        let notes = parse_text("notes.md", NOTES, false).expect("parses");
+        store
+            .import_collections(
+                &[
+                    NewCollection {
+                        parsed: &law,
+                        owner: p.province.id,
+                        visibility: Visibility::Public,
+                    },
+                    NewCollection {
+                        parsed: &notes,
+                        owner: p.xihu.id,
+                        visibility: Visibility::Subtree,
+                    },
+                ],
+                now(),
+            )
+            .await
+            .expect("import");
+        let all = store.collections().await.expect("collections");
+        let law_excerpts = store
+            .excerpts(
+                all.iter()
+                    .find(|c| c.title.contains("示例法"))
+                    .expect("law")
+                    .id,
+                None,
+            )
+            .await
+            .expect("law");
+        let note_excerpts = store
+            .excerpts(
+                all.iter()
+                    .find(|c| c.title.contains("札记"))
+                    .expect("notes")
+                    .id,
+                None,
+            )
+            .await
+            .expect("notes");
+
+        let draft = store
+            .create_draft(
+                p.xihu.id,
+                &Heading::parse("学习摘编").expect("title"),
+                now(),
+            )
+            .await
+            .expect("draft");
+        store
+            .add_to_draft(
+                draft.id,
+                Some(&Heading::parse("一、关于法治").expect("heading")),
+                None,
+            )
+            .await
+            .expect("heading");
+        store
+            .add_to_draft(draft.id, None, Some(law_excerpts[2].id))
+            .await
+            .expect("law");
+        store
+            .add_to_draft(draft.id, None, Some(note_excerpts[0].id))
+            .await
+            .expect("note");
+        store
+            .add_to_draft(draft.id, None, Some(law_excerpts[0].id))
+            .await
+            .expect("law");
+        let items = store.draft_items(draft.id).await.expect("items");
+        assert_eq!(items.len(), 4);
+        // Move the last one up, above the note; remove the note.
+        store
+            .move_draft_item(draft.id, items[3].id, true)
+            .await
+            .expect("move");
+        store
+            .remove_draft_item(draft.id, items[2].id)
+            .await
+            .expect("remove");
+        let items = store.draft_items(draft.id).await.expect("items");
+        let labels: Vec<String> = items
+            .iter()
+            .map(|i| match &i.entry {
+                DraftEntry::Heading(h) => h.clone(),
+                DraftEntry::Excerpt { excerpt, .. } => excerpt.label.clone(),
+            })
+            .collect();
+        assert_eq!(labels, ["一、关于法治", "第三条", "第一条"]);
+        assert_eq!(
+            store
+                .drafts_within(&p.hangzhou.path)
+                .await
+                .expect("drafts")
+                .len(),
+            1
+        );
+        assert!(
+            store
+                .drafts_within(&p.chunan.path)
+                .await
+                .expect("drafts")
+                .is_empty()
+        );
+
+        let before = store.library_version().await.expect("version");
+        let id = store
+            .publish_draft(draft.id, Visibility::Subtree, now())
+            .await
+            .expect("publish");
+        assert!(store.library_version().await.expect("version") > before);
+        let published = store.collection(id).await.expect("collection");
+        assert!(published.compilation);
+        assert_eq!(published.owner, p.xihu.id);
+        let copied = store.excerpts(id, None).await.expect("excerpts");
+        assert_eq!(copied.len(), 2);
+        assert_eq!(copied[0].heading_path, ["一、关于法治"]);
+        assert_eq!(copied[0].source, Some(law_excerpts[2].id));
+        assert_eq!(copied[0].text, law_excerpts[2].text);
+        assert!(matches!(
+            store.draft(draft.id).await,
+            Err(suyuan_store::StoreError::NotFound)
+        ));
+
+        let empty = store
+            .create_draft(p.xihu.id, &Heading::parse("空的").expect("title"), now())
+            .await
+            .expect("draft");
+        assert!(matches!(
+            store
+                .publish_draft(empty.id, Visibility::Subtree, now())
+                .await,
+            Err(suyuan_store::StoreError::Invalid(_))
+        ));
+    })
+    .await;
+}

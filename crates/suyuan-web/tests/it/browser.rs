@@ -191,6 +191,8 @@ async fn an_admin_sees_their_subtree_on_a_phone() {
         ("members", format!("/units/{}/members", app.world.xihu.id)),
         ("import", "/members/import".to_owned()),
         ("password", "/account/password".to_owned()),
+        ("compilations", "/library/compilations".to_owned()),
+        ("print", format!("/library/{}/print", app.world.law)),
     ] {
         c.goto(&app.url(&path)).await.expect("open");
         assert!(

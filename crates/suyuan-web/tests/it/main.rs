@@ -4,6 +4,7 @@
 mod api;
 mod auth;
 mod browser;
+mod compilations;
 mod import;
 mod library;
 mod roles;
