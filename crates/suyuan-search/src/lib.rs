@@ -193,6 +193,22 @@ impl SearchIndex {
     /// returns how many excerpts it indexed. A new index catches up with
     /// everything.
     pub async fn catch_up(&self, store: &Store) -> SearchResult<usize> {
+        // An index ahead of its database (restored from an older backup,
+        // or pointed at another database) starts again from nothing.
+        if self.version() > store.library_version().await? {
+            let mut writer = self
+                .writer
+                .lock()
+                .map_err(|e| SearchError::Task(e.to_string()))?;
+            writer.delete_all_documents()?;
+            let mut commit = writer.prepare_commit()?;
+            commit.set_payload("0");
+            commit.commit()?;
+            drop(writer);
+            self.reader.reload()?;
+            self.version.store(0, Ordering::SeqCst);
+            tracing::warn!("the search index was ahead of the database; rebuilding it");
+        }
         let (changed, latest) = store.library_changes_since(self.version()).await?;
         if changed.is_empty() {
             return Ok(0);

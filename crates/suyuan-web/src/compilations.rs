@@ -184,7 +184,16 @@ async fn draft_page(
                     DraftEntry::Excerpt {
                         excerpt,
                         collection_title,
-                    } => (None, excerpt.label, excerpt.text, collection_title),
+                    } => {
+                        // The text opens with its label, shown apart in bold.
+                        let text = excerpt
+                            .text
+                            .strip_prefix(excerpt.label.as_str())
+                            .unwrap_or(&excerpt.text)
+                            .trim_start()
+                            .to_owned();
+                        (None, excerpt.label, text, collection_title)
+                    }
                 };
                 ItemView {
                     heading,

@@ -187,6 +187,20 @@ async fn an_index_on_disk_catches_up_and_survives_a_restart() {
                 .total,
             2
         );
+        // Pointed at a database behind it (say, restored from an older
+        // backup), the index starts again from that database.
+        let other = suyuan_store::testing::TestDb::sqlite();
+        let older = other.open().await;
+        let unit = add_unit(&older, None, "zj", "浙江省", UnitKind::Province).await;
+        import(&older, "marriage.md", MARRIAGE, unit.id, Visibility::Public).await;
+        assert_eq!(
+            index
+                .catch_up(&older)
+                .await
+                .expect("rebuild from the older one"),
+            2
+        );
+        assert_eq!(index.len(), 2);
         // A foreign directory is replaced by a fresh index.
         let junk = tempfile::tempdir().expect("dir");
         std::fs::write(junk.path().join("meta.json"), "not an index").expect("write");

@@ -192,6 +192,7 @@ async fn an_admin_sees_their_subtree_on_a_phone() {
         ("import", "/members/import".to_owned()),
         ("password", "/account/password".to_owned()),
         ("compilations", "/library/compilations".to_owned()),
+        ("draft", draft_with_items(&app).await),
         ("print", format!("/library/{}/print", app.world.law)),
     ] {
         c.goto(&app.url(&path)).await.expect("open");
@@ -225,13 +226,15 @@ async fn a_member_reads_a_statute_on_a_phone() {
         .click()
         .await
         .expect("click");
-    c.find(Locator::LinkText("第一章 总则"))
+    c.wait()
+        .for_element(Locator::LinkText("第一章 总则"))
         .await
         .expect("the first chapter")
         .click()
         .await
         .expect("click");
-    c.find(Locator::Css(".reading h1"))
+    c.wait()
+        .for_element(Locator::Css(".reading h1"))
         .await
         .expect("a chapter heading");
     assert!(
@@ -245,7 +248,11 @@ async fn a_member_reads_a_statute_on_a_phone() {
         .click()
         .await
         .expect("click");
-    let reading = c.find(Locator::Css(".reading")).await.expect("reading");
+    let reading = c
+        .wait()
+        .for_element(Locator::Css(".reading.size-huge"))
+        .await
+        .expect("reading in huge text");
     let class = reading
         .attr("class")
         .await
@@ -257,13 +264,15 @@ async fn a_member_reads_a_statute_on_a_phone() {
         "huge text is wider than a phone"
     );
     chrome.screenshot("chapter-huge").await;
-    c.find(Locator::LinkText("第二条"))
+    c.wait()
+        .for_element(Locator::LinkText("第二条"))
         .await
         .expect("an article")
         .click()
         .await
         .expect("click");
-    c.find(Locator::Css("article.excerpt"))
+    c.wait()
+        .for_element(Locator::Css("article.excerpt"))
         .await
         .expect("the excerpt");
     assert!(
@@ -367,4 +376,36 @@ async fn a_collection_prints_to_pdf_as_a_booklet() {
             .join("../../target/screenshots/booklet.pdf"),
     );
     app.stop().await;
+}
+
+/// A draft of Xihu District with a heading and an excerpt, searched for
+/// more: the compilation page as an admin sees it mid-work.
+async fn draft_with_items(app: &TestApp) -> String {
+    use suyuan_core::library::{CollectionId, Heading};
+    let store = &app.store;
+    let draft = store
+        .create_draft(
+            app.world.xihu.id,
+            &Heading::parse("法治学习摘编").expect("title"),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("draft");
+    store
+        .add_to_draft(
+            draft.id,
+            Some(&Heading::parse("一、总体要求").expect("heading")),
+            None,
+        )
+        .await
+        .expect("heading");
+    let excerpts = store
+        .excerpts(CollectionId(app.world.law), None)
+        .await
+        .expect("excerpts");
+    store
+        .add_to_draft(draft.id, None, Some(excerpts[0].id))
+        .await
+        .expect("excerpt");
+    format!("/library/compilations/{}?q=%E6%96%BD%E8%A1%8C", draft.id)
 }
