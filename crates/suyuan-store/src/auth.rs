@@ -198,8 +198,15 @@ fn verify_password(hash: Option<&str>, candidate: &str) -> bool {
     verified && hash.is_some()
 }
 
+/// The throttling key of a name that matches nobody.
 fn login_key(login: &str) -> String {
-    login.trim().to_lowercase().chars().take(100).collect()
+    let tidy: String = suyuan_core::text::half_width(login)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .take(90)
+        .collect();
+    format!("name:{tidy}")
 }
 
 impl Store {
@@ -212,20 +219,34 @@ impl Store {
         password: &str,
         now: DateTime<Utc>,
     ) -> Result<Member, SignInError> {
-        let key = login_key(login);
-        let since = now - THROTTLE_WINDOW;
-        let failures = login_failure::Entity::find()
+        let found = self.member_for_login(login).await?;
+        // One key per account however its name is written (number or
+        // phone, any spelling); unknown names by their tidied spelling.
+        let key = match &found {
+            Some((member, _)) => format!("member:{}", member.id),
+            None => login_key(login),
+        };
+        // The attempt is recorded before the (slow) check, so that
+        // attempts sent at once cannot all slip under the limit.
+        login_failure::Entity::insert(login_failure::ActiveModel {
+            login_key: Set(key.clone()),
+            failed_at: Set(now),
+            ..Default::default()
+        })
+        .exec(&self.db)
+        .await
+        .map_err(StoreError::from)?;
+        let attempts = login_failure::Entity::find()
             .filter(login_failure::Column::LoginKey.eq(&key))
-            .filter(login_failure::Column::FailedAt.gt(since))
+            .filter(login_failure::Column::FailedAt.gt(now - THROTTLE_WINDOW))
             .count(&self.db)
             .await
             .map_err(StoreError::from)?;
-        if failures >= THROTTLE_LIMIT {
+        if attempts > THROTTLE_LIMIT {
             return Err(SignInError::Throttled {
                 minutes: THROTTLE_WINDOW.num_minutes(),
             });
         }
-        let found = self.member_for_login(login).await?;
         let hash = found.as_ref().and_then(|(_, hash)| hash.clone());
         let candidate = password.to_owned();
         let verified =
@@ -239,17 +260,7 @@ impl Store {
                     .map_err(StoreError::from)?;
                 Ok(member)
             }
-            _ => {
-                login_failure::Entity::insert(login_failure::ActiveModel {
-                    login_key: Set(key),
-                    failed_at: Set(now),
-                    ..Default::default()
-                })
-                .exec(&self.db)
-                .await
-                .map_err(StoreError::from)?;
-                Err(SignInError::WrongCredentials)
-            }
+            _ => Err(SignInError::WrongCredentials),
         }
     }
 

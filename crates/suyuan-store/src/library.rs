@@ -6,7 +6,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use suyuan_core::library::{
     ChapterId, CollectionId, ExcerptId, Heading, ParsedCollection, Visibility, display_title,
@@ -491,6 +491,36 @@ impl Store {
     }
 }
 
+/// Records a change for every collection owned within a subtree (after
+/// the subtree moved: who may read them changed).
+pub(crate) async fn record_changes_within(
+    db: &impl ConnectionTrait,
+    within: &UnitPath,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let (low, high) = within.subtree_range();
+    let owned: Vec<i64> = collection::Entity::find()
+        .select_only()
+        .column(collection::Column::Id)
+        .inner_join(units::entity::Entity)
+        .filter(units::entity::Column::Path.gte(low))
+        .filter(units::entity::Column::Path.lt(high))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if owned.is_empty() {
+        return Ok(());
+    }
+    change::Entity::insert_many(owned.into_iter().map(|id| change::ActiveModel {
+        collection_id: Set(id),
+        changed_at: Set(now),
+        ..Default::default()
+    }))
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
 /// A compilation being assembled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draft {
@@ -728,6 +758,23 @@ impl Store {
             return Err(StoreError::Invalid(
                 "add at least one excerpt before publishing".into(),
             ));
+        }
+        // A compilation is no more public than what it draws on.
+        if visibility == Visibility::Public {
+            let public: HashSet<CollectionId> = self
+                .collections()
+                .await?
+                .into_iter()
+                .filter(|c| c.visibility == Visibility::Public)
+                .map(|c| c.id)
+                .collect();
+            for id in sources.iter().flatten() {
+                if !public.contains(&self.excerpt(*id).await?.collection) {
+                    return Err(StoreError::Invalid(
+                        "this compilation draws on material that is not public: publish it for your unit's subtree".into(),
+                    ));
+                }
+            }
         }
         let name = display_title(&parsed.title, "", None);
         let txn = self.db.begin().await?;

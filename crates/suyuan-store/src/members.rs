@@ -298,19 +298,45 @@ impl Store {
                 });
             }
         }
+        // Member numbers already in use: an admin may only update members
+        // of their own subtree.
+        let mut existing: HashMap<String, String> = HashMap::new();
+        for chunk in rows.chunks(IMPORT_CHUNK) {
+            let found: Vec<(String, String)> = entity::Entity::find()
+                .select_only()
+                .column(Column::MemberNumber)
+                .column(units::entity::Column::Path)
+                .inner_join(units::entity::Entity)
+                .filter(Column::MemberNumber.is_in(chunk.iter().map(|r| r.number.as_str())))
+                .into_tuple()
+                .all(&txn)
+                .await?;
+            existing.extend(found);
+        }
+        if let Some(scope) = within {
+            for row in rows {
+                let outside = existing
+                    .get(row.number.as_str())
+                    .and_then(|path| UnitPath::parse(path))
+                    .is_some_and(|path| !scope.contains(&path));
+                if outside {
+                    errors.push(RowError {
+                        row: row.row,
+                        column: Some("编号/member_number".into()),
+                        reason: format!(
+                            "member number {} belongs to a member outside your scope",
+                            row.number.as_str()
+                        ),
+                    });
+                }
+            }
+        }
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.row);
             errors.truncate(MAX_REPORTED);
             return Err(StoreError::Import(ImportError::Rows(errors)));
         }
-
-        let mut existing = 0;
-        for chunk in rows.chunks(IMPORT_CHUNK) {
-            existing += entity::Entity::find()
-                .filter(Column::MemberNumber.is_in(chunk.iter().map(|r| r.number.as_str())))
-                .count(&txn)
-                .await? as usize;
-        }
+        let existing = existing.len();
         // Phones move between members within one file; clear the file's
         // phones first so that the unique index sees no passing clash.
         for chunk in phones.chunks(IMPORT_CHUNK) {

@@ -328,7 +328,12 @@ impl Store {
 
     /// Moves a unit, with its whole subtree, under another parent: its
     /// descendants' paths are rewritten by one UPDATE.
-    pub async fn move_unit(&self, id: UnitId, new_parent: UnitId) -> StoreResult<Unit> {
+    pub async fn move_unit(
+        &self,
+        id: UnitId,
+        new_parent: UnitId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Unit> {
         let txn = self.db.begin().await?;
         let unit = active_unit(&txn, id).await?;
         let parent = active_unit(&txn, new_parent).await?;
@@ -357,6 +362,9 @@ impl Store {
             .exec(&txn)
             .await
             .on_conflict(|| format!("{} already has a unit named {}", parent.name, unit.name))?;
+        // Who may read the collections owned in the subtree has changed:
+        // a library change makes readers' catalogs and indexes catch up.
+        crate::library::record_changes_within(&txn, &new_path, now).await?;
         txn.commit().await?;
         self.unit(id).await
     }

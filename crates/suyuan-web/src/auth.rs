@@ -332,6 +332,7 @@ async fn change_password(
     let message = match outcome {
         Ok(()) => return Ok(Redirect::to(paths::HOME).into_response()),
         Err(PasswordProblem::Differ) => t.passwords_differ.to_owned(),
+        Err(PasswordProblem::Same) => t.password_unchanged.to_owned(),
         Err(PasswordProblem::WrongCurrent) => t.wrong_current_password.to_owned(),
         Err(PasswordProblem::Rule(message)) => message,
         Err(PasswordProblem::Web(err)) => return Err(err),
@@ -346,6 +347,7 @@ async fn change_password(
 
 enum PasswordProblem {
     Differ,
+    Same,
     WrongCurrent,
     Rule(String),
     Web(WebError),
@@ -369,6 +371,11 @@ async fn set_password<C>(
 ) -> Result<(), PasswordProblem> {
     if confirm.is_some_and(|confirm| confirm != new) {
         return Err(PasswordProblem::Differ);
+    }
+    // An imported member's first password is known to everyone imported
+    // with them: keeping it is no change.
+    if new == current {
+        return Err(PasswordProblem::Same);
     }
     let password = NewPassword::parse(new).map_err(|e| PasswordProblem::Rule(e.to_string()))?;
     match state
@@ -480,6 +487,9 @@ async fn api_change_password(
         Err(PasswordProblem::WrongCurrent) => {
             Err(WebError::Invalid("the current password is wrong".into()))
         }
+        Err(PasswordProblem::Same) => Err(WebError::Invalid(
+            "the new password must differ from the current one".into(),
+        )),
         Err(PasswordProblem::Differ) => Err(WebError::Invalid("the new passwords differ".into())),
         Err(PasswordProblem::Rule(message)) => Err(WebError::Invalid(message)),
         Err(PasswordProblem::Web(err)) => Err(err),

@@ -467,22 +467,23 @@ async fn excerpt_page(
     let collection = readable(&state, principal(&user), excerpt.collection).await?;
     let (previous, next) = state.store.neighbours(&excerpt).await?;
     let here = paths::excerpt(excerpt.id);
-    let source = match excerpt.source {
-        Some(id) => state
-            .store
-            .excerpt(id)
-            .await
-            .ok()
-            .map(|source| ExcerptLink {
-                label: if source.label.is_empty() {
-                    format!("{id}")
+    // The source is named only to those who may read it.
+    let mut source = None;
+    if let Some(id) = excerpt.source
+        && let Ok(original) = state.store.excerpt(id).await
+    {
+        let owner = state.store.collection(original.collection).await?;
+        if may_read(principal(&user), owner.visibility, &owner.owner_path) {
+            source = Some(ExcerptLink {
+                label: if original.label.is_empty() {
+                    owner.display_title.clone()
                 } else {
-                    source.label.clone()
+                    format!("{} {}", owner.display_title, original.label)
                 },
-                href: paths::excerpt(source.id),
-            }),
-        None => None,
-    };
+                href: paths::excerpt(original.id),
+            });
+        }
+    }
     let mut shown = reading(std::slice::from_ref(&excerpt), &excerpt.heading_path);
     Ok(ExcerptPage {
         chrome: chrome(lang, csrf, &user, &here),

@@ -77,7 +77,11 @@ pub fn switch_language(code: &str, back_to: &str) -> String {
 
 /// Only same-site paths may be redirected to (no `//host` or `http:`).
 pub fn is_local(target: &str) -> bool {
-    target.starts_with('/') && !target.starts_with("//") && !target.starts_with("/\\")
+    // Browsers drop tabs and newlines and read `\` as `/`, so `/\t/host`
+    // would lead off the site.
+    target.starts_with('/')
+        && !target.starts_with("//")
+        && !target.chars().any(|c| c.is_control() || c == '\\')
 }
 
 fn encode(value: &str) -> String {
@@ -102,6 +106,9 @@ mod tests {
         assert!(is_local("/units/3"));
         assert!(!is_local("//evil.example"));
         assert!(!is_local("https://evil.example"));
+        assert!(!is_local("/\t/evil.example"));
+        assert!(!is_local("/\\evil.example"));
+        assert!(!is_local("/a\nb"));
         assert_eq!(login_then("https://evil.example"), "/login");
         assert_eq!(
             login_then("/units/3?page=2"),

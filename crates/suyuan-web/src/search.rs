@@ -99,12 +99,14 @@ async fn search_page(
     let reader = user.as_ref().map(|u| &u.principal);
     let results = run(&state, reader, &query).await?;
     let text = query.q.clone().unwrap_or_default();
+    // Named only when the reader may read it.
     let collection_title = match query.collection {
         Some(id) => state
-            .store
-            .collection(CollectionId(id))
-            .await
-            .ok()
+            .catalog
+            .readable(&state, reader)
+            .await?
+            .into_iter()
+            .find(|c| c.id == CollectionId(id))
             .map(|c| c.display_title),
         None => None,
     };

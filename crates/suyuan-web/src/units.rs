@@ -219,7 +219,10 @@ async fn move_within_scope(
     principal
         .may_manage_within(&parent.path)
         .map_err(|_| WebError::NotFound)?;
-    Ok(state.store.move_unit(unit.id, parent.id).await?)
+    Ok(state
+        .store
+        .move_unit(unit.id, parent.id, state.now())
+        .await?)
 }
 
 async fn move_unit(

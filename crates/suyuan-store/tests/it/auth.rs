@@ -150,9 +150,32 @@ async fn repeated_failures_are_throttled_for_a_while() {
             .sign_in("ZJ100", "correct horse", later)
             .await
             .expect("after the window");
+        // Spelling the same account differently does not reset the count.
+        let later = later + THROTTLE_WINDOW + Duration::seconds(1);
+        for spelling in [
+            "ZJ100",
+            "１３９０００01111",
+            "139-0000-1111",
+            "+86 13900001111",
+            "13900001111",
+        ] {
+            let err = store
+                .sign_in(spelling, "wrong", later)
+                .await
+                .expect_err("wrong");
+            assert!(
+                matches!(err, SignInError::WrongCredentials),
+                "{spelling}: {err:?}"
+            );
+        }
+        let err = store
+            .sign_in("ZJ100", "correct horse", later)
+            .await
+            .expect_err("throttled");
+        assert!(matches!(err, SignInError::Throttled { .. }), "{err:?}");
         // Unknown names fail the same way.
         let err = store
-            .sign_in("nobody", "correct horse", later)
+            .sign_in("nobody", "correct horse", later + THROTTLE_WINDOW)
             .await
             .expect_err("unknown");
         assert!(matches!(err, SignInError::WrongCredentials));

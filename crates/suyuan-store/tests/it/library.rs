@@ -152,6 +152,29 @@ async fn the_library_version_moves_with_each_import() {
                 .0
                 .is_empty()
         );
+        // Moving the owner's subtree changes who may read: a change too.
+        store
+            .move_unit(p.province.id, p.province.id, now())
+            .await
+            .expect_err("not under itself");
+        let notes = parse_text("notes.md", NOTES, false).expect("parses");
+        store
+            .import_collections(
+                &[NewCollection {
+                    parsed: &notes,
+                    owner: p.cuiyuan.id,
+                    visibility: Visibility::Subtree,
+                }],
+                now(),
+            )
+            .await
+            .expect("import");
+        let before_move = store.library_version().await.expect("version");
+        store
+            .move_unit(p.xihu.id, p.chunan.id, now())
+            .await
+            .expect("move");
+        assert!(store.library_version().await.expect("version") > before_move);
     })
     .await;
 }

@@ -177,3 +177,33 @@ async fn a_member_filter_can_narrow_to_one_member() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_admin_cannot_take_over_members_elsewhere_by_number() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let chunan =
+            parse_roster("姓名,编号,单位\n姜秀英,CA1,zj-ca-xj\n".as_bytes()).expect("valid");
+        store
+            .import_members(&chunan, None, HASH, now())
+            .await
+            .expect("import");
+        let grab = parse_roster("姓名,编号,单位,角色\n冒名,CA1,zj-hz-xh,admin\n".as_bytes())
+            .expect("valid");
+        let err = store
+            .import_members(&grab, Some(&p.xihu.path), HASH, now())
+            .await
+            .expect_err("outside the scope");
+        assert!(
+            err.to_string().contains("row 2, column 编号/member_number"),
+            "{err}"
+        );
+        let members = store
+            .list_members(&everyone(&p.chunan.path))
+            .await
+            .expect("list");
+        assert_eq!(members[0].name, "姜秀英");
+        assert_eq!(members[0].role, Role::Member);
+    })
+    .await;
+}

@@ -66,7 +66,10 @@ async fn ids_that_share_a_prefix_stay_apart() {
 async fn moving_a_unit_carries_its_subtree() {
     each_backend(|store| async move {
         let p = province(&store).await;
-        let moved = store.move_unit(p.xihu.id, p.chunan.id).await.expect("move");
+        let moved = store
+            .move_unit(p.xihu.id, p.chunan.id, now())
+            .await
+            .expect("move");
         assert_eq!(moved.parent_id, Some(p.chunan.id));
         assert_eq!(moved.path, p.chunan.path.child(p.xihu.id));
         let cuiyuan = store.unit(p.cuiyuan.id).await.expect("cuiyuan");
@@ -86,7 +89,7 @@ async fn a_unit_cannot_move_under_its_own_descendant() {
     each_backend(|store| async move {
         let p = province(&store).await;
         let err = store
-            .move_unit(p.hangzhou.id, p.cuiyuan.id)
+            .move_unit(p.hangzhou.id, p.cuiyuan.id, now())
             .await
             .expect_err("refused");
         assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");

@@ -19,6 +19,7 @@ pub static TEXTS: Texts = Texts {
     password_rule: "At least 8 characters.",
     must_change_notice: "This is your first sign-in: please choose your own password.",
     passwords_differ: "The two new passwords differ.",
+    password_unchanged: "The new password must differ from the current one.",
     wrong_current_password: "The current password is wrong.",
     password_changed: "Your password has been changed.",
     save: "Save",

@@ -129,6 +129,7 @@ mod texts {
         pub password_rule: &'static str,
         pub must_change_notice: &'static str,
         pub passwords_differ: &'static str,
+        pub password_unchanged: &'static str,
         pub wrong_current_password: &'static str,
         pub password_changed: &'static str,
         pub save: &'static str,

@@ -19,6 +19,7 @@ pub static TEXTS: Texts = Texts {
     password_rule: "至少 8 个字符。",
     must_change_notice: "首次登录，请先设置自己的密码。",
     passwords_differ: "两次输入的新密码不一致。",
+    password_unchanged: "新密码不能与当前密码相同。",
     wrong_current_password: "当前密码不正确。",
     password_changed: "密码已修改。",
     save: "保存",

@@ -127,6 +127,19 @@ async fn an_imported_member_must_choose_a_password_first() {
     assert_eq!(location(&signed), "/account/password");
     assert_eq!(location(&browser.get("/").await), "/account/password");
 
+    let same = browser
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", "initial-123"),
+                ("new_password", "initial-123"),
+                ("confirm_password", "initial-123"),
+            ],
+        )
+        .await;
+    assert_eq!(same.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(location(&browser.get("/").await), "/account/password");
     let mismatch = browser
         .submit(
             "/account/password",
@@ -279,6 +292,8 @@ async fn the_language_follows_the_browser_and_the_switch_is_remembered() {
     // Never redirect off the site.
     let offsite = browser.get("/lang/zh?next=//evil.example").await;
     assert_eq!(location(&offsite), "/");
+    let tabbed = browser.get("/lang/zh?next=/%09/evil.example").await;
+    assert_eq!(location(&tabbed), "/");
     app.stop().await;
 }
 

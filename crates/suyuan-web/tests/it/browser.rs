@@ -295,7 +295,8 @@ async fn a_member_reads_a_statute_on_a_phone() {
         .await
         .expect("search");
     let hit = c
-        .find(Locator::Css(".hits mark"))
+        .wait()
+        .for_element(Locator::Css(".hits mark"))
         .await
         .expect("a highlighted hit");
     assert_eq!(hit.text().await.expect("text"), "学习");

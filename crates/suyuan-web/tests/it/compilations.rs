@@ -61,6 +61,15 @@ async fn an_admin_compiles_excerpts_and_publishes_them() {
     let law_at = page.find("本法自公布之日起施行").expect("law");
     assert!(heading_at < law_at, "the heading comes first now");
 
+    // Xihu's notes are not public, so neither may the compilation be.
+    let public = admin
+        .submit(
+            &draft,
+            &format!("{draft}/publish"),
+            &[("visibility", "public")],
+        )
+        .await;
+    assert_eq!(public.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let published = admin
         .submit(
             &draft,

@@ -107,3 +107,14 @@ async fn uploaded_material_is_searchable_at_once() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_search_page_names_only_readable_collections() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .browser()
+        .text(&format!("/search?q=x&collection={}", app.world.xihu_notes))
+        .await;
+    assert!(!page.contains("西湖区学习札记"), "{page}");
+    app.stop().await;
+}
