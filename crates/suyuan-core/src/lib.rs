@@ -9,5 +9,6 @@ pub mod archive;
 pub mod clock;
 pub mod library;
 pub mod members;
+pub mod plan;
 pub mod text;
 pub mod units;
