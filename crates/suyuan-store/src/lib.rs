@@ -5,6 +5,7 @@
 //! functions the rest of Suyuan calls. Only this crate contains SQL.
 
 pub mod auth;
+pub mod campaigns;
 mod error;
 pub mod library;
 pub mod members;

@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(Foundation),
             Box::new(Library),
             Box::new(Compilations),
+            Box::new(Campaigns),
         ]
     }
 }
@@ -581,6 +582,141 @@ impl MigrationTrait for Compilations {
                     )
                     .to_owned(),
             )
+            .await
+    }
+}
+
+/// Campaigns: their dates, zone and participating units, and the plan of
+/// what is read on which day.
+struct Campaigns;
+
+impl MigrationName for Campaigns {
+    fn name(&self) -> &str {
+        "m0004_campaigns"
+    }
+}
+
+#[derive(DeriveIden)]
+enum CampaignsTable {
+    #[sea_orm(iden = "campaigns")]
+    Table,
+    Id,
+    OwnerUnitId,
+    Title,
+    Theme,
+    Zone,
+    StartsOn,
+    EndsOn,
+    Evening,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum CampaignUnits {
+    Table,
+    CampaignId,
+    UnitId,
+}
+
+#[derive(DeriveIden)]
+enum PlanReadings {
+    Table,
+    Id,
+    CampaignId,
+    DayIndex,
+    Position,
+    ExcerptId,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Campaigns {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(CampaignsTable::Table)
+                    .col(id(CampaignsTable::Id))
+                    .col(reference(CampaignsTable::OwnerUnitId))
+                    .col(string(CampaignsTable::Title, 200))
+                    .col(string(CampaignsTable::Theme, 400))
+                    .col(string(CampaignsTable::Zone, 64))
+                    .col(ColumnDef::new(CampaignsTable::StartsOn).date().not_null())
+                    .col(ColumnDef::new(CampaignsTable::EndsOn).date().not_null())
+                    .col(string(CampaignsTable::Evening, 5))
+                    .col(timestamp(CampaignsTable::CreatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(CampaignsTable::Table, CampaignsTable::OwnerUnitId)
+                            .to(Units::Table, Units::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(CampaignUnits::Table)
+                    .col(reference(CampaignUnits::CampaignId))
+                    .col(reference(CampaignUnits::UnitId))
+                    .primary_key(
+                        Index::create()
+                            .col(CampaignUnits::CampaignId)
+                            .col(CampaignUnits::UnitId),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(CampaignUnits::Table, CampaignUnits::CampaignId)
+                            .to(CampaignsTable::Table, CampaignsTable::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(CampaignUnits::Table, CampaignUnits::UnitId)
+                            .to(Units::Table, Units::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "campaign_units_unit",
+                CampaignUnits::Table,
+                [CampaignUnits::UnitId.into_iden()],
+            ))
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PlanReadings::Table)
+                    .col(id(PlanReadings::Id))
+                    .col(reference(PlanReadings::CampaignId))
+                    .col(int(PlanReadings::DayIndex))
+                    .col(int(PlanReadings::Position))
+                    .col(reference(PlanReadings::ExcerptId))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(PlanReadings::Table, PlanReadings::CampaignId)
+                            .to(CampaignsTable::Table, CampaignsTable::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(PlanReadings::Table, PlanReadings::ExcerptId)
+                            .to(Excerpts::Table, Excerpts::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "plan_readings_day",
+                PlanReadings::Table,
+                [
+                    PlanReadings::CampaignId.into_iden(),
+                    PlanReadings::DayIndex.into_iden(),
+                    PlanReadings::Position.into_iden(),
+                ],
+            ))
             .await
     }
 }

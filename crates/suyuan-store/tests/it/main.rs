@@ -1,6 +1,7 @@
 //! The store's story, run against SQLite and (when it answers) PostgreSQL.
 
 mod auth;
+mod campaigns;
 mod library;
 mod members;
 mod units;

@@ -1,0 +1,265 @@
+//! Campaigns and their plans: which units take part, and which excerpts
+//! are read on which day.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+
+use suyuan_core::library::{CollectionId, ExcerptId};
+use suyuan_core::plan::{Calendar, parse_zone, spread};
+use suyuan_core::units::{UnitId, UnitPath};
+
+use crate::library::{Excerpt, excerpt};
+use crate::{Store, StoreError, StoreResult};
+
+pub(crate) mod campaign {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "campaigns")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub owner_unit_id: i64,
+        pub title: String,
+        pub theme: String,
+        pub zone: String,
+        pub starts_on: Date,
+        pub ends_on: Date,
+        pub evening: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod participant {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "campaign_units")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub campaign_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub unit_id: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod reading {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "plan_readings")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub campaign_id: i64,
+        pub day_index: i32,
+        pub position: i32,
+        pub excerpt_id: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CampaignId(pub i64);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Campaign {
+    pub id: CampaignId,
+    pub owner: UnitId,
+    pub title: String,
+    pub theme: String,
+    pub calendar: Calendar,
+    /// When members who have not read are reminded, local time.
+    pub evening: NaiveTime,
+    pub units: Vec<UnitId>,
+}
+
+/// What a new campaign is made of; its plan spreads the collections'
+/// excerpts (in the order given) over its days by length.
+pub struct NewCampaign {
+    pub owner: UnitId,
+    pub title: String,
+    pub theme: String,
+    pub calendar: Calendar,
+    pub evening: NaiveTime,
+    pub units: Vec<UnitId>,
+    pub collections: Vec<CollectionId>,
+}
+
+const CHUNK: usize = 500;
+
+fn campaign_from(row: campaign::Model, units: Vec<UnitId>) -> StoreResult<Campaign> {
+    let zone = parse_zone(&row.zone).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let calendar = Calendar::new(zone, row.starts_on, row.ends_on)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let evening = NaiveTime::parse_from_str(&row.evening, "%H:%M").map_err(|e| {
+        StoreError::Corrupt(format!(
+            "campaign {} evening {:?}: {e}",
+            row.id, row.evening
+        ))
+    })?;
+    Ok(Campaign {
+        id: CampaignId(row.id),
+        owner: UnitId(row.owner_unit_id),
+        title: row.title,
+        theme: row.theme,
+        calendar,
+        evening,
+        units,
+    })
+}
+
+impl Store {
+    /// Creates a campaign and its reading plan in one transaction.
+    pub async fn create_campaign(
+        &self,
+        new: NewCampaign,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Campaign> {
+        if new.units.is_empty() {
+            return Err(StoreError::Invalid(
+                "name at least one participating unit".into(),
+            ));
+        }
+        let txn = self.db.begin().await?;
+        let mut excerpts: Vec<(i64, usize)> = Vec::new();
+        for collection in &new.collections {
+            let rows: Vec<(i64, String)> = excerpt::Entity::find()
+                .select_only()
+                .column(excerpt::Column::Id)
+                .column(excerpt::Column::Text)
+                .filter(excerpt::Column::CollectionId.eq(collection.0))
+                .order_by_asc(excerpt::Column::Position)
+                .into_tuple()
+                .all(&txn)
+                .await?;
+            if rows.is_empty() {
+                return Err(StoreError::Invalid(format!(
+                    "collection {} has nothing to read",
+                    collection.0
+                )));
+            }
+            excerpts.extend(
+                rows.into_iter()
+                    .map(|(id, text)| (id, text.chars().count())),
+            );
+        }
+        let row = campaign::ActiveModel {
+            owner_unit_id: Set(new.owner.0),
+            title: Set(new.title.clone()),
+            theme: Set(new.theme.clone()),
+            zone: Set(new.calendar.zone.name().to_owned()),
+            starts_on: Set(new.calendar.start),
+            ends_on: Set(new.calendar.end),
+            evening: Set(new.evening.format("%H:%M").to_string()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        participant::Entity::insert_many(new.units.iter().map(|unit| participant::ActiveModel {
+            campaign_id: Set(row.id),
+            unit_id: Set(unit.0),
+        }))
+        .exec(&txn)
+        .await?;
+        let lengths: Vec<usize> = excerpts.iter().map(|(_, length)| *length).collect();
+        let mut plan = Vec::with_capacity(excerpts.len());
+        for (day, range) in spread(&lengths, new.calendar.len()).into_iter().enumerate() {
+            for (position, index) in range.enumerate() {
+                plan.push(reading::ActiveModel {
+                    campaign_id: Set(row.id),
+                    day_index: Set(day as i32),
+                    position: Set(position as i32),
+                    excerpt_id: Set(excerpts[index].0),
+                    ..Default::default()
+                });
+            }
+        }
+        let mut rows = plan.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
+            reading::Entity::insert_many(chunk).exec(&txn).await?;
+        }
+        txn.commit().await?;
+        self.campaign(CampaignId(row.id)).await
+    }
+
+    pub async fn campaign(&self, id: CampaignId) -> StoreResult<Campaign> {
+        let row = campaign::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let units = participant::Entity::find()
+            .filter(participant::Column::CampaignId.eq(id.0))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| UnitId(p.unit_id))
+            .collect();
+        campaign_from(row, units)
+    }
+
+    /// The campaigns a member of `unit` takes part in: those of any unit
+    /// on the path from the root to it.
+    pub async fn campaigns_for(&self, unit: &UnitPath) -> StoreResult<Vec<Campaign>> {
+        let ancestors: Vec<i64> = unit.ids().into_iter().map(|id| id.0).collect();
+        let mut ids: Vec<i64> = participant::Entity::find()
+            .filter(participant::Column::UnitId.is_in(ancestors))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| p.campaign_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut campaigns = Vec::with_capacity(ids.len());
+        for id in ids {
+            campaigns.push(self.campaign(CampaignId(id)).await?);
+        }
+        Ok(campaigns)
+    }
+
+    /// What the plan has members read on a date (nothing outside the
+    /// campaign's days).
+    pub async fn reading_on(
+        &self,
+        campaign: &Campaign,
+        date: NaiveDate,
+    ) -> StoreResult<Vec<Excerpt>> {
+        let Some(day) = campaign.calendar.day_index(date) else {
+            return Ok(Vec::new());
+        };
+        let planned: Vec<i64> = reading::Entity::find()
+            .select_only()
+            .column(reading::Column::ExcerptId)
+            .filter(reading::Column::CampaignId.eq(campaign.id.0))
+            .filter(reading::Column::DayIndex.eq(day as i32))
+            .order_by_asc(reading::Column::Position)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut excerpts = Vec::with_capacity(planned.len());
+        for id in planned {
+            excerpts.push(self.excerpt(ExcerptId(id)).await?);
+        }
+        Ok(excerpts)
+    }
+}

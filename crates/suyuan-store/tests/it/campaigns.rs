@@ -1,0 +1,98 @@
+use chrono::{NaiveDate, NaiveTime};
+use suyuan_core::library::{Visibility, parse_text};
+use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
+use suyuan_store::StoreError;
+use suyuan_store::campaigns::NewCampaign;
+use suyuan_store::library::{Imported, NewCollection};
+use suyuan_store::testing::each_backend;
+
+use crate::{now, province};
+
+const LAW: &str =
+    "# 示例法\n\n<!-- INFO END -->\n\n第一条 一。\n\n第二条 二。\n\n第三条 三。\n\n第四条 四。\n";
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, d).expect("date")
+}
+
+#[tokio::test]
+async fn a_campaign_spreads_its_reading_over_its_days() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let law = parse_text("law.md", LAW, false).expect("parses");
+        let imported = store
+            .import_collections(
+                &[NewCollection {
+                    parsed: &law,
+                    owner: p.province.id,
+                    visibility: Visibility::Public,
+                }],
+                now(),
+            )
+            .await
+            .expect("import");
+        let Imported::Created { id: collection, .. } = imported[0] else {
+            panic!("{imported:?}")
+        };
+        let campaign = store
+            .create_campaign(
+                NewCampaign {
+                    owner: p.hangzhou.id,
+                    title: "学法月".into(),
+                    theme: "学习示例法".into(),
+                    calendar: Calendar::new(DEFAULT_ZONE, day(23), day(26)).expect("calendar"),
+                    evening: NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+                    units: vec![p.xihu.id],
+                    collections: vec![collection],
+                },
+                now(),
+            )
+            .await
+            .expect("campaign");
+        assert_eq!(campaign.calendar.zone, DEFAULT_ZONE);
+        assert_eq!(campaign.units, [p.xihu.id]);
+        let second_day = store.reading_on(&campaign, day(24)).await.expect("reading");
+        assert_eq!(second_day.len(), 1);
+        assert_eq!(second_day[0].label, "第二条");
+        assert!(
+            store
+                .reading_on(&campaign, day(27))
+                .await
+                .expect("after")
+                .is_empty()
+        );
+
+        let in_cuiyuan = store
+            .campaigns_for(&p.cuiyuan.path)
+            .await
+            .expect("campaigns");
+        assert_eq!(
+            in_cuiyuan.iter().map(|c| c.id).collect::<Vec<_>>(),
+            [campaign.id]
+        );
+        assert!(
+            store
+                .campaigns_for(&p.chunan.path)
+                .await
+                .expect("campaigns")
+                .is_empty()
+        );
+
+        let nobody = store
+            .create_campaign(
+                NewCampaign {
+                    owner: p.hangzhou.id,
+                    title: "空".into(),
+                    theme: String::new(),
+                    calendar: Calendar::new(DEFAULT_ZONE, day(1), day(2)).expect("calendar"),
+                    evening: NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+                    units: vec![],
+                    collections: vec![collection],
+                },
+                now(),
+            )
+            .await;
+        assert!(matches!(nobody, Err(StoreError::Invalid(_))), "{nobody:?}");
+    })
+    .await;
+}
