@@ -10,5 +10,6 @@ pub mod clock;
 pub mod library;
 pub mod members;
 pub mod plan;
+pub mod reading;
 pub mod text;
 pub mod units;

@@ -310,6 +310,12 @@ pub enum Imported {
 /// Rows per multi-row INSERT.
 const CHUNK: usize = 500;
 
+/// Whether an importer owning material as `owner` may be told that this
+/// collection is what they are importing: it is public, or their own.
+fn is_shared_with(existing: &collection::Model, owner: UnitId) -> bool {
+    existing.owner_unit_id == owner.0 || existing.visibility == Visibility::Public.as_str()
+}
+
 impl Store {
     /// Stores parsed collections in one transaction: all or nothing.
     /// A collection whose name is taken is left as it is.
@@ -322,12 +328,28 @@ impl Store {
         let mut outcome = Vec::with_capacity(items.len());
         for item in items {
             let parsed = item.parsed;
-            let name = display_title(&parsed.title, &parsed.subtitle, parsed.edition);
-            if let Some(existing) = collection::Entity::find()
-                .filter(collection::Column::DisplayTitle.eq(&name))
-                .one(&txn)
-                .await?
+            let mut name = display_title(&parsed.title, &parsed.subtitle, parsed.edition);
+            let taken = |name: String| {
+                collection::Entity::find()
+                    .filter(collection::Column::DisplayTitle.eq(name))
+                    .one(&txn)
+            };
+            // A name held by another unit's own material is not the
+            // importer's to see: theirs takes the owner's name as well, so
+            // that names stay unique and nothing is revealed.
+            let mut existing = taken(name.clone()).await?;
+            if existing
+                .as_ref()
+                .is_some_and(|e| !is_shared_with(e, item.owner))
             {
+                let owner = units::entity::Entity::find_by_id(item.owner.0)
+                    .one(&txn)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                name = format!("{name}（{}）", owner.name);
+                existing = taken(name.clone()).await?;
+            }
+            if let Some(existing) = existing {
                 outcome.push(Imported::AlreadyThere {
                     id: CollectionId(existing.id),
                     display_title: name,

@@ -182,8 +182,8 @@ enum ImportCommand {
         #[command(flatten)]
         data: DataArgs,
     },
-    /// Import study material, all or nothing: a Markdown or text file, or
-    /// every such file in a folder.
+    /// Import study material, all or nothing: a Markdown, text or Word
+    /// (.docx) file, or every such file in a folder.
     Material {
         /// A file, or a folder to read recursively.
         path: PathBuf,

@@ -323,3 +323,71 @@ async fn a_compilation_is_assembled_and_published() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn another_units_own_material_neither_blocks_nor_shows_through_a_name() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let notes = parse_text("notes.md", NOTES, false).expect("parses");
+        let import = |owner, visibility| {
+            let store = store.clone();
+            let notes = notes.clone();
+            async move {
+                let outcome = store
+                    .import_collections(
+                        &[NewCollection {
+                            parsed: &notes,
+                            owner,
+                            visibility,
+                        }],
+                        now(),
+                    )
+                    .await
+                    .expect("import");
+                outcome.into_iter().next().expect("one")
+            }
+        };
+        let chunan = import(p.chunan.id, Visibility::Subtree).await;
+        assert!(matches!(chunan, Imported::Created { ref display_title, .. } if display_title == "西湖区学习札记"));
+        // Xihu's own notes of the same name are stored apart, under a name
+        // of their own, and a re-import finds them again.
+        let xihu = import(p.xihu.id, Visibility::Subtree).await;
+        let Imported::Created { id, display_title, .. } = xihu else {
+            panic!("{xihu:?}")
+        };
+        assert_eq!(display_title, "西湖区学习札记（西湖区）");
+        let again = import(p.xihu.id, Visibility::Subtree).await;
+        assert!(matches!(again, Imported::AlreadyThere { id: same, .. } if same == id));
+        // Public material is the same material for everyone.
+        let law = parse_text("示例法.md", LAW, false).expect("parses");
+        let public = store
+            .import_collections(
+                &[NewCollection {
+                    parsed: &law,
+                    owner: p.province.id,
+                    visibility: Visibility::Public,
+                }],
+                now(),
+            )
+            .await
+            .expect("public");
+        let by_xihu = store
+            .import_collections(
+                &[NewCollection {
+                    parsed: &law,
+                    owner: p.xihu.id,
+                    visibility: Visibility::Subtree,
+                }],
+                now(),
+            )
+            .await
+            .expect("again");
+        let (Imported::Created { id: first, .. }, Imported::AlreadyThere { id: second, .. }) =
+            (&public[0], &by_xihu[0])
+        else {
+            panic!("{public:?} {by_xihu:?}")
+        };
+        assert_eq!(first, second);
+    })
+    .await;
+}

@@ -10,8 +10,8 @@ use std::process::{Child, Command, Stdio};
 
 use crate::{PASSWORD, TestApp};
 
-/// Phone width, as DEVELOPERS.md asks pages to be checked at.
-pub const PHONE: (u32, u32) = (390, 844);
+/// The narrowest phone the pages are made for (the issue asks for 375 px).
+pub const PHONE: (u32, u32) = (375, 812);
 
 pub struct Chrome {
     pub client: Client,

@@ -130,7 +130,14 @@ async fn unit_material_stays_within_its_subtree() {
         .json()
         .await
         .expect("json");
-    assert_eq!(listed.as_array().expect("list").len(), 1);
+    let titles: Vec<&str> = listed
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c["title"].as_str())
+        .collect();
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    assert!(titles.contains(&"淳安县学习札记"), "{titles:?}");
     let excerpt_of_notes = app
         .store
         .excerpts(

@@ -18,7 +18,7 @@ use tokio::sync::oneshot;
 
 use suyuan_core::access::Role;
 use suyuan_core::clock::FixedClock;
-use suyuan_core::library::{Visibility, parse_text};
+use suyuan_core::library::{Heading, Visibility, parse_text};
 use suyuan_core::members::{MemberNumber, NewPassword, PersonName};
 use suyuan_core::units::UnitKind;
 use suyuan_search::SearchIndex;
@@ -49,10 +49,16 @@ pub struct World {
     pub law: i64,
     /// Study notes only Xihu District's subtree may read.
     pub xihu_notes: i64,
+    /// Study notes only Chun'an County's subtree may read.
+    pub chunan_notes: i64,
+    /// Compilation drafts of Xihu District and of Chun'an County.
+    pub xihu_draft: i64,
+    pub chunan_draft: i64,
 }
 
 pub const LAW: &str = "# 中华人民共和国示例法\n\n2020年5月1日 通过\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了示例，制定本法。\n\n### 第一节 细则\n\n第二条 第二条的文字。\n第二款的文字。\n\n## 第二章 附则\n\n第三条 本法自公布之日起施行。\n";
 pub const NOTES: &str = "# 西湖区学习札记\n\n学习要持之以恒。\n\n学而不思则罔。\n";
+pub const CHUNAN_NOTES: &str = "# 淳安县学习札记\n\n## 下姜村\n\n千岛湖畔学理论。\n";
 
 pub struct TestApp {
     pub base: String,
@@ -191,6 +197,7 @@ impl TestApp {
 
         let law = parse_text("示例法.md", LAW, false).expect("law");
         let notes = parse_text("notes.md", NOTES, false).expect("notes");
+        let chunan_notes = parse_text("chunan.md", CHUNAN_NOTES, false).expect("Chun'an notes");
         let imported = store
             .import_collections(
                 &[
@@ -204,6 +211,11 @@ impl TestApp {
                         owner: xihu.id,
                         visibility: Visibility::Subtree,
                     },
+                    NewCollection {
+                        parsed: &chunan_notes,
+                        owner: chunan.id,
+                        visibility: Visibility::Subtree,
+                    },
                 ],
                 Utc::now(),
             )
@@ -215,6 +227,28 @@ impl TestApp {
                 Imported::Created { id, .. } | Imported::AlreadyThere { id, .. } => id.0,
             })
             .collect();
+        let draft = |unit: &Unit, title: &str| {
+            let store = store.clone();
+            let unit = unit.id;
+            let title = Heading::parse(title).expect("title");
+            async move {
+                store
+                    .create_draft(unit, &title, Utc::now())
+                    .await
+                    .expect("draft")
+                    .id
+            }
+        };
+        let xihu_draft = draft(&xihu, "西湖区学习汇编").await;
+        let chunan_draft = draft(&chunan, "淳安县学习汇编").await;
+        store
+            .add_to_draft(
+                chunan_draft,
+                Some(&Heading::parse("第一部分").expect("heading")),
+                None,
+            )
+            .await
+            .expect("draft item");
         let clock = FixedClock::new(
             Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0)
                 .single()
@@ -248,6 +282,9 @@ impl TestApp {
                 chunan_member,
                 law: ids[0],
                 xihu_notes: ids[1],
+                chunan_notes: ids[2],
+                xihu_draft,
+                chunan_draft,
             },
             db: Some(db),
             stop: Some(stop),
@@ -345,6 +382,28 @@ impl Browser {
             .send()
             .await
             .expect("POST")
+    }
+
+    /// Uploads a file as the form on the page at `form_page` would.
+    pub async fn upload(
+        &self,
+        form_page: &str,
+        action: &str,
+        field: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Response {
+        let csrf = self.csrf(form_page).await;
+        let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+            field.to_owned(),
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
+        );
+        self.client
+            .post(self.url(action))
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload")
     }
 
     pub async fn sign_in(&self, login: &str, password: &str) -> Response {

@@ -4,7 +4,9 @@
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::{Browser, TestApp};
+use suyuan_core::library::{ChapterId, CollectionId, ExcerptId};
+
+use crate::{Browser, TestApp, World};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Who {
@@ -36,6 +38,8 @@ enum Body {
     None,
     Form(Vec<(&'static str, String)>),
     Json(Value),
+    /// A multipart upload of one empty file: the form field and file name.
+    Upload(&'static str, &'static str),
 }
 
 /// A request and the status each role gets (anonymous, province admin,
@@ -57,12 +61,24 @@ fn case(method: &'static str, path: String, body: Body, expect: [Option<u16>; 4]
     }
 }
 
-fn pages(app: &TestApp) -> Vec<Case> {
+/// The first chapter and excerpt of a collection.
+async fn first_parts(app: &TestApp, collection: i64) -> (ChapterId, ExcerptId) {
+    let id = CollectionId(collection);
+    let chapters = app.store.chapters(id).await.expect("chapters");
+    let excerpts = app.store.excerpts(id, None).await.expect("excerpts");
+    (chapters[0].id, excerpts[0].id)
+}
+
+fn form(fields: &[(&'static str, &str)]) -> Body {
+    Body::Form(fields.iter().map(|(k, v)| (*k, v.to_string())).collect())
+}
+
+async fn pages(app: &TestApp) -> Vec<Case> {
     let w = &app.world;
-    let form = |fields: &[(&'static str, &str)]| {
-        Body::Form(fields.iter().map(|(k, v)| (*k, v.to_string())).collect())
-    };
-    vec![
+    let (law_chapter, law_excerpt) = first_parts(app, w.law).await;
+    let (chunan_chapter, chunan_excerpt) = first_parts(app, w.chunan_notes).await;
+    let chunan_item = app.store.draft_items(w.chunan_draft).await.expect("items")[0].id;
+    let mut cases = vec![
         case(
             "GET",
             "/".into(),
@@ -168,11 +184,193 @@ fn pages(app: &TestApp) -> Vec<Case> {
             form(&[("parent_code", "zj-hz-ca")]),
             [Some(303), None, Some(404), Some(404)],
         ),
+        case(
+            "GET",
+            paths_with_next("/lang/en", "/"),
+            Body::None,
+            [Some(303), Some(303), Some(303), Some(303)],
+        ),
+        case(
+            "GET",
+            "/members/import/template.csv".into(),
+            Body::None,
+            [Some(303), Some(200), Some(200), Some(403)],
+        ),
+        case(
+            "POST",
+            "/members/import".into(),
+            Body::Upload("file", "roster.csv"),
+            [Some(303), Some(422), Some(422), Some(403)],
+        ),
+        case(
+            "POST",
+            "/account/password".into(),
+            form(&[
+                ("current_password", "not-the-password"),
+                ("new_password", "a-brand-new-password"),
+                ("confirm_password", "a-brand-new-password"),
+            ]),
+            [Some(303), Some(422), Some(422), Some(422)],
+        ),
+    ];
+    cases.extend(library_pages(
+        w,
+        law_chapter,
+        law_excerpt,
+        chunan_chapter,
+        chunan_excerpt,
+        chunan_item,
+    ));
+    // Last, as it ends the browser's session.
+    cases.push(case(
+        "POST",
+        "/logout".into(),
+        form(&[]),
+        [Some(303), Some(303), Some(303), Some(303)],
+    ));
+    cases
+}
+
+fn paths_with_next(path: &str, next: &str) -> String {
+    format!("{path}?next={next}")
+}
+
+/// The library, search and compilations: public material for all, unit
+/// material within its subtree, compiling for admins of the draft's unit.
+fn library_pages(
+    w: &World,
+    law_chapter: ChapterId,
+    law_excerpt: ExcerptId,
+    chunan_chapter: ChapterId,
+    chunan_excerpt: ExcerptId,
+    chunan_item: i64,
+) -> Vec<Case> {
+    let all = |status| [Some(status); 4];
+    let chunan_only = [Some(404), Some(200), Some(404), Some(404)];
+    let admins = [Some(303), Some(200), Some(200), Some(403)];
+    vec![
+        case("GET", "/library".into(), Body::None, all(200)),
+        case("GET", format!("/library/{}", w.law), Body::None, all(200)),
+        case(
+            "GET",
+            format!("/library/{}/chapters/{law_chapter}", w.law),
+            Body::None,
+            all(200),
+        ),
+        case(
+            "GET",
+            format!("/library/{}/print", w.law),
+            Body::None,
+            all(200),
+        ),
+        case(
+            "GET",
+            format!("/excerpts/{law_excerpt}"),
+            Body::None,
+            all(200),
+        ),
+        case(
+            "GET",
+            format!("/library/{}", w.xihu_notes),
+            Body::None,
+            [Some(404), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "GET",
+            format!("/library/{}", w.chunan_notes),
+            Body::None,
+            chunan_only,
+        ),
+        case(
+            "GET",
+            format!("/library/{}/chapters/{chunan_chapter}", w.chunan_notes),
+            Body::None,
+            chunan_only,
+        ),
+        case(
+            "GET",
+            format!("/library/{}/print", w.chunan_notes),
+            Body::None,
+            chunan_only,
+        ),
+        case(
+            "GET",
+            format!("/excerpts/{chunan_excerpt}"),
+            Body::None,
+            chunan_only,
+        ),
+        case("GET", "/excerpts/999999".into(), Body::None, all(404)),
+        case(
+            "GET",
+            paths_with_next("/prefs/text/large", "/library"),
+            Body::None,
+            all(303),
+        ),
+        case(
+            "GET",
+            "/search?q=%E5%8D%83%E5%B2%9B%E6%B9%96".into(),
+            Body::None,
+            all(200),
+        ),
+        case("GET", "/library/import".into(), Body::None, admins),
+        case(
+            "POST",
+            "/library/import".into(),
+            Body::Upload("files", "notes.md"),
+            [Some(303), Some(422), Some(422), Some(403)],
+        ),
+        case("GET", "/library/compilations".into(), Body::None, admins),
+        case(
+            "POST",
+            "/library/compilations".into(),
+            form(&[("title", "新的汇编")]),
+            [Some(303), Some(303), Some(303), Some(403)],
+        ),
+        case(
+            "GET",
+            format!("/library/compilations/{}", w.xihu_draft),
+            Body::None,
+            [Some(303), Some(200), Some(200), Some(404)],
+        ),
+        case(
+            "GET",
+            format!("/library/compilations/{}", w.chunan_draft),
+            Body::None,
+            [Some(303), Some(200), Some(404), Some(404)],
+        ),
+        case(
+            "POST",
+            format!("/library/compilations/{}/headings", w.chunan_draft),
+            form(&[("heading", "第二部分")]),
+            [Some(303), Some(303), Some(404), Some(404)],
+        ),
+        case(
+            "POST",
+            format!("/library/compilations/{}/excerpts", w.chunan_draft),
+            form(&[("excerpt_id", &law_excerpt.to_string())]),
+            [Some(303), Some(303), Some(404), Some(404)],
+        ),
+        case(
+            "POST",
+            format!(
+                "/library/compilations/{}/items/{chunan_item}/down",
+                w.chunan_draft
+            ),
+            form(&[]),
+            [Some(303), Some(303), Some(404), Some(404)],
+        ),
+        case(
+            "POST",
+            format!("/library/compilations/{}/publish", w.chunan_draft),
+            form(&[("visibility", "subtree")]),
+            [Some(303), None, Some(404), Some(404)],
+        ),
     ]
 }
 
-fn api(app: &TestApp) -> Vec<Case> {
+async fn api(app: &TestApp) -> Vec<Case> {
     let w = &app.world;
+    let (_, chunan_excerpt) = first_parts(app, w.chunan_notes).await;
     vec![
         case(
             "GET",
@@ -274,6 +472,57 @@ fn api(app: &TestApp) -> Vec<Case> {
             Body::None,
             [Some(401), Some(422), Some(404), Some(404)],
         ),
+        case(
+            "GET",
+            "/api/v1/collections".into(),
+            Body::None,
+            [Some(200), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/collections/{}", w.law),
+            Body::None,
+            [Some(200), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/collections/{}", w.chunan_notes),
+            Body::None,
+            [Some(404), Some(200), Some(404), Some(404)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/excerpts/{chunan_excerpt}"),
+            Body::None,
+            [Some(404), Some(200), Some(404), Some(404)],
+        ),
+        case(
+            "GET",
+            "/api/v1/search?q=%E5%8D%83%E5%B2%9B%E6%B9%96".into(),
+            Body::None,
+            [Some(200), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "POST",
+            "/api/v1/members/import".into(),
+            Body::Upload("file", "roster.csv"),
+            [Some(401), Some(422), Some(422), Some(403)],
+        ),
+        case(
+            "POST",
+            "/api/v1/auth/password".into(),
+            Body::Json(
+                json!({"current_password": "not-the-password", "new_password": "a-brand-new-password"}),
+            ),
+            [Some(401), Some(422), Some(422), Some(422)],
+        ),
+        // Last, as it ends the token.
+        case(
+            "POST",
+            "/api/v1/auth/logout".into(),
+            Body::None,
+            [Some(401), Some(204), Some(204), Some(204)],
+        ),
     ]
 }
 
@@ -283,6 +532,9 @@ async fn page_status(browser: &Browser, case: &Case) -> u16 {
         (_, Body::Form(fields)) => {
             let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
             browser.submit("/login", &case.path, &fields).await
+        }
+        (_, Body::Upload(field, name)) => {
+            browser.upload("/login", &case.path, field, name, b"").await
         }
         _ => unreachable!("pages take forms"),
     };
@@ -296,8 +548,13 @@ async fn api_status(app: &TestApp, token: Option<&str>, case: &Case) -> u16 {
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    if let Body::Json(value) = &case.body {
-        request = request.json(value);
+    match &case.body {
+        Body::Json(value) => request = request.json(value),
+        Body::Upload(field, name) => {
+            let part = reqwest::multipart::Part::bytes(Vec::new()).file_name(name.to_owned());
+            request = request.multipart(reqwest::multipart::Form::new().part(*field, part));
+        }
+        Body::None | Body::Form(_) => {}
     }
     let response = request.send().await.expect("request");
     let status = response.status().as_u16();
@@ -324,7 +581,7 @@ async fn every_role_against_every_route() {
                 Some(login) => app.signed_in(login).await,
                 None => app.browser(),
             };
-            for case in pages(&app) {
+            for case in pages(&app).await {
                 let Some(expected) = case.expect[index] else {
                     continue;
                 };
@@ -344,7 +601,7 @@ async fn every_role_against_every_route() {
                 Some(login) => Some(app.token(login).await),
                 None => None,
             };
-            for case in api(&app) {
+            for case in api(&app).await {
                 let Some(expected) = case.expect[index] else {
                     continue;
                 };
@@ -368,6 +625,13 @@ async fn every_role_against_every_route() {
 }
 
 async fn post_signed_in(browser: &Browser, case: &Case) -> u16 {
+    if let Body::Upload(field, name) = &case.body {
+        return browser
+            .upload("/account/password", &case.path, field, name, b"")
+            .await
+            .status()
+            .as_u16();
+    }
     let Body::Form(fields) = &case.body else {
         unreachable!("pages take forms")
     };

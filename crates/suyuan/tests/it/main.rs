@@ -3,6 +3,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use suyuan_store::{Location, Store};
+
 fn suyuan(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_suyuan"))
         .args(args)
@@ -281,6 +283,140 @@ fn the_demo_seeds_once_and_prints_its_logins() {
     );
     let second = suyuan(&data, &["demo", "--no-serve"]);
     assert!(stdout(&second).contains("Reusing"), "{}", stdout(&second));
+
+    // Each printed login signs in, into its own unit, and the demo has
+    // generated study material to read.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let store = Store::open(&Location::DataDir(data.clone()))
+            .await
+            .expect("the demo database");
+        for (login, unit) in [
+            ("province-admin", "浙江省"),
+            ("xihu-admin", "西湖区"),
+            ("cuiyuan-member", "翠苑一区社区第一党支部"),
+        ] {
+            let member = store
+                .sign_in(login, "suyuan-demo", chrono::Utc::now())
+                .await
+                .unwrap_or_else(|e| panic!("{login}: {e}"));
+            assert_eq!(member.unit.name, unit, "{login}");
+        }
+        let path = store
+            .path_to_root(
+                &store
+                    .sign_in("cuiyuan-member", "suyuan-demo", chrono::Utc::now())
+                    .await
+                    .expect("member")
+                    .unit
+                    .path,
+            )
+            .await
+            .expect("path");
+        assert!(path.iter().any(|u| u.name == "翠苑一区社区"), "{path:?}");
+        assert!(!store.collections().await.expect("collections").is_empty());
+    });
+}
+
+const STATUTE: &str = "# 示例条例\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 第一条的文字。\n\n第二条 第二条的文字。\n";
+
+#[test]
+fn the_demo_imports_material_from_a_path() {
+    let dir = tempfile::tempdir().expect("dir");
+    let folder = dir.path().join("material");
+    std::fs::create_dir_all(&folder).expect("folder");
+    std::fs::write(folder.join("示例条例.md"), STATUTE).expect("write");
+    let data = dir.path().join("demo");
+    let material = folder.to_string_lossy().into_owned();
+    let demo = suyuan(&data, &["demo", "--no-serve", "--material", &material]);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let store = Store::open(&Location::DataDir(data.clone()))
+            .await
+            .expect("the demo database");
+        let titles: Vec<String> = store
+            .collections()
+            .await
+            .expect("collections")
+            .into_iter()
+            .map(|c| c.title)
+            .collect();
+        assert_eq!(titles, ["示例条例"]);
+    });
+}
+
+#[test]
+fn material_imports_all_or_nothing_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    setup(&data);
+    let folder = dir.path().join("statutes");
+    std::fs::create_dir_all(folder.join("sub")).expect("folder");
+    std::fs::write(folder.join("示例条例.md"), STATUTE).expect("write");
+    std::fs::write(
+        folder.join("sub").join("notes.txt"),
+        "学习札记\n\n第一段。\n\n第二段。\n",
+    )
+    .expect("write");
+    let folder_arg = folder.to_string_lossy().into_owned();
+    let ok = suyuan(&data, &["import", "material", &folder_arg, "--unit", "zj"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(
+        stdout(&ok).contains("imported 2 collections (4 excerpts)"),
+        "{}",
+        stdout(&ok)
+    );
+
+    // A broken file anywhere in a folder imports nothing, and says where.
+    let bad = dir.path().join("bad");
+    std::fs::create_dir_all(&bad).expect("folder");
+    std::fs::write(bad.join("好.md"), STATUTE.replace("示例条例", "另一条例")).expect("write");
+    std::fs::write(bad.join("坏.docx"), b"not a zip at all").expect("write");
+    let bad_arg = bad.to_string_lossy().into_owned();
+    let refused = suyuan(&data, &["import", "material", &bad_arg, "--unit", "zj"]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("坏.docx"), "{}", stderr(&refused));
+    let again = suyuan(&data, &["import", "material", &folder_arg, "--unit", "zj"]);
+    assert!(
+        stdout(&again).contains("imported 0 collections (0 excerpts); 2 were there already"),
+        "{}",
+        stdout(&again)
+    );
+}
+
+#[test]
+fn logs_can_be_json_lines() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let output = Command::new(env!("CARGO_BIN_EXE_suyuan"))
+        .args([
+            "--log-format",
+            "json",
+            "unit",
+            "create",
+            "--code",
+            "zj",
+            "--name",
+            "浙江省",
+            "--kind",
+            "province",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .env("SUYUAN_LOG", "debug")
+        .env_remove("SUYUAN_DATABASE_URL")
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let logs = stderr(&output);
+    let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "no logs at debug level");
+    for line in lines {
+        let value: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(value["level"].is_string(), "{line}");
+    }
 }
 
 #[test]
@@ -290,8 +426,14 @@ fn every_command_has_help() {
         ["--help"].as_slice(),
         &["serve", "--help"],
         &["demo", "--help"],
+        &["unit", "--help"],
+        &["unit", "create", "--help"],
+        &["import", "--help"],
         &["import", "members", "--help"],
+        &["import", "material", "--help"],
+        &["admin", "--help"],
         &["admin", "create", "--help"],
+        &["bench", "--help"],
         &["backup", "--help"],
         &["restore", "--help"],
     ] {
@@ -349,6 +491,10 @@ fn run_bench(extra: &[&str], dir: &Path) -> serde_json::Value {
         "tree",
         "home",
         "sign-in",
+        "search-like",
+        "search-index",
+        "search",
+        "import",
     ] {
         assert!(
             names.contains(&expected),
