@@ -78,6 +78,35 @@ impl ReadingPace {
     }
 }
 
+/// The id a client gives a reading mark, so that a retry or an offline
+/// replay of the same reading is recorded once: a UUID, kept in lowercase.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MarkId(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("a mark id is a UUID such as 1b4e28ba-2fa1-11d2-883f-0016d3cca427, not {0:?}")]
+pub struct BadMarkId(pub String);
+
+impl MarkId {
+    pub fn parse(input: &str) -> Result<Self, BadMarkId> {
+        let id = input.trim().to_ascii_lowercase();
+        let groups: Vec<&str> = id.split('-').collect();
+        let shaped = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+            && groups
+                .iter()
+                .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
+        if shaped {
+            Ok(Self(id))
+        } else {
+            Err(BadMarkId(input.chars().take(60).collect()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// What a reading mark records, from the day the plan assigned the excerpt
 /// and the day it was read (both in the campaign's zone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -330,6 +359,20 @@ mod tests {
         assert_eq!(pace.check(10, MIN_SECONDS, true), Ok(()));
         assert_eq!(pace.check(10, 600, false), Err(MarkError::NotToTheEnd));
         assert!(ReadingPace::new(50).is_err());
+    }
+
+    #[test]
+    fn mark_ids_are_uuids() {
+        let id = MarkId::parse(" 1B4E28BA-2FA1-11D2-883F-0016D3CCA427 ").expect("a uuid");
+        assert_eq!(id.as_str(), "1b4e28ba-2fa1-11d2-883f-0016d3cca427");
+        for bad in [
+            "",
+            "1",
+            "1b4e28ba2fa111d2883f0016d3cca427",
+            "1b4e28ba-2fa1-11d2-883f-0016d3cca42g",
+        ] {
+            assert!(MarkId::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

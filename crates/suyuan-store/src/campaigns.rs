@@ -9,6 +9,7 @@ use sea_orm::{
 
 use suyuan_core::library::{CollectionId, ExcerptId};
 use suyuan_core::plan::{Calendar, parse_zone, spread};
+use suyuan_core::reading::{PointRules, ReadingPace};
 use suyuan_core::units::{UnitId, UnitPath};
 
 use crate::library::{Excerpt, excerpt};
@@ -29,6 +30,8 @@ pub(crate) mod campaign {
         pub starts_on: Date,
         pub ends_on: Date,
         pub evening: String,
+        pub reading_pace: i32,
+        pub point_rules: String,
         pub created_at: DateTimeUtc,
     }
 
@@ -88,7 +91,17 @@ pub struct Campaign {
     pub calendar: Calendar,
     /// When members who have not read are reminded, local time.
     pub evening: NaiveTime,
+    pub pace: ReadingPace,
+    pub rules: PointRules,
     pub units: Vec<UnitId>,
+}
+
+impl Campaign {
+    /// Whether a member of the unit at `path` takes part.
+    pub fn includes(&self, path: &UnitPath) -> bool {
+        let ancestors = path.ids();
+        self.units.iter().any(|unit| ancestors.contains(unit))
+    }
 }
 
 /// What a new campaign is made of; its plan spreads the collections'
@@ -99,6 +112,8 @@ pub struct NewCampaign {
     pub theme: String,
     pub calendar: Calendar,
     pub evening: NaiveTime,
+    pub pace: ReadingPace,
+    pub rules: PointRules,
     pub units: Vec<UnitId>,
     pub collections: Vec<CollectionId>,
 }
@@ -115,6 +130,12 @@ fn campaign_from(row: campaign::Model, units: Vec<UnitId>) -> StoreResult<Campai
             row.id, row.evening
         ))
     })?;
+    let corrupt = |what: String| StoreError::Corrupt(format!("campaign {}: {what}", row.id));
+    let pace = u32::try_from(row.reading_pace)
+        .ok()
+        .and_then(|pace| ReadingPace::new(pace).ok())
+        .ok_or_else(|| corrupt(format!("reading pace {}", row.reading_pace)))?;
+    let rules = PointRules::from_json(&row.point_rules).map_err(|e| corrupt(e.to_string()))?;
     Ok(Campaign {
         id: CampaignId(row.id),
         owner: UnitId(row.owner_unit_id),
@@ -122,6 +143,8 @@ fn campaign_from(row: campaign::Model, units: Vec<UnitId>) -> StoreResult<Campai
         theme: row.theme,
         calendar,
         evening,
+        pace,
+        rules,
         units,
     })
 }
@@ -169,6 +192,8 @@ impl Store {
             starts_on: Set(new.calendar.start),
             ends_on: Set(new.calendar.end),
             evening: Set(new.evening.format("%H:%M").to_string()),
+            reading_pace: Set(new.pace.chars_per_minute as i32),
+            point_rules: Set(new.rules.to_json()),
             created_at: Set(now),
             ..Default::default()
         }

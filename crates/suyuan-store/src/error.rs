@@ -26,6 +26,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+    /// A write that failed with others in its batch; retrying may succeed.
+    #[error("the database could not record it ({0}); try again")]
+    Unavailable(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -10,6 +10,7 @@ mod error;
 pub mod library;
 pub mod members;
 mod migration;
+pub mod reading;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod units;

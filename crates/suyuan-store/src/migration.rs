@@ -608,6 +608,8 @@ enum CampaignsTable {
     StartsOn,
     EndsOn,
     Evening,
+    ReadingPace,
+    PointRules,
     CreatedAt,
 }
 
@@ -643,6 +645,8 @@ impl MigrationTrait for Campaigns {
                     .col(ColumnDef::new(CampaignsTable::StartsOn).date().not_null())
                     .col(ColumnDef::new(CampaignsTable::EndsOn).date().not_null())
                     .col(string(CampaignsTable::Evening, 5))
+                    .col(int(CampaignsTable::ReadingPace))
+                    .col(ColumnDef::new(CampaignsTable::PointRules).text().not_null())
                     .col(timestamp(CampaignsTable::CreatedAt))
                     .foreign_key(
                         ForeignKey::create()
@@ -717,6 +721,63 @@ impl MigrationTrait for Campaigns {
                     PlanReadings::Position.into_iden(),
                 ],
             ))
+            .await?;
+        // Reading marks arrive in bursts of thousands a second: rows are
+        // appended in id order, and the client's id is only checked for
+        // uniqueness. No foreign keys: the writer checks member, campaign
+        // and excerpt before it queues a mark, and each would cost three
+        // more index lookups per row on the hot path.
+        manager
+            .create_table(
+                Table::create()
+                    .table(ReadingMarks::Table)
+                    .col(id(ReadingMarks::Id))
+                    .col(string(ReadingMarks::ClientId, 36).unique_key())
+                    .col(reference(ReadingMarks::CampaignId))
+                    .col(reference(ReadingMarks::MemberId))
+                    .col(reference(ReadingMarks::ExcerptId))
+                    .col(ColumnDef::new(ReadingMarks::ReadOn).date().not_null())
+                    .col(string(ReadingMarks::Kind, 8))
+                    .col(int(ReadingMarks::Seconds))
+                    .col(timestamp(ReadingMarks::RecordedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "reading_marks_member",
+                ReadingMarks::Table,
+                [
+                    ReadingMarks::MemberId.into_iden(),
+                    ReadingMarks::CampaignId.into_iden(),
+                    ReadingMarks::ReadOn.into_iden(),
+                ],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "reading_marks_day",
+                ReadingMarks::Table,
+                [
+                    ReadingMarks::CampaignId.into_iden(),
+                    ReadingMarks::ReadOn.into_iden(),
+                    ReadingMarks::Kind.into_iden(),
+                ],
+            ))
             .await
     }
+}
+
+#[derive(DeriveIden)]
+enum ReadingMarks {
+    Table,
+    Id,
+    ClientId,
+    CampaignId,
+    MemberId,
+    ExcerptId,
+    ReadOn,
+    Kind,
+    Seconds,
+    RecordedAt,
 }

@@ -1,6 +1,7 @@
 use chrono::{NaiveDate, NaiveTime};
 use suyuan_core::library::{Visibility, parse_text};
 use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
+use suyuan_core::reading::{PointRules, ReadingPace};
 use suyuan_store::StoreError;
 use suyuan_store::campaigns::NewCampaign;
 use suyuan_store::library::{Imported, NewCollection};
@@ -42,6 +43,8 @@ async fn a_campaign_spreads_its_reading_over_its_days() {
                     theme: "学习示例法".into(),
                     calendar: Calendar::new(DEFAULT_ZONE, day(23), day(26)).expect("calendar"),
                     evening: NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+                    pace: ReadingPace::default(),
+                    rules: PointRules::default(),
                     units: vec![p.xihu.id],
                     collections: vec![collection],
                 },
@@ -50,6 +53,8 @@ async fn a_campaign_spreads_its_reading_over_its_days() {
             .await
             .expect("campaign");
         assert_eq!(campaign.calendar.zone, DEFAULT_ZONE);
+        assert_eq!(campaign.rules, PointRules::default());
+        assert!(campaign.includes(&p.cuiyuan.path) && !campaign.includes(&p.chunan.path));
         assert_eq!(campaign.units, [p.xihu.id]);
         let second_day = store.reading_on(&campaign, day(24)).await.expect("reading");
         assert_eq!(second_day.len(), 1);
@@ -86,6 +91,8 @@ async fn a_campaign_spreads_its_reading_over_its_days() {
                     theme: String::new(),
                     calendar: Calendar::new(DEFAULT_ZONE, day(1), day(2)).expect("calendar"),
                     evening: NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+                    pace: ReadingPace::default(),
+                    rules: PointRules::default(),
                     units: vec![],
                     collections: vec![collection],
                 },

@@ -4,6 +4,7 @@ mod auth;
 mod campaigns;
 mod library;
 mod members;
+mod reading;
 mod units;
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -1,0 +1,356 @@
+//! Reading marks: the record that a member really read an excerpt.
+//!
+//! Marks arrive in bursts (the morning peak), so they are written by one
+//! `MarkWriter` task that commits whatever has queued up in one
+//! transaction (group commit) and only then answers each request. The
+//! client's id makes a retry or an offline replay harmless: the first mark
+//! with an id is kept, and a repeat gets that first mark back.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    TransactionTrait,
+};
+use std::collections::{HashMap, HashSet};
+use tokio::sync::{mpsc, oneshot};
+
+use suyuan_core::library::ExcerptId;
+use suyuan_core::members::MemberId;
+use suyuan_core::reading::{MarkId, MarkKind};
+use suyuan_core::units::UnitPath;
+
+use crate::campaigns::CampaignId;
+use crate::{Store, StoreError, StoreResult, members, units};
+
+pub(crate) mod mark {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "reading_marks")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub client_id: String,
+        pub campaign_id: i64,
+        pub member_id: i64,
+        pub excerpt_id: i64,
+        pub read_on: Date,
+        pub kind: String,
+        pub seconds: i32,
+        pub recorded_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A reading, checked and ready to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMark {
+    pub id: MarkId,
+    pub campaign: CampaignId,
+    pub member: MemberId,
+    pub excerpt: ExcerptId,
+    /// The local day it was read, in the campaign's zone.
+    pub read_on: NaiveDate,
+    pub kind: MarkKind,
+    pub seconds: u32,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A recorded reading.
+pub type Mark = NewMark;
+
+/// What became of a mark handed to the writer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// Committed now.
+    New(Mark),
+    /// A mark with this id was there already; this is the first one.
+    Again(Mark),
+}
+
+fn mark_from(row: mark::Model) -> StoreResult<Mark> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("reading mark {}: {what}", row.id));
+    Ok(Mark {
+        id: MarkId::parse(&row.client_id).map_err(|_| corrupt("client id"))?,
+        campaign: CampaignId(row.campaign_id),
+        member: MemberId(row.member_id),
+        excerpt: ExcerptId(row.excerpt_id),
+        read_on: row.read_on,
+        kind: MarkKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
+        seconds: u32::try_from(row.seconds).map_err(|_| corrupt("seconds"))?,
+        recorded_at: row.recorded_at,
+    })
+}
+
+/// One multi-row INSERT of marks that skips ids already recorded.
+fn insert_query(marks: &[&NewMark]) -> InsertStatement {
+    let mut insert = Query::insert();
+    insert
+        .into_table(mark::Entity)
+        .columns([
+            mark::Column::ClientId,
+            mark::Column::CampaignId,
+            mark::Column::MemberId,
+            mark::Column::ExcerptId,
+            mark::Column::ReadOn,
+            mark::Column::Kind,
+            mark::Column::Seconds,
+            mark::Column::RecordedAt,
+        ])
+        .on_conflict(
+            OnConflict::column(mark::Column::ClientId)
+                .do_nothing()
+                .to_owned(),
+        );
+    for mark in marks {
+        insert.values_panic([
+            mark.id.as_str().into(),
+            mark.campaign.0.into(),
+            mark.member.0.into(),
+            mark.excerpt.0.into(),
+            mark.read_on.into(),
+            mark.kind.code().into(),
+            i32::try_from(mark.seconds).unwrap_or(i32::MAX).into(),
+            mark.recorded_at.into(),
+        ]);
+    }
+    insert
+}
+
+/// The most marks one transaction takes (9 values each, well within both
+/// databases' limits on bound parameters).
+const MAX_BATCH: usize = 2_000;
+/// Marks waiting for the writer; senders wait when it is full.
+const QUEUE: usize = 16_384;
+
+struct Pending {
+    mark: NewMark,
+    reply: oneshot::Sender<StoreResult<Recorded>>,
+}
+
+/// The one writer of reading marks of this instance. Cloning it is cheap;
+/// the task ends when the last clone is dropped.
+#[derive(Clone)]
+pub struct MarkWriter {
+    queue: mpsc::Sender<Pending>,
+}
+
+fn stopped() -> StoreError {
+    StoreError::Unavailable("the mark writer has stopped".into())
+}
+
+impl MarkWriter {
+    /// Records a mark; answers once it is committed (or was already).
+    pub async fn record(&self, mark: NewMark) -> StoreResult<Recorded> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Pending { mark, reply })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+impl Store {
+    /// Starts this instance's mark writer on the current runtime.
+    pub fn mark_writer(&self) -> MarkWriter {
+        let (queue, mut incoming) = mpsc::channel::<Pending>(QUEUE);
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(MAX_BATCH);
+            while incoming.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                store.write_batch(std::mem::take(&mut batch)).await;
+            }
+        });
+        MarkWriter { queue }
+    }
+
+    async fn write_batch(&self, batch: Vec<Pending>) {
+        let marks: Vec<&NewMark> = batch.iter().map(|p| &p.mark).collect();
+        match self.insert_marks(&marks).await {
+            Ok(recorded) => {
+                // An id sent twice in one batch is new the first time only.
+                let mut answered = std::collections::HashSet::new();
+                for pending in batch {
+                    let id = pending.mark.id.as_str();
+                    let outcome = match recorded.get(id) {
+                        Some((mark, true)) if answered.insert(id.to_owned()) => {
+                            Ok(Recorded::New(mark.clone()))
+                        }
+                        Some((mark, _)) => Ok(Recorded::Again(mark.clone())),
+                        None => Err(StoreError::NotFound),
+                    };
+                    let _ = pending.reply.send(outcome);
+                }
+            }
+            Err(err) => {
+                // The whole batch failed: tell everyone why, so that each
+                // client retries (with the same id, so nothing counts twice).
+                tracing::error!(%err, marks = batch.len(), "a batch of reading marks failed");
+                let message = err.to_string();
+                for pending in batch {
+                    let _ = pending
+                        .reply
+                        .send(Err(StoreError::Unavailable(message.clone())));
+                }
+            }
+        }
+    }
+
+    /// Inserts marks in one transaction, and returns for each id the mark
+    /// now recorded under it, and whether this insert added it (a known id
+    /// keeps the mark first recorded under it).
+    async fn insert_marks(&self, marks: &[&NewMark]) -> StoreResult<HashMap<String, (Mark, bool)>> {
+        let txn = self.db.begin().await?;
+        let mut insert = insert_query(marks);
+        insert.returning_col(mark::Column::ClientId);
+        let statement = txn.get_database_backend().build(&insert);
+        let inserted: HashSet<String> = txn
+            .query_all_raw(statement)
+            .await?
+            .into_iter()
+            .filter_map(|row| row.try_get_by_index::<String>(0).ok())
+            .collect();
+        let mut recorded: HashMap<String, (Mark, bool)> = HashMap::with_capacity(marks.len());
+        for mark in marks {
+            if inserted.contains(mark.id.as_str()) {
+                recorded
+                    .entry(mark.id.as_str().to_owned())
+                    .or_insert_with(|| ((*mark).clone(), true));
+            }
+        }
+        let repeats: Vec<String> = marks
+            .iter()
+            .map(|m| m.id.as_str().to_owned())
+            .filter(|id| !inserted.contains(id))
+            .collect();
+        for chunk in repeats.chunks(MAX_BATCH) {
+            for row in mark::Entity::find()
+                .filter(mark::Column::ClientId.is_in(chunk.iter().cloned()))
+                .all(&txn)
+                .await?
+            {
+                recorded.insert(row.client_id.clone(), (mark_from(row)?, false));
+            }
+        }
+        txn.commit().await?;
+        Ok(recorded)
+    }
+
+    /// A member's marks in a campaign, oldest first.
+    pub async fn marks_of(&self, member: MemberId, campaign: CampaignId) -> StoreResult<Vec<Mark>> {
+        mark::Entity::find()
+            .filter(mark::Column::MemberId.eq(member.0))
+            .filter(mark::Column::CampaignId.eq(campaign.0))
+            .order_by_asc(mark::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(mark_from)
+            .collect()
+    }
+
+    /// How many members within a subtree read their assignment on a day
+    /// (on time), against how many members there are.
+    pub async fn completion(
+        &self,
+        campaign: CampaignId,
+        within: &UnitPath,
+        day: NaiveDate,
+    ) -> StoreResult<(u64, u64)> {
+        let (low, high) = within.subtree_range();
+        let read: Option<i64> = mark::Entity::find()
+            .select_only()
+            .expr(Expr::col((mark::Entity, mark::Column::MemberId)).count_distinct())
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                mark::Entity::belongs_to(members::entity::Entity)
+                    .from(mark::Column::MemberId)
+                    .to(members::entity::Column::Id)
+                    .into(),
+            )
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                members::entity::Relation::Unit.def(),
+            )
+            .filter(mark::Column::CampaignId.eq(campaign.0))
+            .filter(mark::Column::ReadOn.eq(day))
+            .filter(mark::Column::Kind.eq(MarkKind::OnTime.code()))
+            .filter(units::entity::Column::Path.gte(low))
+            .filter(units::entity::Column::Path.lt(high))
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        let members = self.count_members(within).await?;
+        Ok((u64::try_from(read.unwrap_or(0)).unwrap_or(0), members))
+    }
+
+    /// The storage limit for reading marks, for the bench: writes `count`
+    /// marks in transactions of `batch` rows through the writer's own
+    /// statement, calling `committed` after each commit.
+    pub async fn insert_marks_batched(
+        &self,
+        template: &NewMark,
+        count: usize,
+        batch: usize,
+        mut committed: impl FnMut(usize),
+    ) -> StoreResult<()> {
+        let mut left = count;
+        while left > 0 {
+            let size = left.min(batch.max(1));
+            let marks: Vec<NewMark> = (0..size)
+                .map(|_| NewMark {
+                    id: random_mark_id(),
+                    ..template.clone()
+                })
+                .collect();
+            let refs: Vec<&NewMark> = marks.iter().collect();
+            self.insert_marks(&refs).await?;
+            committed(size);
+            left -= size;
+        }
+        Ok(())
+    }
+
+    /// Adds marks in bulk, for generated history (the demo, the bench);
+    /// ids already there are skipped.
+    pub async fn add_marks(&self, marks: &[NewMark]) -> StoreResult<()> {
+        let txn = self.db.begin().await?;
+        for chunk in marks.chunks(MAX_BATCH) {
+            let refs: Vec<&NewMark> = chunk.iter().collect();
+            let statement = txn.get_database_backend().build(&insert_query(&refs));
+            txn.execute_raw(statement).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn count_marks(&self) -> StoreResult<u64> {
+        use sea_orm::PaginatorTrait;
+        Ok(mark::Entity::find().count(&self.db).await?)
+    }
+}
+
+/// A fresh random mark id (a version 4 UUID).
+pub fn random_mark_id() -> MarkId {
+    let mut bytes = [0u8; 16];
+    // The system's randomness is always there on the platforms we run on.
+    getrandom::fill(&mut bytes).expect("the operating system's random generator failed");
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = hex::encode(bytes);
+    let text = format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    );
+    MarkId::parse(&text).unwrap_or_else(|_| unreachable!())
+}

@@ -1,0 +1,130 @@
+use chrono::NaiveDate;
+use suyuan_core::access::Role;
+use suyuan_core::library::ExcerptId;
+use suyuan_core::members::{MemberNumber, PersonName};
+use suyuan_core::reading::{MarkId, MarkKind};
+use suyuan_store::Store;
+use suyuan_store::campaigns::CampaignId;
+use suyuan_store::members::NewMember;
+use suyuan_store::reading::{NewMark, Recorded, random_mark_id};
+use suyuan_store::testing::each_backend;
+use suyuan_store::units::Unit;
+
+use crate::{now, province};
+
+async fn member(store: &Store, unit: &Unit, number: &str) -> suyuan_core::members::MemberId {
+    store
+        .create_member(
+            NewMember {
+                unit: unit.id,
+                number: MemberNumber::parse(number).expect("number"),
+                name: PersonName::parse("张三").expect("name"),
+                phone: None,
+                role: Role::Member,
+                password_hash: String::new(),
+                must_change_password: false,
+            },
+            now(),
+        )
+        .await
+        .expect("member")
+        .id
+}
+
+fn mark(member: suyuan_core::members::MemberId, read_on: NaiveDate, kind: MarkKind) -> NewMark {
+    NewMark {
+        id: random_mark_id(),
+        campaign: CampaignId(1),
+        member,
+        excerpt: ExcerptId(7),
+        read_on,
+        kind,
+        seconds: 60,
+        recorded_at: now(),
+    }
+}
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, d).expect("date")
+}
+
+#[tokio::test]
+async fn marks_are_recorded_once_however_often_they_are_sent() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let reader = member(&store, &p.cuiyuan, "R1").await;
+        let writer = store.mark_writer();
+        let first = mark(reader, day(25), MarkKind::OnTime);
+        let recorded = writer.record(first.clone()).await.expect("recorded");
+        assert_eq!(recorded, Recorded::New(first.clone()));
+        // A retry with the same id, even with other details, gets the first.
+        let retry = NewMark {
+            seconds: 999,
+            ..first.clone()
+        };
+        assert_eq!(
+            writer.record(retry).await.expect("again"),
+            Recorded::Again(first.clone())
+        );
+
+        // Many at once, each sent twice, from many tasks: one row per id.
+        let marks: Vec<NewMark> = (0..300)
+            .map(|i| mark(reader, day(1 + i % 28), MarkKind::Late))
+            .collect();
+        let mut tasks = Vec::new();
+        for copy in 0..2 {
+            for m in &marks {
+                let writer = writer.clone();
+                let m = m.clone();
+                tasks.push(tokio::spawn(async move {
+                    (copy, writer.record(m).await.expect("recorded"))
+                }));
+            }
+        }
+        let mut new = 0;
+        for task in tasks {
+            if let (_, Recorded::New(_)) = task.await.expect("task") {
+                new += 1;
+            }
+        }
+        assert_eq!(new, 300, "each id is new exactly once");
+        assert_eq!(store.count_marks().await.expect("count"), 301);
+        let mine = store.marks_of(reader, CampaignId(1)).await.expect("marks");
+        assert_eq!(mine.len(), 301);
+        assert_eq!(mine[0], first);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn completion_counts_members_within_a_subtree_who_read_on_time() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let a = member(&store, &p.cuiyuan, "A").await;
+        let b = member(&store, &p.cuiyuan, "B").await;
+        let _c = member(&store, &p.xihu, "C").await;
+        let far = member(&store, &p.xiajiang, "D").await;
+        store
+            .add_marks(&[
+                mark(a, day(25), MarkKind::OnTime),
+                mark(a, day(25), MarkKind::OnTime),
+                mark(b, day(25), MarkKind::Late),
+                mark(b, day(24), MarkKind::OnTime),
+                mark(far, day(25), MarkKind::OnTime),
+            ])
+            .await
+            .expect("marks");
+        let xihu = store
+            .completion(CampaignId(1), &p.xihu.path, day(25))
+            .await
+            .expect("completion");
+        assert_eq!(xihu, (1, 3), "A read on time; B only caught up; C did not");
+        let province_wide = store
+            .completion(CampaignId(1), &p.province.path, day(25))
+            .await
+            .expect("completion");
+        assert_eq!(province_wide, (2, 4));
+        assert!(MarkId::parse(random_mark_id().as_str()).is_ok());
+    })
+    .await;
+}
