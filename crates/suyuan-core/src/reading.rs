@@ -155,7 +155,8 @@ pub enum Action {
     CatchUpReading,
     /// Reading beyond the plan.
     ExtraReading,
-    /// A day on which the streak reaches a multiple of the streak length.
+    /// A day on which the streak of days read in full reaches a multiple
+    /// of the streak length.
     StreakBonus,
 }
 
@@ -300,22 +301,101 @@ impl Tally {
     }
 }
 
+/// What a campaign's plan assigns, day by day.
+pub type Plan<E> = BTreeMap<NaiveDate, BTreeSet<E>>;
+
+/// The days on which a member read the whole of that day's assignment on
+/// time; `on_time` lists what was read on its day (repeats are harmless).
+pub fn complete_days<E: Ord + Copy>(
+    plan: &Plan<E>,
+    on_time: &[(NaiveDate, E)],
+) -> BTreeSet<NaiveDate> {
+    let mut read: BTreeMap<NaiveDate, BTreeSet<E>> = BTreeMap::new();
+    for (day, excerpt) in on_time {
+        read.entry(*day).or_default().insert(*excerpt);
+    }
+    read.into_iter()
+        .filter(|(day, excerpts)| {
+            plan.get(day)
+                .is_some_and(|assigned| !assigned.is_empty() && assigned.is_subset(excerpts))
+        })
+        .map(|(day, _)| day)
+        .collect()
+}
+
+/// How a day of a campaign went for a member, for the history calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayStatus {
+    /// The whole assignment read on the day.
+    Read,
+    /// The whole assignment read, some of it caught up later.
+    Late,
+    /// A past day whose assignment is not (wholly) read.
+    Missed,
+    /// Today, not yet read.
+    Open,
+    /// A day to come, or a day with nothing assigned.
+    Nothing,
+}
+
+impl DayStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            DayStatus::Read => "read",
+            DayStatus::Late => "late",
+            DayStatus::Missed => "missed",
+            DayStatus::Open => "open",
+            DayStatus::Nothing => "nothing",
+        }
+    }
+}
+
+/// The status of `day` given everything a member has read.
+pub fn day_status<E: Ord + Copy>(
+    plan: &Plan<E>,
+    marks: &[Reading<E>],
+    day: NaiveDate,
+    today: NaiveDate,
+) -> DayStatus {
+    let Some(assigned) = plan.get(&day).filter(|a| !a.is_empty()) else {
+        return DayStatus::Nothing;
+    };
+    if day > today {
+        return DayStatus::Nothing;
+    }
+    let read_on_day: BTreeSet<E> = marks
+        .iter()
+        .filter(|(on, kind, _)| *on == day && *kind == MarkKind::OnTime)
+        .map(|(_, _, e)| *e)
+        .collect();
+    if assigned.is_subset(&read_on_day) {
+        return DayStatus::Read;
+    }
+    let read_since: BTreeSet<E> = marks
+        .iter()
+        .filter(|(on, kind, _)| *on >= day && *kind != MarkKind::Extra)
+        .map(|(_, _, e)| *e)
+        .collect();
+    if assigned.is_subset(&read_since) {
+        DayStatus::Late
+    } else if day == today {
+        DayStatus::Open
+    } else {
+        DayStatus::Missed
+    }
+}
+
 /// The points a member's actions earn under `rules`. Streak bonuses are
-/// derived here from the days of daily reading, so they need no event of
+/// derived here from the days read in full, so they need no event of
 /// their own.
-pub fn tally(rules: &PointRules, events: &[Event]) -> Tally {
+pub fn tally(rules: &PointRules, events: &[Event], days_read: &BTreeSet<NaiveDate>) -> Tally {
     let mut counts: BTreeMap<(NaiveDate, Action), u32> = BTreeMap::new();
     for event in events {
         *counts.entry((event.on, event.action)).or_default() += 1;
     }
-    let days_read: BTreeSet<NaiveDate> = events
-        .iter()
-        .filter(|e| e.action == Action::DailyReading)
-        .map(|e| e.on)
-        .collect();
     let mut run = 0;
     let mut previous: Option<NaiveDate> = None;
-    for day in &days_read {
+    for day in days_read {
         run = match previous {
             Some(p) if *day - p == Duration::days(1) => run + 1,
             _ => 1,
@@ -336,6 +416,47 @@ pub fn tally(rules: &PointRules, events: &[Event]) -> Tally {
         }
     }
     tally
+}
+
+/// Where a member stands in a campaign on a day: the days read in full,
+/// the points earned, and the current streak.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub days_read: BTreeSet<NaiveDate>,
+    pub tally: Tally,
+    pub streak: u32,
+}
+
+/// One recorded reading: its local day, its kind and what was read.
+pub type Reading<E> = (NaiveDate, MarkKind, E);
+
+impl Standing {
+    /// Derives everything from the plan and the marks alone.
+    pub fn of<E: Ord + Copy>(
+        rules: &PointRules,
+        plan: &Plan<E>,
+        marks: &[Reading<E>],
+        today: NaiveDate,
+    ) -> Self {
+        let on_time: Vec<(NaiveDate, E)> = marks
+            .iter()
+            .filter(|(_, kind, _)| *kind == MarkKind::OnTime)
+            .map(|(day, _, excerpt)| (*day, *excerpt))
+            .collect();
+        let days_read = complete_days(plan, &on_time);
+        let events: Vec<Event> = marks
+            .iter()
+            .map(|(on, kind, _)| Event {
+                on: *on,
+                action: Action::of_mark(*kind),
+            })
+            .collect();
+        Self {
+            tally: tally(rules, &events, &days_read),
+            streak: streak(&days_read, today),
+            days_read,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -408,7 +529,7 @@ mod tests {
                 action: Action::CatchUpReading,
             }])
             .collect();
-        let tally = tally(&rules, &events);
+        let tally = tally(&rules, &events, &BTreeSet::new());
         let today = tally.on(day(2));
         assert_eq!(
             today[&Action::DailyReading],
@@ -420,6 +541,54 @@ mod tests {
     }
 
     #[test]
+    fn a_day_is_read_when_all_its_assignment_is() {
+        let plan: Plan<u32> = BTreeMap::from([
+            (day(1), BTreeSet::from([10, 11])),
+            (day(2), BTreeSet::from([20])),
+            (day(3), BTreeSet::new()),
+        ]);
+        let on_time = [
+            (day(1), 10),
+            (day(1), 10),
+            (day(2), 20),
+            (day(3), 30),
+            (day(4), 40),
+        ];
+        assert_eq!(complete_days(&plan, &on_time), BTreeSet::from([day(2)]));
+        let on_time = [(day(1), 10), (day(1), 11)];
+        assert_eq!(complete_days(&plan, &on_time), BTreeSet::from([day(1)]));
+    }
+
+    #[test]
+    fn the_calendar_tells_read_late_missed_and_open_days() {
+        let plan: Plan<u32> = (1..=5).map(|d| (day(d), BTreeSet::from([d]))).collect();
+        let marks = [
+            (day(1), MarkKind::OnTime, 1),
+            (day(3), MarkKind::Late, 2),
+            (day(3), MarkKind::Extra, 3),
+        ];
+        let today = day(4);
+        let statuses: Vec<DayStatus> = (1..=6)
+            .map(|d| day_status(&plan, &marks, day(d), today))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                DayStatus::Read,
+                DayStatus::Late,
+                DayStatus::Missed,
+                DayStatus::Open,
+                DayStatus::Nothing,
+                DayStatus::Nothing
+            ]
+        );
+        let standing = Standing::of(&PointRules::default(), &plan, &marks, today);
+        assert_eq!(standing.days_read, BTreeSet::from([day(1)]));
+        assert_eq!(standing.streak, 0, "day 3 was missed on time");
+        assert_eq!(standing.tally.total(), 2 + 1 + 1);
+    }
+
+    #[test]
     fn a_week_unbroken_earns_the_bonus_once_a_week() {
         let rules = PointRules::default();
         let events: Vec<Event> = (1..=15)
@@ -428,7 +597,8 @@ mod tests {
                 action: Action::DailyReading,
             })
             .collect();
-        let tally = tally(&rules, &events);
+        let days_read: BTreeSet<_> = (1..=15).map(day).collect();
+        let tally = tally(&rules, &events, &days_read);
         let bonus_days: Vec<_> = tally
             .by_day
             .iter()
@@ -476,7 +646,8 @@ mod tests {
         ) {
             let rules = PointRules::default();
             let events: Vec<Event> = raw.iter().map(|(d, action)| Event { on: day(*d), action: *action }).collect();
-            let whole = tally(&rules, &events);
+            let days_read: BTreeSet<NaiveDate> = events.iter().filter(|e| e.action == Action::DailyReading).map(|e| e.on).collect();
+            let whole = tally(&rules, &events, &days_read);
             let mut shuffled = events.clone();
             // A cheap deterministic shuffle.
             let n = shuffled.len();
@@ -484,7 +655,7 @@ mod tests {
                 let j = ((seed.wrapping_mul(6364136223846793005).wrapping_add(i as u64)) % n as u64) as usize;
                 shuffled.swap(i, j);
             }
-            prop_assert_eq!(&tally(&rules, &shuffled), &whole);
+            prop_assert_eq!(&tally(&rules, &shuffled, &days_read), &whole);
             // Every day's points are within each rule's cap.
             for points in whole.by_day.values() {
                 for (action, earned) in points {
@@ -492,9 +663,8 @@ mod tests {
                 }
             }
             // Streak bonuses never exceed one per `streak_every` days read.
-            let days_read = events.iter().filter(|e| e.action == Action::DailyReading).map(|e| e.on).collect::<BTreeSet<_>>().len() as u32;
             let bonuses = whole.by_day.values().filter(|p| p.contains_key(&Action::StreakBonus)).count() as u32;
-            prop_assert!(bonuses <= days_read / rules.streak_every);
+            prop_assert!(bonuses <= days_read.len() as u32 / rules.streak_every);
         }
     }
 }

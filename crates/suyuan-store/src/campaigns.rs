@@ -71,6 +71,8 @@ pub(crate) mod reading {
         pub day_index: i32,
         pub position: i32,
         pub excerpt_id: i64,
+        /// The excerpt's length, so that the plan is read without its text.
+        pub chars: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -119,6 +121,15 @@ pub struct NewCampaign {
 }
 
 const CHUNK: usize = 500;
+
+/// One excerpt of a plan: the campaign day it is read on (0 for the first)
+/// and its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedReading {
+    pub day: usize,
+    pub excerpt: ExcerptId,
+    pub chars: usize,
+}
 
 fn campaign_from(row: campaign::Model, units: Vec<UnitId>) -> StoreResult<Campaign> {
     let zone = parse_zone(&row.zone).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -214,6 +225,7 @@ impl Store {
                     day_index: Set(day as i32),
                     position: Set(position as i32),
                     excerpt_id: Set(excerpts[index].0),
+                    chars: Set(i32::try_from(excerpts[index].1).unwrap_or(i32::MAX)),
                     ..Default::default()
                 });
             }
@@ -260,6 +272,30 @@ impl Store {
             campaigns.push(self.campaign(CampaignId(id)).await?);
         }
         Ok(campaigns)
+    }
+
+    /// The whole reading plan: each planned excerpt with its day and its
+    /// length in characters, in reading order.
+    pub async fn plan_of(&self, campaign: CampaignId) -> StoreResult<Vec<PlannedReading>> {
+        let rows: Vec<(i32, i64, i32)> = reading::Entity::find()
+            .select_only()
+            .column(reading::Column::DayIndex)
+            .column(reading::Column::ExcerptId)
+            .column(reading::Column::Chars)
+            .filter(reading::Column::CampaignId.eq(campaign.0))
+            .order_by_asc(reading::Column::DayIndex)
+            .order_by_asc(reading::Column::Position)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(day, excerpt, chars)| PlannedReading {
+                day: usize::try_from(day).unwrap_or(0),
+                excerpt: ExcerptId(excerpt),
+                chars: usize::try_from(chars).unwrap_or(0),
+            })
+            .collect())
     }
 
     /// What the plan has members read on a date (nothing outside the

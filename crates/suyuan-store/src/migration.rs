@@ -628,6 +628,7 @@ enum PlanReadings {
     DayIndex,
     Position,
     ExcerptId,
+    Chars,
 }
 
 #[async_trait::async_trait]
@@ -697,6 +698,7 @@ impl MigrationTrait for Campaigns {
                     .col(int(PlanReadings::DayIndex))
                     .col(int(PlanReadings::Position))
                     .col(reference(PlanReadings::ExcerptId))
+                    .col(int(PlanReadings::Chars))
                     .foreign_key(
                         ForeignKey::create()
                             .from(PlanReadings::Table, PlanReadings::CampaignId)

@@ -255,18 +255,20 @@ impl Store {
             .collect()
     }
 
-    /// How many members within a subtree read their assignment on a day
-    /// (on time), against how many members there are.
+    /// How many members within a subtree read the whole of a day's
+    /// assignment (`assigned` excerpts) on that day, against how many
+    /// members there are.
     pub async fn completion(
         &self,
         campaign: CampaignId,
         within: &UnitPath,
         day: NaiveDate,
+        assigned: usize,
     ) -> StoreResult<(u64, u64)> {
         let (low, high) = within.subtree_range();
-        let read: Option<i64> = mark::Entity::find()
+        let readers: Vec<i64> = mark::Entity::find()
             .select_only()
-            .expr(Expr::col((mark::Entity, mark::Column::MemberId)).count_distinct())
+            .column(mark::Column::MemberId)
             .join(
                 sea_orm::JoinType::InnerJoin,
                 mark::Entity::belongs_to(members::entity::Entity)
@@ -283,11 +285,17 @@ impl Store {
             .filter(mark::Column::Kind.eq(MarkKind::OnTime.code()))
             .filter(units::entity::Column::Path.gte(low))
             .filter(units::entity::Column::Path.lt(high))
+            .group_by(mark::Column::MemberId)
+            .having(
+                Expr::col((mark::Entity, mark::Column::ExcerptId))
+                    .count_distinct()
+                    .gte(assigned.max(1) as i64),
+            )
             .into_tuple()
-            .one(&self.db)
+            .all(&self.db)
             .await?;
         let members = self.count_members(within).await?;
-        Ok((u64::try_from(read.unwrap_or(0)).unwrap_or(0), members))
+        Ok((readers.len() as u64, members))
     }
 
     /// The storage limit for reading marks, for the bench: writes `count`

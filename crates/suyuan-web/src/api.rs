@@ -5,13 +5,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{AppState, auth, library, members, ops, search, units};
+use crate::{AppState, auth, library, members, ops, reading, search, units};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Suyuan API", description = "Units, members and sign-in. Errors are `{\"error\": {\"code\", \"message\"}}`."),
+    info(title = "Suyuan API", description = "Units, members, sign-in, the library, search and daily reading. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "ops"))
+    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "reading"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -34,5 +34,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(members::api())
         .merge(library::api())
         .merge(search::api())
+        .merge(reading::api())
         .merge(ops::api())
 }

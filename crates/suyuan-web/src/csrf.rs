@@ -48,6 +48,18 @@ fn mac(key: &[u8], seed: &str) -> Hmac<Sha256> {
     mac
 }
 
+/// Signs a text with the instances' shared key, for values a page hands
+/// out and takes back (such as when a reading page was opened).
+pub fn sign(state: &AppState, text: &str) -> String {
+    hex::encode(mac(&state.csrf_key, text).finalize().into_bytes())
+}
+
+/// Whether `signature` is `sign(state, text)`, compared in constant time.
+pub fn signed(state: &AppState, text: &str, signature: &str) -> bool {
+    hex::decode(signature)
+        .is_ok_and(|bytes| mac(&state.csrf_key, text).verify_slice(&bytes).is_ok())
+}
+
 /// Gives a browser without one a CSRF cookie (pages only).
 pub async fn ensure_cookie(mut request: Request, next: Next) -> Response {
     let needs_seed = !request.uri().path().starts_with("/api/")

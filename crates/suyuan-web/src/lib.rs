@@ -13,6 +13,7 @@ mod library;
 mod members;
 mod ops;
 mod paths;
+mod reading;
 mod search;
 mod units;
 mod views;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub search: Arc<SearchIndex>,
     catalog: Arc<library::Catalog>,
+    books: Arc<reading::Books>,
+    marks: suyuan_store::reading::MarkWriter,
     csrf_key: Arc<[u8]>,
 }
 
@@ -77,10 +80,12 @@ impl App {
         let csrf_key = store.secret("csrf").await?;
         search.catch_up(&store).await?;
         let state = AppState {
+            marks: store.mark_writer(),
             store,
             clock,
             search,
             catalog: Arc::default(),
+            books: Arc::default(),
             csrf_key: Arc::from(csrf_key.into_bytes()),
         };
         let (api_router, openapi) = api::router().split_for_parts();
@@ -93,6 +98,7 @@ impl App {
             .merge(library::router())
             .merge(compilations::router())
             .merge(search::router())
+            .merge(reading::router())
             .merge(api_router)
             .merge(ops::router(openapi))
             // A route layer sees the matched route, which labels metrics.

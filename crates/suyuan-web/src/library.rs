@@ -102,7 +102,7 @@ pub struct SizeChoice {
     pub current: bool,
 }
 
-fn size_choices(lang: Lang, current: TextSize, here: &str) -> Vec<SizeChoice> {
+pub(crate) fn size_choices(lang: Lang, current: TextSize, here: &str) -> Vec<SizeChoice> {
     let t = lang.texts();
     let labels = [t.text_small, t.text_normal, t.text_large, t.text_huge];
     TextSize::ALL
@@ -335,7 +335,7 @@ pub struct ReadingExcerpt {
     pub href: String,
 }
 
-fn reading(excerpts: &[Excerpt], under: &[String]) -> Vec<ReadingExcerpt> {
+pub(crate) fn reading_excerpts(excerpts: &[Excerpt], under: &[String]) -> Vec<ReadingExcerpt> {
     let mut last_path: Vec<String> = under.to_vec();
     excerpts
         .iter()
@@ -430,7 +430,7 @@ async fn chapter_page(
         chrome: chrome(lang, csrf, &user, &here),
         collection_title: collection.display_title.clone(),
         collection_href: paths::collection(collection.id),
-        excerpts: reading(&excerpts, &heading_path),
+        excerpts: reading_excerpts(&excerpts, &heading_path),
         heading_path,
         previous,
         next,
@@ -484,7 +484,7 @@ async fn excerpt_page(
             });
         }
     }
-    let mut shown = reading(std::slice::from_ref(&excerpt), &excerpt.heading_path);
+    let mut shown = reading_excerpts(std::slice::from_ref(&excerpt), &excerpt.heading_path);
     Ok(ExcerptPage {
         chrome: chrome(lang, csrf, &user, &here),
         collection_title: collection.display_title,
@@ -544,7 +544,7 @@ async fn print_page(
         booklet_chapters.push(BookletChapter {
             anchor: format!("c{}", top.id),
             heading: top.heading.clone(),
-            excerpts: reading(&inside, std::slice::from_ref(&top.heading)),
+            excerpts: reading_excerpts(&inside, std::slice::from_ref(&top.heading)),
         });
     }
     let opening: Vec<Excerpt> = excerpts
@@ -560,7 +560,7 @@ async fn print_page(
             .iter()
             .map(|c| (c.heading.clone(), format!("#{}", c.anchor)))
             .collect(),
-        opening: reading(&opening, &[]),
+        opening: reading_excerpts(&opening, &[]),
         chapters: booklet_chapters,
         source_lines: collection.source.lines().map(str::to_owned).collect(),
         title: collection.display_title,

@@ -16,6 +16,7 @@ use crate::AppState;
 
 const STYLE: &str = include_str!("../static/style.css");
 const BOOKLET: &str = include_str!("../static/booklet.css");
+const READING_SCRIPT: &str = include_str!("../static/reading.js");
 
 pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
     Router::new()
@@ -27,6 +28,10 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         )
         .route("/static/style.css", get(|| async { css(STYLE) }))
         .route("/static/booklet.css", get(|| async { css(BOOKLET) }))
+        .route(
+            "/static/reading.js",
+            get(|| async { script(READING_SCRIPT) }),
+        )
 }
 
 /// A route that does nothing, through the whole middleware stack: the
@@ -86,9 +91,17 @@ async fn metrics() -> Response {
 }
 
 fn css(text: &'static str) -> Response {
+    asset("text/css; charset=utf-8", text)
+}
+
+fn script(text: &'static str) -> Response {
+    asset("text/javascript; charset=utf-8", text)
+}
+
+fn asset(content_type: &'static str, text: &'static str) -> Response {
     (
         [
-            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CONTENT_TYPE, content_type),
             (CACHE_CONTROL, "public, max-age=3600"),
         ],
         text,

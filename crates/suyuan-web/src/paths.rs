@@ -10,6 +10,14 @@ pub const PASSWORD: &str = "/account/password";
 pub const IMPORT_MEMBERS: &str = "/members/import";
 pub const IMPORT_TEMPLATE: &str = "/members/import/template.csv";
 
+pub const TODAY: &str = "/today";
+pub const TODAY_MARKS: &str = "/today/marks";
+pub const READING_CALENDAR: &str = "/reading/calendar";
+
+pub fn reading_calendar(month: &str) -> String {
+    format!("{READING_CALENDAR}?month={}", encode(month))
+}
+
 pub const LIBRARY: &str = "/library";
 pub const IMPORT_MATERIAL: &str = "/library/import";
 

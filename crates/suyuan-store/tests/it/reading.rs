@@ -115,15 +115,24 @@ async fn completion_counts_members_within_a_subtree_who_read_on_time() {
             .await
             .expect("marks");
         let xihu = store
-            .completion(CampaignId(1), &p.xihu.path, day(25))
+            .completion(CampaignId(1), &p.xihu.path, day(25), 1)
             .await
             .expect("completion");
         assert_eq!(xihu, (1, 3), "A read on time; B only caught up; C did not");
         let province_wide = store
-            .completion(CampaignId(1), &p.province.path, day(25))
+            .completion(CampaignId(1), &p.province.path, day(25), 1)
             .await
             .expect("completion");
         assert_eq!(province_wide, (2, 4));
+        // A day of two excerpts is read when both are.
+        let mut other = mark(far, day(25), MarkKind::OnTime);
+        other.excerpt = ExcerptId(8);
+        store.add_marks(&[other]).await.expect("mark");
+        let both = store
+            .completion(CampaignId(1), &p.province.path, day(25), 2)
+            .await
+            .expect("completion");
+        assert_eq!(both, (1, 4), "only D read both");
         assert!(MarkId::parse(random_mark_id().as_str()).is_ok());
     })
     .await;

@@ -7,6 +7,7 @@ mod browser;
 mod compilations;
 mod import;
 mod library;
+mod reading;
 mod roles;
 mod search;
 
@@ -18,12 +19,15 @@ use tokio::sync::oneshot;
 
 use suyuan_core::access::Role;
 use suyuan_core::clock::FixedClock;
-use suyuan_core::library::{Heading, Visibility, parse_text};
+use suyuan_core::library::{CollectionId, Heading, Visibility, parse_text};
 use suyuan_core::members::{MemberNumber, NewPassword, PersonName};
+use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
+use suyuan_core::reading::{PointRules, ReadingPace};
 use suyuan_core::units::UnitKind;
 use suyuan_search::SearchIndex;
 use suyuan_store::Store;
 use suyuan_store::auth::hash_password;
+use suyuan_store::campaigns::{CampaignId, NewCampaign};
 use suyuan_store::library::{Imported, NewCollection};
 use suyuan_store::members::NewMember;
 use suyuan_store::testing::{Backend, TestDb, add_unit};
@@ -289,6 +293,31 @@ impl TestApp {
             db: Some(db),
             stop: Some(stop),
         }
+    }
+
+    /// A reading campaign for Xihu District over the law's three articles,
+    /// one a day from 23 to 27 November 2026: on the test clock's day (the
+    /// 25th) the third article is due.
+    pub async fn campaign(&self) -> CampaignId {
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
+        self.store
+            .create_campaign(
+                NewCampaign {
+                    owner: self.world.hangzhou.id,
+                    title: "学法用法".into(),
+                    theme: "学习示例法".into(),
+                    calendar: Calendar::new(DEFAULT_ZONE, day(23), day(27)).expect("calendar"),
+                    evening: chrono::NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+                    pace: ReadingPace::default(),
+                    rules: PointRules::default(),
+                    units: vec![self.world.xihu.id],
+                    collections: vec![CollectionId(self.world.law)],
+                },
+                Utc::now(),
+            )
+            .await
+            .expect("campaign")
+            .id
     }
 
     pub fn backend(&self) -> Backend {

@@ -1,0 +1,747 @@
+//! Daily reading: a member's "today" page with its reading timer, the
+//! marks it reports, the month calendar of what was read, and
+//! `/api/v1/reading/marks` and `/api/v1/me/today` for scripts.
+//!
+//! A reading counts when the reader spent a plausible time on the page and
+//! reached its end. Both the page and the API go through `record`, which
+//! hands the mark to the store's group-commit writer and answers only once
+//! it is committed.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::RwLock;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use suyuan_core::library::ExcerptId;
+use suyuan_core::reading::{Action, MarkId, MarkKind, Plan, Reading, Standing, day_status};
+use suyuan_store::campaigns::{Campaign, CampaignId};
+use suyuan_store::members::Member;
+use suyuan_store::reading::{Mark, NewMark, Recorded};
+
+use crate::auth::{ApiUser, PageUser};
+use crate::csrf::{CsrfForm, CsrfToken, sign, signed};
+use crate::error::WebError;
+use crate::i18n::{Lang, Texts, fill};
+use crate::library::{ReadingExcerpt, SizeChoice, TextSize, reading_excerpts, size_choices};
+use crate::views::Chrome;
+use crate::{AppState, paths};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(paths::TODAY, get(today_page))
+        .route(paths::TODAY_MARKS, post(page_marks))
+        .route(paths::READING_CALENDAR, get(calendar_page))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_mark))
+        .routes(routes!(api_today))
+}
+
+/// A campaign with its plan, as marks need it: which day each excerpt is
+/// assigned to, and how long it is.
+pub struct Book {
+    pub campaign: Campaign,
+    pub plan: Plan<ExcerptId>,
+    assigned_on: HashMap<ExcerptId, NaiveDate>,
+    chars: HashMap<ExcerptId, usize>,
+}
+
+impl Book {
+    pub fn assignment(&self, day: NaiveDate) -> Vec<ExcerptId> {
+        self.plan
+            .get(&day)
+            .map(|set| set.iter().copied().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// How long an instance trusts a campaign it has read: edits made on
+/// another instance reach this one within this time.
+const BOOK_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Campaigns and their plans, kept in memory for the hot path (a mark
+/// needs its excerpt's day and length without a query).
+#[derive(Default)]
+pub struct Books {
+    cached: RwLock<HashMap<CampaignId, (Instant, Arc<Book>)>>,
+}
+
+impl Books {
+    pub async fn get(&self, state: &AppState, id: CampaignId) -> Result<Arc<Book>, WebError> {
+        if let Some((at, book)) = self.cached.read().await.get(&id)
+            && at.elapsed() < BOOK_FRESH_FOR
+        {
+            return Ok(book.clone());
+        }
+        // One loader at a time, so that a burst of marks loads a plan once.
+        let mut cached = self.cached.write().await;
+        if let Some((at, book)) = cached.get(&id)
+            && at.elapsed() < BOOK_FRESH_FOR
+        {
+            return Ok(book.clone());
+        }
+        let campaign = state.store.campaign(id).await?;
+        let planned = state.store.plan_of(id).await?;
+        let mut book = Book {
+            plan: Plan::new(),
+            assigned_on: HashMap::with_capacity(planned.len()),
+            chars: HashMap::with_capacity(planned.len()),
+            campaign,
+        };
+        for reading in planned {
+            let day = book.campaign.calendar.start + Duration::days(reading.day as i64);
+            book.plan.entry(day).or_default().insert(reading.excerpt);
+            book.assigned_on.insert(reading.excerpt, day);
+            book.chars.insert(reading.excerpt, reading.chars);
+        }
+        let book = Arc::new(book);
+        cached.insert(id, (Instant::now(), book.clone()));
+        Ok(book)
+    }
+
+    /// Drops a campaign this instance changed, so that it is read afresh.
+    pub async fn forget(&self, id: CampaignId) {
+        self.cached.write().await.remove(&id);
+    }
+}
+
+/// A reading reported by a page or a script, not yet checked.
+struct Report {
+    id: MarkId,
+    excerpt: ExcerptId,
+    seconds: u32,
+}
+
+/// Checks that a member takes part in the campaign and that it runs
+/// today, and gives today's date in its zone.
+fn running_today(book: &Book, member: &Member, now: DateTime<Utc>) -> Result<NaiveDate, WebError> {
+    if !book.campaign.includes(&member.unit.path) {
+        return Err(WebError::NotFound);
+    }
+    let today = book.campaign.calendar.date_at(now);
+    if !book.campaign.calendar.contains(today) {
+        return Err(WebError::Invalid(format!(
+            "the campaign runs from {} to {}; today is {today}",
+            book.campaign.calendar.start, book.campaign.calendar.end
+        )));
+    }
+    Ok(today)
+}
+
+/// The length of an excerpt a member reads: from the plan, or (reading
+/// beyond it) from the library, if the member may read it.
+async fn chars_of(
+    state: &AppState,
+    book: &Book,
+    user_principal: &suyuan_core::access::Principal,
+    excerpt: ExcerptId,
+) -> Result<usize, WebError> {
+    if let Some(chars) = book.chars.get(&excerpt) {
+        return Ok(*chars);
+    }
+    let found = state.store.excerpt(excerpt).await?;
+    let collection = state.store.collection(found.collection).await?;
+    if !user_principal.may_read(collection.visibility, &collection.owner_path) {
+        return Err(WebError::NotFound);
+    }
+    Ok(found.text.chars().count())
+}
+
+/// Records checked readings; the answer comes after the commit. A repeat
+/// of a known id answers with the first mark, if it is the member's own.
+async fn record(
+    state: &AppState,
+    book: &Book,
+    member: &Member,
+    today: NaiveDate,
+    report: Report,
+) -> Result<Recorded, WebError> {
+    let assigned_on = book.assigned_on.get(&report.excerpt).copied();
+    let recorded = state
+        .marks
+        .record(NewMark {
+            id: report.id,
+            campaign: book.campaign.id,
+            member: member.id,
+            excerpt: report.excerpt,
+            read_on: today,
+            kind: MarkKind::of(assigned_on, today),
+            seconds: report.seconds,
+            recorded_at: state.now(),
+        })
+        .await?;
+    match &recorded {
+        Recorded::Again(mark) if mark.member != member.id => Err(WebError::Conflict(
+            "this mark id was used for another reading: make a new one".into(),
+        )),
+        _ => Ok(recorded),
+    }
+}
+
+// ---------------------------------------------------------------- the API
+
+/// A reading reported by a script.
+#[derive(Deserialize, ToSchema)]
+pub struct MarkRequest {
+    /// A UUID made by the client; sending it again never counts twice.
+    id: String,
+    excerpt_id: i64,
+    campaign_id: i64,
+    seconds_on_page: u32,
+    reached_end: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MarkJson {
+    id: String,
+    excerpt_id: i64,
+    campaign_id: i64,
+    /// The day it counts for, in the campaign's zone.
+    read_on: NaiveDate,
+    /// `on_time`, `late` (catching up an earlier day) or `extra`.
+    kind: String,
+    seconds_on_page: u32,
+    recorded_at: DateTime<Utc>,
+}
+
+impl From<&Mark> for MarkJson {
+    fn from(mark: &Mark) -> Self {
+        Self {
+            id: mark.id.as_str().to_owned(),
+            excerpt_id: mark.excerpt.0,
+            campaign_id: mark.campaign.0,
+            read_on: mark.read_on,
+            kind: mark.kind.code().to_owned(),
+            seconds_on_page: mark.seconds,
+            recorded_at: mark.recorded_at,
+        }
+    }
+}
+
+/// Records that the caller read an excerpt. 201 when recorded now, 200
+/// with the same body when that id was recorded before, 422 when the
+/// reading is not plausible (too fast, or not to the end).
+#[utoipa::path(post, path = "/api/v1/reading/marks", tag = "reading", security(("bearer" = [])), request_body = MarkRequest,
+    responses((status = 201, body = MarkJson), (status = 200, body = MarkJson, description = "already recorded"), (status = 422, description = "implausible")))]
+async fn api_mark(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Json(request): Json<MarkRequest>,
+) -> Result<(StatusCode, Json<MarkJson>), WebError> {
+    let id = MarkId::parse(&request.id).map_err(|e| WebError::Invalid(e.to_string()))?;
+    let book = state
+        .books
+        .get(&state, CampaignId(request.campaign_id))
+        .await?;
+    let today = running_today(&book, &user.member, state.now())?;
+    let excerpt = ExcerptId(request.excerpt_id);
+    let chars = chars_of(&state, &book, &user.principal, excerpt).await?;
+    book.campaign
+        .pace
+        .check(chars, request.seconds_on_page, request.reached_end)
+        .map_err(|e| WebError::Invalid(e.to_string()))?;
+    let report = Report {
+        id,
+        excerpt,
+        seconds: request.seconds_on_page,
+    };
+    Ok(
+        match record(&state, &book, &user.member, today, report).await? {
+            Recorded::New(mark) => (StatusCode::CREATED, Json(MarkJson::from(&mark))),
+            Recorded::Again(mark) => (StatusCode::OK, Json(MarkJson::from(&mark))),
+        },
+    )
+}
+
+/// Where a member stands today in one campaign.
+pub struct CampaignToday {
+    pub book: Arc<Book>,
+    pub date: NaiveDate,
+    /// Today's excerpts, in reading order, and whether each is read.
+    pub assignment: Vec<(ExcerptId, bool)>,
+    pub standing: Standing,
+}
+
+impl CampaignToday {
+    pub fn read(&self) -> bool {
+        self.standing.days_read.contains(&self.date)
+    }
+
+    pub fn day_number(&self) -> usize {
+        self.book
+            .campaign
+            .calendar
+            .day_index(self.date)
+            .unwrap_or(0)
+            + 1
+    }
+
+    /// Each rule with what it earned today and its cap.
+    pub fn points_today(&self) -> Vec<(Action, u32, u32)> {
+        let today = self.standing.tally.on(self.date);
+        Action::ALL
+            .into_iter()
+            .filter_map(|action| {
+                let rule = self.book.campaign.rules.rule(action)?;
+                Some((
+                    action,
+                    today.get(&action).copied().unwrap_or(0),
+                    rule.daily_cap,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// The member's running campaigns, with today's assignment and standing.
+pub async fn today_of(state: &AppState, member: &Member) -> Result<Vec<CampaignToday>, WebError> {
+    let now = state.now();
+    let mut out = Vec::new();
+    for campaign in state.store.campaigns_for(&member.unit.path).await? {
+        let date = campaign.calendar.date_at(now);
+        if !campaign.calendar.contains(date) {
+            continue;
+        }
+        let book = state.books.get(state, campaign.id).await?;
+        let marks = readings(&state.store.marks_of(member.id, campaign.id).await?);
+        let standing = Standing::of(&book.campaign.rules, &book.plan, &marks, date);
+        let read_today: BTreeSet<ExcerptId> = marks
+            .iter()
+            .filter(|(on, kind, _)| *on == date && *kind == MarkKind::OnTime)
+            .map(|(_, _, e)| *e)
+            .collect();
+        let assignment = book
+            .assignment(date)
+            .into_iter()
+            .map(|e| (e, read_today.contains(&e)))
+            .collect();
+        out.push(CampaignToday {
+            book,
+            date,
+            assignment,
+            standing,
+        });
+    }
+    Ok(out)
+}
+
+fn readings(marks: &[Mark]) -> Vec<Reading<ExcerptId>> {
+    marks
+        .iter()
+        .map(|m| (m.read_on, m.kind, m.excerpt))
+        .collect()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssignedJson {
+    excerpt_id: i64,
+    chars: usize,
+    /// The least time on the page that counts as reading it.
+    min_seconds: u32,
+    read: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PointsJson {
+    /// `daily_reading`, `catch_up_reading`, `extra_reading` or `streak_bonus`.
+    #[schema(value_type = String)]
+    rule: Action,
+    points: u32,
+    cap: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CampaignTodayJson {
+    campaign_id: i64,
+    title: String,
+    date: NaiveDate,
+    day_number: usize,
+    days: usize,
+    assignment: Vec<AssignedJson>,
+    /// Whether the whole assignment is read today.
+    read: bool,
+    points_today: Vec<PointsJson>,
+    points_total: u64,
+    /// Consecutive days read in full, up to today (or yesterday).
+    streak: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TodayJson {
+    campaigns: Vec<CampaignTodayJson>,
+}
+
+/// The caller's day: each running campaign's assignment, whether it is
+/// read, today's points per rule against its cap, and the streak.
+#[utoipa::path(get, path = "/api/v1/me/today", tag = "reading", security(("bearer" = [])), responses((status = 200, body = TodayJson)))]
+async fn api_today(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<TodayJson>, WebError> {
+    let campaigns = today_of(&state, &user.member)
+        .await?
+        .into_iter()
+        .map(|today| {
+            let pace = today.book.campaign.pace;
+            CampaignTodayJson {
+                campaign_id: today.book.campaign.id.0,
+                title: today.book.campaign.title.clone(),
+                date: today.date,
+                day_number: today.day_number(),
+                days: today.book.campaign.calendar.len(),
+                assignment: today
+                    .assignment
+                    .iter()
+                    .map(|(e, read)| {
+                        let chars = today.book.chars.get(e).copied().unwrap_or(0);
+                        AssignedJson {
+                            excerpt_id: e.0,
+                            chars,
+                            min_seconds: pace.min_seconds(chars),
+                            read: *read,
+                        }
+                    })
+                    .collect(),
+                read: today.read(),
+                points_today: today
+                    .points_today()
+                    .into_iter()
+                    .map(|(rule, points, cap)| PointsJson { rule, points, cap })
+                    .collect(),
+                points_total: today.standing.tally.total(),
+                streak: today.standing.streak,
+            }
+        })
+        .collect();
+    Ok(Json(TodayJson { campaigns }))
+}
+
+// ---------------------------------------------------------------- pages
+
+pub fn rule_name(t: &Texts, action: Action) -> &'static str {
+    match action {
+        Action::DailyReading => t.rule_daily_reading,
+        Action::CatchUpReading => t.rule_catch_up_reading,
+        Action::ExtraReading => t.rule_extra_reading,
+        Action::StreakBonus => t.rule_streak_bonus,
+    }
+}
+
+pub struct PointsRow {
+    pub rule: &'static str,
+    pub points: u32,
+    pub cap: u32,
+}
+
+/// One campaign on the today page.
+pub struct TodayCard {
+    pub title: String,
+    pub day_line: String,
+    pub streak: u32,
+    pub total: u64,
+    pub points: Vec<PointsRow>,
+    pub read: bool,
+    pub excerpts: Vec<ReadingExcerpt>,
+    /// The form the reading timer (or, without script, the button) sends.
+    pub form: Option<ReadForm>,
+}
+
+pub struct ReadForm {
+    pub campaign_id: i64,
+    pub opened: String,
+    pub marks: String,
+    pub min_seconds: u32,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "today.html")]
+struct TodayPage {
+    chrome: Chrome,
+    date: String,
+    cards: Vec<TodayCard>,
+    text_size: TextSize,
+    sizes: Vec<SizeChoice>,
+}
+
+/// When a reading page was opened, signed for this member, so that the
+/// time spent on it can be told without trusting the browser's clock.
+fn opened_stamp(state: &AppState, member: &Member, at: DateTime<Utc>) -> String {
+    let text = format!("{}:{}", member.id.0, at.timestamp());
+    format!("{}.{}", at.timestamp(), sign(state, &text))
+}
+
+fn opened_at(state: &AppState, member: &Member, stamp: &str) -> Option<DateTime<Utc>> {
+    let (secs, signature) = stamp.split_once('.')?;
+    let secs: i64 = secs.parse().ok()?;
+    signed(state, &format!("{}:{secs}", member.id.0), signature)
+        .then(|| DateTime::from_timestamp(secs, 0))
+        .flatten()
+}
+
+async fn today_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    size: TextSize,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+) -> Result<TodayPage, WebError> {
+    let t = lang.texts();
+    let now = state.now();
+    let mut cards = Vec::new();
+    for today in today_of(&state, &user.member).await? {
+        let excerpts = today.assignment.iter().map(|(e, _)| *e).collect::<Vec<_>>();
+        let mut texts = Vec::with_capacity(excerpts.len());
+        for id in &excerpts {
+            texts.push(state.store.excerpt(*id).await?);
+        }
+        let chars: usize = excerpts
+            .iter()
+            .map(|e| today.book.chars.get(e).copied().unwrap_or(0))
+            .sum();
+        let form = (!excerpts.is_empty() && !today.read()).then(|| ReadForm {
+            campaign_id: today.book.campaign.id.0,
+            opened: opened_stamp(&state, &user.member, now),
+            marks: excerpts
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}:{}",
+                        e.0,
+                        suyuan_store::reading::random_mark_id().as_str()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+            min_seconds: today.book.campaign.pace.min_seconds(chars),
+        });
+        cards.push(TodayCard {
+            title: today.book.campaign.title.clone(),
+            day_line: fill(
+                t.campaign_day,
+                &[
+                    ("day", &today.day_number()),
+                    ("days", &today.book.campaign.calendar.len()),
+                ],
+            ),
+            streak: today.standing.streak,
+            total: today.standing.tally.total(),
+            points: today
+                .points_today()
+                .into_iter()
+                .map(|(action, points, cap)| PointsRow {
+                    rule: rule_name(t, action),
+                    points,
+                    cap,
+                })
+                .collect(),
+            read: today.read(),
+            excerpts: reading_excerpts(&texts, &[]),
+            form,
+        });
+    }
+    Ok(TodayPage {
+        chrome: Chrome::for_user(lang, csrf, &user, paths::TODAY),
+        date: now.format("%Y-%m-%d").to_string(),
+        cards,
+        text_size: size,
+        sizes: size_choices(lang, size, paths::TODAY),
+    })
+}
+
+#[derive(Deserialize)]
+struct ReadFormInput {
+    campaign_id: i64,
+    opened: String,
+    /// `excerpt:uuid` pairs, comma-separated: one mark per excerpt.
+    marks: String,
+    /// Seconds the script saw the page visible; absent without script.
+    seconds: Option<u32>,
+}
+
+/// The today page's reading, from its timer script (which asks for JSON)
+/// or from its button. The time on the page is the time since the page
+/// was opened, or less if the script saw less of it.
+async fn page_marks(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    CsrfForm(form): CsrfForm<ReadFormInput>,
+) -> Result<Response, WebError> {
+    let book = state
+        .books
+        .get(&state, CampaignId(form.campaign_id))
+        .await?;
+    let now = state.now();
+    let today = running_today(&book, &user.member, now)?;
+    let opened = opened_at(&state, &user.member, &form.opened).ok_or_else(|| {
+        WebError::BadRequest("the reading page's stamp is not valid: open it again".into())
+    })?;
+    let elapsed = u32::try_from((now - opened).num_seconds().max(0)).unwrap_or(u32::MAX);
+    let seconds = form.seconds.map_or(elapsed, |seen| seen.min(elapsed));
+    let mut reports = Vec::new();
+    for pair in form.marks.split(',').filter(|p| !p.is_empty()) {
+        let (excerpt, id) = pair
+            .split_once(':')
+            .ok_or_else(|| WebError::BadRequest(format!("marks: {pair:?} is not excerpt:id")))?;
+        let excerpt = ExcerptId(excerpt.parse().map_err(|_| {
+            WebError::BadRequest(format!("marks: {excerpt:?} is not an excerpt id"))
+        })?);
+        let chars = chars_of(&state, &book, &user.principal, excerpt).await?;
+        let id = MarkId::parse(id).map_err(|e| WebError::BadRequest(e.to_string()))?;
+        reports.push((
+            chars,
+            Report {
+                id,
+                excerpt,
+                seconds: 0,
+            },
+        ));
+    }
+    // The page is read as a whole: its time must be plausible for all of
+    // it, and each excerpt is credited its share.
+    let total: usize = reports.iter().map(|(chars, _)| chars).sum();
+    book.campaign
+        .pace
+        .check(total, seconds, true)
+        .map_err(|e| WebError::Invalid(e.to_string()))?;
+    let count = reports.len();
+    for (chars, mut report) in reports {
+        let share = (u64::from(seconds) * chars as u64).div_ceil(total.max(1) as u64);
+        report.seconds = u32::try_from(share).unwrap_or(u32::MAX);
+        record(&state, &book, &user.member, today, report).await?;
+    }
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/json"));
+    Ok(if wants_json {
+        Json(serde_json::json!({ "recorded": count })).into_response()
+    } else {
+        Redirect::to(paths::TODAY).into_response()
+    })
+}
+
+#[derive(Deserialize)]
+struct MonthQuery {
+    /// `YYYY-MM`; this month by default.
+    month: Option<String>,
+}
+
+pub struct CalendarDay {
+    pub day: u32,
+    pub status: &'static str,
+    pub label: &'static str,
+    pub today: bool,
+}
+
+pub struct CalendarMonth {
+    pub title: String,
+    /// Empty cells before the first day (weeks start on Monday).
+    pub blanks: Vec<()>,
+    pub days: Vec<CalendarDay>,
+    pub counts: Vec<(&'static str, &'static str, usize)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "calendar.html")]
+struct CalendarPage {
+    chrome: Chrome,
+    month: String,
+    previous: String,
+    next: String,
+    weekdays: [&'static str; 7],
+    campaigns: Vec<CalendarMonth>,
+}
+
+fn status_label(t: &Texts, status: suyuan_core::reading::DayStatus) -> &'static str {
+    use suyuan_core::reading::DayStatus;
+    match status {
+        DayStatus::Read => t.day_read,
+        DayStatus::Late => t.day_late,
+        DayStatus::Missed => t.day_missed,
+        DayStatus::Open => t.day_open,
+        DayStatus::Nothing => "",
+    }
+}
+
+async fn calendar_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+    Query(query): Query<MonthQuery>,
+) -> Result<CalendarPage, WebError> {
+    use suyuan_core::reading::DayStatus;
+    let t = lang.texts();
+    let now = state.now();
+    let mut campaigns = Vec::new();
+    let mut shown_month = None;
+    for campaign in state.store.campaigns_for(&user.member.unit.path).await? {
+        let today = campaign.calendar.date_at(now);
+        let first = match query.month.as_deref() {
+            Some(month) => NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+                .map_err(|_| WebError::BadRequest(format!("month: {month:?} is not YYYY-MM")))?,
+            None => today.with_day(1).unwrap_or(today),
+        };
+        shown_month.get_or_insert(first);
+        let book = state.books.get(&state, campaign.id).await?;
+        let marks = readings(&state.store.marks_of(user.member.id, campaign.id).await?);
+        let last = suyuan_core::plan::month_end(first.year(), first.month());
+        let mut days = Vec::new();
+        let mut counts: HashMap<&'static str, usize> = HashMap::new();
+        for date in first.iter_days().take_while(|d| *d <= last) {
+            let status = day_status(&book.plan, &marks, date, today);
+            *counts.entry(status.code()).or_default() += 1;
+            days.push(CalendarDay {
+                day: date.day(),
+                status: status.code(),
+                label: status_label(t, status),
+                today: date == today,
+            });
+        }
+        campaigns.push(CalendarMonth {
+            title: campaign.title.clone(),
+            blanks: vec![(); first.weekday().num_days_from_monday() as usize],
+            days,
+            counts: [DayStatus::Read, DayStatus::Late, DayStatus::Missed]
+                .into_iter()
+                .map(|s| {
+                    (
+                        s.code(),
+                        status_label(t, s),
+                        counts.get(s.code()).copied().unwrap_or(0),
+                    )
+                })
+                .collect(),
+        });
+    }
+    let first =
+        shown_month.unwrap_or_else(|| now.date_naive().with_day(1).unwrap_or(now.date_naive()));
+    let previous = (first - Duration::days(1)).format("%Y-%m").to_string();
+    let next = (suyuan_core::plan::month_end(first.year(), first.month()) + Duration::days(1))
+        .format("%Y-%m")
+        .to_string();
+    let month = first.format("%Y-%m").to_string();
+    Ok(CalendarPage {
+        chrome: Chrome::for_user(lang, csrf, &user, &paths::reading_calendar(&month)),
+        month,
+        previous: paths::reading_calendar(&previous),
+        next: paths::reading_calendar(&next),
+        weekdays: t.weekdays,
+        campaigns,
+    })
+}

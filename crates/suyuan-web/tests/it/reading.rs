@@ -1,0 +1,181 @@
+//! Daily reading over HTTP: marks that are plausible, idempotent and
+//! acknowledged after commit; the today page, its form and the calendar.
+
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use crate::{TestApp, hidden, location};
+
+async fn post_mark(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value) {
+    let response = Client::new()
+        .post(app.url("/api/v1/reading/marks"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    let status = response.status();
+    (status, response.json().await.expect("json"))
+}
+
+async fn excerpt_ids(app: &TestApp) -> Vec<i64> {
+    app.store
+        .excerpts(suyuan_core::library::CollectionId(app.world.law), None)
+        .await
+        .expect("excerpts")
+        .iter()
+        .map(|e| e.id.0)
+        .collect()
+}
+
+const ID: &str = "6f1c1a4e-8d2b-4c39-9a57-2e0b3f4d5a61";
+
+#[tokio::test]
+async fn marks_are_checked_recorded_once_and_counted() {
+    for app in TestApp::spawn_each().await {
+        let campaign = app.campaign().await.0;
+        let excerpts = excerpt_ids(&app).await;
+        let token = app.token("cuiyuan-member").await;
+        let mark = |id: &str, excerpt: i64, seconds: u32, reached_end: bool| {
+            json!({"id": id, "excerpt_id": excerpt, "campaign_id": campaign,
+                   "seconds_on_page": seconds, "reached_end": reached_end})
+        };
+
+        // Too fast, not to the end, or with a made-up id: refused.
+        for body in [
+            mark(ID, excerpts[2], 1, true),
+            mark(ID, excerpts[2], 60, false),
+            mark("not-a-uuid", excerpts[2], 60, true),
+        ] {
+            let (status, error) = post_mark(&app, &token, body).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+            assert!(error["error"]["message"].is_string());
+        }
+
+        // Today's article, read: recorded, and a retry answers the same.
+        let (status, first) = post_mark(&app, &token, mark(ID, excerpts[2], 30, true)).await;
+        assert_eq!(status, StatusCode::CREATED, "{first}");
+        assert_eq!(first["kind"], "on_time");
+        assert_eq!(first["read_on"], "2026-11-25");
+        let (status, again) = post_mark(&app, &token, mark(ID, excerpts[2], 45, true)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(again, first);
+
+        // Monday's article, caught up on Wednesday.
+        let late = "0b7d9c2e-1f3a-4e5b-8c6d-7a8b9c0d1e2f";
+        let (status, caught_up) = post_mark(&app, &token, mark(late, excerpts[0], 30, true)).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(caught_up["kind"], "late");
+
+        // Someone else's id is not taken over; outsiders are not in it.
+        let admin = app.token("xihu-admin").await;
+        let (status, _) = post_mark(&app, &admin, mark(ID, excerpts[2], 30, true)).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let outsider = app.token("xiajiang-member").await;
+        let (status, _) = post_mark(
+            &app,
+            &outsider,
+            mark(
+                "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                excerpts[2],
+                30,
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        let today: Value = Client::new()
+            .get(app.url("/api/v1/me/today"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("today")
+            .json()
+            .await
+            .expect("json");
+        let day = &today["campaigns"][0];
+        assert_eq!(day["day_number"], 3, "{today}");
+        assert_eq!(day["read"], true);
+        assert_eq!(day["assignment"][0]["excerpt_id"], excerpts[2]);
+        assert_eq!(day["streak"], 1);
+        assert_eq!(day["points_total"], 3);
+        let points: Vec<(String, u64, u64)> = day["points_today"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .map(|p| {
+                (
+                    p["rule"].as_str().unwrap_or_default().to_owned(),
+                    p["points"].as_u64().unwrap_or(0),
+                    p["cap"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        assert!(
+            points.contains(&("daily_reading".into(), 2, 6)),
+            "{points:?}"
+        );
+        assert!(
+            points.contains(&("catch_up_reading".into(), 1, 3)),
+            "{points:?}"
+        );
+        assert_eq!(app.store.count_marks().await.expect("count"), 2);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_today_page_counts_a_reading_after_a_plausible_time() {
+    let app = TestApp::spawn().await;
+    app.campaign().await;
+    let browser = app.signed_in("cuiyuan-member").await;
+    let page = browser.text("/today").await;
+    assert!(page.contains("本法自公布之日起施行"), "{page}");
+    assert!(page.contains("第 3 天，共 5 天"), "{page}");
+    let fields: Vec<(&str, String)> = ["csrf", "campaign_id", "opened", "marks"]
+        .into_iter()
+        .map(|name| {
+            (
+                name,
+                hidden(&page, name).unwrap_or_else(|| panic!("{name}")),
+            )
+        })
+        .collect();
+    let send = |fields: Vec<(&'static str, String)>| {
+        let request = browser
+            .client
+            .post(browser.url("/today/marks"))
+            .form(&fields);
+        async move { request.send().await.expect("post") }
+    };
+    // At once: no time has passed on the server's clock.
+    let too_soon = send(fields.clone()).await;
+    assert_eq!(too_soon.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A forged stamp is refused.
+    let mut forged = fields.clone();
+    forged[2].1 = "1.deadbeef".into();
+    assert_eq!(send(forged).await.status(), StatusCode::BAD_REQUEST);
+
+    app.clock.advance(chrono::Duration::seconds(40));
+    let done = send(fields.clone()).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&done), "/today");
+    // Sent twice (a double tap): still one mark.
+    assert_eq!(send(fields).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.store.count_marks().await.expect("count"), 1);
+    let after = browser.text("/today").await;
+    assert!(after.contains("card today read-done"), "{after}");
+    assert!(!after.contains("name=\"marks\""), "no form once read");
+
+    let calendar = browser.text("/reading/calendar?month=2026-11").await;
+    assert!(calendar.contains("day-read is-today"), "{calendar}");
+    assert!(calendar.contains("day-missed"), "{calendar}");
+    let empty = browser.text("/reading/calendar?month=2026-10").await;
+    assert!(!empty.contains("<li class=\"day-read"), "{empty}");
+    assert_eq!(
+        browser.get("/reading/calendar?month=soon").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    app.stop().await;
+}
