@@ -100,6 +100,12 @@ impl Principal {
             .ok_or(Denied)
     }
 
+    /// A campaign is seen by those who take part in it (`takes_part`) and
+    /// by admins of its owner unit's subtree, who also manage it.
+    pub fn may_see_campaign(&self, owner: &UnitPath, takes_part: bool) -> bool {
+        takes_part || self.may_manage_within(owner).is_ok()
+    }
+
     /// Reading a collection: public ones are for everyone; others for the
     /// owner unit's subtree, and for admins above or within it.
     pub fn may_read(&self, visibility: crate::library::Visibility, owner: &UnitPath) -> bool {

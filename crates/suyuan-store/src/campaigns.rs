@@ -13,7 +13,7 @@ use suyuan_core::reading::{PointRules, ReadingPace};
 use suyuan_core::units::{UnitId, UnitPath};
 
 use crate::library::{Excerpt, excerpt};
-use crate::{Store, StoreError, StoreResult};
+use crate::{Store, StoreError, StoreResult, units};
 
 pub(crate) mod campaign {
     use sea_orm::entity::prelude::*;
@@ -296,6 +296,78 @@ impl Store {
                 chars: usize::try_from(chars).unwrap_or(0),
             })
             .collect())
+    }
+
+    /// The campaigns an admin of `within` looks after: those owned by a
+    /// unit of the subtree, and those its members take part in.
+    pub async fn campaigns_within(&self, within: &UnitPath) -> StoreResult<Vec<Campaign>> {
+        let (low, high) = within.subtree_range();
+        let owned: Vec<i64> = campaign::Entity::find()
+            .select_only()
+            .column(campaign::Column::Id)
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                campaign::Entity::belongs_to(units::entity::Entity)
+                    .from(campaign::Column::OwnerUnitId)
+                    .to(units::entity::Column::Id)
+                    .into(),
+            )
+            .filter(units::entity::Column::Path.gte(low))
+            .filter(units::entity::Column::Path.lt(high))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut campaigns = self.campaigns_for(within).await?;
+        for id in owned {
+            if !campaigns.iter().any(|c| c.id.0 == id) {
+                campaigns.push(self.campaign(CampaignId(id)).await?);
+            }
+        }
+        campaigns.sort_by(|a, b| {
+            b.calendar
+                .start
+                .cmp(&a.calendar.start)
+                .then(b.id.cmp(&a.id))
+        });
+        Ok(campaigns)
+    }
+
+    /// Moves a planned excerpt to another day of the campaign (at the end
+    /// of that day's reading).
+    pub async fn move_planned(
+        &self,
+        campaign: &Campaign,
+        excerpt: ExcerptId,
+        to: NaiveDate,
+    ) -> StoreResult<()> {
+        let day = campaign.calendar.day_index(to).ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "{to} is not a day of the campaign ({} to {})",
+                campaign.calendar.start, campaign.calendar.end
+            ))
+        })?;
+        let txn = self.db.begin().await?;
+        let row = reading::Entity::find()
+            .filter(reading::Column::CampaignId.eq(campaign.id.0))
+            .filter(reading::Column::ExcerptId.eq(excerpt.0))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let last: Option<i32> = reading::Entity::find()
+            .select_only()
+            .column_as(reading::Column::Position.max(), "last")
+            .filter(reading::Column::CampaignId.eq(campaign.id.0))
+            .filter(reading::Column::DayIndex.eq(day as i32))
+            .into_tuple()
+            .one(&txn)
+            .await?
+            .flatten();
+        let mut moved: reading::ActiveModel = row.into();
+        moved.day_index = Set(day as i32);
+        moved.position = Set(last.map_or(0, |p| p + 1));
+        moved.update(&txn).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     /// What the plan has members read on a date (nothing outside the

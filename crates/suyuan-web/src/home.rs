@@ -28,10 +28,19 @@ pub struct Scope {
     pub children: Vec<ChildRow>,
 }
 
+/// A running campaign as the home page shows it.
+pub struct TodayLine {
+    pub title: String,
+    pub read: bool,
+    pub streak: u32,
+    pub points: u64,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 struct HomePage {
     chrome: Chrome,
+    today: Vec<TodayLine>,
     greeting: String,
     number: String,
     role: &'static str,
@@ -73,8 +82,19 @@ async fn home(
     } else {
         None
     };
+    let today = crate::reading::today_of(&state, member)
+        .await?
+        .into_iter()
+        .map(|day| TodayLine {
+            title: day.book.campaign.title.clone(),
+            read: day.read(),
+            streak: day.standing.streak,
+            points: day.standing.tally.total(),
+        })
+        .collect();
     Ok(HomePage {
         chrome: Chrome::for_user(lang, csrf, &user, paths::HOME),
+        today,
         greeting: fill(t.welcome, &[("name", &member.name)]),
         number: member.number.clone(),
         role: role_name(t, member.role),

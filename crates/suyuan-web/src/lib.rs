@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod campaigns;
 mod compilations;
 mod csrf;
 mod error;
@@ -99,6 +100,7 @@ impl App {
             .merge(compilations::router())
             .merge(search::router())
             .merge(reading::router())
+            .merge(campaigns::router())
             .merge(api_router)
             .merge(ops::router(openapi))
             // A route layer sees the matched route, which labels metrics.

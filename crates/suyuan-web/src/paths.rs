@@ -18,6 +18,16 @@ pub fn reading_calendar(month: &str) -> String {
     format!("{READING_CALENDAR}?month={}", encode(month))
 }
 
+pub const CAMPAIGNS: &str = "/campaigns";
+
+pub fn campaign(id: i64) -> String {
+    format!("{CAMPAIGNS}/{id}")
+}
+
+pub fn campaign_from(id: i64, from: chrono::NaiveDate) -> String {
+    format!("{CAMPAIGNS}/{id}?from={from}")
+}
+
 pub const LIBRARY: &str = "/library";
 pub const IMPORT_MATERIAL: &str = "/library/import";
 

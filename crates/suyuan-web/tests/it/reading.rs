@@ -179,3 +179,141 @@ async fn the_today_page_counts_a_reading_after_a_plausible_time() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn admins_start_campaigns_and_see_todays_completion() {
+    for app in TestApp::spawn_each().await {
+        let token = app.token("xihu-admin").await;
+        let client = Client::new();
+        let create = |body: Value| {
+            client
+                .post(app.url("/api/v1/campaigns"))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+        };
+        let good = json!({"title": "西湖学法", "starts_on": "2026-11-25", "ends_on": "2026-11-27",
+                          "units": "zj-hz-xh-cy1", "collections": [app.world.law]});
+        // Each bad field is named, and nothing is made.
+        for (field, bad) in [
+            ("ends_on", json!({"ends_on": "2026-11-01"})),
+            ("units", json!({"units": "zj-hz-ca"})),
+            ("units", json!({"units": "nowhere"})),
+            (
+                "collections",
+                json!({"collections": [app.world.chunan_notes]}),
+            ),
+            ("zone", json!({"zone": "Mars/Olympus"})),
+            ("evening", json!({"evening": "8pm"})),
+        ] {
+            let mut body = good.clone();
+            for (k, v) in bad.as_object().expect("object") {
+                body[k] = v.clone();
+            }
+            let response = create(body).await.expect("post");
+            assert_eq!(
+                response.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{field}"
+            );
+            let error: Value = response.json().await.expect("json");
+            let message = error["error"]["message"].as_str().unwrap_or_default();
+            assert!(message.starts_with(field), "{field}: {message}");
+        }
+        let made = create(good).await.expect("post");
+        assert_eq!(made.status(), StatusCode::CREATED);
+        let campaign: Value = made.json().await.expect("json");
+        let id = campaign["id"].as_i64().expect("id");
+        assert_eq!(campaign["zone"], "Asia/Shanghai");
+
+        // The member reads today's article; the admin sees 1 of 2 in Xihu.
+        let member = app.token("cuiyuan-member").await;
+        let today: Value = client
+            .get(app.url("/api/v1/me/today"))
+            .bearer_auth(&member)
+            .send()
+            .await
+            .expect("today")
+            .json()
+            .await
+            .expect("json");
+        let mine = today["campaigns"]
+            .as_array()
+            .expect("campaigns")
+            .iter()
+            .find(|c| c["campaign_id"] == id)
+            .expect("the new campaign")
+            .clone();
+        let excerpt = mine["assignment"][0]["excerpt_id"]
+            .as_i64()
+            .expect("excerpt");
+        let (status, _) = post_mark(
+            &app,
+            &member,
+            json!({"id": ID, "excerpt_id": excerpt, "campaign_id": id, "seconds_on_page": 60, "reached_end": true}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let completion: Value = client
+            .get(app.url(&format!("/api/v1/campaigns/{id}/completion")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("completion")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(
+            (completion["read"].as_u64(), completion["members"].as_u64()),
+            (Some(1), Some(2)),
+            "{completion}"
+        );
+        let elsewhere = client
+            .get(app.url(&format!(
+                "/api/v1/campaigns/{id}/completion?unit={}",
+                app.world.chunan.id
+            )))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("completion");
+        assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND);
+
+        // The pages: the list with completion, the plan, and a move.
+        let browser = app.signed_in("xihu-admin").await;
+        let list = browser.text("/campaigns").await;
+        assert!(list.contains("西湖学法") && list.contains("50%"), "{list}");
+        let plan_page = format!("/campaigns/{id}");
+        let plan = browser.text(&plan_page).await;
+        assert!(plan.contains("第一条") && plan.contains("第三条"), "{plan}");
+        let moved = browser
+            .submit(
+                &plan_page,
+                &format!("/campaigns/{id}/plan/move"),
+                &[("excerpt_id", &excerpt.to_string()), ("to", "2026-11-27")],
+            )
+            .await;
+        assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+        let refused = browser
+            .submit(
+                &plan_page,
+                &format!("/campaigns/{id}/plan/move"),
+                &[("excerpt_id", &excerpt.to_string()), ("to", "2027-01-01")],
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let campaign_id = suyuan_store::campaigns::CampaignId(id);
+        let plan = app.store.plan_of(campaign_id).await.expect("plan");
+        assert_eq!(
+            plan.last().map(|p| (p.day, p.excerpt.0)),
+            Some((2, excerpt))
+        );
+        // Outsiders do not see it.
+        let outsider = app.signed_in("chunan-admin").await;
+        assert_eq!(
+            outsider.get(&plan_page).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        app.stop().await;
+    }
+}

@@ -78,6 +78,7 @@ async fn pages(app: &TestApp) -> Vec<Case> {
     let (law_chapter, law_excerpt) = first_parts(app, w.law).await;
     let (chunan_chapter, chunan_excerpt) = first_parts(app, w.chunan_notes).await;
     let chunan_item = app.store.draft_items(w.chunan_draft).await.expect("items")[0].id;
+    let campaign = xihu_campaign(app).await;
     let mut cases = vec![
         case(
             "GET",
@@ -213,6 +214,7 @@ async fn pages(app: &TestApp) -> Vec<Case> {
             [Some(303), Some(422), Some(422), Some(422)],
         ),
     ];
+    cases.extend(reading_pages(campaign, w.law, law_excerpt));
     cases.extend(library_pages(
         w,
         law_chapter,
@@ -229,6 +231,64 @@ async fn pages(app: &TestApp) -> Vec<Case> {
         [Some(303), Some(303), Some(303), Some(303)],
     ));
     cases
+}
+
+/// The campaign the matrix runs in: Xihu District's, owned by Hangzhou.
+async fn xihu_campaign(app: &TestApp) -> i64 {
+    app.store
+        .campaigns_for(&app.world.xihu.path)
+        .await
+        .expect("campaigns")[0]
+        .id
+        .0
+}
+
+/// Daily reading and campaigns: members read their own; admins start
+/// campaigns within their subtree and edit those their unit owns.
+fn reading_pages(campaign: i64, law: i64, law_excerpt: ExcerptId) -> Vec<Case> {
+    let signed_in = [Some(303), Some(200), Some(200), Some(200)];
+    vec![
+        case("GET", "/today".into(), Body::None, signed_in),
+        case("GET", "/reading/calendar".into(), Body::None, signed_in),
+        case(
+            "POST",
+            "/today/marks".into(),
+            form(&[
+                ("campaign_id", &campaign.to_string()),
+                ("opened", "1.bad"),
+                ("marks", ""),
+            ]),
+            [Some(303), Some(404), Some(400), Some(400)],
+        ),
+        case("GET", "/campaigns".into(), Body::None, signed_in),
+        case(
+            "POST",
+            "/campaigns".into(),
+            form(&[
+                ("title", "淳安学法"),
+                ("starts_on", "2026-11-25"),
+                ("ends_on", "2026-11-30"),
+                ("units", "zj-hz-ca"),
+                ("collections", &law.to_string()),
+            ]),
+            [Some(303), Some(303), Some(422), Some(403)],
+        ),
+        case(
+            "GET",
+            format!("/campaigns/{campaign}"),
+            Body::None,
+            signed_in,
+        ),
+        case(
+            "POST",
+            format!("/campaigns/{campaign}/plan/move"),
+            form(&[
+                ("excerpt_id", &law_excerpt.to_string()),
+                ("to", "2026-11-24"),
+            ]),
+            [Some(303), Some(303), Some(403), Some(403)],
+        ),
+    ]
 }
 
 fn paths_with_next(path: &str, next: &str) -> String {
@@ -371,7 +431,45 @@ fn library_pages(
 async fn api(app: &TestApp) -> Vec<Case> {
     let w = &app.world;
     let (_, chunan_excerpt) = first_parts(app, w.chunan_notes).await;
+    let (_, law_excerpt) = first_parts(app, w.law).await;
+    let campaign = xihu_campaign(app).await;
     vec![
+        case(
+            "GET",
+            "/api/v1/me/today".into(),
+            Body::None,
+            [Some(401), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "POST",
+            "/api/v1/reading/marks".into(),
+            Body::Json(
+                json!({"id": "4d3c2b1a-0f9e-4d8c-b7a6-958473625140", "excerpt_id": law_excerpt.0,
+                              "campaign_id": campaign, "seconds_on_page": 60, "reached_end": true}),
+            ),
+            [Some(401), Some(404), Some(201), Some(409)],
+        ),
+        case(
+            "GET",
+            "/api/v1/campaigns".into(),
+            Body::None,
+            [Some(401), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "POST",
+            "/api/v1/campaigns".into(),
+            Body::Json(
+                json!({"title": "淳安学法二", "starts_on": "2026-11-25", "ends_on": "2026-11-30",
+                              "units": "zj-hz-ca", "collections": [w.law]}),
+            ),
+            [Some(401), Some(201), Some(422), Some(403)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/campaigns/{campaign}/completion"),
+            Body::None,
+            [Some(401), Some(200), Some(200), Some(404)],
+        ),
         case(
             "GET",
             "/api/v1/me".into(),
@@ -573,6 +671,7 @@ async fn api_status(app: &TestApp, token: Option<&str>, case: &Case) -> u16 {
 #[tokio::test]
 async fn every_role_against_every_route() {
     for app in TestApp::spawn_each().await {
+        app.campaign().await;
         let mut failures = Vec::new();
         for (index, who) in EVERYONE.iter().enumerate() {
             // The /login page gives anonymous browsers a CSRF token; a

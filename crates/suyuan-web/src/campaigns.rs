@@ -1,0 +1,600 @@
+//! Campaigns: the list, the form that starts one, a campaign's plan (day
+//! by day, with moves for its admins) and today's reading completion
+//! within the viewer's subtree; `/api/v1/campaigns` for scripts.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{Duration, NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use suyuan_core::access::Principal;
+use suyuan_core::library::{CollectionId, ExcerptId};
+use suyuan_core::plan::{Calendar, DEFAULT_ZONE, parse_zone};
+use suyuan_core::reading::{PointRules, ReadingPace};
+use suyuan_core::units::{UnitCode, UnitPath};
+use suyuan_store::campaigns::{Campaign, CampaignId, NewCampaign};
+
+use crate::auth::{ApiUser, PageUser};
+use crate::csrf::{CsrfForm, CsrfToken};
+use crate::error::WebError;
+use crate::i18n::{Lang, fill};
+use crate::reading::Book;
+use crate::views::Chrome;
+use crate::{AppState, paths};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(paths::CAMPAIGNS, get(campaigns_page).post(create_campaign))
+        .route("/campaigns/{id}", get(campaign_page))
+        .route("/campaigns/{id}/plan/move", post(move_reading))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_campaigns, api_create_campaign))
+        .routes(routes!(api_completion))
+}
+
+/// A campaign the viewer may see, with its owner's path; anything else
+/// is not found.
+async fn visible(
+    state: &AppState,
+    who: &Principal,
+    id: CampaignId,
+) -> Result<(Campaign, UnitPath), WebError> {
+    let campaign = state.store.campaign(id).await?;
+    let owner = state.store.unit(campaign.owner).await?;
+    if who.may_see_campaign(&owner.path, campaign.includes(&who.unit_path)) {
+        Ok((campaign, owner.path))
+    } else {
+        Err(WebError::NotFound)
+    }
+}
+
+/// How many members of a unit's subtree read today's whole assignment.
+pub struct Completion {
+    pub unit_name: String,
+    pub read: u64,
+    pub members: u64,
+}
+
+impl Completion {
+    pub fn percent(&self) -> u64 {
+        (self.read * 100).checked_div(self.members).unwrap_or(0)
+    }
+}
+
+async fn completion(
+    state: &AppState,
+    book: &Book,
+    unit: &suyuan_store::units::Unit,
+    date: NaiveDate,
+) -> Result<Completion, WebError> {
+    let assigned = book.assignment(date).len();
+    let (read, members) = if assigned == 0 {
+        (0, state.store.count_members(&unit.path).await?)
+    } else {
+        state
+            .store
+            .completion(book.campaign.id, &unit.path, date, assigned)
+            .await?
+    };
+    Ok(Completion {
+        unit_name: unit.name.clone(),
+        read,
+        members,
+    })
+}
+
+pub struct CampaignRow {
+    pub title: String,
+    pub href: String,
+    pub dates: String,
+    pub completion: Option<Completion>,
+}
+
+pub struct CollectionChoice {
+    pub id: i64,
+    pub title: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "campaigns.html")]
+struct CampaignsPage {
+    chrome: Chrome,
+    rows: Vec<CampaignRow>,
+    /// For admins: the form that starts a campaign.
+    new_form: Option<NewForm>,
+}
+
+pub struct NewForm {
+    pub unit_code: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub collections: Vec<CollectionChoice>,
+}
+
+async fn campaigns_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+) -> Result<CampaignsPage, WebError> {
+    let who = &user.principal;
+    let campaigns = if who.is_admin() {
+        state.store.campaigns_within(&who.unit_path).await?
+    } else {
+        state.store.campaigns_for(&who.unit_path).await?
+    };
+    let now = state.now();
+    let mut rows = Vec::with_capacity(campaigns.len());
+    for campaign in campaigns {
+        let today = campaign.calendar.date_at(now);
+        let completion = if who.is_admin() && campaign.calendar.contains(today) {
+            let book = state.books.get(&state, campaign.id).await?;
+            Some(completion(&state, &book, &user.member.unit, today).await?)
+        } else {
+            None
+        };
+        rows.push(CampaignRow {
+            href: paths::campaign(campaign.id.0),
+            dates: format!("{} – {}", campaign.calendar.start, campaign.calendar.end),
+            title: campaign.title,
+            completion,
+        });
+    }
+    let new_form = if who.is_admin() {
+        let today = now.with_timezone(&DEFAULT_ZONE).date_naive();
+        Some(NewForm {
+            unit_code: user.member.unit.code.clone(),
+            starts_on: today.to_string(),
+            ends_on: (today + Duration::days(29)).to_string(),
+            collections: state
+                .catalog
+                .readable(&state, Some(who))
+                .await?
+                .into_iter()
+                .map(|c| CollectionChoice {
+                    id: c.id.0,
+                    title: c.display_title,
+                })
+                .collect(),
+        })
+    } else {
+        None
+    };
+    Ok(CampaignsPage {
+        chrome: Chrome::for_user(lang, csrf, &user, paths::CAMPAIGNS),
+        rows,
+        new_form,
+    })
+}
+
+/// A new campaign as a form or a script sends it.
+#[derive(Deserialize, ToSchema)]
+pub struct CampaignRequest {
+    title: String,
+    #[serde(default)]
+    theme: String,
+    /// `YYYY-MM-DD`, in the campaign's zone.
+    starts_on: String,
+    ends_on: String,
+    /// An IANA zone; Asia/Shanghai when empty.
+    #[serde(default)]
+    zone: String,
+    /// `HH:MM`: when members who have not read are reminded; 20:00 when empty.
+    #[serde(default)]
+    evening: String,
+    /// The fastest plausible reading, characters a minute; 1,000 when absent.
+    #[serde(default)]
+    reading_pace: Option<u32>,
+    /// Codes of the participating units, separated by commas or spaces.
+    units: String,
+    /// The collections read, in order; the plan spreads them over the days.
+    #[serde(default)]
+    collections: Vec<i64>,
+}
+
+fn field<T, E: std::fmt::Display>(name: &str, parsed: Result<T, E>) -> Result<T, WebError> {
+    parsed.map_err(|e| WebError::Invalid(format!("{name}: {e}")))
+}
+
+/// Checks a request against the rules and the creator's scope.
+async fn new_campaign(
+    state: &AppState,
+    who: &Principal,
+    request: CampaignRequest,
+) -> Result<NewCampaign, WebError> {
+    who.may_manage_within(&who.unit_path)?;
+    let title = request.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(WebError::Invalid("title: give 1 to 200 characters".into()));
+    }
+    if request.theme.chars().count() > 400 {
+        return Err(WebError::Invalid("theme: at most 400 characters".into()));
+    }
+    let date = |name: &str, text: &str| {
+        field(
+            name,
+            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .map_err(|_| format!("{text:?} is not a date such as 2026-12-01")),
+        )
+    };
+    let start = date("starts_on", &request.starts_on)?;
+    let end = date("ends_on", &request.ends_on)?;
+    let zone = match request.zone.trim() {
+        "" => DEFAULT_ZONE,
+        name => field("zone", parse_zone(name))?,
+    };
+    let calendar = field("ends_on", Calendar::new(zone, start, end))?;
+    let evening = match request.evening.trim() {
+        "" => NaiveTime::from_hms_opt(20, 0, 0).unwrap_or_default(),
+        text => field(
+            "evening",
+            NaiveTime::parse_from_str(text, "%H:%M")
+                .map_err(|_| format!("{text:?} is not a time such as 20:00")),
+        )?,
+    };
+    let pace = match request.reading_pace {
+        None => ReadingPace::default(),
+        Some(pace) => field("reading_pace", ReadingPace::new(pace))?,
+    };
+    let mut units = Vec::new();
+    for code in request
+        .units
+        .split([',', ' ', '，'])
+        .filter(|c| !c.trim().is_empty())
+    {
+        let code = field("units", UnitCode::parse(code))?;
+        let unit = state
+            .store
+            .unit_by_code(&code)
+            .await
+            .map_err(|_| WebError::Invalid(format!("units: there is no unit {code}")))?;
+        who.may_manage_within(&unit.path)
+            .map_err(|_| WebError::Invalid(format!("units: {code} is outside your units")))?;
+        units.push(unit.id);
+    }
+    if units.is_empty() {
+        return Err(WebError::Invalid(
+            "units: name at least one participating unit".into(),
+        ));
+    }
+    if request.collections.is_empty() {
+        return Err(WebError::Invalid(
+            "collections: choose the material to read".into(),
+        ));
+    }
+    let readable = state.catalog.readable(state, Some(who)).await?;
+    for id in &request.collections {
+        if !readable.iter().any(|c| c.id.0 == *id) {
+            return Err(WebError::Invalid(format!(
+                "collections: there is no collection {id}"
+            )));
+        }
+    }
+    Ok(NewCampaign {
+        owner: who.unit_id,
+        title: title.to_owned(),
+        theme: request.theme.trim().to_owned(),
+        calendar,
+        evening,
+        pace,
+        rules: PointRules::default(),
+        units,
+        collections: request.collections.into_iter().map(CollectionId).collect(),
+    })
+}
+
+/// The campaign form: its collections come as repeated `collections`
+/// fields, which a plain form decoder cannot gather, so the fields are
+/// read one by one.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct CampaignForm(Vec<(String, String)>);
+
+impl CampaignForm {
+    fn into_request(self) -> Result<CampaignRequest, WebError> {
+        let mut request = CampaignRequest {
+            title: String::new(),
+            theme: String::new(),
+            starts_on: String::new(),
+            ends_on: String::new(),
+            zone: String::new(),
+            evening: String::new(),
+            reading_pace: None,
+            units: String::new(),
+            collections: Vec::new(),
+        };
+        for (name, value) in self.0 {
+            match name.as_str() {
+                "title" => request.title = value,
+                "theme" => request.theme = value,
+                "starts_on" => request.starts_on = value,
+                "ends_on" => request.ends_on = value,
+                "zone" => request.zone = value,
+                "evening" => request.evening = value,
+                "reading_pace" if !value.trim().is_empty() => {
+                    request.reading_pace =
+                        Some(field("reading_pace", value.trim().parse::<u32>())?);
+                }
+                "units" => request.units = value,
+                "collections" => request
+                    .collections
+                    .push(field("collections", value.trim().parse::<i64>())?),
+                _ => {}
+            }
+        }
+        Ok(request)
+    }
+}
+
+async fn create_campaign(
+    State(state): State<AppState>,
+    user: PageUser,
+    CsrfForm(form): CsrfForm<CampaignForm>,
+) -> Result<Redirect, WebError> {
+    let new = new_campaign(&state, &user.principal, form.into_request()?).await?;
+    let campaign = state.store.create_campaign(new, state.now()).await?;
+    Ok(Redirect::to(&paths::campaign(campaign.id.0)))
+}
+
+pub struct PlanItem {
+    pub excerpt_id: i64,
+    pub label: String,
+    pub href: String,
+}
+
+pub struct PlanDay {
+    pub date: String,
+    pub is_today: bool,
+    pub items: Vec<PlanItem>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "campaign.html")]
+struct CampaignPage {
+    chrome: Chrome,
+    id: i64,
+    title: String,
+    theme: String,
+    dates: String,
+    facts: String,
+    completion: Vec<Completion>,
+    days: Vec<PlanDay>,
+    earlier: Option<String>,
+    later: Option<String>,
+    may_edit: bool,
+    first_day: String,
+    last_day: String,
+}
+
+#[derive(Deserialize)]
+struct FromQuery {
+    from: Option<NaiveDate>,
+}
+
+/// Days of the plan shown at once.
+const WEEK: i64 = 7;
+
+async fn campaign_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(query): Query<FromQuery>,
+) -> Result<CampaignPage, WebError> {
+    let t = lang.texts();
+    let who = &user.principal;
+    let (campaign, owner_path) = visible(&state, who, CampaignId(id)).await?;
+    let book = state.books.get(&state, campaign.id).await?;
+    let calendar = campaign.calendar;
+    let today = calendar.date_at(state.now());
+    let from = query
+        .from
+        .or_else(|| calendar.contains(today).then_some(today))
+        .unwrap_or(calendar.start)
+        .clamp(calendar.start, calendar.end);
+    let to = (from + Duration::days(WEEK - 1)).min(calendar.end);
+    let mut days = Vec::new();
+    for date in from.iter_days().take_while(|d| *d <= to) {
+        let mut items = Vec::new();
+        for excerpt in book.assignment(date) {
+            let found = state.store.excerpt(excerpt).await?;
+            let collection = state.store.collection(found.collection).await?;
+            items.push(PlanItem {
+                excerpt_id: excerpt.0,
+                label: format!("{} {}", collection.display_title, found.label)
+                    .trim()
+                    .to_owned(),
+                href: paths::excerpt(excerpt),
+            });
+        }
+        days.push(PlanDay {
+            date: date.to_string(),
+            is_today: date == today,
+            items,
+        });
+    }
+    let mut completion_rows = Vec::new();
+    if who.is_admin() && calendar.contains(today) {
+        let own = &user.member.unit;
+        completion_rows.push(completion(&state, &book, own, today).await?);
+        for child in state.store.children(own.id).await? {
+            completion_rows.push(completion(&state, &book, &child, today).await?);
+        }
+    }
+    let here = paths::campaign(id);
+    Ok(CampaignPage {
+        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        id,
+        dates: format!(
+            "{} – {} ({})",
+            calendar.start,
+            calendar.end,
+            calendar.zone.name()
+        ),
+        facts: fill(
+            t.campaign_facts,
+            &[
+                ("pace", &campaign.pace.chars_per_minute),
+                ("evening", &campaign.evening.format("%H:%M")),
+            ],
+        ),
+        title: campaign.title,
+        theme: campaign.theme,
+        completion: completion_rows,
+        days,
+        earlier: (from > calendar.start)
+            .then(|| paths::campaign_from(id, (from - Duration::days(WEEK)).max(calendar.start))),
+        later: (to < calendar.end).then(|| paths::campaign_from(id, to + Duration::days(1))),
+        may_edit: who.may_manage_within(&owner_path).is_ok(),
+        first_day: calendar.start.to_string(),
+        last_day: calendar.end.to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    excerpt_id: i64,
+    to: String,
+}
+
+async fn move_reading(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<MoveForm>,
+) -> Result<Redirect, WebError> {
+    let (campaign, owner_path) = visible(&state, &user.principal, CampaignId(id)).await?;
+    user.principal.may_manage_within(&owner_path)?;
+    let to = field(
+        "to",
+        NaiveDate::parse_from_str(form.to.trim(), "%Y-%m-%d")
+            .map_err(|_| format!("{:?} is not a date", form.to)),
+    )?;
+    state
+        .store
+        .move_planned(&campaign, ExcerptId(form.excerpt_id), to)
+        .await?;
+    state.books.forget(campaign.id).await;
+    Ok(Redirect::to(&paths::campaign_from(id, to)))
+}
+
+// ---------------------------------------------------------------- the API
+
+#[derive(Serialize, ToSchema)]
+pub struct CampaignJson {
+    id: i64,
+    title: String,
+    theme: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    zone: String,
+    evening: String,
+    reading_pace: u32,
+    unit_ids: Vec<i64>,
+}
+
+impl From<&Campaign> for CampaignJson {
+    fn from(c: &Campaign) -> Self {
+        Self {
+            id: c.id.0,
+            title: c.title.clone(),
+            theme: c.theme.clone(),
+            starts_on: c.calendar.start,
+            ends_on: c.calendar.end,
+            zone: c.calendar.zone.name().to_owned(),
+            evening: c.evening.format("%H:%M").to_string(),
+            reading_pace: c.pace.chars_per_minute,
+            unit_ids: c.units.iter().map(|u| u.0).collect(),
+        }
+    }
+}
+
+/// The campaigns the caller takes part in (and, for an admin, those of
+/// their subtree).
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "reading", security(("bearer" = [])), responses((status = 200, body = [CampaignJson])))]
+async fn api_campaigns(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<Vec<CampaignJson>>, WebError> {
+    let who = &user.principal;
+    let campaigns = if who.is_admin() {
+        state.store.campaigns_within(&who.unit_path).await?
+    } else {
+        state.store.campaigns_for(&who.unit_path).await?
+    };
+    Ok(Json(campaigns.iter().map(CampaignJson::from).collect()))
+}
+
+/// Starts a campaign owned by the caller's unit; its plan spreads the
+/// collections over its days by length.
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "reading", security(("bearer" = [])), request_body = CampaignRequest,
+    responses((status = 201, body = CampaignJson), (status = 422, description = "a field is wrong; the message names it")))]
+async fn api_create_campaign(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Json(request): Json<CampaignRequest>,
+) -> Result<(StatusCode, Json<CampaignJson>), WebError> {
+    let new = new_campaign(&state, &user.principal, request).await?;
+    let campaign = state.store.create_campaign(new, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(CampaignJson::from(&campaign))))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CompletionQuery {
+    /// A unit of the caller's subtree; their own by default.
+    unit: Option<i64>,
+    /// A day of the campaign; today by default.
+    date: Option<NaiveDate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CompletionJson {
+    unit_id: i64,
+    date: NaiveDate,
+    /// Members of the subtree who read the whole of the day's assignment on that day.
+    read: u64,
+    members: u64,
+}
+
+/// How many members of a subtree read a day's whole assignment (admins).
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/completion", tag = "reading", security(("bearer" = [])),
+    params(("id" = i64, Path), ("unit" = Option<i64>, Query), ("date" = Option<String>, Query)),
+    responses((status = 200, body = CompletionJson)))]
+async fn api_completion(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    Query(query): Query<CompletionQuery>,
+) -> Result<Json<CompletionJson>, WebError> {
+    let who = &user.principal;
+    let (campaign, _) = visible(&state, who, CampaignId(id)).await?;
+    let unit = match query.unit {
+        Some(unit) => state.store.unit(suyuan_core::units::UnitId(unit)).await?,
+        None => user.member.unit.clone(),
+    };
+    who.may_manage_within(&unit.path)
+        .map_err(|_| WebError::NotFound)?;
+    let date = query
+        .date
+        .unwrap_or_else(|| campaign.calendar.date_at(state.now()));
+    let book = state.books.get(&state, campaign.id).await?;
+    let done = completion(&state, &book, &unit, date).await?;
+    Ok(Json(CompletionJson {
+        unit_id: unit.id.0,
+        date,
+        read: done.read,
+        members: done.members,
+    }))
+}
