@@ -495,3 +495,141 @@ pub async fn seed_material(
     }
     Ok(())
 }
+
+/// The demo campaign's planned length, and how far it is under way.
+const CAMPAIGN_DAYS: usize = 49;
+const DAYS_BEHIND: usize = 21;
+/// About this many excerpts a day: a reading a member can do on a phone.
+const EXCERPTS_A_DAY: usize = 4;
+
+/// Starts the demo's reading campaign (unless there is one) three weeks
+/// ago, with generated history: most members read most days, some catch
+/// up later, and some have read today already. `cuiyuan-member` read every
+/// day so far and has today's reading still to do.
+pub async fn seed_campaign(store: &Store, now: DateTime<Utc>) -> Result<()> {
+    use chrono::Duration;
+    use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
+    use suyuan_core::reading::{MarkKind, PointRules, ReadingPace};
+    use suyuan_store::campaigns::NewCampaign;
+    use suyuan_store::members::MemberFilter;
+    use suyuan_store::reading::{NewMark, random_mark_id};
+
+    let province = store.unit_by_code(&UnitCode::parse(PROVINCE_CODE)?).await?;
+    if !store.campaigns_within(&province.path).await?.is_empty() {
+        return Ok(());
+    }
+    // The Constitution first, then whatever fits a few articles a day.
+    let mut collections = store.collections().await?;
+    collections.sort_by_key(|c| (!c.title.contains("宪法"), c.excerpt_count));
+    let mut chosen = Vec::new();
+    let mut excerpts = 0;
+    for collection in &collections {
+        let count = collection.excerpt_count.max(0) as usize;
+        if chosen.is_empty() || excerpts + count <= CAMPAIGN_DAYS * EXCERPTS_A_DAY {
+            chosen.push(collection.id);
+            excerpts += count;
+        }
+    }
+    if chosen.is_empty() {
+        return Ok(());
+    }
+    let days = CAMPAIGN_DAYS.min(excerpts).max(1);
+    let behind = DAYS_BEHIND.min(days / 2);
+    let today = now.with_timezone(&DEFAULT_ZONE).date_naive();
+    let start = today - Duration::days(behind as i64);
+    let calendar = Calendar::new(DEFAULT_ZONE, start, start + Duration::days(days as i64 - 1))?;
+    let campaign = store
+        .create_campaign(
+            NewCampaign {
+                owner: province.id,
+                title: "法治精神进万家学习月".into(),
+                theme: "学宪法、讲宪法，每日一读，学以致用".into(),
+                calendar,
+                evening: chrono::NaiveTime::from_hms_opt(20, 0, 0).unwrap_or_default(),
+                pace: ReadingPace::default(),
+                rules: PointRules::default(),
+                units: vec![province.id],
+                collections: chosen,
+            },
+            now,
+        )
+        .await?;
+    println!(
+        "Started the campaign 「{}」 ({} to {}).",
+        campaign.title, calendar.start, calendar.end
+    );
+
+    let plan = store.plan_of(campaign.id).await?;
+    let mut by_day: Vec<Vec<suyuan_core::library::ExcerptId>> = vec![Vec::new(); days];
+    for planned in &plan {
+        if let Some(day) = by_day.get_mut(planned.day) {
+            day.push(planned.excerpt);
+        }
+    }
+    let members = store
+        .list_members(&MemberFilter {
+            within: province.path.clone(),
+            only: None,
+            limit: u64::MAX >> 1,
+            offset: 0,
+        })
+        .await?;
+    let mut dice = Dice(0x5359_5541_4E00_0002);
+    let mut marks = Vec::new();
+    let mark = |member, excerpt, read_on: chrono::NaiveDate, kind, minute: u64| NewMark {
+        id: random_mark_id(),
+        campaign: campaign.id,
+        member,
+        excerpt,
+        read_on,
+        kind,
+        seconds: 60 + (minute % 240) as u32,
+        recorded_at: calendar.instant(
+            read_on,
+            chrono::NaiveTime::from_hms_opt(7 + (minute / 60 % 14) as u32, (minute % 60) as u32, 0)
+                .unwrap_or_default(),
+        ),
+    };
+    for member in &members {
+        let model = member.number == "cuiyuan-member";
+        // Each member has a habit: how often they read on the day.
+        let diligence = 55 + dice.next() % 45;
+        for (day, excerpts) in by_day.iter().enumerate().take(behind + 1) {
+            let date = start + Duration::days(day as i64);
+            let is_today = date == today;
+            let roll = dice.next() % 100;
+            let (read_on, kind) = if model {
+                if is_today {
+                    continue;
+                }
+                (date, MarkKind::OnTime)
+            } else if roll < diligence {
+                if is_today && dice.next() % 100 < 50 {
+                    continue; // not yet today
+                }
+                (date, MarkKind::OnTime)
+            } else if roll < diligence + 10 && !is_today {
+                let later = 1 + dice.next() % (behind - day).max(1) as u64;
+                (
+                    (date + Duration::days(later as i64)).min(today),
+                    MarkKind::Late,
+                )
+            } else {
+                continue;
+            };
+            for excerpt in excerpts {
+                let minute = dice.next() % 840;
+                marks.push(mark(member.id, *excerpt, read_on, kind, minute));
+            }
+        }
+    }
+    for chunk in marks.chunks(20_000) {
+        store.add_marks(chunk).await?;
+    }
+    println!(
+        "Generated {} reading marks of its first {} days.",
+        marks.len(),
+        behind
+    );
+    Ok(())
+}

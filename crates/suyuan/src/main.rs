@@ -235,6 +235,7 @@ async fn main() -> Result<()> {
             let store = data.open().await?;
             demo::seed(&store, clock.now()).await?;
             demo::seed_material(&store, material.as_deref(), clock.now()).await?;
+            demo::seed_campaign(&store, clock.now()).await?;
             demo::print_logins(listen);
             if no_serve {
                 return Ok(());

@@ -410,3 +410,76 @@ async fn draft_with_items(app: &TestApp) -> String {
         .expect("excerpt");
     format!("/library/compilations/{}?q=%E6%96%BD%E8%A1%8C", draft.id)
 }
+
+#[tokio::test]
+async fn a_member_reads_todays_assignment_on_a_phone() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let campaign = app.campaign().await.0;
+    chrome.sign_in(&app, "cuiyuan-member").await;
+    let c = &chrome.client;
+    c.find(Locator::Css("a.button[href='/today']"))
+        .await
+        .expect("the home page leads to today's reading")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("form.read-form.timed"))
+        .await
+        .expect("the reading timer started");
+    assert!(chrome.fits_the_phone().await, "today is wider than a phone");
+    chrome.screenshot("today").await;
+    // The server's clock moves on as the reader reads; the page's own
+    // timer waits the plausible time (two seconds for this short article).
+    app.clock.advance(chrono::Duration::seconds(30));
+    c.execute("window.scrollTo(0, document.body.scrollHeight);", vec![])
+        .await
+        .expect("scroll");
+    c.wait()
+        .for_element(Locator::Css("section.reading.read-done"))
+        .await
+        .expect("the reading is marked read");
+    assert_eq!(app.store.count_marks().await.expect("count"), 1);
+    chrome.screenshot("today-read").await;
+    c.refresh().await.expect("reload");
+    let page = c.source().await.expect("source");
+    assert!(
+        page.contains("card today read-done") && !page.contains("read-form"),
+        "read stays read"
+    );
+
+    for (name, path) in [
+        ("calendar", "/reading/calendar".to_owned()),
+        ("campaigns-member", "/campaigns".to_owned()),
+        ("campaign", format!("/campaigns/{campaign}")),
+    ] {
+        c.goto(&app.url(&path)).await.expect("open");
+        assert!(
+            chrome.fits_the_phone().await,
+            "{path} is wider than a phone"
+        );
+        chrome.screenshot(name).await;
+    }
+    chrome.stop().await;
+
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    chrome.sign_in(&app, "xihu-admin").await;
+    for (name, path) in [
+        ("campaigns-admin", "/campaigns".to_owned()),
+        ("campaign-admin", format!("/campaigns/{campaign}")),
+    ] {
+        chrome.client.goto(&app.url(&path)).await.expect("open");
+        assert!(
+            chrome.fits_the_phone().await,
+            "{path} is wider than a phone"
+        );
+        chrome.screenshot(name).await;
+    }
+    chrome.stop().await;
+    app.stop().await;
+}
