@@ -82,7 +82,7 @@ pub enum SessionKind {
 }
 
 impl SessionKind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             SessionKind::Web => "web",
             SessionKind::Api => "api",

@@ -20,7 +20,7 @@ use suyuan_core::members::MemberId;
 use suyuan_core::reading::{MarkId, MarkKind};
 use suyuan_core::units::UnitPath;
 
-use crate::campaigns::CampaignId;
+use crate::campaigns::{Campaign, CampaignId};
 use crate::{Store, StoreError, StoreResult, members, units};
 
 pub(crate) mod mark {
@@ -122,9 +122,27 @@ fn insert_query(marks: &[&NewMark]) -> InsertStatement {
     insert
 }
 
-/// The most marks one transaction takes (9 values each, well within both
-/// databases' limits on bound parameters).
+/// The most marks one transaction takes.
 const MAX_BATCH: usize = 2_000;
+/// Rows per INSERT statement, largest first. A batch is cut into these
+/// few sizes so that the database sees a handful of distinct statements,
+/// each prepared once and reused, rather than a new one per batch size
+/// (8 values a row stays well within both databases' parameter limits).
+const STATEMENT_ROWS: [usize; 5] = [400, 100, 25, 5, 1];
+
+/// Cuts marks into runs of the sizes in `STATEMENT_ROWS`.
+fn statement_chunks<'a>(marks: &'a [&'a NewMark]) -> Vec<&'a [&'a NewMark]> {
+    let mut chunks = Vec::new();
+    let mut rest = marks;
+    for size in STATEMENT_ROWS {
+        while rest.len() >= size {
+            let (chunk, tail) = rest.split_at(size);
+            chunks.push(chunk);
+            rest = tail;
+        }
+    }
+    chunks
+}
 /// Marks waiting for the writer; senders wait when it is full.
 const QUEUE: usize = 16_384;
 
@@ -157,7 +175,9 @@ impl MarkWriter {
 }
 
 impl Store {
-    /// Starts this instance's mark writer on the current runtime.
+    /// Starts this instance's mark writer on the current runtime. While
+    /// it commits one batch, the marks that arrive queue up and become the
+    /// next: the busier the server, the larger each transaction.
     pub fn mark_writer(&self) -> MarkWriter {
         let (queue, mut incoming) = mpsc::channel::<Pending>(QUEUE);
         let store = self.clone();
@@ -172,7 +192,14 @@ impl Store {
 
     async fn write_batch(&self, batch: Vec<Pending>) {
         let marks: Vec<&NewMark> = batch.iter().map(|p| &p.mark).collect();
-        match self.insert_marks(&marks).await {
+        let started = std::time::Instant::now();
+        let written = self.insert_marks(&marks).await;
+        tracing::debug!(
+            marks = marks.len(),
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "reading marks committed"
+        );
+        match written {
             Ok(recorded) => {
                 // An id sent twice in one batch is new the first time only.
                 let mut answered = std::collections::HashSet::new();
@@ -206,16 +233,19 @@ impl Store {
     /// now recorded under it, and whether this insert added it (a known id
     /// keeps the mark first recorded under it).
     async fn insert_marks(&self, marks: &[&NewMark]) -> StoreResult<HashMap<String, (Mark, bool)>> {
-        let txn = self.db.begin().await?;
-        let mut insert = insert_query(marks);
-        insert.returning_col(mark::Column::ClientId);
-        let statement = txn.get_database_backend().build(&insert);
-        let inserted: HashSet<String> = txn
-            .query_all_raw(statement)
-            .await?
-            .into_iter()
-            .filter_map(|row| row.try_get_by_index::<String>(0).ok())
-            .collect();
+        let txn = self.hot.begin().await?;
+        let mut inserted: HashSet<String> = HashSet::with_capacity(marks.len());
+        for chunk in statement_chunks(marks) {
+            let mut insert = insert_query(chunk);
+            insert.returning_col(mark::Column::ClientId);
+            let statement = txn.get_database_backend().build(&insert);
+            inserted.extend(
+                txn.query_all_raw(statement)
+                    .await?
+                    .into_iter()
+                    .filter_map(|row| row.try_get_by_index::<String>(0).ok()),
+            );
+        }
         let mut recorded: HashMap<String, (Mark, bool)> = HashMap::with_capacity(marks.len());
         for mark in marks {
             if inserted.contains(mark.id.as_str()) {
@@ -242,11 +272,14 @@ impl Store {
         Ok(recorded)
     }
 
-    /// A member's marks in a campaign, oldest first.
-    pub async fn marks_of(&self, member: MemberId, campaign: CampaignId) -> StoreResult<Vec<Mark>> {
+    /// A member's marks in a campaign, oldest first: one index seek per
+    /// day of the campaign.
+    pub async fn marks_of(&self, member: MemberId, campaign: &Campaign) -> StoreResult<Vec<Mark>> {
+        let days: Vec<NaiveDate> = campaign.calendar.days().collect();
         mark::Entity::find()
+            .filter(mark::Column::CampaignId.eq(campaign.id.0))
+            .filter(mark::Column::ReadOn.is_in(days))
             .filter(mark::Column::MemberId.eq(member.0))
-            .filter(mark::Column::CampaignId.eq(campaign.0))
             .order_by_asc(mark::Column::Id)
             .all(&self.db)
             .await?
@@ -299,28 +332,23 @@ impl Store {
     }
 
     /// The storage limit for reading marks, for the bench: writes `count`
-    /// marks in transactions of `batch` rows through the writer's own
-    /// statement, calling `committed` after each commit.
+    /// marks made by `make` in transactions of `batch` rows through the
+    /// writer's own statements, calling `committed` after each commit.
     pub async fn insert_marks_batched(
         &self,
-        template: &NewMark,
+        mut make: impl FnMut(usize) -> NewMark,
         count: usize,
         batch: usize,
         mut committed: impl FnMut(usize),
     ) -> StoreResult<()> {
-        let mut left = count;
-        while left > 0 {
-            let size = left.min(batch.max(1));
-            let marks: Vec<NewMark> = (0..size)
-                .map(|_| NewMark {
-                    id: random_mark_id(),
-                    ..template.clone()
-                })
-                .collect();
+        let mut made = 0;
+        while made < count {
+            let size = (count - made).min(batch.max(1));
+            let marks: Vec<NewMark> = (made..made + size).map(&mut make).collect();
             let refs: Vec<&NewMark> = marks.iter().collect();
             self.insert_marks(&refs).await?;
             committed(size);
-            left -= size;
+            made += size;
         }
         Ok(())
     }
@@ -329,9 +357,9 @@ impl Store {
     /// ids already there are skipped.
     pub async fn add_marks(&self, marks: &[NewMark]) -> StoreResult<()> {
         let txn = self.db.begin().await?;
-        for chunk in marks.chunks(MAX_BATCH) {
-            let refs: Vec<&NewMark> = chunk.iter().collect();
-            let statement = txn.get_database_backend().build(&insert_query(&refs));
+        let refs: Vec<&NewMark> = marks.iter().collect();
+        for chunk in statement_chunks(&refs) {
+            let statement = txn.get_database_backend().build(&insert_query(chunk));
             txn.execute_raw(statement).await?;
         }
         txn.commit().await?;
@@ -344,21 +372,13 @@ impl Store {
     }
 }
 
-/// A fresh random mark id (a version 4 UUID).
-pub fn random_mark_id() -> MarkId {
-    let mut bytes = [0u8; 16];
-    // The system's randomness is always there on the platforms we run on.
-    getrandom::fill(&mut bytes).expect("the operating system's random generator failed");
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = hex::encode(bytes);
-    let text = format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    );
-    MarkId::parse(&text).unwrap_or_else(|_| unreachable!())
+/// A fresh mark id: a version 7 UUID of the current time, so that marks
+/// made together are stored together.
+pub fn new_mark_id() -> MarkId {
+    let mut random = [0u8; 10];
+    getrandom::fill(&mut random).expect("the operating system's random generator failed");
+    let unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    MarkId::v7(unix_ms, random)
 }

@@ -13,7 +13,10 @@ use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -31,6 +34,51 @@ use crate::views::Chrome;
 use crate::{AppState, paths};
 
 const SESSION_COOKIE: &str = "sy_session";
+
+/// How long an instance trusts a session it has looked up. Sign-outs,
+/// password changes and moves made on this instance apply at once; those
+/// made on another instance reach this one within this time.
+const SESSION_FRESH_FOR: Duration = Duration::from_secs(5);
+/// Sessions remembered at most; past this the memory starts afresh.
+const SESSIONS_REMEMBERED: usize = 100_000;
+
+/// Sessions looked up recently, so that a burst of calls (the morning
+/// peak of reading marks) does not read the same session every time.
+#[derive(Default)]
+pub struct SessionCache {
+    entries: RwLock<HashMap<SessionKey, (Instant, Member)>>,
+}
+
+/// A session's token and kind (a page's cookie or the API's bearer).
+type SessionKey = (String, &'static str);
+
+impl SessionCache {
+    fn get(&self, token: &Token, kind: SessionKind) -> Option<Member> {
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        let (at, member) = entries.get(&(token.expose().to_owned(), kind.as_str()))?;
+        (at.elapsed() < SESSION_FRESH_FOR).then(|| member.clone())
+    }
+
+    fn put(&self, token: &Token, kind: SessionKind, member: &Member) {
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= SESSIONS_REMEMBERED {
+            entries.clear();
+        }
+        entries.insert(
+            (token.expose().to_owned(), kind.as_str()),
+            (Instant::now(), member.clone()),
+        );
+    }
+
+    /// Forgets every session: after a change that may alter who someone
+    /// is (a sign-out, a new password, a unit moved, a roster imported).
+    pub fn clear(&self) {
+        self.entries
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+}
 
 /// Where a request's session token comes from.
 pub trait Channel: Send + Sync + 'static {
@@ -96,11 +144,18 @@ impl<C: Channel> FromRequestParts<AppState> for Pending<C> {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = C::token(parts).ok_or(WebError::SignInRequired)?;
-        let member = state
-            .store
-            .session_member(&token, C::KIND, state.now())
-            .await?
-            .ok_or(WebError::SignInRequired)?;
+        let member = match state.sessions.get(&token, C::KIND) {
+            Some(member) => member,
+            None => {
+                let member = state
+                    .store
+                    .session_member(&token, C::KIND, state.now())
+                    .await?
+                    .ok_or(WebError::SignInRequired)?;
+                state.sessions.put(&token, C::KIND, &member);
+                member
+            }
+        };
         Ok(Pending(Signed {
             principal: principal_of(&member),
             member,
@@ -281,6 +336,7 @@ async fn logout(
             .store
             .end_session(&Token::new(cookie.value().to_owned()))
             .await?;
+        state.sessions.clear();
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to(paths::LOGIN)).into_response())
@@ -392,6 +448,7 @@ async fn set_password<C>(
         .change_password(user.member.id, &password, Some(&user.token), state.now())
         .await
         .map_err(WebError::from)?;
+    state.sessions.clear();
     Ok(())
 }
 
@@ -457,6 +514,7 @@ async fn api_logout(
     Pending(user): Pending<ByBearer>,
 ) -> Result<StatusCode, WebError> {
     state.store.end_session(&user.token).await?;
+    state.sessions.clear();
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -40,6 +40,7 @@ pub struct AppState {
     pub search: Arc<SearchIndex>,
     catalog: Arc<library::Catalog>,
     books: Arc<reading::Books>,
+    sessions: Arc<auth::SessionCache>,
     marks: suyuan_store::reading::MarkWriter,
     csrf_key: Arc<[u8]>,
 }
@@ -87,6 +88,7 @@ impl App {
             search,
             catalog: Arc::default(),
             books: Arc::default(),
+            sessions: Arc::default(),
             csrf_key: Arc::from(csrf_key.into_bytes()),
         };
         let (api_router, openapi) = api::router().split_for_parts();

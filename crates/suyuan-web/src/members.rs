@@ -173,10 +173,13 @@ async fn import_roster(
     // One hash for the whole import: new members share the initial
     // password until they change it, and argon2 is slow by design.
     let hash = hash_password_off_thread(&password).await?;
-    Ok(state
+    let report = state
         .store
         .import_members(&rows, Some(within), &hash, state.now())
-        .await?)
+        .await?;
+    // A re-import may have moved members or changed their roles.
+    state.sessions.clear();
+    Ok(report)
 }
 
 async fn import_upload(

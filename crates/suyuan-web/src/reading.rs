@@ -317,7 +317,7 @@ pub async fn today_of(state: &AppState, member: &Member) -> Result<Vec<CampaignT
             continue;
         }
         let book = state.books.get(state, campaign.id).await?;
-        let marks = readings(&state.store.marks_of(member.id, campaign.id).await?);
+        let marks = readings(&state.store.marks_of(member.id, &campaign).await?);
         let standing = Standing::of(&book.campaign.rules, &book.plan, &marks, date);
         let read_today: BTreeSet<ExcerptId> = marks
             .iter()
@@ -517,13 +517,7 @@ async fn today_page(
             opened: opened_stamp(&state, &user.member, now),
             marks: excerpts
                 .iter()
-                .map(|e| {
-                    format!(
-                        "{}:{}",
-                        e.0,
-                        suyuan_store::reading::random_mark_id().as_str()
-                    )
-                })
+                .map(|e| format!("{}:{}", e.0, suyuan_store::reading::new_mark_id().as_str()))
                 .collect::<Vec<_>>()
                 .join(","),
             min_seconds: today.book.campaign.pace.min_seconds(chars),
@@ -699,7 +693,7 @@ async fn calendar_page(
         };
         shown_month.get_or_insert(first);
         let book = state.books.get(&state, campaign.id).await?;
-        let marks = readings(&state.store.marks_of(user.member.id, campaign.id).await?);
+        let marks = readings(&state.store.marks_of(user.member.id, &campaign).await?);
         let last = suyuan_core::plan::month_end(first.year(), first.month());
         let mut days = Vec::new();
         let mut counts: HashMap<&'static str, usize> = HashMap::new();

@@ -219,10 +219,13 @@ async fn move_within_scope(
     principal
         .may_manage_within(&parent.path)
         .map_err(|_| WebError::NotFound)?;
-    Ok(state
+    let moved = state
         .store
         .move_unit(unit.id, parent.id, state.now())
-        .await?)
+        .await?;
+    // Members below it now belong elsewhere in the tree.
+    state.sessions.clear();
+    Ok(moved)
 }
 
 async fn move_unit(

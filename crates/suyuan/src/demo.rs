@@ -512,7 +512,7 @@ pub async fn seed_campaign(store: &Store, now: DateTime<Utc>) -> Result<()> {
     use suyuan_core::reading::{MarkKind, PointRules, ReadingPace};
     use suyuan_store::campaigns::NewCampaign;
     use suyuan_store::members::MemberFilter;
-    use suyuan_store::reading::{NewMark, random_mark_id};
+    use suyuan_store::reading::{NewMark, new_mark_id};
 
     let province = store.unit_by_code(&UnitCode::parse(PROVINCE_CODE)?).await?;
     if !store.campaigns_within(&province.path).await?.is_empty() {
@@ -577,7 +577,7 @@ pub async fn seed_campaign(store: &Store, now: DateTime<Utc>) -> Result<()> {
     let mut dice = Dice(0x5359_5541_4E00_0002);
     let mut marks = Vec::new();
     let mark = |member, excerpt, read_on: chrono::NaiveDate, kind, minute: u64| NewMark {
-        id: random_mark_id(),
+        id: new_mark_id(),
         campaign: campaign.id,
         member,
         excerpt,

@@ -2,11 +2,12 @@ use chrono::NaiveDate;
 use suyuan_core::access::Role;
 use suyuan_core::library::ExcerptId;
 use suyuan_core::members::{MemberNumber, PersonName};
+use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
 use suyuan_core::reading::{MarkId, MarkKind};
 use suyuan_store::Store;
-use suyuan_store::campaigns::CampaignId;
+use suyuan_store::campaigns::{Campaign, CampaignId};
 use suyuan_store::members::NewMember;
-use suyuan_store::reading::{NewMark, Recorded, random_mark_id};
+use suyuan_store::reading::{NewMark, Recorded, new_mark_id};
 use suyuan_store::testing::each_backend;
 use suyuan_store::units::Unit;
 
@@ -33,7 +34,7 @@ async fn member(store: &Store, unit: &Unit, number: &str) -> suyuan_core::member
 
 fn mark(member: suyuan_core::members::MemberId, read_on: NaiveDate, kind: MarkKind) -> NewMark {
     NewMark {
-        id: random_mark_id(),
+        id: new_mark_id(),
         campaign: CampaignId(1),
         member,
         excerpt: ExcerptId(7),
@@ -89,7 +90,18 @@ async fn marks_are_recorded_once_however_often_they_are_sent() {
         }
         assert_eq!(new, 300, "each id is new exactly once");
         assert_eq!(store.count_marks().await.expect("count"), 301);
-        let mine = store.marks_of(reader, CampaignId(1)).await.expect("marks");
+        let campaign = Campaign {
+            id: CampaignId(1),
+            owner: p.province.id,
+            title: "学习".into(),
+            theme: String::new(),
+            calendar: Calendar::new(DEFAULT_ZONE, day(1), day(30)).expect("calendar"),
+            evening: chrono::NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+            pace: Default::default(),
+            rules: Default::default(),
+            units: vec![p.province.id],
+        };
+        let mine = store.marks_of(reader, &campaign).await.expect("marks");
         assert_eq!(mine.len(), 301);
         assert_eq!(mine[0], first);
     })
@@ -133,7 +145,7 @@ async fn completion_counts_members_within_a_subtree_who_read_on_time() {
             .await
             .expect("completion");
         assert_eq!(both, (1, 4), "only D read both");
-        assert!(MarkId::parse(random_mark_id().as_str()).is_ok());
+        assert!(MarkId::parse(new_mark_id().as_str()).is_ok());
     })
     .await;
 }

@@ -44,8 +44,9 @@ const LEVELS: [(UnitKind, &str); 5] = [
     (UnitKind::Community, "小区"),
 ];
 
-/// How many members of the sample have chosen their password.
-const SETTLED: usize = 200;
+/// How many members of the sample have chosen their password (and take
+/// part in the page and reading scenarios).
+const SETTLED: usize = 2_000;
 
 fn root_code(members: usize, branches: usize) -> Result<UnitCode> {
     let members = members.max(1);
@@ -241,4 +242,103 @@ async fn add_level(
     store.create_units(&new, now).await?;
     let depth = parents.first().map_or(0, |p| p.depth() + 1);
     Ok(store.units_at_depth(&root.path, depth).await?)
+}
+
+/// The reading scenarios' world: a campaign of the data set's root unit,
+/// running today, over the library's public material.
+pub struct Reading {
+    pub campaign: suyuan_store::campaigns::CampaignId,
+    /// Excerpts of the plan, to mark read.
+    pub excerpts: Vec<suyuan_core::library::ExcerptId>,
+}
+
+/// Rows per `add_marks` call when the marks table is filled beforehand.
+const MARK_FILL_BATCH: usize = 20_000;
+
+/// Finds or starts the bench campaign, and fills the marks table until it
+/// holds at least `marks` rows (the morning peak meets a table that three
+/// weeks of a province's reading have filled).
+pub async fn prepare_reading(
+    store: &Store,
+    dataset: &Dataset,
+    collections: &[suyuan_core::library::CollectionId],
+    marks: usize,
+    now: DateTime<Utc>,
+    bar: &ProgressBar,
+) -> Result<Reading> {
+    use chrono::Duration;
+    use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
+    use suyuan_core::reading::{MarkKind, PointRules, ReadingPace};
+    use suyuan_store::campaigns::NewCampaign;
+    use suyuan_store::reading::{NewMark, new_mark_id};
+
+    let today = now.with_timezone(&DEFAULT_ZONE).date_naive();
+    let running = store
+        .campaigns_within(&dataset.root.path)
+        .await?
+        .into_iter()
+        .find(|c| c.calendar.contains(today) && c.calendar.contains(today + Duration::days(1)));
+    let campaign = match running {
+        Some(campaign) => campaign,
+        None => {
+            store
+                .create_campaign(
+                    NewCampaign {
+                        owner: dataset.root.id,
+                        title: "测评学习活动".into(),
+                        theme: String::new(),
+                        calendar: Calendar::new(
+                            DEFAULT_ZONE,
+                            today - Duration::days(30),
+                            today + Duration::days(30),
+                        )?,
+                        evening: chrono::NaiveTime::from_hms_opt(20, 0, 0).unwrap_or_default(),
+                        pace: ReadingPace::default(),
+                        rules: PointRules::default(),
+                        units: vec![dataset.root.id],
+                        collections: collections.to_vec(),
+                    },
+                    now,
+                )
+                .await?
+        }
+    };
+    let excerpts: Vec<_> = store
+        .plan_of(campaign.id)
+        .await?
+        .into_iter()
+        .map(|p| p.excerpt)
+        .collect();
+    if excerpts.is_empty() || dataset.settled.is_empty() {
+        anyhow::bail!("the bench campaign has nothing to read");
+    }
+    let have = store.count_marks().await? as usize;
+    if have < marks {
+        bar.set_message("filling the marks table");
+        bar.set_length(marks as u64);
+        bar.set_position(have as u64);
+        let mut made = have;
+        while made < marks {
+            let size = MARK_FILL_BATCH.min(marks - made);
+            let batch: Vec<NewMark> = (made..made + size)
+                .map(|i| NewMark {
+                    id: new_mark_id(),
+                    campaign: campaign.id,
+                    member: dataset.settled[(i * 7_919) % dataset.settled.len()],
+                    excerpt: excerpts[i % excerpts.len()],
+                    read_on: today - Duration::days((i % 21) as i64 + 1),
+                    kind: MarkKind::OnTime,
+                    seconds: 120,
+                    recorded_at: now,
+                })
+                .collect();
+            store.add_marks(&batch).await?;
+            made += size;
+            bar.set_position(made as u64);
+        }
+    }
+    Ok(Reading {
+        campaign: campaign.id,
+        excerpts,
+    })
 }

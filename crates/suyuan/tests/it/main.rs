@@ -1,5 +1,7 @@
 //! The `suyuan` command, run as a user would run it.
 
+mod crash;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -460,6 +462,10 @@ fn run_bench(extra: &[&str], dir: &Path) -> serde_json::Value {
             "60",
             "--concurrency",
             "4",
+            "--marks",
+            "2000",
+            "--peak-clients",
+            "16",
             "--json",
         ])
         .arg(&json)
@@ -495,6 +501,8 @@ fn run_bench(extra: &[&str], dir: &Path) -> serde_json::Value {
         "search-index",
         "search",
         "import",
+        "mark-insert",
+        "reading-peak",
     ] {
         assert!(
             names.contains(&expected),
