@@ -782,8 +782,6 @@ async fn mark_insert_rate(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Measured> {
     const MARK_BATCH: usize = 500;
-    /// However fast, the run stops after this many batches.
-    const MAX_BATCHES: usize = 1_000_000;
     // The same rows as the peak sends: time-ordered ids, members and
     // excerpts spread as the peak spreads them.
     let members = &dataset.settled;
@@ -805,6 +803,22 @@ async fn mark_insert_rate(
             recorded_at: now,
         }
     };
+    batched_rate(duration, async || {
+        store
+            .insert_marks_batched(&mut make, MARK_BATCH, MARK_BATCH, |_| {})
+            .await?;
+        Ok(MARK_BATCH as u64)
+    })
+    .await
+}
+
+/// Writes batches back to back for `duration` (and at most a million):
+/// ops/s counts rows, latencies are per committed batch.
+async fn batched_rate(
+    duration: Duration,
+    mut write_batch: impl AsyncFnMut() -> Result<u64>,
+) -> Result<Measured> {
+    const MAX_BATCHES: usize = 1_000_000;
     let started = Instant::now();
     let mut measured = Measured::default();
     let mut batches = Vec::new();
@@ -813,11 +827,7 @@ async fn mark_insert_rate(
             break;
         }
         let sent = Instant::now();
-        store
-            .insert_marks_batched(&mut make, MARK_BATCH, MARK_BATCH, |rows| {
-                measured.ok += rows as u64
-            })
-            .await?;
+        measured.ok += write_batch().await?;
         batches.push(sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
     }
     measured.elapsed = started.elapsed();
@@ -851,22 +861,13 @@ async fn insert_rate(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Measured> {
     const BATCH: usize = 100;
-    let started = Instant::now();
-    let mut measured = Measured::default();
-    let mut batches = Vec::new();
-    while started.elapsed() < duration {
-        let sent = Instant::now();
+    batched_rate(duration, async || {
         store
-            .insert_sessions_batched(dataset.admin, BATCH, BATCH, now, |rows| {
-                measured.ok += rows as u64
-            })
+            .insert_sessions_batched(dataset.admin, BATCH, BATCH, now, |_| {})
             .await?;
-        batches.push(sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
-    }
-    measured.elapsed = started.elapsed();
-    batches.sort_unstable();
-    measured.latencies_us = batches;
-    Ok(measured)
+        Ok(BATCH as u64)
+    })
+    .await
 }
 
 fn machine(args: &BenchArgs, dataset: &data::Dataset) -> Machine {

@@ -80,6 +80,20 @@ fn request(
     Some((status, body))
 }
 
+/// Signs the demo member in over the API; their token.
+fn sign_in(address: &str) -> String {
+    let (status, body) = request(
+        address,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        r#"{"login":"cuiyuan-member","password":"suyuan-demo"}"#,
+    )
+    .expect("sign in");
+    assert_eq!(status, 200, "{body}");
+    json(&body)["token"].as_str().expect("token").to_owned()
+}
+
 fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
@@ -102,16 +116,7 @@ fn crash_and_count(location: Location) {
     );
 
     let mut server = start(&location);
-    let (status, body) = request(
-        &server.address,
-        "POST",
-        "/api/v1/auth/login",
-        None,
-        r#"{"login":"cuiyuan-member","password":"suyuan-demo"}"#,
-    )
-    .expect("sign in");
-    assert_eq!(status, 200, "{body}");
-    let token = json(&body)["token"].as_str().expect("token").to_owned();
+    let token = sign_in(&server.address);
     let (_, body) =
         request(&server.address, "GET", "/api/v1/me/today", Some(&token), "").expect("today");
     let today = json(&body);
@@ -197,15 +202,7 @@ fn crash_and_count(location: Location) {
         r#"{{"id":"{}","excerpt_id":{excerpt},"campaign_id":{campaign},"seconds_on_page":600,"reached_end":true}}"#,
         acknowledged[0]
     );
-    let (_, body) = request(
-        &server.address,
-        "POST",
-        "/api/v1/auth/login",
-        None,
-        r#"{"login":"cuiyuan-member","password":"suyuan-demo"}"#,
-    )
-    .expect("sign in");
-    let token = json(&body)["token"].as_str().expect("token").to_owned();
+    let token = sign_in(&server.address);
     let (status, _) = request(
         &server.address,
         "POST",
