@@ -20,6 +20,35 @@ impl fmt::Display for MemberId {
     }
 }
 
+/// An e-mail address, checked for its shape only (the mail server has the
+/// last word): one `@`, a dot in the domain, no spaces, at most 254 bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let address = input.trim();
+        let shaped = address.len() <= 254
+            && !address.chars().any(char::is_whitespace)
+            && address.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            });
+        if shaped {
+            Ok(Self(address.to_owned()))
+        } else {
+            Err(FieldError::BadEmail(address.chars().take(60).collect()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FieldError {
     #[error("must not be empty")]
@@ -30,6 +59,8 @@ pub enum FieldError {
     BadMemberNumber(String),
     #[error("{0:?} is not a mobile phone number (11 digits starting with 1)")]
     BadPhone(String),
+    #[error("{0:?} is not an e-mail address such as name@example.com")]
+    BadEmail(String),
     #[error("a password needs at least {0} characters")]
     PasswordTooShort(usize),
     #[error("a password may have at most {0} characters")]
@@ -478,6 +509,26 @@ fn rows_from_table(table: Vec<Vec<String>>) -> Result<Vec<MemberRow>, ImportErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails_are_checked_for_their_shape() {
+        assert_eq!(
+            Email::parse(" chen@example.org ").map(|e| e.as_str().to_owned()),
+            Ok("chen@example.org".to_owned())
+        );
+        for bad in [
+            "",
+            "chen",
+            "chen@",
+            "@example.org",
+            "chen@example",
+            "a b@example.org",
+            "a@b@c.org",
+            "chen@.org",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn phones_accept_common_spellings() {

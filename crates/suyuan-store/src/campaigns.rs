@@ -160,6 +160,17 @@ fn campaign_from(row: campaign::Model, units: Vec<UnitId>) -> StoreResult<Campai
     })
 }
 
+/// The ids of every campaign.
+pub(crate) async fn campaign_ids(db: &impl sea_orm::ConnectionTrait) -> StoreResult<Vec<i64>> {
+    Ok(campaign::Entity::find()
+        .select_only()
+        .column(campaign::Column::Id)
+        .order_by_asc(campaign::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 impl Store {
     /// Creates a campaign and its reading plan in one transaction.
     pub async fn create_campaign(

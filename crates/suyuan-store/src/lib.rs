@@ -11,6 +11,7 @@ pub mod library;
 pub mod members;
 mod migration;
 pub mod reading;
+pub mod reminders;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod units;

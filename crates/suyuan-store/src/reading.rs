@@ -331,6 +331,31 @@ impl Store {
         Ok((readers.len() as u64, members))
     }
 
+    /// The members who read the whole of a day's assignment (`assigned`
+    /// excerpts) on that day.
+    pub async fn day_readers(
+        &self,
+        campaign: CampaignId,
+        day: NaiveDate,
+        assigned: usize,
+    ) -> StoreResult<Vec<i64>> {
+        Ok(mark::Entity::find()
+            .select_only()
+            .column(mark::Column::MemberId)
+            .filter(mark::Column::CampaignId.eq(campaign.0))
+            .filter(mark::Column::ReadOn.eq(day))
+            .filter(mark::Column::Kind.eq(MarkKind::OnTime.code()))
+            .group_by(mark::Column::MemberId)
+            .having(
+                Expr::col((mark::Entity, mark::Column::ExcerptId))
+                    .count_distinct()
+                    .gte(assigned.max(1) as i64),
+            )
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
     /// The storage limit for reading marks, for the bench: writes `count`
     /// marks made by `make` in transactions of `batch` rows through the
     /// writer's own statements, calling `committed` after each commit.

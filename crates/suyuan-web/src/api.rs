@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{AppState, auth, campaigns, library, members, ops, reading, search, units};
+use crate::{AppState, auth, campaigns, library, members, ops, reading, reminders, search, units};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -36,5 +36,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(search::api())
         .merge(reading::api())
         .merge(campaigns::api())
+        .merge(reminders::api())
         .merge(ops::api())
 }

@@ -34,6 +34,8 @@ pub struct TodayLine {
     pub read: bool,
     pub streak: u32,
     pub points: u64,
+    /// Reminded this evening, and still not read.
+    pub reminded: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -82,16 +84,17 @@ async fn home(
     } else {
         None
     };
-    let today = crate::reading::today_of(&state, member)
-        .await?
-        .into_iter()
-        .map(|day| TodayLine {
+    let mut today = Vec::new();
+    for day in crate::reading::today_of(&state, member).await? {
+        let read = day.read();
+        today.push(TodayLine {
             title: day.book.campaign.title.clone(),
-            read: day.read(),
+            read,
             streak: day.standing.streak,
             points: day.standing.tally.total(),
-        })
-        .collect();
+            reminded: !read && state.store.was_reminded(member.id, day.date).await?,
+        });
+    }
     Ok(HomePage {
         chrome: Chrome::for_user(lang, csrf, &user, paths::HOME),
         today,

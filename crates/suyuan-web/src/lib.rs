@@ -15,6 +15,7 @@ mod members;
 mod ops;
 mod paths;
 mod reading;
+mod reminders;
 mod search;
 mod units;
 mod views;
@@ -31,6 +32,7 @@ use suyuan_store::Store;
 
 pub use error::WebError;
 pub use i18n::Lang;
+pub use reminders::{ReminderSettings, Round};
 
 /// What every handler may reach.
 #[derive(Clone)]
@@ -42,6 +44,7 @@ pub struct AppState {
     books: Arc<reading::Books>,
     sessions: Arc<auth::SessionCache>,
     marks: suyuan_store::reading::MarkWriter,
+    outbox: Arc<reminders::Outbox>,
     csrf_key: Arc<[u8]>,
 }
 
@@ -52,7 +55,12 @@ pub enum StartError {
     Store(#[from] suyuan_store::StoreError),
     #[error(transparent)]
     Search(#[from] suyuan_search::SearchError),
+    #[error("{0}")]
+    Settings(String),
 }
+
+/// How often an instance looks for evening reminders that are due.
+const REMINDERS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How often an instance looks for library changes that another instance
 /// (or the command line) made, to bring its search index up to date.
@@ -79,10 +87,22 @@ impl App {
         clock: Arc<dyn Clock>,
         search: Arc<SearchIndex>,
     ) -> Result<Self, StartError> {
+        Self::build_with(store, clock, search, &ReminderSettings::default()).await
+    }
+
+    /// `build`, with the channels evening reminders go out through.
+    pub async fn build_with(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        search: Arc<SearchIndex>,
+        reminders: &ReminderSettings,
+    ) -> Result<Self, StartError> {
+        let outbox = Arc::new(reminders::Outbox::new(reminders)?);
         let csrf_key = store.secret("csrf").await?;
         search.catch_up(&store).await?;
         let state = AppState {
             marks: store.mark_writer(),
+            outbox,
             store,
             clock,
             search,
@@ -122,6 +142,12 @@ impl App {
         self.router.clone()
     }
 
+    /// Runs the evening reminders that are due now (the server does this
+    /// every half minute by itself).
+    pub async fn remind_now(&self) -> Result<Round, WebError> {
+        reminders::remind(&self.state).await
+    }
+
     /// Serves until `shutdown` completes, then lets requests in flight
     /// finish.
     pub async fn serve(
@@ -130,12 +156,26 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let state = self.state.clone();
+        let reminding_state = state.clone();
         let catching_up = tokio::spawn(async move {
             let mut ticks = tokio::time::interval(SEARCH_CATCH_UP_EVERY);
             loop {
                 ticks.tick().await;
                 if let Err(err) = state.search.catch_up(&state.store).await {
                     tracing::warn!(%err, "the search index could not catch up");
+                }
+            }
+        });
+        let reminding = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(REMINDERS_EVERY);
+            loop {
+                ticks.tick().await;
+                match reminders::remind(&reminding_state).await {
+                    Ok(round) if round.campaigns > 0 => {
+                        tracing::info!(?round, "evening reminders sent")
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(%err, "the evening reminders failed"),
                 }
             }
         });
@@ -147,6 +187,7 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await;
         catching_up.abort();
+        reminding.abort();
         served
     }
 }

@@ -67,6 +67,27 @@ impl DataArgs {
     }
 }
 
+/// Where evening reminders go out, besides members' home pages.
+#[derive(Args, Clone, Default)]
+struct MailArgs {
+    /// An SMTP server for reminder e-mail: smtp://host:25 (plain),
+    /// smtp://host:587?tls=required (STARTTLS) or smtps://user:pass@host:465.
+    #[arg(long, env = "SUYUAN_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of reminder e-mail, e.g. "溯源 <study@example.org>".
+    #[arg(long, env = "SUYUAN_MAIL_FROM")]
+    mail_from: Option<String>,
+}
+
+impl MailArgs {
+    fn settings(&self) -> suyuan_web::ReminderSettings {
+        suyuan_web::ReminderSettings {
+            smtp_url: self.smtp_url.clone(),
+            mail_from: self.mail_from.clone(),
+        }
+    }
+}
+
 fn describe(location: &Location) -> String {
     match location {
         Location::DataDir(dir) => dir.join(DB_FILE).display().to_string(),
@@ -83,6 +104,8 @@ enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         data: DataArgs,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Create (or reuse) the demo province and serve it.
     Demo {
@@ -100,6 +123,8 @@ enum Command {
         /// Seed the data and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Manage units of the organization tree.
     #[command(subcommand)]
@@ -217,9 +242,9 @@ async fn main() -> Result<()> {
     init_logging(cli.log_format);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
-        Command::Serve { listen, data } => {
+        Command::Serve { listen, data, mail } => {
             let store = data.open().await?;
-            serve(store, clock, listen, &data.data_dir).await
+            serve(store, clock, listen, &data.data_dir, &mail).await
         }
         Command::Demo {
             listen,
@@ -227,6 +252,7 @@ async fn main() -> Result<()> {
             database_url,
             material,
             no_serve,
+            mail,
         } => {
             let data = DataArgs {
                 data_dir,
@@ -240,7 +266,7 @@ async fn main() -> Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(store, clock, listen, &data.data_dir).await
+            serve(store, clock, listen, &data.data_dir, &mail).await
         }
         Command::Unit(UnitCommand::Create {
             code,
@@ -449,8 +475,9 @@ async fn serve(
     clock: Arc<dyn Clock>,
     listen: SocketAddr,
     data_dir: &std::path::Path,
+    mail: &MailArgs,
 ) -> Result<()> {
-    let app = App::build(store, clock, search_index(data_dir)?).await?;
+    let app = App::build_with(store, clock, search_index(data_dir)?, &mail.settings()).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

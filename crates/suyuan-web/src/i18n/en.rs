@@ -174,5 +174,6 @@ pub static TEXTS: Texts = Texts {
     move_it: "Move",
     nothing_that_day: "Nothing that day.",
     start_reading: "Start today’s reading",
+    reminder_notice: "Today’s reading is not done yet: please finish it before the day ends.",
     weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
 };

@@ -284,6 +284,7 @@ mod texts {
         pub move_it: &'static str,
         pub nothing_that_day: &'static str,
         pub start_reading: &'static str,
+        pub reminder_notice: &'static str,
         pub weekdays: [&'static str; 7],
     }
 }

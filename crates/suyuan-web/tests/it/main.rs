@@ -8,6 +8,7 @@ mod compilations;
 mod import;
 mod library;
 mod reading;
+mod reminders;
 mod roles;
 mod search;
 
@@ -318,6 +319,17 @@ impl TestApp {
             .await
             .expect("campaign")
             .id
+    }
+
+    /// Another instance of the application on the same database, with
+    /// the same clock (the way instances behind a load balancer share one).
+    pub async fn instance(&self, reminders: &suyuan_web::ReminderSettings) -> App {
+        let db = self.db.as_ref().expect("a database");
+        let store = Store::open(&db.location).await.expect("open");
+        let search = Arc::new(SearchIndex::in_memory().expect("index"));
+        App::build_with(store, Arc::new(self.clock.clone()), search, reminders)
+            .await
+            .expect("app")
     }
 
     pub fn backend(&self) -> Backend {

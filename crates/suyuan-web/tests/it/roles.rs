@@ -450,6 +450,18 @@ async fn api(app: &TestApp) -> Vec<Case> {
             [Some(401), Some(404), Some(201), Some(409)],
         ),
         case(
+            "PUT",
+            "/api/v1/me/email".into(),
+            Body::Json(json!({"email": "someone@example.org"})),
+            [Some(401), Some(204), Some(204), Some(204)],
+        ),
+        case(
+            "PUT",
+            format!("/api/v1/units/{}/reminder-hook", w.chunan.id),
+            Body::Json(json!({"url": "http://robot.example.org/hook"})),
+            [Some(401), Some(204), Some(404), Some(404)],
+        ),
+        case(
             "GET",
             "/api/v1/campaigns".into(),
             Body::None,
