@@ -122,6 +122,16 @@ pub struct NewCampaign {
 
 const CHUNK: usize = 500;
 
+/// What an edit of a campaign changes; `None` keeps the value.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignChange {
+    pub title: Option<String>,
+    pub theme: Option<String>,
+    pub evening: Option<NaiveTime>,
+    pub pace: Option<ReadingPace>,
+    pub rules: Option<PointRules>,
+}
+
 /// One excerpt of a plan: the campaign day it is read on (0 for the first)
 /// and its length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -307,6 +317,38 @@ impl Store {
                 chars: usize::try_from(chars).unwrap_or(0),
             })
             .collect())
+    }
+
+    /// Changes what may change once a campaign runs: its title and theme,
+    /// the reminder time, the reading pace and the points rules (points
+    /// are derived from the marks, so new rules apply to every day).
+    pub async fn update_campaign(
+        &self,
+        id: CampaignId,
+        change: CampaignChange,
+    ) -> StoreResult<Campaign> {
+        let row = campaign::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut row: campaign::ActiveModel = row.into();
+        if let Some(title) = change.title {
+            row.title = Set(title);
+        }
+        if let Some(theme) = change.theme {
+            row.theme = Set(theme);
+        }
+        if let Some(evening) = change.evening {
+            row.evening = Set(evening.format("%H:%M").to_string());
+        }
+        if let Some(pace) = change.pace {
+            row.reading_pace = Set(pace.chars_per_minute as i32);
+        }
+        if let Some(rules) = change.rules {
+            row.point_rules = Set(rules.to_json());
+        }
+        row.update(&self.db).await?;
+        self.campaign(id).await
     }
 
     /// The campaigns an admin of `within` looks after: those owned by a

@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(api_campaigns, api_create_campaign))
+        .routes(routes!(api_update_campaign))
         .routes(routes!(api_completion))
 }
 
@@ -201,6 +202,11 @@ pub struct CampaignRequest {
     /// The collections read, in order; the plan spreads them over the days.
     #[serde(default)]
     collections: Vec<i64>,
+    /// Points per action with daily caps, and the streak length that earns
+    /// the bonus; the defaults when absent.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    point_rules: Option<PointRules>,
 }
 
 fn field<T, E: std::fmt::Display>(name: &str, parsed: Result<T, E>) -> Result<T, WebError> {
@@ -281,6 +287,10 @@ async fn new_campaign(
             )));
         }
     }
+    let rules = match request.point_rules {
+        None => PointRules::default(),
+        Some(rules) => field("point_rules", rules.validate())?,
+    };
     Ok(NewCampaign {
         owner: who.unit_id,
         title: title.to_owned(),
@@ -288,7 +298,7 @@ async fn new_campaign(
         calendar,
         evening,
         pace,
-        rules: PointRules::default(),
+        rules,
         units,
         collections: request.collections.into_iter().map(CollectionId).collect(),
     })
@@ -313,6 +323,7 @@ impl CampaignForm {
             reading_pace: None,
             units: String::new(),
             collections: Vec::new(),
+            point_rules: None,
         };
         for (name, value) in self.0 {
             match name.as_str() {
@@ -492,6 +503,74 @@ async fn move_reading(
 
 // ---------------------------------------------------------------- the API
 
+/// What an edit changes; absent fields keep their value.
+#[derive(Deserialize, ToSchema)]
+pub struct CampaignPatch {
+    title: Option<String>,
+    theme: Option<String>,
+    /// `HH:MM`.
+    evening: Option<String>,
+    reading_pace: Option<u32>,
+    #[schema(value_type = Option<Object>)]
+    point_rules: Option<PointRules>,
+}
+
+/// Edits a campaign (admins of its owner unit's subtree).
+#[utoipa::path(patch, path = "/api/v1/campaigns/{id}", tag = "reading", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = CampaignPatch,
+    responses((status = 200, body = CampaignJson), (status = 422, description = "a field is wrong; the message names it")))]
+async fn api_update_campaign(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    Json(patch): Json<CampaignPatch>,
+) -> Result<Json<CampaignJson>, WebError> {
+    let (campaign, owner_path) = visible(&state, &user.principal, CampaignId(id)).await?;
+    user.principal.may_manage_within(&owner_path)?;
+    let title = match patch.title.as_deref().map(str::trim) {
+        Some(title) if title.is_empty() || title.chars().count() > 200 => {
+            return Err(WebError::Invalid("title: give 1 to 200 characters".into()));
+        }
+        other => other.map(str::to_owned),
+    };
+    if patch
+        .theme
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > 400)
+    {
+        return Err(WebError::Invalid("theme: at most 400 characters".into()));
+    }
+    let evening = patch
+        .evening
+        .as_deref()
+        .map(|text| {
+            field(
+                "evening",
+                NaiveTime::parse_from_str(text.trim(), "%H:%M")
+                    .map_err(|_| format!("{text:?} is not a time such as 20:00")),
+            )
+        })
+        .transpose()?;
+    let pace = patch
+        .reading_pace
+        .map(|pace| field("reading_pace", ReadingPace::new(pace)))
+        .transpose()?;
+    let rules = patch
+        .point_rules
+        .map(|rules| field("point_rules", rules.validate()))
+        .transpose()?;
+    let change = suyuan_store::campaigns::CampaignChange {
+        title,
+        theme: patch.theme.map(|t| t.trim().to_owned()),
+        evening,
+        pace,
+        rules,
+    };
+    let updated = state.store.update_campaign(campaign.id, change).await?;
+    state.books.forget(campaign.id).await;
+    Ok(Json(CampaignJson::from(&updated)))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct CampaignJson {
     id: i64,
@@ -503,6 +582,8 @@ pub struct CampaignJson {
     evening: String,
     reading_pace: u32,
     unit_ids: Vec<i64>,
+    #[schema(value_type = Object)]
+    point_rules: PointRules,
 }
 
 impl From<&Campaign> for CampaignJson {
@@ -517,6 +598,7 @@ impl From<&Campaign> for CampaignJson {
             evening: c.evening.format("%H:%M").to_string(),
             reading_pace: c.pace.chars_per_minute,
             unit_ids: c.units.iter().map(|u| u.0).collect(),
+            point_rules: c.rules.clone(),
         }
     }
 }

@@ -317,3 +317,109 @@ async fn admins_start_campaigns_and_see_todays_completion() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn points_follow_the_campaigns_rules_even_when_they_change() {
+    let app = TestApp::spawn().await;
+    let client = Client::new();
+    let admin = app.token("xihu-admin").await;
+    let rules =
+        json!({"rules": {"daily_reading": {"points": 5, "daily_cap": 5}}, "streak_every": 3});
+    let made: Value = client
+        .post(app.url("/api/v1/campaigns"))
+        .bearer_auth(&admin)
+        .json(
+            &json!({"title": "积分", "starts_on": "2026-11-25", "ends_on": "2026-11-27",
+                      "units": "zj-hz-xh", "collections": [app.world.law], "point_rules": rules}),
+        )
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    let id = made["id"].as_i64().expect("id");
+    assert_eq!(made["point_rules"]["streak_every"], 3);
+    let bad = client
+        .post(app.url("/api/v1/campaigns"))
+        .bearer_auth(&admin)
+        .json(&json!({"title": "坏", "starts_on": "2026-11-25", "ends_on": "2026-11-27", "units": "zj-hz-xh",
+                      "collections": [app.world.law],
+                      "point_rules": {"rules": {"daily_reading": {"points": 5, "daily_cap": 1}}, "streak_every": 3}}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let member = app.token("cuiyuan-member").await;
+    let today = |token: String| {
+        let request = client.get(app.url("/api/v1/me/today")).bearer_auth(token);
+        async move {
+            let body: Value = request
+                .send()
+                .await
+                .expect("get")
+                .json()
+                .await
+                .expect("json");
+            body["campaigns"]
+                .as_array()
+                .expect("campaigns")
+                .iter()
+                .find(|c| c["campaign_id"] == id)
+                .cloned()
+                .expect("the campaign")
+        }
+    };
+    let day = today(member.clone()).await;
+    let excerpt = day["assignment"][0]["excerpt_id"]
+        .as_i64()
+        .expect("excerpt");
+    let (status, _) = post_mark(
+        &app,
+        &member,
+        json!({"id": ID, "excerpt_id": excerpt, "campaign_id": id, "seconds_on_page": 60, "reached_end": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(today(member.clone()).await["points_total"], 5);
+
+    // New rules apply to what was already read: points are derived.
+    let patched = client
+        .patch(app.url(&format!("/api/v1/campaigns/{id}")))
+        .bearer_auth(&admin)
+        .json(&json!({"point_rules": {"rules": {"daily_reading": {"points": 1, "daily_cap": 1}}, "streak_every": 7},
+                      "evening": "21:30"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(patched.status(), StatusCode::OK);
+    assert_eq!(today(member.clone()).await["points_total"], 1);
+    let bad_time = client
+        .patch(app.url(&format!("/api/v1/campaigns/{id}")))
+        .bearer_auth(&admin)
+        .json(&json!({"evening": "late"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(bad_time.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Only admins of the owner's subtree edit it.
+    let outsider = app.token("chunan-admin").await;
+    let refused = client
+        .patch(app.url(&format!("/api/v1/campaigns/{id}")))
+        .bearer_auth(&outsider)
+        .json(&json!({"title": "改"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let as_member = client
+        .patch(app.url(&format!("/api/v1/campaigns/{id}")))
+        .bearer_auth(&member)
+        .json(&json!({"title": "改"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(as_member.status(), StatusCode::FORBIDDEN);
+    app.stop().await;
+}

@@ -477,6 +477,12 @@ async fn api(app: &TestApp) -> Vec<Case> {
             [Some(401), Some(201), Some(422), Some(403)],
         ),
         case(
+            "PATCH",
+            format!("/api/v1/campaigns/{campaign}"),
+            Body::Json(json!({"theme": "学习示例法，学以致用"})),
+            [Some(401), Some(200), Some(403), Some(403)],
+        ),
+        case(
             "GET",
             format!("/api/v1/campaigns/{campaign}/completion"),
             Body::None,
