@@ -136,6 +136,19 @@ impl Calendar {
         self.start.iter_days().take_while(move |d| *d <= end)
     }
 
+    /// The Monday that starts the ISO week of a date: the key of a week's
+    /// study topic.
+    pub fn week_of(date: NaiveDate) -> NaiveDate {
+        date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
+    }
+
+    /// The weeks the campaign touches, by their Mondays.
+    pub fn weeks(&self) -> Vec<NaiveDate> {
+        let mut weeks: Vec<NaiveDate> = self.days().map(Self::week_of).collect();
+        weeks.dedup();
+        weeks
+    }
+
     /// The ISO week (year, week) a date belongs to.
     pub fn iso_week(date: NaiveDate) -> (i32, u32) {
         let week = date.iso_week();
@@ -272,6 +285,14 @@ mod tests {
         );
         assert_eq!(calendar.day_index(date(2026, 11, 25)), Some(24));
         assert_eq!(Calendar::iso_week(date(2026, 1, 1)), (2026, 1));
+        // 2026-11-25 is a Wednesday; its week starts on Monday the 23rd.
+        assert_eq!(Calendar::week_of(date(2026, 11, 25)), date(2026, 11, 23));
+        assert_eq!(
+            calendar.weeks().first().copied(),
+            Some(date(2026, 10, 26)),
+            "November 2026 opens in the week of 26 October"
+        );
+        assert_eq!(calendar.weeks().len(), 6);
     }
 
     #[test]

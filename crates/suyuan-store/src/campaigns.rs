@@ -81,6 +81,25 @@ pub(crate) mod reading {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub(crate) mod topic {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "plan_topics")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub campaign_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub week_of: Date,
+        pub topic: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CampaignId(pub i64);
 
@@ -349,6 +368,56 @@ impl Store {
         }
         row.update(&self.db).await?;
         self.campaign(id).await
+    }
+
+    /// Sets (or with an empty topic, clears) the study topic of the week
+    /// that starts on `week_of` (a Monday the campaign touches).
+    pub async fn set_week_topic(
+        &self,
+        campaign: &Campaign,
+        week_of: NaiveDate,
+        topic: &str,
+    ) -> StoreResult<()> {
+        if !campaign.calendar.weeks().contains(&week_of) {
+            return Err(StoreError::Invalid(format!(
+                "week_of: {week_of} is not the Monday of a week of the campaign"
+            )));
+        }
+        let topic = topic.trim();
+        if topic.chars().count() > 200 {
+            return Err(StoreError::Invalid("topic: at most 200 characters".into()));
+        }
+        let txn = self.db.begin().await?;
+        topic::Entity::delete_many()
+            .filter(topic::Column::CampaignId.eq(campaign.id.0))
+            .filter(topic::Column::WeekOf.eq(week_of))
+            .exec(&txn)
+            .await?;
+        if !topic.is_empty() {
+            topic::ActiveModel {
+                campaign_id: Set(campaign.id.0),
+                week_of: Set(week_of),
+                topic: Set(topic.to_owned()),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The weekly study topics of a campaign, by the Monday of each week.
+    pub async fn week_topics(
+        &self,
+        campaign: CampaignId,
+    ) -> StoreResult<std::collections::BTreeMap<NaiveDate, String>> {
+        Ok(topic::Entity::find()
+            .filter(topic::Column::CampaignId.eq(campaign.0))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| (row.week_of, row.topic))
+            .collect())
     }
 
     /// The campaigns an admin of `within` looks after: those owned by a

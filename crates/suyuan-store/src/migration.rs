@@ -750,6 +750,27 @@ impl MigrationTrait for Campaigns {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table(PlanTopics::Table)
+                    .col(reference(PlanTopics::CampaignId))
+                    .col(ColumnDef::new(PlanTopics::WeekOf).date().not_null())
+                    .col(string(PlanTopics::Topic, 200))
+                    .primary_key(
+                        Index::create()
+                            .col(PlanTopics::CampaignId)
+                            .col(PlanTopics::WeekOf),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(PlanTopics::Table, PlanTopics::CampaignId)
+                            .to(CampaignsTable::Table, CampaignsTable::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .create_index(index(
                 "reading_marks_daily",
                 ReadingMarks::Table,
@@ -761,6 +782,14 @@ impl MigrationTrait for Campaigns {
             ))
             .await
     }
+}
+
+#[derive(DeriveIden)]
+enum PlanTopics {
+    Table,
+    CampaignId,
+    WeekOf,
+    Topic,
 }
 
 #[derive(DeriveIden)]

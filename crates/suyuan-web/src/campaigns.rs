@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route(paths::CAMPAIGNS, get(campaigns_page).post(create_campaign))
         .route("/campaigns/{id}", get(campaign_page))
         .route("/campaigns/{id}/plan/move", post(move_reading))
+        .route("/campaigns/{id}/topics", post(set_topic))
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -42,6 +43,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_campaigns, api_create_campaign))
         .routes(routes!(api_update_campaign))
         .routes(routes!(api_completion))
+        .routes(routes!(api_set_topic))
 }
 
 /// A campaign the viewer may see, with its owner's path; anything else
@@ -364,7 +366,15 @@ pub struct PlanItem {
     pub href: String,
 }
 
+/// The head of a week in the plan: its Monday and study topic.
+pub struct WeekHead {
+    pub week_of: String,
+    pub topic: String,
+}
+
 pub struct PlanDay {
+    /// On the first day shown of each week.
+    pub week: Option<WeekHead>,
     pub date: String,
     pub is_today: bool,
     pub items: Vec<PlanItem>,
@@ -430,7 +440,13 @@ async fn campaign_page(
                 href: paths::excerpt(excerpt),
             });
         }
+        let week_of = Calendar::week_of(date);
+        let week = (date == from || date == week_of).then(|| WeekHead {
+            week_of: week_of.to_string(),
+            topic: book.topics.get(&week_of).cloned().unwrap_or_default(),
+        });
         days.push(PlanDay {
+            week,
             date: date.to_string(),
             is_today: date == today,
             items,
@@ -501,7 +517,63 @@ async fn move_reading(
     Ok(Redirect::to(&paths::campaign_from(id, to)))
 }
 
+#[derive(Deserialize)]
+struct TopicForm {
+    week_of: NaiveDate,
+    topic: String,
+}
+
+async fn set_topic(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<TopicForm>,
+) -> Result<Redirect, WebError> {
+    let (campaign, owner_path) = visible(&state, &user.principal, CampaignId(id)).await?;
+    user.principal.may_manage_within(&owner_path)?;
+    state
+        .store
+        .set_week_topic(&campaign, form.week_of, &form.topic)
+        .await?;
+    state.books.forget(campaign.id).await;
+    Ok(Redirect::to(&paths::campaign_from(
+        id,
+        form.week_of.max(campaign.calendar.start),
+    )))
+}
+
 // ---------------------------------------------------------------- the API
+
+#[derive(Deserialize, ToSchema)]
+pub struct TopicRequest {
+    /// The week's group study topic; empty to clear it.
+    topic: String,
+}
+
+/// Sets the group study topic of a week (by its Monday) of a campaign.
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}/topics/{week_of}", tag = "reading", security(("bearer" = [])),
+    params(("id" = i64, Path), ("week_of" = String, Path, description = "the Monday of the week, YYYY-MM-DD")),
+    request_body = TopicRequest, responses((status = 204), (status = 422, description = "not a week of the campaign")))]
+async fn api_set_topic(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, week_of)): Path<(i64, String)>,
+    Json(request): Json<TopicRequest>,
+) -> Result<StatusCode, WebError> {
+    let (campaign, owner_path) = visible(&state, &user.principal, CampaignId(id)).await?;
+    user.principal.may_manage_within(&owner_path)?;
+    let week_of = field(
+        "week_of",
+        NaiveDate::parse_from_str(&week_of, "%Y-%m-%d")
+            .map_err(|_| format!("{week_of:?} is not a date")),
+    )?;
+    state
+        .store
+        .set_week_topic(&campaign, week_of, &request.topic)
+        .await?;
+    state.books.forget(campaign.id).await;
+    Ok(StatusCode::NO_CONTENT)
+}
 
 /// What an edit changes; absent fields keep their value.
 #[derive(Deserialize, ToSchema)]

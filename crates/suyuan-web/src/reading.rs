@@ -56,11 +56,20 @@ pub fn api() -> OpenApiRouter<AppState> {
 pub struct Book {
     pub campaign: Campaign,
     pub plan: Plan<ExcerptId>,
+    /// The weekly study topics, by the Monday of each week.
+    pub topics: std::collections::BTreeMap<NaiveDate, String>,
     assigned_on: HashMap<ExcerptId, NaiveDate>,
     chars: HashMap<ExcerptId, usize>,
 }
 
 impl Book {
+    /// The study topic of the week a day falls in.
+    pub fn topic_of(&self, day: NaiveDate) -> Option<&str> {
+        self.topics
+            .get(&suyuan_core::plan::Calendar::week_of(day))
+            .map(String::as_str)
+    }
+
     pub fn assignment(&self, day: NaiveDate) -> Vec<ExcerptId> {
         self.plan
             .get(&day)
@@ -97,6 +106,7 @@ impl Books {
         let campaign = state.store.campaign(id).await?;
         let planned = state.store.plan_of(id).await?;
         let mut book = Book {
+            topics: state.store.week_topics(id).await?,
             plan: Plan::new(),
             assigned_on: HashMap::with_capacity(planned.len()),
             chars: HashMap::with_capacity(planned.len()),
@@ -371,6 +381,8 @@ pub struct CampaignTodayJson {
     date: NaiveDate,
     day_number: usize,
     days: usize,
+    /// This week's group study topic, if the plan has one.
+    week_topic: Option<String>,
     assignment: Vec<AssignedJson>,
     /// Whether the whole assignment is read today.
     read: bool,
@@ -403,6 +415,7 @@ async fn api_today(
                 date: today.date,
                 day_number: today.day_number(),
                 days: today.book.campaign.calendar.len(),
+                week_topic: today.book.topic_of(today.date).map(str::to_owned),
                 assignment: today
                     .assignment
                     .iter()
@@ -451,6 +464,7 @@ pub struct PointsRow {
 pub struct TodayCard {
     pub title: String,
     pub day_line: String,
+    pub week_topic: Option<String>,
     pub streak: u32,
     pub total: u64,
     pub points: Vec<PointsRow>,
@@ -524,6 +538,7 @@ async fn today_page(
         });
         cards.push(TodayCard {
             title: today.book.campaign.title.clone(),
+            week_topic: today.book.topic_of(today.date).map(str::to_owned),
             day_line: fill(
                 t.campaign_day,
                 &[

@@ -554,6 +554,17 @@ pub async fn seed_campaign(store: &Store, now: DateTime<Utc>) -> Result<()> {
             now,
         )
         .await?;
+    const TOPICS: [&str; 4] = [
+        "学习宪法，增强宪法意识",
+        "学法用法，依法办事",
+        "法治为民，办好身边实事",
+        "以案说法，守住底线",
+    ];
+    for (week, monday) in calendar.weeks().into_iter().enumerate() {
+        store
+            .set_week_topic(&campaign, monday, TOPICS[week % TOPICS.len()])
+            .await?;
+    }
     println!(
         "Started the campaign 「{}」 ({} to {}).",
         campaign.title, calendar.start, calendar.end

@@ -175,5 +175,6 @@ pub static TEXTS: Texts = Texts {
     nothing_that_day: "Nothing that day.",
     start_reading: "Start today’s reading",
     reminder_notice: "Today’s reading is not done yet: please finish it before the day ends.",
+    week_topic: "This week’s study topic",
     weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
 };

@@ -285,6 +285,7 @@ mod texts {
         pub nothing_that_day: &'static str,
         pub start_reading: &'static str,
         pub reminder_notice: &'static str,
+        pub week_topic: &'static str,
         pub weekdays: [&'static str; 7],
     }
 }

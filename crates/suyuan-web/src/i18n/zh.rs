@@ -175,5 +175,6 @@ pub static TEXTS: Texts = Texts {
     nothing_that_day: "当天没有安排。",
     start_reading: "开始今日阅读",
     reminder_notice: "今天的阅读还没有完成，请在今天结束前读完。",
+    week_topic: "本周学习主题",
     weekdays: ["一", "二", "三", "四", "五", "六", "日"],
 };

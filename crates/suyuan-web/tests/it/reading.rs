@@ -423,3 +423,58 @@ async fn points_follow_the_campaigns_rules_even_when_they_change() {
     assert_eq!(as_member.status(), StatusCode::FORBIDDEN);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn each_week_has_its_study_topic() {
+    let app = TestApp::spawn().await;
+    let campaign = app.campaign().await.0;
+    let admin = app.token("province-admin").await;
+    let client = Client::new();
+    let put = |week: &str, topic: &str| {
+        client
+            .put(app.url(&format!("/api/v1/campaigns/{campaign}/topics/{week}")))
+            .bearer_auth(&admin)
+            .json(&json!({"topic": topic}))
+            .send()
+    };
+    assert_eq!(
+        put("2026-11-24", "不是周一").await.expect("put").status(),
+        422
+    );
+    assert_eq!(
+        put("2026-12-07", "不在活动里").await.expect("put").status(),
+        422
+    );
+    assert_eq!(
+        put("2026-11-23", "学习示例法总则")
+            .await
+            .expect("put")
+            .status(),
+        204
+    );
+    let member = app.token("cuiyuan-member").await;
+    let today: Value = client
+        .get(app.url("/api/v1/me/today"))
+        .bearer_auth(&member)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(today["campaigns"][0]["week_topic"], "学习示例法总则");
+    let browser = app.signed_in("province-admin").await;
+    let page = format!("/campaigns/{campaign}");
+    assert!(browser.text(&page).await.contains("学习示例法总则"));
+    let changed = browser
+        .submit(
+            &page,
+            &format!("/campaigns/{campaign}/topics"),
+            &[("week_of", "2026-11-23"), ("topic", "学习示例法附则")],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    let reader = app.signed_in("cuiyuan-member").await;
+    assert!(reader.text("/today").await.contains("学习示例法附则"));
+    app.stop().await;
+}

@@ -477,6 +477,12 @@ async fn api(app: &TestApp) -> Vec<Case> {
             [Some(401), Some(201), Some(422), Some(403)],
         ),
         case(
+            "PUT",
+            format!("/api/v1/campaigns/{campaign}/topics/2026-11-23"),
+            Body::Json(json!({"topic": "学习示例法"})),
+            [Some(401), Some(204), Some(403), Some(403)],
+        ),
+        case(
             "PATCH",
             format!("/api/v1/campaigns/{campaign}"),
             Body::Json(json!({"theme": "学习示例法，学以致用"})),
