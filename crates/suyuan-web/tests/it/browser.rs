@@ -420,6 +420,8 @@ async fn a_member_reads_todays_assignment_on_a_phone() {
     let campaign = app.campaign().await.0;
     chrome.sign_in(&app, "cuiyuan-member").await;
     let c = &chrome.client;
+    assert!(chrome.fits_the_phone().await, "home is wider than a phone");
+    chrome.screenshot("home-reading").await;
     c.find(Locator::Css("a.button[href='/today']"))
         .await
         .expect("the home page leads to today's reading")
