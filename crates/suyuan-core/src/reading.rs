@@ -188,6 +188,16 @@ impl Action {
         Action::StreakBonus,
     ];
 
+    /// The name of the action in rules and forms.
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::DailyReading => "daily_reading",
+            Action::CatchUpReading => "catch_up_reading",
+            Action::ExtraReading => "extra_reading",
+            Action::StreakBonus => "streak_bonus",
+        }
+    }
+
     pub fn of_mark(kind: MarkKind) -> Self {
         match kind {
             MarkKind::OnTime => Action::DailyReading,
@@ -636,6 +646,14 @@ mod tests {
             .collect();
         assert_eq!(bonus_days, [day(7), day(14)]);
         assert_eq!(tally.total(), 15 * 2 + 2 * 5);
+    }
+
+    #[test]
+    fn action_codes_are_their_json_names() {
+        for action in Action::ALL {
+            let json = serde_json::to_string(&action).expect("json");
+            assert_eq!(json, format!("\"{}\"", action.code()));
+        }
     }
 
     #[test]

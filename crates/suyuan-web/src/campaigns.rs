@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use suyuan_core::access::Principal;
 use suyuan_core::library::{CollectionId, ExcerptId};
 use suyuan_core::plan::{Calendar, DEFAULT_ZONE, parse_zone};
-use suyuan_core::reading::{PointRules, ReadingPace};
+use suyuan_core::reading::{Action, PointRules, ReadingPace};
 use suyuan_core::units::{UnitCode, UnitPath};
 use suyuan_store::campaigns::{Campaign, CampaignId, NewCampaign};
 
@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/campaigns/{id}", get(campaign_page))
         .route("/campaigns/{id}/plan/move", post(move_reading))
         .route("/campaigns/{id}/topics", post(set_topic))
+        .route("/campaigns/{id}/edit", post(edit_campaign))
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -396,6 +397,25 @@ struct CampaignPage {
     may_edit: bool,
     first_day: String,
     last_day: String,
+    /// For its admins: the form that edits it.
+    edit: Option<EditForm>,
+}
+
+/// A campaign's settings as its edit form shows them.
+pub struct EditForm {
+    pub title: String,
+    pub theme: String,
+    pub evening: String,
+    pub pace: u32,
+    pub rules: Vec<RuleRow>,
+    pub streak_every: u32,
+}
+
+pub struct RuleRow {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub points: u32,
+    pub cap: u32,
 }
 
 #[derive(Deserialize)]
@@ -461,7 +481,28 @@ async fn campaign_page(
         }
     }
     let here = paths::campaign(id);
+    let may_edit = who.may_manage_within(&owner_path).is_ok();
+    let edit = may_edit.then(|| EditForm {
+        title: campaign.title.clone(),
+        theme: campaign.theme.clone(),
+        evening: campaign.evening.format("%H:%M").to_string(),
+        pace: campaign.pace.chars_per_minute,
+        rules: Action::ALL
+            .into_iter()
+            .map(|action| {
+                let rule = campaign.rules.rule(action);
+                RuleRow {
+                    code: action.code(),
+                    label: crate::reading::rule_name(t, action),
+                    points: rule.map_or(0, |r| r.points),
+                    cap: rule.map_or(0, |r| r.daily_cap),
+                }
+            })
+            .collect(),
+        streak_every: campaign.rules.streak_every,
+    });
     Ok(CampaignPage {
+        edit,
         chrome: Chrome::for_user(lang, csrf, &user, &here),
         id,
         dates: format!(
@@ -484,7 +525,7 @@ async fn campaign_page(
         earlier: (from > calendar.start)
             .then(|| paths::campaign_from(id, (from - Duration::days(WEEK)).max(calendar.start))),
         later: (to < calendar.end).then(|| paths::campaign_from(id, to + Duration::days(1))),
-        may_edit: who.may_manage_within(&owner_path).is_ok(),
+        may_edit,
         first_day: calendar.start.to_string(),
         last_day: calendar.end.to_string(),
     })
@@ -515,6 +556,71 @@ async fn move_reading(
         .await?;
     state.books.forget(campaign.id).await;
     Ok(Redirect::to(&paths::campaign_from(id, to)))
+}
+
+/// The edit form: fixed fields, and a points and a cap field per action.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct EditFields(Vec<(String, String)>);
+
+fn number(name: &str, value: &str) -> Result<u32, WebError> {
+    field(
+        name,
+        value
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| format!("{value:?} is not a whole number")),
+    )
+}
+
+async fn edit_campaign(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(EditFields(fields)): CsrfForm<EditFields>,
+) -> Result<Redirect, WebError> {
+    let (campaign, owner_path) = visible(&state, &user.principal, CampaignId(id)).await?;
+    user.principal.may_manage_within(&owner_path)?;
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut rules = PointRules {
+        rules: Default::default(),
+        streak_every: number("streak_every", &value("streak_every"))?,
+    };
+    for action in Action::ALL {
+        let points = number(
+            &format!("points_{}", action.code()),
+            &value(&format!("points_{}", action.code())),
+        )?;
+        let cap = number(
+            &format!("cap_{}", action.code()),
+            &value(&format!("cap_{}", action.code())),
+        )?;
+        if points > 0 {
+            rules.rules.insert(
+                action,
+                suyuan_core::reading::Rule {
+                    points,
+                    daily_cap: cap,
+                },
+            );
+        }
+    }
+    let change = campaign_change(CampaignPatch {
+        title: Some(value("title")),
+        theme: Some(value("theme")),
+        evening: Some(value("evening")),
+        reading_pace: Some(number("reading_pace", &value("reading_pace"))?),
+        point_rules: Some(rules),
+    })?;
+    state.store.update_campaign(campaign.id, change).await?;
+    state.books.forget(campaign.id).await;
+    Ok(Redirect::to(&paths::campaign(id)))
 }
 
 #[derive(Deserialize)]
@@ -587,18 +693,10 @@ pub struct CampaignPatch {
     point_rules: Option<PointRules>,
 }
 
-/// Edits a campaign (admins of its owner unit's subtree).
-#[utoipa::path(patch, path = "/api/v1/campaigns/{id}", tag = "reading", security(("bearer" = [])),
-    params(("id" = i64, Path)), request_body = CampaignPatch,
-    responses((status = 200, body = CampaignJson), (status = 422, description = "a field is wrong; the message names it")))]
-async fn api_update_campaign(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
-    Json(patch): Json<CampaignPatch>,
-) -> Result<Json<CampaignJson>, WebError> {
-    let (campaign, owner_path) = visible(&state, &user.principal, CampaignId(id)).await?;
-    user.principal.may_manage_within(&owner_path)?;
+/// Checks an edit: each bad field is named.
+fn campaign_change(
+    patch: CampaignPatch,
+) -> Result<suyuan_store::campaigns::CampaignChange, WebError> {
     let title = match patch.title.as_deref().map(str::trim) {
         Some(title) if title.is_empty() || title.chars().count() > 200 => {
             return Err(WebError::Invalid("title: give 1 to 200 characters".into()));
@@ -631,13 +729,28 @@ async fn api_update_campaign(
         .point_rules
         .map(|rules| field("point_rules", rules.validate()))
         .transpose()?;
-    let change = suyuan_store::campaigns::CampaignChange {
+    Ok(suyuan_store::campaigns::CampaignChange {
         title,
         theme: patch.theme.map(|t| t.trim().to_owned()),
         evening,
         pace,
         rules,
-    };
+    })
+}
+
+/// Edits a campaign (admins of its owner unit's subtree).
+#[utoipa::path(patch, path = "/api/v1/campaigns/{id}", tag = "reading", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = CampaignPatch,
+    responses((status = 200, body = CampaignJson), (status = 422, description = "a field is wrong; the message names it")))]
+async fn api_update_campaign(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    Json(patch): Json<CampaignPatch>,
+) -> Result<Json<CampaignJson>, WebError> {
+    let (campaign, owner_path) = visible(&state, &user.principal, CampaignId(id)).await?;
+    user.principal.may_manage_within(&owner_path)?;
+    let change = campaign_change(patch)?;
     let updated = state.store.update_campaign(campaign.id, change).await?;
     state.books.forget(campaign.id).await;
     Ok(Json(CampaignJson::from(&updated)))

@@ -176,5 +176,9 @@ pub static TEXTS: Texts = Texts {
     start_reading: "Start today’s reading",
     reminder_notice: "Today’s reading is not done yet: please finish it before the day ends.",
     week_topic: "This week’s study topic",
+    edit_campaign: "Edit the campaign",
+    points_each: "Points each",
+    daily_cap: "Daily cap",
+    streak_every: "Streak bonus every (days)",
     weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
 };

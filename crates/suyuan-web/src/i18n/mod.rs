@@ -286,6 +286,10 @@ mod texts {
         pub start_reading: &'static str,
         pub reminder_notice: &'static str,
         pub week_topic: &'static str,
+        pub edit_campaign: &'static str,
+        pub points_each: &'static str,
+        pub daily_cap: &'static str,
+        pub streak_every: &'static str,
         pub weekdays: [&'static str; 7],
     }
 }

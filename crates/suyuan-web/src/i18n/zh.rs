@@ -176,5 +176,9 @@ pub static TEXTS: Texts = Texts {
     start_reading: "开始今日阅读",
     reminder_notice: "今天的阅读还没有完成，请在今天结束前读完。",
     week_topic: "本周学习主题",
+    edit_campaign: "修改活动设置",
+    points_each: "每次积分",
+    daily_cap: "每日上限",
+    streak_every: "连续阅读几天得奖励",
     weekdays: ["一", "二", "三", "四", "五", "六", "日"],
 };

@@ -483,5 +483,30 @@ async fn a_member_reads_todays_assignment_on_a_phone() {
         chrome.screenshot(name).await;
     }
     chrome.stop().await;
+
+    // The owner's admin edits it: the form opens in place.
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    chrome.sign_in(&app, "province-admin").await;
+    chrome
+        .client
+        .goto(&app.url(&format!("/campaigns/{campaign}")))
+        .await
+        .expect("open");
+    chrome
+        .client
+        .find(Locator::Css("details.card > summary"))
+        .await
+        .expect("the edit form")
+        .click()
+        .await
+        .expect("open the form");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the edit form is wider than a phone"
+    );
+    chrome.screenshot("campaign-edit").await;
+    chrome.stop().await;
     app.stop().await;
 }

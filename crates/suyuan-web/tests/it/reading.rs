@@ -478,3 +478,66 @@ async fn each_week_has_its_study_topic() {
     assert!(reader.text("/today").await.contains("学习示例法附则"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_campaign_is_edited_on_its_page() {
+    let app = TestApp::spawn().await;
+    let campaign = app.campaign().await;
+    let browser = app.signed_in("province-admin").await;
+    let page = format!("/campaigns/{}", campaign.0);
+    let form = browser.text(&page).await;
+    assert!(
+        form.contains(
+            "name=\"points_daily_reading\" type=\"number\" min=\"0\" max=\"1000\" value=\"2\""
+        ),
+        "{form}"
+    );
+    let mut fields = vec![
+        ("title", "学法用法（第二期）"),
+        ("theme", "学习示例法"),
+        ("evening", "21:00"),
+        ("reading_pace", "800"),
+        ("points_daily_reading", "3"),
+        ("cap_daily_reading", "9"),
+        ("points_catch_up_reading", "1"),
+        ("cap_catch_up_reading", "2"),
+        ("points_extra_reading", "0"),
+        ("cap_extra_reading", "0"),
+        ("points_streak_bonus", "5"),
+        ("cap_streak_bonus", "5"),
+        ("streak_every", "5"),
+    ];
+    let saved = browser
+        .submit(&page, &format!("{page}/edit"), &fields)
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let stored = app.store.campaign(campaign).await.expect("campaign");
+    assert_eq!(stored.title, "学法用法（第二期）");
+    assert_eq!(stored.pace.chars_per_minute, 800);
+    assert_eq!(stored.rules.streak_every, 5);
+    assert_eq!(
+        stored
+            .rules
+            .rule(suyuan_core::reading::Action::DailyReading)
+            .map(|r| (r.points, r.daily_cap)),
+        Some((3, 9))
+    );
+    assert!(
+        stored
+            .rules
+            .rule(suyuan_core::reading::Action::ExtraReading)
+            .is_none()
+    );
+    // A cap below its points is refused, naming the rules, and changes nothing.
+    fields[5] = ("cap_daily_reading", "1");
+    let refused = browser
+        .submit(&page, &format!("{page}/edit"), &fields)
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.expect("page").contains("point_rules"));
+    assert_eq!(
+        app.store.campaign(campaign).await.expect("campaign").rules,
+        stored.rules
+    );
+    app.stop().await;
+}
