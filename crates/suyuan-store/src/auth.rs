@@ -82,7 +82,7 @@ pub enum SessionKind {
 }
 
 impl SessionKind {
-    pub fn as_str(self) -> &'static str {
+    fn as_str(self) -> &'static str {
         match self {
             SessionKind::Web => "web",
             SessionKind::Api => "api",
@@ -332,34 +332,24 @@ impl Store {
         Ok(result.rows_affected)
     }
 
-    /// The storage limit for sessions, for the bench: writes `count`
-    /// session rows for `member` in transactions of `batch` rows (one
-    /// multi-row INSERT each), calling `committed` after each commit with
-    /// the rows it held.
-    pub async fn insert_sessions_batched(
+    /// The storage limit for sessions, for the bench: `count` session
+    /// rows for `member` in one multi-row INSERT, committed.
+    pub async fn insert_session_batch(
         &self,
         member: MemberId,
         count: usize,
-        batch: usize,
         now: DateTime<Utc>,
-        mut committed: impl FnMut(usize),
     ) -> StoreResult<()> {
-        let mut left = count;
-        while left > 0 {
-            let size = left.min(batch.max(1));
-            let rows = (0..size).map(|_| session::ActiveModel {
-                token_hash: Set(random_token().hash()),
-                member_id: Set(member.0),
-                kind: Set(SessionKind::Api.as_str().to_owned()),
-                created_at: Set(now),
-                expires_at: Set(now + SessionKind::Api.lifetime()),
-            });
-            let txn = self.db.begin().await?;
-            session::Entity::insert_many(rows).exec(&txn).await?;
-            txn.commit().await?;
-            committed(size);
-            left -= size;
-        }
+        let rows = (0..count).map(|_| session::ActiveModel {
+            token_hash: Set(random_token().hash()),
+            member_id: Set(member.0),
+            kind: Set(SessionKind::Api.as_str().to_owned()),
+            created_at: Set(now),
+            expires_at: Set(now + SessionKind::Api.lifetime()),
+        });
+        let txn = self.db.begin().await?;
+        session::Entity::insert_many(rows).exec(&txn).await?;
+        txn.commit().await?;
         Ok(())
     }
 

@@ -87,6 +87,27 @@ fn mark_from(row: mark::Model) -> StoreResult<Mark> {
     })
 }
 
+/// The ids of members whose on-time marks of a day cover all `assigned`
+/// excerpts of it.
+fn day_readers_query(
+    campaign: CampaignId,
+    day: NaiveDate,
+    assigned: usize,
+) -> sea_orm::Select<mark::Entity> {
+    mark::Entity::find()
+        .select_only()
+        .column(mark::Column::MemberId)
+        .filter(mark::Column::CampaignId.eq(campaign.0))
+        .filter(mark::Column::ReadOn.eq(day))
+        .filter(mark::Column::Kind.eq(MarkKind::OnTime.code()))
+        .group_by(mark::Column::MemberId)
+        .having(
+            Expr::col((mark::Entity, mark::Column::ExcerptId))
+                .count_distinct()
+                .gte(assigned.max(1) as i64),
+        )
+}
+
 /// One multi-row INSERT of marks that skips ids already recorded.
 fn insert_query(marks: &[&NewMark]) -> InsertStatement {
     let mut insert = Query::insert();
@@ -299,9 +320,7 @@ impl Store {
         assigned: usize,
     ) -> StoreResult<(u64, u64)> {
         let (low, high) = within.subtree_range();
-        let readers: Vec<i64> = mark::Entity::find()
-            .select_only()
-            .column(mark::Column::MemberId)
+        let readers: Vec<i64> = day_readers_query(campaign, day, assigned)
             .join(
                 sea_orm::JoinType::InnerJoin,
                 mark::Entity::belongs_to(members::entity::Entity)
@@ -313,17 +332,8 @@ impl Store {
                 sea_orm::JoinType::InnerJoin,
                 members::entity::Relation::Unit.def(),
             )
-            .filter(mark::Column::CampaignId.eq(campaign.0))
-            .filter(mark::Column::ReadOn.eq(day))
-            .filter(mark::Column::Kind.eq(MarkKind::OnTime.code()))
             .filter(units::entity::Column::Path.gte(low))
             .filter(units::entity::Column::Path.lt(high))
-            .group_by(mark::Column::MemberId)
-            .having(
-                Expr::col((mark::Entity, mark::Column::ExcerptId))
-                    .count_distinct()
-                    .gte(assigned.max(1) as i64),
-            )
             .into_tuple()
             .all(&self.db)
             .await?;
@@ -339,42 +349,17 @@ impl Store {
         day: NaiveDate,
         assigned: usize,
     ) -> StoreResult<Vec<i64>> {
-        Ok(mark::Entity::find()
-            .select_only()
-            .column(mark::Column::MemberId)
-            .filter(mark::Column::CampaignId.eq(campaign.0))
-            .filter(mark::Column::ReadOn.eq(day))
-            .filter(mark::Column::Kind.eq(MarkKind::OnTime.code()))
-            .group_by(mark::Column::MemberId)
-            .having(
-                Expr::col((mark::Entity, mark::Column::ExcerptId))
-                    .count_distinct()
-                    .gte(assigned.max(1) as i64),
-            )
+        Ok(day_readers_query(campaign, day, assigned)
             .into_tuple()
             .all(&self.db)
             .await?)
     }
 
-    /// The storage limit for reading marks, for the bench: writes `count`
-    /// marks made by `make` in transactions of `batch` rows through the
-    /// writer's own statements, calling `committed` after each commit.
-    pub async fn insert_marks_batched(
-        &self,
-        mut make: impl FnMut(usize) -> NewMark,
-        count: usize,
-        batch: usize,
-        mut committed: impl FnMut(usize),
-    ) -> StoreResult<()> {
-        let mut made = 0;
-        while made < count {
-            let size = (count - made).min(batch.max(1));
-            let marks: Vec<NewMark> = (made..made + size).map(&mut make).collect();
-            let refs: Vec<&NewMark> = marks.iter().collect();
-            self.insert_marks(&refs).await?;
-            committed(size);
-            made += size;
-        }
+    /// The storage limit for reading marks, for the bench: marks written
+    /// in one transaction through the writer's own statements.
+    pub async fn insert_mark_batch(&self, marks: &[NewMark]) -> StoreResult<()> {
+        let refs: Vec<&NewMark> = marks.iter().collect();
+        self.insert_marks(&refs).await?;
         Ok(())
     }
 

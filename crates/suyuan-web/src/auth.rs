@@ -46,17 +46,16 @@ const SESSIONS_REMEMBERED: usize = 100_000;
 /// peak of reading marks) does not read the same session every time.
 #[derive(Default)]
 pub struct SessionCache {
-    entries: RwLock<HashMap<SessionKey, (Instant, Member)>>,
+    /// By token (looked up without copying it): when it was read, its
+    /// kind, and whose it is.
+    entries: RwLock<HashMap<String, (Instant, SessionKind, Member)>>,
 }
-
-/// A session's token and kind (a page's cookie or the API's bearer).
-type SessionKey = (String, &'static str);
 
 impl SessionCache {
     fn get(&self, token: &Token, kind: SessionKind) -> Option<Member> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        let (at, member) = entries.get(&(token.expose().to_owned(), kind.as_str()))?;
-        (at.elapsed() < SESSION_FRESH_FOR).then(|| member.clone())
+        let (at, seen_as, member) = entries.get(token.expose())?;
+        (*seen_as == kind && at.elapsed() < SESSION_FRESH_FOR).then(|| member.clone())
     }
 
     fn put(&self, token: &Token, kind: SessionKind, member: &Member) {
@@ -65,8 +64,8 @@ impl SessionCache {
             entries.clear();
         }
         entries.insert(
-            (token.expose().to_owned(), kind.as_str()),
-            (Instant::now(), member.clone()),
+            token.expose().to_owned(),
+            (Instant::now(), kind, member.clone()),
         );
     }
 

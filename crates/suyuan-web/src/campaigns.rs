@@ -307,56 +307,67 @@ async fn new_campaign(
     })
 }
 
-/// The campaign form: its collections come as repeated `collections`
-/// fields, which a plain form decoder cannot gather, so the fields are
-/// read one by one.
+/// A form read field by field: the campaign form repeats `collections`,
+/// and the edit form has a field per points rule, which a plain form
+/// decoder cannot gather into a struct.
 #[derive(Deserialize)]
 #[serde(transparent)]
-struct CampaignForm(Vec<(String, String)>);
+struct FormFields(Vec<(String, String)>);
 
-impl CampaignForm {
-    fn into_request(self) -> Result<CampaignRequest, WebError> {
-        let mut request = CampaignRequest {
-            title: String::new(),
-            theme: String::new(),
-            starts_on: String::new(),
-            ends_on: String::new(),
-            zone: String::new(),
-            evening: String::new(),
-            reading_pace: None,
-            units: String::new(),
-            collections: Vec::new(),
+impl FormFields {
+    /// The first value of a field, or empty.
+    fn value(&self, name: &str) -> String {
+        self.all(name).next().unwrap_or_default().to_owned()
+    }
+
+    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A whole-number field; the error names it.
+    fn number(&self, name: &str) -> Result<u32, WebError> {
+        let value = self.value(name);
+        field(
+            name,
+            value
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| format!("{value:?} is not a whole number")),
+        )
+    }
+
+    fn campaign_request(&self) -> Result<CampaignRequest, WebError> {
+        let pace = self.value("reading_pace");
+        Ok(CampaignRequest {
+            title: self.value("title"),
+            theme: self.value("theme"),
+            starts_on: self.value("starts_on"),
+            ends_on: self.value("ends_on"),
+            zone: self.value("zone"),
+            evening: self.value("evening"),
+            reading_pace: match pace.trim() {
+                "" => None,
+                pace => Some(field("reading_pace", pace.parse::<u32>())?),
+            },
+            units: self.value("units"),
+            collections: self
+                .all("collections")
+                .map(|id| field("collections", id.trim().parse::<i64>()))
+                .collect::<Result<_, _>>()?,
             point_rules: None,
-        };
-        for (name, value) in self.0 {
-            match name.as_str() {
-                "title" => request.title = value,
-                "theme" => request.theme = value,
-                "starts_on" => request.starts_on = value,
-                "ends_on" => request.ends_on = value,
-                "zone" => request.zone = value,
-                "evening" => request.evening = value,
-                "reading_pace" if !value.trim().is_empty() => {
-                    request.reading_pace =
-                        Some(field("reading_pace", value.trim().parse::<u32>())?);
-                }
-                "units" => request.units = value,
-                "collections" => request
-                    .collections
-                    .push(field("collections", value.trim().parse::<i64>())?),
-                _ => {}
-            }
-        }
-        Ok(request)
+        })
     }
 }
 
 async fn create_campaign(
     State(state): State<AppState>,
     user: PageUser,
-    CsrfForm(form): CsrfForm<CampaignForm>,
+    CsrfForm(form): CsrfForm<FormFields>,
 ) -> Result<Redirect, WebError> {
-    let new = new_campaign(&state, &user.principal, form.into_request()?).await?;
+    let new = new_campaign(&state, &user.principal, form.campaign_request()?).await?;
     let campaign = state.store.create_campaign(new, state.now()).await?;
     Ok(Redirect::to(&paths::campaign(campaign.id.0)))
 }
@@ -558,64 +569,32 @@ async fn move_reading(
     Ok(Redirect::to(&paths::campaign_from(id, to)))
 }
 
-/// The edit form: fixed fields, and a points and a cap field per action.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct EditFields(Vec<(String, String)>);
-
-fn number(name: &str, value: &str) -> Result<u32, WebError> {
-    field(
-        name,
-        value
-            .trim()
-            .parse::<u32>()
-            .map_err(|_| format!("{value:?} is not a whole number")),
-    )
-}
-
 async fn edit_campaign(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    CsrfForm(EditFields(fields)): CsrfForm<EditFields>,
+    CsrfForm(form): CsrfForm<FormFields>,
 ) -> Result<Redirect, WebError> {
     let (campaign, owner_path) = visible(&state, &user.principal, CampaignId(id)).await?;
     user.principal.may_manage_within(&owner_path)?;
-    let value = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
     let mut rules = PointRules {
         rules: Default::default(),
-        streak_every: number("streak_every", &value("streak_every"))?,
+        streak_every: form.number("streak_every")?,
     };
     for action in Action::ALL {
-        let points = number(
-            &format!("points_{}", action.code()),
-            &value(&format!("points_{}", action.code())),
-        )?;
-        let cap = number(
-            &format!("cap_{}", action.code()),
-            &value(&format!("cap_{}", action.code())),
-        )?;
+        let points = form.number(&format!("points_{}", action.code()))?;
+        let daily_cap = form.number(&format!("cap_{}", action.code()))?;
         if points > 0 {
-            rules.rules.insert(
-                action,
-                suyuan_core::reading::Rule {
-                    points,
-                    daily_cap: cap,
-                },
-            );
+            rules
+                .rules
+                .insert(action, suyuan_core::reading::Rule { points, daily_cap });
         }
     }
     let change = campaign_change(CampaignPatch {
-        title: Some(value("title")),
-        theme: Some(value("theme")),
-        evening: Some(value("evening")),
-        reading_pace: Some(number("reading_pace", &value("reading_pace"))?),
+        title: Some(form.value("title")),
+        theme: Some(form.value("theme")),
+        evening: Some(form.value("evening")),
+        reading_pace: Some(form.number("reading_pace")?),
         point_rules: Some(rules),
     })?;
     state.store.update_campaign(campaign.id, change).await?;

@@ -697,19 +697,23 @@ async fn calendar_page(
     use suyuan_core::reading::DayStatus;
     let t = lang.texts();
     let now = state.now();
+    // One month for the page: the one asked for, or this one.
+    let first = match query.month.as_deref() {
+        Some(month) => NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+            .map_err(|_| WebError::BadRequest(format!("month: {month:?} is not YYYY-MM")))?,
+        None => {
+            let today = now
+                .with_timezone(&suyuan_core::plan::DEFAULT_ZONE)
+                .date_naive();
+            today.with_day(1).unwrap_or(today)
+        }
+    };
+    let last = suyuan_core::plan::month_end(first.year(), first.month());
     let mut campaigns = Vec::new();
-    let mut shown_month = None;
     for campaign in state.store.campaigns_for(&user.member.unit.path).await? {
         let today = campaign.calendar.date_at(now);
-        let first = match query.month.as_deref() {
-            Some(month) => NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-                .map_err(|_| WebError::BadRequest(format!("month: {month:?} is not YYYY-MM")))?,
-            None => today.with_day(1).unwrap_or(today),
-        };
-        shown_month.get_or_insert(first);
         let book = state.books.get(&state, campaign.id).await?;
         let marks = readings(&state.store.marks_of(user.member.id, &campaign).await?);
-        let last = suyuan_core::plan::month_end(first.year(), first.month());
         let mut days = Vec::new();
         let mut counts: HashMap<&'static str, usize> = HashMap::new();
         for date in first.iter_days().take_while(|d| *d <= last) {
@@ -738,12 +742,8 @@ async fn calendar_page(
                 .collect(),
         });
     }
-    let first =
-        shown_month.unwrap_or_else(|| now.date_naive().with_day(1).unwrap_or(now.date_naive()));
     let previous = (first - Duration::days(1)).format("%Y-%m").to_string();
-    let next = (suyuan_core::plan::month_end(first.year(), first.month()) + Duration::days(1))
-        .format("%Y-%m")
-        .to_string();
+    let next = (last + Duration::days(1)).format("%Y-%m").to_string();
     let month = first.format("%Y-%m").to_string();
     Ok(CalendarPage {
         chrome: Chrome::for_user(lang, csrf, &user, &paths::reading_calendar(&month)),

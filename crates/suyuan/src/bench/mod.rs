@@ -805,7 +805,7 @@ async fn mark_insert_rate(
     };
     batched_rate(duration, async || {
         store
-            .insert_marks_batched(&mut make, MARK_BATCH, MARK_BATCH, |_| {})
+            .insert_mark_batch(&(0..MARK_BATCH).map(&mut make).collect::<Vec<_>>())
             .await?;
         Ok(MARK_BATCH as u64)
     })
@@ -863,7 +863,7 @@ async fn insert_rate(
     const BATCH: usize = 100;
     batched_rate(duration, async || {
         store
-            .insert_sessions_batched(dataset.admin, BATCH, BATCH, now, |_| {})
+            .insert_session_batch(dataset.admin, BATCH, now)
             .await?;
         Ok(BATCH as u64)
     })
