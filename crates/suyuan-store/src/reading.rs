@@ -212,7 +212,8 @@ impl Store {
     }
 
     async fn write_batch(&self, batch: Vec<Pending>) {
-        let marks: Vec<&NewMark> = batch.iter().map(|p| &p.mark).collect();
+        let (marks, replies): (Vec<NewMark>, Vec<_>) =
+            batch.into_iter().map(|p| (p.mark, p.reply)).unzip();
         let started = std::time::Instant::now();
         let written = self.insert_marks(&marks).await;
         tracing::debug!(
@@ -221,39 +222,53 @@ impl Store {
             "reading marks committed"
         );
         match written {
-            Ok(recorded) => {
-                // An id sent twice in one batch is new the first time only.
-                let mut answered = std::collections::HashSet::new();
-                for pending in batch {
-                    let id = pending.mark.id.as_str();
-                    let outcome = match recorded.get(id) {
-                        Some((mark, true)) if answered.insert(id.to_owned()) => {
-                            Ok(Recorded::New(mark.clone()))
-                        }
-                        Some((mark, _)) => Ok(Recorded::Again(mark.clone())),
-                        None => Err(StoreError::NotFound),
-                    };
-                    let _ = pending.reply.send(outcome);
+            Ok(earlier) => {
+                for ((mark, earlier), reply) in marks.into_iter().zip(earlier).zip(replies) {
+                    let _ = reply.send(Ok(match earlier {
+                        None => Recorded::New(mark),
+                        Some(first) => Recorded::Again(first),
+                    }));
                 }
             }
             Err(err) => {
                 // The whole batch failed: tell everyone why, so that each
                 // client retries (with the same id, so nothing counts twice).
-                tracing::error!(%err, marks = batch.len(), "a batch of reading marks failed");
+                tracing::error!(%err, marks = marks.len(), "a batch of reading marks failed");
                 let message = err.to_string();
-                for pending in batch {
-                    let _ = pending
-                        .reply
-                        .send(Err(StoreError::Unavailable(message.clone())));
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Unavailable(message.clone())));
                 }
             }
         }
     }
 
-    /// Inserts marks in one transaction, and returns for each id the mark
-    /// now recorded under it, and whether this insert added it (a known id
-    /// keeps the mark first recorded under it).
-    async fn insert_marks(&self, marks: &[&NewMark]) -> StoreResult<HashMap<String, (Mark, bool)>> {
+    /// Inserts marks in one transaction, and says for each, in order,
+    /// whether this insert recorded it (`None`) or which mark was recorded
+    /// under its id before (a known id keeps its first mark).
+    ///
+    /// Nearly every batch is all new, and then the row counts say so
+    /// without a row coming back; a batch with a repeat is written again,
+    /// returning the ids it added, to tell which marks were known.
+    async fn insert_marks(&self, marks: &[NewMark]) -> StoreResult<Vec<Option<Mark>>> {
+        let refs: Vec<&NewMark> = marks.iter().collect();
+        let txn = self.hot.begin().await?;
+        let mut added = 0;
+        for chunk in statement_chunks(&refs) {
+            let statement = txn.get_database_backend().build(&insert_query(chunk));
+            added += txn.execute_raw(statement).await?.rows_affected();
+        }
+        if added == marks.len() as u64 {
+            txn.commit().await?;
+            return Ok(vec![None; marks.len()]);
+        }
+        txn.rollback().await?;
+        self.insert_marks_with_repeats(&refs).await
+    }
+
+    async fn insert_marks_with_repeats(
+        &self,
+        marks: &[&NewMark],
+    ) -> StoreResult<Vec<Option<Mark>>> {
         let txn = self.hot.begin().await?;
         let mut inserted: HashSet<String> = HashSet::with_capacity(marks.len());
         for chunk in statement_chunks(marks) {
@@ -267,30 +282,40 @@ impl Store {
                     .filter_map(|row| row.try_get_by_index::<String>(0).ok()),
             );
         }
-        let mut recorded: HashMap<String, (Mark, bool)> = HashMap::with_capacity(marks.len());
-        for mark in marks {
-            if inserted.contains(mark.id.as_str()) {
-                recorded
-                    .entry(mark.id.as_str().to_owned())
-                    .or_insert_with(|| ((*mark).clone(), true));
-            }
-        }
-        let repeats: Vec<String> = marks
+        let known: Vec<String> = marks
             .iter()
             .map(|m| m.id.as_str().to_owned())
             .filter(|id| !inserted.contains(id))
             .collect();
-        for chunk in repeats.chunks(MAX_BATCH) {
+        let mut first: HashMap<String, Mark> = HashMap::with_capacity(known.len());
+        for chunk in known.chunks(MAX_BATCH) {
             for row in mark::Entity::find()
                 .filter(mark::Column::ClientId.is_in(chunk.iter().cloned()))
                 .all(&txn)
                 .await?
             {
-                recorded.insert(row.client_id.clone(), (mark_from(row)?, false));
+                first.insert(row.client_id.clone(), mark_from(row)?);
             }
         }
         txn.commit().await?;
-        Ok(recorded)
+        // An id sent twice in one batch is new the first time only, and
+        // its repeat answers with that first mark.
+        marks
+            .iter()
+            .map(|mark| {
+                let id = mark.id.as_str();
+                if inserted.remove(id) {
+                    first.insert(id.to_owned(), (*mark).clone());
+                    Ok(None)
+                } else {
+                    first.get(id).cloned().map(Some).ok_or_else(|| {
+                        StoreError::Unavailable(format!(
+                            "reading mark {id} neither added nor found"
+                        ))
+                    })
+                }
+            })
+            .collect()
     }
 
     /// A member's marks in a campaign, oldest first: one index seek per
@@ -358,8 +383,7 @@ impl Store {
     /// The storage limit for reading marks, for the bench: marks written
     /// in one transaction through the writer's own statements.
     pub async fn insert_mark_batch(&self, marks: &[NewMark]) -> StoreResult<()> {
-        let refs: Vec<&NewMark> = marks.iter().collect();
-        self.insert_marks(&refs).await?;
+        self.insert_marks(marks).await?;
         Ok(())
     }
 
