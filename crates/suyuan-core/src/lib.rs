@@ -10,6 +10,8 @@ pub mod clock;
 pub mod library;
 pub mod members;
 pub mod plan;
+pub mod questions;
 pub mod reading;
+pub mod table;
 pub mod text;
 pub mod units;

@@ -3,10 +3,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
-use std::io::Cursor;
 use thiserror::Error;
 
 use crate::access::Role;
+use crate::table::{self, TableError};
 use crate::text::{half_width, tidy};
 use crate::units::UnitRef;
 
@@ -241,25 +241,6 @@ fn join_rows(errors: &[RowError]) -> String {
         .join("\n")
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TableFormat {
-    Csv,
-    Xlsx,
-}
-
-impl TableFormat {
-    /// XLSX files are zip archives and start with `PK`; anything else is
-    /// read as CSV.
-    pub fn detect(bytes: &[u8]) -> Self {
-        if bytes.starts_with(b"PK\x03\x04") {
-            TableFormat::Xlsx
-        } else {
-            TableFormat::Csv
-        }
-    }
-}
-
-pub const MAX_ROWS: usize = 500_000;
 /// How many problems one refusal lists before it stops counting.
 pub const MAX_REPORTED: usize = 50;
 
@@ -300,87 +281,26 @@ impl Field {
 /// workbook) into member rows, checking every cell. All or nothing: any
 /// problem refuses the whole file, listing the rows and columns at fault.
 pub fn parse_roster(bytes: &[u8]) -> Result<Vec<MemberRow>, ImportError> {
-    let table = match TableFormat::detect(bytes) {
-        TableFormat::Csv => read_csv(bytes)?,
-        TableFormat::Xlsx => read_xlsx(bytes)?,
-    };
-    rows_from_table(table)
+    rows_from_table(table::read(bytes)?)
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    // Excel in Chinese locales saves CSV in GB18030 (GBK).
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => {
-            let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
-            if had_errors {
-                return Err(ImportError::Unreadable(
-                    "the text is neither UTF-8 nor GB18030".into(),
-                ));
-            }
-            text
+impl From<TableError> for ImportError {
+    fn from(error: TableError) -> Self {
+        match error {
+            TableError::Unreadable(reason) => ImportError::Unreadable(reason),
+            TableError::ArchiveTooLarge {
+                entries,
+                bytes,
+                max_entries,
+                max_bytes,
+            } => ImportError::ArchiveTooLarge {
+                entries,
+                bytes,
+                max_entries,
+                max_bytes,
+            },
+            TableError::TooManyRows(rows) => ImportError::TooManyRows(rows),
         }
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut table = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| ImportError::Unreadable(e.to_string()))?;
-        if table.len() > MAX_ROWS {
-            return Err(ImportError::TooManyRows(MAX_ROWS));
-        }
-        table.push(record.iter().map(str::to_owned).collect());
-    }
-    Ok(table)
-}
-
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
-    check_archive(bytes)?;
-    use calamine::{Data, Reader, Xlsx};
-    let mut workbook: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| ImportError::Unreadable(e.to_string()))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| ImportError::Unreadable("the workbook has no sheet".into()))?
-        .map_err(|e| ImportError::Unreadable(e.to_string()))?;
-    if range.height() > MAX_ROWS {
-        return Err(ImportError::TooManyRows(MAX_ROWS));
-    }
-    // Rows are numbered from the sheet's first row, even when the used
-    // range starts lower, so that errors match what Excel shows.
-    let first_row = range.start().map_or(0, |(row, _)| row as usize);
-    // Leading blank rows are skipped when the header is looked for.
-    let mut table = vec![Vec::new(); first_row];
-    table.extend(range.rows().map(|row| {
-        row.iter()
-            .map(|cell| match cell {
-                Data::Empty => String::new(),
-                Data::String(s) => s.clone(),
-                // Numbers typed into Excel (member numbers, phones) come
-                // back as floats; whole ones are written without ".0".
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                Data::Int(i) => i.to_string(),
-                other => other.to_string(),
-            })
-            .collect()
-    }));
-    Ok(table)
-}
-
-fn check_archive(bytes: &[u8]) -> Result<(), ImportError> {
-    use crate::archive::{ArchiveError, MAX_ENTRIES, MAX_UNPACKED_BYTES, check};
-    match check(bytes) {
-        Ok(_) => Ok(()),
-        Err(ArchiveError::TooLarge { entries, bytes }) => Err(ImportError::ArchiveTooLarge {
-            entries,
-            bytes,
-            max_entries: MAX_ENTRIES,
-            max_bytes: MAX_UNPACKED_BYTES,
-        }),
-        Err(other) => Err(ImportError::Unreadable(other.to_string())),
     }
 }
 

@@ -19,6 +19,18 @@ pub fn half_width(input: &str) -> String {
         .collect()
 }
 
+/// The character a predefined XML entity (`&amp;` …) stands for.
+pub(crate) fn xml_entity(name: &str) -> Option<char> {
+    match name {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

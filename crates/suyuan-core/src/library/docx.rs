@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use super::{Block, MaterialError, ParsedCollection, assemble};
 use crate::archive;
+use crate::text::xml_entity;
 
 /// What a paragraph style makes of a paragraph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,17 +72,6 @@ fn style_roles(xml: &str) -> HashMap<String, Role> {
         }
     }
     roles
-}
-
-fn entity(name: &str) -> Option<char> {
-    match name {
-        "amp" => Some('&'),
-        "lt" => Some('<'),
-        "gt" => Some('>'),
-        "quot" => Some('"'),
-        "apos" => Some('\''),
-        _ => None,
-    }
 }
 
 /// Reads a DOCX file into a collection.
@@ -152,7 +142,7 @@ pub fn parse_docx(file: &str, bytes: &[u8]) -> Result<ParsedCollection, Material
                         .resolve_char_ref()
                         .ok()
                         .flatten()
-                        .or_else(|| entity(e.as_ref()));
+                        .or_else(|| xml_entity(e.as_ref()));
                     if let Some(c) = resolved {
                         text.push(c);
                     }
