@@ -10,6 +10,7 @@ mod error;
 pub mod library;
 pub mod members;
 mod migration;
+pub mod questions;
 pub mod reading;
 pub mod reminders;
 #[cfg(feature = "testing")]

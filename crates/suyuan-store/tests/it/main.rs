@@ -4,6 +4,7 @@ mod auth;
 mod campaigns;
 mod library;
 mod members;
+mod questions;
 mod reading;
 mod units;
 
