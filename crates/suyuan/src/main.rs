@@ -15,10 +15,12 @@ use std::time::Duration;
 use suyuan_core::access::Role;
 use suyuan_core::clock::{Clock, SystemClock};
 use suyuan_core::members::{MemberNumber, NewPassword, PersonName, Phone, parse_roster};
+use suyuan_core::questions::Format as QuestionFormat;
 use suyuan_core::units::{UnitCode, UnitKind, UnitName};
 use suyuan_search::SearchIndex;
 use suyuan_store::auth::hash_password;
 use suyuan_store::members::NewMember;
+use suyuan_store::questions::Status as QuestionStatus;
 use suyuan_store::units::NewUnit;
 use suyuan_store::{DB_FILE, Location, Store};
 use suyuan_web::App;
@@ -221,6 +223,24 @@ enum ImportCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Import questions into a unit's bank, all or nothing: Moodle GIFT,
+    /// Moodle XML, or our CSV/XLSX template. Questions the bank already
+    /// holds are skipped.
+    Questions {
+        file: PathBuf,
+        /// gift, moodle-xml, csv or xlsx.
+        #[arg(long)]
+        format: String,
+        /// The code of the unit whose bank they join.
+        #[arg(long)]
+        unit: String,
+        /// File them under this category (the file's own categories
+        /// become its subcategories).
+        #[arg(long)]
+        category: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 fn init_logging(format: LogFormat) {
@@ -363,6 +383,35 @@ async fn main() -> Result<()> {
                 "imported {} collections ({} excerpts); {} were there already",
                 summary.created, summary.excerpts, summary.already_there
             );
+            Ok(())
+        }
+        Command::Import(ImportCommand::Questions {
+            file,
+            format,
+            unit,
+            category,
+            data,
+        }) => {
+            let format = QuestionFormat::parse(&format)
+                .context("--format is gift, moodle-xml, csv or xlsx")?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut questions = format
+                .read(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            if let Some(category) = category {
+                suyuan_core::questions::file_under(&mut questions, &category);
+            }
+            let store = data.open().await?;
+            let owner = find_unit(&store, &unit).await?;
+            let added = store
+                .add_questions(owner.id, &questions, QuestionStatus::Active, clock.now())
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            println!("imported {} questions", added.added);
+            if added.already > 0 {
+                println!("{} were in the bank already", added.already);
+            }
             Ok(())
         }
         Command::Backup { file, data } => {

@@ -442,6 +442,105 @@ impl FormatError {
     }
 }
 
+/// The files a bank is imported from and exported to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Gift,
+    MoodleXml,
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [Format::Gift, Format::MoodleXml, Format::Csv, Format::Xlsx];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Format::Gift => "gift",
+            Format::MoodleXml => "moodle-xml",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code.trim())
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Gift => "gift.txt",
+            Format::MoodleXml => "xml",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Gift => "text/plain; charset=utf-8",
+            Format::MoodleXml => "application/xml; charset=utf-8",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+
+    /// Reads a file of questions in this format, all or nothing.
+    pub fn read(self, bytes: &[u8]) -> Result<Vec<Question>, FormatError> {
+        match self {
+            Format::Gift => parse_gift(&text_of(bytes)?),
+            Format::MoodleXml => parse_moodle_xml(&text_of(bytes)?),
+            Format::Csv | Format::Xlsx => parse_template(bytes),
+        }
+    }
+
+    /// Writes questions in this format.
+    pub fn write(self, questions: &[Question]) -> Vec<u8> {
+        match self {
+            Format::Gift => write_gift(questions).into_bytes(),
+            Format::MoodleXml => write_moodle_xml(questions).into_bytes(),
+            Format::Csv => crate::table::write_csv(&template_rows(questions)),
+            // Writing a workbook to memory fails only on a bad sheet name,
+            // and ours is fixed.
+            Format::Xlsx => {
+                crate::table::write_xlsx("questions", &template_rows(questions)).unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// A text file's contents: UTF-8, or GB18030 as Chinese Windows saves it.
+fn text_of(bytes: &[u8]) -> Result<String, FormatError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(_) => {
+            let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+            if had_errors {
+                Err(FormatError::new(1, "the text is neither UTF-8 nor GB18030"))
+            } else {
+                Ok(text.into_owned())
+            }
+        }
+    }
+}
+
+/// Files questions under a category: those in the default one go straight
+/// in, the others become its subcategories.
+pub fn file_under(questions: &mut [Question], category: &str) {
+    let category = category.trim().trim_matches('/');
+    if category.is_empty() {
+        return;
+    }
+    for question in questions {
+        question.category = if question.category == DEFAULT_CATEGORY {
+            category.to_owned()
+        } else {
+            format!("{category}/{}", question.category)
+        };
+    }
+}
+
 /// Writes a weight as Moodle does: whole where it is whole, otherwise
 /// with up to five decimals (33.33333).
 fn weight_text(weight: f64) -> String {

@@ -433,6 +433,7 @@ fn every_command_has_help() {
         &["import", "--help"],
         &["import", "members", "--help"],
         &["import", "material", "--help"],
+        &["import", "questions", "--help"],
         &["admin", "--help"],
         &["admin", "create", "--help"],
         &["bench", "--help"],
@@ -579,5 +580,115 @@ fn the_bench_names_unknown_scenarios() {
         stderr(&output).contains("unknown scenario nonsense"),
         "{}",
         stderr(&output)
+    );
+}
+
+#[test]
+fn questions_import_from_every_format_all_or_nothing() {
+    use suyuan_core::questions::{Answer, Choice, Format, Question};
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    setup(&data);
+    let bank = |prefix: &str| {
+        vec![
+            Question::new(
+                format!("{prefix}：一切权力属于谁？"),
+                Answer::Single {
+                    choices: vec![Choice::right("人民"), Choice::wrong("政府")],
+                },
+            ),
+            Question::new(
+                format!("{prefix}：宪法由____通过。"),
+                Answer::Blank {
+                    accepted: vec!["全国人大".into()],
+                },
+            ),
+        ]
+    };
+    for format in Format::ALL {
+        let file = dir.path().join(format!("bank.{}", format.extension()));
+        std::fs::write(&file, format.write(&bank(format.code()))).expect("write");
+        let file_arg = file.to_string_lossy().into_owned();
+        let args = [
+            "import",
+            "questions",
+            &file_arg,
+            "--format",
+            format.code(),
+            "--unit",
+            "zj-hz-xh",
+            "--category",
+            "宪法",
+        ];
+        let imported = suyuan(&data, &args);
+        assert!(imported.status.success(), "{}", stderr(&imported));
+        assert_eq!(
+            stdout(&imported).lines().next(),
+            Some("imported 2 questions")
+        );
+        let again = suyuan(&data, &args);
+        assert!(
+            stdout(&again).starts_with("imported 0 questions\n2 were in the bank already"),
+            "{}",
+            stdout(&again)
+        );
+    }
+
+    // A bad question on line 4 refuses the file, says where and why, and
+    // imports nothing (the good question before it included).
+    let bad = dir.path().join("bad.gift");
+    std::fs::write(&bad, "新题 {=甲 ~乙}\n\n\n几何？ {#3:1}\n").expect("write");
+    let bad_arg = bad.to_string_lossy().into_owned();
+    let refused = suyuan(
+        &data,
+        &[
+            "import",
+            "questions",
+            &bad_arg,
+            "--format",
+            "gift",
+            "--unit",
+            "zj",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("line 4: numeric questions"),
+        "{}",
+        stderr(&refused)
+    );
+    let good = dir.path().join("good.gift");
+    std::fs::write(&good, "新题 {=甲 ~乙}\n").expect("write");
+    let good_arg = good.to_string_lossy().into_owned();
+    let imported = suyuan(
+        &data,
+        &[
+            "import",
+            "questions",
+            &good_arg,
+            "--format",
+            "gift",
+            "--unit",
+            "zj",
+        ],
+    );
+    assert_eq!(stdout(&imported).trim(), "imported 1 questions");
+    let unknown = suyuan(
+        &data,
+        &[
+            "import",
+            "questions",
+            &good_arg,
+            "--format",
+            "word",
+            "--unit",
+            "zj",
+        ],
+    );
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("--format is gift"),
+        "{}",
+        stderr(&unknown)
     );
 }
