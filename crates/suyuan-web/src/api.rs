@@ -5,13 +5,15 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{AppState, auth, campaigns, library, members, ops, reading, reminders, search, units};
+use crate::{
+    AppState, auth, campaigns, library, members, ops, questions, reading, reminders, search, units,
+};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Suyuan API", description = "Units, members, sign-in, the library, search and daily reading. Errors are `{\"error\": {\"code\", \"message\"}}`."),
+    info(title = "Suyuan API", description = "Units, members, sign-in, the library, search, daily reading and the question bank. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "reading"), (name = "ops"))
+    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "reading"), (name = "questions"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -36,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(search::api())
         .merge(reading::api())
         .merge(campaigns::api())
+        .merge(questions::api())
         .merge(reminders::api())
         .merge(ops::api())
 }

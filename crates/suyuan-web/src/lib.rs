@@ -14,6 +14,7 @@ mod library;
 mod members;
 mod ops;
 mod paths;
+mod questions;
 mod reading;
 mod reminders;
 mod search;
@@ -123,6 +124,7 @@ impl App {
             .merge(search::router())
             .merge(reading::router())
             .merge(campaigns::router())
+            .merge(questions::router())
             .merge(api_router)
             .merge(ops::router(openapi))
             // A route layer sees the matched route, which labels metrics.

@@ -43,6 +43,36 @@ pub fn excerpt(id: ExcerptId) -> String {
     format!("/excerpts/{id}")
 }
 
+pub const QUESTIONS: &str = "/questions";
+pub const IMPORT_QUESTIONS: &str = "/questions/import";
+pub const EXPORT_QUESTIONS: &str = "/questions/export";
+pub const QUESTIONS_TEMPLATE: &str = "/questions/template";
+
+pub fn questions_in(category: &str) -> String {
+    format!("{QUESTIONS}?category={}", encode(category))
+}
+
+pub fn questions_page(category: Option<&str>, page: u64) -> String {
+    match category {
+        Some(category) => format!("{}&page={page}", questions_in(category)),
+        None => format!("{QUESTIONS}?page={page}"),
+    }
+}
+
+pub fn export_questions(format: &str, category: Option<&str>) -> String {
+    match category {
+        Some(category) => format!(
+            "{EXPORT_QUESTIONS}?format={format}&category={}",
+            encode(category)
+        ),
+        None => format!("{EXPORT_QUESTIONS}?format={format}"),
+    }
+}
+
+pub fn questions_template(format: &str) -> String {
+    format!("{QUESTIONS_TEMPLATE}?format={format}")
+}
+
 pub const SEARCH: &str = "/search";
 pub const COMPILATIONS: &str = "/library/compilations";
 

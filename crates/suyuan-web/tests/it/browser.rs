@@ -186,7 +186,20 @@ async fn an_admin_sees_their_subtree_on_a_phone() {
     );
     chrome.screenshot("home-admin").await;
 
+    let bank = suyuan_core::questions::Format::Gift
+        .read(crate::questions::GIFT.as_bytes())
+        .expect("questions");
+    app.store
+        .add_questions(
+            app.world.xihu.id,
+            &bank,
+            suyuan_store::questions::Status::Active,
+            app.clock_now(),
+        )
+        .await
+        .expect("a bank");
     for (name, path) in [
+        ("questions", "/questions".to_owned()),
         ("unit", format!("/units/{}", app.world.xihu.id)),
         ("members", format!("/units/{}/members", app.world.xihu.id)),
         ("import", "/members/import".to_owned()),

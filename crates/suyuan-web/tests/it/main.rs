@@ -7,6 +7,7 @@ mod browser;
 mod compilations;
 mod import;
 mod library;
+mod questions;
 mod reading;
 mod reminders;
 mod roles;

@@ -223,6 +223,7 @@ async fn pages(app: &TestApp) -> Vec<Case> {
         chunan_excerpt,
         chunan_item,
     ));
+    cases.extend(question_pages());
     // Last, as it ends the browser's session.
     cases.push(case(
         "POST",
@@ -231,6 +232,32 @@ async fn pages(app: &TestApp) -> Vec<Case> {
         [Some(303), Some(303), Some(303), Some(303)],
     ));
     cases
+}
+
+/// The question bank: admins' pages; an empty upload is refused.
+fn question_pages() -> Vec<Case> {
+    let admins = [Some(303), Some(200), Some(200), Some(403)];
+    vec![
+        case("GET", "/questions".into(), Body::None, admins),
+        case(
+            "GET",
+            "/questions/export?format=gift".into(),
+            Body::None,
+            admins,
+        ),
+        case(
+            "GET",
+            "/questions/template?format=csv".into(),
+            Body::None,
+            admins,
+        ),
+        case(
+            "POST",
+            "/questions/import".into(),
+            Body::Upload("file", "bank.gift"),
+            [Some(303), Some(422), Some(422), Some(403)],
+        ),
+    ]
 }
 
 /// The campaign the matrix runs in: Xihu District's, owned by Hangzhou.
@@ -464,6 +491,18 @@ async fn api(app: &TestApp) -> Vec<Case> {
         case(
             "GET",
             "/api/v1/campaigns".into(),
+            Body::None,
+            [Some(401), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/questions?unit={}", w.chunan.id),
+            Body::None,
+            [Some(401), Some(200), Some(404), Some(404)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/questions?unit={}", w.cuiyuan.id),
             Body::None,
             [Some(401), Some(200), Some(200), Some(200)],
         ),
