@@ -85,6 +85,12 @@ impl Principal {
         unit.contains(&self.unit_path) || (self.is_admin() && self.unit_path.contains(unit))
     }
 
+    /// Admin work within the admin's own subtree (imports, the question
+    /// bank, compiling material).
+    pub fn must_be_admin(&self) -> Result<(), Denied> {
+        self.may_manage_within(&self.unit_path)
+    }
+
     /// Creating units and importing members under `unit`.
     pub fn may_manage_within(&self, unit: &UnitPath) -> Result<(), Denied> {
         (self.is_admin() && self.unit_path.contains(unit))

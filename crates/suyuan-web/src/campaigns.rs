@@ -222,7 +222,7 @@ async fn new_campaign(
     who: &Principal,
     request: CampaignRequest,
 ) -> Result<NewCampaign, WebError> {
-    who.may_manage_within(&who.unit_path)?;
+    who.must_be_admin()?;
     let title = request.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(WebError::Invalid("title: give 1 to 200 characters".into()));

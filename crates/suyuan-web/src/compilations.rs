@@ -63,8 +63,7 @@ async fn drafts_page(
     CsrfToken(csrf): CsrfToken,
     user: PageUser,
 ) -> Result<DraftsPage, WebError> {
-    user.principal
-        .may_manage_within(&user.principal.unit_path)?;
+    user.principal.must_be_admin()?;
     let drafts = state.store.drafts_within(&user.principal.unit_path).await?;
     Ok(DraftsPage {
         chrome: Chrome::for_user(lang, csrf, &user, paths::COMPILATIONS),
@@ -88,8 +87,7 @@ async fn create_draft(
     user: PageUser,
     CsrfForm(form): CsrfForm<TitleForm>,
 ) -> Result<Redirect, WebError> {
-    user.principal
-        .may_manage_within(&user.principal.unit_path)?;
+    user.principal.must_be_admin()?;
     let title = Heading::parse(&form.title).map_err(|e| WebError::Invalid(e.to_string()))?;
     let draft = state
         .store

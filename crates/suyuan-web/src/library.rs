@@ -584,8 +584,7 @@ async fn import_page(
     CsrfToken(csrf): CsrfToken,
     user: PageUser,
 ) -> Result<ImportPage, WebError> {
-    user.principal
-        .may_manage_within(&user.principal.unit_path)?;
+    user.principal.must_be_admin()?;
     Ok(ImportPage {
         scope: state.store.unit(user.principal.unit_id).await?.name,
         chrome: Chrome::for_user(lang, csrf, &user, paths::IMPORT_MATERIAL),
@@ -602,8 +601,7 @@ async fn import_upload(
     user: PageUser,
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
-    user.principal
-        .may_manage_within(&user.principal.unit_path)?;
+    user.principal.must_be_admin()?;
     let t = lang.texts();
     let visibility = form
         .fields

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use suyuan_core::access::{Principal, Role};
+use suyuan_core::access::Role;
 use suyuan_core::members::{MemberId, NewPassword, parse_roster};
 use suyuan_core::units::{UnitId, UnitPath};
 use suyuan_store::auth::hash_password_off_thread;
@@ -121,19 +121,13 @@ struct ImportPage {
     error: Option<String>,
 }
 
-fn require_admin(principal: &Principal) -> Result<(), WebError> {
-    principal
-        .may_manage_within(&principal.unit_path)
-        .map_err(WebError::from)
-}
-
 async fn import_page(
     State(state): State<AppState>,
     lang: Lang,
     CsrfToken(csrf): CsrfToken,
     user: PageUser,
 ) -> Result<ImportPage, WebError> {
-    require_admin(&user.principal)?;
+    user.principal.must_be_admin()?;
     let scope = state.store.unit(user.principal.unit_id).await?.name;
     Ok(ImportPage {
         chrome: Chrome::for_user(lang, csrf, &user, paths::IMPORT_MEMBERS),
@@ -146,7 +140,7 @@ async fn import_page(
 /// A roster to fill in: the header row and one example. The byte-order
 /// mark makes Excel read it as UTF-8.
 async fn import_template(user: PageUser) -> Result<impl axum::response::IntoResponse, WebError> {
-    require_admin(&user.principal)?;
+    user.principal.must_be_admin()?;
     let csv = "\u{feff}姓名,编号,单位,手机,角色\r\n王秀英,ZJ000001,浙江省/杭州市/西湖区,13800000000,党员\r\n";
     Ok((
         [
@@ -189,7 +183,7 @@ async fn import_upload(
     user: PageUser,
     form: CsrfMultipart,
 ) -> Result<(axum::http::StatusCode, ImportPage), WebError> {
-    require_admin(&user.principal)?;
+    user.principal.must_be_admin()?;
     let t = lang.texts();
     let scope = state.store.unit(user.principal.unit_id).await?.name;
     let file = form.files.bytes("file");
@@ -335,7 +329,7 @@ async fn api_import_members(
     user: ApiUser,
     multipart: Multipart,
 ) -> Result<Json<ImportResult>, WebError> {
-    require_admin(&user.principal)?;
+    user.principal.must_be_admin()?;
     let (fields, files) = crate::csrf::read_multipart(multipart).await?;
     let file = files.bytes("file");
     let password = fields

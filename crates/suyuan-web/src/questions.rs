@@ -120,10 +120,6 @@ struct BankQuery {
 
 const PAGE_SIZE: u64 = 50;
 
-fn require_admin(principal: &Principal) -> Result<(), WebError> {
-    Ok(principal.may_manage_within(&principal.unit_path)?)
-}
-
 /// The bank an admin works with: their unit's own questions and those
 /// shared from above.
 fn bank_of(principal: &Principal, category: Option<String>) -> QuestionFilter {
@@ -199,7 +195,7 @@ async fn bank_page(
     user: PageUser,
     Query(query): Query<BankQuery>,
 ) -> Result<BankPage, WebError> {
-    require_admin(&user.principal)?;
+    user.principal.must_be_admin()?;
     bank_view(&state, lang, csrf, &user, query).await
 }
 
@@ -230,7 +226,7 @@ async fn import_upload(
     user: PageUser,
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
-    require_admin(&user.principal)?;
+    user.principal.must_be_admin()?;
     let t = lang.texts();
     let upload = form.files.all("file").next();
     let outcome = match upload {
@@ -322,7 +318,7 @@ async fn export(
     user: PageUser,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, WebError> {
-    require_admin(&user.principal)?;
+    user.principal.must_be_admin()?;
     let format = Format::parse(&query.format).ok_or_else(|| {
         WebError::Invalid(format!(
             "format \"{}\" is not gift, moodle-xml, csv or xlsx",
@@ -341,7 +337,7 @@ async fn export(
 
 /// The CSV/XLSX template: its header and one example of each kind.
 async fn template(user: PageUser, Query(query): Query<ExportQuery>) -> Result<Response, WebError> {
-    require_admin(&user.principal)?;
+    user.principal.must_be_admin()?;
     let format = match Format::parse(&query.format) {
         Some(format @ (Format::Csv | Format::Xlsx)) => format,
         _ => {
