@@ -7,6 +7,7 @@
 pub mod access;
 pub mod archive;
 pub mod clock;
+pub mod exams;
 pub mod library;
 pub mod members;
 pub mod plan;
