@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod campaigns;
 mod error;
+pub mod exams;
 pub mod library;
 pub mod members;
 mod migration;

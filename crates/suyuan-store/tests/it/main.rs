@@ -2,6 +2,7 @@
 
 mod auth;
 mod campaigns;
+mod exams;
 mod library;
 mod members;
 mod questions;

@@ -1,0 +1,553 @@
+//! Tests and attempts. An attempt keeps the questions drawn for it, in the
+//! member's order, and a deadline fixed when it starts; answers are saved
+//! one by one and refused after the deadline; submitting grades them.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+use suyuan_core::exams::{
+    Candidate, DrawRule, Score, Window, attempt_seed, deadline, draw, option_order,
+};
+use suyuan_core::members::MemberId;
+use suyuan_core::questions::{Grade, QuestionId, Response, grade};
+use suyuan_core::units::{UnitId, UnitPath};
+
+use crate::campaigns::CampaignId;
+use crate::questions::{Owners, QuestionFilter};
+use crate::{Store, StoreError, StoreResult};
+
+pub(crate) mod exam {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "exams")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub owner_unit_id: i64,
+        pub campaign_id: Option<i64>,
+        pub title: String,
+        pub opens_at: DateTimeUtc,
+        pub closes_at: DateTimeUtc,
+        pub time_limit_seconds: i32,
+        pub attempts_allowed: i32,
+        pub pass_mark: i32,
+        pub rules: String,
+        pub mistakes: i32,
+        pub readings_from: Option<Date>,
+        pub readings_to: Option<Date>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod attempt {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "attempts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub exam_id: i64,
+        pub member_id: i64,
+        pub number: i32,
+        pub started_at: DateTimeUtc,
+        pub deadline: DateTimeUtc,
+        pub submitted_at: Option<DateTimeUtc>,
+        pub items: String,
+        pub earned: Option<f64>,
+        pub possible: Option<f64>,
+        pub pending: Option<i32>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod answer {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "attempt_answers")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub attempt_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub position: i32,
+        pub response: String,
+        pub saved_at: DateTimeUtc,
+        pub grade: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ExamId(pub i64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AttemptId(pub i64);
+
+/// A test to be set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewExam {
+    pub owner: UnitId,
+    /// The campaign it belongs to (its participants sit it), if any;
+    /// otherwise the owner unit's members do.
+    pub campaign: Option<CampaignId>,
+    pub title: String,
+    pub window: Window,
+    /// The lowest passing score, out of 100.
+    pub pass_mark: u32,
+    pub rules: Vec<DrawRule>,
+    /// How many of a member's due mistakes an attempt may draw.
+    pub mistakes: usize,
+    /// The days whose readings `from_readings` rules draw on.
+    pub readings: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// A test as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exam {
+    pub id: ExamId,
+    pub test: NewExam,
+}
+
+/// One question of an attempt: which, and its options in the order the
+/// member sees them (`options[i]` is the bank index of the `i`th shown).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub question: QuestionId,
+    pub options: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    pub id: AttemptId,
+    pub exam: ExamId,
+    pub member: MemberId,
+    pub number: u32,
+    pub started_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub items: Vec<Item>,
+    /// Once submitted.
+    pub score: Option<Score>,
+}
+
+impl Attempt {
+    pub fn is_open(&self) -> bool {
+        self.submitted_at.is_none()
+    }
+}
+
+/// An answer given in an attempt, and its grade once submitted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GivenAnswer {
+    pub position: usize,
+    pub response: Response,
+    pub saved_at: DateTime<Utc>,
+    pub grade: Option<Grade>,
+}
+
+fn corrupt(what: String) -> StoreError {
+    StoreError::Corrupt(what)
+}
+
+fn exam_from(row: exam::Model) -> StoreResult<Exam> {
+    let rules: Vec<DrawRule> =
+        serde_json::from_str(&row.rules).map_err(|_| corrupt(format!("exam {}: rules", row.id)))?;
+    Ok(Exam {
+        id: ExamId(row.id),
+        test: NewExam {
+            owner: UnitId(row.owner_unit_id),
+            campaign: row.campaign_id.map(CampaignId),
+            title: row.title,
+            window: Window {
+                opens: row.opens_at,
+                closes: row.closes_at,
+                limit: Duration::seconds(i64::from(row.time_limit_seconds)),
+                attempts_allowed: row.attempts_allowed.max(0) as u32,
+            },
+            pass_mark: row.pass_mark.max(0) as u32,
+            rules,
+            mistakes: row.mistakes.max(0) as usize,
+            readings: row.readings_from.zip(row.readings_to),
+        },
+    })
+}
+
+fn attempt_from(row: attempt::Model) -> StoreResult<Attempt> {
+    let items: Vec<Item> = serde_json::from_str(&row.items)
+        .map_err(|_| corrupt(format!("attempt {}: items", row.id)))?;
+    let score = match (row.earned, row.possible, row.pending) {
+        (Some(earned), Some(possible), Some(pending)) => Some(Score {
+            earned,
+            possible,
+            pending: pending.max(0) as usize,
+        }),
+        _ => None,
+    };
+    Ok(Attempt {
+        id: AttemptId(row.id),
+        exam: ExamId(row.exam_id),
+        member: MemberId(row.member_id),
+        number: row.number.max(0) as u32,
+        started_at: row.started_at,
+        deadline: row.deadline,
+        submitted_at: row.submitted_at,
+        items,
+        score,
+    })
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    // Our own plain types always serialize.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Why an answer or a submission was refused.
+fn time_is_up(deadline: DateTime<Utc>) -> StoreError {
+    StoreError::Invalid(format!(
+        "the time was up at {deadline}; the answer was not saved"
+    ))
+}
+
+impl Store {
+    /// Sets a test, after checking that its bank can fill every rule.
+    pub async fn create_exam(&self, new: NewExam, now: DateTime<Utc>) -> StoreResult<Exam> {
+        let invalid = |m: &str| Err(StoreError::Invalid(m.to_owned()));
+        if new.title.trim().is_empty() {
+            return invalid("the test needs a title");
+        }
+        if new.window.closes <= new.window.opens {
+            return invalid("the test must close after it opens");
+        }
+        if new.window.limit <= Duration::zero() || new.window.limit > Duration::hours(24) {
+            return invalid("the time limit is between 1 minute and 24 hours");
+        }
+        if new.window.attempts_allowed == 0 {
+            return invalid("allow at least one attempt");
+        }
+        if new.pass_mark > 100 {
+            return invalid("the pass mark is out of 100");
+        }
+        let owner = self.unit(new.owner).await?;
+        let candidates = self
+            .candidates(&owner.path, new.campaign, new.readings)
+            .await?;
+        draw(&new.rules, &candidates, &[], 0, 0).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let row = exam::ActiveModel {
+            owner_unit_id: Set(new.owner.0),
+            campaign_id: Set(new.campaign.map(|c| c.0)),
+            title: Set(new.title.trim().to_owned()),
+            opens_at: Set(new.window.opens),
+            closes_at: Set(new.window.closes),
+            time_limit_seconds: Set(new.window.limit.num_seconds() as i32),
+            attempts_allowed: Set(new.window.attempts_allowed as i32),
+            pass_mark: Set(new.pass_mark as i32),
+            rules: Set(to_json(&new.rules)),
+            mistakes: Set(new.mistakes as i32),
+            readings_from: Set(new.readings.map(|r| r.0)),
+            readings_to: Set(new.readings.map(|r| r.1)),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        exam_from(row)
+    }
+
+    pub async fn exam(&self, id: ExamId) -> StoreResult<Exam> {
+        let row = exam::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        exam_from(row)
+    }
+
+    /// The tests of a campaign, by when they open.
+    pub async fn exams_of(&self, campaign: CampaignId) -> StoreResult<Vec<Exam>> {
+        exam::Entity::find()
+            .filter(exam::Column::CampaignId.eq(campaign.0))
+            .order_by_asc(exam::Column::OpensAt)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(exam_from)
+            .collect()
+    }
+
+    /// The questions a test of `owner` may draw: the bank as the owner
+    /// sees it, marked where they come from the test's readings.
+    async fn candidates(
+        &self,
+        owner: &UnitPath,
+        campaign: Option<CampaignId>,
+        readings: Option<(NaiveDate, NaiveDate)>,
+    ) -> StoreResult<Vec<Candidate>> {
+        let mut read: HashSet<i64> = HashSet::new();
+        if let (Some(campaign), Some((from, to))) = (campaign, readings) {
+            let start = self.campaign(campaign).await?.calendar.start;
+            for planned in self.plan_of(campaign).await? {
+                let day = start + Duration::days(planned.day as i64);
+                if (from..=to).contains(&day) {
+                    read.insert(planned.excerpt.0);
+                }
+            }
+        }
+        let bank = self
+            .all_questions(&QuestionFilter::bank(Owners::SeenFrom(owner.clone())))
+            .await?;
+        Ok(bank
+            .into_iter()
+            .map(|q| Candidate {
+                id: q.id,
+                from_readings: q.question.excerpt.is_some_and(|e| read.contains(&e.0)),
+                category: q.question.category,
+                difficulty: q.question.difficulty,
+            })
+            .collect())
+    }
+
+    /// The member's attempts at a test, oldest first.
+    pub async fn attempts_of(&self, exam: ExamId, member: MemberId) -> StoreResult<Vec<Attempt>> {
+        attempt::Entity::find()
+            .filter(attempt::Column::ExamId.eq(exam.0))
+            .filter(attempt::Column::MemberId.eq(member.0))
+            .order_by_asc(attempt::Column::Number)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(attempt_from)
+            .collect()
+    }
+
+    pub async fn attempt(&self, id: AttemptId) -> StoreResult<Attempt> {
+        let row = attempt::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        attempt_from(row)
+    }
+
+    /// Starts an attempt, or gives back the member's open one (a reload or
+    /// another phone resumes it). An open attempt past its deadline is
+    /// submitted first.
+    pub async fn start_attempt(
+        &self,
+        exam: &Exam,
+        member: MemberId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Attempt> {
+        let (exam_id, test) = (&exam.id, &exam.test);
+        let made = self.attempts_of(*exam_id, member).await?;
+        if let Some(open) = made.iter().find(|a| a.is_open()) {
+            if now <= open.deadline {
+                return Ok(open.clone());
+            }
+            self.submit_attempt(open.id, open.deadline).await?;
+        }
+        test.window
+            .may_start(now, made.len() as u32)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let number = made.len() as u32 + 1;
+        let seed = attempt_seed(exam_id.0, member.0, number);
+        let owner = self.unit(test.owner).await?;
+        let candidates = self
+            .candidates(&owner.path, test.campaign, test.readings)
+            .await?;
+        let drawn = draw(&test.rules, &candidates, &[], test.mistakes, seed)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut items = Vec::with_capacity(drawn.len());
+        for (position, id) in drawn.into_iter().enumerate() {
+            let options = self.question(id).await?.question.answer.choices().len();
+            items.push(Item {
+                question: id,
+                options: option_order(options, seed, position),
+            });
+        }
+        let inserted = attempt::ActiveModel {
+            exam_id: Set(exam_id.0),
+            member_id: Set(member.0),
+            number: Set(number as i32),
+            started_at: Set(now),
+            deadline: Set(deadline(now, test.window.limit, test.window.closes)),
+            submitted_at: Set(None),
+            items: Set(to_json(&items)),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await;
+        match inserted {
+            Ok(row) => attempt_from(row),
+            // Another phone started the same attempt a moment ago: theirs.
+            Err(sea_orm::DbErr::Exec(_) | sea_orm::DbErr::Query(_)) => {
+                let made = self.attempts_of(*exam_id, member).await?;
+                made.into_iter()
+                    .find(|a| a.number == number)
+                    .ok_or(StoreError::NotFound)
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Saves (or changes) the answer at `position`, if the attempt is the
+    /// member's, still open and within its deadline. Answered after commit.
+    pub async fn save_answer(
+        &self,
+        id: AttemptId,
+        member: MemberId,
+        position: usize,
+        response: &Response,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let row = attempt::Entity::find_by_id(id.0)
+            .filter(attempt::Column::MemberId.eq(member.0))
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if row.submitted_at.is_some() {
+            return Err(StoreError::Invalid(
+                "the attempt has been submitted; the answer was not saved".into(),
+            ));
+        }
+        if now > row.deadline {
+            return Err(time_is_up(row.deadline));
+        }
+        let items: Vec<Item> = serde_json::from_str(&row.items)
+            .map_err(|_| corrupt(format!("attempt {}: items", row.id)))?;
+        if position >= items.len() {
+            return Err(StoreError::Invalid(format!(
+                "the attempt has {} questions; there is no question {}",
+                items.len(),
+                position + 1
+            )));
+        }
+        answer::Entity::insert(answer::ActiveModel {
+            attempt_id: Set(id.0),
+            position: Set(position as i32),
+            response: Set(to_json(response)),
+            saved_at: Set(now),
+            grade: Set(None),
+        })
+        .on_conflict(
+            OnConflict::columns([answer::Column::AttemptId, answer::Column::Position])
+                .update_columns([answer::Column::Response, answer::Column::SavedAt])
+                .to_owned(),
+        )
+        .exec(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// The answers given in an attempt, by position.
+    pub async fn answers(&self, id: AttemptId) -> StoreResult<Vec<GivenAnswer>> {
+        answer::Entity::find()
+            .filter(answer::Column::AttemptId.eq(id.0))
+            .order_by_asc(answer::Column::Position)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let bad = || {
+                    corrupt(format!(
+                        "attempt {} answer {}",
+                        row.attempt_id, row.position
+                    ))
+                };
+                Ok(GivenAnswer {
+                    position: row.position.max(0) as usize,
+                    response: serde_json::from_str(&row.response).map_err(|_| bad())?,
+                    saved_at: row.saved_at,
+                    grade: row
+                        .grade
+                        .as_deref()
+                        .map(serde_json::from_str)
+                        .transpose()
+                        .map_err(|_| bad())?,
+                })
+            })
+            .collect()
+    }
+
+    /// Submits an attempt: grades every answer and records the score. A
+    /// submitted attempt is given back as it is.
+    pub async fn submit_attempt(&self, id: AttemptId, now: DateTime<Utc>) -> StoreResult<Attempt> {
+        let attempt = self.attempt(id).await?;
+        if !attempt.is_open() {
+            return Ok(attempt);
+        }
+        let given: HashMap<usize, GivenAnswer> = self
+            .answers(id)
+            .await?
+            .into_iter()
+            .map(|a| (a.position, a))
+            .collect();
+        let mut grades = Vec::with_capacity(attempt.items.len());
+        let txn = self.db.begin().await?;
+        for (position, item) in attempt.items.iter().enumerate() {
+            let grade_now = match given.get(&position) {
+                Some(answer) => {
+                    let question = self.question(item.question).await?;
+                    let graded = grade(&question.question.answer, &answer.response);
+                    answer::Entity::update_many()
+                        .col_expr(answer::Column::Grade, to_json(&graded).into())
+                        .filter(answer::Column::AttemptId.eq(id.0))
+                        .filter(answer::Column::Position.eq(position as i32))
+                        .exec(&txn)
+                        .await?;
+                    Some(graded)
+                }
+                None => None,
+            };
+            grades.push(grade_now);
+        }
+        let score = Score::of(&grades);
+        // Only an open attempt is submitted: a second submission at the
+        // same moment changes nothing.
+        attempt::Entity::update_many()
+            .col_expr(attempt::Column::SubmittedAt, now.into())
+            .col_expr(attempt::Column::Earned, score.earned.into())
+            .col_expr(attempt::Column::Possible, score.possible.into())
+            .col_expr(attempt::Column::Pending, (score.pending as i32).into())
+            .filter(attempt::Column::Id.eq(id.0))
+            .filter(attempt::Column::SubmittedAt.is_null())
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        self.attempt(id).await
+    }
+
+    /// Open attempts whose deadline has passed: for the auto-submit sweep.
+    pub async fn overdue_attempts(&self, now: DateTime<Utc>) -> StoreResult<Vec<AttemptId>> {
+        let ids: Vec<i64> = attempt::Entity::find()
+            .select_only()
+            .column(attempt::Column::Id)
+            .filter(attempt::Column::SubmittedAt.is_null())
+            .filter(attempt::Column::Deadline.lt(now))
+            .limit(1_000)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(ids.into_iter().map(AttemptId).collect())
+    }
+}

@@ -1,0 +1,313 @@
+use chrono::{DateTime, Duration, Utc};
+use suyuan_core::access::Role;
+use suyuan_core::exams::{DrawRule, Window};
+use suyuan_core::members::{MemberNumber, PersonName};
+use suyuan_core::questions::{Answer, Choice, Grade, Question, Response};
+use suyuan_store::Store;
+use suyuan_store::StoreError;
+use suyuan_store::exams::NewExam;
+use suyuan_store::members::NewMember;
+use suyuan_store::questions::Status;
+use suyuan_store::testing::each_backend;
+use suyuan_store::units::Unit;
+
+use crate::{now, province};
+
+async fn member(store: &Store, unit: &Unit, number: &str) -> suyuan_core::members::MemberId {
+    store
+        .create_member(
+            NewMember {
+                unit: unit.id,
+                number: MemberNumber::parse(number).expect("number"),
+                name: PersonName::parse("李四").expect("name"),
+                phone: None,
+                role: Role::Member,
+                password_hash: String::new(),
+                must_change_password: false,
+            },
+            now(),
+        )
+        .await
+        .expect("member")
+        .id
+}
+
+/// Ten single-choice questions whose right option is the first, and two
+/// true/false ones (true).
+fn bank() -> Vec<Question> {
+    let mut questions: Vec<Question> = (1..=10)
+        .map(|i| {
+            Question::new(
+                format!("第{i}题"),
+                Answer::Single {
+                    choices: vec![
+                        Choice::right("对的"),
+                        Choice::wrong("错的"),
+                        Choice::wrong("也错"),
+                    ],
+                },
+            )
+        })
+        .collect();
+    for i in 1..=2 {
+        let mut question = Question::new(
+            format!("判断{i}"),
+            Answer::TrueFalse {
+                correct: true,
+                if_true: None,
+                if_false: None,
+            },
+        );
+        question.category = "判断".into();
+        questions.push(question);
+    }
+    questions
+}
+
+fn minutes(m: i64) -> DateTime<Utc> {
+    now() + Duration::minutes(m)
+}
+
+fn test_of(owner: &Unit) -> NewExam {
+    NewExam {
+        owner: owner.id,
+        campaign: None,
+        title: "十一月下旬测试".into(),
+        window: Window {
+            opens: minutes(0),
+            closes: minutes(120),
+            limit: Duration::minutes(30),
+            attempts_allowed: 2,
+        },
+        pass_mark: 60,
+        rules: vec![
+            DrawRule {
+                category: Some("默认".into()),
+                difficulty: None,
+                from_readings: false,
+                count: 4,
+            },
+            DrawRule {
+                category: Some("判断".into()),
+                difficulty: None,
+                from_readings: false,
+                count: 1,
+            },
+        ],
+        mistakes: 0,
+        readings: None,
+    }
+}
+
+#[tokio::test]
+async fn an_attempt_resumes_refuses_late_answers_and_grades_on_submission() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        store
+            .add_questions(p.xihu.id, &bank(), Status::Active, now())
+            .await
+            .expect("bank");
+        let exam = store
+            .create_exam(test_of(&p.xihu), now())
+            .await
+            .expect("exam");
+        let reader = member(&store, &p.cuiyuan, "E1").await;
+
+        let attempt = store
+            .start_attempt(&exam, reader, minutes(1))
+            .await
+            .expect("started");
+        assert_eq!(attempt.items.len(), 5);
+        assert_eq!(attempt.deadline, minutes(31));
+        // Starting again (a reload, another phone) resumes the same one.
+        let again = store
+            .start_attempt(&exam, reader, minutes(2))
+            .await
+            .expect("resumed");
+        assert_eq!(again, attempt);
+
+        // Answer every question right, through the shown order.
+        for (position, item) in attempt.items.iter().enumerate() {
+            let response = if item.options.is_empty() {
+                Response::Bool(true)
+            } else {
+                Response::Chosen([0].into())
+            };
+            store
+                .save_answer(attempt.id, reader, position, &response, minutes(3))
+                .await
+                .expect("saved");
+        }
+        // The last one changed to a wrong option, at the deadline itself.
+        let last = attempt.items.len() - 1;
+        let wrong = if attempt.items[last].options.is_empty() {
+            Response::Bool(false)
+        } else {
+            Response::Chosen([1].into())
+        };
+        store
+            .save_answer(attempt.id, reader, last, &wrong, minutes(31))
+            .await
+            .expect("in time");
+        // One second late is refused.
+        let late = store
+            .save_answer(
+                attempt.id,
+                reader,
+                0,
+                &Response::Bool(true),
+                minutes(31) + Duration::seconds(1),
+            )
+            .await
+            .expect_err("too late");
+        assert!(
+            matches!(&late, StoreError::Invalid(m) if m.contains("time was up")),
+            "{late}"
+        );
+        // Someone else's attempt is not found.
+        let other = member(&store, &p.cuiyuan, "E2").await;
+        assert!(matches!(
+            store
+                .save_answer(attempt.id, other, 0, &Response::Bool(true), minutes(3))
+                .await,
+            Err(StoreError::NotFound)
+        ));
+
+        let submitted = store
+            .submit_attempt(attempt.id, minutes(10))
+            .await
+            .expect("submitted");
+        let score = submitted.score.expect("a score");
+        assert_eq!((score.earned, score.possible), (4.0, 5.0));
+        assert_eq!(score.percent(), 80.0);
+        let answers = store.answers(attempt.id).await.expect("answers");
+        assert_eq!(answers[last].grade, Some(Grade::Scored(0.0)));
+        assert_eq!(answers[0].grade, Some(Grade::Scored(1.0)));
+        // Submitting twice changes nothing; answering after it is refused.
+        assert_eq!(
+            store
+                .submit_attempt(attempt.id, minutes(11))
+                .await
+                .expect("again"),
+            submitted
+        );
+        assert!(
+            store
+                .save_answer(attempt.id, reader, 0, &Response::Bool(true), minutes(12))
+                .await
+                .is_err()
+        );
+
+        // A second attempt draws afresh; a third is not allowed.
+        let second = store
+            .start_attempt(&exam, reader, minutes(40))
+            .await
+            .expect("second");
+        assert_eq!(second.number, 2);
+        store
+            .submit_attempt(second.id, minutes(41))
+            .await
+            .expect("submitted");
+        let third = store
+            .start_attempt(&exam, reader, minutes(42))
+            .await
+            .expect_err("no more");
+        assert!(
+            matches!(&third, StoreError::Invalid(m) if m.contains("2 attempts")),
+            "{third}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_attempt_left_open_is_submitted_at_its_deadline() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        store
+            .add_questions(p.xihu.id, &bank(), Status::Active, now())
+            .await
+            .expect("bank");
+        let exam = store
+            .create_exam(test_of(&p.xihu), now())
+            .await
+            .expect("exam");
+        let reader = member(&store, &p.cuiyuan, "E3").await;
+        let attempt = store
+            .start_attempt(&exam, reader, minutes(100))
+            .await
+            .expect("started");
+        // Near the close, the deadline is the close.
+        assert_eq!(attempt.deadline, minutes(120));
+        store
+            .save_answer(
+                attempt.id,
+                reader,
+                0,
+                &Response::Chosen([0].into()),
+                minutes(101),
+            )
+            .await
+            .expect("saved");
+        assert!(
+            store
+                .overdue_attempts(minutes(120))
+                .await
+                .expect("overdue")
+                .is_empty()
+        );
+        let overdue = store.overdue_attempts(minutes(121)).await.expect("overdue");
+        assert_eq!(overdue, [attempt.id]);
+        let submitted = store
+            .submit_attempt(attempt.id, attempt.deadline)
+            .await
+            .expect("auto");
+        assert_eq!(submitted.submitted_at, Some(minutes(120)));
+        assert!(submitted.score.expect("score").earned <= 1.0);
+        assert!(
+            store
+                .overdue_attempts(minutes(121))
+                .await
+                .expect("overdue")
+                .is_empty()
+        );
+        // After the close, no new attempt starts.
+        let closed = store
+            .start_attempt(&exam, reader, minutes(121))
+            .await
+            .expect_err("closed");
+        assert!(
+            matches!(&closed, StoreError::Invalid(m) if m.contains("closed")),
+            "{closed}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_test_its_bank_cannot_fill_is_refused() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        store
+            .add_questions(p.xihu.id, &bank(), Status::Active, now())
+            .await
+            .expect("bank");
+        let mut test = test_of(&p.xihu);
+        test.rules[1].count = 3;
+        let error = store.create_exam(test, now()).await.expect_err("too few");
+        assert!(
+            matches!(&error, StoreError::Invalid(m) if m.contains("rule 2 wants 3")),
+            "{error}"
+        );
+        // Chun'an's tests cannot draw on Xihu's bank.
+        let error = store
+            .create_exam(test_of(&p.chunan), now())
+            .await
+            .expect_err("no bank");
+        assert!(
+            matches!(&error, StoreError::Invalid(m) if m.contains("rule 1")),
+            "{error}"
+        );
+    })
+    .await;
+}
