@@ -1,36 +1,13 @@
 use chrono::{DateTime, Duration, Utc};
-use suyuan_core::access::Role;
 use suyuan_core::exams::{DrawRule, Window};
-use suyuan_core::members::{MemberNumber, PersonName};
 use suyuan_core::questions::{Answer, Choice, Grade, Question, Response};
-use suyuan_store::Store;
 use suyuan_store::StoreError;
 use suyuan_store::exams::NewExam;
-use suyuan_store::members::NewMember;
 use suyuan_store::questions::Status;
 use suyuan_store::testing::each_backend;
 use suyuan_store::units::Unit;
 
-use crate::{now, province};
-
-async fn member(store: &Store, unit: &Unit, number: &str) -> suyuan_core::members::MemberId {
-    store
-        .create_member(
-            NewMember {
-                unit: unit.id,
-                number: MemberNumber::parse(number).expect("number"),
-                name: PersonName::parse("李四").expect("name"),
-                phone: None,
-                role: Role::Member,
-                password_hash: String::new(),
-                must_change_password: false,
-            },
-            now(),
-        )
-        .await
-        .expect("member")
-        .id
-}
+use crate::{member, now, province};
 
 /// Ten single-choice questions whose right option is the first, and two
 /// true/false ones (true).

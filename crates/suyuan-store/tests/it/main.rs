@@ -68,3 +68,24 @@ pub async fn province(store: &Store) -> Province {
         xiajiang,
     }
 }
+
+/// A member of `unit`, with no password.
+pub async fn member(store: &Store, unit: &Unit, number: &str) -> suyuan_core::members::MemberId {
+    use suyuan_core::members::{MemberNumber, PersonName};
+    store
+        .create_member(
+            suyuan_store::members::NewMember {
+                unit: unit.id,
+                number: MemberNumber::parse(number).expect("number"),
+                name: PersonName::parse("张三").expect("name"),
+                phone: None,
+                role: suyuan_core::access::Role::Member,
+                password_hash: String::new(),
+                must_change_password: false,
+            },
+            now(),
+        )
+        .await
+        .expect("member")
+        .id
+}

@@ -1,36 +1,12 @@
 use chrono::NaiveDate;
-use suyuan_core::access::Role;
 use suyuan_core::library::ExcerptId;
-use suyuan_core::members::{MemberNumber, PersonName};
 use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
 use suyuan_core::reading::{MarkId, MarkKind};
-use suyuan_store::Store;
 use suyuan_store::campaigns::{Campaign, CampaignId};
-use suyuan_store::members::NewMember;
 use suyuan_store::reading::{NewMark, Recorded, new_mark_id};
 use suyuan_store::testing::each_backend;
-use suyuan_store::units::Unit;
 
-use crate::{now, province};
-
-async fn member(store: &Store, unit: &Unit, number: &str) -> suyuan_core::members::MemberId {
-    store
-        .create_member(
-            NewMember {
-                unit: unit.id,
-                number: MemberNumber::parse(number).expect("number"),
-                name: PersonName::parse("张三").expect("name"),
-                phone: None,
-                role: Role::Member,
-                password_hash: String::new(),
-                must_change_password: false,
-            },
-            now(),
-        )
-        .await
-        .expect("member")
-        .id
-}
+use crate::{member, now, province};
 
 fn mark(member: suyuan_core::members::MemberId, read_on: NaiveDate, kind: MarkKind) -> NewMark {
     NewMark {
