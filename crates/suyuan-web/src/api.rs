@@ -6,14 +6,15 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
-    AppState, auth, campaigns, library, members, ops, questions, reading, reminders, search, units,
+    AppState, auth, campaigns, exams, library, members, ops, questions, reading, reminders, search,
+    units,
 };
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Suyuan API", description = "Units, members, sign-in, the library, search, daily reading and the question bank. Errors are `{\"error\": {\"code\", \"message\"}}`."),
+    info(title = "Suyuan API", description = "Units, members, sign-in, the library, search, daily reading, the question bank and tests. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "reading"), (name = "questions"), (name = "ops"))
+    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "reading"), (name = "questions"), (name = "tests"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -39,6 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(reading::api())
         .merge(campaigns::api())
         .merge(questions::api())
+        .merge(exams::api())
         .merge(reminders::api())
         .merge(ops::api())
 }

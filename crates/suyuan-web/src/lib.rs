@@ -8,6 +8,7 @@ mod campaigns;
 mod compilations;
 mod csrf;
 mod error;
+mod exams;
 mod home;
 mod i18n;
 mod library;
@@ -144,6 +145,12 @@ impl App {
         self.router.clone()
     }
 
+    /// Submits the attempts whose time is up (the server does this every
+    /// few seconds; tests call it to not wait).
+    pub async fn submit_overdue(&self) -> Result<usize, WebError> {
+        exams::submit_overdue(&self.state).await
+    }
+
     /// Runs the evening reminders that are due now (the server does this
     /// every half minute by itself).
     pub async fn remind_now(&self) -> Result<Round, WebError> {
@@ -181,6 +188,18 @@ impl App {
                 }
             }
         });
+        let sweeping_state = self.state.clone();
+        let sweeping = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(exams::SWEEP_EVERY);
+            loop {
+                ticks.tick().await;
+                match exams::submit_overdue(&sweeping_state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(attempts = n, "attempts submitted at their deadline"),
+                    Err(err) => tracing::warn!(%err, "overdue attempts could not be submitted"),
+                }
+            }
+        });
         let served = axum::serve(
             listener,
             self.router
@@ -190,6 +209,7 @@ impl App {
         .await;
         catching_up.abort();
         reminding.abort();
+        sweeping.abort();
         served
     }
 }

@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod browser;
 mod compilations;
+mod exams;
 mod import;
 mod library;
 mod questions;

@@ -495,6 +495,38 @@ async fn api(app: &TestApp) -> Vec<Case> {
             [Some(401), Some(200), Some(200), Some(200)],
         ),
         case(
+            "POST",
+            "/api/v1/tests".into(),
+            Body::Json(json!({"title": "测试", "opens_at": "2026-11-25T00:00:00Z",
+                              "closes_at": "2026-11-26T00:00:00Z", "time_limit_minutes": 30,
+                              "pass_mark": 60, "rules": []})),
+            [Some(401), Some(422), Some(422), Some(403)],
+        ),
+        case(
+            "POST",
+            "/api/v1/tests/999999/attempts".into(),
+            Body::None,
+            [Some(401), Some(404), Some(404), Some(404)],
+        ),
+        case(
+            "GET",
+            "/api/v1/attempts/999999".into(),
+            Body::None,
+            [Some(401), Some(404), Some(404), Some(404)],
+        ),
+        case(
+            "PUT",
+            "/api/v1/attempts/999999/answers/0".into(),
+            Body::Json(json!({"value": true})),
+            [Some(401), Some(404), Some(404), Some(404)],
+        ),
+        case(
+            "POST",
+            "/api/v1/attempts/999999/submit".into(),
+            Body::None,
+            [Some(401), Some(404), Some(404), Some(404)],
+        ),
+        case(
             "GET",
             format!("/api/v1/questions?unit={}", w.chunan.id),
             Body::None,

@@ -1,0 +1,382 @@
+//! Sitting tests: starting (or resuming) an attempt, saving each answer
+//! as it is given, submitting, and the review once submitted. What is
+//! right never leaves the server before the attempt is submitted.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use suyuan_core::access::Principal;
+use suyuan_core::questions::{Answer, Grade, Response};
+use suyuan_store::exams::{Attempt, AttemptId, Exam, ExamId, GivenAnswer};
+
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::WebError;
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_create))
+        .routes(routes!(api_start))
+        .routes(routes!(api_attempt))
+        .routes(routes!(api_answer))
+        .routes(routes!(api_submit))
+}
+
+/// How often an instance submits the attempts whose time is up.
+pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Submits every open attempt past its deadline, as of its deadline.
+pub async fn submit_overdue(state: &AppState) -> Result<usize, WebError> {
+    let overdue = state.store.overdue_attempts(state.now()).await?;
+    for id in &overdue {
+        let attempt = state.store.attempt(*id).await?;
+        state.store.submit_attempt(*id, attempt.deadline).await?;
+    }
+    Ok(overdue.len())
+}
+
+/// Whether a member may sit a test: a campaign's tests are for its
+/// participants, other tests for the owner unit's subtree.
+async fn may_sit(state: &AppState, who: &Principal, exam: &Exam) -> Result<(), WebError> {
+    let allowed = match exam.test.campaign {
+        Some(campaign) => state
+            .store
+            .campaign(campaign)
+            .await?
+            .includes(&who.unit_path),
+        None => state
+            .store
+            .unit(exam.test.owner)
+            .await?
+            .path
+            .contains(&who.unit_path),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(WebError::NotFound)
+    }
+}
+
+/// A member's own attempt, or "not found".
+async fn own_attempt(state: &AppState, who: &Principal, id: i64) -> Result<Attempt, WebError> {
+    let attempt = state.store.attempt(AttemptId(id)).await?;
+    if attempt.member != who.member_id {
+        return Err(WebError::NotFound);
+    }
+    Ok(attempt)
+}
+
+/// A question as the member sees it while sitting: its options in their
+/// own order, nothing about which is right.
+#[derive(Serialize, ToSchema)]
+pub struct SittingQuestion {
+    /// single, multiple, true_false, blank or short
+    #[serde(rename = "type")]
+    kind: &'static str,
+    text: String,
+    /// The options, in this member's order; answers name them by index.
+    choices: Vec<String>,
+    /// The answer saved so far, in the same terms as it is sent.
+    #[schema(value_type = Option<Object>)]
+    answer: Option<AnswerJson>,
+}
+
+/// An answer, as sent and shown: option indices in the member's order, a
+/// truth, or text.
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum AnswerJson {
+    Choices { choices: BTreeSet<usize> },
+    Truth { value: bool },
+    Text { text: String },
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttemptJson {
+    id: i64,
+    test_id: i64,
+    number: u32,
+    started_at: DateTime<Utc>,
+    /// Answers after this are refused; the attempt is submitted then.
+    deadline: DateTime<Utc>,
+    submitted_at: Option<DateTime<Utc>>,
+    questions: Vec<SittingQuestion>,
+    /// Once submitted: the score out of 100, and the review.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<ResultJson>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResultJson {
+    percent: f64,
+    passed: bool,
+    /// Answers still to be marked by hand.
+    pending: usize,
+    review: Vec<ReviewJson>,
+}
+
+/// One question after submission: what was given and what is right.
+#[derive(Serialize, ToSchema)]
+pub struct ReviewJson {
+    /// The share of the marks earned (0 to 1); absent while it waits to be
+    /// marked by hand, or if it was not answered.
+    earned: Option<f64>,
+    /// The full answer: options with weights (in the bank's order),
+    /// accepted words, the truth.
+    #[schema(value_type = Object)]
+    right: serde_json::Value,
+    /// The member's order of the options, as bank indices.
+    order: Vec<usize>,
+    explanation: String,
+    excerpt_id: Option<i64>,
+}
+
+/// A response in bank terms, from what the member sent.
+fn to_response(sent: AnswerJson, order: &[usize]) -> Result<Response, WebError> {
+    Ok(match sent {
+        AnswerJson::Choices { choices } => Response::Chosen(
+            choices
+                .into_iter()
+                .map(|shown| {
+                    order.get(shown).copied().ok_or_else(|| {
+                        WebError::Invalid(format!(
+                            "the question has {} options; there is no option {shown}",
+                            order.len()
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        AnswerJson::Truth { value } => Response::Bool(value),
+        AnswerJson::Text { text } => {
+            if text.chars().count() > 5_000 {
+                return Err(WebError::Invalid(
+                    "an answer is at most 5,000 characters".into(),
+                ));
+            }
+            Response::Text(text)
+        }
+    })
+}
+
+/// A saved response in the member's terms.
+fn to_json(response: &Response, order: &[usize]) -> AnswerJson {
+    match response {
+        Response::Chosen(chosen) => AnswerJson::Choices {
+            choices: chosen
+                .iter()
+                .filter_map(|bank| order.iter().position(|o| o == bank))
+                .collect(),
+        },
+        Response::Bool(value) => AnswerJson::Truth { value: *value },
+        Response::Text(text) => AnswerJson::Text { text: text.clone() },
+    }
+}
+
+async fn attempt_json(state: &AppState, attempt: Attempt) -> Result<AttemptJson, WebError> {
+    let given: Vec<GivenAnswer> = state.store.answers(attempt.id).await?;
+    let exam = state.store.exam(attempt.exam).await?;
+    let mut questions = Vec::with_capacity(attempt.items.len());
+    let mut review = Vec::new();
+    for (position, item) in attempt.items.iter().enumerate() {
+        let stored = state.store.question(item.question).await?.question;
+        let answer = given.iter().find(|a| a.position == position);
+        let shown: Vec<String> = item
+            .options
+            .iter()
+            .filter_map(|bank| stored.answer.choices().get(*bank))
+            .map(|c| c.text.clone())
+            .collect();
+        questions.push(SittingQuestion {
+            kind: stored.answer.kind().code(),
+            text: stored.text.clone(),
+            choices: shown,
+            answer: answer.map(|a| to_json(&a.response, &item.options)),
+        });
+        if attempt.score.is_some() {
+            review.push(ReviewJson {
+                earned: answer.and_then(|a| match a.grade {
+                    Some(Grade::Scored(share)) => Some(share),
+                    _ => None,
+                }),
+                right: serde_json::to_value::<&Answer>(&stored.answer)
+                    .map_err(|e| WebError::Internal(e.to_string()))?,
+                order: item.options.clone(),
+                explanation: stored.explanation.clone(),
+                excerpt_id: stored.excerpt.map(|e| e.0),
+            });
+        }
+    }
+    let result = attempt.score.map(|score| ResultJson {
+        percent: score.percent(),
+        passed: score.passes(exam.test.pass_mark),
+        pending: score.pending,
+        review,
+    });
+    Ok(AttemptJson {
+        id: attempt.id.0,
+        test_id: attempt.exam.0,
+        number: attempt.number,
+        started_at: attempt.started_at,
+        deadline: attempt.deadline,
+        submitted_at: attempt.submitted_at,
+        questions,
+        result,
+    })
+}
+
+/// Starts an attempt at a test, or resumes the caller's open one.
+#[utoipa::path(post, path = "/api/v1/tests/{id}/attempts", tag = "tests", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = AttemptJson), (status = 422, description = "not open, or no attempts left")))]
+async fn api_start(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<AttemptJson>, WebError> {
+    let exam = state.store.exam(ExamId(id)).await?;
+    may_sit(&state, &user.principal, &exam).await?;
+    let attempt = state
+        .store
+        .start_attempt(&exam, user.member.id, state.now())
+        .await?;
+    Ok(Json(attempt_json(&state, attempt).await?))
+}
+
+/// One of the caller's attempts: the questions and saved answers while
+/// open; with the result and review once submitted.
+#[utoipa::path(get, path = "/api/v1/attempts/{id}", tag = "tests", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = AttemptJson)))]
+async fn api_attempt(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<AttemptJson>, WebError> {
+    let attempt = own_attempt(&state, &user.principal, id).await?;
+    Ok(Json(attempt_json(&state, attempt).await?))
+}
+
+/// Saves the answer to question `position` (from 0); acknowledged once
+/// committed. Refused after the deadline or once submitted.
+#[utoipa::path(put, path = "/api/v1/attempts/{id}/answers/{position}", tag = "tests", security(("bearer" = [])),
+    params(("id" = i64, Path), ("position" = usize, Path)), request_body = AnswerJson,
+    responses((status = 204, description = "saved"), (status = 422, description = "too late, or not an answer to this question")))]
+async fn api_answer(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, position)): Path<(i64, usize)>,
+    Json(sent): Json<AnswerJson>,
+) -> Result<StatusCode, WebError> {
+    let attempt = own_attempt(&state, &user.principal, id).await?;
+    let item = attempt.items.get(position).ok_or_else(|| {
+        WebError::Invalid(format!(
+            "the attempt has {} questions; there is no question {position}",
+            attempt.items.len()
+        ))
+    })?;
+    let response = to_response(sent, &item.options)?;
+    state
+        .store
+        .save_answer(attempt.id, user.member.id, position, &response, state.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Submits the caller's attempt and answers with the result and review.
+#[utoipa::path(post, path = "/api/v1/attempts/{id}/submit", tag = "tests", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = AttemptJson)))]
+async fn api_submit(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<AttemptJson>, WebError> {
+    let attempt = own_attempt(&state, &user.principal, id).await?;
+    // After the deadline, it counts as submitted at the deadline.
+    let at = state.now().min(attempt.deadline);
+    let submitted = state.store.submit_attempt(attempt.id, at).await?;
+    Ok(Json(attempt_json(&state, submitted).await?))
+}
+
+/// A test to set, as an admin sends it.
+#[derive(Deserialize, ToSchema)]
+pub struct NewTestJson {
+    title: String,
+    /// The campaign whose participants sit it; without one, the members
+    /// of the caller's unit's subtree do.
+    campaign_id: Option<i64>,
+    opens_at: DateTime<Utc>,
+    closes_at: DateTime<Utc>,
+    time_limit_minutes: u32,
+    #[serde(default = "one")]
+    attempts_allowed: u32,
+    pass_mark: u32,
+    #[schema(value_type = Vec<Object>)]
+    rules: Vec<suyuan_core::exams::DrawRule>,
+    /// How many of a member's due mistakes an attempt may draw.
+    #[serde(default)]
+    mistakes: usize,
+    /// The days whose readings `from_readings` rules draw on.
+    readings_from: Option<chrono::NaiveDate>,
+    readings_to: Option<chrono::NaiveDate>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TestCreated {
+    id: i64,
+}
+
+/// Sets a test for the caller's unit (admins), checked against the bank.
+#[utoipa::path(post, path = "/api/v1/tests", tag = "tests", security(("bearer" = [])),
+    request_body = NewTestJson, responses((status = 201, body = TestCreated), (status = 422, description = "the bank cannot fill a rule, or a bad window")))]
+async fn api_create(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Json(new): Json<NewTestJson>,
+) -> Result<(StatusCode, Json<TestCreated>), WebError> {
+    user.principal.must_be_admin()?;
+    let campaign = match new.campaign_id {
+        Some(id) => {
+            let campaign = state
+                .store
+                .campaign(suyuan_store::campaigns::CampaignId(id))
+                .await?;
+            let owner = state.store.unit(campaign.owner).await?;
+            user.principal.may_manage_within(&owner.path)?;
+            Some(campaign.id)
+        }
+        None => None,
+    };
+    let exam = state
+        .store
+        .create_exam(
+            suyuan_store::exams::NewExam {
+                owner: user.principal.unit_id,
+                campaign,
+                title: new.title,
+                window: suyuan_core::exams::Window {
+                    opens: new.opens_at,
+                    closes: new.closes_at,
+                    limit: chrono::Duration::minutes(i64::from(new.time_limit_minutes)),
+                    attempts_allowed: new.attempts_allowed,
+                },
+                pass_mark: new.pass_mark,
+                rules: new.rules,
+                mistakes: new.mistakes,
+                readings: new.readings_from.zip(new.readings_to),
+            },
+            state.now(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(TestCreated { id: exam.id.0 })))
+}

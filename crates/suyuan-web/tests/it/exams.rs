@@ -1,0 +1,257 @@
+use chrono::Duration;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::TestApp;
+use crate::questions::GIFT;
+
+/// The API as one signed-in person uses it.
+struct Api {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    async fn of(app: &TestApp, login: &str) -> Self {
+        Self {
+            client: reqwest::Client::new(),
+            base: app.url(""),
+            token: app.token(login).await,
+        }
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, String) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        (response.status(), response.text().await.expect("body"))
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, String) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    async fn put(&self, path: &str, body: Value) -> (StatusCode, String) {
+        self.send(reqwest::Method::PUT, path, Some(body)).await
+    }
+}
+
+fn json_of(text: &str) -> Value {
+    serde_json::from_str(text).expect("json")
+}
+
+/// Xihu's bank (from the GIFT sample) and a test of all three of its
+/// questions, open now for two hours, 30 minutes to sit.
+async fn set_test(app: &TestApp) -> i64 {
+    let admin = app.signed_in("xihu-admin").await;
+    let uploaded = admin
+        .upload(
+            "/questions",
+            "/questions/import",
+            "file",
+            "bank.gift",
+            GIFT.as_bytes(),
+        )
+        .await;
+    assert_eq!(uploaded.status(), StatusCode::OK);
+    let now = app.clock_now();
+    let api = Api::of(app, "xihu-admin").await;
+    let (status, body) = api
+        .post(
+            "/api/v1/tests",
+            json!({
+                "title": "十一月下旬测试",
+                "opens_at": now - Duration::minutes(1),
+                "closes_at": now + Duration::hours(2),
+                "time_limit_minutes": 30,
+                "pass_mark": 60,
+                "rules": [{"category": "宪法", "count": 3}],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    json_of(&body)["id"].as_i64().expect("id")
+}
+
+/// The answer that is right for a question as the member sees it.
+fn right_answer(question: &Value) -> Value {
+    match question["type"].as_str().expect("type") {
+        "single" => {
+            let shown = question["choices"]
+                .as_array()
+                .expect("choices")
+                .iter()
+                .position(|c| c == "人民")
+                .expect("the right option is shown");
+            json!({"choices": [shown]})
+        }
+        "blank" => json!({"text": " 全国 人大 "}),
+        "true_false" => json!({"value": true}),
+        other => panic!("no such question in the sample: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn a_member_sits_a_test_and_sees_the_review_only_after_submitting() {
+    for app in TestApp::spawn_each().await {
+        let test = set_test(&app).await;
+        let member = Api::of(&app, "cuiyuan-member").await;
+        let (status, text) = member
+            .post(&format!("/api/v1/tests/{test}/attempts"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        // Nothing that is right reaches the member before submission.
+        for leak in [
+            "weight",
+            "accepted",
+            "correct",
+            "全国人民代表大会",
+            "宪法第二条",
+            "result",
+            "right",
+        ] {
+            assert!(!text.contains(leak), "{leak} leaks in {text}");
+        }
+        let attempt = json_of(&text);
+        let id = attempt["id"].as_i64().expect("id");
+        let questions = attempt["questions"].as_array().expect("questions").clone();
+        assert_eq!(questions.len(), 3);
+
+        // Starting again (a reload, another phone) resumes it.
+        let (_, again) = member
+            .post(&format!("/api/v1/tests/{test}/attempts"), json!({}))
+            .await;
+        assert_eq!(json_of(&again)["id"], id);
+
+        for (position, question) in questions.iter().enumerate() {
+            let (status, body) = member
+                .put(
+                    &format!("/api/v1/attempts/{id}/answers/{position}"),
+                    right_answer(question),
+                )
+                .await;
+            assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        }
+        let (status, _) = member
+            .put(
+                &format!("/api/v1/attempts/{id}/answers/3"),
+                json!({"value": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        // The saved answers come back with the attempt, still without
+        // what is right.
+        let (_, text) = member
+            .send(
+                reqwest::Method::GET,
+                &format!("/api/v1/attempts/{id}"),
+                None,
+            )
+            .await;
+        assert!(
+            !text.contains("weight") && !text.contains("result"),
+            "{text}"
+        );
+        assert_eq!(
+            json_of(&text)["questions"][0]["answer"],
+            right_answer(&questions[0])
+        );
+
+        // Others can neither see nor answer it.
+        let other = Api::of(&app, "xihu-admin").await;
+        let (status, _) = other
+            .send(
+                reqwest::Method::GET,
+                &format!("/api/v1/attempts/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        let (status, text) = member
+            .post(&format!("/api/v1/attempts/{id}/submit"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        let done = json_of(&text);
+        assert_eq!(done["result"]["percent"], 100.0);
+        assert_eq!(done["result"]["passed"], true);
+        let review = done["result"]["review"].as_array().expect("review");
+        assert!(review.iter().all(|r| r["earned"] == 1.0), "{review:?}");
+        assert!(
+            text.contains("宪法第二条"),
+            "the explanation is in the review: {text}"
+        );
+
+        // After submission, answers are refused.
+        let (status, _) = member
+            .put(
+                &format!("/api/v1/attempts/{id}/answers/0"),
+                right_answer(&questions[0]),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Chun'an's members cannot sit Xihu's test.
+        let outsider = Api::of(&app, "xiajiang-member").await;
+        let (status, _) = outsider
+            .post(&format!("/api/v1/tests/{test}/attempts"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_deadline_is_kept_on_the_server() {
+    let app = TestApp::spawn().await;
+    let test = set_test(&app).await;
+    let member = Api::of(&app, "cuiyuan-member").await;
+    let (_, text) = member
+        .post(&format!("/api/v1/tests/{test}/attempts"), json!({}))
+        .await;
+    let attempt = json_of(&text);
+    let id = attempt["id"].as_i64().expect("id");
+    let first = right_answer(&attempt["questions"][0]);
+
+    // Exactly at the deadline an answer is taken; a second later, not.
+    app.clock.advance(Duration::minutes(30));
+    let (status, _) = member
+        .put(&format!("/api/v1/attempts/{id}/answers/0"), first.clone())
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    app.clock.advance(Duration::seconds(1));
+    let (status, text) = member
+        .put(&format!("/api/v1/attempts/{id}/answers/1"), first)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text.contains("time was up"), "{text}");
+
+    // The sweep submits it, as of its deadline, with what was saved.
+    let instance = app.instance(&suyuan_web::ReminderSettings::default()).await;
+    assert_eq!(instance.submit_overdue().await.expect("swept"), 1);
+    assert_eq!(instance.submit_overdue().await.expect("swept"), 0);
+    let (_, text) = member
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/attempts/{id}"),
+            None,
+        )
+        .await;
+    let done = json_of(&text);
+    assert_eq!(done["submitted_at"], done["deadline"]);
+    let percent = done["result"]["percent"].as_f64().expect("percent");
+    assert!((percent - 33.3).abs() < 0.01, "{percent}");
+    assert_eq!(done["result"]["passed"], false);
+    app.stop().await;
+}
