@@ -296,6 +296,36 @@ impl Store {
             .collect()
     }
 
+    /// The tests a member of the unit at `path` may sit: those of the
+    /// campaigns they take part in, and those set by their unit or the
+    /// units above it outside a campaign; the latest to open first.
+    pub async fn exams_for(&self, path: &UnitPath) -> StoreResult<Vec<Exam>> {
+        let campaigns: Vec<i64> = self
+            .campaigns_for(path)
+            .await?
+            .into_iter()
+            .map(|c| c.id.0)
+            .collect();
+        let owners: Vec<i64> = path.ids().into_iter().map(|u| u.0).collect();
+        exam::Entity::find()
+            .filter(
+                sea_orm::Condition::any()
+                    .add(exam::Column::CampaignId.is_in(campaigns))
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(exam::Column::CampaignId.is_null())
+                            .add(exam::Column::OwnerUnitId.is_in(owners)),
+                    ),
+            )
+            .order_by_desc(exam::Column::OpensAt)
+            .limit(200)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(exam_from)
+            .collect()
+    }
+
     /// The questions a test of `owner` may draw: the bank as the owner
     /// sees it, marked where they come from the test's readings.
     async fn candidates(

@@ -2,9 +2,13 @@
 //! as it is given, submitting, and the review once submitted. What is
 //! right never leaves the server before the attempt is submitted.
 
-use axum::Json;
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response as HttpResponse};
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -16,9 +20,21 @@ use suyuan_core::access::Principal;
 use suyuan_core::questions::{Answer, Grade, Response};
 use suyuan_store::exams::{Attempt, AttemptId, Exam, ExamId, GivenAnswer};
 
-use crate::AppState;
-use crate::auth::ApiUser;
+use crate::auth::{ApiUser, PageUser};
+use crate::csrf::{CsrfForm, CsrfToken, NoFields};
 use crate::error::WebError;
+use crate::i18n::{Lang, Texts, fill};
+use crate::questions::{kind_name, letter};
+use crate::views::Chrome;
+use crate::{AppState, paths};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(paths::TESTS, get(tests_page))
+        .route("/tests/{id}/start", post(start_page))
+        .route("/attempts/{id}", get(attempt_page).post(save_page))
+        .route("/attempts/{id}/answers/{position}", post(save_one_page))
+}
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -379,4 +395,385 @@ async fn api_create(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(TestCreated { id: exam.id.0 })))
+}
+
+// ---------------------------------------------------------------- pages
+
+struct TestRow {
+    title: String,
+    window: String,
+    limit: String,
+    /// Open now, with attempts left: the start (or resume) form's action.
+    start: Option<String>,
+    /// Resume rather than start.
+    resumes: bool,
+    /// The latest submitted attempt's score and review link.
+    last: Option<(String, String)>,
+    note: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "tests.html")]
+struct TestsPage {
+    chrome: Chrome,
+    rows: Vec<TestRow>,
+}
+
+fn local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&suyuan_core::plan::DEFAULT_ZONE)
+        .format("%m-%d %H:%M")
+        .to_string()
+}
+
+async fn tests_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+) -> Result<TestsPage, WebError> {
+    let t = lang.texts();
+    let now = state.now();
+    let mut rows = Vec::new();
+    for exam in state.store.exams_for(&user.principal.unit_path).await? {
+        let made = state.store.attempts_of(exam.id, user.member.id).await?;
+        let open = made.iter().find(|a| a.is_open() && now <= a.deadline);
+        let window = exam.test.window;
+        let may_start = window.may_start(now, made.len() as u32).is_ok();
+        let last = made.iter().rev().find_map(|a| {
+            a.score.map(|score| {
+                let label = fill(t.test_score, &[("percent", &score.percent())]);
+                (label, paths::attempt(a.id.0))
+            })
+        });
+        rows.push(TestRow {
+            title: exam.test.title.clone(),
+            window: format!("{} – {}", local(window.opens), local(window.closes)),
+            limit: fill(
+                t.test_time_limit,
+                &[("minutes", &window.limit.num_minutes())],
+            ),
+            start: (open.is_some() || may_start).then(|| paths::start_test(exam.id.0)),
+            resumes: open.is_some(),
+            last,
+            note: if now < window.opens {
+                t.test_upcoming
+            } else if now >= window.closes {
+                t.test_closed
+            } else {
+                ""
+            },
+        });
+    }
+    Ok(TestsPage {
+        chrome: Chrome::for_user(lang, csrf, &user, paths::TESTS),
+        rows,
+    })
+}
+
+async fn start_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Redirect, WebError> {
+    let exam = state.store.exam(ExamId(id)).await?;
+    may_sit(&state, &user.principal, &exam).await?;
+    let attempt = state
+        .store
+        .start_attempt(&exam, user.member.id, state.now())
+        .await?;
+    Ok(Redirect::to(&paths::attempt(attempt.id.0)))
+}
+
+/// One question on the sitting page.
+struct SittingView {
+    position: usize,
+    number: usize,
+    kind: &'static str,
+    /// single, multiple, true_false, blank or short: which inputs to show.
+    code: &'static str,
+    text: String,
+    /// Shown index, letter, text, and whether it is chosen.
+    options: Vec<(usize, char, String, bool)>,
+    truth: Option<bool>,
+    written: String,
+}
+
+/// One question of the review.
+struct ReviewView {
+    kind: &'static str,
+    text: String,
+    /// Letter, text, chosen, right.
+    options: Vec<(char, String, bool, bool)>,
+    given: String,
+    right: String,
+    full: bool,
+    earned: String,
+    explanation: String,
+    excerpt_href: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "attempt.html")]
+struct AttemptPage {
+    chrome: Chrome,
+    title: String,
+    action: String,
+    deadline: String,
+    deadline_iso: String,
+    now_iso: String,
+    sitting: Vec<SittingView>,
+    /// Once submitted: the score line, whether it passed, and the review.
+    result: Option<(String, bool)>,
+    review: Vec<ReviewView>,
+}
+
+fn truth_word(t: &Texts, value: bool) -> &'static str {
+    if value { t.true_word } else { t.false_word }
+}
+
+async fn attempt_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> Result<AttemptPage, WebError> {
+    let t = lang.texts();
+    let mut attempt = own_attempt(&state, &user.principal, id).await?;
+    if attempt.is_open() && state.now() > attempt.deadline {
+        attempt = state
+            .store
+            .submit_attempt(attempt.id, attempt.deadline)
+            .await?;
+    }
+    let exam = state.store.exam(attempt.exam).await?;
+    let given = state.store.answers(attempt.id).await?;
+    let mut sitting = Vec::new();
+    let mut review = Vec::new();
+    for (position, item) in attempt.items.iter().enumerate() {
+        let question = state.store.question(item.question).await?.question;
+        let answer = given.iter().find(|a| a.position == position);
+        let chosen: BTreeSet<usize> = match answer.map(|a| &a.response) {
+            Some(Response::Chosen(set)) => set.clone(),
+            _ => BTreeSet::new(),
+        };
+        let kind = kind_name(t, question.answer.kind());
+        if attempt.is_open() {
+            sitting.push(SittingView {
+                position,
+                number: position + 1,
+                kind,
+                code: question.answer.kind().code(),
+                text: question.text.clone(),
+                options: item
+                    .options
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(shown, bank)| {
+                        let choice = question.answer.choices().get(*bank)?;
+                        Some((
+                            shown,
+                            letter(shown),
+                            choice.text.clone(),
+                            chosen.contains(bank),
+                        ))
+                    })
+                    .collect(),
+                truth: match answer.map(|a| &a.response) {
+                    Some(Response::Bool(value)) => Some(*value),
+                    _ => None,
+                },
+                written: match answer.map(|a| &a.response) {
+                    Some(Response::Text(text)) => text.clone(),
+                    _ => String::new(),
+                },
+            });
+            continue;
+        }
+        let options: Vec<(char, String, bool, bool)> = item
+            .options
+            .iter()
+            .enumerate()
+            .filter_map(|(shown, bank)| {
+                let choice = question.answer.choices().get(*bank)?;
+                Some((
+                    letter(shown),
+                    choice.text.clone(),
+                    chosen.contains(bank),
+                    choice.is_right(),
+                ))
+            })
+            .collect();
+        let given_text = match answer.map(|a| &a.response) {
+            None => t.not_answered.to_owned(),
+            Some(Response::Chosen(_)) => options
+                .iter()
+                .filter(|o| o.2)
+                .map(|o| o.0.to_string())
+                .collect::<Vec<_>>()
+                .join(""),
+            Some(Response::Bool(value)) => truth_word(t, *value).to_owned(),
+            Some(Response::Text(text)) => text.clone(),
+        };
+        let right = match &question.answer {
+            Answer::Single { .. } | Answer::Multiple { .. } => options
+                .iter()
+                .filter(|o| o.3)
+                .map(|o| o.0.to_string())
+                .collect::<Vec<_>>()
+                .join(""),
+            Answer::TrueFalse { correct, .. } => truth_word(t, *correct).to_owned(),
+            Answer::Blank { accepted } => accepted.join(" / "),
+            Answer::Short { model } => model.clone().unwrap_or_else(|| t.marked_by_hand.to_owned()),
+        };
+        let grade = answer.and_then(|a| a.grade);
+        review.push(ReviewView {
+            kind,
+            text: question.text.clone(),
+            options,
+            given: given_text,
+            right,
+            full: grade.is_some_and(Grade::is_full),
+            earned: match grade {
+                Some(Grade::Scored(share)) => format!("{}", (share * 100.0).round() / 100.0),
+                Some(Grade::Pending) => t.marked_by_hand.to_owned(),
+                None => "0".to_owned(),
+            },
+            explanation: question.explanation.clone(),
+            excerpt_href: question.excerpt.map(paths::excerpt),
+        });
+    }
+    let result = attempt.score.map(|score| {
+        let passed = score.passes(exam.test.pass_mark);
+        let mut line = fill(t.test_score, &[("percent", &score.percent())]);
+        line.push_str(" · ");
+        line.push_str(if passed { t.test_passed } else { t.test_failed });
+        if score.pending > 0 {
+            line.push_str(" · ");
+            line.push_str(&fill(t.test_pending, &[("n", &score.pending)]));
+        }
+        (line, passed)
+    });
+    Ok(AttemptPage {
+        chrome: Chrome::for_user(lang, csrf, &user, &paths::attempt(id)),
+        title: exam.test.title,
+        action: paths::attempt(id),
+        deadline: local(attempt.deadline),
+        deadline_iso: attempt.deadline.to_rfc3339(),
+        now_iso: state.now().to_rfc3339(),
+        sitting,
+        result,
+        review,
+    })
+}
+
+/// What the page's inputs for one question say, as the API's answer.
+fn answer_from_form(code: &str, values: &[&str]) -> Result<Option<AnswerJson>, WebError> {
+    let bad = |v: &str| WebError::Invalid(format!("\"{v}\" is not an answer to this question"));
+    let values: Vec<&str> = values
+        .iter()
+        .copied()
+        .filter(|v| !v.trim().is_empty())
+        .collect();
+    if values.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(match code {
+        "single" | "multiple" => AnswerJson::Choices {
+            choices: values
+                .iter()
+                .map(|v| v.parse::<usize>().map_err(|_| bad(v)))
+                .collect::<Result<_, _>>()?,
+        },
+        "true_false" => AnswerJson::Truth {
+            value: match values[0] {
+                "true" => true,
+                "false" => false,
+                other => return Err(bad(other)),
+            },
+        },
+        _ => AnswerJson::Text {
+            text: values.join("\n"),
+        },
+    }))
+}
+
+/// Saves the answers the form carries; submits when asked to.
+async fn save_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let attempt = own_attempt(&state, &user.principal, id).await?;
+    let now = state.now();
+    if attempt.is_open() && now <= attempt.deadline {
+        for (position, item) in attempt.items.iter().enumerate() {
+            let name = format!("q{position}");
+            let values: Vec<&str> = fields
+                .iter()
+                .filter(|(k, _)| *k == name)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            let code = state
+                .store
+                .question(item.question)
+                .await?
+                .question
+                .answer
+                .kind()
+                .code();
+            if let Some(sent) = answer_from_form(code, &values)? {
+                let response = to_response(sent, &item.options)?;
+                state
+                    .store
+                    .save_answer(attempt.id, user.member.id, position, &response, now)
+                    .await?;
+            }
+        }
+    }
+    if fields.iter().any(|(k, v)| k == "action" && v == "submit") {
+        state
+            .store
+            .submit_attempt(attempt.id, now.min(attempt.deadline))
+            .await?;
+    }
+    Ok(Redirect::to(&paths::attempt(id)).into_response())
+}
+
+/// Saves one question's answer as it is given (the page's script).
+async fn save_one_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, position)): Path<(i64, usize)>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<StatusCode, WebError> {
+    let attempt = own_attempt(&state, &user.principal, id).await?;
+    let item = attempt
+        .items
+        .get(position)
+        .ok_or_else(|| WebError::Invalid(format!("there is no question {position}")))?;
+    let values: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "v")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let code = state
+        .store
+        .question(item.question)
+        .await?
+        .question
+        .answer
+        .kind()
+        .code();
+    let Some(sent) = answer_from_form(code, &values)? else {
+        return Ok(StatusCode::NO_CONTENT);
+    };
+    let response = to_response(sent, &item.options)?;
+    state
+        .store
+        .save_answer(attempt.id, user.member.id, position, &response, state.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

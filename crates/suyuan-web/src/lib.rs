@@ -126,6 +126,7 @@ impl App {
             .merge(reading::router())
             .merge(campaigns::router())
             .merge(questions::router())
+            .merge(exams::router())
             .merge(api_router)
             .merge(ops::router(openapi))
             // A route layer sees the matched route, which labels metrics.

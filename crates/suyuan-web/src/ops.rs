@@ -17,6 +17,7 @@ use crate::AppState;
 const STYLE: &str = include_str!("../static/style.css");
 const BOOKLET: &str = include_str!("../static/booklet.css");
 const READING_SCRIPT: &str = include_str!("../static/reading.js");
+const ATTEMPT_SCRIPT: &str = include_str!("../static/attempt.js");
 
 pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
     Router::new()
@@ -31,6 +32,10 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         .route(
             "/static/reading.js",
             get(|| async { script(READING_SCRIPT) }),
+        )
+        .route(
+            "/static/attempt.js",
+            get(|| async { script(ATTEMPT_SCRIPT) }),
         )
 }
 

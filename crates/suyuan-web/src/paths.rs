@@ -73,6 +73,16 @@ pub fn questions_template(format: &str) -> String {
     format!("{QUESTIONS_TEMPLATE}?format={format}")
 }
 
+pub const TESTS: &str = "/tests";
+
+pub fn start_test(id: i64) -> String {
+    format!("{TESTS}/{id}/start")
+}
+
+pub fn attempt(id: i64) -> String {
+    format!("/attempts/{id}")
+}
+
 pub const SEARCH: &str = "/search";
 pub const COMPILATIONS: &str = "/library/compilations";
 

@@ -523,3 +523,97 @@ async fn a_member_reads_todays_assignment_on_a_phone() {
     chrome.stop().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_member_sits_a_test_on_a_phone() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    crate::exams::set_test(&app).await;
+    chrome.sign_in(&app, "cuiyuan-member").await;
+    let c = &chrome.client;
+    c.goto(&app.url("/tests")).await.expect("open");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the tests page is wider than a phone"
+    );
+    chrome.screenshot("tests").await;
+    c.find(Locator::Css("form.inline-form button"))
+        .await
+        .expect("a start button")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("form#sitting"))
+        .await
+        .expect("the attempt page");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the attempt page is wider than a phone"
+    );
+    chrome.screenshot("attempt").await;
+
+    // Answer each question as a member would: tap the right option, type
+    // the blank. The page saves each answer as it is given.
+    for fieldset in c
+        .find_all(Locator::Css("fieldset.question"))
+        .await
+        .expect("questions")
+    {
+        let html = fieldset.html(true).await.expect("html");
+        if html.contains("value=\"true\"") {
+            fieldset
+                .find(Locator::Css("input[value='true']"))
+                .await
+                .expect("true")
+                .click()
+                .await
+                .expect("tap");
+        } else if html.contains("type=\"radio\"") {
+            for option in fieldset
+                .find_all(Locator::Css("label.option"))
+                .await
+                .expect("options")
+            {
+                if option.text().await.expect("text").contains("人民") {
+                    option.click().await.expect("tap");
+                }
+            }
+        } else {
+            fieldset
+                .find(Locator::Css("input"))
+                .await
+                .expect("a blank")
+                .send_keys("全国人大")
+                .await
+                .expect("type");
+        }
+    }
+    chrome.screenshot("attempt-answered").await;
+    c.find(Locator::Css("button[value='submit']"))
+        .await
+        .expect("hand in")
+        .click()
+        .await
+        .expect("click");
+    let result = c
+        .wait()
+        .for_element(Locator::Css("p.result"))
+        .await
+        .expect("the result")
+        .text()
+        .await
+        .expect("text");
+    assert!(result.contains("100"), "{result}");
+    let page = c.source().await.expect("source");
+    assert!(page.contains("宪法第二条"), "the review explains");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the review is wider than a phone"
+    );
+    chrome.screenshot("review").await;
+    chrome.stop().await;
+    app.stop().await;
+}

@@ -53,7 +53,7 @@ fn json_of(text: &str) -> Value {
 
 /// Xihu's bank (from the GIFT sample) and a test of all three of its
 /// questions, open now for two hours, 30 minutes to sit.
-async fn set_test(app: &TestApp) -> i64 {
+pub async fn set_test(app: &TestApp) -> i64 {
     let admin = app.signed_in("xihu-admin").await;
     let uploaded = admin
         .upload(
