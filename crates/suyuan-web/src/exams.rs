@@ -699,6 +699,35 @@ fn answer_from_form(code: &str, values: &[&str]) -> Result<Option<AnswerJson>, W
     }))
 }
 
+/// Saves what a form's inputs (`field`) say for the question at
+/// `position`, if they say anything.
+async fn save_from_form(
+    state: &AppState,
+    attempt: &Attempt,
+    position: usize,
+    fields: &[(String, String)],
+    field: &str,
+) -> Result<(), WebError> {
+    let item = attempt
+        .items
+        .get(position)
+        .ok_or_else(|| WebError::Invalid(format!("there is no question {position}")))?;
+    let values: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == field)
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let question = state.store.question(item.question).await?.question;
+    if let Some(sent) = answer_from_form(question.answer.kind().code(), &values)? {
+        let response = to_response(sent, &item.options)?;
+        state
+            .store
+            .save_answer(attempt.id, attempt.member, position, &response, state.now())
+            .await?;
+    }
+    Ok(())
+}
+
 /// Saves the answers the form carries; submits when asked to.
 async fn save_page(
     State(state): State<AppState>,
@@ -709,28 +738,8 @@ async fn save_page(
     let attempt = own_attempt(&state, &user.principal, id).await?;
     let now = state.now();
     if attempt.is_open() && now <= attempt.deadline {
-        for (position, item) in attempt.items.iter().enumerate() {
-            let name = format!("q{position}");
-            let values: Vec<&str> = fields
-                .iter()
-                .filter(|(k, _)| *k == name)
-                .map(|(_, v)| v.as_str())
-                .collect();
-            let code = state
-                .store
-                .question(item.question)
-                .await?
-                .question
-                .answer
-                .kind()
-                .code();
-            if let Some(sent) = answer_from_form(code, &values)? {
-                let response = to_response(sent, &item.options)?;
-                state
-                    .store
-                    .save_answer(attempt.id, user.member.id, position, &response, now)
-                    .await?;
-            }
+        for position in 0..attempt.items.len() {
+            save_from_form(&state, &attempt, position, &fields, &format!("q{position}")).await?;
         }
     }
     if fields.iter().any(|(k, v)| k == "action" && v == "submit") {
@@ -750,30 +759,6 @@ async fn save_one_page(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<StatusCode, WebError> {
     let attempt = own_attempt(&state, &user.principal, id).await?;
-    let item = attempt
-        .items
-        .get(position)
-        .ok_or_else(|| WebError::Invalid(format!("there is no question {position}")))?;
-    let values: Vec<&str> = fields
-        .iter()
-        .filter(|(k, _)| k == "v")
-        .map(|(_, v)| v.as_str())
-        .collect();
-    let code = state
-        .store
-        .question(item.question)
-        .await?
-        .question
-        .answer
-        .kind()
-        .code();
-    let Some(sent) = answer_from_form(code, &values)? else {
-        return Ok(StatusCode::NO_CONTENT);
-    };
-    let response = to_response(sent, &item.options)?;
-    state
-        .store
-        .save_answer(attempt.id, user.member.id, position, &response, state.now())
-        .await?;
+    save_from_form(&state, &attempt, position, &fields, "v").await?;
     Ok(StatusCode::NO_CONTENT)
 }

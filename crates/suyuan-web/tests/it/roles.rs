@@ -257,6 +257,36 @@ fn question_pages() -> Vec<Case> {
             Body::Upload("file", "bank.gift"),
             [Some(303), Some(422), Some(422), Some(403)],
         ),
+        case(
+            "GET",
+            "/tests".into(),
+            Body::None,
+            [Some(303), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "POST",
+            "/tests/999999/start".into(),
+            form(&[]),
+            [Some(303), Some(404), Some(404), Some(404)],
+        ),
+        case(
+            "GET",
+            "/attempts/999999".into(),
+            Body::None,
+            [Some(303), Some(404), Some(404), Some(404)],
+        ),
+        case(
+            "POST",
+            "/attempts/999999".into(),
+            form(&[("action", "submit")]),
+            [Some(303), Some(404), Some(404), Some(404)],
+        ),
+        case(
+            "POST",
+            "/attempts/999999/answers/0".into(),
+            form(&[("v", "true")]),
+            [Some(303), Some(404), Some(404), Some(404)],
+        ),
     ]
 }
 
