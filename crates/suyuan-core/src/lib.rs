@@ -10,6 +10,7 @@ pub mod clock;
 pub mod exams;
 pub mod library;
 pub mod members;
+pub mod mistakes;
 pub mod plan;
 pub mod questions;
 pub mod reading;

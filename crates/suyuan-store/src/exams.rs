@@ -405,7 +405,15 @@ impl Store {
         let candidates = self
             .candidates(&owner.path, test.campaign, test.readings)
             .await?;
-        let drawn = draw(&test.rules, &candidates, &[], test.mistakes, seed)
+        // Due mistakes from this test's bank may come back in it.
+        let due: Vec<QuestionId> = self
+            .due_mistakes(member, now, 200)
+            .await?
+            .into_iter()
+            .map(|m| m.question)
+            .filter(|q| candidates.iter().any(|c| c.id == *q))
+            .collect();
+        let drawn = draw(&test.rules, &candidates, &due, test.mistakes, seed)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut items = Vec::with_capacity(drawn.len());
         for (position, id) in drawn.into_iter().enumerate() {
@@ -533,28 +541,23 @@ impl Store {
             .map(|a| (a.position, a))
             .collect();
         let mut grades = Vec::with_capacity(attempt.items.len());
-        let txn = self.db.begin().await?;
+        let mut noted = Vec::new();
         for (position, item) in attempt.items.iter().enumerate() {
-            let grade_now = match given.get(&position) {
+            grades.push(match given.get(&position) {
                 Some(answer) => {
                     let question = self.question(item.question).await?;
                     let graded = grade(&question.question.answer, &answer.response);
-                    answer::Entity::update_many()
-                        .col_expr(answer::Column::Grade, to_json(&graded).into())
-                        .filter(answer::Column::AttemptId.eq(id.0))
-                        .filter(answer::Column::Position.eq(position as i32))
-                        .exec(&txn)
-                        .await?;
+                    noted.push((position, item.question, graded));
                     Some(graded)
                 }
                 None => None,
-            };
-            grades.push(grade_now);
+            });
         }
         let score = Score::of(&grades);
-        // Only an open attempt is submitted: a second submission at the
-        // same moment changes nothing.
-        attempt::Entity::update_many()
+        let txn = self.db.begin().await?;
+        // Only an open attempt is submitted: of two submissions at the same
+        // moment, one grades it and the other finds it done.
+        let submitted = attempt::Entity::update_many()
             .col_expr(attempt::Column::SubmittedAt, now.into())
             .col_expr(attempt::Column::Earned, score.earned.into())
             .col_expr(attempt::Column::Possible, score.possible.into())
@@ -563,6 +566,18 @@ impl Store {
             .filter(attempt::Column::SubmittedAt.is_null())
             .exec(&txn)
             .await?;
+        if submitted.rows_affected == 1 {
+            for (position, _, graded) in &noted {
+                answer::Entity::update_many()
+                    .col_expr(answer::Column::Grade, to_json(graded).into())
+                    .filter(answer::Column::AttemptId.eq(id.0))
+                    .filter(answer::Column::Position.eq(*position as i32))
+                    .exec(&txn)
+                    .await?;
+            }
+            let answered: Vec<_> = noted.iter().map(|(_, q, g)| (*q, *g)).collect();
+            crate::mistakes::note_answers(&txn, attempt.member, &answered, now).await?;
+        }
         txn.commit().await?;
         self.attempt(id).await
     }

@@ -11,6 +11,7 @@ pub mod exams;
 pub mod library;
 pub mod members;
 mod migration;
+pub mod mistakes;
 pub mod questions;
 pub mod reading;
 pub mod reminders;

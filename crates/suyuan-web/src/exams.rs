@@ -34,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/tests/{id}/start", post(start_page))
         .route("/attempts/{id}", get(attempt_page).post(save_page))
         .route("/attempts/{id}/answers/{position}", post(save_one_page))
+        .route(paths::PRACTICE, get(practice_page))
+        .route("/practice/{question}", post(practise))
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -528,6 +530,22 @@ struct AttemptPage {
     review: Vec<ReviewView>,
 }
 
+/// What is right, in words: option letters in the member's order
+/// (`order[i]` is the bank index shown `i`th), the truth, accepted words.
+fn right_text(t: &Texts, answer: &Answer, order: &[usize]) -> String {
+    match answer {
+        Answer::Single { choices } | Answer::Multiple { choices, .. } => order
+            .iter()
+            .enumerate()
+            .filter(|(_, bank)| choices.get(**bank).is_some_and(|c| c.is_right()))
+            .map(|(shown, _)| letter(shown))
+            .collect(),
+        Answer::TrueFalse { correct, .. } => truth_word(t, *correct).to_owned(),
+        Answer::Blank { accepted } => accepted.join(" / "),
+        Answer::Short { model } => model.clone().unwrap_or_else(|| t.marked_by_hand.to_owned()),
+    }
+}
+
 fn truth_word(t: &Texts, value: bool) -> &'static str {
     if value { t.true_word } else { t.false_word }
 }
@@ -616,17 +634,7 @@ async fn attempt_page(
             Some(Response::Bool(value)) => truth_word(t, *value).to_owned(),
             Some(Response::Text(text)) => text.clone(),
         };
-        let right = match &question.answer {
-            Answer::Single { .. } | Answer::Multiple { .. } => options
-                .iter()
-                .filter(|o| o.3)
-                .map(|o| o.0.to_string())
-                .collect::<Vec<_>>()
-                .join(""),
-            Answer::TrueFalse { correct, .. } => truth_word(t, *correct).to_owned(),
-            Answer::Blank { accepted } => accepted.join(" / "),
-            Answer::Short { model } => model.clone().unwrap_or_else(|| t.marked_by_hand.to_owned()),
-        };
+        let right = right_text(t, &question.answer, &item.options);
         let grade = answer.and_then(|a| a.grade);
         review.push(ReviewView {
             kind,
@@ -761,4 +769,117 @@ async fn save_one_page(
     let attempt = own_attempt(&state, &user.principal, id).await?;
     save_from_form(&state, &attempt, position, &fields, "v").await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ------------------------------------------------------- the mistake book
+
+/// The question being practised, or how it went.
+struct PracticeView {
+    action: String,
+    kind: &'static str,
+    code: &'static str,
+    text: String,
+    /// Index, letter, text.
+    options: Vec<(usize, char, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "practice.html")]
+struct PracticePage {
+    chrome: Chrome,
+    /// How many are due now, in words.
+    due_line: String,
+    question: Option<PracticeView>,
+    /// After an answer: whether it was right, what is right, the
+    /// explanation, the source.
+    outcome: Option<(bool, String, String, Option<String>)>,
+}
+
+async fn practice_view(
+    state: &AppState,
+    t: &'static Texts,
+    member: suyuan_core::members::MemberId,
+) -> Result<(String, Option<PracticeView>), WebError> {
+    let due = state.store.due_mistakes(member, state.now(), 100).await?;
+    let due_line = fill(t.mistakes_due, &[("n", &due.len())]);
+    let Some(first) = due.first() else {
+        return Ok((due_line, None));
+    };
+    let question = state.store.question(first.question).await?.question;
+    Ok((
+        due_line,
+        Some(PracticeView {
+            action: paths::practise(first.question.0),
+            kind: kind_name(t, question.answer.kind()),
+            code: question.answer.kind().code(),
+            text: question.text.clone(),
+            options: question
+                .answer
+                .choices()
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i, letter(i), c.text.clone()))
+                .collect(),
+        }),
+    ))
+}
+
+async fn practice_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+) -> Result<PracticePage, WebError> {
+    let (due_line, question) = practice_view(&state, lang.texts(), user.member.id).await?;
+    Ok(PracticePage {
+        chrome: Chrome::for_user(lang, csrf, &user, paths::PRACTICE),
+        due_line,
+        question,
+        outcome: None,
+    })
+}
+
+/// Grades a practised mistake, reschedules it, and shows what is right.
+async fn practise(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+    Path(question_id): Path<i64>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<PracticePage, WebError> {
+    let t = lang.texts();
+    let id = suyuan_core::questions::QuestionId(question_id);
+    let book = state.store.mistakes(user.member.id).await?;
+    if !book.iter().any(|m| m.question == id) {
+        return Err(WebError::NotFound);
+    }
+    let question = state.store.question(id).await?.question;
+    let order: Vec<usize> = (0..question.answer.choices().len()).collect();
+    let values: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "v")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let sent =
+        answer_from_form(question.answer.kind().code(), &values)?.unwrap_or(AnswerJson::Text {
+            text: String::new(),
+        });
+    let response = to_response(sent, &order)?;
+    let graded = state
+        .store
+        .practise(user.member.id, id, &response, state.now())
+        .await?;
+    let (due_line, _) = practice_view(&state, t, user.member.id).await?;
+    Ok(PracticePage {
+        chrome: Chrome::for_user(lang, csrf, &user, paths::PRACTICE),
+        due_line,
+        question: None,
+        outcome: Some((
+            graded.is_full(),
+            right_text(t, &question.answer, &order),
+            question.explanation.clone(),
+            question.excerpt.map(paths::excerpt),
+        )),
+    })
 }

@@ -83,6 +83,12 @@ pub fn attempt(id: i64) -> String {
     format!("/attempts/{id}")
 }
 
+pub const PRACTICE: &str = "/practice";
+
+pub fn practise(question: i64) -> String {
+    format!("{PRACTICE}/{question}")
+}
+
 pub const SEARCH: &str = "/search";
 pub const COMPILATIONS: &str = "/library/compilations";
 

@@ -288,3 +288,110 @@ async fn a_test_its_bank_cannot_fill_is_refused() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn wrong_answers_enter_the_mistake_book_and_come_back() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        store
+            .add_questions(p.xihu.id, &bank(), Status::Active, now())
+            .await
+            .expect("bank");
+        let exam = store
+            .create_exam(test_of(&p.xihu), now())
+            .await
+            .expect("exam");
+        let reader = member(&store, &p.cuiyuan, "M1").await;
+        let attempt = store
+            .start_attempt(&exam, reader, minutes(1))
+            .await
+            .expect("started");
+        // The first question answered wrong, the second right, the rest
+        // left blank.
+        let wrong = |item: &suyuan_store::exams::Item| {
+            if item.options.is_empty() {
+                Response::Bool(false)
+            } else {
+                Response::Chosen([1].into())
+            }
+        };
+        let right = |item: &suyuan_store::exams::Item| {
+            if item.options.is_empty() {
+                Response::Bool(true)
+            } else {
+                Response::Chosen([0].into())
+            }
+        };
+        store
+            .save_answer(attempt.id, reader, 0, &wrong(&attempt.items[0]), minutes(2))
+            .await
+            .expect("saved");
+        store
+            .save_answer(attempt.id, reader, 1, &right(&attempt.items[1]), minutes(2))
+            .await
+            .expect("saved");
+        store
+            .submit_attempt(attempt.id, minutes(3))
+            .await
+            .expect("submitted");
+        // Submitting again notes nothing twice.
+        store
+            .submit_attempt(attempt.id, minutes(4))
+            .await
+            .expect("again");
+
+        let book = store.mistakes(reader).await.expect("book");
+        assert_eq!(book.len(), 1);
+        let missed = book[0].question;
+        assert_eq!(missed, attempt.items[0].question);
+        assert_eq!(book[0].schedule.reviews(), 1);
+        let due = book[0].schedule.due();
+        assert!(
+            due > minutes(3) && due <= minutes(3) + Duration::days(1),
+            "{due}"
+        );
+        assert!(
+            store
+                .due_mistakes(reader, due - Duration::seconds(1), 10)
+                .await
+                .expect("due")
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .due_mistakes(reader, due, 10)
+                .await
+                .expect("due")
+                .len(),
+            1
+        );
+
+        // Practised right when due, it moves further out.
+        let graded = store
+            .practise(reader, missed, &right(&attempt.items[0]), due)
+            .await
+            .expect("practised");
+        assert_eq!(graded, Grade::Scored(1.0));
+        let later = store.mistakes(reader).await.expect("book")[0]
+            .schedule
+            .due();
+        assert!(later - due > due - minutes(3), "{later} after {due}");
+
+        // A test that draws due mistakes brings it back.
+        let mut with_mistakes = test_of(&p.xihu);
+        with_mistakes.title = "复习测试".into();
+        with_mistakes.mistakes = 1;
+        with_mistakes.window.opens = later;
+        with_mistakes.window.closes = later + Duration::hours(2);
+        let second = store.create_exam(with_mistakes, later).await.expect("exam");
+        let drawn = store
+            .start_attempt(&second, reader, later)
+            .await
+            .expect("started");
+        assert!(
+            drawn.items.iter().any(|i| i.question == missed),
+            "{drawn:?}"
+        );
+    })
+    .await;
+}

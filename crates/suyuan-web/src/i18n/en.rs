@@ -230,4 +230,11 @@ pub static TEXTS: Texts = Texts {
     marked_by_hand: "Marked by hand",
     source_excerpt: "Source",
     answer_here: "Your answer",
+    mistake_book: "Mistake book",
+    mistakes_due: "{n} due for review",
+    no_mistakes_due: "Nothing to review now.",
+    practice_check: "Check",
+    practice_right: "Right: it will come back later than before.",
+    practice_wrong: "Not right: it will come back soon.",
+    practice_next: "Next",
 };

@@ -340,5 +340,12 @@ mod texts {
         pub marked_by_hand: &'static str,
         pub source_excerpt: &'static str,
         pub answer_here: &'static str,
+        pub mistake_book: &'static str,
+        pub mistakes_due: &'static str,
+        pub no_mistakes_due: &'static str,
+        pub practice_check: &'static str,
+        pub practice_right: &'static str,
+        pub practice_wrong: &'static str,
+        pub practice_next: &'static str,
     }
 }

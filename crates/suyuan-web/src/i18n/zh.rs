@@ -230,4 +230,11 @@ pub static TEXTS: Texts = Texts {
     marked_by_hand: "人工评阅",
     source_excerpt: "出处",
     answer_here: "在此作答",
+    mistake_book: "错题本",
+    mistakes_due: "今日待复习 {n} 题",
+    no_mistakes_due: "现在没有要复习的错题。",
+    practice_check: "提交",
+    practice_right: "答对了，这道题会隔更久再出现。",
+    practice_wrong: "答错了，这道题很快会再出现。",
+    practice_next: "下一题",
 };

@@ -564,10 +564,11 @@ async fn a_member_sits_a_test_on_a_phone() {
     {
         let html = fieldset.html(true).await.expect("html");
         if html.contains("value=\"true\"") {
+            // This one wrong, for the mistake book.
             fieldset
-                .find(Locator::Css("input[value='true']"))
+                .find(Locator::Css("input[value='false']"))
                 .await
-                .expect("true")
+                .expect("false")
                 .click()
                 .await
                 .expect("tap");
@@ -606,7 +607,7 @@ async fn a_member_sits_a_test_on_a_phone() {
         .text()
         .await
         .expect("text");
-    assert!(result.contains("100"), "{result}");
+    assert!(result.contains("66.7"), "{result}");
     let page = c.source().await.expect("source");
     assert!(page.contains("宪法第二条"), "the review explains");
     assert!(
@@ -614,6 +615,37 @@ async fn a_member_sits_a_test_on_a_phone() {
         "the review is wider than a phone"
     );
     chrome.screenshot("review").await;
+
+    // The wrong answer comes back in the mistake book a little later.
+    app.clock.advance(chrono::Duration::minutes(5));
+    c.goto(&app.url("/practice")).await.expect("open");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the mistake book is wider than a phone"
+    );
+    chrome.screenshot("practice").await;
+    c.find(Locator::Css("input[value='true']"))
+        .await
+        .expect("the true/false question is due")
+        .click()
+        .await
+        .expect("tap");
+    c.find(Locator::Css(".actions button"))
+        .await
+        .expect("check")
+        .click()
+        .await
+        .expect("click");
+    let outcome = c
+        .wait()
+        .for_element(Locator::Css("p.result.passed"))
+        .await
+        .expect("right this time")
+        .text()
+        .await
+        .expect("text");
+    assert!(outcome.contains("答对了"), "{outcome}");
+    chrome.screenshot("practice-done").await;
     chrome.stop().await;
     app.stop().await;
 }

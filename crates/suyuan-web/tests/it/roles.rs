@@ -264,6 +264,18 @@ fn question_pages() -> Vec<Case> {
             [Some(303), Some(200), Some(200), Some(200)],
         ),
         case(
+            "GET",
+            "/practice".into(),
+            Body::None,
+            [Some(303), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "POST",
+            "/practice/999999".into(),
+            form(&[("v", "true")]),
+            [Some(303), Some(404), Some(404), Some(404)],
+        ),
+        case(
             "POST",
             "/tests/999999/start".into(),
             form(&[]),
