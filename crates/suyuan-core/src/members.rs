@@ -210,19 +210,8 @@ impl fmt::Display for RowError {
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ImportError {
-    #[error("the file is not a CSV or XLSX table: {0}")]
-    Unreadable(String),
-    #[error(
-        "the XLSX archive is too large when unpacked ({entries} entries, {bytes} bytes; at most {max_entries} entries and {max_bytes} bytes)"
-    )]
-    ArchiveTooLarge {
-        entries: usize,
-        bytes: u64,
-        max_entries: usize,
-        max_bytes: u64,
-    },
-    #[error("the file has more than {0} rows")]
-    TooManyRows(usize),
+    #[error(transparent)]
+    Table(#[from] TableError),
     #[error("row 1 (the header) has no column {0}")]
     MissingColumn(&'static str),
     #[error("row 1 (the header) names column {0} twice")]
@@ -282,26 +271,6 @@ impl Field {
 /// problem refuses the whole file, listing the rows and columns at fault.
 pub fn parse_roster(bytes: &[u8]) -> Result<Vec<MemberRow>, ImportError> {
     rows_from_table(table::read(bytes)?)
-}
-
-impl From<TableError> for ImportError {
-    fn from(error: TableError) -> Self {
-        match error {
-            TableError::Unreadable(reason) => ImportError::Unreadable(reason),
-            TableError::ArchiveTooLarge {
-                entries,
-                bytes,
-                max_entries,
-                max_bytes,
-            } => ImportError::ArchiveTooLarge {
-                entries,
-                bytes,
-                max_entries,
-                max_bytes,
-            },
-            TableError::TooManyRows(rows) => ImportError::TooManyRows(rows),
-        }
-    }
 }
 
 fn rows_from_table(table: Vec<Vec<String>>) -> Result<Vec<MemberRow>, ImportError> {

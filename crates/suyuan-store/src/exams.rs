@@ -19,6 +19,7 @@ use suyuan_core::questions::{Grade, QuestionId, Response, grade};
 use suyuan_core::units::{UnitId, UnitPath};
 
 use crate::campaigns::CampaignId;
+use crate::error::OnConflict as _;
 use crate::questions::{Owners, QuestionFilter};
 use crate::{Store, StoreError, StoreResult};
 
@@ -415,9 +416,15 @@ impl Store {
             .collect();
         let drawn = draw(&test.rules, &candidates, &due, test.mistakes, seed)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let questions = self.questions_by_id(&drawn).await?;
         let mut items = Vec::with_capacity(drawn.len());
         for (position, id) in drawn.into_iter().enumerate() {
-            let options = self.question(id).await?.question.answer.choices().len();
+            let options = questions
+                .get(&id)
+                .ok_or(StoreError::NotFound)?
+                .answer
+                .choices()
+                .len();
             items.push(Item {
                 question: id,
                 options: option_order(options, seed, position),
@@ -434,17 +441,18 @@ impl Store {
             ..Default::default()
         }
         .insert(&self.db)
-        .await;
+        .await
+        .on_conflict(String::new);
         match inserted {
             Ok(row) => attempt_from(row),
             // Another phone started the same attempt a moment ago: theirs.
-            Err(sea_orm::DbErr::Exec(_) | sea_orm::DbErr::Query(_)) => {
+            Err(StoreError::Conflict(_)) => {
                 let made = self.attempts_of(*exam_id, member).await?;
                 made.into_iter()
                     .find(|a| a.number == number)
                     .ok_or(StoreError::NotFound)
             }
-            Err(other) => Err(other.into()),
+            Err(other) => Err(other),
         }
     }
 
@@ -540,13 +548,15 @@ impl Store {
             .into_iter()
             .map(|a| (a.position, a))
             .collect();
+        let ids: Vec<QuestionId> = attempt.items.iter().map(|i| i.question).collect();
+        let questions = self.questions_by_id(&ids).await?;
         let mut grades = Vec::with_capacity(attempt.items.len());
         let mut noted = Vec::new();
         for (position, item) in attempt.items.iter().enumerate() {
             grades.push(match given.get(&position) {
                 Some(answer) => {
-                    let question = self.question(item.question).await?;
-                    let graded = grade(&question.question.answer, &answer.response);
+                    let question = questions.get(&item.question).ok_or(StoreError::NotFound)?;
+                    let graded = grade(&question.answer, &answer.response);
                     noted.push((position, item.question, graded));
                     Some(graded)
                 }

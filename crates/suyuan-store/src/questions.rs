@@ -356,6 +356,20 @@ impl Store {
         from_row(row)
     }
 
+    /// Questions by id, in one query (an attempt's, say).
+    pub async fn questions_by_id(
+        &self,
+        ids: &[QuestionId],
+    ) -> StoreResult<std::collections::HashMap<QuestionId, Question>> {
+        entity::Entity::find()
+            .filter(Column::Id.is_in(ids.iter().map(|id| id.0)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| from_row(row).map(|q| (q.id, q.question)))
+            .collect()
+    }
+
     /// Accepts a proposed question into the bank.
     pub async fn accept_question(&self, id: QuestionId) -> StoreResult<()> {
         let result = entity::Entity::update_many()

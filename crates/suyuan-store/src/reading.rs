@@ -408,11 +408,15 @@ impl Store {
 
 /// A fresh mark id: a version 7 UUID of the current time, so that marks
 /// made together are stored together.
-pub fn new_mark_id() -> MarkId {
+pub fn new_mark_id() -> StoreResult<MarkId> {
     let mut random = [0u8; 10];
-    getrandom::fill(&mut random).expect("the operating system's random generator failed");
+    getrandom::fill(&mut random).map_err(|e| {
+        StoreError::Unavailable(format!(
+            "the operating system's random generator failed: {e}"
+        ))
+    })?;
     let unix_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
-    MarkId::v7(unix_ms, random)
+    Ok(MarkId::v7(unix_ms, random))
 }

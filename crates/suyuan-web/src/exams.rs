@@ -199,13 +199,25 @@ fn to_json(response: &Response, order: &[usize]) -> AnswerJson {
     }
 }
 
+/// The questions of an attempt, in its order, in one query.
+async fn questions_of(
+    state: &AppState,
+    attempt: &Attempt,
+) -> Result<Vec<suyuan_core::questions::Question>, WebError> {
+    let ids: Vec<_> = attempt.items.iter().map(|i| i.question).collect();
+    let mut found = state.store.questions_by_id(&ids).await?;
+    ids.iter()
+        .map(|id| found.remove(id).ok_or(WebError::NotFound))
+        .collect()
+}
+
 async fn attempt_json(state: &AppState, attempt: Attempt) -> Result<AttemptJson, WebError> {
     let given: Vec<GivenAnswer> = state.store.answers(attempt.id).await?;
     let exam = state.store.exam(attempt.exam).await?;
+    let stored_questions = questions_of(state, &attempt).await?;
     let mut questions = Vec::with_capacity(attempt.items.len());
     let mut review = Vec::new();
-    for (position, item) in attempt.items.iter().enumerate() {
-        let stored = state.store.question(item.question).await?.question;
+    for (position, (item, stored)) in attempt.items.iter().zip(stored_questions).enumerate() {
         let answer = given.iter().find(|a| a.position == position);
         let shown: Vec<String> = item
             .options
@@ -567,10 +579,10 @@ async fn attempt_page(
     }
     let exam = state.store.exam(attempt.exam).await?;
     let given = state.store.answers(attempt.id).await?;
+    let questions = questions_of(&state, &attempt).await?;
     let mut sitting = Vec::new();
     let mut review = Vec::new();
-    for (position, item) in attempt.items.iter().enumerate() {
-        let question = state.store.question(item.question).await?.question;
+    for (position, (item, question)) in attempt.items.iter().zip(questions).enumerate() {
         let answer = given.iter().find(|a| a.position == position);
         let chosen: BTreeSet<usize> = match answer.map(|a| &a.response) {
             Some(Response::Chosen(set)) => set.clone(),

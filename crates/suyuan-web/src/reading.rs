@@ -526,16 +526,27 @@ async fn today_page(
             .iter()
             .map(|e| today.book.chars.get(e).copied().unwrap_or(0))
             .sum();
-        let form = (!excerpts.is_empty() && !today.read()).then(|| ReadForm {
-            campaign_id: today.book.campaign.id.0,
-            opened: opened_stamp(&state, &user.member, now),
-            marks: excerpts
+        let form = if excerpts.is_empty() || today.read() {
+            None
+        } else {
+            let marks = excerpts
                 .iter()
-                .map(|e| format!("{}:{}", e.0, suyuan_store::reading::new_mark_id().as_str()))
-                .collect::<Vec<_>>()
-                .join(","),
-            min_seconds: today.book.campaign.pace.min_seconds(chars),
-        });
+                .map(|e| {
+                    Ok(format!(
+                        "{}:{}",
+                        e.0,
+                        suyuan_store::reading::new_mark_id()?.as_str()
+                    ))
+                })
+                .collect::<Result<Vec<_>, suyuan_store::StoreError>>()?
+                .join(",");
+            Some(ReadForm {
+                campaign_id: today.book.campaign.id.0,
+                opened: opened_stamp(&state, &user.member, now),
+                marks,
+                min_seconds: today.book.campaign.pace.min_seconds(chars),
+            })
+        };
         cards.push(TodayCard {
             title: today.book.campaign.title.clone(),
             week_topic: today.book.topic_of(today.date).map(str::to_owned),

@@ -587,20 +587,27 @@ pub async fn seed_campaign(store: &Store, now: DateTime<Utc>) -> Result<()> {
         .await?;
     let mut dice = Dice(0x5359_5541_4E00_0002);
     let mut marks = Vec::new();
-    let mark = |member, excerpt, read_on: chrono::NaiveDate, kind, minute: u64| NewMark {
-        id: new_mark_id(),
-        campaign: campaign.id,
-        member,
-        excerpt,
-        read_on,
-        kind,
-        seconds: 60 + (minute % 240) as u32,
-        recorded_at: calendar.instant(
-            read_on,
-            chrono::NaiveTime::from_hms_opt(7 + (minute / 60 % 14) as u32, (minute % 60) as u32, 0)
-                .unwrap_or_default(),
-        ),
-    };
+    let mark =
+        |member, excerpt, read_on: chrono::NaiveDate, kind, minute: u64| -> Result<NewMark> {
+            Ok(NewMark {
+                id: new_mark_id()?,
+                campaign: campaign.id,
+                member,
+                excerpt,
+                read_on,
+                kind,
+                seconds: 60 + (minute % 240) as u32,
+                recorded_at: calendar.instant(
+                    read_on,
+                    chrono::NaiveTime::from_hms_opt(
+                        7 + (minute / 60 % 14) as u32,
+                        (minute % 60) as u32,
+                        0,
+                    )
+                    .unwrap_or_default(),
+                ),
+            })
+        };
     for member in &members {
         let model = member.number == "cuiyuan-member";
         // Each member has a habit: how often they read on the day.
@@ -630,7 +637,7 @@ pub async fn seed_campaign(store: &Store, now: DateTime<Utc>) -> Result<()> {
             };
             for excerpt in excerpts {
                 let minute = dice.next() % 840;
-                marks.push(mark(member.id, *excerpt, read_on, kind, minute));
+                marks.push(mark(member.id, *excerpt, read_on, kind, minute)?);
             }
         }
     }

@@ -10,7 +10,7 @@ use crate::{member, now, province};
 
 fn mark(member: suyuan_core::members::MemberId, read_on: NaiveDate, kind: MarkKind) -> NewMark {
     NewMark {
-        id: new_mark_id(),
+        id: new_mark_id().expect("an id"),
         campaign: CampaignId(1),
         member,
         excerpt: ExcerptId(7),
@@ -121,7 +121,7 @@ async fn completion_counts_members_within_a_subtree_who_read_on_time() {
             .await
             .expect("completion");
         assert_eq!(both, (1, 4), "only D read both");
-        assert!(MarkId::parse(new_mark_id().as_str()).is_ok());
+        assert!(MarkId::parse(new_mark_id().expect("an id").as_str()).is_ok());
     })
     .await;
 }

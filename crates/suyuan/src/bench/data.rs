@@ -321,17 +321,19 @@ pub async fn prepare_reading(
         while made < marks {
             let size = MARK_FILL_BATCH.min(marks - made);
             let batch: Vec<NewMark> = (made..made + size)
-                .map(|i| NewMark {
-                    id: new_mark_id(),
-                    campaign: campaign.id,
-                    member: dataset.settled[(i * 7_919) % dataset.settled.len()],
-                    excerpt: excerpts[i % excerpts.len()],
-                    read_on: today - Duration::days((i % 21) as i64 + 1),
-                    kind: MarkKind::OnTime,
-                    seconds: 120,
-                    recorded_at: now,
+                .map(|i| {
+                    Ok(NewMark {
+                        id: new_mark_id()?,
+                        campaign: campaign.id,
+                        member: dataset.settled[(i * 7_919) % dataset.settled.len()],
+                        excerpt: excerpts[i % excerpts.len()],
+                        read_on: today - Duration::days((i % 21) as i64 + 1),
+                        kind: MarkKind::OnTime,
+                        seconds: 120,
+                        recorded_at: now,
+                    })
                 })
-                .collect();
+                .collect::<Result<_, suyuan_store::StoreError>>()?;
             store.add_marks(&batch).await?;
             made += size;
             bar.set_position(made as u64);

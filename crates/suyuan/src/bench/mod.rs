@@ -789,11 +789,11 @@ async fn mark_insert_rate(
         .with_timezone(&suyuan_core::plan::DEFAULT_ZONE)
         .date_naive();
     let mut sent = 0usize;
-    let mut make = move |_: usize| {
+    let mut make = move |_: usize| -> suyuan_store::StoreResult<suyuan_store::reading::NewMark> {
         sent += 1;
         let pick = spread(sent % 4096, sent as u64);
-        suyuan_store::reading::NewMark {
-            id: suyuan_store::reading::new_mark_id(),
+        Ok(suyuan_store::reading::NewMark {
+            id: suyuan_store::reading::new_mark_id()?,
             campaign: reading.campaign,
             member: members[pick % members.len()],
             excerpt: reading.excerpts[pick % reading.excerpts.len()],
@@ -801,12 +801,13 @@ async fn mark_insert_rate(
             kind: suyuan_core::reading::MarkKind::OnTime,
             seconds: 600,
             recorded_at: now,
-        }
+        })
     };
     batched_rate(duration, async || {
-        store
-            .insert_mark_batch(&(0..MARK_BATCH).map(&mut make).collect::<Vec<_>>())
-            .await?;
+        let batch = (0..MARK_BATCH)
+            .map(&mut make)
+            .collect::<suyuan_store::StoreResult<Vec<_>>>()?;
+        store.insert_mark_batch(&batch).await?;
         Ok(MARK_BATCH as u64)
     })
     .await
