@@ -6,14 +6,15 @@
 //! attempt, so that an attempt is drawn and shuffled the same way whenever
 //! it is worked out again (a reload, another phone, another instance).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use thiserror::Error;
 
+use crate::plan::{Calendar, Dekad};
 use crate::questions::{Difficulty, Grade, QuestionId};
 
 /// How many questions to draw, and from where.
@@ -230,6 +231,174 @@ impl Score {
     }
 }
 
+/// How a campaign sets its ten-day tests: one per dekad it touches, open
+/// through the dekad (clipped to the campaign), drawing first on that
+/// dekad's readings and topping up from the rest of the bank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenDayTests {
+    pub questions: usize,
+    /// Of those, how many (at most) come from the dekad's readings.
+    pub from_readings: usize,
+    pub limit: Duration,
+    pub attempts_allowed: u32,
+    pub pass_mark: u32,
+    pub mistakes: usize,
+}
+
+/// One dekad's test: when it is open and whose readings it draws on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DekadTest {
+    pub dekad: Dekad,
+    pub opens: DateTime<Utc>,
+    pub closes: DateTime<Utc>,
+    /// The first and last day of the dekad within the campaign.
+    pub readings: (NaiveDate, NaiveDate),
+}
+
+impl TenDayTests {
+    /// The campaign's dekads and their tests' windows, in order.
+    pub fn dekads(calendar: &Calendar) -> Vec<DekadTest> {
+        let midnight = NaiveTime::MIN;
+        let mut tests = Vec::new();
+        let mut dekad = Dekad::of(calendar.start);
+        while dekad.first_day() <= calendar.end {
+            let first = dekad.first_day().max(calendar.start);
+            let last = dekad.last_day().min(calendar.end);
+            tests.push(DekadTest {
+                dekad,
+                opens: calendar.instant(first, midnight),
+                closes: calendar.instant(last + Duration::days(1), midnight),
+                readings: (first, last),
+            });
+            dekad = dekad.next();
+        }
+        tests
+    }
+
+    /// The draw rules of one dekad's test, when its readings have
+    /// `from_readings` questions in the bank.
+    pub fn rules(&self, from_readings: usize) -> Vec<DrawRule> {
+        let read = self.from_readings.min(from_readings).min(self.questions);
+        let rule = |from_readings, count| DrawRule {
+            category: None,
+            difficulty: None,
+            from_readings,
+            count,
+        };
+        [rule(true, read), rule(false, self.questions - read)]
+            .into_iter()
+            .filter(|r| r.count > 0)
+            .collect()
+    }
+}
+
+/// How one member did in a test: their best submitted attempt, and what
+/// each of its questions earned (a share of its mark; `None` while it
+/// waits to be marked by hand).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sitting<M> {
+    pub member: M,
+    pub score: Score,
+    pub questions: Vec<(QuestionId, Option<f64>)>,
+}
+
+/// A test's results over a group of members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Results {
+    /// Members who submitted an attempt, of those expected to.
+    pub sat: usize,
+    pub expected: usize,
+    /// The mean of the best scores, out of 100.
+    pub average: f64,
+    pub passed: usize,
+    /// How many best scores fall in each tenth: 0–9, 10–19, …, 90–100.
+    pub bins: [usize; 10],
+}
+
+impl Results {
+    pub fn of<M>(sittings: &[Sitting<M>], expected: usize, pass_mark: u32) -> Self {
+        let mut bins = [0; 10];
+        let mut total = 0.0;
+        let mut passed = 0;
+        for sitting in sittings {
+            let percent = sitting.score.percent();
+            total += percent;
+            passed += usize::from(sitting.score.passes(pass_mark));
+            bins[((percent / 10.0) as usize).min(9)] += 1;
+        }
+        let sat = sittings.len();
+        Results {
+            sat,
+            expected: expected.max(sat),
+            average: if sat == 0 {
+                0.0
+            } else {
+                (total / sat as f64 * 10.0).round() / 10.0
+            },
+            passed,
+            bins,
+        }
+    }
+
+    /// Out of 100.
+    pub fn participation(&self) -> f64 {
+        share(self.sat, self.expected)
+    }
+
+    /// Out of 100, of those who sat.
+    pub fn pass_rate(&self) -> f64 {
+        share(self.passed, self.sat)
+    }
+}
+
+fn share(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        return 0.0;
+    }
+    (part as f64 * 1000.0 / whole as f64).round() / 10.0
+}
+
+/// How well a question went: how often it was drawn and the mean share of
+/// its mark earned (out of 100).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QuestionResult {
+    pub question: QuestionId,
+    pub drawn: usize,
+    pub earned: f64,
+}
+
+/// The questions that earned the least, worst first; only those marked in
+/// at least `at_least` sittings, so one unlucky member does not make a
+/// question "hard".
+pub fn hardest<M>(sittings: &[Sitting<M>], at_least: usize, top: usize) -> Vec<QuestionResult> {
+    let mut by_question: HashMap<QuestionId, (usize, f64)> = HashMap::new();
+    for sitting in sittings {
+        for (question, earned) in &sitting.questions {
+            if let Some(earned) = earned {
+                let entry = by_question.entry(*question).or_default();
+                entry.0 += 1;
+                entry.1 += earned;
+            }
+        }
+    }
+    let mut results: Vec<QuestionResult> = by_question
+        .into_iter()
+        .filter(|(_, (drawn, _))| *drawn >= at_least.max(1))
+        .map(|(question, (drawn, earned))| QuestionResult {
+            question,
+            drawn,
+            earned: (earned * 1000.0 / drawn as f64).round() / 10.0,
+        })
+        .collect();
+    results.sort_by(|a, b| {
+        a.earned
+            .total_cmp(&b.earned)
+            .then(a.question.cmp(&b.question))
+    });
+    results.truncate(top);
+    results
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,6 +537,96 @@ mod tests {
         assert_eq!(score.percent(), 37.5);
         assert_eq!(score.pending, 1);
         assert!(score.passes(30) && !score.passes(60));
+    }
+
+    #[test]
+    fn a_campaign_has_a_test_per_dekad_clipped_to_its_days() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("date");
+        let calendar =
+            Calendar::new(crate::plan::DEFAULT_ZONE, day(11, 5), day(12, 14)).expect("calendar");
+        let dekads = TenDayTests::dekads(&calendar);
+        let readings: Vec<_> = dekads.iter().map(|d| d.readings).collect();
+        assert_eq!(
+            readings,
+            [
+                (day(11, 5), day(11, 10)),
+                (day(11, 11), day(11, 20)),
+                (day(11, 21), day(11, 30)),
+                (day(12, 1), day(12, 10)),
+                (day(12, 11), day(12, 14)),
+            ]
+        );
+        // Open from local midnight of the first day to that after the last.
+        let third = dekads[2];
+        assert_eq!(
+            third.opens,
+            Utc.with_ymd_and_hms(2026, 11, 20, 16, 0, 0)
+                .single()
+                .expect("utc")
+        );
+        assert_eq!(
+            third.closes,
+            Utc.with_ymd_and_hms(2026, 11, 30, 16, 0, 0)
+                .single()
+                .expect("utc")
+        );
+    }
+
+    #[test]
+    fn ten_day_rules_take_what_the_readings_have_and_top_up() {
+        let plan = TenDayTests {
+            questions: 10,
+            from_readings: 6,
+            limit: Duration::minutes(20),
+            attempts_allowed: 1,
+            pass_mark: 60,
+            mistakes: 2,
+        };
+        let counts = |rules: Vec<DrawRule>| -> Vec<(bool, usize)> {
+            rules.iter().map(|r| (r.from_readings, r.count)).collect()
+        };
+        assert_eq!(counts(plan.rules(20)), [(true, 6), (false, 4)]);
+        assert_eq!(counts(plan.rules(2)), [(true, 2), (false, 8)]);
+        assert_eq!(counts(plan.rules(0)), [(false, 10)]);
+    }
+
+    #[test]
+    fn results_count_sitters_passes_and_tenths() {
+        let sitting = |member: u32, earned: f64, questions: Vec<(i64, Option<f64>)>| Sitting {
+            member,
+            score: Score {
+                earned,
+                possible: 4.0,
+                pending: 0,
+            },
+            questions: questions
+                .into_iter()
+                .map(|(q, e)| (QuestionId(q), e))
+                .collect(),
+        };
+        let sittings = [
+            sitting(1, 4.0, vec![(1, Some(1.0)), (2, Some(1.0)), (3, Some(1.0))]),
+            sitting(2, 2.0, vec![(1, Some(1.0)), (2, Some(0.0)), (3, Some(0.5))]),
+            sitting(3, 1.0, vec![(1, Some(0.0)), (2, Some(0.0)), (4, None)]),
+        ];
+        let results = Results::of(&sittings, 5, 60);
+        assert_eq!(results.sat, 3);
+        assert_eq!(results.participation(), 60.0);
+        assert_eq!(results.passed, 1);
+        assert_eq!(results.pass_rate(), 33.3);
+        assert_eq!(results.average, 58.3);
+        assert_eq!(results.bins[9], 1);
+        assert_eq!(results.bins[5], 1);
+        assert_eq!(results.bins[2], 1);
+        let hard = hardest(&sittings, 2, 2);
+        assert_eq!(hard.len(), 2);
+        assert_eq!((hard[0].question, hard[0].earned), (QuestionId(2), 33.3));
+        assert_eq!((hard[1].question, hard[1].earned), (QuestionId(1), 66.7));
+        assert!(
+            hardest(&sittings, 4, 10).is_empty(),
+            "no question was marked four times"
+        );
+        assert_eq!(Results::of::<u32>(&[], 0, 60).pass_rate(), 0.0);
     }
 
     proptest! {

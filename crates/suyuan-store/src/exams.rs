@@ -6,21 +6,25 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect, RelationTrait, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 use suyuan_core::exams::{
-    Candidate, DrawRule, Score, Window, attempt_seed, deadline, draw, option_order,
+    Candidate, DrawRule, Score, Sitting, TenDayTests, Window, attempt_seed, deadline, draw,
+    option_order,
 };
 use suyuan_core::members::MemberId;
+use suyuan_core::plan::Dekad;
 use suyuan_core::questions::{Grade, QuestionId, Response, grade};
 use suyuan_core::units::{UnitId, UnitPath};
 
 use crate::campaigns::CampaignId;
 use crate::error::OnConflict as _;
+use crate::members::{self, Member};
 use crate::questions::{Owners, QuestionFilter};
+use crate::units;
 use crate::{Store, StoreError, StoreResult};
 
 pub(crate) mod exam {
@@ -132,6 +136,21 @@ pub struct Exam {
     pub test: NewExam,
 }
 
+/// Who sat a test, and the attempt that counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sat {
+    pub member: Member,
+    pub attempt: AttemptId,
+}
+
+/// What setting a campaign's ten-day tests did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestsSet {
+    pub set: usize,
+    /// Dekads that had a test already.
+    pub already: usize,
+}
+
 /// One question of an attempt: which, and its options in the order the
 /// member sees them (`options[i]` is the bank index of the `i`th shown).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,6 +244,25 @@ fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+fn exam_row(new: &NewExam, now: DateTime<Utc>) -> exam::ActiveModel {
+    exam::ActiveModel {
+        owner_unit_id: Set(new.owner.0),
+        campaign_id: Set(new.campaign.map(|c| c.0)),
+        title: Set(new.title.trim().to_owned()),
+        opens_at: Set(new.window.opens),
+        closes_at: Set(new.window.closes),
+        time_limit_seconds: Set(new.window.limit.num_seconds() as i32),
+        attempts_allowed: Set(new.window.attempts_allowed as i32),
+        pass_mark: Set(new.pass_mark as i32),
+        rules: Set(to_json(&new.rules)),
+        mistakes: Set(new.mistakes as i32),
+        readings_from: Set(new.readings.map(|r| r.0)),
+        readings_to: Set(new.readings.map(|r| r.1)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+}
+
 /// Why an answer or a submission was refused.
 fn time_is_up(deadline: DateTime<Utc>) -> StoreError {
     StoreError::Invalid(format!(
@@ -235,6 +273,11 @@ fn time_is_up(deadline: DateTime<Utc>) -> StoreError {
 impl Store {
     /// Sets a test, after checking that its bank can fill every rule.
     pub async fn create_exam(&self, new: NewExam, now: DateTime<Utc>) -> StoreResult<Exam> {
+        self.check_exam(&new).await?;
+        exam_from(exam_row(&new, now).insert(&self.db).await?)
+    }
+
+    async fn check_exam(&self, new: &NewExam) -> StoreResult<()> {
         let invalid = |m: &str| Err(StoreError::Invalid(m.to_owned()));
         if new.title.trim().is_empty() {
             return invalid("the test needs a title");
@@ -256,25 +299,72 @@ impl Store {
             .candidates(&owner.path, new.campaign, new.readings)
             .await?;
         draw(&new.rules, &candidates, &[], 0, 0).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let row = exam::ActiveModel {
-            owner_unit_id: Set(new.owner.0),
-            campaign_id: Set(new.campaign.map(|c| c.0)),
-            title: Set(new.title.trim().to_owned()),
-            opens_at: Set(new.window.opens),
-            closes_at: Set(new.window.closes),
-            time_limit_seconds: Set(new.window.limit.num_seconds() as i32),
-            attempts_allowed: Set(new.window.attempts_allowed as i32),
-            pass_mark: Set(new.pass_mark as i32),
-            rules: Set(to_json(&new.rules)),
-            mistakes: Set(new.mistakes as i32),
-            readings_from: Set(new.readings.map(|r| r.0)),
-            readings_to: Set(new.readings.map(|r| r.1)),
-            created_at: Set(now),
-            ..Default::default()
+        Ok(())
+    }
+
+    /// Sets a campaign's ten-day tests: one for each dekad that has none
+    /// yet, all or nothing. `title` names a dekad's test.
+    pub async fn set_ten_day_tests(
+        &self,
+        campaign: CampaignId,
+        owner: UnitId,
+        plan: TenDayTests,
+        title: impl Fn(Dekad) -> String,
+        now: DateTime<Utc>,
+    ) -> StoreResult<TestsSet> {
+        if plan.questions == 0 {
+            return Err(StoreError::Invalid(
+                "a test draws at least one question".into(),
+            ));
         }
-        .insert(&self.db)
-        .await?;
-        exam_from(row)
+        let calendar = self.campaign(campaign).await?.calendar;
+        let owner_path = self.unit(owner).await?.path;
+        let existing: HashSet<Option<(NaiveDate, NaiveDate)>> = self
+            .exams_of(campaign)
+            .await?
+            .into_iter()
+            .map(|e| e.test.readings)
+            .collect();
+        let mut tests = Vec::new();
+        let mut already = 0;
+        for dekad in TenDayTests::dekads(&calendar) {
+            if existing.contains(&Some(dekad.readings)) {
+                already += 1;
+                continue;
+            }
+            let candidates = self
+                .candidates(&owner_path, Some(campaign), Some(dekad.readings))
+                .await?;
+            let read = candidates.iter().filter(|c| c.from_readings).count();
+            let new = NewExam {
+                owner,
+                campaign: Some(campaign),
+                title: title(dekad.dekad),
+                window: Window {
+                    opens: dekad.opens,
+                    closes: dekad.closes,
+                    limit: plan.limit,
+                    attempts_allowed: plan.attempts_allowed,
+                },
+                pass_mark: plan.pass_mark,
+                rules: plan.rules(read),
+                mistakes: plan.mistakes,
+                readings: Some(dekad.readings),
+            };
+            self.check_exam(&new)
+                .await
+                .map_err(|e| StoreError::Invalid(format!("{}: {e}", new.title)))?;
+            tests.push(new);
+        }
+        let txn = self.db.begin().await?;
+        for new in &tests {
+            exam_row(new, now).insert(&txn).await?;
+        }
+        txn.commit().await?;
+        Ok(TestsSet {
+            set: tests.len(),
+            already,
+        })
     }
 
     pub async fn exam(&self, id: ExamId) -> StoreResult<Exam> {
@@ -590,6 +680,115 @@ impl Store {
         }
         txn.commit().await?;
         self.attempt(id).await
+    }
+
+    /// How each member within a subtree did in a test: their best
+    /// submitted attempt (the earliest of equals), with every question's
+    /// share of its mark. A question left unanswered earned nothing.
+    pub async fn sittings(
+        &self,
+        exam: ExamId,
+        within: &UnitPath,
+    ) -> StoreResult<Vec<Sitting<Sat>>> {
+        let (low, high) = within.subtree_range();
+        let rows = attempt::Entity::find()
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                attempt::Entity::belongs_to(members::entity::Entity)
+                    .from(attempt::Column::MemberId)
+                    .to(members::entity::Column::Id)
+                    .into(),
+            )
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                members::entity::Relation::Unit.def(),
+            )
+            .filter(units::entity::Column::Path.gte(low))
+            .filter(units::entity::Column::Path.lt(high))
+            .filter(attempt::Column::ExamId.eq(exam.0))
+            .filter(attempt::Column::SubmittedAt.is_not_null())
+            .order_by_asc(attempt::Column::Number)
+            .all(&self.db)
+            .await?;
+        let mut best: HashMap<i64, Attempt> = HashMap::new();
+        for row in rows {
+            let attempt = attempt_from(row)?;
+            let earned = |a: &Attempt| a.score.map_or(0.0, |s| s.earned);
+            match best.get(&attempt.member.0) {
+                Some(kept) if earned(kept) >= earned(&attempt) => {}
+                _ => {
+                    best.insert(attempt.member.0, attempt);
+                }
+            }
+        }
+        let ids: Vec<i64> = best.values().map(|a| a.id.0).collect();
+        let member_ids: Vec<i64> = best.keys().copied().collect();
+        let mut grades: HashMap<(i64, i32), Option<Grade>> = HashMap::new();
+        let mut who: HashMap<i64, Member> = HashMap::new();
+        for chunk in ids.chunks(1_000) {
+            let rows: Vec<(i64, i32, Option<String>)> = answer::Entity::find()
+                .select_only()
+                .columns([
+                    answer::Column::AttemptId,
+                    answer::Column::Position,
+                    answer::Column::Grade,
+                ])
+                .filter(answer::Column::AttemptId.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            for (attempt, position, grade) in rows {
+                let grade = grade
+                    .as_deref()
+                    .map(serde_json::from_str::<Grade>)
+                    .transpose()
+                    .map_err(|_| corrupt(format!("attempt {attempt} answer {position}")))?;
+                grades.insert((attempt, position), grade);
+            }
+        }
+        for chunk in member_ids.chunks(1_000) {
+            for (row, unit) in members::entity::Entity::find()
+                .find_also_related(units::entity::Entity)
+                .filter(members::entity::Column::Id.is_in(chunk.iter().copied()))
+                .all(&self.db)
+                .await?
+            {
+                who.insert(row.id, members::member_from(row, unit)?);
+            }
+        }
+        let mut sittings: Vec<Sitting<Sat>> = best
+            .into_values()
+            .filter_map(|attempt| {
+                let member = who.remove(&attempt.member.0)?;
+                let score = attempt.score?;
+                let questions = attempt
+                    .items
+                    .iter()
+                    .enumerate()
+                    .map(|(position, item)| {
+                        let earned = match grades.get(&(attempt.id.0, position as i32)) {
+                            Some(Some(Grade::Scored(share))) => Some(*share),
+                            Some(Some(Grade::Pending)) => None,
+                            _ => Some(0.0),
+                        };
+                        (item.question, earned)
+                    })
+                    .collect();
+                Some(Sitting {
+                    member: Sat {
+                        member,
+                        attempt: attempt.id,
+                    },
+                    score,
+                    questions,
+                })
+            })
+            .collect();
+        sittings.sort_by(|a, b| {
+            (&a.member.member.unit.path, &a.member.member.name)
+                .cmp(&(&b.member.member.unit.path, &b.member.member.name))
+        });
+        Ok(sittings)
     }
 
     /// Open attempts whose deadline has passed: for the auto-submit sweep.

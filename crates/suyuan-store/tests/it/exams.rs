@@ -395,3 +395,153 @@ async fn wrong_answers_enter_the_mistake_book_and_come_back() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_campaign_gets_a_test_per_dekad_and_its_results_add_up() {
+    use chrono::{NaiveDate, NaiveTime};
+    use suyuan_core::exams::{Results, TenDayTests, hardest};
+    use suyuan_core::library::{Visibility, parse_text};
+    use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
+    use suyuan_core::reading::{PointRules, ReadingPace};
+    use suyuan_store::campaigns::NewCampaign;
+    use suyuan_store::library::{Imported, NewCollection};
+
+    let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let articles: String = (1..=9).map(|i| format!("第{i}条 内容{i}。\n\n")).collect();
+        let law = parse_text("law.md", &format!("# 示例法\n\n{articles}"), false).expect("law");
+        let imported = store
+            .import_collections(
+                &[NewCollection {
+                    parsed: &law,
+                    owner: p.province.id,
+                    visibility: Visibility::Public,
+                }],
+                now(),
+            )
+            .await
+            .expect("import");
+        let Imported::Created { id: collection, .. } = imported[0] else {
+            panic!("{imported:?}")
+        };
+        let campaign = store
+            .create_campaign(
+                NewCampaign {
+                    owner: p.xihu.id,
+                    title: "学法月".into(),
+                    theme: String::new(),
+                    calendar: Calendar::new(DEFAULT_ZONE, day(18), day(26)).expect("calendar"),
+                    evening: NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+                    pace: ReadingPace::default(),
+                    rules: PointRules::default(),
+                    units: vec![p.xihu.id],
+                    collections: vec![collection],
+                },
+                now(),
+            )
+            .await
+            .expect("campaign");
+        // Two questions on what is read on the 21st and the 22nd.
+        let mut questions = bank();
+        for date in [day(21), day(22)] {
+            let read = store.reading_on(&campaign, date).await.expect("reading");
+            let mut question = Question::new(
+                format!("{date}读的是哪一条？"),
+                Answer::TrueFalse {
+                    correct: true,
+                    if_true: None,
+                    if_false: None,
+                },
+            );
+            question.excerpt = Some(read[0].id);
+            questions.push(question);
+        }
+        store
+            .add_questions(p.xihu.id, &questions, Status::Active, now())
+            .await
+            .expect("bank");
+        let plan = TenDayTests {
+            questions: 5,
+            from_readings: 3,
+            limit: Duration::minutes(20),
+            attempts_allowed: 1,
+            pass_mark: 60,
+            mistakes: 0,
+        };
+        let title = |d: suyuan_core::plan::Dekad| format!("{}月第{}旬", d.month, d.index);
+        let set = store
+            .set_ten_day_tests(campaign.id, p.xihu.id, plan, title, now())
+            .await
+            .expect("set");
+        assert_eq!((set.set, set.already), (2, 0));
+        let again = store
+            .set_ten_day_tests(campaign.id, p.xihu.id, plan, title, now())
+            .await
+            .expect("set again");
+        assert_eq!((again.set, again.already), (0, 2));
+        let tests = store.exams_of(campaign.id).await.expect("tests");
+        assert_eq!(
+            tests
+                .iter()
+                .map(|t| t.test.title.as_str())
+                .collect::<Vec<_>>(),
+            ["11月第2旬", "11月第3旬"]
+        );
+        // The second dekad read nothing with questions; the third takes both.
+        let counts = |e: &suyuan_store::exams::Exam| -> Vec<(bool, usize)> {
+            e.test
+                .rules
+                .iter()
+                .map(|r| (r.from_readings, r.count))
+                .collect()
+        };
+        assert_eq!(counts(&tests[0]), [(false, 5)]);
+        assert_eq!(counts(&tests[1]), [(true, 2), (false, 3)]);
+        assert_eq!(tests[1].test.readings, Some((day(21), day(26))));
+
+        // Two members sit the current test: one gets all right, one none.
+        let exam = &tests[1];
+        let at = exam.test.window.opens + Duration::hours(10);
+        let mut sat = Vec::new();
+        for (number, right) in [("R1", true), ("R2", false)] {
+            let who = member(&store, &p.cuiyuan, number).await;
+            let attempt = store.start_attempt(exam, who, at).await.expect("start");
+            for (position, item) in attempt.items.iter().enumerate() {
+                let response = match (item.options.is_empty(), right) {
+                    (true, truth) => Response::Bool(truth),
+                    (false, true) => Response::Chosen([0].into()),
+                    (false, false) => Response::Chosen([1].into()),
+                };
+                store
+                    .save_answer(attempt.id, who, position, &response, at)
+                    .await
+                    .expect("saved");
+            }
+            store.submit_attempt(attempt.id, at).await.expect("submit");
+            sat.push(who);
+        }
+        member(&store, &p.cuiyuan, "R3").await;
+        let sittings = store
+            .sittings(exam.id, &p.xihu.path)
+            .await
+            .expect("sittings");
+        assert_eq!(sittings.len(), 2);
+        let expected = store.count_members(&p.xihu.path).await.expect("count") as usize;
+        let results = Results::of(&sittings, expected, 60);
+        assert_eq!((results.sat, results.expected, results.passed), (2, 3, 1));
+        assert_eq!(results.average, 50.0);
+        assert_eq!(results.bins[0] + results.bins[9], 2);
+        let hard = hardest(&sittings, 2, 10);
+        assert!(hard.iter().all(|q| q.earned == 50.0 || q.drawn < 2));
+        // Nobody outside the subtree is counted.
+        assert!(
+            store
+                .sittings(exam.id, &p.chunan.path)
+                .await
+                .expect("none")
+                .is_empty()
+        );
+    })
+    .await;
+}
