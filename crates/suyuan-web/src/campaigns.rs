@@ -49,7 +49,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 /// A campaign the viewer may see, with its owner's path; anything else
 /// is not found.
-async fn visible(
+pub(crate) async fn visible(
     state: &AppState,
     who: &Principal,
     id: CampaignId,

@@ -79,6 +79,17 @@ pub fn start_test(id: i64) -> String {
     format!("{TESTS}/{id}/start")
 }
 
+pub fn test_results(id: i64, unit: Option<i64>) -> String {
+    match unit {
+        Some(unit) => format!("{TESTS}/{id}/results?unit={unit}"),
+        None => format!("{TESTS}/{id}/results"),
+    }
+}
+
+pub fn campaign_tests(id: i64) -> String {
+    format!("{CAMPAIGNS}/{id}/tests")
+}
+
 pub fn attempt(id: i64) -> String {
     format!("/attempts/{id}")
 }

@@ -255,3 +255,117 @@ async fn the_deadline_is_kept_on_the_server() {
     assert_eq!(done["result"]["passed"], false);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn admins_see_results_over_their_subtree_down_to_members() {
+    for app in TestApp::spawn_each().await {
+        let test = set_test(&app).await;
+        let member = Api::of(&app, "cuiyuan-member").await;
+        let (_, text) = member
+            .post(&format!("/api/v1/tests/{test}/attempts"), json!({}))
+            .await;
+        let attempt = json_of(&text);
+        let id = attempt["id"].as_i64().expect("id");
+        for (position, question) in attempt["questions"]
+            .as_array()
+            .expect("questions")
+            .iter()
+            .enumerate()
+        {
+            member
+                .put(
+                    &format!("/api/v1/attempts/{id}/answers/{position}"),
+                    right_answer(question),
+                )
+                .await;
+        }
+        member
+            .post(&format!("/api/v1/attempts/{id}/submit"), json!({}))
+            .await;
+
+        let admin = app.signed_in("xihu-admin").await;
+        let page = admin.text(&format!("/tests/{test}/results")).await;
+        assert!(page.contains("<svg class=\"chart\""), "{page}");
+        // One of Xihu's members sat it, with full marks; the rest did not.
+        assert!(
+            page.contains("陈晓燕") && page.contains("得分 100"),
+            "{page}"
+        );
+        assert!(page.contains("未参加"), "{page}");
+        assert!(page.contains("100%"), "the pass rate: {page}");
+        // Drill down to the member's unit: the same member, fewer units.
+        let unit = app.world.cuiyuan.id.0;
+        let down = admin
+            .text(&format!("/tests/{test}/results?unit={unit}"))
+            .await;
+        assert!(down.contains("陈晓燕"), "{down}");
+        // Not outside the admin's subtree, and not for members.
+        let chunan = app.world.chunan.id.0;
+        let outside = admin
+            .get(&format!("/tests/{test}/results?unit={chunan}"))
+            .await;
+        assert_eq!(outside.status(), StatusCode::NOT_FOUND);
+        let sitter = app.signed_in("cuiyuan-member").await;
+        let denied = sitter.get(&format!("/tests/{test}/results")).await;
+        assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_campaign_admin_sets_a_test_for_every_dekad() {
+    for app in TestApp::spawn_each().await {
+        let campaign = app.campaign().await.0;
+        let admin = app.signed_in("province-admin").await;
+        let uploaded = admin
+            .upload(
+                "/questions",
+                "/questions/import",
+                "file",
+                "bank.gift",
+                GIFT.as_bytes(),
+            )
+            .await;
+        assert_eq!(uploaded.status(), StatusCode::OK);
+        let page = format!("/campaigns/{campaign}/tests");
+        let fields = |questions: &'static str| {
+            [
+                ("questions", questions),
+                ("from_readings", "2"),
+                ("minutes", "20"),
+                ("attempts", "1"),
+                ("pass_mark", "60"),
+                ("mistakes", "0"),
+            ]
+        };
+        // More questions than the bank has: refused with the reason.
+        let refused = admin.submit(&page, &page, &fields("9")).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = refused.text().await.expect("body");
+        assert!(body.contains("9 questions"), "{body}");
+        let bad = admin.submit(&page, &page, &[("questions", "ten")]).await;
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
+        let set = admin.submit(&page, &page, &fields("3")).await;
+        assert_eq!(set.status(), StatusCode::SEE_OTHER);
+        let listed = admin.text(&crate::location(&set)).await;
+        // The campaign (23 to 27 November) lies in one dekad.
+        assert!(listed.contains("新设置 1 次测试"), "{listed}");
+        assert!(listed.contains("2026年11月下旬测试"), "{listed}");
+        let again = admin.submit(&page, &page, &fields("3")).await;
+        let listed = admin.text(&crate::location(&again)).await;
+        assert!(
+            listed.contains("新设置 0 次测试；1 旬原已有测试"),
+            "{listed}"
+        );
+
+        // Its participants find it open on their tests page.
+        let member = app.signed_in("cuiyuan-member").await;
+        let tests = member.text("/tests").await;
+        assert!(
+            tests.contains("2026年11月下旬测试") && tests.contains("开始答题"),
+            "{tests}"
+        );
+        app.stop().await;
+    }
+}

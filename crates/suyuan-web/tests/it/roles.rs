@@ -357,6 +357,31 @@ fn reading_pages(campaign: i64, law: i64, law_excerpt: ExcerptId) -> Vec<Case> {
             ]),
             [Some(303), Some(303), Some(403), Some(403)],
         ),
+        case(
+            "GET",
+            format!("/campaigns/{campaign}/tests"),
+            Body::None,
+            [Some(303), Some(200), Some(403), Some(403)],
+        ),
+        case(
+            "POST",
+            format!("/campaigns/{campaign}/tests"),
+            form(&[
+                ("questions", "0"),
+                ("from_readings", "0"),
+                ("minutes", "20"),
+                ("attempts", "1"),
+                ("pass_mark", "60"),
+                ("mistakes", "0"),
+            ]),
+            [Some(303), Some(422), Some(403), Some(403)],
+        ),
+        case(
+            "GET",
+            "/tests/999999/results".into(),
+            Body::None,
+            [Some(303), Some(404), Some(404), Some(404)],
+        ),
     ]
 }
 

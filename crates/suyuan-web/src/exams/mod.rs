@@ -2,6 +2,8 @@
 //! as it is given, submitting, and the review once submitted. What is
 //! right never leaves the server before the attempt is submitted.
 
+mod admin;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -34,6 +36,11 @@ pub fn router() -> Router<AppState> {
         .route("/tests/{id}/start", post(start_page))
         .route("/attempts/{id}", get(attempt_page).post(save_page))
         .route("/attempts/{id}/answers/{position}", post(save_one_page))
+        .route("/tests/{id}/results", get(admin::results_page))
+        .route(
+            "/campaigns/{id}/tests",
+            get(admin::campaign_tests_page).post(admin::set_ten_day_tests),
+        )
         .route(paths::PRACTICE, get(practice_page))
         .route("/practice/{question}", post(practise))
 }
@@ -424,6 +431,8 @@ struct TestRow {
     /// The latest submitted attempt's score and review link.
     last: Option<(String, String)>,
     note: &'static str,
+    /// For admins: the results over their subtree.
+    results: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -469,6 +478,10 @@ async fn tests_page(
             start: (open.is_some() || may_start).then(|| paths::start_test(exam.id.0)),
             resumes: open.is_some(),
             last,
+            results: user
+                .principal
+                .is_admin()
+                .then(|| paths::test_results(exam.id.0, None)),
             note: if now < window.opens {
                 t.test_upcoming
             } else if now >= window.closes {

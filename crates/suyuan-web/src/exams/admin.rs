@@ -1,0 +1,384 @@
+//! Tests as admins see them: setting a campaign's ten-day tests, and a
+//! test's results over their subtree, unit by unit down to members.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::response::Redirect;
+use chrono::Duration;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+use suyuan_core::access::Principal;
+use suyuan_core::exams::{Results, Sitting, TenDayTests, hardest};
+use suyuan_core::plan::Dekad;
+use suyuan_core::units::UnitId;
+use suyuan_store::campaigns::CampaignId;
+use suyuan_store::exams::{Exam, ExamId, Sat};
+use suyuan_store::members::MemberFilter;
+
+use super::local;
+use crate::auth::PageUser;
+use crate::csrf::{CsrfForm, CsrfToken};
+use crate::error::WebError;
+use crate::i18n::{Lang, Texts, fill};
+use crate::views::Chrome;
+use crate::{AppState, paths};
+
+/// The most members listed by name on one results page; above it, the
+/// admin opens a unit first.
+const LISTED: u64 = 300;
+
+/// The questions listed as the hardest.
+const HARDEST: usize = 10;
+
+/// The title of a dekad's test, in the admin's language.
+pub fn ten_day_title(t: &Texts, dekad: Dekad) -> String {
+    let part = match dekad.index {
+        1 => t.dekad_early,
+        2 => t.dekad_middle,
+        _ => t.dekad_late,
+    };
+    fill(
+        t.ten_day_title,
+        &[
+            ("year", &dekad.year),
+            ("month", &dekad.month),
+            ("part", &part),
+        ],
+    )
+}
+
+struct CampaignTestRow {
+    title: String,
+    window: String,
+    results: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "campaign_tests.html")]
+pub struct CampaignTestsPage {
+    chrome: Chrome,
+    campaign_href: String,
+    title: String,
+    rows: Vec<CampaignTestRow>,
+    action: String,
+    /// What the last setting did.
+    done: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    set: Option<usize>,
+    already: Option<usize>,
+}
+
+pub async fn campaign_tests_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(done): Query<DoneQuery>,
+) -> Result<CampaignTestsPage, WebError> {
+    let t = lang.texts();
+    let (campaign, owner) =
+        crate::campaigns::visible(&state, &user.principal, CampaignId(id)).await?;
+    user.principal.may_manage_within(&owner)?;
+    let rows = state
+        .store
+        .exams_of(campaign.id)
+        .await?
+        .into_iter()
+        .map(|exam| CampaignTestRow {
+            window: format!(
+                "{} – {}",
+                local(exam.test.window.opens),
+                local(exam.test.window.closes)
+            ),
+            title: exam.test.title,
+            results: paths::test_results(exam.id.0, None),
+        })
+        .collect();
+    let here = paths::campaign_tests(id);
+    Ok(CampaignTestsPage {
+        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        campaign_href: paths::campaign(id),
+        title: campaign.title,
+        rows,
+        action: here,
+        done: done
+            .set
+            .zip(done.already)
+            .map(|(set, already)| fill(t.tests_set, &[("set", &set), ("already", &already)])),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct TenDayForm {
+    questions: usize,
+    from_readings: usize,
+    minutes: u32,
+    attempts: u32,
+    pass_mark: u32,
+    mistakes: usize,
+}
+
+pub async fn set_ten_day_tests(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<TenDayForm>,
+) -> Result<Redirect, WebError> {
+    let (campaign, owner) =
+        crate::campaigns::visible(&state, &user.principal, CampaignId(id)).await?;
+    user.principal.may_manage_within(&owner)?;
+    let plan = TenDayTests {
+        questions: form.questions,
+        from_readings: form.from_readings,
+        limit: Duration::minutes(i64::from(form.minutes)),
+        attempts_allowed: form.attempts,
+        pass_mark: form.pass_mark,
+        mistakes: form.mistakes,
+    };
+    let t = lang.texts();
+    let set = state
+        .store
+        .set_ten_day_tests(
+            campaign.id,
+            campaign.owner,
+            plan,
+            |dekad| ten_day_title(t, dekad),
+            state.now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!(
+        "{}?set={}&already={}",
+        paths::campaign_tests(id),
+        set.set,
+        set.already
+    )))
+}
+
+/// Whether an admin may see a test's results: a campaign's, if the
+/// campaign reaches their unit or they run it; another, if it is set
+/// within their subtree or above their unit.
+async fn may_see_results(state: &AppState, who: &Principal, exam: &Exam) -> Result<(), WebError> {
+    who.must_be_admin()?;
+    let allowed = match exam.test.campaign {
+        Some(campaign) => {
+            let campaign = state.store.campaign(campaign).await?;
+            let owner = state.store.unit(campaign.owner).await?;
+            campaign.includes(&who.unit_path) || who.may_manage_within(&owner.path).is_ok()
+        }
+        None => {
+            let owner = state.store.unit(exam.test.owner).await?.path;
+            owner.contains(&who.unit_path) || who.unit_path.contains(&owner)
+        }
+    };
+    allowed.then_some(()).ok_or(WebError::NotFound)
+}
+
+/// One bar of the score distribution, in the chart's own units.
+struct Bar {
+    x: u32,
+    y: u32,
+    height: u32,
+    count: usize,
+    label: u32,
+}
+
+/// The chart's drawing area.
+const CHART_HEIGHT: u32 = 120;
+const BAR_STEP: u32 = 32;
+
+fn bars(results: &Results) -> Vec<Bar> {
+    let most = results.bins.iter().copied().max().unwrap_or(0).max(1);
+    results
+        .bins
+        .iter()
+        .enumerate()
+        .map(|(i, count)| {
+            let height = (*count as u32 * CHART_HEIGHT) / most as u32;
+            Bar {
+                x: i as u32 * BAR_STEP + 4,
+                y: 16 + CHART_HEIGHT - height,
+                height,
+                count: *count,
+                label: i as u32 * 10,
+            }
+        })
+        .collect()
+}
+
+struct Summary {
+    sat: String,
+    participation: f64,
+    average: f64,
+    pass_rate: f64,
+}
+
+impl Summary {
+    fn of(t: &Texts, results: &Results) -> Self {
+        Summary {
+            sat: fill(
+                t.sat_of,
+                &[("sat", &results.sat), ("expected", &results.expected)],
+            ),
+            participation: results.participation(),
+            average: results.average,
+            pass_rate: results.pass_rate(),
+        }
+    }
+}
+
+struct UnitRow {
+    name: String,
+    href: String,
+    summary: Summary,
+}
+
+struct MemberRow {
+    name: String,
+    unit: String,
+    /// The score, or "not sat".
+    score: String,
+    passed: Option<bool>,
+}
+
+struct HardRow {
+    text: String,
+    line: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "test_results.html")]
+pub struct ResultsPage {
+    chrome: Chrome,
+    title: String,
+    window: String,
+    /// The units from the admin's own down to the one shown.
+    crumbs: Vec<(String, String)>,
+    scope: String,
+    summary: Summary,
+    bars: Vec<Bar>,
+    units: Vec<UnitRow>,
+    members: Vec<MemberRow>,
+    too_many: bool,
+    hardest: Vec<HardRow>,
+}
+
+#[derive(Deserialize)]
+pub struct ScopeQuery {
+    unit: Option<i64>,
+}
+
+pub async fn results_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(query): Query<ScopeQuery>,
+) -> Result<ResultsPage, WebError> {
+    let t = lang.texts();
+    let who = &user.principal;
+    let exam = state.store.exam(ExamId(id)).await?;
+    may_see_results(&state, who, &exam).await?;
+    let scope = state
+        .store
+        .unit(query.unit.map_or(who.unit_id, UnitId))
+        .await?;
+    if !who.may_see_unit(&scope.path) || !who.unit_path.contains(&scope.path) {
+        return Err(WebError::NotFound);
+    }
+    let pass_mark = exam.test.pass_mark;
+    let sittings = state.store.sittings(exam.id, &scope.path).await?;
+    let expected = state.store.count_members(&scope.path).await? as usize;
+    let results = Results::of(&sittings, expected, pass_mark);
+
+    let mut units = Vec::new();
+    for child in state.store.children_with_member_counts(&scope).await? {
+        let within: Vec<Sitting<Sat>> = sittings
+            .iter()
+            .filter(|s| child.unit.path.contains(&s.member.member.unit.path))
+            .cloned()
+            .collect();
+        let results = Results::of(&within, child.members as usize, pass_mark);
+        units.push(UnitRow {
+            href: paths::test_results(id, Some(child.unit.id.0)),
+            name: child.unit.name,
+            summary: Summary::of(t, &results),
+        });
+    }
+
+    let too_many = expected as u64 > LISTED;
+    let mut members = Vec::new();
+    if !too_many {
+        let by_member: HashMap<_, _> = sittings
+            .iter()
+            .map(|s| (s.member.member.id, s.score))
+            .collect();
+        let listed = state
+            .store
+            .list_members(&MemberFilter {
+                within: scope.path.clone(),
+                only: None,
+                limit: LISTED,
+                offset: 0,
+            })
+            .await?;
+        for member in listed {
+            let score = by_member.get(&member.id);
+            members.push(MemberRow {
+                name: member.name,
+                unit: member.unit.name,
+                score: score.map_or_else(
+                    || t.not_sat.to_owned(),
+                    |s| fill(t.test_score, &[("percent", &s.percent())]),
+                ),
+                passed: score.map(|s| s.passes(pass_mark)),
+            });
+        }
+    }
+
+    let hard = hardest(&sittings, 3.min(sittings.len()).max(1), HARDEST);
+    let ids: Vec<_> = hard.iter().map(|h| h.question).collect();
+    let texts = state.store.questions_by_id(&ids).await?;
+    let hardest = hard
+        .iter()
+        .filter_map(|h| {
+            texts.get(&h.question).map(|q| HardRow {
+                text: q.text.clone(),
+                line: fill(
+                    t.drawn_earned,
+                    &[("drawn", &h.drawn), ("earned", &h.earned)],
+                ),
+            })
+        })
+        .collect();
+
+    let crumbs = state
+        .store
+        .path_to_root(&scope.path)
+        .await?
+        .into_iter()
+        .filter(|u| who.unit_path.contains(&u.path) && u.id != scope.id)
+        .map(|u| (u.name, paths::test_results(id, Some(u.id.0))))
+        .collect();
+    let window = exam.test.window;
+    Ok(ResultsPage {
+        chrome: Chrome::for_user(lang, csrf, &user, &paths::test_results(id, query.unit)),
+        title: exam.test.title,
+        window: format!("{} – {}", local(window.opens), local(window.closes)),
+        crumbs,
+        scope: scope.name,
+        summary: Summary::of(t, &results),
+        bars: bars(&results),
+        units,
+        members,
+        too_many,
+        hardest,
+    })
+}
