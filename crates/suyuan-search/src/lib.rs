@@ -6,6 +6,8 @@
 //! each instance keeps its own, records in its commits the library version
 //! (the latest change) it has seen, and catches up from the change log.
 
+pub mod keywords;
+
 use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;

@@ -3,10 +3,10 @@
 //! one by one and refused after the deadline; submitting grades them.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{CaseStatement, Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -20,10 +20,9 @@ use suyuan_core::plan::Dekad;
 use suyuan_core::questions::{Grade, QuestionId, Response, grade};
 use suyuan_core::units::{UnitId, UnitPath};
 
+use crate::batch::{BatchWriter, padded_ids, statement_chunks};
 use crate::campaigns::CampaignId;
-use crate::error::OnConflict as _;
 use crate::members::{self, Member};
-use crate::questions::{Owners, QuestionFilter};
 use crate::units;
 use crate::{Store, StoreError, StoreResult};
 
@@ -244,6 +243,225 @@ fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+/// Writes one transaction of the exam writer takes at most.
+const MAX_EXAM_WRITES: usize = 2_000;
+
+/// An answer to save.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerSave {
+    pub attempt: AttemptId,
+    pub member: MemberId,
+    /// The question's place in the attempt, from 0.
+    pub position: usize,
+    pub response: Response,
+    pub at: DateTime<Utc>,
+}
+
+/// A graded attempt to record.
+#[derive(Debug)]
+pub(crate) struct Submission {
+    attempt: AttemptId,
+    member: MemberId,
+    at: DateTime<Utc>,
+    score: Score,
+    /// Each answered question: its place, which, and its grade.
+    graded: Vec<(usize, QuestionId, Grade)>,
+}
+
+/// The writes of a test evening: many at once, a few statements each. One
+/// task per store commits what has queued up in one transaction (on
+/// SQLite, one fsync for all of them instead of one each).
+#[derive(Debug)]
+pub(crate) enum ExamWrite {
+    Start(attempt::ActiveModel),
+    Answer(AnswerSave),
+    Submit(Submission),
+}
+
+pub(crate) type ExamWriter = BatchWriter<ExamWrite, ()>;
+
+/// Commits a batch of exam writes in one transaction on the writers'
+/// connection; one result each. Answers are checked against their
+/// attempts first (one query), and a refused answer fails alone.
+async fn write_exam_batch(
+    db: &DatabaseConnection,
+    hot: &DatabaseConnection,
+    writes: Vec<ExamWrite>,
+) -> Vec<StoreResult<()>> {
+    let ids: Vec<i64> = writes
+        .iter()
+        .filter_map(|w| match w {
+            ExamWrite::Answer(save) => Some(save.attempt.0),
+            _ => None,
+        })
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut attempts: HashMap<i64, attempt::Model> = HashMap::new();
+    for chunk in ids.chunks(400) {
+        match attempt::Entity::find()
+            .filter(attempt::Column::Id.is_in(padded_ids(chunk)))
+            .all(db)
+            .await
+        {
+            Ok(rows) => attempts.extend(rows.into_iter().map(|r| (r.id, r))),
+            Err(err) => return failed(&writes, &err.into()),
+        }
+    }
+    let mut results: Vec<StoreResult<()>> = writes
+        .iter()
+        .map(|write| match write {
+            ExamWrite::Answer(save) => check_save(attempts.get(&save.attempt.0), save),
+            _ => Ok(()),
+        })
+        .collect();
+    match commit_exam_writes(hot, &writes, &results).await {
+        Ok(()) => results,
+        Err(err) => {
+            tracing::error!(%err, writes = writes.len(), "a batch of exam writes failed");
+            let message = err.to_string();
+            for result in results.iter_mut().filter(|r| r.is_ok()) {
+                *result = Err(StoreError::Unavailable(message.clone()));
+            }
+            results
+        }
+    }
+}
+
+fn failed(writes: &[ExamWrite], err: &StoreError) -> Vec<StoreResult<()>> {
+    let message = err.to_string();
+    writes
+        .iter()
+        .map(|_| Err(StoreError::Unavailable(message.clone())))
+        .collect()
+}
+
+async fn commit_exam_writes(
+    hot: &DatabaseConnection,
+    writes: &[ExamWrite],
+    checked: &[StoreResult<()>],
+) -> StoreResult<()> {
+    let txn = hot.begin().await?;
+    // The last save of a question in the batch is the one that stands.
+    let mut latest: HashMap<(i64, usize), &AnswerSave> = HashMap::new();
+    for (write, check) in writes.iter().zip(checked) {
+        if let (ExamWrite::Answer(save), Ok(())) = (write, check) {
+            latest.insert((save.attempt.0, save.position), save);
+        }
+    }
+    let rows: Vec<answer::ActiveModel> = latest
+        .into_values()
+        .map(|save| answer::ActiveModel {
+            attempt_id: Set(save.attempt.0),
+            position: Set(save.position as i32),
+            response: Set(to_json(&save.response)),
+            saved_at: Set(save.at),
+            grade: Set(None),
+        })
+        .collect();
+    for chunk in statement_chunks(&rows) {
+        answer::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([answer::Column::AttemptId, answer::Column::Position])
+                    .update_columns([answer::Column::Response, answer::Column::SavedAt])
+                    .to_owned(),
+            )
+            .exec(&txn)
+            .await?;
+    }
+    for write in writes {
+        match write {
+            // Of two phones starting the same attempt, the first stands.
+            ExamWrite::Start(row) => {
+                attempt::Entity::insert(row.clone())
+                    .on_conflict(
+                        OnConflict::columns([
+                            attempt::Column::ExamId,
+                            attempt::Column::MemberId,
+                            attempt::Column::Number,
+                        ])
+                        .do_nothing()
+                        .to_owned(),
+                    )
+                    .exec_without_returning(&txn)
+                    .await?;
+            }
+            ExamWrite::Submit(submission) => record_submission(&txn, submission).await?,
+            ExamWrite::Answer(_) => {}
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Records a graded attempt, once: of two submissions, one grades it and
+/// the other finds it done.
+async fn record_submission(txn: &DatabaseTransaction, submission: &Submission) -> StoreResult<()> {
+    let Submission {
+        attempt: id,
+        member,
+        at,
+        score,
+        graded,
+    } = submission;
+    let submitted = attempt::Entity::update_many()
+        .col_expr(attempt::Column::SubmittedAt, (*at).into())
+        .col_expr(attempt::Column::Earned, score.earned.into())
+        .col_expr(attempt::Column::Possible, score.possible.into())
+        .col_expr(attempt::Column::Pending, (score.pending as i32).into())
+        .filter(attempt::Column::Id.eq(id.0))
+        .filter(attempt::Column::SubmittedAt.is_null())
+        .exec(txn)
+        .await?;
+    if submitted.rows_affected == 1 {
+        // Every grade in one statement: CASE position WHEN … THEN ….
+        if !graded.is_empty() {
+            let mut grades = CaseStatement::new();
+            for (position, _, grade) in graded {
+                grades = grades.case(
+                    answer::Column::Position.eq(*position as i32),
+                    Expr::val(to_json(grade)),
+                );
+            }
+            answer::Entity::update_many()
+                .col_expr(answer::Column::Grade, grades.into())
+                .filter(answer::Column::AttemptId.eq(id.0))
+                .filter(answer::Column::Position.is_in(graded.iter().map(|g| g.0 as i32)))
+                .exec(txn)
+                .await?;
+        }
+        let answered: Vec<_> = graded.iter().map(|(_, q, g)| (*q, *g)).collect();
+        crate::mistakes::note_answers(txn, *member, &answered, *at).await?;
+    }
+    Ok(())
+}
+
+/// Whether an answer may be saved: the attempt is the member's, open,
+/// within its deadline, and has that question.
+fn check_save(attempt: Option<&attempt::Model>, save: &AnswerSave) -> StoreResult<()> {
+    let row = attempt
+        .filter(|row| row.member_id == save.member.0)
+        .ok_or(StoreError::NotFound)?;
+    if row.submitted_at.is_some() {
+        return Err(StoreError::Invalid(
+            "the attempt has been submitted; the answer was not saved".into(),
+        ));
+    }
+    if save.at > row.deadline {
+        return Err(time_is_up(row.deadline));
+    }
+    let items: Vec<Item> = serde_json::from_str(&row.items)
+        .map_err(|_| corrupt(format!("attempt {}: items", row.id)))?;
+    if save.position >= items.len() {
+        return Err(StoreError::Invalid(format!(
+            "the attempt has {} questions; there is no question {}",
+            items.len(),
+            save.position + 1
+        )));
+    }
+    Ok(())
+}
+
 fn exam_row(new: &NewExam, now: DateTime<Utc>) -> exam::ActiveModel {
     exam::ActiveModel {
         owner_unit_id: Set(new.owner.0),
@@ -435,16 +653,15 @@ impl Store {
                 }
             }
         }
-        let bank = self
-            .all_questions(&QuestionFilter::bank(Owners::SeenFrom(owner.clone())))
-            .await?;
-        Ok(bank
+        Ok(self
+            .draw_pool(owner)
+            .await?
             .into_iter()
-            .map(|q| Candidate {
-                id: q.id,
-                from_readings: q.question.excerpt.is_some_and(|e| read.contains(&e.0)),
-                category: q.question.category,
-                difficulty: q.question.difficulty,
+            .map(|(id, category, difficulty, excerpt)| Candidate {
+                id,
+                from_readings: excerpt.is_some_and(|e| read.contains(&e.0)),
+                category,
+                difficulty,
             })
             .collect())
     }
@@ -520,7 +737,7 @@ impl Store {
                 options: option_order(options, seed, position),
             });
         }
-        let inserted = attempt::ActiveModel {
+        let row = attempt::ActiveModel {
             exam_id: Set(exam_id.0),
             member_id: Set(member.0),
             number: Set(number as i32),
@@ -529,70 +746,54 @@ impl Store {
             submitted_at: Set(None),
             items: Set(to_json(&items)),
             ..Default::default()
-        }
-        .insert(&self.db)
-        .await
-        .on_conflict(String::new);
-        match inserted {
-            Ok(row) => attempt_from(row),
-            // Another phone started the same attempt a moment ago: theirs.
-            Err(StoreError::Conflict(_)) => {
-                let made = self.attempts_of(*exam_id, member).await?;
-                made.into_iter()
-                    .find(|a| a.number == number)
-                    .ok_or(StoreError::NotFound)
-            }
-            Err(other) => Err(other),
-        }
+        };
+        self.exam_write(ExamWrite::Start(row)).await?;
+        // The one inserted, or (if another phone started the same attempt
+        // a moment ago) theirs.
+        self.attempts_of(*exam_id, member)
+            .await?
+            .into_iter()
+            .find(|a| a.number == number)
+            .ok_or(StoreError::NotFound)
     }
 
-    /// Saves (or changes) the answer at `position`, if the attempt is the
-    /// member's, still open and within its deadline. Answered after commit.
+    /// The writer of this store's test evening, started on first use.
+    fn exam_writer(&self) -> &ExamWriter {
+        self.exam_writer.get_or_init(|| {
+            // The task holds the connections, not the store, so that it
+            // ends when the last clone of the store is dropped.
+            let (db, hot) = (self.db.clone(), self.hot.clone());
+            BatchWriter::start("exam writer", MAX_EXAM_WRITES, move |writes| {
+                let (db, hot) = (db.clone(), hot.clone());
+                async move { write_exam_batch(&db, &hot, writes).await }
+            })
+        })
+    }
+
+    /// Queues an exam write; answers once it is committed.
+    async fn exam_write(&self, write: ExamWrite) -> StoreResult<()> {
+        self.exam_writer().submit(write).await
+    }
+
+    /// Saves (or changes) one answer, if the attempt is the member's,
+    /// still open and within its deadline. Answers arriving together are
+    /// committed together; each is acknowledged after its commit.
     pub async fn save_answer(
         &self,
-        id: AttemptId,
+        attempt: AttemptId,
         member: MemberId,
         position: usize,
         response: &Response,
-        now: DateTime<Utc>,
+        at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let row = attempt::Entity::find_by_id(id.0)
-            .filter(attempt::Column::MemberId.eq(member.0))
-            .one(&self.db)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        if row.submitted_at.is_some() {
-            return Err(StoreError::Invalid(
-                "the attempt has been submitted; the answer was not saved".into(),
-            ));
-        }
-        if now > row.deadline {
-            return Err(time_is_up(row.deadline));
-        }
-        let items: Vec<Item> = serde_json::from_str(&row.items)
-            .map_err(|_| corrupt(format!("attempt {}: items", row.id)))?;
-        if position >= items.len() {
-            return Err(StoreError::Invalid(format!(
-                "the attempt has {} questions; there is no question {}",
-                items.len(),
-                position + 1
-            )));
-        }
-        answer::Entity::insert(answer::ActiveModel {
-            attempt_id: Set(id.0),
-            position: Set(position as i32),
-            response: Set(to_json(response)),
-            saved_at: Set(now),
-            grade: Set(None),
-        })
-        .on_conflict(
-            OnConflict::columns([answer::Column::AttemptId, answer::Column::Position])
-                .update_columns([answer::Column::Response, answer::Column::SavedAt])
-                .to_owned(),
-        )
-        .exec(&self.db)
-        .await?;
-        Ok(())
+        self.exam_write(ExamWrite::Answer(AnswerSave {
+            attempt,
+            member,
+            position,
+            response: response.clone(),
+            at,
+        }))
+        .await
     }
 
     /// The answers given in an attempt, by position.
@@ -654,31 +855,14 @@ impl Store {
             });
         }
         let score = Score::of(&grades);
-        let txn = self.db.begin().await?;
-        // Only an open attempt is submitted: of two submissions at the same
-        // moment, one grades it and the other finds it done.
-        let submitted = attempt::Entity::update_many()
-            .col_expr(attempt::Column::SubmittedAt, now.into())
-            .col_expr(attempt::Column::Earned, score.earned.into())
-            .col_expr(attempt::Column::Possible, score.possible.into())
-            .col_expr(attempt::Column::Pending, (score.pending as i32).into())
-            .filter(attempt::Column::Id.eq(id.0))
-            .filter(attempt::Column::SubmittedAt.is_null())
-            .exec(&txn)
-            .await?;
-        if submitted.rows_affected == 1 {
-            for (position, _, graded) in &noted {
-                answer::Entity::update_many()
-                    .col_expr(answer::Column::Grade, to_json(graded).into())
-                    .filter(answer::Column::AttemptId.eq(id.0))
-                    .filter(answer::Column::Position.eq(*position as i32))
-                    .exec(&txn)
-                    .await?;
-            }
-            let answered: Vec<_> = noted.iter().map(|(_, q, g)| (*q, *g)).collect();
-            crate::mistakes::note_answers(&txn, attempt.member, &answered, now).await?;
-        }
-        txn.commit().await?;
+        self.exam_write(ExamWrite::Submit(Submission {
+            attempt: id,
+            member: attempt.member,
+            at: now,
+            score,
+            graded: noted,
+        }))
+        .await?;
         self.attempt(id).await
     }
 

@@ -5,6 +5,7 @@
 //! functions the rest of Suyuan calls. Only this crate contains SQL.
 
 pub mod auth;
+pub mod batch;
 pub mod campaigns;
 mod error;
 pub mod exams;
@@ -72,6 +73,8 @@ pub struct Store {
     db: DatabaseConnection,
     /// One connection for the group-commit writers.
     hot: DatabaseConnection,
+    /// The test evening's writer, started on first use.
+    exam_writer: std::sync::Arc<std::sync::OnceLock<exams::ExamWriter>>,
 }
 
 impl Store {
@@ -109,7 +112,11 @@ impl Store {
         // passing between the pool's connections.
         options.max_connections(1).min_connections(1);
         let hot = Database::connect(options).await?;
-        let store = Self { db, hot };
+        let store = Self {
+            db,
+            hot,
+            exam_writer: Default::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }

@@ -8,6 +8,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
+use std::collections::HashMap;
 
 use suyuan_core::members::MemberId;
 use suyuan_core::mistakes::Schedule;
@@ -67,35 +68,46 @@ pub(crate) async fn note_answers(
     answered: &[(QuestionId, Grade)],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let ids: Vec<i64> = answered.iter().map(|(q, _)| q.0).collect();
+    let mut known: HashMap<i64, Mistake> = HashMap::new();
+    for row in entity::Entity::find()
+        .filter(Column::MemberId.eq(member.0))
+        .filter(Column::QuestionId.is_in(ids))
+        .all(conn)
+        .await?
+    {
+        let mistake = from_row(row)?;
+        known.insert(mistake.question.0, mistake);
+    }
+    let mut rows = Vec::new();
     for (question, graded) in answered {
         let Grade::Scored(share) = graded else {
             continue;
         };
         let right = *share >= 1.0 - 1e-9;
-        let known = entity::Entity::find_by_id((member.0, question.0))
-            .one(conn)
-            .await?
-            .map(from_row)
-            .transpose()?;
-        let schedule = match (known, right) {
+        let schedule = match (known.get(&question.0), right) {
             (Some(mistake), _) => mistake.schedule.reviewed(now, right),
             (None, false) => Schedule::after_mistake(now),
             (None, true) => continue,
         };
-        entity::Entity::insert(entity::ActiveModel {
+        rows.push(entity::ActiveModel {
             member_id: Set(member.0),
             question_id: Set(question.0),
             schedule: Set(schedule.to_json()),
             due_at: Set(schedule.due()),
             updated_at: Set(now),
-        })
-        .on_conflict(
-            OnConflict::columns([Column::MemberId, Column::QuestionId])
-                .update_columns([Column::Schedule, Column::DueAt, Column::UpdatedAt])
-                .to_owned(),
-        )
-        .exec(conn)
-        .await?;
+        });
+    }
+    // One statement for them all (a question appears once in an attempt).
+    if !rows.is_empty() {
+        entity::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([Column::MemberId, Column::QuestionId])
+                    .update_columns([Column::Schedule, Column::DueAt, Column::UpdatedAt])
+                    .to_owned(),
+            )
+            .exec(conn)
+            .await?;
     }
     Ok(())
 }

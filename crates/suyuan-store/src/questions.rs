@@ -370,6 +370,35 @@ impl Store {
             .collect()
     }
 
+    /// What a test needs to draw from the bank a unit sees: each active
+    /// question's id, category, difficulty and excerpt, without the rest.
+    pub(crate) async fn draw_pool(
+        &self,
+        seen_from: &UnitPath,
+    ) -> StoreResult<Vec<(QuestionId, String, Difficulty, Option<ExcerptId>)>> {
+        let rows: Vec<(i64, String, i32, Option<i64>)> = self
+            .bank_query(&QuestionFilter::bank(Owners::SeenFrom(seen_from.clone())))
+            .select_only()
+            .columns([
+                Column::Id,
+                Column::Category,
+                Column::Difficulty,
+                Column::ExcerptId,
+            ])
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|(id, category, difficulty, excerpt)| {
+                let difficulty = u8::try_from(difficulty)
+                    .ok()
+                    .and_then(|d| Difficulty::new(d).ok())
+                    .ok_or_else(|| StoreError::Corrupt(format!("question {id}: difficulty")))?;
+                Ok((QuestionId(id), category, difficulty, excerpt.map(ExcerptId)))
+            })
+            .collect()
+    }
+
     /// Accepts a proposed question into the bank.
     pub async fn accept_question(&self, id: QuestionId) -> StoreResult<()> {
         let result = entity::Entity::update_many()

@@ -1,8 +1,8 @@
 //! Reading marks: the record that a member really read an excerpt.
 //!
 //! Marks arrive in bursts (the morning peak), so they are written by one
-//! `MarkWriter` task that commits whatever has queued up in one
-//! transaction (group commit) and only then answers each request. The
+//! `MarkWriter` (a `batch::BatchWriter`) that commits whatever has queued
+//! up in one transaction and only then answers each request. The
 //! client's id makes a retry or an offline replay harmless: the first mark
 //! with an id is kept, and a repeat gets that first mark back.
 
@@ -13,13 +13,13 @@ use sea_orm::{
     TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
-use tokio::sync::{mpsc, oneshot};
 
 use suyuan_core::library::ExcerptId;
 use suyuan_core::members::MemberId;
 use suyuan_core::reading::{MarkId, MarkKind};
 use suyuan_core::units::UnitPath;
 
+use crate::batch::{BatchWriter, statement_chunks};
 use crate::campaigns::{Campaign, CampaignId};
 use crate::{Store, StoreError, StoreResult, members, units};
 
@@ -145,99 +145,40 @@ fn insert_query(marks: &[&NewMark]) -> InsertStatement {
 
 /// The most marks one transaction takes.
 const MAX_BATCH: usize = 2_000;
-/// Rows per INSERT statement, largest first. A batch is cut into these
-/// few sizes so that the database sees a handful of distinct statements,
-/// each prepared once and reused, rather than a new one per batch size
-/// (8 values a row stays well within both databases' parameter limits).
-const STATEMENT_ROWS: [usize; 5] = [400, 100, 25, 5, 1];
-
-/// Cuts marks into runs of the sizes in `STATEMENT_ROWS`.
-fn statement_chunks<'a>(marks: &'a [&'a NewMark]) -> Vec<&'a [&'a NewMark]> {
-    let mut chunks = Vec::new();
-    let mut rest = marks;
-    for size in STATEMENT_ROWS {
-        while rest.len() >= size {
-            let (chunk, tail) = rest.split_at(size);
-            chunks.push(chunk);
-            rest = tail;
-        }
-    }
-    chunks
-}
-/// Marks waiting for the writer; senders wait when it is full.
-const QUEUE: usize = 16_384;
-
-struct Pending {
-    mark: NewMark,
-    reply: oneshot::Sender<StoreResult<Recorded>>,
-}
-
-/// The one writer of reading marks of this instance. Cloning it is cheap;
-/// the task ends when the last clone is dropped.
-#[derive(Clone)]
-pub struct MarkWriter {
-    queue: mpsc::Sender<Pending>,
-}
-
-fn stopped() -> StoreError {
-    StoreError::Unavailable("the mark writer has stopped".into())
-}
-
-impl MarkWriter {
-    /// Records a mark; answers once it is committed (or was already).
-    pub async fn record(&self, mark: NewMark) -> StoreResult<Recorded> {
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(Pending { mark, reply })
-            .await
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
-    }
-}
+/// The one writer of reading marks of this instance.
+pub type MarkWriter = BatchWriter<NewMark, Recorded>;
 
 impl Store {
-    /// Starts this instance's mark writer on the current runtime. While
-    /// it commits one batch, the marks that arrive queue up and become the
-    /// next: the busier the server, the larger each transaction.
+    /// Starts this instance's mark writer on the current runtime.
     pub fn mark_writer(&self) -> MarkWriter {
-        let (queue, mut incoming) = mpsc::channel::<Pending>(QUEUE);
         let store = self.clone();
-        tokio::spawn(async move {
-            let mut batch = Vec::with_capacity(MAX_BATCH);
-            while incoming.recv_many(&mut batch, MAX_BATCH).await > 0 {
-                store.write_batch(std::mem::take(&mut batch)).await;
-            }
-        });
-        MarkWriter { queue }
+        BatchWriter::start("mark writer", MAX_BATCH, move |marks| {
+            let store = store.clone();
+            async move { store.write_marks(marks).await }
+        })
     }
 
-    async fn write_batch(&self, batch: Vec<Pending>) {
-        let (marks, replies): (Vec<NewMark>, Vec<_>) =
-            batch.into_iter().map(|p| (p.mark, p.reply)).unzip();
-        let started = std::time::Instant::now();
-        let written = self.insert_marks(&marks).await;
-        tracing::debug!(
-            marks = marks.len(),
-            ms = started.elapsed().as_secs_f64() * 1e3,
-            "reading marks committed"
-        );
-        match written {
-            Ok(earlier) => {
-                for ((mark, earlier), reply) in marks.into_iter().zip(earlier).zip(replies) {
-                    let _ = reply.send(Ok(match earlier {
+    async fn write_marks(&self, marks: Vec<NewMark>) -> Vec<StoreResult<Recorded>> {
+        match self.insert_marks(&marks).await {
+            Ok(earlier) => marks
+                .into_iter()
+                .zip(earlier)
+                .map(|(mark, earlier)| {
+                    Ok(match earlier {
                         None => Recorded::New(mark),
                         Some(first) => Recorded::Again(first),
-                    }));
-                }
-            }
+                    })
+                })
+                .collect(),
             Err(err) => {
                 // The whole batch failed: tell everyone why, so that each
                 // client retries (with the same id, so nothing counts twice).
                 tracing::error!(%err, marks = marks.len(), "a batch of reading marks failed");
                 let message = err.to_string();
-                for reply in replies {
-                    let _ = reply.send(Err(StoreError::Unavailable(message.clone())));
-                }
+                marks
+                    .iter()
+                    .map(|_| Err(StoreError::Unavailable(message.clone())))
+                    .collect()
             }
         }
     }

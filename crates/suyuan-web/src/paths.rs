@@ -47,6 +47,8 @@ pub const QUESTIONS: &str = "/questions";
 pub const IMPORT_QUESTIONS: &str = "/questions/import";
 pub const EXPORT_QUESTIONS: &str = "/questions/export";
 pub const QUESTIONS_TEMPLATE: &str = "/questions/template";
+pub const PROPOSALS: &str = "/questions/proposed";
+pub const GENERATE_QUESTIONS: &str = "/questions/generate";
 
 pub fn questions_in(category: &str) -> String {
     format!("{QUESTIONS}?category={}", encode(category))

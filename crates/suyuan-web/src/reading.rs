@@ -183,7 +183,7 @@ async fn record(
     let assigned_on = book.assigned_on.get(&report.excerpt).copied();
     let recorded = state
         .marks
-        .record(NewMark {
+        .submit(NewMark {
             id: report.id,
             campaign: book.campaign.id,
             member: member.id,

@@ -431,7 +431,7 @@ pub fn print_logins(listen: SocketAddr) {
 }
 
 /// A short study text of our own, for a demo started without material.
-pub const SAMPLE: &str = "# 学习方法十讲（示例）
+pub const SAMPLE: &str = "# 学习方法十二讲（示例）
 
 2026年11月1日 溯源平台示例材料
 
@@ -464,6 +464,102 @@ pub const SAMPLE: &str = "# 学习方法十讲（示例）
 第九条 学习的目的在于运用。每读一段，想一想它和身边的哪件事有关。
 
 第十条 把学到的道理落实到为群众办的每一件实事中去。
+
+## 第五讲 读原文
+
+第十一条 学习要读原文、悟原理，不满足于别人的转述和摘要。
+
+第十二条 原文有上下文，脱离上下文的一句话，容易被理解偏了。
+
+第十三条 读法律条文时，注意主语是谁、在什么条件下、承担什么责任。
+
+第十四条 同一个概念在不同条文中反复出现时，把这些条文放在一起对照阅读。
+
+第十五条 读不懂的条文，先查本法的定义条款，再查相关的司法解释。
+
+## 第六讲 做笔记
+
+第十六条 笔记不求多，每次记下一个关键词、一个问题、一个想法即可。
+
+第十七条 手机上的收藏夹可以代替笔记本，但要定期整理，删去不再需要的内容。
+
+第十八条 把笔记按主题归类，每月翻看一次，就能看出自己的进步。
+
+第十九条 抄写重要条文，是加深记忆的老办法，也是好办法。
+
+第二十条 笔记里写上出处，日后引用时才能找到原文，经得起核对。
+
+## 第七讲 联系实际
+
+第二十一条 社区干部学习物业管理的规定，就能更好地调解邻里之间的纠纷。
+
+第二十二条 村干部学习土地承包的法律，就能在村民议事时讲清道理。
+
+第二十三条 窗口单位学习行政许可的规定，就能让群众少跑腿、快办事。
+
+第二十四条 每次学习后，找一件身边的事，试着用学到的条文分析一遍。
+
+第二十五条 联系实际不是生搬硬套，要看清事情的来龙去脉再下结论。
+
+## 第八讲 集体学习
+
+第二十六条 集体学习要有主持人，负责控制时间，引导讨论不跑题。
+
+第二十七条 年纪大的党员看手机不方便，支部可以把材料打印成大字版。
+
+第二十八条 外出务工的党员可以通过线上方式参加学习，事后补交心得。
+
+第二十九条 集体学习的记录要真实，签到、发言和心得都要有据可查。
+
+第三十条 学习效果好的支部，可以在全区交流经验，带动其他支部。
+
+## 第九讲 以考促学
+
+第三十一条 考试不是目的，而是检验学习效果、发现薄弱环节的手段。
+
+第三十二条 答错的题目要弄清错在哪里，是记错了、看错了还是理解错了。
+
+第三十三条 错题本要常翻常看，间隔一段时间再做一遍，才能真正记牢。
+
+第三十四条 考前突击的效果不如每天阅读，平时积累才是根本。
+
+第三十五条 组织考试要公平，题目来自学过的内容，评分标准事先公布。
+
+## 第十讲 服务群众
+
+第三十六条 为民办实事要从群众最关心的问题入手，比如养老、就医和出行。
+
+第三十七条 承诺的事项要公开进度，办成了及时告知，办不成说明原因。
+
+第三十八条 群众的诉求要在规定时限内答复，不能一拖了之。
+
+第三十九条 听取群众意见时，要把话听完，把情况问清，把结果反馈到位。
+
+第四十条 服务群众的成效，最终要由群众来评价。
+
+## 第十一讲 依法办事
+
+第四十一条 办事之前先问一问：法律有没有规定，程序有没有走完。
+
+第四十二条 涉及群众切身利益的决定，要依法公示，听取意见。
+
+第四十三条 执法要规范，告知权利、说明理由、依法送达，一个环节也不能少。
+
+第四十四条 发现程序有瑕疵，要及时纠正，不能将错就错。
+
+第四十五条 依法办事保护的是群众，也保护了办事的干部。
+
+## 第十二讲 持之以恒
+
+第四十六条 学习贵在坚持，连续学习的天数比一次学习的时长更重要。
+
+第四十七条 中断了不要紧，第二天接着读，把落下的内容补上即可。
+
+第四十八条 设定一个小目标，比如一个月读完一部法律，完成后给自己一点鼓励。
+
+第四十九条 和身边的同志结成学习对子，互相提醒，互相督促。
+
+第五十条 学习是一辈子的事，活到老，学到老。
 ";
 
 /// Imports the demo's study material: the files at `path`, or the sample.
@@ -484,7 +580,7 @@ pub async fn seed_material(
             );
         }
         None => {
-            let parsed = suyuan_core::library::parse_text("学习方法十讲.md", SAMPLE, false)?;
+            let parsed = suyuan_core::library::parse_text("学习方法十二讲.md", SAMPLE, false)?;
             let items = [suyuan_store::library::NewCollection {
                 parsed: &parsed,
                 owner: province.id,
@@ -649,5 +745,196 @@ pub async fn seed_campaign(store: &Store, now: DateTime<Utc>) -> Result<()> {
         marks.len(),
         behind
     );
+    Ok(())
+}
+
+/// A few choice questions on the Constitution, written for the demo, so
+/// that its tests show every kind of option; the rest of the bank is
+/// generated from the campaign's readings.
+const CHOICE_QUESTIONS: &str = "$CATEGORY: 宪法/基本知识
+
+::根本法::我国的根本法是{=宪法 ~刑法 ~民法典 ~地方组织法}
+
+::宪法日::国家宪法日是每年的{~3月15日 =12月4日 ~10月1日 ~7月1日}
+
+::权力归属::中华人民共和国的一切权力属于{=人民 ~政府 ~军队 ~法院}
+
+::最高权力机关::我国的最高国家权力机关是{~国务院 =全国人民代表大会 ~最高人民法院 ~中央军事委员会}
+
+::宪法宣誓::国家工作人员就职时应当依照法律规定公开进行宪法宣誓。{T}
+
+::权利与义务::下列哪些是宪法规定的公民基本权利？{~%50%选举权和被选举权 ~%50%宗教信仰自由 ~%-100%依法纳税}
+";
+
+/// The demo's ten-day tests: a bank built from the campaign's material
+/// (up to the end of the current dekad; the week after it is proposed to
+/// Xihu District for review), a test for every dekad, and the past ones
+/// sat by most members. `cuiyuan-member` sat every past test, with a few
+/// mistakes, and has the current one still to sit.
+pub async fn seed_tests(store: &Store, now: DateTime<Utc>) -> Result<()> {
+    use chrono::Duration;
+    use suyuan_core::exams::TenDayTests;
+    use suyuan_core::plan::Dekad;
+    use suyuan_core::questions::parse_gift;
+    use suyuan_store::members::MemberFilter;
+    use suyuan_store::questions::Status;
+
+    let province = store.unit_by_code(&UnitCode::parse(PROVINCE_CODE)?).await?;
+    let Some(campaign) = store
+        .campaigns_within(&province.path)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(());
+    };
+    if !store.exams_of(campaign.id).await?.is_empty() {
+        return Ok(());
+    }
+    let calendar = campaign.calendar;
+    let today = calendar.date_at(now);
+    let dekad_end = Dekad::of(today).last_day().min(calendar.end);
+    store
+        .add_questions(
+            province.id,
+            &parse_gift(CHOICE_QUESTIONS)?,
+            Status::Active,
+            now,
+        )
+        .await?;
+    let bank = suyuan_web::propose_from_readings(
+        store,
+        province.id,
+        &campaign,
+        calendar.start..=dekad_end,
+        Status::Active,
+        now,
+    )
+    .await?;
+    let xihu = store.unit_by_code(&UnitCode::parse("zj-hz-xh")?).await?;
+    let proposed = suyuan_web::propose_from_readings(
+        store,
+        xihu.id,
+        &campaign,
+        dekad_end + Duration::days(1)..=dekad_end + Duration::days(7),
+        Status::Proposed,
+        now,
+    )
+    .await?;
+    // Ten questions a test, or the whole bank when the material is short.
+    let choice_questions = 6;
+    let plan = TenDayTests {
+        questions: 10.min(bank.added + bank.already + choice_questions),
+        from_readings: 6,
+        limit: Duration::minutes(20),
+        attempts_allowed: 2,
+        pass_mark: 60,
+        mistakes: 2,
+    };
+    let set = store
+        .set_ten_day_tests(
+            campaign.id,
+            province.id,
+            plan,
+            |dekad| suyuan_web::ten_day_title(suyuan_web::Lang::Zh, dekad),
+            now,
+        )
+        .await?;
+    println!(
+        "Built a question bank of {} questions from the material ({} more proposed to 西湖区 for review) and set {} ten-day tests.",
+        bank.added + choice_questions,
+        proposed.added,
+        set.set
+    );
+
+    let members = store
+        .list_members(&MemberFilter {
+            within: province.path.clone(),
+            only: None,
+            limit: u64::MAX >> 1,
+            offset: 0,
+        })
+        .await?;
+    let mut dice = Dice(0x5359_5541_4E00_0003);
+    // Sittings run side by side, as on a real evening: the store's exam
+    // writer commits their answers together.
+    let mut running = tokio::task::JoinSet::new();
+    let mut sat = 0;
+    for exam in store.exams_of(campaign.id).await? {
+        let window = exam.test.window;
+        if window.closes > now {
+            continue;
+        }
+        let exam = std::sync::Arc::new(exam);
+        for member in &members {
+            let model = member.number == "cuiyuan-member";
+            // Most sit it, some time on the dekad's last days.
+            if !model && dice.next() % 100 >= 85 {
+                continue;
+            }
+            let skill = if model { 80 } else { 50 + dice.next() % 50 };
+            let started = window.closes - Duration::minutes(60 + (dice.next() % 2_000) as i64);
+            let sitting = (
+                store.clone(),
+                exam.clone(),
+                member.id,
+                Dice(dice.next() | 1),
+            );
+            running.spawn(async move {
+                let (store, exam, member, dice) = sitting;
+                sit_past_test(&store, &exam, member, skill, started, dice).await
+            });
+            if running.len() >= 64 {
+                running.join_next().await.transpose()?.transpose()?;
+                sat += 1;
+            }
+        }
+    }
+    while let Some(done) = running.join_next().await {
+        done??;
+        sat += 1;
+    }
+    println!("Generated {sat} past ten-day test sittings.");
+    Ok(())
+}
+
+/// One member's sitting of a past test: each answer right with a chance
+/// of `skill` in 100.
+async fn sit_past_test(
+    store: &Store,
+    exam: &suyuan_store::exams::Exam,
+    member: suyuan_core::members::MemberId,
+    skill: u64,
+    started: DateTime<Utc>,
+    mut dice: Dice,
+) -> Result<()> {
+    use chrono::Duration;
+    use suyuan_core::questions::{Answer, Response};
+
+    let attempt = store.start_attempt(exam, member, started).await?;
+    let ids: Vec<_> = attempt.items.iter().map(|i| i.question).collect();
+    let questions = store.questions_by_id(&ids).await?;
+    for (position, item) in attempt.items.iter().enumerate() {
+        let Some(question) = questions.get(&item.question) else {
+            continue;
+        };
+        let right = dice.next() % 100 < skill;
+        let response = match &question.answer {
+            Answer::TrueFalse { correct, .. } => Response::Bool(*correct == right),
+            Answer::Blank { accepted } if right => Response::Text(accepted[0].clone()),
+            Answer::Blank { .. } | Answer::Short { .. } => Response::Text("不记得了".into()),
+            Answer::Single { choices } | Answer::Multiple { choices, .. } => {
+                let wanted = |c: &suyuan_core::questions::Choice| c.is_right() == right;
+                Response::Chosen(choices.iter().position(wanted).into_iter().collect())
+            }
+        };
+        let at = started + Duration::seconds(30 * (position as i64 + 1));
+        store
+            .save_answer(attempt.id, member, position, &response, at)
+            .await?;
+    }
+    store
+        .submit_attempt(attempt.id, started + Duration::minutes(8))
+        .await?;
     Ok(())
 }

@@ -282,6 +282,7 @@ async fn main() -> Result<()> {
             demo::seed(&store, clock.now()).await?;
             demo::seed_material(&store, material.as_deref(), clock.now()).await?;
             demo::seed_campaign(&store, clock.now()).await?;
+            demo::seed_tests(&store, clock.now()).await?;
             demo::print_logins(listen);
             if no_serve {
                 return Ok(());

@@ -2,10 +2,12 @@
 //! and the files questions come in and go out as (Moodle GIFT, Moodle XML,
 //! and our own CSV/XLSX template).
 
+mod generate;
 mod gift;
 mod moodle_xml;
 mod template;
 
+pub use generate::{GENERATED_TAG, propose};
 pub use gift::{parse_gift, write_gift};
 pub use moodle_xml::{parse_moodle_xml, write_moodle_xml};
 pub use template::{TEMPLATE_COLUMNS, parse_template, template_rows};

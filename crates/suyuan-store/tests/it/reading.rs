@@ -32,7 +32,7 @@ async fn marks_are_recorded_once_however_often_they_are_sent() {
         let reader = member(&store, &p.cuiyuan, "R1").await;
         let writer = store.mark_writer();
         let first = mark(reader, day(25), MarkKind::OnTime);
-        let recorded = writer.record(first.clone()).await.expect("recorded");
+        let recorded = writer.submit(first.clone()).await.expect("recorded");
         assert_eq!(recorded, Recorded::New(first.clone()));
         // A retry with the same id, even with other details, gets the first.
         let retry = NewMark {
@@ -40,7 +40,7 @@ async fn marks_are_recorded_once_however_often_they_are_sent() {
             ..first.clone()
         };
         assert_eq!(
-            writer.record(retry).await.expect("again"),
+            writer.submit(retry).await.expect("again"),
             Recorded::Again(first.clone())
         );
 
@@ -54,7 +54,7 @@ async fn marks_are_recorded_once_however_often_they_are_sent() {
                 let writer = writer.clone();
                 let m = m.clone();
                 tasks.push(tokio::spawn(async move {
-                    (copy, writer.record(m).await.expect("recorded"))
+                    (copy, writer.submit(m).await.expect("recorded"))
                 }));
             }
         }

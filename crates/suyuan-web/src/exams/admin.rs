@@ -33,7 +33,8 @@ const LISTED: u64 = 300;
 const HARDEST: usize = 10;
 
 /// The title of a dekad's test, in the admin's language.
-pub fn ten_day_title(t: &Texts, dekad: Dekad) -> String {
+pub fn ten_day_title(lang: Lang, dekad: Dekad) -> String {
+    let t = lang.texts();
     let part = match dekad.index {
         1 => t.dekad_early,
         2 => t.dekad_middle,
@@ -142,14 +143,13 @@ pub async fn set_ten_day_tests(
         pass_mark: form.pass_mark,
         mistakes: form.mistakes,
     };
-    let t = lang.texts();
     let set = state
         .store
         .set_ten_day_tests(
             campaign.id,
             campaign.owner,
             plan,
-            |dekad| ten_day_title(t, dekad),
+            |dekad| ten_day_title(lang, dekad),
             state.now(),
         )
         .await?;

@@ -4,6 +4,8 @@
 
 mod admin;
 
+pub use admin::ten_day_title;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -319,11 +321,23 @@ async fn api_answer(
         ))
     })?;
     let response = to_response(sent, &item.options)?;
+    save(&state, &attempt, position, response).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Saves one answer; answered once committed (with the others that
+/// arrived together).
+async fn save(
+    state: &AppState,
+    attempt: &Attempt,
+    position: usize,
+    response: Response,
+) -> Result<(), WebError> {
     state
         .store
-        .save_answer(attempt.id, user.member.id, position, &response, state.now())
+        .save_answer(attempt.id, attempt.member, position, &response, state.now())
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// Submits the caller's attempt and answers with the result and review.
@@ -753,10 +767,7 @@ async fn save_from_form(
     let question = state.store.question(item.question).await?.question;
     if let Some(sent) = answer_from_form(question.answer.kind().code(), &values)? {
         let response = to_response(sent, &item.options)?;
-        state
-            .store
-            .save_answer(attempt.id, attempt.member, position, &response, state.now())
-            .await?;
+        save(state, attempt, position, response).await?;
     }
     Ok(())
 }

@@ -376,6 +376,17 @@ mod texts {
         pub too_many_members: &'static str,
         pub name_col: &'static str,
         pub unit_col: &'static str,
+        pub proposals: &'static str,
+        pub proposals_help: &'static str,
+        pub generate_questions: &'static str,
+        pub period_from: &'static str,
+        pub period_to: &'static str,
+        pub questions_proposed: &'static str,
+        pub proposals_total: &'static str,
+        pub accept_question: &'static str,
+        pub drop_question: &'static str,
+        pub no_proposals: &'static str,
+        pub campaign_label: &'static str,
         pub score_col: &'static str,
     }
 }

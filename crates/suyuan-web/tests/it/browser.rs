@@ -127,6 +127,21 @@ impl Chrome {
         c.wait().for_url(&home).await.expect("the home page");
     }
 
+    /// Signs out through the header's button and waits for the sign-in page.
+    pub async fn sign_out(&self) {
+        let c = &self.client;
+        c.find(Locator::Css("form[action='/logout'] button"))
+            .await
+            .expect("the sign-out button")
+            .click()
+            .await
+            .expect("click");
+        c.wait()
+            .for_element(Locator::Css("input[name=login]"))
+            .await
+            .expect("signed out");
+    }
+
     pub async fn stop(mut self) {
         let _ = self.client.close().await;
         let _ = self.driver.kill();
@@ -646,6 +661,97 @@ async fn a_member_sits_a_test_on_a_phone() {
         .expect("text");
     assert!(outcome.contains("答对了"), "{outcome}");
     chrome.screenshot("practice-done").await;
+    chrome.stop().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_admin_sets_tests_reviews_questions_and_reads_results_on_a_phone() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let campaign = app.campaign().await.0;
+    let test = crate::exams::set_test(&app).await;
+    let c = &chrome.client;
+
+    // The province admin runs the campaign: its ten-day tests page.
+    chrome.sign_in(&app, "province-admin").await;
+    c.goto(&app.url(&format!("/campaigns/{campaign}/tests")))
+        .await
+        .expect("open");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the ten-day tests page is wider than a phone"
+    );
+    chrome.screenshot("campaign-tests").await;
+    // Questions proposed from the campaign's readings, to review.
+    c.goto(&app.url("/questions/proposed")).await.expect("open");
+    c.find(Locator::Css("form[action='/questions/generate'] button"))
+        .await
+        .expect("the generate button")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .expect("what was proposed");
+    let page = c.source().await.expect("source");
+    assert!(page.contains("/accept"), "a proposal to accept: {page}");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the proposals page is wider than a phone"
+    );
+    chrome.screenshot("proposals").await;
+    c.find(Locator::Css("form[action$='/accept'] button"))
+        .await
+        .expect("accept")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("form[action='/questions/generate']"))
+        .await
+        .expect("back to the proposals");
+    chrome.sign_out().await;
+
+    // Xihu's admin reads the results of the test a member sat.
+    chrome.sign_in(&app, "cuiyuan-member").await;
+    c.goto(&app.url("/tests")).await.expect("open");
+    c.find(Locator::Css("form.inline-form button"))
+        .await
+        .expect("a start button")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("form#sitting"))
+        .await
+        .expect("the attempt page");
+    c.find(Locator::Css("button[value='submit']"))
+        .await
+        .expect("hand in")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("p.result"))
+        .await
+        .expect("the result");
+    chrome.sign_out().await;
+    chrome.sign_in(&app, "xihu-admin").await;
+    c.goto(&app.url(&format!("/tests/{test}/results")))
+        .await
+        .expect("open");
+    c.find(Locator::Css("svg.chart"))
+        .await
+        .expect("the score chart");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the results page is wider than a phone"
+    );
+    chrome.screenshot("test-results").await;
     chrome.stop().await;
     app.stop().await;
 }

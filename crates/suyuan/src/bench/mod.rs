@@ -5,6 +5,7 @@
 //! stack's (no-op GET and POST) and the database's (raw batched inserts).
 
 mod data;
+mod evening;
 mod load;
 
 use anyhow::{Context, Result, bail};
@@ -28,7 +29,7 @@ use load::{MakeRequest, Measured};
 #[derive(Args)]
 pub struct BenchArgs {
     /// Scenarios to run: noop, tree, home, sign-in, search, import,
-    /// reading-peak (default: all).
+    /// reading-peak, test-evening (default: all but test-evening).
     scenarios: Vec<String>,
     /// The SQLite data directory, kept between runs so that data sets are reused.
     #[arg(long, default_value = "suyuan-bench-data")]
@@ -63,6 +64,21 @@ pub struct BenchArgs {
     /// writer commits what they send together).
     #[arg(long, default_value_t = 512)]
     peak_clients: usize,
+    /// Members who sit the test evening's test (the data set needs
+    /// about a tenth more members than this).
+    #[arg(long, default_value_t = 10_000)]
+    sitters: usize,
+    /// On the test evening, seconds a member thinks before each answer
+    /// (on average); 0 sits members back to back, `--evening-clients` at
+    /// a time, to find the capacity.
+    #[arg(long, default_value_t = 10.0)]
+    think_seconds: f64,
+    /// On the test evening, the seconds over which members open the test.
+    #[arg(long, default_value_t = 60.0)]
+    arrival_seconds: f64,
+    /// Members sitting back to back at once (with `--think-seconds 0`).
+    #[arg(long, default_value_t = 100)]
+    evening_clients: usize,
     /// Only make the data set (the bench runs itself with this, so that
     /// generating data does not count in the server's memory).
     #[arg(long, hide = true)]
@@ -84,10 +100,11 @@ enum Scenario {
     Import,
     MarkInsert,
     ReadingPeak,
+    TestEvening,
 }
 
 impl Scenario {
-    const ALL: [Scenario; 12] = [
+    const ALL: [Scenario; 13] = [
         Scenario::NoopGet,
         Scenario::NoopPost,
         Scenario::DbInsert,
@@ -100,6 +117,7 @@ impl Scenario {
         Scenario::Import,
         Scenario::MarkInsert,
         Scenario::ReadingPeak,
+        Scenario::TestEvening,
     ];
 
     fn name(self) -> &'static str {
@@ -116,6 +134,7 @@ impl Scenario {
             Scenario::Import => "import",
             Scenario::MarkInsert => "mark-insert",
             Scenario::ReadingPeak => "reading-peak",
+            Scenario::TestEvening => "test-evening",
         }
     }
 
@@ -126,6 +145,8 @@ impl Scenario {
             | Scenario::DbInsert
             | Scenario::SearchLike
             | Scenario::MarkInsert => &[],
+            // Held to its own figure: each answer's save, after commit.
+            Scenario::TestEvening => &[],
             Scenario::NoopPost | Scenario::Tree | Scenario::Home | Scenario::Search => {
                 &[Scenario::NoopGet]
             }
@@ -173,7 +194,7 @@ const DEFAULT: [&str; 7] = [
 ];
 
 /// Scenarios that later capability issues add.
-const COMING: [&str; 4] = ["test-evening", "dashboard", "booking-rush", "requests"];
+const COMING: [&str; 3] = ["dashboard", "booking-rush", "requests"];
 
 fn select(names: &[String]) -> Result<Vec<Scenario>> {
     let names: Vec<&str> = if names.is_empty() {
@@ -184,7 +205,7 @@ fn select(names: &[String]) -> Result<Vec<Scenario>> {
     let mut chosen: Vec<Scenario> = Vec::new();
     for name in names {
         let Some(scenarios) = group(name) else {
-            let available = DEFAULT.join(", ");
+            let available = format!("{}, test-evening", DEFAULT.join(", "));
             if COMING.contains(&name) {
                 bail!(
                     "the {name} scenario arrives with its capability; available now: {available}"
@@ -302,6 +323,17 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     } else {
         None
     };
+    let mut evening = if scenarios.contains(&Scenario::TestEvening) {
+        let evening = evening::prepare(&store, &dataset, args.sitters, clock.now()).await?;
+        println!(
+            "test evening: {} members each answer {} questions",
+            args.sitters,
+            evening::QUESTIONS
+        );
+        Some(evening)
+    } else {
+        None
+    };
     let app = App::build(store.clone(), clock.clone(), search.clone()).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
@@ -378,6 +410,32 @@ pub async fn run(args: BenchArgs) -> Result<()> {
                     .await
                 }
                 Scenario::Import => import_once(&args).await?,
+                Scenario::TestEvening => {
+                    let sitting = evening.take().context("no test evening")?;
+                    let pace = if args.think_seconds > 0.0 {
+                        evening::Pace::Human {
+                            arrivals: Duration::from_secs_f64(args.arrival_seconds.max(0.0)),
+                            think: Duration::from_secs_f64(args.think_seconds),
+                        }
+                    } else {
+                        evening::Pace::BackToBack {
+                            clients: args.evening_clients,
+                        }
+                    };
+                    let outcome = tokio::task::spawn_blocking(move || {
+                        evening::run(sitting, address, pace)
+                    })
+                    .await??;
+                    println!(
+                        "test evening: {} members handed in, {} answers saved in {:.1} s; starts p99 {:.1} ms, hand-ins p99 {:.1} ms",
+                        outcome.sat,
+                        outcome.answers.ok,
+                        outcome.answers.elapsed.as_secs_f64(),
+                        outcome.start_p99_ms,
+                        outcome.submit_p99_ms
+                    );
+                    outcome.answers
+                }
                 Scenario::MarkInsert => {
                     let reading = reading.as_ref().context("no reading data")?;
                     mark_insert_rate(&store, &dataset, reading, duration, clock.now()).await?
@@ -739,7 +797,8 @@ fn requests(
         | Scenario::SearchLike
         | Scenario::SearchIndex
         | Scenario::Import
-        | Scenario::MarkInsert => {
+        | Scenario::MarkInsert
+        | Scenario::TestEvening => {
             unreachable!("{} is measured in-process", scenario.name())
         }
     }

@@ -1,12 +1,16 @@
 //! The question bank: the admins' page (browse, import, export, the
 //! template) and `GET /api/v1/questions`.
 
+mod proposals;
+
+pub use proposals::propose_from_readings;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -28,9 +32,13 @@ use crate::{AppState, paths};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(paths::QUESTIONS, get(bank_page))
-        .route(paths::IMPORT_QUESTIONS, axum::routing::post(import_upload))
+        .route(paths::IMPORT_QUESTIONS, post(import_upload))
         .route(paths::EXPORT_QUESTIONS, get(export))
         .route(paths::QUESTIONS_TEMPLATE, get(template))
+        .route(paths::PROPOSALS, get(proposals::proposals_page))
+        .route(paths::GENERATE_QUESTIONS, post(proposals::generate))
+        .route("/questions/{id}/accept", post(proposals::accept))
+        .route("/questions/{id}/drop", post(proposals::drop))
 }
 
 pub fn api() -> OpenApiRouter<AppState> {

@@ -1,0 +1,138 @@
+//! Group commit for the hot writes (reading marks, test answers): one task
+//! per kind writes whatever has queued up in one transaction, and only
+//! then answers each request. While it commits a batch, the next one
+//! gathers: the busier the server, the larger each transaction, and a
+//! commit's cost (an fsync) is shared by everyone in it.
+
+use std::future::Future;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{StoreError, StoreResult};
+
+/// Requests waiting for a writer; senders wait when it is full.
+const QUEUE: usize = 16_384;
+
+type Pending<T, R> = (T, oneshot::Sender<StoreResult<R>>);
+
+/// The writer of one kind of request. Cloning it is cheap; its task ends
+/// when the last clone is dropped.
+pub struct BatchWriter<T, R> {
+    queue: mpsc::Sender<Pending<T, R>>,
+    name: &'static str,
+}
+
+impl<T, R> std::fmt::Debug for BatchWriter<T, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchWriter")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl<T, R> Clone for BatchWriter<T, R> {
+    fn clone(&self) -> Self {
+        Self {
+            queue: self.queue.clone(),
+            name: self.name,
+        }
+    }
+}
+
+impl<T: Send + 'static, R: Send + 'static> BatchWriter<T, R> {
+    /// Starts the writer on the current runtime. `write` commits a batch
+    /// and gives one result per request, in order.
+    pub fn start<F, Fut>(name: &'static str, most: usize, write: F) -> Self
+    where
+        F: Fn(Vec<T>) -> Fut + Send + 'static,
+        Fut: Future<Output = Vec<StoreResult<R>>> + Send,
+    {
+        let (queue, mut incoming) = mpsc::channel::<Pending<T, R>>(QUEUE);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(most);
+            while incoming.recv_many(&mut batch, most).await > 0 {
+                let (items, replies): (Vec<T>, Vec<_>) =
+                    std::mem::take(&mut batch).into_iter().unzip();
+                let count = items.len();
+                let started = std::time::Instant::now();
+                let mut results = write(items).await.into_iter();
+                tracing::debug!(
+                    writer = name,
+                    count,
+                    ms = started.elapsed().as_secs_f64() * 1e3,
+                    "batch committed"
+                );
+                for reply in replies {
+                    let result = results.next().unwrap_or_else(|| {
+                        Err(StoreError::Unavailable(format!("{name}: no result")))
+                    });
+                    let _ = reply.send(result);
+                }
+            }
+        });
+        Self { queue, name }
+    }
+
+    /// Queues a request; answers once its batch is committed.
+    pub async fn submit(&self, item: T) -> StoreResult<R> {
+        let stopped = || StoreError::Unavailable(format!("the {} has stopped", self.name));
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((item, reply))
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+/// Rows per multi-row statement, largest first. A batch is cut into these
+/// few sizes so that the database sees a handful of distinct statements,
+/// each prepared once and reused, rather than a new one per batch size.
+const STATEMENT_ROWS: [usize; 5] = [400, 100, 25, 5, 1];
+
+/// Cuts rows into runs of the sizes in `STATEMENT_ROWS`.
+pub(crate) fn statement_chunks<T>(rows: &[T]) -> Vec<&[T]> {
+    let mut chunks = Vec::new();
+    let mut rest = rows;
+    for size in STATEMENT_ROWS {
+        while rest.len() >= size {
+            let (chunk, tail) = rest.split_at(size);
+            chunks.push(chunk);
+            rest = tail;
+        }
+    }
+    chunks
+}
+
+/// Ids for an `IN (…)` list, repeated up to one of the `STATEMENT_ROWS`
+/// sizes, so that a lookup of any number of ids is one of a few prepared
+/// statements. At most the largest size: look up more in chunks.
+pub(crate) fn padded_ids(ids: &[i64]) -> Vec<i64> {
+    let size = STATEMENT_ROWS
+        .iter()
+        .rev()
+        .copied()
+        .find(|size| *size >= ids.len())
+        .unwrap_or(ids.len());
+    let mut padded = ids.to_vec();
+    if let Some(first) = ids.first() {
+        padded.resize(size, *first);
+    }
+    padded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_come_in_few_sizes_and_keep_every_row() {
+        let rows: Vec<u32> = (0..537).collect();
+        let chunks = statement_chunks(&rows);
+        let sizes: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [400, 100, 25, 5, 5, 1, 1]);
+        assert_eq!(chunks.concat(), rows);
+        assert_eq!(padded_ids(&[7, 8, 9]), [7, 8, 9, 7, 7]);
+        assert_eq!(padded_ids(&[7]), [7]);
+        assert!(padded_ids(&[]).is_empty());
+    }
+}
