@@ -178,14 +178,20 @@ pub enum Action {
     /// A day on which the streak of days read in full reaches a multiple
     /// of the streak length.
     StreakBonus,
+    /// Passing one of the campaign's tests (its best attempt counts).
+    TestPassed,
+    /// Full marks in one of the campaign's tests, on top of passing.
+    TestFullMarks,
 }
 
 impl Action {
-    pub const ALL: [Action; 4] = [
+    pub const ALL: [Action; 6] = [
         Action::DailyReading,
         Action::CatchUpReading,
         Action::ExtraReading,
         Action::StreakBonus,
+        Action::TestPassed,
+        Action::TestFullMarks,
     ];
 
     /// The name of the action in rules and forms.
@@ -195,6 +201,8 @@ impl Action {
             Action::CatchUpReading => "catch_up_reading",
             Action::ExtraReading => "extra_reading",
             Action::StreakBonus => "streak_bonus",
+            Action::TestPassed => "test_passed",
+            Action::TestFullMarks => "test_full_marks",
         }
     }
 
@@ -226,7 +234,8 @@ pub struct PointRules {
 
 impl Default for PointRules {
     /// In the spirit of the big study apps: a point an article, a few a
-    /// day; catching up earns less; a week's unbroken streak earns a bonus.
+    /// day; catching up earns less; a week's unbroken streak earns a bonus;
+    /// a passed test earns five, full marks five more.
     fn default() -> Self {
         let rule = |points, daily_cap| Rule { points, daily_cap };
         Self {
@@ -235,6 +244,8 @@ impl Default for PointRules {
                 (Action::CatchUpReading, rule(1, 3)),
                 (Action::ExtraReading, rule(1, 3)),
                 (Action::StreakBonus, rule(5, 5)),
+                (Action::TestPassed, rule(5, 10)),
+                (Action::TestFullMarks, rule(5, 10)),
             ]),
             streak_every: 7,
         }
@@ -457,15 +468,45 @@ pub struct Standing {
     pub streak: u32,
 }
 
+/// How a member's best attempt at one of the campaign's tests went, on
+/// the local day it was handed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestOutcome {
+    pub on: NaiveDate,
+    pub passed: bool,
+    pub full_marks: bool,
+}
+
+impl TestOutcome {
+    fn events(&self) -> Vec<Event> {
+        let mut events = Vec::new();
+        if self.passed {
+            events.push(Event {
+                on: self.on,
+                action: Action::TestPassed,
+            });
+        }
+        if self.full_marks {
+            events.push(Event {
+                on: self.on,
+                action: Action::TestFullMarks,
+            });
+        }
+        events
+    }
+}
+
 /// One recorded reading: its local day, its kind and what was read.
 pub type Reading<E> = (NaiveDate, MarkKind, E);
 
 impl Standing {
-    /// Derives everything from the plan and the marks alone.
+    /// Derives everything from the plan, the marks and how the member's
+    /// tests went.
     pub fn of<E: Ord + Copy>(
         rules: &PointRules,
         plan: &Plan<E>,
         marks: &[Reading<E>],
+        tests: &[TestOutcome],
         today: NaiveDate,
     ) -> Self {
         let on_time: Vec<(NaiveDate, E)> = marks
@@ -480,6 +521,7 @@ impl Standing {
                 on: *on,
                 action: Action::of_mark(*kind),
             })
+            .chain(tests.iter().flat_map(TestOutcome::events))
             .collect();
         Self {
             tally: tally(rules, &events, &days_read),
@@ -621,10 +663,48 @@ mod tests {
                 DayStatus::Nothing
             ]
         );
-        let standing = Standing::of(&PointRules::default(), &plan, &marks, today);
+        let standing = Standing::of(&PointRules::default(), &plan, &marks, &[], today);
         assert_eq!(standing.days_read, BTreeSet::from([day(1)]));
         assert_eq!(standing.streak, 0, "day 3 was missed on time");
         assert_eq!(standing.tally.total(), 2 + 1 + 1);
+    }
+
+    #[test]
+    fn tests_earn_points_for_passing_and_full_marks() {
+        let plan: Plan<u32> = Plan::new();
+        let tests = [
+            TestOutcome {
+                on: day(10),
+                passed: true,
+                full_marks: true,
+            },
+            TestOutcome {
+                on: day(20),
+                passed: true,
+                full_marks: false,
+            },
+            TestOutcome {
+                on: day(25),
+                passed: false,
+                full_marks: false,
+            },
+        ];
+        let standing = Standing::of(&PointRules::default(), &plan, &[], &tests, day(26));
+        assert_eq!(
+            standing.tally.on(day(10)),
+            BTreeMap::from([(Action::TestPassed, 5), (Action::TestFullMarks, 5)])
+        );
+        assert_eq!(standing.tally.total(), 5 + 5 + 5);
+        // A campaign whose rules predate tests earns nothing for them.
+        let mut older = PointRules::default();
+        older.rules.remove(&Action::TestPassed);
+        older.rules.remove(&Action::TestFullMarks);
+        assert_eq!(
+            Standing::of(&older, &plan, &[], &tests, day(26))
+                .tally
+                .total(),
+            0
+        );
     }
 
     #[test]

@@ -866,6 +866,51 @@ impl Store {
         self.attempt(id).await
     }
 
+    /// How a member did in each of a campaign's tests they handed in: the
+    /// best attempt's hand-in time and score (the earliest of equals), and
+    /// the test's pass mark. What the campaign's points rules count.
+    pub async fn best_results(
+        &self,
+        member: MemberId,
+        campaign: CampaignId,
+    ) -> StoreResult<Vec<(DateTime<Utc>, Score, u32)>> {
+        let pass_marks: HashMap<i64, u32> = exam::Entity::find()
+            .select_only()
+            .columns([exam::Column::Id, exam::Column::PassMark])
+            .filter(exam::Column::CampaignId.eq(campaign.0))
+            .into_tuple::<(i64, i32)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|(id, mark)| (id, mark.max(0) as u32))
+            .collect();
+        let mut best: HashMap<i64, (DateTime<Utc>, Score)> = HashMap::new();
+        for row in attempt::Entity::find()
+            .filter(attempt::Column::MemberId.eq(member.0))
+            .filter(attempt::Column::ExamId.is_in(pass_marks.keys().copied()))
+            .filter(attempt::Column::SubmittedAt.is_not_null())
+            .order_by_asc(attempt::Column::Number)
+            .all(&self.db)
+            .await?
+        {
+            let exam = row.exam_id;
+            let attempt = attempt_from(row)?;
+            let (Some(at), Some(score)) = (attempt.submitted_at, attempt.score) else {
+                continue;
+            };
+            match best.get(&exam) {
+                Some((_, kept)) if kept.earned >= score.earned => {}
+                _ => {
+                    best.insert(exam, (at, score));
+                }
+            }
+        }
+        Ok(best
+            .into_iter()
+            .filter_map(|(exam, (at, score))| Some((at, score, *pass_marks.get(&exam)?)))
+            .collect())
+    }
+
     /// How each member within a subtree did in a test: their best
     /// submitted attempt (the earliest of equals), with every question's
     /// share of its mark. A question left unanswered earned nothing.

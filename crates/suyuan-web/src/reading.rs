@@ -25,7 +25,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use suyuan_core::library::ExcerptId;
-use suyuan_core::reading::{Action, MarkId, MarkKind, Plan, Reading, Standing, day_status};
+use suyuan_core::reading::{
+    Action, MarkId, MarkKind, Plan, Reading, Standing, TestOutcome, day_status,
+};
 use suyuan_store::campaigns::{Campaign, CampaignId};
 use suyuan_store::members::Member;
 use suyuan_store::reading::{Mark, NewMark, Recorded};
@@ -328,7 +330,18 @@ pub async fn today_of(state: &AppState, member: &Member) -> Result<Vec<CampaignT
         }
         let book = state.books.get(state, campaign.id).await?;
         let marks = readings(&state.store.marks_of(member.id, &campaign).await?);
-        let standing = Standing::of(&book.campaign.rules, &book.plan, &marks, date);
+        let tests: Vec<TestOutcome> = state
+            .store
+            .best_results(member.id, campaign.id)
+            .await?
+            .into_iter()
+            .map(|(submitted, score, pass_mark)| TestOutcome {
+                on: campaign.calendar.date_at(submitted),
+                passed: score.passes(pass_mark),
+                full_marks: score.percent() >= 100.0,
+            })
+            .collect();
+        let standing = Standing::of(&book.campaign.rules, &book.plan, &marks, &tests, date);
         let read_today: BTreeSet<ExcerptId> = marks
             .iter()
             .filter(|(on, kind, _)| *on == date && *kind == MarkKind::OnTime)
@@ -451,6 +464,8 @@ pub fn rule_name(t: &Texts, action: Action) -> &'static str {
         Action::CatchUpReading => t.rule_catch_up_reading,
         Action::ExtraReading => t.rule_extra_reading,
         Action::StreakBonus => t.rule_streak_bonus,
+        Action::TestPassed => t.rule_test_passed,
+        Action::TestFullMarks => t.rule_test_full_marks,
     }
 }
 

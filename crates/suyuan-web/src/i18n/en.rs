@@ -137,6 +137,8 @@ pub static TEXTS: Texts = Texts {
     rule_catch_up_reading: "Catching up",
     rule_extra_reading: "Extra reading",
     rule_streak_bonus: "Streak bonus",
+    rule_test_passed: "Passing a test",
+    rule_test_full_marks: "Full marks in a test",
     read_waiting: "Keep reading: {seconds} s to go",
     read_scroll: "Read to the end to finish",
     read_sending: "Recording…",
@@ -277,5 +279,6 @@ pub static TEXTS: Texts = Texts {
     drop_question: "Drop",
     no_proposals: "Nothing to review.",
     campaign_label: "Campaign",
+    no_ten_day_tests: "No ten-day tests set yet.",
     score_col: "Score",
 };

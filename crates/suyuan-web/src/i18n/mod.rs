@@ -247,6 +247,8 @@ mod texts {
         pub rule_catch_up_reading: &'static str,
         pub rule_extra_reading: &'static str,
         pub rule_streak_bonus: &'static str,
+        pub rule_test_passed: &'static str,
+        pub rule_test_full_marks: &'static str,
         pub read_waiting: &'static str,
         pub read_scroll: &'static str,
         pub read_sending: &'static str,
@@ -387,6 +389,7 @@ mod texts {
         pub drop_question: &'static str,
         pub no_proposals: &'static str,
         pub campaign_label: &'static str,
+        pub no_ten_day_tests: &'static str,
         pub score_col: &'static str,
     }
 }

@@ -137,6 +137,8 @@ pub static TEXTS: Texts = Texts {
     rule_catch_up_reading: "补读",
     rule_extra_reading: "拓展阅读",
     rule_streak_bonus: "连续阅读奖励",
+    rule_test_passed: "测试合格",
+    rule_test_full_marks: "测试满分",
     read_waiting: "请认真阅读，还需 {seconds} 秒",
     read_scroll: "读到末尾即完成",
     read_sending: "正在记录…",
@@ -277,5 +279,6 @@ pub static TEXTS: Texts = Texts {
     drop_question: "舍弃",
     no_proposals: "没有待审核的题目。",
     campaign_label: "学习活动",
+    no_ten_day_tests: "还没有设置旬测。",
     score_col: "得分",
 };

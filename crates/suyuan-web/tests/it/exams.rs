@@ -102,6 +102,34 @@ fn right_answer(question: &Value) -> Value {
     }
 }
 
+/// Sits a test through the API with every answer right; the submitted
+/// attempt.
+async fn sit_right(api: &Api, test: i64) -> Value {
+    let (_, text) = api
+        .post(&format!("/api/v1/tests/{test}/attempts"), json!({}))
+        .await;
+    let attempt = json_of(&text);
+    let id = attempt["id"].as_i64().expect("id");
+    for (position, question) in attempt["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .enumerate()
+    {
+        let (status, body) = api
+            .put(
+                &format!("/api/v1/attempts/{id}/answers/{position}"),
+                right_answer(question),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    }
+    let (_, done) = api
+        .post(&format!("/api/v1/attempts/{id}/submit"), json!({}))
+        .await;
+    json_of(&done)
+}
+
 #[tokio::test]
 async fn a_member_sits_a_test_and_sees_the_review_only_after_submitting() {
     for app in TestApp::spawn_each().await {
@@ -261,27 +289,7 @@ async fn admins_see_results_over_their_subtree_down_to_members() {
     for app in TestApp::spawn_each().await {
         let test = set_test(&app).await;
         let member = Api::of(&app, "cuiyuan-member").await;
-        let (_, text) = member
-            .post(&format!("/api/v1/tests/{test}/attempts"), json!({}))
-            .await;
-        let attempt = json_of(&text);
-        let id = attempt["id"].as_i64().expect("id");
-        for (position, question) in attempt["questions"]
-            .as_array()
-            .expect("questions")
-            .iter()
-            .enumerate()
-        {
-            member
-                .put(
-                    &format!("/api/v1/attempts/{id}/answers/{position}"),
-                    right_answer(question),
-                )
-                .await;
-        }
-        member
-            .post(&format!("/api/v1/attempts/{id}/submit"), json!({}))
-            .await;
+        sit_right(&member, test).await;
 
         let admin = app.signed_in("xihu-admin").await;
         let page = admin.text(&format!("/tests/{test}/results")).await;
@@ -366,6 +374,33 @@ async fn a_campaign_admin_sets_a_test_for_every_dekad() {
             tests.contains("2026年11月下旬测试") && tests.contains("开始答题"),
             "{tests}"
         );
+
+        // Full marks earn the campaign's points for passing and for full
+        // marks, on the day it is handed in.
+        let test = app
+            .store
+            .exams_of(suyuan_store::campaigns::CampaignId(campaign))
+            .await
+            .expect("tests")[0]
+            .id
+            .0;
+        let api = Api::of(&app, "cuiyuan-member").await;
+        let done = sit_right(&api, test).await;
+        assert_eq!(done["result"]["percent"], 100.0, "{done}");
+        let (_, today) = api
+            .send(reqwest::Method::GET, "/api/v1/me/today", None)
+            .await;
+        let points = &json_of(&today)["campaigns"][0]["points_today"];
+        for rule in ["test_passed", "test_full_marks"] {
+            assert!(
+                points
+                    .as_array()
+                    .expect("points")
+                    .iter()
+                    .any(|p| p["rule"] == rule && p["points"] == 5),
+                "{rule} in {points}"
+            );
+        }
         app.stop().await;
     }
 }

@@ -505,6 +505,10 @@ async fn a_campaign_is_edited_on_its_page() {
         ("cap_extra_reading", "0"),
         ("points_streak_bonus", "5"),
         ("cap_streak_bonus", "5"),
+        ("points_test_passed", "5"),
+        ("cap_test_passed", "10"),
+        ("points_test_full_marks", "5"),
+        ("cap_test_full_marks", "10"),
         ("streak_every", "5"),
     ];
     let saved = browser
