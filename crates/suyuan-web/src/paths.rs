@@ -88,6 +88,14 @@ pub fn test_results(id: i64, unit: Option<i64>) -> String {
     }
 }
 
+pub fn test_marking(id: i64) -> String {
+    format!("{TESTS}/{id}/marking")
+}
+
+pub fn mark_answer(id: i64, attempt: i64, position: usize) -> String {
+    format!("{TESTS}/{id}/marking/{attempt}/{position}")
+}
+
 pub fn campaign_tests(id: i64) -> String {
     format!("{CAMPAIGNS}/{id}/tests")
 }

@@ -545,3 +545,98 @@ async fn a_campaign_gets_a_test_per_dekad_and_its_results_add_up() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn short_answers_wait_to_be_marked_by_hand_once() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let mut short = Question::new(
+            "用自己的话说说宪法的地位。",
+            Answer::Short {
+                model: Some("宪法是国家的根本法。".into()),
+            },
+        );
+        short.category = "简答".into();
+        store
+            .add_questions(p.xihu.id, &[short], Status::Active, now())
+            .await
+            .expect("bank");
+        let mut test = test_of(&p.xihu);
+        test.rules = vec![DrawRule {
+            category: Some("简答".into()),
+            difficulty: None,
+            from_readings: false,
+            count: 1,
+        }];
+        let exam = store.create_exam(test, now()).await.expect("exam");
+        let reader = member(&store, &p.cuiyuan, "S1").await;
+        let attempt = store
+            .start_attempt(&exam, reader, minutes(1))
+            .await
+            .expect("started");
+        store
+            .save_answer(
+                attempt.id,
+                reader,
+                0,
+                &Response::Text("它是根本大法。".into()),
+                minutes(2),
+            )
+            .await
+            .expect("saved");
+        let submitted = store
+            .submit_attempt(attempt.id, minutes(3))
+            .await
+            .expect("submitted");
+        assert_eq!(submitted.score.expect("score").pending, 1);
+
+        let waiting = store
+            .answers_to_mark(exam.id, &p.xihu.path, 10)
+            .await
+            .expect("to mark");
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0].response, Response::Text("它是根本大法。".into()));
+        assert!(
+            store
+                .answers_to_mark(exam.id, &p.chunan.path, 10)
+                .await
+                .expect("none")
+                .is_empty(),
+            "not outside the subtree"
+        );
+        assert!(
+            store
+                .mark_by_hand(attempt.id, 0, 1.5, minutes(4))
+                .await
+                .is_err(),
+            "a share is at most 1"
+        );
+        let marked = store
+            .mark_by_hand(attempt.id, 0, 0.5, minutes(4))
+            .await
+            .expect("marked");
+        let score = marked.score.expect("score");
+        assert_eq!((score.earned, score.pending), (0.5, 0));
+        assert_eq!(score.percent(), 50.0);
+        assert_eq!(
+            store.answers(attempt.id).await.expect("answers")[0].grade,
+            Some(Grade::Scored(0.5))
+        );
+        // Half right: it enters the mistake book. Marked once only.
+        assert_eq!(store.mistakes(reader).await.expect("book").len(), 1);
+        assert!(
+            store
+                .mark_by_hand(attempt.id, 0, 1.0, minutes(5))
+                .await
+                .is_err()
+        );
+        assert!(
+            store
+                .answers_to_mark(exam.id, &p.xihu.path, 10)
+                .await
+                .expect("none left")
+                .is_empty()
+        );
+    })
+    .await;
+}

@@ -12,9 +12,10 @@ use std::collections::HashMap;
 use suyuan_core::access::Principal;
 use suyuan_core::exams::{Results, Sitting, TenDayTests, hardest};
 use suyuan_core::plan::Dekad;
+use suyuan_core::questions::{Answer, Response};
 use suyuan_core::units::UnitId;
 use suyuan_store::campaigns::CampaignId;
-use suyuan_store::exams::{Exam, ExamId, Sat};
+use suyuan_store::exams::{AttemptId, Exam, ExamId, Sat};
 use suyuan_store::members::MemberFilter;
 
 use super::local;
@@ -267,6 +268,7 @@ pub struct ResultsPage {
     members: Vec<MemberRow>,
     too_many: bool,
     hardest: Vec<HardRow>,
+    marking: String,
 }
 
 #[derive(Deserialize)]
@@ -380,5 +382,97 @@ pub async fn results_page(
         members,
         too_many,
         hardest,
+        marking: paths::test_marking(id),
     })
+}
+
+/// One answer on the marking page.
+struct MarkRow {
+    member: String,
+    question: String,
+    model: String,
+    answer: String,
+    action: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "marking.html")]
+pub struct MarkingPage {
+    chrome: Chrome,
+    title: String,
+    results: String,
+    rows: Vec<MarkRow>,
+}
+
+/// Answers listed for marking at once.
+const TO_MARK: usize = 50;
+
+pub async fn marking_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> Result<MarkingPage, WebError> {
+    let who = &user.principal;
+    let exam = state.store.exam(ExamId(id)).await?;
+    may_see_results(&state, who, &exam).await?;
+    let waiting = state
+        .store
+        .answers_to_mark(exam.id, &who.unit_path, TO_MARK)
+        .await?;
+    let ids: Vec<_> = waiting.iter().map(|w| w.question).collect();
+    let questions = state.store.questions_by_id(&ids).await?;
+    let mut rows = Vec::with_capacity(waiting.len());
+    for answer in waiting {
+        let member = state.store.member(answer.member).await?;
+        let question = questions.get(&answer.question);
+        rows.push(MarkRow {
+            member: format!("{} · {}", member.name, member.unit.name),
+            question: question.map(|q| q.text.clone()).unwrap_or_default(),
+            model: match question.map(|q| &q.answer) {
+                Some(Answer::Short { model: Some(model) }) => model.clone(),
+                _ => String::new(),
+            },
+            answer: match answer.response {
+                Response::Text(text) => text,
+                Response::Bool(value) => value.to_string(),
+                Response::Chosen(_) => String::new(),
+            },
+            action: paths::mark_answer(id, answer.attempt.0, answer.position),
+        });
+    }
+    let here = paths::test_marking(id);
+    Ok(MarkingPage {
+        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        title: exam.test.title,
+        results: paths::test_results(id, None),
+        rows,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct MarkForm {
+    share: f64,
+}
+
+pub async fn mark_answer(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, attempt, position)): Path<(i64, i64, usize)>,
+    CsrfForm(form): CsrfForm<MarkForm>,
+) -> Result<Redirect, WebError> {
+    let who = &user.principal;
+    let exam = state.store.exam(ExamId(id)).await?;
+    may_see_results(&state, who, &exam).await?;
+    let found = state.store.attempt(AttemptId(attempt)).await?;
+    let member = state.store.member(found.member).await?;
+    if found.exam != exam.id || !who.unit_path.contains(&member.unit.path) {
+        return Err(WebError::NotFound);
+    }
+    state
+        .store
+        .mark_by_hand(found.id, position, form.share, state.now())
+        .await?;
+    Ok(Redirect::to(&paths::test_marking(id)))
 }

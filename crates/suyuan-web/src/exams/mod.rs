@@ -39,6 +39,11 @@ pub fn router() -> Router<AppState> {
         .route("/attempts/{id}", get(attempt_page).post(save_page))
         .route("/attempts/{id}/answers/{position}", post(save_one_page))
         .route("/tests/{id}/results", get(admin::results_page))
+        .route("/tests/{id}/marking", get(admin::marking_page))
+        .route(
+            "/tests/{id}/marking/{attempt}/{position}",
+            post(admin::mark_answer),
+        )
         .route(
             "/campaigns/{id}/tests",
             get(admin::campaign_tests_page).post(admin::set_ten_day_tests),

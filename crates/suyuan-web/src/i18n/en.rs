@@ -280,5 +280,11 @@ pub static TEXTS: Texts = Texts {
     no_proposals: "Nothing to review.",
     campaign_label: "Campaign",
     no_ten_day_tests: "No ten-day tests set yet.",
+    mark_by_hand: "Mark by hand",
+    marking_help: "Short answers wait for a person once handed in: the mark joins the score, and an answer short of full marks enters the member's mistake book.",
+    nothing_to_mark: "Nothing waits to be marked.",
+    model_answer: "Model answer",
+    full_mark: "Full mark",
+    answer_given: "Answer given",
     score_col: "Score",
 };

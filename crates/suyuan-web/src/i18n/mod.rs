@@ -390,6 +390,12 @@ mod texts {
         pub no_proposals: &'static str,
         pub campaign_label: &'static str,
         pub no_ten_day_tests: &'static str,
+        pub mark_by_hand: &'static str,
+        pub marking_help: &'static str,
+        pub nothing_to_mark: &'static str,
+        pub model_answer: &'static str,
+        pub full_mark: &'static str,
+        pub answer_given: &'static str,
         pub score_col: &'static str,
     }
 }

@@ -280,5 +280,11 @@ pub static TEXTS: Texts = Texts {
     no_proposals: "没有待审核的题目。",
     campaign_label: "学习活动",
     no_ten_day_tests: "还没有设置旬测。",
+    mark_by_hand: "人工评阅",
+    marking_help: "简答题交卷后等待人工评阅：给出得分后计入成绩，未得满分的进入该成员的错题本。",
+    nothing_to_mark: "没有待评阅的答案。",
+    model_answer: "参考答案",
+    full_mark: "满分",
+    answer_given: "作答",
     score_col: "得分",
 };

@@ -710,8 +710,10 @@ async fn an_admin_sets_tests_reviews_questions_and_reads_results_on_a_phone() {
         .click()
         .await
         .expect("click");
+    // Back to the proposals, without the outcome of the generation.
+    let back = url::Url::parse(&app.url("/questions/proposed")).expect("url");
     c.wait()
-        .for_element(Locator::Css("form[action='/questions/generate']"))
+        .for_url(&back)
         .await
         .expect("back to the proposals");
     chrome.sign_out().await;
@@ -752,6 +754,14 @@ async fn an_admin_sets_tests_reviews_questions_and_reads_results_on_a_phone() {
         "the results page is wider than a phone"
     );
     chrome.screenshot("test-results").await;
+    c.goto(&app.url(&format!("/tests/{test}/marking")))
+        .await
+        .expect("open");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the marking page is wider than a phone"
+    );
+    chrome.screenshot("marking").await;
     chrome.stop().await;
     app.stop().await;
 }

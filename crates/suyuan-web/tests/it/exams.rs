@@ -404,3 +404,102 @@ async fn a_campaign_admin_sets_a_test_for_every_dekad() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn an_admin_marks_a_short_answer_and_the_score_follows() {
+    use suyuan_core::exams::{DrawRule, Window};
+    use suyuan_core::questions::{Answer, Question};
+    use suyuan_store::exams::NewExam;
+    use suyuan_store::questions::Status;
+
+    let app = TestApp::spawn().await;
+    let now = app.clock_now();
+    let mut short = Question::new(
+        "说说宪法的地位。",
+        Answer::Short {
+            model: Some("国家的根本法".into()),
+        },
+    );
+    short.category = "简答".into();
+    app.store
+        .add_questions(app.world.xihu.id, &[short], Status::Active, now)
+        .await
+        .expect("bank");
+    let exam = app
+        .store
+        .create_exam(
+            NewExam {
+                owner: app.world.xihu.id,
+                campaign: None,
+                title: "简答练习".into(),
+                window: Window {
+                    opens: now - Duration::minutes(1),
+                    closes: now + Duration::hours(1),
+                    limit: Duration::minutes(10),
+                    attempts_allowed: 1,
+                },
+                pass_mark: 60,
+                rules: vec![DrawRule {
+                    category: Some("简答".into()),
+                    difficulty: None,
+                    from_readings: false,
+                    count: 1,
+                }],
+                mistakes: 0,
+                readings: None,
+            },
+            now,
+        )
+        .await
+        .expect("test");
+    let test = exam.id.0;
+    let member = Api::of(&app, "cuiyuan-member").await;
+    let (_, text) = member
+        .post(&format!("/api/v1/tests/{test}/attempts"), json!({}))
+        .await;
+    let id = json_of(&text)["id"].as_i64().expect("id");
+    member
+        .put(
+            &format!("/api/v1/attempts/{id}/answers/0"),
+            json!({"text": "它是根本大法"}),
+        )
+        .await;
+    let (_, done) = member
+        .post(&format!("/api/v1/attempts/{id}/submit"), json!({}))
+        .await;
+    assert_eq!(json_of(&done)["result"]["pending"], 1, "{done}");
+
+    let admin = app.signed_in("xihu-admin").await;
+    let page = format!("/tests/{test}/marking");
+    let listed = admin.text(&page).await;
+    assert!(
+        listed.contains("它是根本大法") && listed.contains("国家的根本法"),
+        "{listed}"
+    );
+    let marked = admin
+        .submit(&page, &format!("{page}/{id}/0"), &[("share", "1")])
+        .await;
+    assert_eq!(marked.status(), StatusCode::SEE_OTHER);
+    assert!(admin.text(&page).await.contains("没有待评阅的答案"));
+    // Marked once: a second mark is refused.
+    let again = admin
+        .submit(&page, &format!("{page}/{id}/0"), &[("share", "0")])
+        .await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, after) = member
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/attempts/{id}"),
+            None,
+        )
+        .await;
+    let result = &json_of(&after)["result"];
+    assert_eq!(
+        (result["percent"].clone(), result["pending"].clone()),
+        (json!(100.0), json!(0))
+    );
+    // Members cannot mark.
+    let sitter = app.signed_in("cuiyuan-member").await;
+    assert_eq!(sitter.get(&page).await.status(), StatusCode::FORBIDDEN);
+    app.stop().await;
+}

@@ -382,6 +382,18 @@ fn reading_pages(campaign: i64, law: i64, law_excerpt: ExcerptId) -> Vec<Case> {
             Body::None,
             [Some(303), Some(404), Some(404), Some(404)],
         ),
+        case(
+            "GET",
+            "/tests/999999/marking".into(),
+            Body::None,
+            [Some(303), Some(404), Some(404), Some(404)],
+        ),
+        case(
+            "POST",
+            "/tests/999999/marking/1/0".into(),
+            form(&[("share", "1")]),
+            [Some(303), Some(404), Some(404), Some(404)],
+        ),
     ]
 }
 
