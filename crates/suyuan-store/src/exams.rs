@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{CaseStatement, Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -447,24 +447,36 @@ async fn record_submission(txn: &DatabaseTransaction, submission: &Submission) -
     Ok(())
 }
 
+/// The best submitted attempt per key (a member, a test), the earliest
+/// of equals: rows come oldest first.
+fn best_attempts(
+    rows: Vec<attempt::Model>,
+    key: impl Fn(&Attempt) -> i64,
+) -> StoreResult<HashMap<i64, Attempt>> {
+    let earned = |a: &Attempt| a.score.map_or(0.0, |s| s.earned);
+    let mut best: HashMap<i64, Attempt> = HashMap::new();
+    for row in rows {
+        let attempt = attempt_from(row)?;
+        if attempt.score.is_none() {
+            continue;
+        }
+        match best.get(&key(&attempt)) {
+            Some(kept) if earned(kept) >= earned(&attempt) => {}
+            _ => {
+                best.insert(key(&attempt), attempt);
+            }
+        }
+    }
+    Ok(best)
+}
+
 /// The attempts at a test by members within a subtree.
 fn attempts_within(exam: ExamId, within: &UnitPath) -> sea_orm::Select<attempt::Entity> {
-    let (low, high) = within.subtree_range();
-    attempt::Entity::find()
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            attempt::Entity::belongs_to(members::entity::Entity)
-                .from(attempt::Column::MemberId)
-                .to(members::entity::Column::Id)
-                .into(),
-        )
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            members::entity::Relation::Unit.def(),
-        )
-        .filter(units::entity::Column::Path.gte(low))
-        .filter(units::entity::Column::Path.lt(high))
-        .filter(attempt::Column::ExamId.eq(exam.0))
+    members::of_members_within(
+        attempt::Entity::find().filter(attempt::Column::ExamId.eq(exam.0)),
+        attempt::Column::MemberId,
+        within,
+    )
 }
 
 /// Whether an answer may be saved: the attempt is the member's, open,
@@ -1024,30 +1036,17 @@ impl Store {
             .into_iter()
             .map(|(id, mark)| (id, mark.max(0) as u32))
             .collect();
-        let mut best: HashMap<i64, (DateTime<Utc>, Score)> = HashMap::new();
-        for row in attempt::Entity::find()
+        let attempts = attempt::Entity::find()
             .filter(attempt::Column::MemberId.eq(member.0))
             .filter(attempt::Column::ExamId.is_in(pass_marks.keys().copied()))
             .filter(attempt::Column::SubmittedAt.is_not_null())
             .order_by_asc(attempt::Column::Number)
             .all(&self.db)
-            .await?
-        {
-            let exam = row.exam_id;
-            let attempt = attempt_from(row)?;
-            let (Some(at), Some(score)) = (attempt.submitted_at, attempt.score) else {
-                continue;
-            };
-            match best.get(&exam) {
-                Some((_, kept)) if kept.earned >= score.earned => {}
-                _ => {
-                    best.insert(exam, (at, score));
-                }
-            }
-        }
+            .await?;
+        let best = best_attempts(attempts, |a| a.exam.0)?;
         Ok(best
-            .into_iter()
-            .filter_map(|(exam, (at, score))| Some((at, score, *pass_marks.get(&exam)?)))
+            .into_values()
+            .filter_map(|a| Some((a.submitted_at?, a.score?, *pass_marks.get(&a.exam.0)?)))
             .collect())
     }
 
@@ -1064,17 +1063,7 @@ impl Store {
             .order_by_asc(attempt::Column::Number)
             .all(&self.db)
             .await?;
-        let mut best: HashMap<i64, Attempt> = HashMap::new();
-        for row in rows {
-            let attempt = attempt_from(row)?;
-            let earned = |a: &Attempt| a.score.map_or(0.0, |s| s.earned);
-            match best.get(&attempt.member.0) {
-                Some(kept) if earned(kept) >= earned(&attempt) => {}
-                _ => {
-                    best.insert(attempt.member.0, attempt);
-                }
-            }
-        }
+        let best = best_attempts(rows, |a| a.member.0)?;
         let ids: Vec<i64> = best.values().map(|a| a.id.0).collect();
         let member_ids: Vec<i64> = best.keys().copied().collect();
         let mut grades: HashMap<(i64, i32), Option<Grade>> = HashMap::new();

@@ -58,6 +58,29 @@ pub(crate) mod entity {
 
 use entity::Column;
 
+/// Narrows a query of rows that name a member (in `member`) to the
+/// members of a subtree: one join to members and their units, and the
+/// path's range.
+pub(crate) fn of_members_within<E: EntityTrait>(
+    query: sea_orm::Select<E>,
+    member: E::Column,
+    within: &UnitPath,
+) -> sea_orm::Select<E> {
+    use sea_orm::{JoinType, RelationTrait};
+    let (low, high) = within.subtree_range();
+    query
+        .join(
+            JoinType::InnerJoin,
+            E::belongs_to(entity::Entity)
+                .from(member)
+                .to(Column::Id)
+                .into(),
+        )
+        .join(JoinType::InnerJoin, entity::Relation::Unit.def())
+        .filter(units::entity::Column::Path.gte(low))
+        .filter(units::entity::Column::Path.lt(high))
+}
+
 /// A member with the unit they belong to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {

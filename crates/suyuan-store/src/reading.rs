@@ -9,7 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
@@ -21,7 +21,7 @@ use suyuan_core::units::UnitPath;
 
 use crate::batch::{BatchWriter, statement_chunks};
 use crate::campaigns::{Campaign, CampaignId};
-use crate::{Store, StoreError, StoreResult, members, units};
+use crate::{Store, StoreError, StoreResult, members};
 
 pub(crate) mod mark {
     use sea_orm::entity::prelude::*;
@@ -285,24 +285,14 @@ impl Store {
         day: NaiveDate,
         assigned: usize,
     ) -> StoreResult<(u64, u64)> {
-        let (low, high) = within.subtree_range();
-        let readers: Vec<i64> = day_readers_query(campaign, day, assigned)
-            .join(
-                sea_orm::JoinType::InnerJoin,
-                mark::Entity::belongs_to(members::entity::Entity)
-                    .from(mark::Column::MemberId)
-                    .to(members::entity::Column::Id)
-                    .into(),
-            )
-            .join(
-                sea_orm::JoinType::InnerJoin,
-                members::entity::Relation::Unit.def(),
-            )
-            .filter(units::entity::Column::Path.gte(low))
-            .filter(units::entity::Column::Path.lt(high))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
+        let readers: Vec<i64> = members::of_members_within(
+            day_readers_query(campaign, day, assigned),
+            mark::Column::MemberId,
+            within,
+        )
+        .into_tuple()
+        .all(&self.db)
+        .await?;
         let members = self.count_members(within).await?;
         Ok((readers.len() as u64, members))
     }

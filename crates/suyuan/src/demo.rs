@@ -287,11 +287,12 @@ fn tree() -> Node {
     )
 }
 
-/// A small deterministic generator, so that every demo has the same people.
-struct Dice(u64);
+/// A small deterministic generator, so that every demo has the same
+/// people (and the bench the same arrivals).
+pub(crate) struct Dice(pub(crate) u64);
 
 impl Dice {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         // xorshift64*
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
@@ -301,6 +302,11 @@ impl Dice {
 
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[(self.next() % items.len() as u64) as usize]
+    }
+
+    /// A number in [0, 1).
+    pub(crate) fn fraction(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 

@@ -1,13 +1,11 @@
 use chrono::{NaiveDate, NaiveTime};
-use suyuan_core::library::{Visibility, parse_text};
 use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
 use suyuan_core::reading::{PointRules, ReadingPace};
 use suyuan_store::StoreError;
 use suyuan_store::campaigns::NewCampaign;
-use suyuan_store::library::{Imported, NewCollection};
 use suyuan_store::testing::each_backend;
 
-use crate::{now, province};
+use crate::{now, province, public_collection};
 
 const LAW: &str =
     "# 示例法\n\n<!-- INFO END -->\n\n第一条 一。\n\n第二条 二。\n\n第三条 三。\n\n第四条 四。\n";
@@ -20,21 +18,7 @@ fn day(d: u32) -> NaiveDate {
 async fn a_campaign_spreads_its_reading_over_its_days() {
     each_backend(|store| async move {
         let p = province(&store).await;
-        let law = parse_text("law.md", LAW, false).expect("parses");
-        let imported = store
-            .import_collections(
-                &[NewCollection {
-                    parsed: &law,
-                    owner: p.province.id,
-                    visibility: Visibility::Public,
-                }],
-                now(),
-            )
-            .await
-            .expect("import");
-        let Imported::Created { id: collection, .. } = imported[0] else {
-            panic!("{imported:?}")
-        };
+        let collection = public_collection(&store, &p.province, "law.md", LAW).await;
         let campaign = store
             .create_campaign(
                 NewCampaign {

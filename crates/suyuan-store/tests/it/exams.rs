@@ -400,31 +400,16 @@ async fn wrong_answers_enter_the_mistake_book_and_come_back() {
 async fn a_campaign_gets_a_test_per_dekad_and_its_results_add_up() {
     use chrono::{NaiveDate, NaiveTime};
     use suyuan_core::exams::{Results, TenDayTests, hardest};
-    use suyuan_core::library::{Visibility, parse_text};
     use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
     use suyuan_core::reading::{PointRules, ReadingPace};
     use suyuan_store::campaigns::NewCampaign;
-    use suyuan_store::library::{Imported, NewCollection};
 
     let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
     each_backend(|store| async move {
         let p = province(&store).await;
         let articles: String = (1..=9).map(|i| format!("第{i}条 内容{i}。\n\n")).collect();
-        let law = parse_text("law.md", &format!("# 示例法\n\n{articles}"), false).expect("law");
-        let imported = store
-            .import_collections(
-                &[NewCollection {
-                    parsed: &law,
-                    owner: p.province.id,
-                    visibility: Visibility::Public,
-                }],
-                now(),
-            )
-            .await
-            .expect("import");
-        let Imported::Created { id: collection, .. } = imported[0] else {
-            panic!("{imported:?}")
-        };
+        let law = format!("# 示例法\n\n{articles}");
+        let collection = crate::public_collection(&store, &p.province, "law.md", &law).await;
         let campaign = store
             .create_campaign(
                 NewCampaign {

@@ -89,3 +89,29 @@ pub async fn member(store: &Store, unit: &Unit, number: &str) -> suyuan_core::me
         .expect("member")
         .id
 }
+
+/// A public collection parsed from `text` and imported for `owner`.
+pub async fn public_collection(
+    store: &Store,
+    owner: &Unit,
+    name: &str,
+    text: &str,
+) -> suyuan_core::library::CollectionId {
+    use suyuan_core::library::{Visibility, parse_text};
+    use suyuan_store::library::{Imported, NewCollection};
+    let parsed = parse_text(name, text, false).expect("parses");
+    let imported = store
+        .import_collections(
+            &[NewCollection {
+                parsed: &parsed,
+                owner: owner.id,
+                visibility: Visibility::Public,
+            }],
+            now(),
+        )
+        .await
+        .expect("import");
+    match imported[0] {
+        Imported::Created { id, .. } | Imported::AlreadyThere { id, .. } => id,
+    }
+}

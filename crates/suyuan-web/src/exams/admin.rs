@@ -10,12 +10,12 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 use suyuan_core::access::Principal;
-use suyuan_core::exams::{Results, Sitting, TenDayTests, hardest};
+use suyuan_core::exams::{Results, TenDayTests, hardest};
 use suyuan_core::plan::Dekad;
 use suyuan_core::questions::{Answer, Response};
 use suyuan_core::units::UnitId;
 use suyuan_store::campaigns::CampaignId;
-use suyuan_store::exams::{AttemptId, Exam, ExamId, Sat};
+use suyuan_store::exams::{AttemptId, Exam, ExamId};
 use suyuan_store::members::MemberFilter;
 
 use super::local;
@@ -302,12 +302,10 @@ pub async fn results_page(
 
     let mut units = Vec::new();
     for child in state.store.children_with_member_counts(&scope).await? {
-        let within: Vec<Sitting<Sat>> = sittings
+        let within = sittings
             .iter()
-            .filter(|s| child.unit.path.contains(&s.member.member.unit.path))
-            .cloned()
-            .collect();
-        let results = Results::of(&within, child.members as usize, pass_mark);
+            .filter(|s| child.unit.path.contains(&s.member.member.unit.path));
+        let results = Results::of(within, child.members as usize, pass_mark);
         units.push(UnitRow {
             href: paths::test_results(id, Some(child.unit.id.0)),
             name: child.unit.name,

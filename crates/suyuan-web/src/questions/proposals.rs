@@ -8,8 +8,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::Redirect;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::ops::RangeInclusive;
 
+use suyuan_core::library::CollectionId;
 use suyuan_core::plan::{DEFAULT_ZONE, Dekad};
 use suyuan_core::questions::{QuestionId, propose};
 use suyuan_core::units::UnitId;
@@ -44,13 +47,20 @@ pub async fn propose_from_readings(
 ) -> StoreResult<Added> {
     let start = campaign.calendar.start;
     let mut proposed = Vec::new();
+    // The category of each collection's questions: its title, looked up once.
+    let mut categories: HashMap<CollectionId, String> = HashMap::new();
     for planned in store.plan_of(campaign.id).await? {
         let day = start + Duration::days(planned.day as i64);
         if !days.contains(&day) {
             continue;
         }
         let excerpt = store.excerpt(planned.excerpt).await?;
-        let collection = store.collection(excerpt.collection).await?;
+        let category = match categories.entry(excerpt.collection) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => {
+                new.insert(store.collection(excerpt.collection).await?.display_title)
+            }
+        };
         let text = excerpt.text;
         // Segmenting is CPU work: off the async threads.
         let terms = tokio::task::spawn_blocking({
@@ -59,13 +69,7 @@ pub async fn propose_from_readings(
         })
         .await
         .unwrap_or_default();
-        proposed.extend(propose(
-            &text,
-            &terms,
-            excerpt.id,
-            &collection.display_title,
-            PER_EXCERPT,
-        ));
+        proposed.extend(propose(&text, &terms, excerpt.id, category, PER_EXCERPT));
     }
     store.add_questions(owner, &proposed, status, now).await
 }

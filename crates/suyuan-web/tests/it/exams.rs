@@ -3,7 +3,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::TestApp;
-use crate::questions::GIFT;
+use crate::questions::upload_gift;
 
 /// The API as one signed-in person uses it.
 struct Api {
@@ -55,16 +55,7 @@ fn json_of(text: &str) -> Value {
 /// questions, open now for two hours, 30 minutes to sit.
 pub async fn set_test(app: &TestApp) -> i64 {
     let admin = app.signed_in("xihu-admin").await;
-    let uploaded = admin
-        .upload(
-            "/questions",
-            "/questions/import",
-            "file",
-            "bank.gift",
-            GIFT.as_bytes(),
-        )
-        .await;
-    assert_eq!(uploaded.status(), StatusCode::OK);
+    upload_gift(&admin).await;
     let now = app.clock_now();
     let api = Api::of(app, "xihu-admin").await;
     let (status, body) = api
@@ -325,16 +316,7 @@ async fn a_campaign_admin_sets_a_test_for_every_dekad() {
     for app in TestApp::spawn_each().await {
         let campaign = app.campaign().await.0;
         let admin = app.signed_in("province-admin").await;
-        let uploaded = admin
-            .upload(
-                "/questions",
-                "/questions/import",
-                "file",
-                "bank.gift",
-                GIFT.as_bytes(),
-            )
-            .await;
-        assert_eq!(uploaded.status(), StatusCode::OK);
+        upload_gift(&admin).await;
         let page = format!("/campaigns/{campaign}/tests");
         let fields = |questions: &'static str| {
             [

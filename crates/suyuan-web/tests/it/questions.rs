@@ -105,11 +105,9 @@ async fn an_admin_imports_and_exports_the_bank_through_the_page() {
     }
 }
 
-#[tokio::test]
-async fn the_api_lists_a_bank_without_answers_for_members() {
-    let app = TestApp::spawn().await;
-    let admin = app.signed_in("xihu-admin").await;
-    admin
+/// The sample bank, uploaded through the bank page into the admin's unit.
+pub async fn upload_gift(admin: &crate::Browser) {
+    let uploaded = admin
         .upload(
             "/questions",
             "/questions/import",
@@ -118,6 +116,14 @@ async fn the_api_lists_a_bank_without_answers_for_members() {
             GIFT.as_bytes(),
         )
         .await;
+    assert_eq!(uploaded.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_api_lists_a_bank_without_answers_for_members() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("xihu-admin").await;
+    upload_gift(&admin).await;
     let client = reqwest::Client::new();
     let list = |token: String, unit: i64, query: &'static str| {
         let client = client.clone();

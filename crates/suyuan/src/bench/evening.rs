@@ -29,6 +29,7 @@ use suyuan_store::questions::Status;
 
 use super::data::Dataset;
 use super::load::{self, Measured};
+use crate::demo::Dice;
 
 /// Questions in the bench's bank, and drawn by its test.
 const BANK: usize = 200;
@@ -355,17 +356,4 @@ async fn sit(
     }
     measured.submits.push(micros);
     Ok(())
-}
-
-/// A small generator for arrival times and pauses (xorshift64*).
-struct Dice(u64);
-
-impl Dice {
-    /// A number in [0, 1).
-    fn fraction(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
