@@ -8,6 +8,7 @@ pub mod access;
 pub mod archive;
 pub mod clock;
 pub mod exams;
+pub mod gatherings;
 pub mod library;
 pub mod members;
 pub mod mistakes;

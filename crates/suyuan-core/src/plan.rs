@@ -88,6 +88,21 @@ pub fn month_end(year: i32, month: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
+/// The instant a local wall-clock time happens on a date in `zone`. In a
+/// gap (clocks jump forward) the time does not exist: the first instant
+/// after it is used; in an overlap, the earlier of the two.
+pub fn local_instant(zone: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let mut local = date.and_time(time);
+    for _ in 0..180 {
+        if let Some(at) = zone.from_local_datetime(&local).earliest() {
+            return at.with_timezone(&Utc);
+        }
+        local += Duration::minutes(1);
+    }
+    // No zone has a gap of three hours; fall back to UTC.
+    Utc.from_utc_datetime(&date.and_time(time))
+}
+
 /// A campaign's days, in its time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Calendar {
@@ -155,19 +170,10 @@ impl Calendar {
         (week.year(), week.week())
     }
 
-    /// The instant a local wall-clock time happens on a date. In a gap
-    /// (clocks jump forward) the time does not exist: the first instant
-    /// after it is used; in an overlap, the earlier of the two.
+    /// The instant a local wall-clock time happens on a date (see
+    /// [`local_instant`]).
     pub fn instant(&self, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-        let mut local = date.and_time(time);
-        for _ in 0..180 {
-            if let Some(at) = self.zone.from_local_datetime(&local).earliest() {
-                return at.with_timezone(&Utc);
-            }
-            local += Duration::minutes(1);
-        }
-        // No zone has a gap of three hours; fall back to UTC.
-        Utc.from_utc_datetime(&date.and_time(time))
+        local_instant(self.zone, date, time)
     }
 
     /// Whether an instant is at or after `evening` on its local day.

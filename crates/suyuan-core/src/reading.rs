@@ -182,16 +182,22 @@ pub enum Action {
     TestPassed,
     /// Full marks in one of the campaign's tests, on top of passing.
     TestFullMarks,
+    /// Being at a gathering (on time or late), on its day.
+    Attendance,
+    /// A reflection on a gathering accepted, on the day it was accepted.
+    ReflectionAccepted,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 8] = [
         Action::DailyReading,
         Action::CatchUpReading,
         Action::ExtraReading,
         Action::StreakBonus,
         Action::TestPassed,
         Action::TestFullMarks,
+        Action::Attendance,
+        Action::ReflectionAccepted,
     ];
 
     /// The name of the action in rules and forms.
@@ -203,6 +209,8 @@ impl Action {
             Action::StreakBonus => "streak_bonus",
             Action::TestPassed => "test_passed",
             Action::TestFullMarks => "test_full_marks",
+            Action::Attendance => "attendance",
+            Action::ReflectionAccepted => "reflection_accepted",
         }
     }
 
@@ -235,7 +243,8 @@ pub struct PointRules {
 impl Default for PointRules {
     /// In the spirit of the big study apps: a point an article, a few a
     /// day; catching up earns less; a week's unbroken streak earns a bonus;
-    /// a passed test earns five, full marks five more.
+    /// a passed test earns five, full marks five more; being at a gathering
+    /// earns three, a reflection accepted three more.
     fn default() -> Self {
         let rule = |points, daily_cap| Rule { points, daily_cap };
         Self {
@@ -246,6 +255,8 @@ impl Default for PointRules {
                 (Action::StreakBonus, rule(5, 5)),
                 (Action::TestPassed, rule(5, 10)),
                 (Action::TestFullMarks, rule(5, 10)),
+                (Action::Attendance, rule(3, 6)),
+                (Action::ReflectionAccepted, rule(3, 6)),
             ]),
             streak_every: 7,
         }
@@ -478,7 +489,7 @@ pub struct TestOutcome {
 }
 
 impl TestOutcome {
-    fn events(&self) -> Vec<Event> {
+    pub fn events(&self) -> Vec<Event> {
         let mut events = Vec::new();
         if self.passed {
             events.push(Event {
@@ -500,13 +511,13 @@ impl TestOutcome {
 pub type Reading<E> = (NaiveDate, MarkKind, E);
 
 impl Standing {
-    /// Derives everything from the plan, the marks and how the member's
-    /// tests went.
+    /// Derives everything from the plan, the marks and the member's other
+    /// actions (tests, gatherings).
     pub fn of<E: Ord + Copy>(
         rules: &PointRules,
         plan: &Plan<E>,
         marks: &[Reading<E>],
-        tests: &[TestOutcome],
+        others: &[Event],
         today: NaiveDate,
     ) -> Self {
         let on_time: Vec<(NaiveDate, E)> = marks
@@ -521,7 +532,7 @@ impl Standing {
                 on: *on,
                 action: Action::of_mark(*kind),
             })
-            .chain(tests.iter().flat_map(TestOutcome::events))
+            .chain(others.iter().copied())
             .collect();
         Self {
             tally: tally(rules, &events, &days_read),
@@ -689,6 +700,7 @@ mod tests {
                 full_marks: false,
             },
         ];
+        let tests: Vec<Event> = tests.iter().flat_map(TestOutcome::events).collect();
         let standing = Standing::of(&PointRules::default(), &plan, &[], &tests, day(26));
         assert_eq!(
             standing.tally.on(day(10)),

@@ -127,17 +127,59 @@ fn check_archive(bytes: &[u8]) -> Result<(), TableError> {
     }
 }
 
+/// A cell of a table written out: text, or a number that a spreadsheet
+/// adds up.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Self {
+        Cell::Text(text)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Self {
+        Cell::Text(text.to_owned())
+    }
+}
+
+impl From<usize> for Cell {
+    fn from(n: usize) -> Self {
+        Cell::Number(n as f64)
+    }
+}
+
+impl From<f64> for Cell {
+    fn from(n: f64) -> Self {
+        Cell::Number(n)
+    }
+}
+
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cell::Text(text) => f.write_str(text),
+            Cell::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
+
 /// Writes rows as CSV in UTF-8 with a byte-order mark, so that Excel opens
 /// Chinese text correctly.
-pub fn write_csv(rows: &[Vec<String>]) -> Vec<u8> {
+pub fn write_csv<C: Clone + Into<Cell>>(rows: &[Vec<C>]) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         let mut writer = csv::WriterBuilder::new()
             .flexible(true)
             .from_writer(&mut out);
         for row in rows {
+            let record: Vec<String> = row.iter().map(|c| c.clone().into().to_string()).collect();
             // Writing to memory cannot fail.
-            let _ = writer.write_record(row);
+            let _ = writer.write_record(record);
         }
         let _ = writer.flush();
     }
@@ -145,8 +187,12 @@ pub fn write_csv(rows: &[Vec<String>]) -> Vec<u8> {
 }
 
 /// Writes rows as an XLSX workbook of one sheet: the first row bold and
-/// frozen as the header, columns wide enough for their text.
-pub fn write_xlsx(sheet: &str, rows: &[Vec<String>]) -> Result<Vec<u8>, TableError> {
+/// frozen as the header, numbers as numbers, columns wide enough for
+/// their text.
+pub fn write_xlsx<C: Clone + Into<Cell>>(
+    sheet: &str,
+    rows: &[Vec<C>],
+) -> Result<Vec<u8>, TableError> {
     use rust_xlsxwriter::{Format, Workbook};
     let failed = |e: rust_xlsxwriter::XlsxError| TableError::Unreadable(e.to_string());
     let mut workbook = Workbook::new();
@@ -157,15 +203,16 @@ pub fn write_xlsx(sheet: &str, rows: &[Vec<String>]) -> Result<Vec<u8>, TableErr
     for (r, row) in rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
             let (r, c16) = (r as u32, c as u16);
-            if r == 0 {
-                worksheet
-                    .write_string_with_format(r, c16, cell, &bold)
-                    .map_err(failed)?;
-            } else {
-                worksheet.write_string(r, c16, cell).map_err(failed)?;
+            let cell: Cell = cell.clone().into();
+            match (&cell, r) {
+                (Cell::Text(text), 0) => worksheet.write_string_with_format(r, c16, text, &bold),
+                (Cell::Text(text), _) => worksheet.write_string(r, c16, text),
+                (Cell::Number(n), _) => worksheet.write_number(r, c16, *n),
             }
+            .map_err(failed)?;
             // A Chinese character is about two columns wide.
             let width: usize = cell
+                .to_string()
                 .chars()
                 .map(|ch| if ch.is_ascii() { 1 } else { 2 })
                 .sum();

@@ -9,6 +9,7 @@ pub mod batch;
 pub mod campaigns;
 mod error;
 pub mod exams;
+pub mod gatherings;
 pub mod library;
 pub mod members;
 mod migration;

@@ -6,15 +6,15 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
-    AppState, auth, campaigns, exams, library, members, ops, questions, reading, reminders, search,
-    units,
+    AppState, auth, campaigns, exams, gatherings, library, members, ops, questions, reading,
+    reminders, search, units,
 };
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Suyuan API", description = "Units, members, sign-in, the library, search, daily reading, the question bank and tests. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "reading"), (name = "questions"), (name = "tests"), (name = "ops"))
+    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "reading"), (name = "questions"), (name = "tests"), (name = "gatherings"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -41,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(campaigns::api())
         .merge(questions::api())
         .merge(exams::api())
+        .merge(gatherings::api())
         .merge(reminders::api())
         .merge(ops::api())
 }

@@ -25,6 +25,7 @@ pub struct Scope {
     pub unit_href: String,
     pub members: u64,
     pub members_href: String,
+    pub gatherings_href: String,
     pub children: Vec<ChildRow>,
 }
 
@@ -48,6 +49,7 @@ struct HomePage {
     role: &'static str,
     unit_path: String,
     scope: Option<Scope>,
+    gatherings: crate::gatherings::Upcoming,
 }
 
 async fn home(
@@ -73,6 +75,7 @@ async fn home(
             unit_href: paths::unit(member.unit.id),
             members: state.store.count_members(&member.unit.path).await?,
             members_href: paths::unit_members(member.unit.id, 1),
+            gatherings_href: paths::unit_gatherings(member.unit.id),
             children: child_rows(
                 lang,
                 state
@@ -103,6 +106,7 @@ async fn home(
         role: role_name(t, member.role),
         unit_path,
         scope,
+        gatherings: crate::gatherings::upcoming_for(&state, t, member).await?,
     }
     .into_response())
 }

@@ -9,6 +9,7 @@ mod compilations;
 mod csrf;
 mod error;
 mod exams;
+mod gatherings;
 mod home;
 mod i18n;
 mod library;
@@ -129,6 +130,7 @@ impl App {
             .merge(campaigns::router())
             .merge(questions::router())
             .merge(exams::router())
+            .merge(gatherings::router())
             .merge(api_router)
             .merge(ops::router(openapi))
             // A route layer sees the matched route, which labels metrics.
@@ -152,6 +154,12 @@ impl App {
     /// few seconds; tests call it to not wait).
     pub async fn submit_overdue(&self) -> Result<usize, WebError> {
         exams::submit_overdue(&self.state).await
+    }
+
+    /// Closes the gatherings that have ended, filling in "absent" (the
+    /// server does this every half minute by itself).
+    pub async fn close_gatherings(&self) -> Result<usize, WebError> {
+        gatherings::close_ended(&self.state).await
     }
 
     /// Runs the evening reminders that are due now (the server does this
@@ -203,6 +211,20 @@ impl App {
                 }
             }
         });
+        let closing_state = self.state.clone();
+        let closing = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(gatherings::CLOSE_EVERY);
+            loop {
+                ticks.tick().await;
+                match gatherings::close_ended(&closing_state).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(gatherings = n, "gatherings closed, absences filled in")
+                    }
+                    Err(err) => tracing::warn!(%err, "ended gatherings could not be closed"),
+                }
+            }
+        });
         let served = axum::serve(
             listener,
             self.router
@@ -213,6 +235,7 @@ impl App {
         catching_up.abort();
         reminding.abort();
         sweeping.abort();
+        closing.abort();
         served
     }
 }

@@ -110,6 +110,62 @@ pub fn practise(question: i64) -> String {
     format!("{PRACTICE}/{question}")
 }
 
+pub const GATHERINGS: &str = "/gatherings";
+
+pub fn gathering(id: i64) -> String {
+    format!("{GATHERINGS}/{id}")
+}
+
+/// The record page with the check-in code filled in: what the QR code
+/// on the organizer's screen opens.
+pub fn gathering_with_code(id: i64, code: &str) -> String {
+    format!("{GATHERINGS}/{id}?code={}", encode(code))
+}
+
+pub fn gathering_run(id: i64) -> String {
+    format!("{GATHERINGS}/{id}/run")
+}
+
+pub fn gathering_attendance(id: i64) -> String {
+    format!("{GATHERINGS}/{id}/attendance")
+}
+
+pub fn gathering_leave(id: i64, member: i64) -> String {
+    format!("{GATHERINGS}/{id}/leaves/{member}")
+}
+
+pub fn gathering_reflection(id: i64, member: i64) -> String {
+    format!("{GATHERINGS}/{id}/reflections/{member}")
+}
+
+pub fn photo(id: i64) -> String {
+    format!("/photos/{id}")
+}
+
+pub fn delete_photo(gathering: i64, photo: i64) -> String {
+    format!("{GATHERINGS}/{gathering}/photos/{photo}/delete")
+}
+
+pub fn unit_gatherings(unit: UnitId) -> String {
+    format!("/units/{unit}/gatherings")
+}
+
+pub fn unit_ledger_base(unit: UnitId) -> String {
+    format!("/units/{unit}/ledger")
+}
+
+pub fn unit_ledger(unit: UnitId, from: chrono::NaiveDate, to: chrono::NaiveDate) -> String {
+    format!("/units/{unit}/ledger?from={from}&to={to}")
+}
+
+pub fn unit_ledger_xlsx(unit: UnitId, from: chrono::NaiveDate, to: chrono::NaiveDate) -> String {
+    format!("/units/{unit}/ledger.xlsx?from={from}&to={to}")
+}
+
+pub fn calendar_feed(token: &str) -> String {
+    format!("/calendar/{}.ics", encode(token))
+}
+
 pub const SEARCH: &str = "/search";
 pub const COMPILATIONS: &str = "/library/compilations";
 

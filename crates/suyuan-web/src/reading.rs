@@ -26,7 +26,7 @@ use utoipa_axum::routes;
 
 use suyuan_core::library::ExcerptId;
 use suyuan_core::reading::{
-    Action, MarkId, MarkKind, Plan, Reading, Standing, TestOutcome, day_status,
+    Action, Event, MarkId, MarkKind, Plan, Reading, Standing, TestOutcome, day_status,
 };
 use suyuan_store::campaigns::{Campaign, CampaignId};
 use suyuan_store::members::Member;
@@ -330,18 +330,22 @@ pub async fn today_of(state: &AppState, member: &Member) -> Result<Vec<CampaignT
         }
         let book = state.books.get(state, campaign.id).await?;
         let marks = readings(&state.store.marks_of(member.id, &campaign).await?);
-        let tests: Vec<TestOutcome> = state
+        let mut others: Vec<Event> = state
             .store
             .best_results(member.id, campaign.id)
             .await?
             .into_iter()
-            .map(|(submitted, score, pass_mark)| TestOutcome {
-                on: campaign.calendar.date_at(submitted),
-                passed: score.passes(pass_mark),
-                full_marks: score.percent() >= 100.0,
+            .flat_map(|(submitted, score, pass_mark)| {
+                TestOutcome {
+                    on: campaign.calendar.date_at(submitted),
+                    passed: score.passes(pass_mark),
+                    full_marks: score.percent() >= 100.0,
+                }
+                .events()
             })
             .collect();
-        let standing = Standing::of(&book.campaign.rules, &book.plan, &marks, &tests, date);
+        others.extend(crate::gatherings::events_of(state, member, &campaign).await?);
+        let standing = Standing::of(&book.campaign.rules, &book.plan, &marks, &others, date);
         let read_today: BTreeSet<ExcerptId> = marks
             .iter()
             .filter(|(on, kind, _)| *on == date && *kind == MarkKind::OnTime)
@@ -380,7 +384,8 @@ pub struct AssignedJson {
 
 #[derive(Serialize, ToSchema)]
 pub struct PointsJson {
-    /// `daily_reading`, `catch_up_reading`, `extra_reading` or `streak_bonus`.
+    /// `daily_reading`, `catch_up_reading`, `extra_reading`, `streak_bonus`,
+    /// `test_passed`, `test_full_marks`, `attendance` or `reflection_accepted`.
     #[schema(value_type = String)]
     rule: Action,
     points: u32,
@@ -466,6 +471,8 @@ pub fn rule_name(t: &Texts, action: Action) -> &'static str {
         Action::StreakBonus => t.rule_streak_bonus,
         Action::TestPassed => t.rule_test_passed,
         Action::TestFullMarks => t.rule_test_full_marks,
+        Action::Attendance => t.rule_attendance,
+        Action::ReflectionAccepted => t.rule_reflection_accepted,
     }
 }
 

@@ -70,3 +70,29 @@ pub fn kind_name(t: &Texts, kind: UnitKind) -> &'static str {
         UnitKind::Branch => t.kind_branch,
     }
 }
+
+pub fn weekday_name(t: &Texts, weekday: chrono::Weekday) -> &'static str {
+    t.weekdays[weekday.num_days_from_monday() as usize]
+}
+
+/// A file to download: its content type and the (ASCII) name it is saved
+/// under.
+pub fn attachment(
+    content_type: &str,
+    file_name: &str,
+    body: impl Into<axum::body::Body>,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        body.into(),
+    )
+        .into_response()
+}

@@ -283,6 +283,7 @@ async fn main() -> Result<()> {
             demo::seed_material(&store, material.as_deref(), clock.now()).await?;
             demo::seed_campaign(&store, clock.now()).await?;
             demo::seed_tests(&store, clock.now()).await?;
+            demo::seed_gatherings(&store, clock.now()).await?;
             demo::print_logins(listen);
             if no_serve {
                 return Ok(());

@@ -3,6 +3,7 @@
 mod auth;
 mod campaigns;
 mod exams;
+mod gatherings;
 mod library;
 mod members;
 mod questions;

@@ -8,7 +8,7 @@ pub use proposals::propose_from_readings;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -307,17 +307,11 @@ struct ExportQuery {
 }
 
 fn download(format: Format, name: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, format.content_type().to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.{}\"", format.extension()),
-            ),
-        ],
+    crate::views::attachment(
+        format.content_type(),
+        &format!("{name}.{}", format.extension()),
         bytes,
     )
-        .into_response()
 }
 
 /// The bank (or one category of it) as a file.

@@ -765,3 +765,115 @@ async fn an_admin_sets_tests_reviews_questions_and_reads_results_on_a_phone() {
     chrome.stop().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_member_checks_in_with_the_code_on_the_organizers_phone() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let campaign = app.campaign().await;
+    let id = app
+        .gathering_in(
+            &app.world.branch,
+            chrono::Duration::minutes(10),
+            Some(campaign),
+        )
+        .await;
+    let c = &chrome.client;
+
+    // The organizer opens the check-in screen on their phone.
+    chrome.sign_in(&app, "xihu-admin").await;
+    c.goto(&app.url(&format!("/units/{}/gatherings", app.world.branch.id)))
+        .await
+        .expect("open");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the plan page is wider than a phone"
+    );
+    chrome.screenshot("gatherings-plan").await;
+    c.goto(&app.url(&format!("/gatherings/{id}/run")))
+        .await
+        .expect("open");
+    let code = c
+        .find(Locator::Id("check-in-code"))
+        .await
+        .expect("the code on the screen")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(code.trim().len(), 6, "{code:?}");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the check-in screen is wider than a phone"
+    );
+    chrome.screenshot("gathering-run").await;
+    chrome.sign_out().await;
+
+    // The member types it on theirs.
+    chrome.sign_in(&app, "cuiyuan-member").await;
+    c.goto(&app.url("/gatherings")).await.expect("open");
+    assert!(
+        chrome.fits_the_phone().await,
+        "my gatherings are wider than a phone"
+    );
+    chrome.screenshot("gatherings").await;
+    c.find(Locator::Css(&format!("a[href='/gatherings/{id}']")))
+        .await
+        .expect("the gathering in my list")
+        .click()
+        .await
+        .expect("tap");
+    c.find(Locator::Css("#check-in input[name=code]"))
+        .await
+        .expect("the code field")
+        .send_keys(code.trim())
+        .await
+        .expect("type");
+    chrome.screenshot("gathering-check-in").await;
+    c.find(Locator::Css("#check-in button[type=submit]"))
+        .await
+        .expect("the check-in button")
+        .click()
+        .await
+        .expect("tap");
+    let status = c
+        .wait()
+        .for_element(Locator::Id("my-status"))
+        .await
+        .expect("checked in")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(status, "出席");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the gathering page is wider than a phone"
+    );
+    chrome.screenshot("gathering").await;
+    chrome.sign_out().await;
+
+    // The organizer sees it on the roll, and in the ledger.
+    chrome.sign_in(&app, "xihu-admin").await;
+    c.goto(&app.url(&format!("/gatherings/{id}/run")))
+        .await
+        .expect("open");
+    let roll = c
+        .find(Locator::Css(".roll"))
+        .await
+        .expect("the roll")
+        .text()
+        .await
+        .expect("text");
+    assert!(roll.contains("陈晓燕") && roll.contains("出席"), "{roll}");
+    c.goto(&app.url(&format!("/units/{}/ledger", app.world.xihu.id)))
+        .await
+        .expect("open");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the ledger is wider than a phone"
+    );
+    chrome.screenshot("ledger").await;
+    chrome.stop().await;
+    app.stop().await;
+}

@@ -6,6 +6,7 @@ mod auth;
 mod browser;
 mod compilations;
 mod exams;
+mod gatherings;
 mod import;
 mod library;
 mod questions;
@@ -321,6 +322,54 @@ impl TestApp {
             .await
             .expect("campaign")
             .id
+    }
+
+    /// A weekly study for `unit` that starts `starts_in` from the test's
+    /// clock and lasts an hour and a half, planned by the province admin.
+    pub async fn gathering(&self, unit: &Unit, starts_in: chrono::Duration) -> i64 {
+        self.gathering_in(unit, starts_in, None).await
+    }
+
+    /// `gathering`, as part of a campaign.
+    pub async fn gathering_in(
+        &self,
+        unit: &Unit,
+        starts_in: chrono::Duration,
+        campaign: Option<CampaignId>,
+    ) -> i64 {
+        use suyuan_core::clock::Clock;
+        use suyuan_core::gatherings::{Kind, Slot};
+        use suyuan_store::gatherings::{Details, NewGathering};
+        let starts_at = self.clock.now() + starts_in;
+        let organizer = self
+            .store
+            .member_by_number(
+                &suyuan_core::members::MemberNumber::parse("province-admin").expect("number"),
+            )
+            .await
+            .expect("organizer");
+        self.store
+            .create_gatherings(
+                vec![NewGathering {
+                    unit: unit.id,
+                    campaign,
+                    kind: Kind::WeeklyStudy,
+                    details: Details {
+                        title: format!("{}周学习", unit.name),
+                        topic: "学习宪法".into(),
+                        ..Details::default()
+                    },
+                    slot: Slot {
+                        starts_at,
+                        ends_at: starts_at + chrono::Duration::minutes(90),
+                    },
+                }],
+                organizer.id,
+                self.clock.now(),
+            )
+            .await
+            .expect("gathering")[0]
+            .0
     }
 
     /// Another instance of the application on the same database, with

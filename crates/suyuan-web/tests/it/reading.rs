@@ -509,6 +509,10 @@ async fn a_campaign_is_edited_on_its_page() {
         ("cap_test_passed", "10"),
         ("points_test_full_marks", "5"),
         ("cap_test_full_marks", "10"),
+        ("points_attendance", "3"),
+        ("cap_attendance", "6"),
+        ("points_reflection_accepted", "3"),
+        ("cap_reflection_accepted", "6"),
         ("streak_every", "5"),
     ];
     let saved = browser

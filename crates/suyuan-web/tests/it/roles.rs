@@ -224,12 +224,173 @@ async fn pages(app: &TestApp) -> Vec<Case> {
         chunan_item,
     ));
     cases.extend(question_pages());
+    cases.extend(gathering_pages(app).await);
     // Last, as it ends the browser's session.
     cases.push(case(
         "POST",
         "/logout".into(),
         form(&[]),
         [Some(303), Some(303), Some(303), Some(303)],
+    ));
+    cases
+}
+
+/// Gatherings: a branch's (Xihu) and a village's (Chun'an), both a day
+/// away. Writes are made with input that is refused, so that nothing
+/// changes between roles.
+async fn gathering_pages(app: &TestApp) -> Vec<Case> {
+    let w = &app.world;
+    let day = chrono::Duration::days(1);
+    let ours = app.gathering(&w.branch, day).await;
+    let theirs = app.gathering(&w.xiajiang, day).await;
+    let everyone = [Some(303), Some(200), Some(200), Some(200)];
+    let province_only = [Some(303), Some(200), Some(404), Some(404)];
+    let admins = [Some(303), Some(200), Some(200), Some(404)];
+    let refused_for_admins = [Some(303), Some(422), Some(422), Some(404)];
+    let refused_for_province = [Some(303), Some(422), Some(404), Some(404)];
+    let get = |path: String, expect| case("GET", path, Body::None, expect);
+    let mut cases = vec![
+        get("/gatherings".into(), everyone),
+        get(format!("/gatherings/{ours}"), everyone),
+        get(format!("/gatherings/{ours}/event.ics"), everyone),
+        get(format!("/gatherings/{theirs}"), province_only),
+        get(format!("/gatherings/{theirs}/event.ics"), province_only),
+        get(format!("/gatherings/{ours}/run"), admins),
+        get(format!("/gatherings/{theirs}/run"), province_only),
+        get(
+            format!("/units/{}/gatherings", w.xihu.id),
+            [Some(303), Some(200), Some(200), Some(403)],
+        ),
+        get(
+            format!("/units/{}/gatherings", w.branch.id),
+            [Some(303), Some(200), Some(200), Some(403)],
+        ),
+        get(format!("/units/{}/gatherings", w.chunan.id), province_only),
+        get(
+            format!("/units/{}/ledger", w.xihu.id),
+            [Some(303), Some(200), Some(200), Some(403)],
+        ),
+        get(format!("/units/{}/ledger", w.chunan.id), province_only),
+        get(
+            format!("/units/{}/ledger.xlsx", w.xihu.id),
+            [Some(303), Some(200), Some(200), Some(403)],
+        ),
+        get(format!("/units/{}/ledger.xlsx", w.chunan.id), province_only),
+        get(
+            format!("/units/{}/ledger?from=bad", w.xihu.id),
+            [Some(303), Some(422), Some(422), Some(403)],
+        ),
+        // A feed is opened by its token alone.
+        get("/calendar/not-a-token.ics".into(), [Some(404); 4]),
+        // Members act on their own gatherings; admins outside them may not.
+        case(
+            "POST",
+            format!("/gatherings/{ours}/check-in"),
+            form(&[("code", "000000")]),
+            [Some(303), Some(403), Some(403), Some(422)],
+        ),
+        case(
+            "POST",
+            format!("/gatherings/{theirs}/check-in"),
+            form(&[("code", "000000")]),
+            [Some(303), Some(403), Some(404), Some(404)],
+        ),
+        case(
+            "POST",
+            format!("/gatherings/{ours}/leave"),
+            form(&[("reason", " ")]),
+            [Some(303), Some(403), Some(403), Some(422)],
+        ),
+        case(
+            "POST",
+            format!("/gatherings/{ours}/reflection"),
+            form(&[("text", "还没开始")]),
+            [Some(303), Some(403), Some(403), Some(422)],
+        ),
+    ];
+    for (gathering, expect) in [(ours, refused_for_admins), (theirs, refused_for_province)] {
+        cases.extend([
+            case(
+                "POST",
+                format!("/gatherings/{gathering}/attendance"),
+                form(&[("member", &w.xihu_member.to_string()), ("status", "asleep")]),
+                expect,
+            ),
+            case(
+                "POST",
+                format!("/gatherings/{gathering}/leaves/{}", w.xihu_member),
+                form(&[("decision", "maybe")]),
+                expect,
+            ),
+            case(
+                "POST",
+                format!("/gatherings/{gathering}/reflections/{}", w.xihu_member),
+                form(&[("decision", "maybe")]),
+                expect,
+            ),
+            case(
+                "POST",
+                format!("/gatherings/{gathering}/edit"),
+                form(&[("title", " ")]),
+                expect,
+            ),
+            case(
+                "POST",
+                format!("/gatherings/{gathering}/minutes"),
+                form(&[("minutes", "尚未开始，不能写纪要")]),
+                expect,
+            ),
+            case(
+                "POST",
+                format!("/gatherings/{gathering}/reschedule"),
+                form(&[("date", "someday"), ("time", "19:00"), ("minutes", "60")]),
+                expect,
+            ),
+        ]);
+    }
+    let plan = |unit: i64, expect| {
+        case(
+            "POST",
+            format!("/units/{unit}/gatherings"),
+            form(&[
+                ("kind", "picnic"),
+                ("title", "x"),
+                ("date", "2026-12-01"),
+                ("time", "19:00"),
+                ("minutes", "60"),
+                ("repeat", "once"),
+            ]),
+            expect,
+        )
+    };
+    // A member sees their own units, but does not plan for them.
+    cases.push(plan(
+        w.xihu.id.0,
+        [Some(303), Some(422), Some(422), Some(403)],
+    ));
+    cases.push(plan(w.chunan.id.0, refused_for_province));
+    cases.push(case(
+        "POST",
+        format!("/gatherings/{ours}/photos"),
+        Body::Upload("photo", "empty.jpg"),
+        refused_for_admins,
+    ));
+    cases.push(case(
+        "POST",
+        format!("/gatherings/{theirs}/photos/999999/delete"),
+        form(&[]),
+        [Some(303), Some(404), Some(404), Some(404)],
+    ));
+    cases.push(get(
+        "/photos/999999".into(),
+        [Some(303), Some(404), Some(404), Some(404)],
+    ));
+    // Cancelling changes the gathering: only where it is refused.
+    cases.push(case(
+        "POST",
+        format!("/gatherings/{theirs}/cancel"),
+        form(&[]),
+        [Some(303), None, Some(404), Some(404)],
     ));
     cases
 }
@@ -540,6 +701,12 @@ async fn api(app: &TestApp) -> Vec<Case> {
     let (_, law_excerpt) = first_parts(app, w.law).await;
     let campaign = xihu_campaign(app).await;
     vec![
+        case(
+            "GET",
+            "/api/v1/me/calendar".into(),
+            Body::None,
+            [Some(401), Some(200), Some(200), Some(200)],
+        ),
         case(
             "GET",
             "/api/v1/me/today".into(),

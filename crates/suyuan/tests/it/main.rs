@@ -317,6 +317,56 @@ fn the_demo_seeds_once_and_prints_its_logins() {
             .expect("path");
         assert!(path.iter().any(|u| u.name == "翠苑一区社区"), "{path:?}");
         assert!(!store.collections().await.expect("collections").is_empty());
+
+        // Gatherings: the member's branch studies weekly, Xihu has a
+        // monthly lecture, and its members went to Xiajiang Village; past
+        // ones have their record, upcoming ones are in the member's feed.
+        use suyuan_core::gatherings::{Attendance, Kind};
+        let member = store
+            .sign_in("cuiyuan-member", "suyuan-demo", chrono::Utc::now())
+            .await
+            .expect("member");
+        let now = chrono::Utc::now();
+        let gatherings = store
+            .gatherings_for(
+                &member.unit.path,
+                now - chrono::Duration::days(60),
+                now + chrono::Duration::days(60),
+            )
+            .await
+            .expect("gatherings");
+        for kind in Kind::ALL {
+            assert!(gatherings.iter().any(|g| g.kind == kind), "{kind:?}");
+        }
+        assert!(
+            gatherings.iter().any(|g| !g.slot.is_over(now)),
+            "some to come"
+        );
+        let village = gatherings
+            .iter()
+            .find(|g| g.kind == Kind::ActivityDay && g.details.place.contains("下姜村"))
+            .expect("an activity day at Xiajiang Village");
+        assert!(village.slot.is_over(now) && village.closed && !village.minutes.is_empty());
+        assert_eq!(
+            store
+                .presence(village.id, member.id)
+                .await
+                .expect("presence")
+                .map(|p| p.status),
+            Some(Attendance::Present)
+        );
+        assert!(
+            !store
+                .reflections(village.id, None)
+                .await
+                .expect("reflections")
+                .is_empty()
+        );
+        let past_studies = gatherings
+            .iter()
+            .filter(|g| g.kind == Kind::WeeklyStudy && g.slot.is_over(now))
+            .count();
+        assert!(past_studies >= 2, "{past_studies} weekly studies held");
     });
 }
 

@@ -3,6 +3,10 @@
 //! three fixed logins for the README. Generated here; nothing is read from
 //! outside.
 
+mod gatherings;
+
+pub use gatherings::seed_gatherings;
+
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use std::net::SocketAddr;

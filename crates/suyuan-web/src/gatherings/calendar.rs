@@ -1,0 +1,199 @@
+//! Gatherings in phone calendars: a member's feed and a unit's, each
+//! behind an unguessable token so that a calendar app can subscribe
+//! without signing in, and each gathering as a single event to download.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Duration;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use suyuan_core::gatherings::ical::{self, Event};
+use suyuan_core::units::UnitId;
+use suyuan_store::gatherings::{FeedOwner, Gathering};
+use suyuan_store::members::Member;
+
+use super::{kind_name, visible};
+use crate::auth::{ApiUser, PageUser};
+use crate::error::WebError;
+use crate::i18n::Lang;
+use crate::views::attachment;
+use crate::{AppState, paths};
+
+/// How far back a feed reaches; calendars keep what they already have.
+const FEED_PAST_DAYS: i64 = 92;
+const FEED_AHEAD_DAYS: i64 = 366;
+
+/// The scheme and host the request came to, for absolute links (a proxy
+/// in front says `X-Forwarded-Proto: https`).
+pub fn origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    let scheme = match headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+    {
+        Some("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
+}
+
+/// The same feed for calendar apps that subscribe by `webcal:`.
+pub fn webcal(url: &str) -> String {
+    match url.split_once("://") {
+        Some((_, rest)) => format!("webcal://{rest}"),
+        None => url.to_owned(),
+    }
+}
+
+pub async fn member_feed_url(
+    state: &AppState,
+    headers: &HeaderMap,
+    member: &Member,
+) -> Result<String, WebError> {
+    let token = state
+        .store
+        .feed_token(FeedOwner::Member(member.id), state.now())
+        .await?;
+    Ok(format!(
+        "{}{}",
+        origin(headers),
+        paths::calendar_feed(&token)
+    ))
+}
+
+pub async fn unit_feed_url(
+    state: &AppState,
+    headers: &HeaderMap,
+    unit: UnitId,
+) -> Result<String, WebError> {
+    let token = state
+        .store
+        .feed_token(FeedOwner::Unit(unit), state.now())
+        .await?;
+    Ok(format!(
+        "{}{}",
+        origin(headers),
+        paths::calendar_feed(&token)
+    ))
+}
+
+fn event(lang: Lang, origin: &str, gathering: &Gathering) -> Event {
+    let t = lang.texts();
+    let details = &gathering.details;
+    let mut description = vec![format!(
+        "{} · {}",
+        kind_name(t, gathering.kind),
+        gathering.unit.name
+    )];
+    for value in [
+        &details.topic,
+        &details.speaker,
+        &details.meeting_point,
+        &details.materials,
+    ] {
+        if !value.is_empty() {
+            description.push(value.clone());
+        }
+    }
+    Event {
+        uid: format!("gathering-{}@suyuan", gathering.id.0),
+        sequence: gathering.sequence,
+        stamp: gathering.updated_at,
+        starts_at: gathering.slot.starts_at,
+        ends_at: gathering.slot.ends_at,
+        summary: details.title.clone(),
+        description: description.join("\n"),
+        location: details.place.clone(),
+        url: format!("{origin}{}", paths::gathering(gathering.id.0)),
+        cancelled: gathering.cancelled,
+    }
+}
+
+const CALENDAR: &str = "text/calendar; charset=utf-8";
+
+/// `/calendar/TOKEN.ics`: the feed, with no sign-in (the token is the key).
+pub async fn feed(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Result<Response, WebError> {
+    let token = file.strip_suffix(".ics").ok_or(WebError::NotFound)?;
+    let owner = state
+        .store
+        .feed_owner(token)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let now = state.now();
+    let (from, to) = (
+        now - Duration::days(FEED_PAST_DAYS),
+        now + Duration::days(FEED_AHEAD_DAYS),
+    );
+    let (name, gatherings) = match owner {
+        FeedOwner::Member(member) => {
+            let member = state.store.member(member).await?;
+            let gatherings = state
+                .store
+                .gatherings_for(&member.unit.path, from, to)
+                .await?;
+            (member.name, gatherings)
+        }
+        FeedOwner::Unit(unit) => {
+            let unit = state.store.unit(unit).await?;
+            let gatherings = state.store.gatherings_within(&unit.path, from, to).await?;
+            (unit.name, gatherings)
+        }
+    };
+    let origin = origin(&headers);
+    let events: Vec<Event> = gatherings.iter().map(|g| event(lang, &origin, g)).collect();
+    let name = format!("{} · {}", lang.texts().app_name, name);
+    Ok((
+        [(header::CONTENT_TYPE, CALENDAR)],
+        ical::calendar(&name, &events),
+    )
+        .into_response())
+}
+
+/// One gathering as an `.ics` file to add to a calendar.
+pub async fn single_event(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let (gathering, _) = visible(&state, &user.principal, id).await?;
+    let event = event(lang, &origin(&headers), &gathering);
+    Ok(attachment(
+        CALENDAR,
+        &format!("gathering-{id}.ics"),
+        ical::calendar(&gathering.details.title, &[event]),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarJson {
+    /// The member's calendar feed; it needs no sign-in.
+    url: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/me/calendar", tag = "gatherings", security(("bearer" = [])), responses((status = 200, body = CalendarJson)))]
+pub async fn api_my_calendar(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: ApiUser,
+) -> Result<Json<CalendarJson>, WebError> {
+    Ok(Json(CalendarJson {
+        url: member_feed_url(&state, &headers, &user.member).await?,
+    }))
+}

@@ -1,0 +1,800 @@
+//! Gatherings as organizers run them: planning a unit's gatherings (one,
+//! or a weekly or monthly series), the check-in screen with its rotating
+//! code and QR code, marking attendance, deciding leave, reviewing
+//! reflections, writing minutes, moving and cancelling.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use suyuan_core::gatherings::photo;
+use suyuan_core::gatherings::{
+    Attendance, CheckInCode, Kind, Nth, Recurrence, Review, Schedule, Slot,
+};
+use suyuan_core::members::MemberId;
+use suyuan_core::units::UnitId;
+use suyuan_store::campaigns::{Campaign, CampaignId};
+use suyuan_store::gatherings::{Details, Gathering, NewGathering};
+
+use super::{Row, attendance_name, counted, kind_name, review_name, row_of, visible, zone_of};
+use crate::auth::PageUser;
+use crate::csrf::{CsrfForm, CsrfMultipart, CsrfToken, NoFields};
+use crate::error::WebError;
+use crate::i18n::{Lang, Texts};
+use crate::views::Chrome;
+use crate::{AppState, paths};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/gatherings/{id}/run", get(run_page))
+        .route("/gatherings/{id}/attendance", post(mark))
+        .route("/gatherings/{id}/leaves/{member}", post(decide_leave))
+        .route("/gatherings/{id}/reflections/{member}", post(review))
+        .route("/gatherings/{id}/minutes", post(minutes))
+        .route("/gatherings/{id}/reschedule", post(reschedule))
+        .route("/gatherings/{id}/cancel", post(cancel))
+        .route("/gatherings/{id}/edit", post(edit))
+        .route("/gatherings/{id}/photos", post(add_photo))
+        .route("/gatherings/{id}/photos/{photo}/delete", post(delete_photo))
+        .route("/units/{id}/gatherings", get(plan_page).post(create))
+}
+
+/// Fills in "absent" at every gathering that has ended (each instance
+/// runs this every half minute; a gathering is closed once).
+pub async fn close_ended(state: &AppState) -> Result<usize, WebError> {
+    Ok(state.store.close_ended(state.now()).await?)
+}
+
+/// A gathering the signed-in admin organizes, or "not found".
+async fn organized(state: &AppState, user: &PageUser, id: i64) -> Result<Gathering, WebError> {
+    let (gathering, role) = visible(state, &user.principal, id).await?;
+    if !role.organizes() {
+        return Err(WebError::NotFound);
+    }
+    Ok(gathering)
+}
+
+pub struct LeaveRow {
+    pub(super) name: String,
+    pub(super) reason: String,
+    pub(super) state: &'static str,
+    pub(super) pending: bool,
+    pub(super) action: String,
+}
+
+pub struct ReflectionRow {
+    pub(super) name: String,
+    pub(super) text: String,
+    pub(super) state: &'static str,
+    pub(super) comment: String,
+    pub(super) pending: bool,
+    pub(super) action: String,
+}
+
+/// What the record page adds for its organizer.
+pub struct Desk {
+    pub(super) run_href: String,
+    pub(super) tally: String,
+    pub(super) leaves: Vec<LeaveRow>,
+    pub(super) leaves_decided: usize,
+    pub(super) leaves_decided_caption: String,
+    pub(super) reflections: Vec<ReflectionRow>,
+    pub(super) reflections_reviewed: usize,
+    pub(super) reflections_reviewed_caption: String,
+    pub(super) may_change: bool,
+    pub(super) date: String,
+    pub(super) time: String,
+    pub(super) minutes: i64,
+}
+
+pub(super) async fn desk(
+    state: &AppState,
+    t: &Texts,
+    gathering: &Gathering,
+    zone: Tz,
+) -> Result<Desk, WebError> {
+    let id = gathering.id.0;
+    let roll = state.store.roll(gathering).await?;
+    let leaves: Vec<LeaveRow> = state
+        .store
+        .leaves(gathering.id)
+        .await?
+        .into_iter()
+        .map(|leave| LeaveRow {
+            state: review_name(t, leave.state, true),
+            pending: leave.state == Review::Pending,
+            action: paths::gathering_leave(id, leave.member.0),
+            name: leave.name,
+            reason: leave.reason,
+        })
+        .collect();
+    let reflections: Vec<ReflectionRow> = state
+        .store
+        .reflections(gathering.id, None)
+        .await?
+        .into_iter()
+        .map(|r| ReflectionRow {
+            state: review_name(t, r.state, false),
+            pending: r.state == Review::Pending,
+            action: paths::gathering_reflection(id, r.member.0),
+            name: r.name,
+            text: r.text,
+            comment: r.comment,
+        })
+        .collect();
+    let starts = gathering.slot.starts_at.with_timezone(&zone);
+    let leaves_decided = leaves.iter().filter(|l: &&LeaveRow| !l.pending).count();
+    let reflections_reviewed = reflections
+        .iter()
+        .filter(|r: &&ReflectionRow| !r.pending)
+        .count();
+    Ok(Desk {
+        run_href: paths::gathering_run(id),
+        tally: tally(t, &roll),
+        leaves_decided_caption: counted(t.leaves_decided, leaves_decided),
+        leaves_decided,
+        leaves,
+        reflections_reviewed_caption: counted(t.reflections_reviewed, reflections_reviewed),
+        reflections_reviewed,
+        reflections,
+        may_change: !gathering.cancelled && !gathering.slot.is_over(state.now()),
+        date: starts.format("%Y-%m-%d").to_string(),
+        time: starts.format("%H:%M").to_string(),
+        minutes: (gathering.slot.ends_at - gathering.slot.starts_at).num_minutes(),
+    })
+}
+
+/// "Invited 12 · present 8 · late 1 · excused 1 · absent 0".
+fn tally(
+    t: &Texts,
+    roll: &[(
+        suyuan_store::members::Member,
+        Option<suyuan_store::gatherings::Presence>,
+    )],
+) -> String {
+    let count = |status: Attendance| {
+        roll.iter()
+            .filter(|(_, p)| p.as_ref().is_some_and(|p| p.status == status))
+            .count()
+    };
+    let mut parts = vec![counted(t.invited_count, roll.len())];
+    for status in Attendance::ALL {
+        parts.push(format!("{} {}", attendance_name(t, status), count(status)));
+    }
+    parts.join(" · ")
+}
+
+pub struct RollRow {
+    name: String,
+    detail: String,
+    status: Option<Attendance>,
+    action: String,
+    member: i64,
+}
+
+pub struct StatusChoice {
+    code: &'static str,
+    name: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "gathering_run.html")]
+struct RunPage {
+    chrome: Chrome,
+    title: String,
+    gathering_href: String,
+    when: String,
+    open: bool,
+    code: String,
+    qr: String,
+    /// What the QR code opens: the record page with the code filled in.
+    link: String,
+    /// Seconds until the code rotates: the page reloads then.
+    refresh: i64,
+    tally: String,
+    roll: Vec<RollRow>,
+    statuses: Vec<StatusChoice>,
+}
+
+async fn run_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> Result<RunPage, WebError> {
+    let t = lang.texts();
+    let gathering = organized(&state, &user, id).await?;
+    let zone = zone_of(&state, &gathering).await?;
+    let now = state.now();
+    let open = !gathering.cancelled && gathering.slot.check_in_open(now);
+    let code = CheckInCode::new(&gathering.code_secret).at(now);
+    let link = format!(
+        "{}{}",
+        super::calendar::origin(&headers),
+        paths::gathering_with_code(id, &code)
+    );
+    let roll = state.store.roll(&gathering).await?;
+    let here = paths::gathering_run(id);
+    Ok(RunPage {
+        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        title: gathering.details.title.clone(),
+        gathering_href: paths::gathering(id),
+        when: super::when(t, zone, &gathering),
+        open,
+        qr: if open { qr_svg(&link) } else { String::new() },
+        link,
+        code: if open { code } else { String::new() },
+        refresh: (CheckInCode::rotates_at(now) - now).num_seconds().max(1),
+        tally: tally(t, &roll),
+        roll: roll
+            .into_iter()
+            .map(|(member, presence)| RollRow {
+                detail: match &presence {
+                    Some(p) => match p.checked_in_at {
+                        Some(at) => format!(
+                            "{} {}",
+                            attendance_name(t, p.status),
+                            at.with_timezone(&zone).format("%H:%M")
+                        ),
+                        None => attendance_name(t, p.status).to_owned(),
+                    },
+                    None => String::new(),
+                },
+                status: presence.map(|p| p.status),
+                name: format!("{} · {}", member.name, member.unit.name),
+                action: paths::gathering_attendance(id),
+                member: member.id.0,
+            })
+            .collect(),
+        statuses: Attendance::ALL
+            .into_iter()
+            .map(|status| StatusChoice {
+                code: status.code(),
+                name: attendance_name(t, status),
+            })
+            .collect(),
+    })
+}
+
+/// The check-in link as a QR code, drawn on the server as SVG.
+fn qr_svg(link: &str) -> String {
+    use qrcode::render::svg;
+    match qrcode::QrCode::new(link.as_bytes()) {
+        Ok(code) => code
+            .render::<svg::Color>()
+            .min_dimensions(220, 220)
+            .quiet_zone(true)
+            .build(),
+        // A URL this short always fits a QR code; the typed code still works.
+        Err(_) => String::new(),
+    }
+}
+
+#[derive(Deserialize)]
+struct MarkForm {
+    member: i64,
+    status: String,
+}
+
+async fn mark(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<MarkForm>,
+) -> Result<Redirect, WebError> {
+    let gathering = organized(&state, &user, id).await?;
+    let status = Attendance::parse(&form.status)
+        .ok_or_else(|| WebError::Invalid(format!("status: unknown status {:?}", form.status)))?;
+    let member = state.store.member(MemberId(form.member)).await?;
+    if !gathering.unit.path.contains(&member.unit.path) {
+        return Err(WebError::Invalid(
+            "member: not one of this gathering's members".into(),
+        ));
+    }
+    state
+        .store
+        .mark_attendance(gathering.id, member.id, status, user.member.id, state.now())
+        .await?;
+    Ok(Redirect::to(&paths::gathering_run(id)))
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    /// "accept" or "return" (refuse, for leave).
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+impl DecisionForm {
+    fn accepts(&self) -> Result<bool, WebError> {
+        match self.decision.as_str() {
+            "accept" => Ok(true),
+            "return" => Ok(false),
+            other => Err(WebError::Invalid(format!(
+                "decision: expected accept or return, not {other:?}"
+            ))),
+        }
+    }
+}
+
+async fn decide_leave(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, member)): Path<(i64, i64)>,
+    CsrfForm(form): CsrfForm<DecisionForm>,
+) -> Result<Redirect, WebError> {
+    let gathering = organized(&state, &user, id).await?;
+    state
+        .store
+        .decide_leave(
+            gathering.id,
+            MemberId(member),
+            form.accepts()?,
+            user.member.id,
+            state.now(),
+        )
+        .await?;
+    Ok(Redirect::to(&paths::gathering(id)))
+}
+
+async fn review(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, member)): Path<(i64, i64)>,
+    CsrfForm(form): CsrfForm<DecisionForm>,
+) -> Result<Redirect, WebError> {
+    let gathering = organized(&state, &user, id).await?;
+    state
+        .store
+        .review_reflection(
+            gathering.id,
+            MemberId(member),
+            form.accepts()?,
+            &form.comment,
+            user.member.id,
+            state.now(),
+        )
+        .await?;
+    Ok(Redirect::to(&paths::gathering(id)))
+}
+
+#[derive(Deserialize)]
+struct MinutesForm {
+    minutes: String,
+}
+
+async fn minutes(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<MinutesForm>,
+) -> Result<Redirect, WebError> {
+    let gathering = organized(&state, &user, id).await?;
+    state
+        .store
+        .set_minutes(gathering.id, &form.minutes, state.now())
+        .await?;
+    Ok(Redirect::to(&paths::gathering(id)))
+}
+
+#[derive(Deserialize)]
+struct RescheduleForm {
+    date: String,
+    time: String,
+    minutes: i64,
+}
+
+fn parse_date(field: &str, value: &str) -> Result<NaiveDate, WebError> {
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
+        WebError::Invalid(format!("{field}: a date such as 2026-11-26, not {value:?}"))
+    })
+}
+
+fn parse_time(value: &str) -> Result<NaiveTime, WebError> {
+    NaiveTime::parse_from_str(value.trim(), "%H:%M")
+        .map_err(|_| WebError::Invalid(format!("time: a time such as 19:30, not {value:?}")))
+}
+
+async fn reschedule(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<RescheduleForm>,
+) -> Result<Redirect, WebError> {
+    let gathering = organized(&state, &user, id).await?;
+    let zone = zone_of(&state, &gathering).await?;
+    let schedule = Schedule {
+        recurrence: Recurrence::Once,
+        from: parse_date("date", &form.date)?,
+        until: parse_date("date", &form.date)?,
+        starts: parse_time(&form.time)?,
+        minutes: form.minutes,
+    }
+    .validate()
+    .map_err(|e| WebError::Invalid(e.to_string()))?;
+    let slot = Slot::local(zone, schedule.from, schedule.starts, schedule.minutes);
+    state
+        .store
+        .reschedule(gathering.id, slot, state.now())
+        .await?;
+    Ok(Redirect::to(&paths::gathering(id)))
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    title: String,
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    speaker: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    meeting_point: String,
+    #[serde(default)]
+    materials: String,
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<EditForm>,
+) -> Result<Redirect, WebError> {
+    let gathering = organized(&state, &user, id).await?;
+    let details = Details {
+        title: form.title,
+        topic: form.topic,
+        speaker: form.speaker,
+        place: form.place,
+        meeting_point: form.meeting_point,
+        materials: form.materials,
+    };
+    state
+        .store
+        .edit_gathering(gathering.id, details, state.now())
+        .await?;
+    Ok(Redirect::to(&paths::gathering(id)))
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Redirect, WebError> {
+    let gathering = organized(&state, &user, id).await?;
+    state
+        .store
+        .cancel_gathering(gathering.id, state.now())
+        .await?;
+    Ok(Redirect::to(&paths::gathering(id)))
+}
+
+async fn add_photo(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    form: CsrfMultipart,
+) -> Result<Redirect, WebError> {
+    let gathering = organized(&state, &user, id).await?;
+    let bytes = form.files.bytes("photo").to_vec();
+    // Decoding a camera's photo takes a moment: off the async threads.
+    let photo = tokio::task::spawn_blocking(move || photo::prepare(&bytes))
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?
+        .map_err(|e| WebError::Invalid(e.to_string()))?;
+    state
+        .store
+        .add_photo(gathering.id, &photo, user.member.id, state.now())
+        .await?;
+    Ok(Redirect::to(&paths::gathering(id)))
+}
+
+async fn delete_photo(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, photo)): Path<(i64, i64)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Redirect, WebError> {
+    let gathering = organized(&state, &user, id).await?;
+    state.store.delete_photo(gathering.id, photo).await?;
+    Ok(Redirect::to(&paths::gathering(id)))
+}
+
+pub struct Choice {
+    value: String,
+    name: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "unit_gatherings.html")]
+struct PlanPage {
+    chrome: Chrome,
+    unit_name: String,
+    unit_href: String,
+    ledger_href: String,
+    upcoming: Vec<Row>,
+    recent: Vec<Row>,
+    action: String,
+    kinds: Vec<Choice>,
+    campaigns: Vec<Choice>,
+    weekdays: Vec<Choice>,
+    nths: Vec<Choice>,
+    today: String,
+    feed_url: String,
+    webcal_url: String,
+}
+
+async fn plan_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> Result<PlanPage, WebError> {
+    let t = lang.texts();
+    let unit = state.store.unit(UnitId(id)).await?;
+    if !user.principal.may_see_unit(&unit.path) {
+        return Err(WebError::NotFound);
+    }
+    user.principal.may_manage_within(&unit.path)?;
+    let now = state.now();
+    let mut upcoming = Vec::new();
+    let mut recent = Vec::new();
+    for gathering in state
+        .store
+        .gatherings_within(
+            &unit.path,
+            now - Duration::days(PLAN_BACK_DAYS),
+            now + Duration::days(PLAN_AHEAD_DAYS),
+        )
+        .await?
+    {
+        let row = row_of(&state, t, &gathering, String::new()).await?;
+        if gathering.slot.is_over(now) {
+            recent.push(row);
+        } else {
+            upcoming.push(row);
+        }
+    }
+    recent.reverse();
+    let campaigns = state
+        .store
+        .campaigns_for(&unit.path)
+        .await?
+        .into_iter()
+        .filter(|c| c.calendar.end >= c.calendar.date_at(now))
+        .map(|c| Choice {
+            value: c.id.0.to_string(),
+            name: c.title,
+        })
+        .collect();
+    let feed_url = super::calendar::unit_feed_url(&state, &headers, unit.id).await?;
+    let here = paths::unit_gatherings(unit.id);
+    Ok(PlanPage {
+        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        unit_href: paths::unit(unit.id),
+        ledger_href: paths::unit_ledger_base(unit.id),
+        unit_name: unit.name,
+        upcoming,
+        recent,
+        action: here,
+        kinds: Kind::ALL
+            .into_iter()
+            .map(|kind| Choice {
+                value: kind.code().to_owned(),
+                name: kind_name(t, kind).to_owned(),
+            })
+            .collect(),
+        campaigns,
+        weekdays: WEEKDAYS
+            .into_iter()
+            .map(|day| Choice {
+                value: day.num_days_from_monday().to_string(),
+                name: format!("{}{}", t.weekday_prefix, crate::views::weekday_name(t, day)),
+            })
+            .collect(),
+        nths: Nth::ALL
+            .into_iter()
+            .map(|nth| Choice {
+                value: nth.code().to_owned(),
+                name: nth_name(t, nth).to_owned(),
+            })
+            .collect(),
+        today: now
+            .with_timezone(&suyuan_core::plan::DEFAULT_ZONE)
+            .format("%Y-%m-%d")
+            .to_string(),
+        webcal_url: super::calendar::webcal(&feed_url),
+        feed_url,
+    })
+}
+
+/// How far the plan page looks back and ahead; the ledger covers any
+/// period.
+const PLAN_BACK_DAYS: i64 = 21;
+const PLAN_AHEAD_DAYS: i64 = 35;
+
+const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
+
+fn nth_name(t: &Texts, nth: Nth) -> &'static str {
+    match nth {
+        Nth::First => t.nth_first,
+        Nth::Second => t.nth_second,
+        Nth::Third => t.nth_third,
+        Nth::Fourth => t.nth_fourth,
+        Nth::Last => t.nth_last,
+    }
+}
+
+#[derive(Deserialize)]
+struct PlanForm {
+    kind: String,
+    title: String,
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    speaker: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    meeting_point: String,
+    #[serde(default)]
+    materials: String,
+    #[serde(default)]
+    campaign: String,
+    date: String,
+    time: String,
+    minutes: i64,
+    /// once, weekly, monthly_weekday or monthly_day
+    repeat: String,
+    #[serde(default)]
+    until: String,
+    #[serde(default)]
+    weekday: String,
+    #[serde(default)]
+    nth: String,
+}
+
+impl PlanForm {
+    fn recurrence(&self, first: NaiveDate) -> Result<Recurrence, WebError> {
+        let weekday = || -> Result<Weekday, WebError> {
+            self.weekday
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .and_then(|day| Weekday::try_from(day).ok())
+                .ok_or_else(|| WebError::Invalid("weekday: choose a day of the week".into()))
+        };
+        Ok(match self.repeat.as_str() {
+            "once" => Recurrence::Once,
+            "weekly" => Recurrence::Weekly(weekday()?),
+            "monthly_weekday" => Recurrence::MonthlyOnWeekday(
+                Nth::parse(&self.nth).ok_or_else(|| {
+                    WebError::Invalid("nth: choose which week of the month".into())
+                })?,
+                weekday()?,
+            ),
+            "monthly_day" => Recurrence::MonthlyOnDay(chrono::Datelike::day(&first)),
+            other => {
+                return Err(WebError::Invalid(format!(
+                    "repeat: expected once, weekly, monthly_weekday or monthly_day, not {other:?}"
+                )));
+            }
+        })
+    }
+}
+
+/// Plans a gathering, or a series of them. A weekly study in a campaign
+/// with no topic of its own takes each week's topic from the plan.
+async fn create(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<PlanForm>,
+) -> Result<Redirect, WebError> {
+    let unit = state.store.unit(UnitId(id)).await?;
+    if !user.principal.may_see_unit(&unit.path) {
+        return Err(WebError::NotFound);
+    }
+    user.principal.may_manage_within(&unit.path)?;
+    let kind = Kind::parse(&form.kind)
+        .ok_or_else(|| WebError::Invalid(format!("kind: unknown kind {:?}", form.kind)))?;
+    let campaign: Option<Campaign> = match form.campaign.trim() {
+        "" => None,
+        value => {
+            let id = value
+                .parse()
+                .map_err(|_| WebError::Invalid(format!("campaign: {value:?} is not a campaign")))?;
+            let campaign = state.store.campaign(CampaignId(id)).await?;
+            if !campaign.includes(&unit.path) {
+                return Err(WebError::Invalid(
+                    "campaign: this unit does not take part in it".into(),
+                ));
+            }
+            Some(campaign)
+        }
+    };
+    let from = parse_date("date", &form.date)?;
+    let until = match form.until.trim() {
+        "" => campaign.as_ref().map_or(from, |c| c.calendar.end),
+        value => parse_date("until", value)?,
+    };
+    let schedule = Schedule {
+        recurrence: form.recurrence(from)?,
+        from,
+        until,
+        starts: parse_time(&form.time)?,
+        minutes: form.minutes,
+    }
+    .validate()
+    .map_err(|e| WebError::Invalid(e.to_string()))?;
+    let zone = campaign
+        .as_ref()
+        .map_or(suyuan_core::plan::DEFAULT_ZONE, |c| c.calendar.zone);
+    let topics = match &campaign {
+        Some(c) => state.store.week_topics(c.id).await?,
+        None => Default::default(),
+    };
+    let details = Details {
+        title: form.title,
+        topic: form.topic,
+        speaker: form.speaker,
+        place: form.place,
+        meeting_point: form.meeting_point,
+        materials: form.materials,
+    };
+    let dates = schedule.dates();
+    if dates.is_empty() {
+        return Err(WebError::Invalid(
+            "repeat: no date between the first day and the last matches".into(),
+        ));
+    }
+    let new: Vec<NewGathering> = dates
+        .into_iter()
+        .map(|date| {
+            let mut details = details.clone();
+            if kind == Kind::WeeklyStudy && details.topic.trim().is_empty() {
+                let monday = suyuan_core::plan::Calendar::week_of(date);
+                if let Some(topic) = topics.get(&monday) {
+                    details.topic = topic.clone();
+                }
+            }
+            NewGathering {
+                unit: unit.id,
+                campaign: campaign.as_ref().map(|c| c.id),
+                kind,
+                details,
+                slot: Slot::local(zone, date, schedule.starts, schedule.minutes),
+            }
+        })
+        .collect();
+    let planned = state
+        .store
+        .create_gatherings(new, user.member.id, state.now())
+        .await?;
+    Ok(Redirect::to(&match planned.as_slice() {
+        [one] => paths::gathering(one.0),
+        _ => paths::unit_gatherings(unit.id),
+    }))
+}
