@@ -8,7 +8,7 @@
 //! gets there first.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
@@ -48,6 +48,7 @@ pub(crate) mod gathering {
         pub code_secret: String,
         pub minutes: String,
         pub closed_at: Option<DateTimeUtc>,
+        pub changed_at: Option<DateTimeUtc>,
         pub created_by: i64,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
@@ -164,6 +165,26 @@ pub(crate) mod photo {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub(crate) mod failure {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "check_in_failures")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub gathering_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub member_id: i64,
+        pub failures: i32,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub(crate) mod feed {
     use sea_orm::entity::prelude::*;
 
@@ -203,6 +224,8 @@ pub struct Gathering {
     pub minutes: String,
     /// When "absent" was filled in, after the end.
     pub closed: bool,
+    /// When it was last moved or cancelled: what members are told of.
+    pub changed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -346,6 +369,7 @@ fn gathering_from(
         code_secret,
         minutes: row.minutes,
         closed: row.closed_at.is_some(),
+        changed_at: row.changed_at,
         updated_at: row.updated_at,
     })
 }
@@ -406,6 +430,7 @@ impl Store {
                 code_secret: Set(random_secret()),
                 minutes: Set(String::new()),
                 closed_at: Set(None),
+                changed_at: Set(None),
                 created_by: Set(by.0),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -520,7 +545,7 @@ impl Store {
         }
         if row.ends_at < now || slot.ends_at < now {
             return Err(StoreError::Invalid(
-                "starts_at: a gathering can be moved only before it ends, to a time to come".into(),
+                "date: a gathering can be moved only before it ends, to a time to come".into(),
             ));
         }
         let sequence = row.sequence + 1;
@@ -528,6 +553,7 @@ impl Store {
         row.starts_at = Set(slot.starts_at);
         row.ends_at = Set(slot.ends_at);
         row.sequence = Set(sequence);
+        row.changed_at = Set(Some(now));
         row.updated_at = Set(now);
         row.update(&self.db).await?;
         Ok(())
@@ -549,6 +575,7 @@ impl Store {
         let mut row: gathering::ActiveModel = row.into();
         row.cancelled = Set(true);
         row.sequence = Set(sequence);
+        row.changed_at = Set(Some(now));
         row.updated_at = Set(now);
         row.update(&self.db).await?;
         Ok(())
@@ -576,45 +603,80 @@ impl Store {
     }
 
     /// Checks a member in (after the code was checked): present or late by
-    /// the time. A member already checked in keeps their first check-in.
+    /// the time. A member already checked in keeps their first check-in;
+    /// one statement, so that a double tap records it once.
     pub async fn check_in(
         &self,
         gathering: &Gathering,
         member: MemberId,
         now: DateTime<Utc>,
     ) -> StoreResult<Presence> {
-        let txn = self.db.begin().await?;
-        let existing = attendance::Entity::find_by_id((gathering.id.0, member.0))
-            .one(&txn)
-            .await?;
-        if let Some(row) = &existing {
-            let status = attendance_of(&row.status)?;
-            if status.attended() {
-                return Ok(Presence {
-                    status,
-                    checked_in_at: row.checked_in_at,
-                });
-            }
-        }
         let status = gathering.slot.arrival(now);
-        let row = attendance::ActiveModel {
+        let attended = [Attendance::Present.code(), Attendance::Late.code()];
+        attendance::Entity::insert(attendance::ActiveModel {
             gathering_id: Set(gathering.id.0),
             member_id: Set(member.0),
             status: Set(status.code().to_owned()),
             checked_in_at: Set(Some(now)),
             marked_by: Set(None),
             updated_at: Set(now),
-        };
-        if existing.is_some() {
-            row.update(&txn).await?;
-        } else {
-            row.insert(&txn).await?;
-        }
-        txn.commit().await?;
-        Ok(Presence {
-            status,
-            checked_in_at: Some(now),
         })
+        .on_conflict(
+            OnConflict::columns([
+                attendance::Column::GatheringId,
+                attendance::Column::MemberId,
+            ])
+            .update_columns([
+                attendance::Column::Status,
+                attendance::Column::CheckedInAt,
+                attendance::Column::MarkedBy,
+                attendance::Column::UpdatedAt,
+            ])
+            .action_and_where(
+                Expr::col((attendance::Entity, attendance::Column::Status)).is_not_in(attended),
+            )
+            .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        self.presence(gathering.id, member)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// How many wrong codes a member has typed for a gathering.
+    pub async fn wrong_codes(&self, gathering: GatheringId, member: MemberId) -> StoreResult<u32> {
+        Ok(failure::Entity::find_by_id((gathering.0, member.0))
+            .one(&self.db)
+            .await?
+            .map_or(0, |row| u32::try_from(row.failures).unwrap_or(0)))
+    }
+
+    /// Counts one more wrong code.
+    pub async fn note_wrong_code(
+        &self,
+        gathering: GatheringId,
+        member: MemberId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        failure::Entity::insert(failure::ActiveModel {
+            gathering_id: Set(gathering.0),
+            member_id: Set(member.0),
+            failures: Set(1),
+            updated_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([failure::Column::GatheringId, failure::Column::MemberId])
+                .value(
+                    failure::Column::Failures,
+                    Expr::col((failure::Entity, failure::Column::Failures)).add(1),
+                )
+                .update_column(failure::Column::UpdatedAt)
+                .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(())
     }
 
     /// The organizer marks a member's attendance by hand.
@@ -761,6 +823,7 @@ impl Store {
                     .filter(|member| !recorded.contains(member))
                     .collect();
                 for chunk in absent.chunks(CHUNK) {
+                    // A mark made meanwhile by hand wins.
                     attendance::Entity::insert_many(chunk.iter().map(|member| {
                         attendance::ActiveModel {
                             gathering_id: Set(id),
@@ -771,7 +834,15 @@ impl Store {
                             updated_at: Set(now),
                         }
                     }))
-                    .exec(&txn)
+                    .on_conflict(
+                        OnConflict::columns([
+                            attendance::Column::GatheringId,
+                            attendance::Column::MemberId,
+                        ])
+                        .do_nothing()
+                        .to_owned(),
+                    )
+                    .exec_without_returning(&txn)
                     .await?;
                 }
             }
@@ -782,7 +853,8 @@ impl Store {
     }
 
     /// A member asks for leave (请假) from a gathering that has not ended;
-    /// asking again replaces the reason and waits for a new decision.
+    /// asking again (after a refusal, or before any decision) replaces the
+    /// reason and waits for a new decision. Approved leave stays approved.
     pub async fn ask_leave(
         &self,
         gathering: &Gathering,
@@ -793,10 +865,10 @@ impl Store {
         let reason = text_field("reason", reason, true)?;
         if gathering.cancelled || gathering.slot.is_over(now) {
             return Err(StoreError::Invalid(
-                "leave can be asked only for a gathering still to come".into(),
+                "reason: leave can be asked only for a gathering still to come".into(),
             ));
         }
-        leave::Entity::insert(leave::ActiveModel {
+        let inserted = leave::Entity::insert(leave::ActiveModel {
             gathering_id: Set(gathering.id.0),
             member_id: Set(member.0),
             reason: Set(reason),
@@ -814,10 +886,18 @@ impl Store {
                     leave::Column::DecidedBy,
                     leave::Column::DecidedAt,
                 ])
+                .action_and_where(
+                    Expr::col((leave::Entity, leave::Column::State)).ne(Review::Accepted.code()),
+                )
                 .to_owned(),
         )
-        .exec(&self.db)
+        .exec_without_returning(&self.db)
         .await?;
+        if inserted == 0 {
+            return Err(StoreError::Invalid(
+                "reason: your leave is already approved".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -853,20 +933,30 @@ impl Store {
             Some(row) => attendance_of(&row.status)?.attended(),
             None => false,
         };
-        if approve && !attended {
-            let excused = attendance::ActiveModel {
-                gathering_id: Set(gathering.0),
-                member_id: Set(member.0),
-                status: Set(Attendance::Excused.code().to_owned()),
-                checked_in_at: Set(None),
-                marked_by: Set(Some(by.0)),
-                updated_at: Set(now),
-            };
-            if presence.is_some() {
-                excused.update(&txn).await?;
-            } else {
-                excused.insert(&txn).await?;
+        let excused = presence
+            .as_ref()
+            .is_some_and(|row| row.status == Attendance::Excused.code());
+        // Approval excuses the member; refusing an approval given before
+        // takes the excuse back: absent once the gathering is closed, no
+        // status before.
+        let status = match (approve, attended, excused) {
+            (true, false, _) => Some(Attendance::Excused),
+            (false, _, true) => {
+                let closed = gathering::Entity::find_by_id(gathering.0)
+                    .one(&txn)
+                    .await?
+                    .is_some_and(|g| g.closed_at.is_some());
+                if !closed {
+                    attendance::Entity::delete_by_id((gathering.0, member.0))
+                        .exec(&txn)
+                        .await?;
+                }
+                closed.then_some(Attendance::Absent)
             }
+            _ => None,
+        };
+        if let Some(status) = status {
+            mark_chunk(&txn, gathering, &[(member, status)], by, now).await?;
         }
         txn.commit().await?;
         Ok(())
@@ -905,41 +995,46 @@ impl Store {
         let text = text_field("text", text, true)?;
         if gathering.cancelled || gathering.slot.starts_at > now {
             return Err(StoreError::Invalid(
-                "a reflection is written once the gathering has begun".into(),
+                "text: a reflection is written once the gathering has begun".into(),
             ));
         }
-        let txn = self.db.begin().await?;
-        let existing = reflection::Entity::find_by_id((gathering.id.0, member.0))
-            .one(&txn)
-            .await?;
-        let accepted = match &existing {
-            Some(row) => review_of(&row.state, "reflection")? == Review::Accepted,
-            None => false,
-        };
-        if accepted {
-            return Err(StoreError::Invalid(
-                "this reflection was accepted and can no longer change".into(),
-            ));
-        }
-        let row = reflection::ActiveModel {
+        // One statement: a revision never overwrites an accepted one, even
+        // when it races the review.
+        let written = reflection::Entity::insert(reflection::ActiveModel {
             gathering_id: Set(gathering.id.0),
             member_id: Set(member.0),
             text: Set(text),
             state: Set(Review::Pending.code().to_owned()),
-            comment: Set(existing
-                .as_ref()
-                .map(|r| r.comment.clone())
-                .unwrap_or_default()),
+            comment: Set(String::new()),
             submitted_at: Set(now),
             reviewed_by: Set(None),
             reviewed_at: Set(None),
-        };
-        if existing.is_some() {
-            row.update(&txn).await?;
-        } else {
-            row.insert(&txn).await?;
+        })
+        .on_conflict(
+            OnConflict::columns([
+                reflection::Column::GatheringId,
+                reflection::Column::MemberId,
+            ])
+            .update_columns([
+                reflection::Column::Text,
+                reflection::Column::State,
+                reflection::Column::SubmittedAt,
+                reflection::Column::ReviewedBy,
+                reflection::Column::ReviewedAt,
+            ])
+            .action_and_where(
+                Expr::col((reflection::Entity, reflection::Column::State))
+                    .ne(Review::Accepted.code()),
+            )
+            .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        if written == 0 {
+            return Err(StoreError::Invalid(
+                "text: this reflection was accepted and can no longer change".into(),
+            ));
         }
-        txn.commit().await?;
         Ok(())
     }
 
@@ -1058,6 +1153,7 @@ impl Store {
             .filter(attendance::Column::MemberId.eq(member.0))
             .filter(attendance::Column::Status.is_in(attended_codes))
             .filter(gathering::Column::CampaignId.eq(campaign.0))
+            .filter(gathering::Column::Cancelled.eq(false))
             .into_tuple()
             .all(&self.db)
             .await?;
@@ -1074,6 +1170,7 @@ impl Store {
             .filter(reflection::Column::MemberId.eq(member.0))
             .filter(reflection::Column::State.eq(Review::Accepted.code()))
             .filter(gathering::Column::CampaignId.eq(campaign.0))
+            .filter(gathering::Column::Cancelled.eq(false))
             .into_tuple()
             .all(&self.db)
             .await?;
@@ -1239,12 +1336,32 @@ impl Store {
         match inserted {
             Ok(_) => Ok(token),
             // Another request made it first: use theirs.
-            Err(_) => query
-                .one(&self.db)
-                .await?
-                .map(|row| row.token)
-                .ok_or(StoreError::NotFound),
+            Err(err)
+                if matches!(
+                    err.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) =>
+            {
+                query
+                    .one(&self.db)
+                    .await?
+                    .map(|row| row.token)
+                    .ok_or(StoreError::NotFound)
+            }
+            Err(err) => Err(err.into()),
         }
+    }
+
+    /// Forgets a feed's token, so that its old link stops working; the
+    /// next `feed_token` makes a new one.
+    pub async fn reset_feed(&self, owner: FeedOwner) -> StoreResult<()> {
+        let delete = feed::Entity::delete_many();
+        let delete = match owner {
+            FeedOwner::Member(member) => delete.filter(feed::Column::MemberId.eq(member.0)),
+            FeedOwner::Unit(unit) => delete.filter(feed::Column::UnitId.eq(unit.0)),
+        };
+        delete.exec(&self.db).await?;
+        Ok(())
     }
 
     /// Whose feed a token opens, if any.

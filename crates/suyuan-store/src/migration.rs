@@ -1281,8 +1281,8 @@ impl MigrationTrait for Mistakes {
 }
 
 /// Gatherings (weekly study, lectures, activity days) with their
-/// attendance, leave requests, reflections and photos, and the tokens of
-/// calendar feeds.
+/// attendance, wrong check-in codes, leave requests, reflections and
+/// photos, and the tokens of calendar feeds.
 struct Gatherings;
 
 impl MigrationName for Gatherings {
@@ -1312,8 +1312,18 @@ enum GatheringsTable {
     CodeSecret,
     Minutes,
     ClosedAt,
+    ChangedAt,
     CreatedBy,
     CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum CheckInFailures {
+    Table,
+    GatheringId,
+    MemberId,
+    Failures,
     UpdatedAt,
 }
 
@@ -1439,6 +1449,11 @@ impl MigrationTrait for Gatherings {
                             .timestamp_with_time_zone()
                             .null(),
                     )
+                    .col(
+                        ColumnDef::new(GatheringsTable::ChangedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .col(reference(GatheringsTable::CreatedBy))
                     .col(timestamp(GatheringsTable::CreatedAt))
                     .col(timestamp(GatheringsTable::UpdatedAt))
@@ -1495,6 +1510,19 @@ impl MigrationTrait for Gatherings {
                         .null(),
                 )
                 .col(timestamp(AttendanceTable::UpdatedAt))
+                .to_owned(),
+            )
+            .await?;
+        // Wrong check-in codes, so that a code cannot be guessed.
+        manager
+            .create_table(
+                per_member(
+                    CheckInFailures::Table,
+                    CheckInFailures::GatheringId,
+                    CheckInFailures::MemberId,
+                )
+                .col(int(CheckInFailures::Failures))
+                .col(timestamp(CheckInFailures::UpdatedAt))
                 .to_owned(),
             )
             .await?;

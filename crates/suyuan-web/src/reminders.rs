@@ -205,17 +205,40 @@ async fn post_to_groups(
             campaign.title,
             names.join("、")
         );
-        let body = serde_json::json!({"msgtype": "text", "text": {"content": content}});
-        let posted = state.outbox.http.post(&url).json(&body).send().await;
-        match posted.and_then(|r| r.error_for_status()) {
-            Ok(_) => round.webhooks += 1,
-            Err(err) => {
-                round.failures += 1;
-                tracing::warn!(%err, "a group robot did not take the reminder");
-            }
+        if post_text(state, &url, &content).await {
+            round.webhooks += 1;
+        } else {
+            round.failures += 1;
         }
     }
     Ok(())
+}
+
+/// Posts a text message to a group robot (the JSON WeCom and DingTalk
+/// robots take); a failure is logged and reported as `false`.
+async fn post_text(state: &AppState, url: &str, content: &str) -> bool {
+    let body = serde_json::json!({"msgtype": "text", "text": {"content": content}});
+    let posted = state.outbox.http.post(url).json(&body).send().await;
+    match posted.and_then(|r| r.error_for_status()) {
+        Ok(_) => true,
+        Err(err) => {
+            tracing::warn!(%err, "a group robot did not take a message");
+            false
+        }
+    }
+}
+
+/// Tells the group of the unit at `path` — through its robot, or the
+/// nearest one above it — about a change; whether a robot took it.
+pub async fn tell_group(
+    state: &AppState,
+    path: &suyuan_core::units::UnitPath,
+    content: &str,
+) -> Result<bool, WebError> {
+    match state.store.hooks_on_path(path).await?.pop() {
+        Some((_, url)) => Ok(post_text(state, &url, content).await),
+        None => Ok(false),
+    }
 }
 
 #[derive(Deserialize, ToSchema)]

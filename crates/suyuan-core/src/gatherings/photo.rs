@@ -11,7 +11,7 @@ use thiserror::Error;
 /// The largest upload taken, in bytes.
 pub const MAX_BYTES: usize = 12 * 1024 * 1024;
 /// The widest or tallest image decoded, in pixels.
-const MAX_SIDE: u32 = 12_000;
+const MAX_SIDE: u32 = 8_000;
 /// The longer side of the stored photo, in pixels.
 pub const LONG_EDGE: u32 = 1_600;
 const QUALITY: u8 = 82;
@@ -55,7 +55,7 @@ pub fn prepare(bytes: &[u8]) -> Result<Photo, PhotoError> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(unreadable)?;
     let orientation = decoder.orientation().map_err(unreadable)?;

@@ -127,6 +127,26 @@ async fn attendance_leave_and_absent_at_the_end() {
                 .map(|p| p.status),
             Some(Attendance::Present)
         );
+        // Approved leave is not asked again; refusing it after all takes
+        // the excuse back (absent, as the gathering is closed).
+        assert!(
+            store
+                .ask_leave(&gathering, on_leave, "再请一次", during)
+                .await
+                .is_err()
+        );
+        store
+            .decide_leave(gathering.id, on_leave, false, organizer, after)
+            .await
+            .expect("refused after all");
+        assert_eq!(
+            store
+                .presence(gathering.id, on_leave)
+                .await
+                .expect("p")
+                .map(|p| p.status),
+            Some(Attendance::Absent)
+        );
         // Leave cannot be asked once it is over.
         assert!(
             store

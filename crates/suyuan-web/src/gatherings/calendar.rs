@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -17,6 +17,7 @@ use suyuan_store::members::Member;
 
 use super::{kind_name, visible};
 use crate::auth::{ApiUser, PageUser};
+use crate::csrf::{CsrfForm, NoFields};
 use crate::error::WebError;
 use crate::i18n::Lang;
 use crate::views::attachment;
@@ -179,6 +180,35 @@ pub async fn single_event(
         &format!("gathering-{id}.ics"),
         ical::calendar(&gathering.details.title, &[event]),
     ))
+}
+
+/// A new link for the member's feed; the old one stops working.
+pub async fn reset_my_feed(
+    State(state): State<AppState>,
+    user: PageUser,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Redirect, WebError> {
+    state
+        .store
+        .reset_feed(FeedOwner::Member(user.member.id))
+        .await?;
+    Ok(Redirect::to(paths::GATHERINGS))
+}
+
+/// A new link for a unit's feed (its admins'); the old one stops working.
+pub async fn reset_unit_feed(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Redirect, WebError> {
+    let unit = state.store.unit(UnitId(id)).await?;
+    if !user.principal.may_see_unit(&unit.path) {
+        return Err(WebError::NotFound);
+    }
+    user.principal.may_manage_within(&unit.path)?;
+    state.store.reset_feed(FeedOwner::Unit(unit.id)).await?;
+    Ok(Redirect::to(&paths::unit_gatherings(unit.id)))
 }
 
 #[derive(Serialize, ToSchema)]

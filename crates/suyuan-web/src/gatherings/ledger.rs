@@ -9,7 +9,7 @@ use axum::response::Response;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 use serde::Deserialize;
 
-use suyuan_core::gatherings::Attendance;
+use suyuan_core::gatherings::{Attendance, FIRST_YEAR, LAST_YEAR};
 use suyuan_core::plan::{DEFAULT_ZONE, local_instant, month_end};
 use suyuan_core::table::{Cell, write_xlsx};
 use suyuan_core::units::UnitId;
@@ -44,6 +44,13 @@ impl Period {
         };
         let from = parse("from", &self.from)?.unwrap_or_else(|| today.with_day(1).unwrap_or(today));
         let to = parse("to", &self.to)?.unwrap_or_else(|| month_end(from.year(), from.month()));
+        for (field, day) in [("from", from), ("to", to)] {
+            if !(FIRST_YEAR..=LAST_YEAR).contains(&day.year()) {
+                return Err(WebError::Invalid(format!(
+                    "{field}: {day} is outside the years {FIRST_YEAR}–{LAST_YEAR}"
+                )));
+            }
+        }
         if to < from {
             return Err(WebError::Invalid(format!(
                 "to: {to} is before from: {from}"
@@ -95,8 +102,16 @@ async fn lines(
     let ids: Vec<_> = gatherings.iter().map(|g| g.id).collect();
     let tallies = state.store.tallies(&ids).await?;
     let mut lines = Vec::with_capacity(gatherings.len());
+    let mut zones = std::collections::HashMap::new();
     for gathering in &gatherings {
-        let zone = zone_of(state, gathering).await?;
+        let zone = match zones.get(&gathering.campaign) {
+            Some(zone) => *zone,
+            None => {
+                let zone = zone_of(state, gathering).await?;
+                zones.insert(gathering.campaign, zone);
+                zone
+            }
+        };
         let starts = gathering.slot.starts_at.with_timezone(&zone);
         let ends = gathering.slot.ends_at.with_timezone(&zone);
         let tally = tallies.get(&gathering.id).cloned().unwrap_or_default();

@@ -20,7 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use suyuan_core::access::Principal;
-use suyuan_core::gatherings::{Attendance, CheckInCode, Kind, Review};
+use suyuan_core::gatherings::{Attendance, CheckInCode, CheckInError, Kind, Review};
 use suyuan_core::plan::DEFAULT_ZONE;
 use suyuan_core::reading::{Action, Event};
 use suyuan_store::campaigns::Campaign;
@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/gatherings/{id}/check-in", post(check_in))
         .route("/gatherings/{id}/leave", post(ask_leave))
         .route("/gatherings/{id}/reflection", post(submit_reflection))
+        .route("/gatherings/feed/reset", post(calendar::reset_my_feed))
         .route("/gatherings/{id}/event.ics", get(calendar::single_event))
         .route("/photos/{id}", get(photo))
         .route("/calendar/{file}", get(calendar::feed))
@@ -57,6 +58,10 @@ pub fn router() -> Router<AppState> {
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(calendar::api_my_calendar))
 }
+
+/// Wrong codes a member may type for one gathering: a guess among a
+/// million codes then has no real chance.
+const MAX_WRONG_CODES: u32 = 10;
 
 /// How long back and ahead a member's list of gatherings reaches.
 const RECENT_DAYS: i64 = 30;
@@ -470,13 +475,24 @@ async fn check_in(
 ) -> Result<Redirect, WebError> {
     let gathering = invited_to(&state, &user.principal, id).await?;
     let now = state.now();
-    CheckInCode::new(&gathering.code_secret)
-        .check(&form.code, &gathering.slot, now)
-        .map_err(|e| WebError::Invalid(e.to_string()))?;
-    state
-        .store
-        .check_in(&gathering, user.member.id, now)
-        .await?;
+    let member = user.member.id;
+    if state.store.wrong_codes(gathering.id, member).await? >= MAX_WRONG_CODES {
+        return Err(WebError::Invalid(
+            "code: too many wrong codes; ask the organizer to mark you".into(),
+        ));
+    }
+    if let Err(err) =
+        CheckInCode::new(&gathering.code_secret).check(&form.code, &gathering.slot, now)
+    {
+        if err != CheckInError::Closed {
+            state
+                .store
+                .note_wrong_code(gathering.id, member, now)
+                .await?;
+        }
+        return Err(WebError::Invalid(err.to_string()));
+    }
+    state.store.check_in(&gathering, member, now).await?;
     Ok(Redirect::to(&paths::gathering(id)))
 }
 
@@ -538,7 +554,10 @@ pub async fn upcoming_for(
     let mut next = None;
     let mut notices = Vec::new();
     for gathering in &gatherings {
-        if gathering.sequence > 0 && gathering.updated_at > now - Duration::days(7) {
+        if gathering
+            .changed_at
+            .is_some_and(|at| at > now - Duration::days(7))
+        {
             notices.push(row_of(state, t, gathering, String::new()).await?);
         }
         if next.is_none() && !gathering.cancelled {

@@ -27,7 +27,7 @@ use super::{Row, attendance_name, counted, kind_name, review_name, row_of, visib
 use crate::auth::PageUser;
 use crate::csrf::{CsrfForm, CsrfMultipart, CsrfToken, NoFields};
 use crate::error::WebError;
-use crate::i18n::{Lang, Texts};
+use crate::i18n::{Lang, Texts, fill};
 use crate::views::Chrome;
 use crate::{AppState, paths};
 
@@ -44,6 +44,10 @@ pub fn router() -> Router<AppState> {
         .route("/gatherings/{id}/photos", post(add_photo))
         .route("/gatherings/{id}/photos/{photo}/delete", post(delete_photo))
         .route("/units/{id}/gatherings", get(plan_page).post(create))
+        .route(
+            "/units/{id}/gatherings/feed/reset",
+            post(super::calendar::reset_unit_feed),
+        )
 }
 
 /// Fills in "absent" at every gathering that has ended (each instance
@@ -294,6 +298,17 @@ async fn mark(
     let gathering = organized(&state, &user, id).await?;
     let status = Attendance::parse(&form.status)
         .ok_or_else(|| WebError::Invalid(format!("status: unknown status {:?}", form.status)))?;
+    if gathering.cancelled {
+        return Err(WebError::Invalid(
+            "status: this gathering is cancelled".into(),
+        ));
+    }
+    let now = state.now();
+    if status != Attendance::Excused && now < gathering.slot.starts_at - Slot::OPENS_BEFORE {
+        return Err(WebError::Invalid(
+            "status: attendance is marked from when check-in opens; before that, only leave".into(),
+        ));
+    }
     let member = state.store.member(MemberId(form.member)).await?;
     if !gathering.unit.path.contains(&member.unit.path) {
         return Err(WebError::Invalid(
@@ -302,7 +317,7 @@ async fn mark(
     }
     state
         .store
-        .mark_attendance(gathering.id, member.id, status, user.member.id, state.now())
+        .mark_attendance(gathering.id, member.id, status, user.member.id, now)
         .await?;
     Ok(Redirect::to(&paths::gathering_run(id)))
 }
@@ -407,6 +422,7 @@ fn parse_time(value: &str) -> Result<NaiveTime, WebError> {
 
 async fn reschedule(
     State(state): State<AppState>,
+    lang: Lang,
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<RescheduleForm>,
@@ -427,6 +443,16 @@ async fn reschedule(
         .store
         .reschedule(gathering.id, slot, state.now())
         .await?;
+    let moved = Gathering { slot, ..gathering };
+    let t = lang.texts();
+    let notice = fill(
+        t.notice_moved,
+        &[
+            ("title", &moved.details.title),
+            ("when", &super::when(t, zone, &moved)),
+        ],
+    );
+    crate::reminders::tell_group(&state, &moved.unit.path, &notice).await?;
     Ok(Redirect::to(&paths::gathering(id)))
 }
 
@@ -469,17 +495,34 @@ async fn edit(
 
 async fn cancel(
     State(state): State<AppState>,
+    lang: Lang,
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Redirect, WebError> {
     let gathering = organized(&state, &user, id).await?;
+    if gathering.cancelled {
+        return Ok(Redirect::to(&paths::gathering(id)));
+    }
     state
         .store
         .cancel_gathering(gathering.id, state.now())
         .await?;
+    let t = lang.texts();
+    let zone = zone_of(&state, &gathering).await?;
+    let notice = fill(
+        t.notice_cancelled,
+        &[
+            ("title", &gathering.details.title),
+            ("when", &super::when(t, zone, &gathering)),
+        ],
+    );
+    crate::reminders::tell_group(&state, &gathering.unit.path, &notice).await?;
     Ok(Redirect::to(&paths::gathering(id)))
 }
+
+/// Photos decoded at once by this instance.
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 async fn add_photo(
     State(state): State<AppState>,
@@ -489,7 +532,12 @@ async fn add_photo(
 ) -> Result<Redirect, WebError> {
     let gathering = organized(&state, &user, id).await?;
     let bytes = form.files.bytes("photo").to_vec();
-    // Decoding a camera's photo takes a moment: off the async threads.
+    // Decoding a camera's photo takes a moment and much memory: off the
+    // async threads, one at a time.
+    let _turn = DECODING
+        .acquire()
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     let photo = tokio::task::spawn_blocking(move || photo::prepare(&bytes))
         .await
         .map_err(|e| WebError::Internal(e.to_string()))?

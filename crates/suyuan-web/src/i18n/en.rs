@@ -401,4 +401,7 @@ pub static TEXTS: Texts = Texts {
     roll_by_name: "Mark by name",
     leaves_decided: "{count} decided",
     reflections_reviewed: "{count} reviewed",
+    notice_cancelled: "Notice: {title} ({when}) is cancelled.",
+    notice_moved: "Notice: {title} has moved to {when}.",
+    reset_feed: "Make a new link (the old one stops working)",
 };

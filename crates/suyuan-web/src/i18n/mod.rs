@@ -511,5 +511,8 @@ mod texts {
         pub roll_by_name: &'static str,
         pub leaves_decided: &'static str,
         pub reflections_reviewed: &'static str,
+        pub notice_cancelled: &'static str,
+        pub notice_moved: &'static str,
+        pub reset_feed: &'static str,
     }
 }

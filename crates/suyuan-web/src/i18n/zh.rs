@@ -401,4 +401,7 @@ pub static TEXTS: Texts = Texts {
     roll_by_name: "按姓名标记",
     leaves_decided: "已处理 {count} 项",
     reflections_reviewed: "已审阅 {count} 篇",
+    notice_cancelled: "【通知】{title}（原定 {when}）取消。",
+    notice_moved: "【通知】{title} 时间调整为 {when}，请相互转告。",
+    reset_feed: "换一个新链接（旧链接将失效）",
 };

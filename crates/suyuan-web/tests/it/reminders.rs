@@ -13,7 +13,7 @@ use suyuan_web::ReminderSettings;
 use crate::TestApp;
 
 /// A group robot: records every JSON body posted to it.
-async fn robot() -> (String, Arc<Mutex<Vec<Value>>>) {
+pub async fn robot() -> (String, Arc<Mutex<Vec<Value>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let record = seen.clone();
     let app = axum::Router::new().route(

@@ -385,6 +385,25 @@ async fn gathering_pages(app: &TestApp) -> Vec<Case> {
         "/photos/999999".into(),
         [Some(303), Some(404), Some(404), Some(404)],
     ));
+    // A new feed link: one's own, or a unit's for its admins.
+    cases.push(case(
+        "POST",
+        "/gatherings/feed/reset".into(),
+        form(&[]),
+        [Some(303); 4],
+    ));
+    cases.push(case(
+        "POST",
+        format!("/units/{}/gatherings/feed/reset", w.xihu.id),
+        form(&[]),
+        [Some(303), Some(303), Some(303), Some(403)],
+    ));
+    cases.push(case(
+        "POST",
+        format!("/units/{}/gatherings/feed/reset", w.chunan.id),
+        form(&[]),
+        [Some(303), Some(303), Some(404), Some(404)],
+    ));
     // Cancelling changes the gathering: only where it is refused.
     cases.push(case(
         "POST",
