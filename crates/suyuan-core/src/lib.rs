@@ -13,6 +13,7 @@ pub mod library;
 pub mod members;
 pub mod mistakes;
 pub mod plan;
+pub mod progress;
 pub mod questions;
 pub mod reading;
 pub mod table;
