@@ -16,6 +16,7 @@ mod library;
 mod members;
 mod ops;
 mod paths;
+mod progress;
 mod questions;
 mod reading;
 mod reminders;
@@ -131,6 +132,7 @@ impl App {
             .merge(questions::router())
             .merge(exams::router())
             .merge(gatherings::router())
+            .merge(progress::router())
             .merge(api_router)
             .merge(ops::router(openapi))
             // A route layer sees the matched route, which labels metrics.

@@ -110,6 +110,12 @@ pub fn practise(question: i64) -> String {
     format!("{PRACTICE}/{question}")
 }
 
+pub const MY_PROGRESS: &str = "/progress";
+
+pub fn my_progress(period: &str) -> String {
+    format!("{MY_PROGRESS}?period={}", encode(period))
+}
+
 pub const GATHERINGS: &str = "/gatherings";
 
 pub fn gathering(id: i64) -> String {

@@ -851,6 +851,12 @@ async fn a_member_checks_in_with_the_code_on_the_organizers_phone() {
         "the gathering page is wider than a phone"
     );
     chrome.screenshot("gathering").await;
+    c.goto(&app.url("/progress")).await.expect("open");
+    assert!(
+        chrome.fits_the_phone().await,
+        "my progress is wider than a phone"
+    );
+    chrome.screenshot("my-progress").await;
     chrome.sign_out().await;
 
     // The organizer sees it on the roll, and in the ledger.

@@ -9,6 +9,7 @@ mod exams;
 mod gatherings;
 mod import;
 mod library;
+mod progress;
 mod questions;
 mod reading;
 mod reminders;

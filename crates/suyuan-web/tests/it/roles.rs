@@ -251,6 +251,11 @@ async fn gathering_pages(app: &TestApp) -> Vec<Case> {
     let get = |path: String, expect| case("GET", path, Body::None, expect);
     let mut cases = vec![
         get("/gatherings".into(), everyone),
+        get("/progress".into(), everyone),
+        get(
+            "/progress?period=year".into(),
+            [Some(303), Some(422), Some(422), Some(422)],
+        ),
         get(format!("/gatherings/{ours}"), everyone),
         get(format!("/gatherings/{ours}/event.ics"), everyone),
         get(format!("/gatherings/{theirs}"), province_only),

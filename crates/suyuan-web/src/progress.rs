@@ -1,0 +1,277 @@
+//! Progress as a member sees their own: for each running campaign and a
+//! period (this week, dekad or month, or the whole campaign so far), how
+//! much of the daily reading was done on time or late, the points earned,
+//! the tests sat and the gatherings attended, with the change since the
+//! period before.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+use suyuan_core::progress::{Period, Rate};
+use suyuan_core::reading::{DayStatus, day_status};
+use suyuan_store::members::Member;
+
+use crate::auth::PageUser;
+use crate::csrf::CsrfToken;
+use crate::error::WebError;
+use crate::i18n::{Lang, Texts, fill};
+use crate::reading::{CampaignToday, today_of};
+use crate::views::Chrome;
+use crate::{AppState, paths};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(paths::MY_PROGRESS, get(my_progress))
+}
+
+/// One figure: its name, its value, and how it moved since the period
+/// before (in percentage points), where that means something.
+pub struct Figure {
+    name: &'static str,
+    value: String,
+    detail: String,
+    change: Option<String>,
+}
+
+pub struct PeriodChoice {
+    name: &'static str,
+    href: String,
+    current: bool,
+}
+
+pub struct CampaignProgress {
+    title: String,
+    period: String,
+    choices: Vec<PeriodChoice>,
+    figures: Vec<Figure>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "my_progress.html")]
+struct MyProgress {
+    chrome: Chrome,
+    campaigns: Vec<CampaignProgress>,
+}
+
+#[derive(Deserialize)]
+struct PeriodQuery {
+    /// week, dekad, month or campaign
+    period: Option<String>,
+}
+
+const KINDS: [&str; 4] = ["week", "dekad", "month", "campaign"];
+
+fn kind_name(t: &Texts, kind: &str) -> &'static str {
+    match kind {
+        "week" => t.this_week,
+        "dekad" => t.this_dekad,
+        "month" => t.this_month,
+        _ => t.whole_campaign,
+    }
+}
+
+async fn my_progress(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+    Query(query): Query<PeriodQuery>,
+) -> Result<MyProgress, WebError> {
+    let t = lang.texts();
+    let kind = query.period.as_deref().unwrap_or("week");
+    if !KINDS.contains(&kind) {
+        return Err(WebError::Invalid(format!(
+            "period: expected week, dekad, month or campaign, not {kind:?}"
+        )));
+    }
+    let mut campaigns = Vec::new();
+    for today in today_of(&state, &user.member).await? {
+        campaigns.push(campaign_progress(&state, t, &user.member, &today, kind).await?);
+    }
+    Ok(MyProgress {
+        chrome: Chrome::for_user(lang, csrf, &user, paths::MY_PROGRESS),
+        campaigns,
+    })
+}
+
+/// The period of `kind` that holds `day`.
+fn period_at(kind: &str, day: NaiveDate, campaign: i64) -> Period {
+    let template = match kind {
+        "week" => Period::Week { year: 0, week: 1 },
+        "dekad" => Period::Dekad(suyuan_core::plan::Dekad::of(day)),
+        "month" => Period::Month { year: 0, month: 1 },
+        _ => Period::Campaign(campaign),
+    };
+    template.same_kind_at(day)
+}
+
+/// What a member did in a span of days (up to today).
+struct Done {
+    reading: Rate,
+    late: u64,
+    points: u64,
+    tests: Vec<f64>,
+    attended: Rate,
+}
+
+async fn done_in(
+    state: &AppState,
+    member: &Member,
+    today: &CampaignToday,
+    (first, last): (NaiveDate, NaiveDate),
+) -> Result<Done, WebError> {
+    let book = &today.book;
+    let calendar = book.campaign.calendar;
+    let marks: Vec<_> = state
+        .store
+        .marks_of(member.id, &book.campaign)
+        .await?
+        .into_iter()
+        .map(|m| (m.read_on, m.kind, m.excerpt))
+        .collect();
+    let (mut due, mut on_time, mut late) = (0, 0, 0);
+    let until = last.min(today.date);
+    for day in calendar.days().filter(|d| (first..=until).contains(d)) {
+        match day_status(&book.plan, &marks, day, today.date) {
+            DayStatus::Read => (due, on_time) = (due + 1, on_time + 1),
+            DayStatus::Late => (due, late) = (due + 1, late + 1),
+            DayStatus::Missed => due += 1,
+            DayStatus::Open | DayStatus::Nothing => {}
+        }
+    }
+    let points = today
+        .standing
+        .tally
+        .by_day
+        .range(first..=last)
+        .flat_map(|(_, rules)| rules.values())
+        .map(|p| u64::from(*p))
+        .sum();
+    let within = |at: DateTime<Utc>| (first..=last).contains(&calendar.date_at(at));
+    let tests = state
+        .store
+        .best_results(member.id, book.campaign.id)
+        .await?
+        .into_iter()
+        .filter(|(at, _, _)| within(*at))
+        .map(|(_, score, _)| score.percent())
+        .collect();
+    let now = state.now();
+    let (from, to) = (
+        calendar.instant(first, chrono::NaiveTime::MIN),
+        calendar.instant(last, chrono::NaiveTime::MIN) + chrono::Duration::days(1),
+    );
+    let mut held = 0;
+    let mut came = 0;
+    for gathering in state
+        .store
+        .gatherings_for(&member.unit.path, from, to)
+        .await?
+    {
+        if gathering.cancelled || !gathering.slot.is_over(now) || !within(gathering.slot.starts_at)
+        {
+            continue;
+        }
+        held += 1;
+        let presence = state.store.presence(gathering.id, member.id).await?;
+        if presence.is_some_and(|p| p.status.attended()) {
+            came += 1;
+        }
+    }
+    Ok(Done {
+        reading: Rate::new(on_time, due),
+        late,
+        points,
+        tests,
+        attended: Rate::new(came, held),
+    })
+}
+
+fn change(now: Rate, before: Option<Rate>) -> Option<String> {
+    let points = now.change_since(before?)?;
+    Some(format!("{points:+.1}"))
+}
+
+async fn campaign_progress(
+    state: &AppState,
+    t: &Texts,
+    member: &Member,
+    today: &CampaignToday,
+    kind: &str,
+) -> Result<CampaignProgress, WebError> {
+    let calendar = today.book.campaign.calendar;
+    let id = today.book.campaign.id.0;
+    let period = period_at(kind, today.date, id);
+    let days = period
+        .days_in(&calendar)
+        .unwrap_or((today.date, today.date));
+    let done = done_in(state, member, today, days).await?;
+    let before = match period.previous().and_then(|p| p.days_in(&calendar)) {
+        Some(days) => Some(done_in(state, member, today, days).await?),
+        None => None,
+    };
+    let average = if done.tests.is_empty() {
+        "—".to_owned()
+    } else {
+        format!(
+            "{:.0}",
+            done.tests.iter().sum::<f64>() / done.tests.len() as f64
+        )
+    };
+    let figures = vec![
+        Figure {
+            name: t.reading_on_time,
+            value: done.reading.percent(),
+            detail: fill(
+                t.days_of_days,
+                &[
+                    ("read", &done.reading.part),
+                    ("due", &done.reading.whole),
+                    ("late", &done.late),
+                ],
+            ),
+            change: change(done.reading, before.as_ref().map(|b| b.reading)),
+        },
+        Figure {
+            name: t.points_earned,
+            value: done.points.to_string(),
+            detail: fill(t.streak_now, &[("days", &today.standing.streak)]),
+            change: None,
+        },
+        Figure {
+            name: t.tests_sat,
+            value: done.tests.len().to_string(),
+            detail: fill(t.average_of, &[("score", &average)]),
+            change: None,
+        },
+        Figure {
+            name: t.gatherings_attended,
+            value: done.attended.percent(),
+            detail: fill(
+                t.attended_of_held,
+                &[
+                    ("came", &done.attended.part),
+                    ("held", &done.attended.whole),
+                ],
+            ),
+            change: change(done.attended, before.as_ref().map(|b| b.attended)),
+        },
+    ];
+    Ok(CampaignProgress {
+        title: today.book.campaign.title.clone(),
+        period: format!("{} – {}", days.0, days.1),
+        choices: KINDS
+            .iter()
+            .map(|k| PeriodChoice {
+                name: kind_name(t, k),
+                href: paths::my_progress(k),
+                current: *k == kind,
+            })
+            .collect(),
+        figures,
+    })
+}
