@@ -149,24 +149,79 @@ impl Period {
         })
     }
 
+    pub fn kind(&self) -> PeriodKind {
+        match self {
+            Period::Day(_) => PeriodKind::Day,
+            Period::Week { .. } => PeriodKind::Week,
+            Period::Dekad(_) => PeriodKind::Dekad,
+            Period::Month { .. } => PeriodKind::Month,
+            Period::Campaign(_) => PeriodKind::Campaign,
+        }
+    }
+
     /// The period of this kind that holds `day` (a campaign's is itself).
     pub fn same_kind_at(&self, day: NaiveDate) -> Period {
-        match *self {
-            Period::Day(_) => Period::Day(day),
-            Period::Week { .. } => {
+        let campaign = match self {
+            Period::Campaign(id) => *id,
+            _ => 0,
+        };
+        Period::holding(self.kind(), day, campaign)
+    }
+
+    /// The period of a kind that holds `day`; a campaign's is `campaign`.
+    pub fn holding(kind: PeriodKind, day: NaiveDate, campaign: i64) -> Period {
+        match kind {
+            PeriodKind::Day => Period::Day(day),
+            PeriodKind::Week => {
                 let week = day.iso_week();
                 Period::Week {
                     year: week.year(),
                     week: week.week(),
                 }
             }
-            Period::Dekad(_) => Period::Dekad(Dekad::of(day)),
-            Period::Month { .. } => Period::Month {
+            PeriodKind::Dekad => Period::Dekad(Dekad::of(day)),
+            PeriodKind::Month => Period::Month {
                 year: day.year(),
                 month: day.month(),
             },
-            Period::Campaign(id) => Period::Campaign(id),
+            PeriodKind::Campaign => Period::Campaign(campaign),
         }
+    }
+}
+
+/// The kinds of period, for choosing one without naming its dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PeriodKind {
+    Day,
+    Week,
+    Dekad,
+    Month,
+    Campaign,
+}
+
+impl PeriodKind {
+    pub const ALL: [PeriodKind; 5] = [
+        PeriodKind::Day,
+        PeriodKind::Week,
+        PeriodKind::Dekad,
+        PeriodKind::Month,
+        PeriodKind::Campaign,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PeriodKind::Day => "day",
+            PeriodKind::Week => "week",
+            PeriodKind::Dekad => "dekad",
+            PeriodKind::Month => "month",
+            PeriodKind::Campaign => "campaign",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.code() == code.trim())
     }
 }
 
@@ -261,6 +316,12 @@ mod tests {
         ] {
             assert!(Period::parse(bad).is_err(), "{bad}");
         }
+        for kind in PeriodKind::ALL {
+            assert_eq!(PeriodKind::parse(kind.code()), Some(kind));
+            let day = day(2026, 11, 26);
+            assert_eq!(Period::holding(kind, day, 7).kind(), kind);
+        }
+        assert_eq!(PeriodKind::parse("year"), None);
         assert!(Period::parse("2025-W53").is_err(), "2025 has 52 ISO weeks");
         assert!(Period::parse("2026-W53").is_ok(), "2026 has 53");
     }

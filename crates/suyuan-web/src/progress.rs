@@ -12,7 +12,7 @@ use axum::routing::get;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
-use suyuan_core::progress::{Period, Rate};
+use suyuan_core::progress::{Period, PeriodKind, Rate};
 use suyuan_core::reading::{DayStatus, day_status};
 use suyuan_store::members::Member;
 
@@ -63,14 +63,21 @@ struct PeriodQuery {
     period: Option<String>,
 }
 
-const KINDS: [&str; 4] = ["week", "dekad", "month", "campaign"];
+/// The periods a member chooses among (a single day is the today page).
+const KINDS: [PeriodKind; 4] = [
+    PeriodKind::Week,
+    PeriodKind::Dekad,
+    PeriodKind::Month,
+    PeriodKind::Campaign,
+];
 
-fn kind_name(t: &Texts, kind: &str) -> &'static str {
+fn kind_name(t: &Texts, kind: PeriodKind) -> &'static str {
     match kind {
-        "week" => t.this_week,
-        "dekad" => t.this_dekad,
-        "month" => t.this_month,
-        _ => t.whole_campaign,
+        PeriodKind::Day => t.today,
+        PeriodKind::Week => t.this_week,
+        PeriodKind::Dekad => t.this_dekad,
+        PeriodKind::Month => t.this_month,
+        PeriodKind::Campaign => t.whole_campaign,
     }
 }
 
@@ -82,12 +89,14 @@ async fn my_progress(
     Query(query): Query<PeriodQuery>,
 ) -> Result<MyProgress, WebError> {
     let t = lang.texts();
-    let kind = query.period.as_deref().unwrap_or("week");
-    if !KINDS.contains(&kind) {
-        return Err(WebError::Invalid(format!(
-            "period: expected week, dekad, month or campaign, not {kind:?}"
-        )));
-    }
+    let asked = query.period.as_deref().unwrap_or("week");
+    let kind = PeriodKind::parse(asked)
+        .filter(|kind| KINDS.contains(kind))
+        .ok_or_else(|| {
+            WebError::Invalid(format!(
+                "period: expected week, dekad, month or campaign, not {asked:?}"
+            ))
+        })?;
     let mut campaigns = Vec::new();
     for today in today_of(&state, &user.member).await? {
         campaigns.push(campaign_progress(&state, t, &user.member, &today, kind).await?);
@@ -96,17 +105,6 @@ async fn my_progress(
         chrome: Chrome::for_user(lang, csrf, &user, paths::MY_PROGRESS),
         campaigns,
     })
-}
-
-/// The period of `kind` that holds `day`.
-fn period_at(kind: &str, day: NaiveDate, campaign: i64) -> Period {
-    let template = match kind {
-        "week" => Period::Week { year: 0, week: 1 },
-        "dekad" => Period::Dekad(suyuan_core::plan::Dekad::of(day)),
-        "month" => Period::Month { year: 0, month: 1 },
-        _ => Period::Campaign(campaign),
-    };
-    template.same_kind_at(day)
 }
 
 /// What a member did in a span of days (up to today).
@@ -201,11 +199,11 @@ async fn campaign_progress(
     t: &Texts,
     member: &Member,
     today: &CampaignToday,
-    kind: &str,
+    kind: PeriodKind,
 ) -> Result<CampaignProgress, WebError> {
     let calendar = today.book.campaign.calendar;
     let id = today.book.campaign.id.0;
-    let period = period_at(kind, today.date, id);
+    let period = Period::holding(kind, today.date, id);
     let days = period
         .days_in(&calendar)
         .unwrap_or((today.date, today.date));
@@ -267,8 +265,8 @@ async fn campaign_progress(
         choices: KINDS
             .iter()
             .map(|k| PeriodChoice {
-                name: kind_name(t, k),
-                href: paths::my_progress(k),
+                name: kind_name(t, *k),
+                href: paths::my_progress(k.code()),
                 current: *k == kind,
             })
             .collect(),
