@@ -133,6 +133,8 @@ fn check_archive(bytes: &[u8]) -> Result<(), TableError> {
 pub enum Cell {
     Text(String),
     Number(f64),
+    /// A share of one, shown as a percentage (0.875 is 87.5%).
+    Percent(f64),
 }
 
 impl From<String> for Cell {
@@ -164,6 +166,7 @@ impl std::fmt::Display for Cell {
         match self {
             Cell::Text(text) => f.write_str(text),
             Cell::Number(n) => write!(f, "{n}"),
+            Cell::Percent(share) => write!(f, "{:.1}%", share * 100.0),
         }
     }
 }
@@ -199,6 +202,7 @@ pub fn write_xlsx<C: Clone + Into<Cell>>(
     let worksheet = workbook.add_worksheet();
     worksheet.set_name(sheet).map_err(failed)?;
     let bold = Format::new().set_bold();
+    let percent = Format::new().set_num_format("0.0%");
     let mut widths: Vec<usize> = Vec::new();
     for (r, row) in rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
@@ -208,6 +212,9 @@ pub fn write_xlsx<C: Clone + Into<Cell>>(
                 (Cell::Text(text), 0) => worksheet.write_string_with_format(r, c16, text, &bold),
                 (Cell::Text(text), _) => worksheet.write_string(r, c16, text),
                 (Cell::Number(n), _) => worksheet.write_number(r, c16, *n),
+                (Cell::Percent(share), _) => {
+                    worksheet.write_number_with_format(r, c16, *share, &percent)
+                }
             }
             .map_err(failed)?;
             // A Chinese character is about two columns wide.

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use suyuan_core::gatherings::{Attendance, FIRST_YEAR, LAST_YEAR};
 use suyuan_core::plan::{DEFAULT_ZONE, local_instant, month_end};
+use suyuan_core::progress::Rate;
 use suyuan_core::table::{Cell, write_xlsx};
 use suyuan_core::units::UnitId;
 use suyuan_store::units::Unit;
@@ -78,7 +79,8 @@ pub struct Line {
     counts: [usize; 4],
     /// Known once the gathering is closed and everyone has a status.
     invited: Option<usize>,
-    rate: String,
+    /// Those who came (present or late) of those invited.
+    rate: Rate,
     reflections: String,
     minutes: &'static str,
     status: &'static str,
@@ -128,12 +130,7 @@ async fn lines(
             topic: gathering.details.topic.clone(),
             counts,
             invited,
-            rate: match invited {
-                Some(invited) if invited > 0 => {
-                    format!("{:.0}%", came as f64 * 100.0 / invited as f64)
-                }
-                _ => "—".into(),
-            },
+            rate: Rate::new(came as u64, invited.unwrap_or(0) as u64),
             reflections: format!("{}/{}", tally.accepted, tally.reflections),
             minutes: if gathering.minutes.is_empty() {
                 t.no
@@ -236,7 +233,7 @@ pub async fn ledger_xlsx(
         ];
         row.extend(line.counts.map(Cell::from));
         row.extend([
-            Cell::from(line.rate),
+            line.rate.value().map_or(Cell::from("—"), Cell::Percent),
             line.reflections.into(),
             line.minutes.into(),
             line.status.into(),

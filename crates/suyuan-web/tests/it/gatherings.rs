@@ -549,10 +549,26 @@ async fn the_ledger_counts_each_gathering_and_opens_as_a_workbook() {
     let column = |name: &str| rows[0].iter().position(|h| h == name).expect(name);
     assert_eq!(held_row[column("应到")], "1");
     assert_eq!(held_row[column("缺席")], "1");
-    assert_eq!(held_row[column("出勤率")], "0%");
+    assert_eq!(held_row[column("出勤率")], "0");
     assert_eq!(held_row[column("会议纪要")], "有");
     assert_eq!(held_row[column("状态")], "已举行");
     assert_eq!(rows[2][column("状态")], "计划中");
+    // A real spreadsheet reader sees the same: numbers as numbers, the
+    // rate formatted as a percentage, the header bold and frozen.
+    if let Some(sheet) = read_with_openpyxl(&bytes) {
+        assert_eq!(sheet["freeze"], "A2", "{sheet}");
+        assert_eq!(sheet["header_bold"], true, "{sheet}");
+        let row = &sheet["rows"][1];
+        assert_eq!(row[column("应到")], 1, "{sheet}");
+        assert_eq!(row[column("缺席")], 1, "{sheet}");
+        assert_eq!(sheet["formats"][1][column("出勤率")], "0.0%", "{sheet}");
+        assert_eq!(sheet["rows"][0][0], "日期");
+        assert!(
+            sheet["widths"]["D"].as_f64().is_some_and(|w| w > 8.0),
+            "{sheet}"
+        );
+    }
+
     // A period that makes no sense is refused.
     let refused = organizer
         .get(&format!(
@@ -644,4 +660,57 @@ async fn photos_are_re_encoded_and_served_only_as_images() {
         .await;
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
     app.stop().await;
+}
+
+/// A workbook as Python's openpyxl reads it (values, number formats, the
+/// frozen cell, the header's boldness, column widths), or `None` when
+/// openpyxl is missing outside CI.
+pub fn read_with_openpyxl(xlsx: &[u8]) -> Option<Value> {
+    let script = r#"
+import io, json, sys
+import openpyxl
+book = openpyxl.load_workbook(io.BytesIO(sys.stdin.buffer.read()))
+sheet = book.active
+print(json.dumps({
+    "rows": [[c.value for c in row] for row in sheet.iter_rows()],
+    "formats": [[c.number_format for c in row] for row in sheet.iter_rows()],
+    "freeze": sheet.freeze_panes,
+    "header_bold": all(c.font.b for c in sheet[1] if c.value is not None),
+    "widths": {k: d.width for k, d in sheet.column_dimensions.items()},
+}, ensure_ascii=False))
+"#;
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import openpyxl"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have Python's openpyxl (.ci/run installs it)"
+        );
+        eprintln!("skipped: Python's openpyxl is not installed (pip install openpyxl)");
+        return None;
+    }
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(xlsx)
+            .expect("write");
+    }
+    let output = child.wait_with_output().expect("read");
+    assert!(
+        output.status.success(),
+        "openpyxl could not read the workbook: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(serde_json::from_slice(&output.stdout).expect("json"))
 }
