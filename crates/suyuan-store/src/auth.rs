@@ -136,11 +136,16 @@ impl std::fmt::Debug for Token {
 }
 
 pub fn random_token() -> Token {
-    let mut bytes = [0u8; 32];
+    Token(hex::encode(random_bytes::<32>()))
+}
+
+/// Bytes from the operating system's generator, for secrets and tokens.
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
     // The OS's generator failing leaves nothing safe to do.
     #[allow(clippy::expect_used)]
     getrandom::fill(&mut bytes).expect("the operating system's random generator failed");
-    Token(hex::encode(bytes))
+    bytes
 }
 
 /// Hashes a password with argon2id and a fresh salt (slow by design: call

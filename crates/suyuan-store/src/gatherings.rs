@@ -387,12 +387,9 @@ fn text_field(field: &str, value: &str, required: bool) -> StoreResult<String> {
     Ok(value.to_owned())
 }
 
+/// A gathering's own secret for its check-in codes.
 fn random_secret() -> String {
-    let mut bytes = [0u8; 20];
-    // The OS's generator failing leaves nothing safe to do.
-    #[allow(clippy::expect_used)]
-    getrandom::fill(&mut bytes).expect("the operating system's random generator failed");
-    hex::encode(bytes)
+    hex::encode(crate::auth::random_bytes::<20>())
 }
 
 fn review_of(code: &str, what: &str) -> StoreResult<Review> {

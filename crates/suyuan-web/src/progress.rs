@@ -9,11 +9,12 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate, NaiveTime};
 use serde::Deserialize;
 
+use suyuan_core::library::ExcerptId;
 use suyuan_core::progress::{Period, PeriodKind, Rate};
-use suyuan_core::reading::{DayStatus, day_status};
+use suyuan_core::reading::{DayStatus, Reading, day_status};
 use suyuan_store::members::Member;
 
 use crate::auth::PageUser;
@@ -107,6 +108,66 @@ async fn my_progress(
     })
 }
 
+/// What a member did in a campaign over a span of days, read once and
+/// then counted for a period and the period before.
+struct Record {
+    marks: Vec<Reading<ExcerptId>>,
+    /// Each test's best attempt: the day handed in and its score.
+    tests: Vec<(NaiveDate, f64)>,
+    /// Each gathering held for the member: its day, and whether they came.
+    gatherings: Vec<(NaiveDate, bool)>,
+}
+
+async fn record_of(
+    state: &AppState,
+    member: &Member,
+    today: &CampaignToday,
+    (first, last): (NaiveDate, NaiveDate),
+) -> Result<Record, WebError> {
+    let campaign = &today.book.campaign;
+    let calendar = campaign.calendar;
+    let marks = state
+        .store
+        .marks_of(member.id, campaign)
+        .await?
+        .into_iter()
+        .map(|m| (m.read_on, m.kind, m.excerpt))
+        .collect();
+    let tests = state
+        .store
+        .best_results(member.id, campaign.id)
+        .await?
+        .into_iter()
+        .map(|(at, score, _)| (calendar.date_at(at), score.percent()))
+        .collect();
+    let now = state.now();
+    let mut gatherings = Vec::new();
+    for gathering in state
+        .store
+        .gatherings_for(
+            &member.unit.path,
+            calendar.instant(first, NaiveTime::MIN),
+            calendar.instant(last, NaiveTime::MIN) + Duration::days(1),
+        )
+        .await?
+    {
+        if gathering.cancelled || !gathering.slot.is_over(now) {
+            continue;
+        }
+        let came = state
+            .store
+            .presence(gathering.id, member.id)
+            .await?
+            .is_some_and(|p| p.status.attended());
+        gatherings.push((calendar.date_at(gathering.slot.starts_at), came));
+    }
+    Ok(Record {
+        marks,
+        tests,
+        gatherings,
+    })
+}
+
 /// What a member did in a span of days (up to today).
 struct Done {
     reading: Rate,
@@ -116,25 +177,18 @@ struct Done {
     attended: Rate,
 }
 
-async fn done_in(
-    state: &AppState,
-    member: &Member,
-    today: &CampaignToday,
-    (first, last): (NaiveDate, NaiveDate),
-) -> Result<Done, WebError> {
+fn done_in(record: &Record, today: &CampaignToday, (first, last): (NaiveDate, NaiveDate)) -> Done {
     let book = &today.book;
-    let calendar = book.campaign.calendar;
-    let marks: Vec<_> = state
-        .store
-        .marks_of(member.id, &book.campaign)
-        .await?
-        .into_iter()
-        .map(|m| (m.read_on, m.kind, m.excerpt))
-        .collect();
+    let span = first..=last;
     let (mut due, mut on_time, mut late) = (0, 0, 0);
     let until = last.min(today.date);
-    for day in calendar.days().filter(|d| (first..=until).contains(d)) {
-        match day_status(&book.plan, &marks, day, today.date) {
+    for day in book
+        .campaign
+        .calendar
+        .days()
+        .filter(|d| (first..=until).contains(d))
+    {
+        match day_status(&book.plan, &record.marks, day, today.date) {
             DayStatus::Read => (due, on_time) = (due + 1, on_time + 1),
             DayStatus::Late => (due, late) = (due + 1, late + 1),
             DayStatus::Missed => due += 1,
@@ -145,48 +199,31 @@ async fn done_in(
         .standing
         .tally
         .by_day
-        .range(first..=last)
+        .range(span.clone())
         .flat_map(|(_, rules)| rules.values())
         .map(|p| u64::from(*p))
         .sum();
-    let within = |at: DateTime<Utc>| (first..=last).contains(&calendar.date_at(at));
-    let tests = state
-        .store
-        .best_results(member.id, book.campaign.id)
-        .await?
-        .into_iter()
-        .filter(|(at, _, _)| within(*at))
-        .map(|(_, score, _)| score.percent())
+    let held: Vec<bool> = record
+        .gatherings
+        .iter()
+        .filter(|(day, _)| span.contains(day))
+        .map(|(_, came)| *came)
         .collect();
-    let now = state.now();
-    let (from, to) = (
-        calendar.instant(first, chrono::NaiveTime::MIN),
-        calendar.instant(last, chrono::NaiveTime::MIN) + chrono::Duration::days(1),
-    );
-    let mut held = 0;
-    let mut came = 0;
-    for gathering in state
-        .store
-        .gatherings_for(&member.unit.path, from, to)
-        .await?
-    {
-        if gathering.cancelled || !gathering.slot.is_over(now) || !within(gathering.slot.starts_at)
-        {
-            continue;
-        }
-        held += 1;
-        let presence = state.store.presence(gathering.id, member.id).await?;
-        if presence.is_some_and(|p| p.status.attended()) {
-            came += 1;
-        }
-    }
-    Ok(Done {
+    Done {
         reading: Rate::new(on_time, due),
         late,
         points,
-        tests,
-        attended: Rate::new(came, held),
-    })
+        tests: record
+            .tests
+            .iter()
+            .filter(|(day, _)| span.contains(day))
+            .map(|(_, score)| *score)
+            .collect(),
+        attended: Rate::new(
+            held.iter().filter(|came| **came).count() as u64,
+            held.len() as u64,
+        ),
+    }
 }
 
 fn change(now: Rate, before: Option<Rate>) -> Option<String> {
@@ -207,11 +244,16 @@ async fn campaign_progress(
     let days = period
         .days_in(&calendar)
         .unwrap_or((today.date, today.date));
-    let done = done_in(state, member, today, days).await?;
-    let before = match period.previous().and_then(|p| p.days_in(&calendar)) {
-        Some(days) => Some(done_in(state, member, today, days).await?),
-        None => None,
-    };
+    let before_days = period.previous().and_then(|p| p.days_in(&calendar));
+    let record = record_of(
+        state,
+        member,
+        today,
+        (before_days.map_or(days.0, |(first, _)| first), days.1),
+    )
+    .await?;
+    let done = done_in(&record, today, days);
+    let before = before_days.map(|days| done_in(&record, today, days));
     let average = if done.tests.is_empty() {
         "—".to_owned()
     } else {

@@ -104,16 +104,8 @@ async fn lines(
     let ids: Vec<_> = gatherings.iter().map(|g| g.id).collect();
     let tallies = state.store.tallies(&ids).await?;
     let mut lines = Vec::with_capacity(gatherings.len());
-    let mut zones = std::collections::HashMap::new();
     for gathering in &gatherings {
-        let zone = match zones.get(&gathering.campaign) {
-            Some(zone) => *zone,
-            None => {
-                let zone = zone_of(state, gathering).await?;
-                zones.insert(gathering.campaign, zone);
-                zone
-            }
-        };
+        let zone = zone_of(state, gathering).await?;
         let starts = gathering.slot.starts_at.with_timezone(&zone);
         let ends = gathering.slot.ends_at.with_timezone(&zone);
         let tally = tallies.get(&gathering.id).cloned().unwrap_or_default();

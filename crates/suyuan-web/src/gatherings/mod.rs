@@ -70,8 +70,17 @@ const AHEAD_DAYS: i64 = 90;
 /// The zone a gathering's times are shown in: its campaign's, or the
 /// default.
 async fn zone_of(state: &AppState, gathering: &Gathering) -> Result<Tz, WebError> {
+    // Through the campaigns kept in memory: lists ask this for every row.
     Ok(match gathering.campaign {
-        Some(campaign) => state.store.campaign(campaign).await?.calendar.zone,
+        Some(campaign) => {
+            state
+                .books
+                .get(state, campaign)
+                .await?
+                .campaign
+                .calendar
+                .zone
+        }
         None => DEFAULT_ZONE,
     })
 }

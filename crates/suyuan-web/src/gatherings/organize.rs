@@ -105,7 +105,16 @@ pub(super) async fn desk(
     zone: Tz,
 ) -> Result<Desk, WebError> {
     let id = gathering.id.0;
-    let roll = state.store.roll(gathering).await?;
+    // Counts, not the whole roll: a lecture's record page should not load
+    // every member of a district.
+    let invited = state.store.count_members(&gathering.unit.path).await?;
+    let counts = state
+        .store
+        .tallies(&[gathering.id])
+        .await?
+        .remove(&gathering.id)
+        .unwrap_or_default()
+        .attendance;
     let leaves: Vec<LeaveRow> = state
         .store
         .leaves(gathering.id)
@@ -141,7 +150,7 @@ pub(super) async fn desk(
         .count();
     Ok(Desk {
         run_href: paths::gathering_run(id),
-        tally: tally(t, &roll),
+        tally: tally(t, usize::try_from(invited).unwrap_or(usize::MAX), counts),
         leaves_decided_caption: counted(t.leaves_decided, leaves_decided),
         leaves_decided,
         leaves,
@@ -155,22 +164,12 @@ pub(super) async fn desk(
     })
 }
 
-/// "Invited 12 · present 8 · late 1 · excused 1 · absent 0".
-fn tally(
-    t: &Texts,
-    roll: &[(
-        suyuan_store::members::Member,
-        Option<suyuan_store::gatherings::Presence>,
-    )],
-) -> String {
-    let count = |status: Attendance| {
-        roll.iter()
-            .filter(|(_, p)| p.as_ref().is_some_and(|p| p.status == status))
-            .count()
-    };
-    let mut parts = vec![counted(t.invited_count, roll.len())];
-    for status in Attendance::ALL {
-        parts.push(format!("{} {}", attendance_name(t, status), count(status)));
+/// "Invited 12 · present 8 · late 1 · excused 1 · absent 0", from the
+/// counts in the order of `Attendance::ALL`.
+fn tally(t: &Texts, invited: usize, counts: [usize; 4]) -> String {
+    let mut parts = vec![counted(t.invited_count, invited)];
+    for (status, count) in Attendance::ALL.into_iter().zip(counts) {
+        parts.push(format!("{} {count}", attendance_name(t, status)));
     }
     parts.join(" · ")
 }
@@ -238,7 +237,15 @@ async fn run_page(
         link,
         code: if open { code } else { String::new() },
         refresh: (CheckInCode::rotates_at(now) - now).num_seconds().max(1),
-        tally: tally(t, &roll),
+        tally: tally(
+            t,
+            roll.len(),
+            Attendance::ALL.map(|status| {
+                roll.iter()
+                    .filter(|(_, p)| p.as_ref().is_some_and(|p| p.status == status))
+                    .count()
+            }),
+        ),
         roll: roll
             .into_iter()
             .map(|(member, presence)| RollRow {
