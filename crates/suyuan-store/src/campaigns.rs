@@ -160,6 +160,25 @@ pub struct PlannedReading {
     pub chars: usize,
 }
 
+/// A campaign, read on any connection (a writer's transaction too).
+pub(crate) async fn load<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    id: CampaignId,
+) -> StoreResult<Campaign> {
+    let row = campaign::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let units = participant::Entity::find()
+        .filter(participant::Column::CampaignId.eq(id.0))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| UnitId(p.unit_id))
+        .collect();
+    campaign_from(row, units)
+}
+
 fn campaign_from(row: campaign::Model, units: Vec<UnitId>) -> StoreResult<Campaign> {
     let zone = parse_zone(&row.zone).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let calendar = Calendar::new(zone, row.starts_on, row.ends_on)
@@ -280,18 +299,7 @@ impl Store {
     }
 
     pub async fn campaign(&self, id: CampaignId) -> StoreResult<Campaign> {
-        let row = campaign::Entity::find_by_id(id.0)
-            .one(&self.db)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let units = participant::Entity::find()
-            .filter(participant::Column::CampaignId.eq(id.0))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|p| UnitId(p.unit_id))
-            .collect();
-        campaign_from(row, units)
+        load(&self.db, id).await
     }
 
     /// The campaigns a member of `unit` takes part in: those of any unit

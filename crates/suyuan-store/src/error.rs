@@ -33,6 +33,12 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+impl From<sea_orm::TryGetError> for StoreError {
+    fn from(err: sea_orm::TryGetError) -> Self {
+        StoreError::Corrupt(format!("a row: {err:?}"))
+    }
+}
+
 /// Maps a unique-constraint violation to a message a person can act on,
 /// where the statement runs (no racy check beforehand).
 pub(crate) trait OnConflict<T> {

@@ -443,8 +443,78 @@ async fn record_submission(txn: &DatabaseTransaction, submission: &Submission) -
         }
         let answered: Vec<_> = graded.iter().map(|(_, q, g)| (*q, *g)).collect();
         crate::mistakes::note_answers(txn, *member, &answered, *at).await?;
+        retally_sitter(txn, *id).await?;
     }
     Ok(())
+}
+
+/// A member's best attempt at each of a campaign's tests they handed in:
+/// when the test opened, when the attempt was handed in, its score and the
+/// pass mark. On any connection, so that a writer can count it.
+pub(crate) async fn best_sittings<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    member: MemberId,
+    campaign: CampaignId,
+) -> StoreResult<Vec<(DateTime<Utc>, DateTime<Utc>, Score, u32)>> {
+    let tests: HashMap<i64, (DateTime<Utc>, u32)> = exam::Entity::find()
+        .select_only()
+        .columns([
+            exam::Column::Id,
+            exam::Column::OpensAt,
+            exam::Column::PassMark,
+        ])
+        .filter(exam::Column::CampaignId.eq(campaign.0))
+        .into_tuple::<(i64, DateTime<Utc>, i32)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|(id, opens, mark)| (id, (opens, mark.max(0) as u32)))
+        .collect();
+    if tests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let attempts = attempt::Entity::find()
+        .filter(attempt::Column::MemberId.eq(member.0))
+        .filter(attempt::Column::ExamId.is_in(tests.keys().copied()))
+        .filter(attempt::Column::SubmittedAt.is_not_null())
+        .order_by_asc(attempt::Column::Number)
+        .all(conn)
+        .await?;
+    Ok(best_attempts(attempts, |a| a.exam.0)?
+        .into_values()
+        .filter_map(|a| {
+            let (opens, pass_mark) = tests.get(&a.exam.0)?;
+            Some((*opens, a.submitted_at?, a.score?, *pass_mark))
+        })
+        .collect())
+}
+
+/// Counts a member's tests again after an attempt of theirs changed.
+async fn retally_sitter<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    attempt: AttemptId,
+) -> StoreResult<()> {
+    let Some((exam_id, member)) = attempt::Entity::find_by_id(attempt.0)
+        .select_only()
+        .columns([attempt::Column::ExamId, attempt::Column::MemberId])
+        .into_tuple::<(i64, i64)>()
+        .one(conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let campaign: Option<Option<i64>> = exam::Entity::find_by_id(exam_id)
+        .select_only()
+        .column(exam::Column::CampaignId)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    let Some(campaign) = campaign.flatten() else {
+        return Ok(());
+    };
+    let campaign = crate::campaigns::load(conn, CampaignId(campaign)).await?;
+    let members = members::paths_of(conn, &[member]).await?;
+    crate::progress::retally(conn, &campaign, &members).await
 }
 
 /// The best submitted attempt per key (a member, a test), the earliest
@@ -1014,6 +1084,7 @@ impl Store {
             .await?;
         crate::mistakes::note_answers(&txn, found.member, &[(question, Grade::Scored(share))], now)
             .await?;
+        retally_sitter(&txn, attempt).await?;
         txn.commit().await?;
         self.attempt(attempt).await
     }

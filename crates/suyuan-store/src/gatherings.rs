@@ -552,7 +552,10 @@ impl Store {
         row.sequence = Set(sequence);
         row.changed_at = Set(Some(now));
         row.updated_at = Set(now);
-        row.update(&self.db).await?;
+        let txn = self.db.begin().await?;
+        row.update(&txn).await?;
+        retally_gathering(&txn, id, None).await?;
+        txn.commit().await?;
         Ok(())
     }
 
@@ -574,7 +577,10 @@ impl Store {
         row.sequence = Set(sequence);
         row.changed_at = Set(Some(now));
         row.updated_at = Set(now);
-        row.update(&self.db).await?;
+        let txn = self.db.begin().await?;
+        row.update(&txn).await?;
+        retally_gathering(&txn, id, None).await?;
+        txn.commit().await?;
         Ok(())
     }
 
@@ -610,6 +616,7 @@ impl Store {
     ) -> StoreResult<Presence> {
         let status = gathering.slot.arrival(now);
         let attended = [Attendance::Present.code(), Attendance::Late.code()];
+        let txn = self.db.begin().await?;
         attendance::Entity::insert(attendance::ActiveModel {
             gathering_id: Set(gathering.id.0),
             member_id: Set(member.0),
@@ -634,8 +641,10 @@ impl Store {
             )
             .to_owned(),
         )
-        .exec_without_returning(&self.db)
+        .exec_without_returning(&txn)
         .await?;
+        retally_gathering(&txn, gathering.id, Some(vec![member.0])).await?;
+        txn.commit().await?;
         self.presence(gathering.id, member)
             .await?
             .ok_or(StoreError::NotFound)
@@ -702,6 +711,8 @@ impl Store {
         for chunk in marks.chunks(CHUNK) {
             mark_chunk(&txn, gathering, chunk, by, now).await?;
         }
+        let members = marks.iter().map(|(m, _)| m.0).collect();
+        retally_gathering(&txn, gathering, Some(members)).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -842,6 +853,7 @@ impl Store {
                     .exec_without_returning(&txn)
                     .await?;
                 }
+                retally_gathering(&txn, gathering.id, Some(absent)).await?;
             }
             txn.commit().await?;
             closed += 1;
@@ -955,6 +967,7 @@ impl Store {
         if let Some(status) = status {
             mark_chunk(&txn, gathering, &[(member, status)], by, now).await?;
         }
+        retally_gathering(&txn, gathering, Some(vec![member.0])).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -1061,6 +1074,7 @@ impl Store {
         } else {
             Review::Returned
         };
+        let txn = self.db.begin().await?;
         let updated = reflection::Entity::update_many()
             .col_expr(reflection::Column::State, Expr::value(state.code()))
             .col_expr(reflection::Column::Comment, Expr::value(comment))
@@ -1069,13 +1083,17 @@ impl Store {
             .filter(reflection::Column::GatheringId.eq(gathering.0))
             .filter(reflection::Column::MemberId.eq(member.0))
             .filter(reflection::Column::State.eq(Review::Pending.code()))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
         if updated.rows_affected == 0 {
             return Err(StoreError::Invalid(
                 "this reflection was already reviewed".into(),
             ));
         }
+        if accept {
+            retally_gathering(&txn, gathering, Some(vec![member.0])).await?;
+        }
+        txn.commit().await?;
         Ok(())
     }
 
@@ -1136,44 +1154,15 @@ impl Store {
         member: MemberId,
         campaign: CampaignId,
     ) -> StoreResult<GatheringRecord> {
-        let attended_codes = [Attendance::Present.code(), Attendance::Late.code()];
-        let attended: Vec<DateTime<Utc>> = attendance::Entity::find()
-            .select_only()
-            .column(gathering::Column::StartsAt)
-            .join(
-                sea_orm::JoinType::InnerJoin,
-                attendance::Entity::belongs_to(gathering::Entity)
-                    .from(attendance::Column::GatheringId)
-                    .to(gathering::Column::Id)
-                    .into(),
-            )
-            .filter(attendance::Column::MemberId.eq(member.0))
-            .filter(attendance::Column::Status.is_in(attended_codes))
-            .filter(gathering::Column::CampaignId.eq(campaign.0))
-            .filter(gathering::Column::Cancelled.eq(false))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let accepted: Vec<Option<DateTime<Utc>>> = reflection::Entity::find()
-            .select_only()
-            .column(reflection::Column::ReviewedAt)
-            .join(
-                sea_orm::JoinType::InnerJoin,
-                reflection::Entity::belongs_to(gathering::Entity)
-                    .from(reflection::Column::GatheringId)
-                    .to(gathering::Column::Id)
-                    .into(),
-            )
-            .filter(reflection::Column::MemberId.eq(member.0))
-            .filter(reflection::Column::State.eq(Review::Accepted.code()))
-            .filter(gathering::Column::CampaignId.eq(campaign.0))
-            .filter(gathering::Column::Cancelled.eq(false))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
+        let record = rolls_of(&self.db, member, campaign).await?;
         Ok(GatheringRecord {
-            attended,
-            reflections_accepted: accepted.into_iter().flatten().collect(),
+            attended: record
+                .rolls
+                .into_iter()
+                .filter(|(_, _, status)| status.attended())
+                .map(|(at, _, _)| at)
+                .collect(),
+            reflections_accepted: record.accepted,
         })
     }
 
@@ -1390,6 +1379,117 @@ impl Tally {
             .position(|s| *s == status)
             .map_or(0, |i| self.attendance[i])
     }
+}
+
+/// A member's place on the rolls of a campaign's gatherings (not
+/// cancelled): each gathering's start, kind and their status, and when
+/// their reflections were accepted.
+pub(crate) struct Rolls {
+    pub rolls: Vec<(DateTime<Utc>, Kind, Attendance)>,
+    pub accepted: Vec<DateTime<Utc>>,
+}
+
+pub(crate) async fn rolls_of<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    member: MemberId,
+    campaign: CampaignId,
+) -> StoreResult<Rolls> {
+    let rows: Vec<(DateTime<Utc>, String, String)> = attendance::Entity::find()
+        .select_only()
+        .column(gathering::Column::StartsAt)
+        .column(gathering::Column::Kind)
+        .column(attendance::Column::Status)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            attendance::Entity::belongs_to(gathering::Entity)
+                .from(attendance::Column::GatheringId)
+                .to(gathering::Column::Id)
+                .into(),
+        )
+        .filter(attendance::Column::MemberId.eq(member.0))
+        .filter(gathering::Column::CampaignId.eq(campaign.0))
+        .filter(gathering::Column::Cancelled.eq(false))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let rolls = rows
+        .into_iter()
+        .map(|(at, kind, status)| {
+            let kind = Kind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("gathering kind {kind:?}")))?;
+            Ok((at, kind, attendance_of(&status)?))
+        })
+        .collect::<StoreResult<_>>()?;
+    let accepted: Vec<Option<DateTime<Utc>>> = reflection::Entity::find()
+        .select_only()
+        .column(reflection::Column::ReviewedAt)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            reflection::Entity::belongs_to(gathering::Entity)
+                .from(reflection::Column::GatheringId)
+                .to(gathering::Column::Id)
+                .into(),
+        )
+        .filter(reflection::Column::MemberId.eq(member.0))
+        .filter(reflection::Column::State.eq(Review::Accepted.code()))
+        .filter(gathering::Column::CampaignId.eq(campaign.0))
+        .filter(gathering::Column::Cancelled.eq(false))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(Rolls {
+        rolls,
+        accepted: accepted.into_iter().flatten().collect(),
+    })
+}
+
+/// Counts the gatherings of members again after a change to one gathering
+/// (see `progress`); with no members given, everyone on its roll or with
+/// a reflection on it.
+async fn retally_gathering<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    id: GatheringId,
+    members: Option<Vec<i64>>,
+) -> StoreResult<()> {
+    let campaign: Option<Option<i64>> = gathering::Entity::find_by_id(id.0)
+        .select_only()
+        .column(gathering::Column::CampaignId)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    let Some(campaign) = campaign.flatten() else {
+        return Ok(());
+    };
+    let members = match members {
+        Some(members) => members,
+        None => {
+            let mut all: Vec<i64> = attendance::Entity::find()
+                .select_only()
+                .column(attendance::Column::MemberId)
+                .filter(attendance::Column::GatheringId.eq(id.0))
+                .into_tuple()
+                .all(conn)
+                .await?;
+            all.extend(
+                reflection::Entity::find()
+                    .select_only()
+                    .column(reflection::Column::MemberId)
+                    .filter(reflection::Column::GatheringId.eq(id.0))
+                    .into_tuple::<i64>()
+                    .all(conn)
+                    .await?,
+            );
+            all.sort_unstable();
+            all.dedup();
+            all
+        }
+    };
+    if members.is_empty() {
+        return Ok(());
+    }
+    let campaign = crate::campaigns::load(conn, CampaignId(campaign)).await?;
+    let paths = members::paths_of(conn, &members).await?;
+    crate::progress::retally(conn, &campaign, &paths).await
 }
 
 /// What earns a member points at a campaign's gatherings.

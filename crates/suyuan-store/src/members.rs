@@ -157,12 +157,16 @@ impl Store {
             updated_at: Set(now),
             ..Default::default()
         };
+        let txn = self.db.begin().await?;
         let inserted = entity::Entity::insert(row)
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .on_conflict(|| {
                 format!("member number {number} or that phone number is already in use")
             })?;
+        let path = units::path_of(&txn, new.unit).await?;
+        crate::progress::resize(&txn, [(path, 1)]).await?;
+        txn.commit().await?;
         self.member(MemberId(inserted.last_insert_id)).await
     }
 
@@ -275,7 +279,7 @@ impl Store {
                 .resolve(&row.unit)
                 .filter(|unit| within.is_none_or(|scope| scope.contains(&unit.path)));
             match unit {
-                Some(unit) => resolved.push((row, unit.id)),
+                Some(unit) => resolved.push((row, unit.id, unit.path.clone())),
                 None => errors.push(RowError {
                     row: row.row,
                     column: Some(row.unit_column.clone()),
@@ -359,6 +363,18 @@ impl Store {
             errors.truncate(MAX_REPORTED);
             return Err(StoreError::Import(ImportError::Rows(errors)));
         }
+        // Each unit's members change by those who join and those who leave.
+        let mut sizes: Vec<(UnitPath, i64)> = Vec::with_capacity(resolved.len() * 2);
+        for (row, _, path) in &resolved {
+            sizes.push((path.clone(), 1));
+            if let Some(old) = existing
+                .get(row.number.as_str())
+                .and_then(|p| UnitPath::parse(p))
+            {
+                sizes.push((old, -1));
+            }
+        }
+        crate::progress::resize(&txn, sizes).await?;
         let existing = existing.len();
         // Phones move between members within one file; clear the file's
         // phones first so that the unique index sees no passing clash.
@@ -373,7 +389,7 @@ impl Store {
                 .await?;
         }
         for chunk in resolved.chunks(IMPORT_CHUNK) {
-            let models = chunk.iter().map(|(row, unit)| entity::ActiveModel {
+            let models = chunk.iter().map(|(row, unit, _)| entity::ActiveModel {
                 unit_id: Set(unit.0),
                 member_number: Set(row.number.as_str().to_owned()),
                 name: Set(row.name.as_str().to_owned()),
@@ -431,5 +447,62 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+}
+
+/// Members' unit paths, on any connection.
+pub(crate) async fn paths_of<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    members: &[i64],
+) -> StoreResult<Vec<(MemberId, UnitPath)>> {
+    let mut out = Vec::with_capacity(members.len());
+    for chunk in members.chunks(400) {
+        let rows: Vec<(i64, String)> = entity::Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .column(units::entity::Column::Path)
+            .inner_join(units::entity::Entity)
+            .filter(Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (id, path) in rows {
+            let path = UnitPath::parse(&path)
+                .ok_or_else(|| StoreError::Corrupt(format!("member {id}: unit path")))?;
+            out.push((MemberId(id), path));
+        }
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// Everyone taking part in a campaign, with their unit's path.
+    pub async fn members_of_campaign(
+        &self,
+        campaign: &crate::campaigns::Campaign,
+    ) -> StoreResult<Vec<(MemberId, UnitPath)>> {
+        let mut out = Vec::new();
+        for unit in &campaign.units {
+            let path = units::path_of(&self.db, *unit).await?;
+            let (low, high) = path.subtree_range();
+            let rows: Vec<(i64, String)> = entity::Entity::find()
+                .select_only()
+                .column(Column::Id)
+                .column(units::entity::Column::Path)
+                .inner_join(units::entity::Entity)
+                .filter(units::entity::Column::Path.gte(low))
+                .filter(units::entity::Column::Path.lt(high))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            for (id, path) in rows {
+                let path = UnitPath::parse(&path)
+                    .ok_or_else(|| StoreError::Corrupt(format!("member {id}: unit path")))?;
+                out.push((MemberId(id), path));
+            }
+        }
+        out.sort_by_key(|(id, _)| *id);
+        out.dedup_by_key(|(id, _)| *id);
+        Ok(out)
     }
 }

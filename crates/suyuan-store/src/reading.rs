@@ -7,21 +7,24 @@
 //! with an id is kept, and a repeat gets that first mark back.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, InsertStatement, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use suyuan_core::library::ExcerptId;
 use suyuan_core::members::MemberId;
-use suyuan_core::reading::{MarkId, MarkKind};
+use suyuan_core::progress::Counts;
+use suyuan_core::progress::counts::caught_up;
+use suyuan_core::reading::{Action, Event, MarkId, MarkKind, Plan, PointRules, tally};
 use suyuan_core::units::UnitPath;
 
-use crate::batch::{BatchWriter, statement_chunks};
+use crate::batch::{BatchWriter, padded_ids, statement_chunks};
 use crate::campaigns::{Campaign, CampaignId};
-use crate::{Store, StoreError, StoreResult, members};
+use crate::{Store, StoreError, StoreResult, members, progress};
 
 pub(crate) mod mark {
     use sea_orm::entity::prelude::*;
@@ -63,6 +66,33 @@ pub struct NewMark {
 
 /// A recorded reading.
 pub type Mark = NewMark;
+
+/// What counting a campaign's readings needs: its points rules and what
+/// its plan assigns each day. Kept in memory beside the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scoring {
+    pub rules: PointRules,
+    pub plan: Plan<ExcerptId>,
+}
+
+impl Scoring {
+    /// The day an excerpt is assigned, if it is.
+    pub fn assigned_on(&self, excerpt: ExcerptId) -> Option<NaiveDate> {
+        self.plan
+            .iter()
+            .find(|(_, assigned)| assigned.contains(&excerpt))
+            .map(|(day, _)| *day)
+    }
+}
+
+/// A mark handed to the writer, with what counting it needs: the
+/// member's unit and the campaign's scoring.
+#[derive(Debug, Clone)]
+pub struct Marking {
+    pub mark: NewMark,
+    pub unit: UnitPath,
+    pub scoring: Arc<Scoring>,
+}
 
 /// What became of a mark handed to the writer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,10 +173,20 @@ fn insert_query(marks: &[&NewMark]) -> InsertStatement {
     insert
 }
 
+/// Inserts marks, skipping ids already recorded: how many it added.
+async fn insert_rows<C: ConnectionTrait>(conn: &C, marks: &[&NewMark]) -> StoreResult<u64> {
+    let mut added = 0;
+    for chunk in statement_chunks(marks) {
+        let statement = conn.get_database_backend().build(&insert_query(chunk));
+        added += conn.execute_raw(statement).await?.rows_affected();
+    }
+    Ok(added)
+}
+
 /// The most marks one transaction takes.
 const MAX_BATCH: usize = 2_000;
 /// The one writer of reading marks of this instance.
-pub type MarkWriter = BatchWriter<NewMark, Recorded>;
+pub type MarkWriter = BatchWriter<Marking, Recorded>;
 
 impl Store {
     /// Starts this instance's mark writer on the current runtime.
@@ -158,14 +198,14 @@ impl Store {
         })
     }
 
-    async fn write_marks(&self, marks: Vec<NewMark>) -> Vec<StoreResult<Recorded>> {
+    async fn write_marks(&self, marks: Vec<Marking>) -> Vec<StoreResult<Recorded>> {
         match self.insert_marks(&marks).await {
             Ok(earlier) => marks
                 .into_iter()
                 .zip(earlier)
-                .map(|(mark, earlier)| {
+                .map(|(marking, earlier)| {
                     Ok(match earlier {
-                        None => Recorded::New(mark),
+                        None => Recorded::New(marking.mark),
                         Some(first) => Recorded::Again(first),
                     })
                 })
@@ -183,36 +223,35 @@ impl Store {
         }
     }
 
-    /// Inserts marks in one transaction, and says for each, in order,
-    /// whether this insert recorded it (`None`) or which mark was recorded
-    /// under its id before (a known id keeps its first mark).
+    /// Inserts marks in one transaction with what they count (see
+    /// `progress`), and says for each, in order, whether this insert
+    /// recorded it (`None`) or which mark was recorded under its id before
+    /// (a known id keeps its first mark).
     ///
     /// Nearly every batch is all new, and then the row counts say so
     /// without a row coming back; a batch with a repeat is written again,
     /// returning the ids it added, to tell which marks were known.
-    async fn insert_marks(&self, marks: &[NewMark]) -> StoreResult<Vec<Option<Mark>>> {
-        let refs: Vec<&NewMark> = marks.iter().collect();
+    async fn insert_marks(&self, marks: &[Marking]) -> StoreResult<Vec<Option<Mark>>> {
+        let refs: Vec<&NewMark> = marks.iter().map(|m| &m.mark).collect();
         let txn = self.hot.begin().await?;
-        let mut added = 0;
-        for chunk in statement_chunks(&refs) {
-            let statement = txn.get_database_backend().build(&insert_query(chunk));
-            added += txn.execute_raw(statement).await?.rows_affected();
-        }
-        if added == marks.len() as u64 {
+        if insert_rows(&txn, &refs).await? == marks.len() as u64 {
+            let all: Vec<&Marking> = marks.iter().collect();
+            count_readings(&txn, &all).await?;
             txn.commit().await?;
             return Ok(vec![None; marks.len()]);
         }
         txn.rollback().await?;
-        self.insert_marks_with_repeats(&refs).await
+        self.insert_marks_with_repeats(marks).await
     }
 
     async fn insert_marks_with_repeats(
         &self,
-        marks: &[&NewMark],
+        markings: &[Marking],
     ) -> StoreResult<Vec<Option<Mark>>> {
+        let marks: Vec<&NewMark> = markings.iter().map(|m| &m.mark).collect();
         let txn = self.hot.begin().await?;
         let mut inserted: HashSet<String> = HashSet::with_capacity(marks.len());
-        for chunk in statement_chunks(marks) {
+        for chunk in statement_chunks(&marks) {
             let mut insert = insert_query(chunk);
             insert.returning_col(mark::Column::ClientId);
             let statement = txn.get_database_backend().build(&insert);
@@ -223,6 +262,13 @@ impl Store {
                     .filter_map(|row| row.try_get_by_index::<String>(0).ok()),
             );
         }
+        // An id sent twice in one batch is new the first time only.
+        let mut counted: HashSet<&str> = HashSet::new();
+        let new: Vec<&Marking> = markings
+            .iter()
+            .filter(|m| inserted.contains(m.mark.id.as_str()) && counted.insert(m.mark.id.as_str()))
+            .collect();
+        count_readings(&txn, &new).await?;
         let known: Vec<String> = marks
             .iter()
             .map(|m| m.id.as_str().to_owned())
@@ -239,8 +285,7 @@ impl Store {
             }
         }
         txn.commit().await?;
-        // An id sent twice in one batch is new the first time only, and
-        // its repeat answers with that first mark.
+        // A repeat within the batch answers with the first mark.
         marks
             .iter()
             .map(|mark| {
@@ -314,27 +359,308 @@ impl Store {
     /// The storage limit for reading marks, for the bench: marks written
     /// in one transaction through the writer's own statements.
     pub async fn insert_mark_batch(&self, marks: &[NewMark]) -> StoreResult<()> {
-        self.insert_marks(marks).await?;
+        let refs: Vec<&NewMark> = marks.iter().collect();
+        let txn = self.hot.begin().await?;
+        insert_rows(&txn, &refs).await?;
+        txn.commit().await?;
         Ok(())
     }
 
     /// Adds marks in bulk, for generated history (the demo, the bench);
-    /// ids already there are skipped.
+    /// ids already there are skipped. They are not counted: rebuild the
+    /// campaign's progress after (`rebuild_progress`).
     pub async fn add_marks(&self, marks: &[NewMark]) -> StoreResult<()> {
         let txn = self.db.begin().await?;
         let refs: Vec<&NewMark> = marks.iter().collect();
-        for chunk in statement_chunks(&refs) {
-            let statement = txn.get_database_backend().build(&insert_query(chunk));
-            txn.execute_raw(statement).await?;
-        }
+        insert_rows(&txn, &refs).await?;
         txn.commit().await?;
         Ok(())
+    }
+
+    /// A campaign's scoring: its rules and what its plan assigns each day.
+    pub async fn scoring(&self, campaign: &Campaign) -> StoreResult<Scoring> {
+        let mut plan = Plan::new();
+        for reading in self.plan_of(campaign.id).await? {
+            let day = campaign.calendar.start + chrono::Duration::days(reading.day as i64);
+            plan.entry(day).or_default().insert(reading.excerpt);
+        }
+        Ok(Scoring {
+            rules: campaign.rules.clone(),
+            plan,
+        })
     }
 
     pub async fn count_marks(&self) -> StoreResult<u64> {
         use sea_orm::PaginatorTrait;
         Ok(mark::Entity::find().count(&self.db).await?)
     }
+}
+
+/// Each member's run of days read in full, for the streak figures.
+pub(crate) const STREAKS: &str = "reading_streaks";
+
+/// A member's readings on the days a batch touches, each with whether
+/// the batch added it.
+type Seen = Vec<(Reading<ExcerptId>, bool)>;
+
+type Reading<E> = suyuan_core::reading::Reading<E>;
+
+/// Loads the readings of `members` on `days` into `seen`.
+async fn load_readings<C: ConnectionTrait>(
+    conn: &C,
+    campaign: i64,
+    days: &[NaiveDate],
+    members: &[i64],
+    fresh: &HashSet<&str>,
+    seen: &mut HashMap<i64, Seen>,
+) -> StoreResult<()> {
+    if days.is_empty() {
+        return Ok(());
+    }
+    for chunk in members.chunks(400) {
+        let rows: Vec<(String, i64, NaiveDate, String, i64)> = mark::Entity::find()
+            .select_only()
+            .columns([
+                mark::Column::ClientId,
+                mark::Column::MemberId,
+                mark::Column::ReadOn,
+                mark::Column::Kind,
+                mark::Column::ExcerptId,
+            ])
+            .filter(mark::Column::CampaignId.eq(campaign))
+            .filter(mark::Column::ReadOn.is_in(days.iter().copied()))
+            .filter(mark::Column::MemberId.is_in(padded_ids(chunk)))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (client_id, member, day, kind, excerpt) in rows {
+            let kind = MarkKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("reading mark {client_id}: kind")))?;
+            seen.entry(member).or_default().push((
+                (day, kind, ExcerptId(excerpt)),
+                fresh.contains(client_id.as_str()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The reading points of a day (the streak bonus aside).
+fn day_points(rules: &PointRules, marks: &[Reading<ExcerptId>], day: NaiveDate) -> i64 {
+    let events: Vec<Event> = marks
+        .iter()
+        .filter(|(on, _, _)| *on == day)
+        .map(|(on, kind, _)| Event {
+            on: *on,
+            action: Action::of_mark(*kind),
+        })
+        .collect();
+    tally(rules, &events, &BTreeSet::new())
+        .by_day
+        .get(&day)
+        .map_or(0, |by_rule| by_rule.values().map(|p| i64::from(*p)).sum())
+}
+
+/// Whether everything assigned for `day` was read on it.
+fn read_in_full(
+    assigned: &BTreeSet<ExcerptId>,
+    marks: &[Reading<ExcerptId>],
+    day: NaiveDate,
+) -> bool {
+    let read: BTreeSet<ExcerptId> = marks
+        .iter()
+        .filter(|(on, kind, _)| *on == day && *kind == MarkKind::OnTime)
+        .map(|(_, _, e)| *e)
+        .collect();
+    assigned.is_subset(&read)
+}
+
+/// Counts what newly recorded marks change (see `progress`): the days they
+/// complete, on time or caught up, the streaks they extend and the points
+/// they earn, compared with the member's marks of those days before.
+async fn count_readings<C: ConnectionTrait>(conn: &C, new: &[&Marking]) -> StoreResult<()> {
+    let mut by_campaign: BTreeMap<i64, Vec<&Marking>> = BTreeMap::new();
+    for marking in new {
+        by_campaign
+            .entry(marking.mark.campaign.0)
+            .or_default()
+            .push(marking);
+    }
+    for (campaign, marks) in by_campaign {
+        let scoring = marks[0].scoring.clone();
+        let fresh: HashSet<&str> = marks.iter().map(|m| m.mark.id.as_str()).collect();
+        let units: HashMap<i64, &UnitPath> =
+            marks.iter().map(|m| (m.mark.member.0, &m.unit)).collect();
+        let mut new_days: BTreeMap<i64, BTreeSet<NaiveDate>> = BTreeMap::new();
+        // Members catching up, and the days whose excerpts they caught up.
+        let mut catching_up: BTreeMap<i64, BTreeSet<NaiveDate>> = BTreeMap::new();
+        for m in &marks {
+            new_days
+                .entry(m.mark.member.0)
+                .or_default()
+                .insert(m.mark.read_on);
+            if m.mark.kind == MarkKind::Late
+                && let Some(day) = scoring.assigned_on(m.mark.excerpt)
+            {
+                catching_up.entry(m.mark.member.0).or_default().insert(day);
+            }
+        }
+        let days: BTreeSet<NaiveDate> = new_days.values().flatten().copied().collect();
+        let members: Vec<i64> = new_days.keys().copied().collect();
+        let mut seen: HashMap<i64, Seen> = HashMap::new();
+        let batch_days: Vec<NaiveDate> = days.iter().copied().collect();
+        load_readings(conn, campaign, &batch_days, &members, &fresh, &mut seen).await?;
+        if let (Some(first), Some(since)) = (
+            catching_up.values().flatten().min().copied(),
+            days.first().copied(),
+        ) {
+            let earlier: Vec<NaiveDate> = first.iter_days().take_while(|d| *d < since).collect();
+            let late: Vec<i64> = catching_up.keys().copied().collect();
+            load_readings(conn, campaign, &earlier, &late, &fresh, &mut seen).await?;
+        }
+        let rules = &scoring.rules;
+        let mut changes: Vec<(UnitPath, NaiveDate, Counts)> = Vec::new();
+        let mut completed: Vec<(i64, NaiveDate)> = Vec::new();
+        for (member, readings) in &seen {
+            let Some(path) = units.get(member) else {
+                continue;
+            };
+            let after: Vec<Reading<ExcerptId>> = readings.iter().map(|(r, _)| *r).collect();
+            let before: Vec<Reading<ExcerptId>> = readings
+                .iter()
+                .filter(|(_, new)| !new)
+                .map(|(r, _)| *r)
+                .collect();
+            for day in new_days.get(member).into_iter().flatten() {
+                let mut counts = Counts {
+                    points: day_points(rules, &after, *day) - day_points(rules, &before, *day),
+                    ..Counts::default()
+                };
+                if let Some(assigned) = scoring.plan.get(day).filter(|a| !a.is_empty())
+                    && !read_in_full(assigned, &before, *day)
+                    && read_in_full(assigned, &after, *day)
+                {
+                    counts.read_on_time = 1;
+                    completed.push((*member, *day));
+                }
+                changes.push(((*path).clone(), *day, counts));
+            }
+            for day in catching_up.get(member).into_iter().flatten() {
+                let Some(assigned) = scoring.plan.get(day) else {
+                    continue;
+                };
+                if !read_in_full(assigned, &after, *day)
+                    && !caught_up(assigned, &before, *day)
+                    && caught_up(assigned, &after, *day)
+                {
+                    let counts = Counts {
+                        read_late: 1,
+                        ..Counts::default()
+                    };
+                    changes.push(((*path).clone(), *day, counts));
+                }
+            }
+        }
+        extend_streaks(conn, campaign, rules, completed, &units, &mut changes).await?;
+        progress::add_days(conn, CampaignId(campaign), changes).await?;
+    }
+    Ok(())
+}
+
+/// Extends the runs of members who completed a day, adding the streak
+/// bonus and the days on a streak to `changes`.
+async fn extend_streaks<C: ConnectionTrait>(
+    conn: &C,
+    campaign: i64,
+    rules: &PointRules,
+    mut completed: Vec<(i64, NaiveDate)>,
+    units: &HashMap<i64, &UnitPath>,
+    changes: &mut Vec<(UnitPath, NaiveDate, Counts)>,
+) -> StoreResult<()> {
+    if completed.is_empty() {
+        return Ok(());
+    }
+    completed.sort();
+    let members: Vec<i64> = completed.iter().map(|(m, _)| *m).collect();
+    let mut runs: HashMap<i64, (NaiveDate, u32)> = HashMap::new();
+    let backend = conn.get_database_backend();
+    for chunk in members.chunks(400) {
+        let mut select = Query::select();
+        select
+            .from(Alias::new(STREAKS))
+            .columns([
+                Alias::new("member_id"),
+                Alias::new("last_day"),
+                Alias::new("run"),
+            ])
+            .and_where(Expr::col(Alias::new("campaign_id")).eq(campaign))
+            .and_where(Expr::col(Alias::new("member_id")).is_in(chunk.iter().copied()));
+        for row in conn.query_all_raw(backend.build(&select)).await? {
+            let member: i64 = row.try_get_by_index(0)?;
+            let last: NaiveDate = row.try_get_by_index(1)?;
+            let run: i32 = row.try_get_by_index(2)?;
+            runs.insert(member, (last, u32::try_from(run).unwrap_or(0)));
+        }
+    }
+    let every = Ord::max(rules.streak_every, 1);
+    let bonus = rules
+        .rule(Action::StreakBonus)
+        .map_or(0, |rule| i64::from(Ord::min(rule.points, rule.daily_cap)));
+    let mut extended: BTreeMap<i64, (NaiveDate, u32)> = BTreeMap::new();
+    for (member, day) in completed {
+        let run = match runs.get(&member) {
+            Some((last, run)) if last.succ_opt() == Some(day) => run + 1,
+            // A day completed out of order (marks from two instances
+            // either side of midnight) leaves the later run as it is.
+            Some((last, _)) if *last >= day => continue,
+            _ => 1,
+        };
+        runs.insert(member, (day, run));
+        extended.insert(member, (day, run));
+        let Some(path) = units.get(&member) else {
+            continue;
+        };
+        let counts = Counts {
+            on_streak: i64::from(run >= every),
+            points: if run % every == 0 { bonus } else { 0 },
+            ..Counts::default()
+        };
+        changes.push(((*path).clone(), day, counts));
+    }
+    save_streaks(conn, campaign, extended.into_iter()).await
+}
+
+/// Stores members' runs: the last day read in full and its run length.
+pub(crate) async fn save_streaks<C: ConnectionTrait>(
+    conn: &C,
+    campaign: i64,
+    runs: impl Iterator<Item = (i64, (NaiveDate, u32))>,
+) -> StoreResult<()> {
+    let runs: Vec<(i64, (NaiveDate, u32))> = runs.collect();
+    for chunk in runs.chunks(500) {
+        let mut insert = Query::insert();
+        insert.into_table(Alias::new(STREAKS)).columns([
+            Alias::new("campaign_id"),
+            Alias::new("member_id"),
+            Alias::new("last_day"),
+            Alias::new("run"),
+        ]);
+        for (member, (day, run)) in chunk {
+            insert.values_panic([
+                campaign.into(),
+                (*member).into(),
+                (*day).into(),
+                i32::try_from(*run).unwrap_or(i32::MAX).into(),
+            ]);
+        }
+        insert.on_conflict(
+            OnConflict::columns([Alias::new("campaign_id"), Alias::new("member_id")])
+                .update_columns([Alias::new("last_day"), Alias::new("run")])
+                .to_owned(),
+        );
+        conn.execute(&insert).await?;
+    }
+    Ok(())
 }
 
 /// A fresh mark id: a version 7 UUID of the current time, so that marks

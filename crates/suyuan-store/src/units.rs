@@ -362,6 +362,7 @@ impl Store {
             .exec(&txn)
             .await
             .on_conflict(|| format!("{} already has a unit named {}", parent.name, unit.name))?;
+        crate::progress::move_subtree(&txn, &unit.path, &new_path).await?;
         // Who may read the collections owned in the subtree has changed:
         // a library change makes readers' catalogs and indexes catch up.
         crate::library::record_changes_within(&txn, &new_path, now).await?;
@@ -467,4 +468,19 @@ async fn active_unit(db: &impl ConnectionTrait, id: UnitId) -> StoreResult<Unit>
 
 fn conflict_message(code: &UnitCode, name: &UnitName) -> String {
     format!("the unit code {code} is taken, or a sibling unit is already named {name}")
+}
+
+/// The path of a unit, on any connection.
+pub(crate) async fn path_of<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    unit: UnitId,
+) -> StoreResult<UnitPath> {
+    let path: String = entity::Entity::find_by_id(unit.0)
+        .select_only()
+        .column(Column::Path)
+        .into_tuple()
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    UnitPath::parse(&path).ok_or_else(|| StoreError::Corrupt(format!("unit {}: path", unit.0)))
 }

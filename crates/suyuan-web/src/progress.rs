@@ -188,7 +188,7 @@ fn done_in(record: &Record, today: &CampaignToday, (first, last): (NaiveDate, Na
         .days()
         .filter(|d| (first..=until).contains(d))
     {
-        match day_status(&book.plan, &record.marks, day, today.date) {
+        match day_status(&book.scoring.plan, &record.marks, day, today.date) {
             DayStatus::Read => (due, on_time) = (due + 1, on_time + 1),
             DayStatus::Late => (due, late) = (due + 1, late + 1),
             DayStatus::Missed => due += 1,

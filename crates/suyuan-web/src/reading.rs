@@ -30,7 +30,7 @@ use suyuan_core::reading::{
 };
 use suyuan_store::campaigns::{Campaign, CampaignId};
 use suyuan_store::members::Member;
-use suyuan_store::reading::{Mark, NewMark, Recorded};
+use suyuan_store::reading::{Mark, Marking, NewMark, Recorded, Scoring};
 
 use crate::auth::{ApiUser, PageUser};
 use crate::csrf::{CsrfForm, CsrfToken, sign, signed};
@@ -57,7 +57,8 @@ pub fn api() -> OpenApiRouter<AppState> {
 /// assigned to, and how long it is.
 pub struct Book {
     pub campaign: Campaign,
-    pub plan: Plan<ExcerptId>,
+    /// The plan and the points rules, as the mark writer counts them.
+    pub scoring: Arc<Scoring>,
     /// The weekly study topics, by the Monday of each week.
     pub topics: std::collections::BTreeMap<NaiveDate, String>,
     assigned_on: HashMap<ExcerptId, NaiveDate>,
@@ -73,7 +74,8 @@ impl Book {
     }
 
     pub fn assignment(&self, day: NaiveDate) -> Vec<ExcerptId> {
-        self.plan
+        self.scoring
+            .plan
             .get(&day)
             .map(|set| set.iter().copied().collect())
             .unwrap_or_default()
@@ -107,19 +109,25 @@ impl Books {
         }
         let campaign = state.store.campaign(id).await?;
         let planned = state.store.plan_of(id).await?;
-        let mut book = Book {
+        let mut plan = Plan::new();
+        let mut assigned_on = HashMap::with_capacity(planned.len());
+        let mut chars = HashMap::with_capacity(planned.len());
+        for reading in planned {
+            let day = campaign.calendar.start + Duration::days(reading.day as i64);
+            plan.entry(day).or_default().insert(reading.excerpt);
+            assigned_on.insert(reading.excerpt, day);
+            chars.insert(reading.excerpt, reading.chars);
+        }
+        let book = Book {
             topics: state.store.week_topics(id).await?,
-            plan: Plan::new(),
-            assigned_on: HashMap::with_capacity(planned.len()),
-            chars: HashMap::with_capacity(planned.len()),
+            scoring: Arc::new(Scoring {
+                rules: campaign.rules.clone(),
+                plan,
+            }),
+            assigned_on,
+            chars,
             campaign,
         };
-        for reading in planned {
-            let day = book.campaign.calendar.start + Duration::days(reading.day as i64);
-            book.plan.entry(day).or_default().insert(reading.excerpt);
-            book.assigned_on.insert(reading.excerpt, day);
-            book.chars.insert(reading.excerpt, reading.chars);
-        }
         let book = Arc::new(book);
         cached.insert(id, (Instant::now(), book.clone()));
         Ok(book)
@@ -185,15 +193,19 @@ async fn record(
     let assigned_on = book.assigned_on.get(&report.excerpt).copied();
     let recorded = state
         .marks
-        .submit(NewMark {
-            id: report.id,
-            campaign: book.campaign.id,
-            member: member.id,
-            excerpt: report.excerpt,
-            read_on: today,
-            kind: MarkKind::of(assigned_on, today),
-            seconds: report.seconds,
-            recorded_at: state.now(),
+        .submit(Marking {
+            mark: NewMark {
+                id: report.id,
+                campaign: book.campaign.id,
+                member: member.id,
+                excerpt: report.excerpt,
+                read_on: today,
+                kind: MarkKind::of(assigned_on, today),
+                seconds: report.seconds,
+                recorded_at: state.now(),
+            },
+            unit: member.unit.path.clone(),
+            scoring: book.scoring.clone(),
         })
         .await?;
     match &recorded {
@@ -345,7 +357,13 @@ pub async fn today_of(state: &AppState, member: &Member) -> Result<Vec<CampaignT
             })
             .collect();
         others.extend(crate::gatherings::events_of(state, member, &campaign).await?);
-        let standing = Standing::of(&book.campaign.rules, &book.plan, &marks, &others, date);
+        let standing = Standing::of(
+            &book.campaign.rules,
+            &book.scoring.plan,
+            &marks,
+            &others,
+            date,
+        );
         let read_today: BTreeSet<ExcerptId> = marks
             .iter()
             .filter(|(on, kind, _)| *on == date && *kind == MarkKind::OnTime)
@@ -750,7 +768,7 @@ async fn calendar_page(
         let mut days = Vec::new();
         let mut counts: HashMap<&'static str, usize> = HashMap::new();
         for date in first.iter_days().take_while(|d| *d <= last) {
-            let status = day_status(&book.plan, &marks, date, today);
+            let status = day_status(&book.scoring.plan, &marks, date, today);
             *counts.entry(status.code()).or_default() += 1;
             days.push(CalendarDay {
                 day: date.day(),

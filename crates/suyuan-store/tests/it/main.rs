@@ -6,6 +6,7 @@ mod exams;
 mod gatherings;
 mod library;
 mod members;
+mod progress;
 mod questions;
 mod reading;
 mod units;

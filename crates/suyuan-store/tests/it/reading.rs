@@ -3,7 +3,7 @@ use suyuan_core::library::ExcerptId;
 use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
 use suyuan_core::reading::{MarkId, MarkKind};
 use suyuan_store::campaigns::{Campaign, CampaignId};
-use suyuan_store::reading::{NewMark, Recorded, new_mark_id};
+use suyuan_store::reading::{Marking, NewMark, Recorded, Scoring, new_mark_id};
 use suyuan_store::testing::each_backend;
 
 use crate::{member, now, province};
@@ -21,6 +21,18 @@ fn mark(member: suyuan_core::members::MemberId, read_on: NaiveDate, kind: MarkKi
     }
 }
 
+/// A mark for the writer, in a campaign with nothing planned.
+fn marking(mark: NewMark, unit: &suyuan_store::units::Unit) -> Marking {
+    Marking {
+        mark,
+        unit: unit.path.clone(),
+        scoring: std::sync::Arc::new(Scoring {
+            rules: Default::default(),
+            plan: Default::default(),
+        }),
+    }
+}
+
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).expect("date")
 }
@@ -32,7 +44,10 @@ async fn marks_are_recorded_once_however_often_they_are_sent() {
         let reader = member(&store, &p.cuiyuan, "R1").await;
         let writer = store.mark_writer();
         let first = mark(reader, day(25), MarkKind::OnTime);
-        let recorded = writer.submit(first.clone()).await.expect("recorded");
+        let recorded = writer
+            .submit(marking(first.clone(), &p.cuiyuan))
+            .await
+            .expect("recorded");
         assert_eq!(recorded, Recorded::New(first.clone()));
         // A retry with the same id, even with other details, gets the first.
         let retry = NewMark {
@@ -40,7 +55,10 @@ async fn marks_are_recorded_once_however_often_they_are_sent() {
             ..first.clone()
         };
         assert_eq!(
-            writer.submit(retry).await.expect("again"),
+            writer
+                .submit(marking(retry, &p.cuiyuan))
+                .await
+                .expect("again"),
             Recorded::Again(first.clone())
         );
 
@@ -52,7 +70,7 @@ async fn marks_are_recorded_once_however_often_they_are_sent() {
         for copy in 0..2 {
             for m in &marks {
                 let writer = writer.clone();
-                let m = m.clone();
+                let m = marking(m.clone(), &p.cuiyuan);
                 tasks.push(tokio::spawn(async move {
                     (copy, writer.submit(m).await.expect("recorded"))
                 }));

@@ -9,6 +9,9 @@ use thiserror::Error;
 
 use crate::plan::{Calendar, Dekad, month_end};
 
+pub mod counts;
+pub use counts::{Counts, Figures};
+
 /// A period figures are given for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Period {

@@ -1,0 +1,457 @@
+//! Progress summaries, kept on write so that a dashboard never scans raw
+//! records: `progress_days` holds, per campaign, unit and day, the counts
+//! (`suyuan_core::progress::Counts`) of the unit's whole subtree. Every
+//! writer that changes what a member did adds the change to the member's
+//! unit and each unit above it, in the writer's own transaction:
+//!
+//! - the mark writer (`reading`) counts days read in full on time or late,
+//!   streaks and reading points, from the batch and the member's marks of
+//!   the days it touches (`reading_streaks` keeps each member's run);
+//! - tests and gatherings count each member again from their own records
+//!   (`retally`), and add the difference from what `progress_members`
+//!   says was counted before.
+//!
+//! `unit_sizes` keeps each unit's members, subtree included. `recount`
+//! derives the same figures from the raw records, to check them and to
+//! rebuild them after a bulk load.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use std::collections::{BTreeMap, HashMap};
+
+use suyuan_core::exams::Score;
+use suyuan_core::gatherings::{Attendance, Kind};
+use suyuan_core::members::MemberId;
+use suyuan_core::progress::Counts;
+use suyuan_core::progress::counts::{
+    Days, OnRoll, Sitting, changes, last_run, other_days, reading_days,
+};
+use suyuan_core::units::{UnitId, UnitPath};
+
+use crate::campaigns::{Campaign, CampaignId};
+use crate::{Store, StoreResult};
+
+const DAYS: &str = "progress_days";
+const MEMBERS: &str = "progress_members";
+const SIZES: &str = "unit_sizes";
+
+fn col(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// Rows per multi-row statement: 16 values a row stays well under both
+/// databases' limits on parameters.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Adds changes to the days of each unit and every unit above it.
+pub(crate) async fn add_days<C: ConnectionTrait>(
+    conn: &C,
+    campaign: CampaignId,
+    changes: impl IntoIterator<Item = (UnitPath, NaiveDate, Counts)>,
+) -> StoreResult<()> {
+    let mut merged: BTreeMap<(i64, NaiveDate), Counts> = BTreeMap::new();
+    for (path, day, counts) in changes {
+        for unit in path.ids() {
+            *merged.entry((unit.0, day)).or_default() += counts;
+        }
+    }
+    merged.retain(|_, c| !c.is_zero());
+    let rows: Vec<_> = merged.into_iter().collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = Query::insert();
+        insert.into_table(col(DAYS)).columns(
+            ["campaign_id", "unit_id", "day"]
+                .into_iter()
+                .chain(Counts::FIELDS.iter().copied())
+                .map(col),
+        );
+        for ((unit, day), counts) in chunk {
+            let mut values: Vec<Expr> = vec![campaign.0.into(), (*unit).into(), (*day).into()];
+            values.extend(counts.values().into_iter().map(Expr::from));
+            insert.values_panic(values);
+        }
+        let mut upsert = OnConflict::columns([col("campaign_id"), col("unit_id"), col("day")]);
+        upsert.values(Counts::FIELDS.iter().map(|field| {
+            (
+                col(field),
+                Expr::col((col(DAYS), col(field))).add(Expr::col((col("excluded"), col(field)))),
+            )
+        }));
+        insert.on_conflict(upsert);
+        conn.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// Adds to the members of each unit and every unit above it.
+pub(crate) async fn resize<C: ConnectionTrait>(
+    conn: &C,
+    changes: impl IntoIterator<Item = (UnitPath, i64)>,
+) -> StoreResult<()> {
+    let mut merged: BTreeMap<i64, i64> = BTreeMap::new();
+    for (path, change) in changes {
+        for unit in path.ids() {
+            *merged.entry(unit.0).or_default() += change;
+        }
+    }
+    add_sizes(conn, merged).await
+}
+
+/// Moves the members of a subtree (now at `new`, before at `old`) from the
+/// units above its old place to those above its new one. What they did
+/// before stays counted where they were then.
+pub(crate) async fn move_subtree<C: ConnectionTrait>(
+    conn: &C,
+    old: &UnitPath,
+    new: &UnitPath,
+) -> StoreResult<()> {
+    let unit = old.unit_id();
+    let members = *Store::sizes_on(conn, &[unit])
+        .await?
+        .get(&unit)
+        .unwrap_or(&0) as i64;
+    let mut merged: BTreeMap<i64, i64> = BTreeMap::new();
+    for (path, change) in [(old, -members), (new, members)] {
+        for above in path.ids().into_iter().filter(|id| *id != unit) {
+            *merged.entry(above.0).or_default() += change;
+        }
+    }
+    add_sizes(conn, merged).await
+}
+
+async fn add_sizes<C: ConnectionTrait>(
+    conn: &C,
+    mut merged: BTreeMap<i64, i64>,
+) -> StoreResult<()> {
+    merged.retain(|_, c| *c != 0);
+    let rows: Vec<_> = merged.into_iter().collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(col(SIZES))
+            .columns([col("unit_id"), col("members")]);
+        for (unit, change) in chunk {
+            insert.values_panic([(*unit).into(), (*change).into()]);
+        }
+        insert.on_conflict(
+            OnConflict::column(col("unit_id"))
+                .value(
+                    col("members"),
+                    Expr::col((col(SIZES), col("members")))
+                        .add(Expr::col((col("excluded"), col("members")))),
+                )
+                .to_owned(),
+        );
+        conn.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// What a member's tests and gatherings count, from their own records.
+async fn others_of<C: ConnectionTrait>(
+    conn: &C,
+    campaign: &Campaign,
+    member: MemberId,
+) -> StoreResult<Days> {
+    let day = |at: DateTime<Utc>| campaign.calendar.date_at(at);
+    let sittings: Vec<Sitting> = crate::exams::best_sittings(conn, member, campaign.id)
+        .await?
+        .into_iter()
+        .map(
+            |(opens_at, submitted_at, score, pass_mark): (_, _, Score, u32)| Sitting {
+                held_on: day(opens_at),
+                handed_in: day(submitted_at),
+                percent: score.percent(),
+                passed: score.passes(pass_mark),
+            },
+        )
+        .collect();
+    let record = crate::gatherings::rolls_of(conn, member, campaign.id).await?;
+    let rolls: Vec<OnRoll> = record
+        .rolls
+        .into_iter()
+        .map(|(starts_at, kind, status): (_, Kind, Attendance)| OnRoll {
+            on: day(starts_at),
+            kind,
+            attended: status.attended(),
+        })
+        .collect();
+    let accepted: Vec<NaiveDate> = record.accepted.into_iter().map(day).collect();
+    Ok(other_days(&campaign.rules, &sittings, &rolls, &accepted))
+}
+
+/// Counts members' tests and gatherings in a campaign again, and adds what
+/// changed since they were last counted, in the caller's transaction.
+pub(crate) async fn retally<C: ConnectionTrait>(
+    conn: &C,
+    campaign: &Campaign,
+    members: &[(MemberId, UnitPath)],
+) -> StoreResult<()> {
+    let backend = conn.get_database_backend();
+    for (member, path) in members {
+        let now = others_of(conn, campaign, *member).await?;
+        // What was counted before, and under which unit.
+        let mut select = Query::select();
+        select
+            .from(col(MEMBERS))
+            .columns(
+                ["day", "unit_id"]
+                    .into_iter()
+                    .chain(Counts::FIELDS.iter().copied())
+                    .map(col),
+            )
+            .and_where(Expr::col(col("campaign_id")).eq(campaign.id.0))
+            .and_where(Expr::col(col("member_id")).eq(member.0));
+        let mut before: BTreeMap<i64, Days> = BTreeMap::new();
+        for row in conn.query_all_raw(backend.build(&select)).await? {
+            let day: NaiveDate = row.try_get_by_index(0)?;
+            let unit: i64 = row.try_get_by_index(1)?;
+            let values = (0..Counts::FIELDS.len())
+                .map(|i| row.try_get_by_index::<i64>(i + 2))
+                .collect::<Result<Vec<i64>, _>>()?;
+            before
+                .entry(unit)
+                .or_default()
+                .insert(day, Counts::from_values(&values));
+        }
+        let here = path.ids().last().map_or(0, |u| u.0);
+        let stayed = before.remove(&here).unwrap_or_default();
+        let mut change: Vec<(UnitPath, NaiveDate, Counts)> = changes(&stayed, &now)
+            .into_iter()
+            .map(|(day, counts)| (path.clone(), day, counts))
+            .collect();
+        // Counted under a unit the member has since left: take it back there.
+        for (unit, days) in before {
+            let moved_from = crate::units::path_of(conn, UnitId(unit)).await?;
+            for (day, counts) in days {
+                change.push((moved_from.clone(), day, Counts::default() - counts));
+            }
+        }
+        if change.is_empty() {
+            continue;
+        }
+        add_days(conn, campaign.id, change).await?;
+        let mut delete = Query::delete();
+        delete
+            .from_table(col(MEMBERS))
+            .and_where(Expr::col(col("campaign_id")).eq(campaign.id.0))
+            .and_where(Expr::col(col("member_id")).eq(member.0));
+        conn.execute(&delete).await?;
+        if now.is_empty() {
+            continue;
+        }
+        let mut insert = Query::insert();
+        insert.into_table(col(MEMBERS)).columns(
+            ["campaign_id", "member_id", "day", "unit_id"]
+                .into_iter()
+                .chain(Counts::FIELDS.iter().copied())
+                .map(col),
+        );
+        for (day, counts) in &now {
+            let mut values: Vec<Expr> = vec![
+                campaign.id.0.into(),
+                member.0.into(),
+                (*day).into(),
+                here.into(),
+            ];
+            values.extend(counts.values().into_iter().map(Expr::from));
+            insert.values_panic(values);
+        }
+        conn.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// A unit's counts, day by day.
+pub type UnitDays = BTreeMap<NaiveDate, Counts>;
+
+/// Counts by unit and day.
+pub type Summed = BTreeMap<(UnitId, NaiveDate), Counts>;
+
+impl Store {
+    /// The days `from..=to` of a campaign for some units (each its whole
+    /// subtree): one index range per unit.
+    pub async fn unit_days(
+        &self,
+        campaign: CampaignId,
+        units: &[UnitId],
+        (from, to): (NaiveDate, NaiveDate),
+    ) -> StoreResult<HashMap<UnitId, UnitDays>> {
+        let mut out: HashMap<UnitId, UnitDays> =
+            units.iter().map(|u| (*u, UnitDays::new())).collect();
+        let backend = self.db.get_database_backend();
+        for chunk in units.chunks(ROWS_PER_STATEMENT) {
+            let mut select = Query::select();
+            select
+                .from(col(DAYS))
+                .columns(
+                    ["unit_id", "day"]
+                        .into_iter()
+                        .chain(Counts::FIELDS.iter().copied())
+                        .map(col),
+                )
+                .and_where(Expr::col(col("campaign_id")).eq(campaign.0))
+                .and_where(Expr::col(col("unit_id")).is_in(chunk.iter().map(|u| u.0)))
+                .and_where(Expr::col(col("day")).gte(from))
+                .and_where(Expr::col(col("day")).lte(to));
+            for row in self.db.query_all_raw(backend.build(&select)).await? {
+                let unit: i64 = row.try_get_by_index(0)?;
+                let day: NaiveDate = row.try_get_by_index(1)?;
+                let values = (0..Counts::FIELDS.len())
+                    .map(|i| row.try_get_by_index::<i64>(i + 2))
+                    .collect::<Result<Vec<i64>, _>>()?;
+                out.entry(UnitId(unit))
+                    .or_default()
+                    .insert(day, Counts::from_values(&values));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Each unit's members, subtree included.
+    pub async fn unit_sizes(&self, units: &[UnitId]) -> StoreResult<HashMap<UnitId, u64>> {
+        Self::sizes_on(&self.db, units).await
+    }
+
+    async fn sizes_on<C: ConnectionTrait>(
+        conn: &C,
+        units: &[UnitId],
+    ) -> StoreResult<HashMap<UnitId, u64>> {
+        let mut out: HashMap<UnitId, u64> = units.iter().map(|u| (*u, 0)).collect();
+        let backend = conn.get_database_backend();
+        for chunk in units.chunks(ROWS_PER_STATEMENT) {
+            let mut select = Query::select();
+            select
+                .from(col(SIZES))
+                .columns([col("unit_id"), col("members")])
+                .and_where(Expr::col(col("unit_id")).is_in(chunk.iter().map(|u| u.0)));
+            for row in conn.query_all_raw(backend.build(&select)).await? {
+                let unit: i64 = row.try_get_by_index(0)?;
+                let members: i64 = row.try_get_by_index(1)?;
+                out.insert(UnitId(unit), u64::try_from(members).unwrap_or(0));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counts members' tests and gatherings again (after a change that
+    /// touches many, or to repair), in one transaction.
+    pub async fn retally_members(
+        &self,
+        campaign: &Campaign,
+        members: &[(MemberId, UnitPath)],
+    ) -> StoreResult<()> {
+        let txn = self.db.begin().await?;
+        retally(&txn, campaign, members).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Whether the stored days of a campaign are what the raw records say:
+    /// the differences, by unit and day (empty when they agree).
+    pub async fn recount_differences(
+        &self,
+        campaign: &Campaign,
+    ) -> StoreResult<Vec<(UnitId, NaiveDate, Counts)>> {
+        let derived = self.recount(campaign).await?;
+        let units: Vec<UnitId> = derived.keys().map(|(u, _)| *u).collect();
+        let (from, to) = (campaign.calendar.start, campaign.calendar.end);
+        let stored = self.unit_days(campaign.id, &units, (from, to)).await?;
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for ((unit, day), counts) in &derived {
+            seen.insert((*unit, *day));
+            let kept = stored
+                .get(unit)
+                .and_then(|d| d.get(day))
+                .copied()
+                .unwrap_or_default();
+            if kept != *counts {
+                out.push((*unit, *day, kept - *counts));
+            }
+        }
+        for (unit, days) in stored {
+            for (day, counts) in days {
+                if !seen.contains(&(unit, day)) && !counts.is_zero() {
+                    out.push((unit, day, counts));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A campaign's days for every unit, derived from the raw records of
+    /// each member (their marks, best attempts and gatherings), as the
+    /// member's own pages derive them.
+    pub async fn recount(&self, campaign: &Campaign) -> StoreResult<Summed> {
+        let scoring = self.scoring(campaign).await?;
+        Ok(self.recount_members(campaign, &scoring, true).await?.0)
+    }
+
+    /// The recount, and each member's run of days read in full (its last
+    /// day and length).
+    async fn recount_members(
+        &self,
+        campaign: &Campaign,
+        scoring: &crate::reading::Scoring,
+        with_others: bool,
+    ) -> StoreResult<(Summed, Vec<(i64, (NaiveDate, u32))>)> {
+        let mut out = Summed::new();
+        let mut runs = Vec::new();
+        for (member, path) in self.members_of_campaign(campaign).await? {
+            let marks: Vec<_> = self
+                .marks_of(member, campaign)
+                .await?
+                .into_iter()
+                .map(|m| (m.read_on, m.kind, m.excerpt))
+                .collect();
+            let mut days = reading_days(&campaign.rules, &scoring.plan, &marks);
+            if let Some(run) = last_run(&scoring.plan, &marks) {
+                runs.push((member.0, run));
+            }
+            if with_others {
+                for (day, counts) in others_of(&self.db, campaign, member).await? {
+                    *days.entry(day).or_default() += counts;
+                }
+            }
+            for (day, counts) in days {
+                for unit in path.ids() {
+                    *out.entry((unit, day)).or_default() += counts;
+                }
+            }
+        }
+        out.retain(|_, c| !c.is_zero());
+        Ok((out, runs))
+    }
+
+    /// Replaces a campaign's stored days with what the raw records say
+    /// (after a bulk load such as the demo's history).
+    pub async fn rebuild_progress(&self, campaign: &Campaign) -> StoreResult<()> {
+        let scoring = self.scoring(campaign).await?;
+        let members = self.members_of_campaign(campaign).await?;
+        let (reading, runs) = self.recount_members(campaign, &scoring, false).await?;
+        let txn = self.db.begin().await?;
+        for table in [DAYS, MEMBERS, crate::reading::STREAKS] {
+            let mut delete = Query::delete();
+            delete
+                .from_table(col(table))
+                .and_where(Expr::col(col("campaign_id")).eq(campaign.id.0));
+            txn.execute(&delete).await?;
+        }
+        // The recount has summed each subtree already, so each total goes
+        // to its own unit's row only (a path of that one id).
+        add_days(
+            &txn,
+            campaign.id,
+            reading
+                .into_iter()
+                .map(|((unit, day), counts)| (UnitPath::root(unit), day, counts)),
+        )
+        .await?;
+        retally(&txn, campaign, &members).await?;
+        crate::reading::save_streaks(&txn, campaign.id.0, runs.into_iter()).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}

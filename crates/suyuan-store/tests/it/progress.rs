@@ -1,0 +1,218 @@
+//! The summaries kept on write say what the raw records say.
+
+use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use std::sync::Arc;
+
+use suyuan_core::gatherings::{Attendance, Kind, Slot};
+use suyuan_core::library::ExcerptId;
+use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
+use suyuan_core::reading::{MarkKind, PointRules, ReadingPace};
+use suyuan_store::campaigns::NewCampaign;
+use suyuan_store::gatherings::{Details, NewGathering};
+use suyuan_store::reading::{Marking, NewMark, new_mark_id};
+use suyuan_store::testing::each_backend;
+
+use crate::{member, now, province, public_collection};
+
+/// Six articles, read two a day over three days.
+const LAW: &str = "# 示例法\n\n<!-- INFO END -->\n\n第一条 一。\n\n第二条 二。\n\n第三条 三。\n\n第四条 四。\n\n第五条 五。\n\n第六条 六。\n";
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, d).expect("date")
+}
+
+#[tokio::test]
+async fn summaries_kept_on_write_match_a_recount_from_the_raw_records() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let collection = public_collection(&store, &p.province, "law.md", LAW).await;
+        let rules = PointRules {
+            streak_every: 2,
+            ..PointRules::default()
+        };
+        let campaign = store
+            .create_campaign(
+                NewCampaign {
+                    owner: p.province.id,
+                    title: "学法".into(),
+                    theme: String::new(),
+                    calendar: Calendar::new(DEFAULT_ZONE, day(20), day(25)).expect("calendar"),
+                    evening: NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+                    pace: ReadingPace::default(),
+                    rules: rules.clone(),
+                    units: vec![p.province.id],
+                    collections: vec![collection],
+                },
+                now(),
+            )
+            .await
+            .expect("campaign");
+        let scoring = Arc::new(store.scoring(&campaign).await.expect("scoring"));
+        assert_eq!(scoring.rules, rules);
+        let units = [&p.cuiyuan, &p.cuiyuan, &p.xihu, &p.xiajiang];
+        let mut members = Vec::new();
+        for (i, unit) in units.iter().enumerate() {
+            members.push((
+                member(&store, unit, &format!("P{i}")).await,
+                (*unit).clone(),
+            ));
+        }
+        let excerpts: Vec<(NaiveDate, ExcerptId)> = scoring
+            .plan
+            .iter()
+            .flat_map(|(day, set)| set.iter().map(move |e| (*day, *e)))
+            .collect();
+        assert!(excerpts.len() >= 6, "the plan spreads all six articles");
+
+        // Each member reads in their own pattern, day by day: everything
+        // on time (some twice), half of it, or catching up days later.
+        let writer = store.mark_writer();
+        let mut seed: u64 = 7;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for today in campaign.calendar.days() {
+            let mut batch = Vec::new();
+            for (who, (id, unit)) in members.iter().enumerate() {
+                for (assigned, excerpt) in &excerpts {
+                    let read = match (who, next(4)) {
+                        (0, _) => *assigned == today,
+                        (1, c) => *assigned == today && c > 0,
+                        (_, c) => *assigned <= today && c == 0,
+                    };
+                    if !read {
+                        continue;
+                    }
+                    let kind = MarkKind::of(Some(*assigned), today);
+                    for _ in 0..=next(2) {
+                        batch.push(Marking {
+                            mark: NewMark {
+                                id: new_mark_id().expect("id"),
+                                campaign: campaign.id,
+                                member: *id,
+                                excerpt: *excerpt,
+                                read_on: today,
+                                kind,
+                                seconds: 60,
+                                recorded_at: now(),
+                            },
+                            unit: unit.path.clone(),
+                            scoring: scoring.clone(),
+                        });
+                    }
+                }
+            }
+            // Sent together, as at the morning peak, so that batches mix.
+            let sent = batch.into_iter().map(|m| {
+                let writer = writer.clone();
+                tokio::spawn(async move { writer.submit(m).await })
+            });
+            for task in sent.collect::<Vec<_>>() {
+                task.await.expect("task").expect("recorded");
+            }
+        }
+
+        // A weekly study of the campaign: one checks in, the rest are
+        // marked absent at the end; one reflection is accepted.
+        let starts_at = Utc
+            .with_ymd_and_hms(2026, 11, 22, 11, 0, 0)
+            .single()
+            .expect("time");
+        let ids = store
+            .create_gatherings(
+                vec![NewGathering {
+                    unit: p.cuiyuan.id,
+                    campaign: Some(campaign.id),
+                    kind: Kind::WeeklyStudy,
+                    details: Details {
+                        title: "周学".into(),
+                        ..Details::default()
+                    },
+                    slot: Slot {
+                        starts_at,
+                        ends_at: starts_at + Duration::minutes(90),
+                    },
+                }],
+                members[0].0,
+                starts_at - Duration::days(1),
+            )
+            .await
+            .expect("planned");
+        let study = store.gathering(ids[0]).await.expect("gathering");
+        store
+            .check_in(&study, members[0].0, starts_at)
+            .await
+            .expect("checked in");
+        store
+            .mark_attendance(
+                study.id,
+                members[1].0,
+                Attendance::Late,
+                members[0].0,
+                starts_at,
+            )
+            .await
+            .expect("marked");
+        store
+            .close_ended(starts_at + Duration::hours(2))
+            .await
+            .expect("closed");
+        store
+            .submit_reflection(&study, members[0].0, "收获很多。", starts_at)
+            .await
+            .expect("written");
+        store
+            .review_reflection(study.id, members[0].0, true, "", members[0].0, starts_at)
+            .await
+            .expect("accepted");
+
+        let differences = store.recount_differences(&campaign).await.expect("recount");
+        assert!(
+            differences.is_empty(),
+            "kept on write ≠ recount: {differences:?}"
+        );
+        let days = store
+            .unit_days(campaign.id, &[p.province.id], (day(20), day(25)))
+            .await
+            .expect("days");
+        let total: i64 = days[&p.province.id].values().map(|c| c.read_on_time).sum();
+        assert!(total >= 3, "member 0 read every day on time: {total}");
+        let study_day = &days[&p.province.id][&day(22)];
+        assert_eq!(study_day.gatherings(Kind::WeeklyStudy), (2, 2));
+
+        // Cancelling is not allowed after the end, but a change of status
+        // is counted again; so is a rebuild from scratch.
+        store
+            .mark_attendance(
+                study.id,
+                members[1].0,
+                Attendance::Absent,
+                members[0].0,
+                starts_at,
+            )
+            .await
+            .expect("marked");
+        store.rebuild_progress(&campaign).await.expect("rebuilt");
+        assert!(
+            store
+                .recount_differences(&campaign)
+                .await
+                .expect("recount")
+                .is_empty()
+        );
+
+        // Members per unit, subtree included, kept as members come.
+        let sizes = store
+            .unit_sizes(&[p.province.id, p.xihu.id, p.cuiyuan.id, p.chunan.id])
+            .await
+            .expect("sizes");
+        for unit in [&p.province, &p.xihu, &p.cuiyuan, &p.chunan] {
+            let counted = store.count_members(&unit.path).await.expect("count");
+            assert_eq!(sizes[&unit.id], counted, "{:?}", unit.name);
+        }
+    })
+    .await;
+}
