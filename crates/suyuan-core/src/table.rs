@@ -196,44 +196,55 @@ pub fn write_xlsx<C: Clone + Into<Cell>>(
     sheet: &str,
     rows: &[Vec<C>],
 ) -> Result<Vec<u8>, TableError> {
+    write_workbook(&[(sheet, rows)])
+}
+
+/// A workbook of several sheets, each written as `write_xlsx` writes one.
+pub fn write_workbook<C: Clone + Into<Cell>>(
+    sheets: &[(&str, &[Vec<C>])],
+) -> Result<Vec<u8>, TableError> {
     use rust_xlsxwriter::{Format, Workbook};
     let failed = |e: rust_xlsxwriter::XlsxError| TableError::Unreadable(e.to_string());
     let mut workbook = Workbook::new();
-    let worksheet = workbook.add_worksheet();
-    worksheet.set_name(sheet).map_err(failed)?;
     let bold = Format::new().set_bold();
     let percent = Format::new().set_num_format("0.0%");
-    let mut widths: Vec<usize> = Vec::new();
-    for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            let (r, c16) = (r as u32, c as u16);
-            let cell: Cell = cell.clone().into();
-            match (&cell, r) {
-                (Cell::Text(text), 0) => worksheet.write_string_with_format(r, c16, text, &bold),
-                (Cell::Text(text), _) => worksheet.write_string(r, c16, text),
-                (Cell::Number(n), _) => worksheet.write_number(r, c16, *n),
-                (Cell::Percent(share), _) => {
-                    worksheet.write_number_with_format(r, c16, *share, &percent)
+    for (sheet, rows) in sheets {
+        let worksheet = workbook.add_worksheet();
+        worksheet.set_name(*sheet).map_err(failed)?;
+        let mut widths: Vec<usize> = Vec::new();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c16) = (r as u32, c as u16);
+                let cell: Cell = cell.clone().into();
+                match (&cell, r) {
+                    (Cell::Text(text), 0) => {
+                        worksheet.write_string_with_format(r, c16, text, &bold)
+                    }
+                    (Cell::Text(text), _) => worksheet.write_string(r, c16, text),
+                    (Cell::Number(n), _) => worksheet.write_number(r, c16, *n),
+                    (Cell::Percent(share), _) => {
+                        worksheet.write_number_with_format(r, c16, *share, &percent)
+                    }
                 }
+                .map_err(failed)?;
+                // A Chinese character is about two columns wide.
+                let width: usize = cell
+                    .to_string()
+                    .chars()
+                    .map(|ch| if ch.is_ascii() { 1 } else { 2 })
+                    .sum();
+                if widths.len() <= c {
+                    widths.resize(c + 1, 0);
+                }
+                widths[c] = widths[c].max(width);
             }
-            .map_err(failed)?;
-            // A Chinese character is about two columns wide.
-            let width: usize = cell
-                .to_string()
-                .chars()
-                .map(|ch| if ch.is_ascii() { 1 } else { 2 })
-                .sum();
-            if widths.len() <= c {
-                widths.resize(c + 1, 0);
-            }
-            widths[c] = widths[c].max(width);
         }
+        for (c, width) in widths.iter().enumerate() {
+            worksheet
+                .set_column_width(c as u16, (*width).clamp(6, 60) as f64 + 2.0)
+                .map_err(failed)?;
+        }
+        worksheet.set_freeze_panes(1, 0).map_err(failed)?;
     }
-    for (c, width) in widths.iter().enumerate() {
-        worksheet
-            .set_column_width(c as u16, (*width).clamp(6, 60) as f64 + 2.0)
-            .map_err(failed)?;
-    }
-    worksheet.set_freeze_panes(1, 0).map_err(failed)?;
     workbook.save_to_buffer().map_err(failed)
 }

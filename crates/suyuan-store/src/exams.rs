@@ -448,14 +448,15 @@ async fn record_submission(txn: &DatabaseTransaction, submission: &Submission) -
     Ok(())
 }
 
-/// A member's best attempt at each of a campaign's tests they handed in:
+/// Members' best attempts at each of a campaign's tests they handed in:
 /// when the test opened, when the attempt was handed in, its score and the
-/// pass mark. On any connection, so that a writer can count it.
+/// pass mark, by member. On any connection, so that a writer can count
+/// them.
 pub(crate) async fn best_sittings<C: sea_orm::ConnectionTrait>(
     conn: &C,
-    member: MemberId,
+    members: &[i64],
     campaign: CampaignId,
-) -> StoreResult<Vec<(DateTime<Utc>, DateTime<Utc>, Score, u32)>> {
+) -> StoreResult<HashMap<i64, Vec<(DateTime<Utc>, DateTime<Utc>, Score, u32)>>> {
     let tests: HashMap<i64, (DateTime<Utc>, u32)> = exam::Entity::find()
         .select_only()
         .columns([
@@ -470,23 +471,34 @@ pub(crate) async fn best_sittings<C: sea_orm::ConnectionTrait>(
         .into_iter()
         .map(|(id, opens, mark)| (id, (opens, mark.max(0) as u32)))
         .collect();
+    let mut out: HashMap<i64, Vec<_>> = HashMap::new();
     if tests.is_empty() {
-        return Ok(Vec::new());
+        return Ok(out);
     }
-    let attempts = attempt::Entity::find()
-        .filter(attempt::Column::MemberId.eq(member.0))
-        .filter(attempt::Column::ExamId.is_in(tests.keys().copied()))
-        .filter(attempt::Column::SubmittedAt.is_not_null())
-        .order_by_asc(attempt::Column::Number)
-        .all(conn)
-        .await?;
-    Ok(best_attempts(attempts, |a| a.exam.0)?
-        .into_values()
-        .filter_map(|a| {
-            let (opens, pass_mark) = tests.get(&a.exam.0)?;
-            Some((*opens, a.submitted_at?, a.score?, *pass_mark))
-        })
-        .collect())
+    let mut by_member: HashMap<i64, Vec<attempt::Model>> = HashMap::new();
+    for chunk in members.chunks(400) {
+        for row in attempt::Entity::find()
+            .filter(attempt::Column::MemberId.is_in(chunk.iter().copied()))
+            .filter(attempt::Column::ExamId.is_in(tests.keys().copied()))
+            .filter(attempt::Column::SubmittedAt.is_not_null())
+            .order_by_asc(attempt::Column::Number)
+            .all(conn)
+            .await?
+        {
+            by_member.entry(row.member_id).or_default().push(row);
+        }
+    }
+    for (member, rows) in by_member {
+        let best = best_attempts(rows, |a| a.exam.0)?
+            .into_values()
+            .filter_map(|a| {
+                let (opens, pass_mark) = tests.get(&a.exam.0)?;
+                Some((*opens, a.submitted_at?, a.score?, *pass_mark))
+            })
+            .collect();
+        out.insert(member, best);
+    }
+    Ok(out)
 }
 
 /// Counts a member's tests again after an attempt of theirs changed.

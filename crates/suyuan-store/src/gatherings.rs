@@ -1154,7 +1154,10 @@ impl Store {
         member: MemberId,
         campaign: CampaignId,
     ) -> StoreResult<GatheringRecord> {
-        let record = rolls_of(&self.db, member, campaign).await?;
+        let record = rolls_of(&self.db, &[member.0], campaign)
+            .await?
+            .remove(&member.0)
+            .unwrap_or_default();
         Ok(GatheringRecord {
             attended: record
                 .rolls
@@ -1384,63 +1387,72 @@ impl Tally {
 /// A member's place on the rolls of a campaign's gatherings (not
 /// cancelled): each gathering's start, kind and their status, and when
 /// their reflections were accepted.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Rolls {
     pub rolls: Vec<(DateTime<Utc>, Kind, Attendance)>,
     pub accepted: Vec<DateTime<Utc>>,
 }
 
+/// Members' rolls in a campaign, by member.
 pub(crate) async fn rolls_of<C: sea_orm::ConnectionTrait>(
     conn: &C,
-    member: MemberId,
+    members: &[i64],
     campaign: CampaignId,
-) -> StoreResult<Rolls> {
-    let rows: Vec<(DateTime<Utc>, String, String)> = attendance::Entity::find()
-        .select_only()
-        .column(gathering::Column::StartsAt)
-        .column(gathering::Column::Kind)
-        .column(attendance::Column::Status)
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            attendance::Entity::belongs_to(gathering::Entity)
-                .from(attendance::Column::GatheringId)
-                .to(gathering::Column::Id)
-                .into(),
-        )
-        .filter(attendance::Column::MemberId.eq(member.0))
-        .filter(gathering::Column::CampaignId.eq(campaign.0))
-        .filter(gathering::Column::Cancelled.eq(false))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let rolls = rows
-        .into_iter()
-        .map(|(at, kind, status)| {
+) -> StoreResult<HashMap<i64, Rolls>> {
+    let mut out: HashMap<i64, Rolls> = HashMap::new();
+    for chunk in members.chunks(400) {
+        let rows: Vec<(i64, DateTime<Utc>, String, String)> = attendance::Entity::find()
+            .select_only()
+            .column(attendance::Column::MemberId)
+            .column(gathering::Column::StartsAt)
+            .column(gathering::Column::Kind)
+            .column(attendance::Column::Status)
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                attendance::Entity::belongs_to(gathering::Entity)
+                    .from(attendance::Column::GatheringId)
+                    .to(gathering::Column::Id)
+                    .into(),
+            )
+            .filter(attendance::Column::MemberId.is_in(chunk.iter().copied()))
+            .filter(gathering::Column::CampaignId.eq(campaign.0))
+            .filter(gathering::Column::Cancelled.eq(false))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (member, at, kind, status) in rows {
             let kind = Kind::parse(&kind)
                 .ok_or_else(|| StoreError::Corrupt(format!("gathering kind {kind:?}")))?;
-            Ok((at, kind, attendance_of(&status)?))
-        })
-        .collect::<StoreResult<_>>()?;
-    let accepted: Vec<Option<DateTime<Utc>>> = reflection::Entity::find()
-        .select_only()
-        .column(reflection::Column::ReviewedAt)
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            reflection::Entity::belongs_to(gathering::Entity)
-                .from(reflection::Column::GatheringId)
-                .to(gathering::Column::Id)
-                .into(),
-        )
-        .filter(reflection::Column::MemberId.eq(member.0))
-        .filter(reflection::Column::State.eq(Review::Accepted.code()))
-        .filter(gathering::Column::CampaignId.eq(campaign.0))
-        .filter(gathering::Column::Cancelled.eq(false))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(Rolls {
-        rolls,
-        accepted: accepted.into_iter().flatten().collect(),
-    })
+            out.entry(member)
+                .or_default()
+                .rolls
+                .push((at, kind, attendance_of(&status)?));
+        }
+        let accepted: Vec<(i64, Option<DateTime<Utc>>)> = reflection::Entity::find()
+            .select_only()
+            .column(reflection::Column::MemberId)
+            .column(reflection::Column::ReviewedAt)
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                reflection::Entity::belongs_to(gathering::Entity)
+                    .from(reflection::Column::GatheringId)
+                    .to(gathering::Column::Id)
+                    .into(),
+            )
+            .filter(reflection::Column::MemberId.is_in(chunk.iter().copied()))
+            .filter(reflection::Column::State.eq(Review::Accepted.code()))
+            .filter(gathering::Column::CampaignId.eq(campaign.0))
+            .filter(gathering::Column::Cancelled.eq(false))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (member, at) in accepted {
+            if let Some(at) = at {
+                out.entry(member).or_default().accepted.push(at);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Counts the gatherings of members again after a change to one gathering

@@ -23,10 +23,10 @@ use std::collections::{BTreeMap, HashMap};
 use suyuan_core::exams::Score;
 use suyuan_core::gatherings::{Attendance, Kind};
 use suyuan_core::members::MemberId;
-use suyuan_core::progress::Counts;
 use suyuan_core::progress::counts::{
     Days, OnRoll, Sitting, changes, last_run, other_days, reading_days,
 };
+use suyuan_core::progress::{Counts, Figures};
 use suyuan_core::units::{UnitId, UnitPath};
 
 use crate::campaigns::{Campaign, CampaignId};
@@ -148,87 +148,128 @@ async fn add_sizes<C: ConnectionTrait>(
     Ok(())
 }
 
-/// What a member's tests and gatherings count, from their own records.
+/// What members' tests and gatherings count, from their own records, by
+/// member (those with none are left out).
 async fn others_of<C: ConnectionTrait>(
     conn: &C,
     campaign: &Campaign,
-    member: MemberId,
-) -> StoreResult<Days> {
+    members: &[i64],
+) -> StoreResult<HashMap<i64, Days>> {
     let day = |at: DateTime<Utc>| campaign.calendar.date_at(at);
-    let sittings: Vec<Sitting> = crate::exams::best_sittings(conn, member, campaign.id)
-        .await?
-        .into_iter()
-        .map(
-            |(opens_at, submitted_at, score, pass_mark): (_, _, Score, u32)| Sitting {
-                held_on: day(opens_at),
-                handed_in: day(submitted_at),
-                percent: score.percent(),
-                passed: score.passes(pass_mark),
-            },
-        )
-        .collect();
-    let record = crate::gatherings::rolls_of(conn, member, campaign.id).await?;
-    let rolls: Vec<OnRoll> = record
-        .rolls
-        .into_iter()
-        .map(|(starts_at, kind, status): (_, Kind, Attendance)| OnRoll {
-            on: day(starts_at),
-            kind,
-            attended: status.attended(),
-        })
-        .collect();
-    let accepted: Vec<NaiveDate> = record.accepted.into_iter().map(day).collect();
-    Ok(other_days(&campaign.rules, &sittings, &rolls, &accepted))
+    let mut sittings = crate::exams::best_sittings(conn, members, campaign.id).await?;
+    let mut rolls = crate::gatherings::rolls_of(conn, members, campaign.id).await?;
+    let mut out = HashMap::new();
+    for member in members {
+        let sat: Vec<Sitting> = sittings
+            .remove(member)
+            .unwrap_or_default()
+            .into_iter()
+            .map(
+                |(opens_at, submitted_at, score, pass_mark): (_, _, Score, u32)| Sitting {
+                    held_on: day(opens_at),
+                    handed_in: day(submitted_at),
+                    percent: score.percent(),
+                    passed: score.passes(pass_mark),
+                },
+            )
+            .collect();
+        let record = rolls.remove(member).unwrap_or_default();
+        let on_rolls: Vec<OnRoll> = record
+            .rolls
+            .into_iter()
+            .map(|(starts_at, kind, status): (_, Kind, Attendance)| OnRoll {
+                on: day(starts_at),
+                kind,
+                attended: status.attended(),
+            })
+            .collect();
+        let accepted: Vec<NaiveDate> = record.accepted.into_iter().map(day).collect();
+        let days = other_days(&campaign.rules, &sat, &on_rolls, &accepted);
+        if !days.is_empty() {
+            out.insert(*member, days);
+        }
+    }
+    Ok(out)
+}
+
+/// The counts of `progress_members` rows, read from a row's columns
+/// starting at `first`.
+fn counts_at(row: &sea_orm::QueryResult, first: usize) -> StoreResult<Counts> {
+    let values = (0..Counts::FIELDS.len())
+        .map(|i| row.try_get_by_index::<i64>(first + i))
+        .collect::<Result<Vec<i64>, _>>()?;
+    Ok(Counts::from_values(&values))
 }
 
 /// Counts members' tests and gatherings in a campaign again, and adds what
-/// changed since they were last counted, in the caller's transaction.
+/// changed since they were last counted, in the caller's transaction: a
+/// few statements for every few hundred members.
 pub(crate) async fn retally<C: ConnectionTrait>(
     conn: &C,
     campaign: &Campaign,
     members: &[(MemberId, UnitPath)],
 ) -> StoreResult<()> {
     let backend = conn.get_database_backend();
-    for (member, path) in members {
-        let now = others_of(conn, campaign, *member).await?;
+    let mut paths: HashMap<i64, UnitPath> = HashMap::new();
+    for chunk in members.chunks(400) {
+        let ids: Vec<i64> = chunk.iter().map(|(m, _)| m.0).collect();
+        let mut now = others_of(conn, campaign, &ids).await?;
         // What was counted before, and under which unit.
         let mut select = Query::select();
         select
             .from(col(MEMBERS))
             .columns(
-                ["day", "unit_id"]
+                ["member_id", "day", "unit_id"]
                     .into_iter()
                     .chain(Counts::FIELDS.iter().copied())
                     .map(col),
             )
             .and_where(Expr::col(col("campaign_id")).eq(campaign.id.0))
-            .and_where(Expr::col(col("member_id")).eq(member.0));
-        let mut before: BTreeMap<i64, Days> = BTreeMap::new();
+            .and_where(Expr::col(col("member_id")).is_in(ids.iter().copied()));
+        let mut before: HashMap<i64, BTreeMap<i64, Days>> = HashMap::new();
         for row in conn.query_all_raw(backend.build(&select)).await? {
-            let day: NaiveDate = row.try_get_by_index(0)?;
-            let unit: i64 = row.try_get_by_index(1)?;
-            let values = (0..Counts::FIELDS.len())
-                .map(|i| row.try_get_by_index::<i64>(i + 2))
-                .collect::<Result<Vec<i64>, _>>()?;
+            let member: i64 = row.try_get_by_index(0)?;
+            let day: NaiveDate = row.try_get_by_index(1)?;
+            let unit: i64 = row.try_get_by_index(2)?;
             before
+                .entry(member)
+                .or_default()
                 .entry(unit)
                 .or_default()
-                .insert(day, Counts::from_values(&values));
+                .insert(day, counts_at(&row, 3)?);
         }
-        let here = path.ids().last().map_or(0, |u| u.0);
-        let stayed = before.remove(&here).unwrap_or_default();
-        let mut change: Vec<(UnitPath, NaiveDate, Counts)> = changes(&stayed, &now)
-            .into_iter()
-            .map(|(day, counts)| (path.clone(), day, counts))
-            .collect();
-        // Counted under a unit the member has since left: take it back there.
-        for (unit, days) in before {
-            let moved_from = crate::units::path_of(conn, UnitId(unit)).await?;
-            for (day, counts) in days {
-                change.push((moved_from.clone(), day, Counts::default() - counts));
+        let mut change: Vec<(UnitPath, NaiveDate, Counts)> = Vec::new();
+        let mut rewritten: Vec<(i64, i64, Days)> = Vec::new();
+        for (member, path) in chunk {
+            let days = now.remove(&member.0).unwrap_or_default();
+            let mut counted = before.remove(&member.0).unwrap_or_default();
+            let here = path.unit_id().0;
+            let stayed = counted.remove(&here).unwrap_or_default();
+            let mut changed: Vec<(UnitPath, NaiveDate, Counts)> = changes(&stayed, &days)
+                .into_iter()
+                .map(|(day, counts)| (path.clone(), day, counts))
+                .collect();
+            // Counted under a unit the member has since left: take it back
+            // there.
+            for (unit, days) in counted {
+                let from = match paths.get(&unit) {
+                    Some(path) => path.clone(),
+                    None => {
+                        let path = crate::units::path_of(conn, UnitId(unit)).await?;
+                        paths.insert(unit, path.clone());
+                        path
+                    }
+                };
+                for (day, counts) in days {
+                    changed.push((from.clone(), day, Counts::default() - counts));
+                }
+            }
+            if !changed.is_empty() {
+                change.extend(changed);
+                rewritten.push((member.0, here, days));
             }
         }
-        if change.is_empty() {
+        if rewritten.is_empty() {
             continue;
         }
         add_days(conn, campaign.id, change).await?;
@@ -236,29 +277,35 @@ pub(crate) async fn retally<C: ConnectionTrait>(
         delete
             .from_table(col(MEMBERS))
             .and_where(Expr::col(col("campaign_id")).eq(campaign.id.0))
-            .and_where(Expr::col(col("member_id")).eq(member.0));
+            .and_where(Expr::col(col("member_id")).is_in(rewritten.iter().map(|(m, _, _)| *m)));
         conn.execute(&delete).await?;
-        if now.is_empty() {
-            continue;
+        let rows: Vec<(i64, i64, NaiveDate, Counts)> = rewritten
+            .into_iter()
+            .flat_map(|(member, unit, days)| {
+                days.into_iter()
+                    .map(move |(day, counts)| (member, unit, day, counts))
+            })
+            .collect();
+        for rows in rows.chunks(ROWS_PER_STATEMENT) {
+            let mut insert = Query::insert();
+            insert.into_table(col(MEMBERS)).columns(
+                ["campaign_id", "member_id", "day", "unit_id"]
+                    .into_iter()
+                    .chain(Counts::FIELDS.iter().copied())
+                    .map(col),
+            );
+            for (member, unit, day, counts) in rows {
+                let mut values: Vec<Expr> = vec![
+                    campaign.id.0.into(),
+                    (*member).into(),
+                    (*day).into(),
+                    (*unit).into(),
+                ];
+                values.extend(counts.values().into_iter().map(Expr::from));
+                insert.values_panic(values);
+            }
+            conn.execute(&insert).await?;
         }
-        let mut insert = Query::insert();
-        insert.into_table(col(MEMBERS)).columns(
-            ["campaign_id", "member_id", "day", "unit_id"]
-                .into_iter()
-                .chain(Counts::FIELDS.iter().copied())
-                .map(col),
-        );
-        for (day, counts) in &now {
-            let mut values: Vec<Expr> = vec![
-                campaign.id.0.into(),
-                member.0.into(),
-                (*day).into(),
-                here.into(),
-            ];
-            values.extend(counts.values().into_iter().map(Expr::from));
-            insert.values_panic(values);
-        }
-        conn.execute(&insert).await?;
     }
     Ok(())
 }
@@ -397,32 +444,69 @@ impl Store {
         scoring: &crate::reading::Scoring,
         with_others: bool,
     ) -> StoreResult<(Summed, Vec<(i64, (NaiveDate, u32))>)> {
+        let members = self.members_of_campaign(campaign).await?;
         let mut out = Summed::new();
         let mut runs = Vec::new();
-        for (member, path) in self.members_of_campaign(campaign).await? {
-            let marks: Vec<_> = self
-                .marks_of(member, campaign)
-                .await?
-                .into_iter()
-                .map(|m| (m.read_on, m.kind, m.excerpt))
-                .collect();
-            let mut days = reading_days(&campaign.rules, &scoring.plan, &marks);
-            if let Some(run) = last_run(&scoring.plan, &marks) {
-                runs.push((member.0, run));
-            }
-            if with_others {
-                for (day, counts) in others_of(&self.db, campaign, member).await? {
-                    *days.entry(day).or_default() += counts;
+        for chunk in members.chunks(400) {
+            let ids: Vec<MemberId> = chunk.iter().map(|(m, _)| *m).collect();
+            let counted = self.days_of(campaign, scoring, &ids, with_others).await?;
+            for ((days, run), (member, path)) in counted.into_iter().zip(chunk) {
+                if let Some(run) = run {
+                    runs.push((member.0, run));
                 }
-            }
-            for (day, counts) in days {
-                for unit in path.ids() {
-                    *out.entry((unit, day)).or_default() += counts;
+                for (day, counts) in days {
+                    for unit in path.ids() {
+                        *out.entry((unit, day)).or_default() += counts;
+                    }
                 }
             }
         }
         out.retain(|_, c| !c.is_zero());
         Ok((out, runs))
+    }
+
+    /// What each of some members did, day by day, from their own records
+    /// (a unit's members on its dashboard: a branch is small).
+    pub async fn member_days(
+        &self,
+        campaign: &Campaign,
+        members: &[MemberId],
+    ) -> StoreResult<Vec<Days>> {
+        let scoring = self.scoring(campaign).await?;
+        let counted = self.days_of(campaign, &scoring, members, true).await?;
+        Ok(counted.into_iter().map(|(days, _)| days).collect())
+    }
+
+    /// Members' days (their readings, and their tests and gatherings when
+    /// asked) and runs of days read in full, in the order given.
+    async fn days_of(
+        &self,
+        campaign: &Campaign,
+        scoring: &crate::reading::Scoring,
+        members: &[MemberId],
+        with_others: bool,
+    ) -> StoreResult<Vec<(Days, Option<(NaiveDate, u32)>)>> {
+        let mut others = if with_others {
+            let ids: Vec<i64> = members.iter().map(|m| m.0).collect();
+            others_of(&self.db, campaign, &ids).await?
+        } else {
+            HashMap::new()
+        };
+        let mut out = Vec::with_capacity(members.len());
+        for member in members {
+            let marks: Vec<_> = self
+                .marks_of(*member, campaign)
+                .await?
+                .into_iter()
+                .map(|m| (m.read_on, m.kind, m.excerpt))
+                .collect();
+            let mut days = reading_days(&campaign.rules, &scoring.plan, &marks);
+            for (day, counts) in others.remove(&member.0).unwrap_or_default() {
+                *days.entry(day).or_default() += counts;
+            }
+            out.push((days, last_run(&scoring.plan, &marks)));
+        }
+        Ok(out)
     }
 
     /// Replaces a campaign's stored days with what the raw records say
@@ -453,5 +537,163 @@ impl Store {
         crate::reading::save_streaks(&txn, campaign.id.0, runs.into_iter()).await?;
         txn.commit().await?;
         Ok(())
+    }
+}
+
+/// A unit's figures for a period of a campaign, and the period before's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitFigures {
+    pub unit: crate::units::Unit,
+    pub now: Figures,
+    pub before: Option<Figures>,
+    /// Each day of the period up to today.
+    pub daily: Vec<(NaiveDate, Figures)>,
+}
+
+/// What a dashboard shows: a unit's figures for a period, a row per child
+/// unit, and the unit's figures day by day over the campaign so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub days: (NaiveDate, NaiveDate),
+    pub unit: UnitFigures,
+    pub children: Vec<UnitFigures>,
+    pub daily: Vec<(NaiveDate, Figures)>,
+}
+
+/// What the figures of any span of a campaign's days need besides the
+/// counts: the days with reading assigned, the days tests opened, today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Basis {
+    assigned: std::collections::BTreeSet<NaiveDate>,
+    /// The local days the campaign's tests opened (those opened by now).
+    tests: Vec<NaiveDate>,
+    pub today: NaiveDate,
+}
+
+impl Basis {
+    /// The figures of `members` who did `days` over a span of days.
+    pub fn figures(
+        &self,
+        members: u64,
+        days: &UnitDays,
+        (from, to): (NaiveDate, NaiveDate),
+    ) -> Figures {
+        let until = Ord::min(to, self.today);
+        Figures {
+            members,
+            reading_days: self.assigned.range(from..=until).count() as u64,
+            tests: self
+                .tests
+                .iter()
+                .filter(|d| (from..=until).contains(*d))
+                .count() as u64,
+            counts: days
+                .range(from..=to)
+                .fold(Counts::default(), |sum, (_, c)| sum + *c),
+        }
+    }
+}
+
+impl Store {
+    pub async fn progress_basis(
+        &self,
+        campaign: &Campaign,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Basis> {
+        let calendar = campaign.calendar;
+        let mut assigned = std::collections::BTreeSet::new();
+        for reading in self.plan_of(campaign.id).await? {
+            assigned.insert(calendar.start + chrono::Duration::days(reading.day as i64));
+        }
+        let tests = self
+            .exams_of(campaign.id)
+            .await?
+            .into_iter()
+            .filter(|exam| exam.test.window.opens <= now)
+            .map(|exam| calendar.date_at(exam.test.window.opens))
+            .collect();
+        Ok(Basis {
+            assigned,
+            tests,
+            today: calendar.date_at(now),
+        })
+    }
+
+    /// The figures of `unit` and each of its children for the days of a
+    /// period (clipped to the campaign), read from the summaries only.
+    pub async fn progress_report(
+        &self,
+        campaign: &Campaign,
+        unit: &crate::units::Unit,
+        days: (NaiveDate, NaiveDate),
+        before: Option<(NaiveDate, NaiveDate)>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Report> {
+        let calendar = campaign.calendar;
+        let basis = self.progress_basis(campaign, now).await?;
+        let today = basis.today;
+        let children = self.children(unit.id).await?;
+        let mut ids: Vec<UnitId> = vec![unit.id];
+        ids.extend(children.iter().map(|c| c.id));
+        // Members take part through the campaign's units: a unit inside one
+        // counts all its members, a unit above some counts theirs.
+        let mut participants = Vec::with_capacity(campaign.units.len());
+        for id in &campaign.units {
+            participants.push((*id, crate::units::path_of(&self.db, *id).await?));
+        }
+        ids.extend(participants.iter().map(|(id, _)| *id));
+        let sizes = self.unit_sizes(&ids).await?;
+        let enrolled = |unit: &crate::units::Unit| -> u64 {
+            if campaign.includes(&unit.path) {
+                return sizes.get(&unit.id).copied().unwrap_or(0);
+            }
+            participants
+                .iter()
+                .filter(|(_, path)| unit.path.contains(path))
+                .map(|(id, _)| sizes.get(id).copied().unwrap_or(0))
+                .sum()
+        };
+        let first = before.map_or(days.0, |b| Ord::min(b.0, days.0));
+        let stored = self
+            .unit_days(campaign.id, &ids[..=children.len()], (first, days.1))
+            .await?;
+        let row = |unit: &crate::units::Unit| {
+            let members = enrolled(unit);
+            let kept = stored.get(&unit.id).cloned().unwrap_or_default();
+            UnitFigures {
+                unit: unit.clone(),
+                now: basis.figures(members, &kept, days),
+                before: before.map(|span| basis.figures(members, &kept, span)),
+                daily: days
+                    .0
+                    .iter_days()
+                    .take_while(|d| *d <= Ord::min(days.1, basis.today))
+                    .map(|d| (d, basis.figures(members, &kept, (d, d))))
+                    .collect(),
+            }
+        };
+        let here = row(unit);
+        let rows = children.iter().map(row).collect();
+        let whole = self
+            .unit_days(
+                campaign.id,
+                &[unit.id],
+                (calendar.start, Ord::min(today, calendar.end)),
+            )
+            .await?
+            .remove(&unit.id)
+            .unwrap_or_default();
+        let daily = calendar
+            .days()
+            .take_while(|d| *d <= today)
+            .filter(|d| basis.assigned.contains(d))
+            .map(|d| (d, basis.figures(here.now.members, &whole, (d, d))))
+            .collect();
+        Ok(Report {
+            days,
+            unit: here,
+            children: rows,
+            daily,
+        })
     }
 }

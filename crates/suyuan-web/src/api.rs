@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
-    AppState, auth, campaigns, exams, gatherings, library, members, ops, questions, reading,
-    reminders, search, units,
+    AppState, auth, campaigns, exams, gatherings, library, members, ops, progress, questions,
+    reading, reminders, search, units,
 };
 
 #[derive(OpenApi)]
@@ -42,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(questions::api())
         .merge(exams::api())
         .merge(gatherings::api())
+        .merge(progress::dashboard::api())
         .merge(reminders::api())
         .merge(ops::api())
 }

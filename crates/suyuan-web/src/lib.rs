@@ -16,7 +16,7 @@ mod library;
 mod members;
 mod ops;
 mod paths;
-mod progress;
+pub mod progress;
 mod questions;
 mod reading;
 mod reminders;

@@ -156,6 +156,23 @@ pub fn unit_gatherings(unit: UnitId) -> String {
     format!("/units/{unit}/gatherings")
 }
 
+pub fn unit_progress(unit: UnitId) -> String {
+    format!("/units/{unit}/progress")
+}
+
+/// The dashboard's table as `xlsx` or `csv`.
+pub fn unit_progress_file(unit: UnitId, extension: &str) -> String {
+    format!("/units/{unit}/progress.{extension}")
+}
+
+pub fn unit_progress_report(unit: UnitId) -> String {
+    format!("/units/{unit}/progress/report.xlsx")
+}
+
+pub fn unit_progress_members(unit: UnitId) -> String {
+    format!("/units/{unit}/progress/members")
+}
+
 pub fn unit_ledger_base(unit: UnitId) -> String {
     format!("/units/{unit}/ledger")
 }
@@ -231,7 +248,7 @@ pub fn is_local(target: &str) -> bool {
         && !target.chars().any(|c| c.is_control() || c == '\\')
 }
 
-fn encode(value: &str) -> String {
+pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {

@@ -110,6 +110,7 @@ struct UnitPage {
     children: Vec<ChildRow>,
     total_members: u64,
     members_href: String,
+    progress_href: String,
     may_change: bool,
     kinds: Vec<(&'static str, &'static str)>,
     action_children: String,
@@ -135,6 +136,7 @@ async fn unit_page(
         children: child_rows(lang, state.store.children_with_member_counts(&unit).await?),
         total_members: state.store.count_members(&unit.path).await?,
         members_href: paths::unit_members(unit.id, 1),
+        progress_href: paths::unit_progress(unit.id),
         may_change: user.principal.may_change_unit(&unit.path).is_ok(),
         kinds: UnitKind::ALL
             .iter()

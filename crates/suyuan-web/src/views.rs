@@ -77,6 +77,9 @@ pub fn weekday_name(t: &Texts, weekday: chrono::Weekday) -> &'static str {
 
 /// A file to download: its content type and the (ASCII) name it is saved
 /// under.
+/// The content type of an XLSX workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 pub fn attachment(
     content_type: &str,
     file_name: &str,

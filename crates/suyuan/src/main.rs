@@ -137,6 +137,9 @@ enum Command {
     /// Import data from files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Export reports.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Write a consistent copy of the SQLite database, while it is in use.
     Backup {
         /// The new file to write.
@@ -195,6 +198,38 @@ enum AdminCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// A unit's progress for a period: XLSX (a summary sheet and a sheet
+    /// per figure, day by day) or CSV (the summary, UTF-8 with BOM).
+    Report {
+        /// The unit's code.
+        #[arg(long)]
+        unit: String,
+        /// 2026-11, 2026-W47, 2026-11-D2, 2026-11-26 or campaign:ID (or
+        /// day, week, dekad, month, campaign: the one holding today).
+        #[arg(long)]
+        period: String,
+        /// The campaign, when the period does not name it (default: the
+        /// latest of the unit's).
+        #[arg(long)]
+        campaign: Option<i64>,
+        #[arg(long, value_enum, default_value = "xlsx")]
+        format: ReportFormat,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Xlsx,
+    Csv,
 }
 
 #[derive(Subcommand)]
@@ -353,6 +388,30 @@ async fn main() -> Result<()> {
                 "created {} ({}), admin of {}",
                 admin.name, admin.number, unit.name
             );
+            Ok(())
+        }
+        Command::Export(ExportCommand::Report {
+            unit,
+            period,
+            campaign,
+            format,
+            out,
+            data,
+        }) => {
+            let store = data.open().await?;
+            let unit = find_unit(&store, &unit).await?;
+            let bytes = suyuan_web::progress::dashboard::export_report(
+                &store,
+                &unit,
+                campaign,
+                &period,
+                matches!(format, ReportFormat::Xlsx),
+                clock.now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
+            println!("Wrote {}", out.display());
             Ok(())
         }
         Command::Import(ImportCommand::Members {

@@ -234,9 +234,5 @@ pub async fn ledger_xlsx(
     }
     let bytes = write_xlsx(t.ledger, &rows).map_err(|e| WebError::Internal(e.to_string()))?;
     let file = format!("ledger-{}-{from}-{to}.xlsx", unit.code);
-    Ok(attachment(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &file,
-        bytes,
-    ))
+    Ok(attachment(crate::views::XLSX, &file, bytes))
 }

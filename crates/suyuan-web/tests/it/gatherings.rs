@@ -677,6 +677,7 @@ print(json.dumps({
     "freeze": sheet.freeze_panes,
     "header_bold": all(c.font.b for c in sheet[1] if c.value is not None),
     "widths": {k: d.width for k, d in sheet.column_dimensions.items()},
+    "sheets": book.sheetnames,
 }, ensure_ascii=False))
 "#;
     let probe = std::process::Command::new("python3")

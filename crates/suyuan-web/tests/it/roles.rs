@@ -243,6 +243,7 @@ async fn gathering_pages(app: &TestApp) -> Vec<Case> {
     let day = chrono::Duration::days(1);
     let ours = app.gathering(&w.branch, day).await;
     let theirs = app.gathering(&w.xiajiang, day).await;
+    let campaign = xihu_campaign(app).await;
     let everyone = [Some(303), Some(200), Some(200), Some(200)];
     let province_only = [Some(303), Some(200), Some(404), Some(404)];
     let admins = [Some(303), Some(200), Some(200), Some(404)];
@@ -284,6 +285,41 @@ async fn gathering_pages(app: &TestApp) -> Vec<Case> {
         get(
             format!("/units/{}/ledger?from=bad", w.xihu.id),
             [Some(303), Some(422), Some(422), Some(403)],
+        ),
+        get(
+            format!("/units/{}/progress", w.xihu.id),
+            [Some(303), Some(200), Some(200), Some(404)],
+        ),
+        get(format!("/units/{}/progress", w.chunan.id), province_only),
+        get(
+            format!("/units/{}/progress?period=2020-01", w.xihu.id),
+            [Some(303), Some(422), Some(422), Some(404)],
+        ),
+        get(
+            format!("/units/{}/progress.xlsx?campaign={campaign}", w.xihu.id),
+            [Some(303), Some(200), Some(200), Some(404)],
+        ),
+        get(
+            format!("/units/{}/progress.csv?campaign={campaign}", w.xihu.id),
+            [Some(303), Some(200), Some(200), Some(404)],
+        ),
+        get(
+            format!(
+                "/units/{}/progress/report.xlsx?campaign={campaign}",
+                w.xihu.id
+            ),
+            [Some(303), Some(200), Some(200), Some(404)],
+        ),
+        get(
+            format!(
+                "/units/{}/progress/members?campaign={campaign}",
+                w.branch.id
+            ),
+            [Some(303), Some(200), Some(200), Some(404)],
+        ),
+        get(
+            format!("/units/{}/progress.csv", w.chunan.id),
+            province_only,
         ),
         // A feed is opened by its token alone.
         get("/calendar/not-a-token.ics".into(), [Some(404); 4]),
@@ -736,6 +772,18 @@ async fn api(app: &TestApp) -> Vec<Case> {
             "/api/v1/me/today".into(),
             Body::None,
             [Some(401), Some(200), Some(200), Some(200)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/progress?unit={}&campaign={campaign}", w.xihu.id),
+            Body::None,
+            [Some(401), Some(200), Some(200), Some(404)],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/progress?unit={}&period=2026-W48", w.chunan.id),
+            Body::None,
+            [Some(401), Some(200), Some(404), Some(404)],
         ),
         case(
             "POST",

@@ -25,8 +25,12 @@ use crate::reading::{CampaignToday, today_of};
 use crate::views::Chrome;
 use crate::{AppState, paths};
 
+pub mod dashboard;
+
 pub fn router() -> Router<AppState> {
-    Router::new().route(paths::MY_PROGRESS, get(my_progress))
+    Router::new()
+        .route(paths::MY_PROGRESS, get(my_progress))
+        .merge(dashboard::router())
 }
 
 /// One figure: its name, its value, and how it moved since the period

@@ -1,0 +1,968 @@
+//! A unit's progress for its admins: the unit's figures for a period of a
+//! campaign, a row per child unit ranked fairly by rates, a trend drawn on
+//! the server, drill-down to children and (where the unit has members of
+//! its own) to its members; the same table as XLSX and CSV, a period
+//! report with a sheet per figure, and the API scripts use. Everything is
+//! read from the summaries kept on write (`suyuan_store::progress`).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use suyuan_core::access::Principal;
+use suyuan_core::gatherings::Kind;
+use suyuan_core::members::MemberId;
+use suyuan_core::progress::{Figures, Period, PeriodKind, Rate, rank};
+use suyuan_core::table::{Cell, write_csv, write_workbook};
+use suyuan_core::units::UnitId;
+use suyuan_store::Store;
+use suyuan_store::campaigns::Campaign;
+use suyuan_store::members::MemberFilter;
+use suyuan_store::progress::{Report, UnitFigures};
+use suyuan_store::units::Unit;
+
+use super::kind_name;
+use crate::auth::{ApiUser, PageUser};
+use crate::csrf::CsrfToken;
+use crate::error::WebError;
+use crate::i18n::{Lang, Texts};
+use crate::views::{Chrome, attachment};
+use crate::{AppState, paths};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/units/{id}/progress", get(dashboard))
+        .route(
+            "/units/{id}/progress.xlsx",
+            get(|s, l, u, p, q| download(s, l, u, p, q, Download::Xlsx)),
+        )
+        .route(
+            "/units/{id}/progress.csv",
+            get(|s, l, u, p, q| download(s, l, u, p, q, Download::Csv)),
+        )
+        .route(
+            "/units/{id}/progress/report.xlsx",
+            get(|s, l, u, p, q| download(s, l, u, p, q, Download::Report)),
+        )
+        .route("/units/{id}/progress/members", get(members_page))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(progress_api))
+}
+
+/// One column of the figures table: how it is named, valued, shown and
+/// written, so that the page, the exports and the API agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Members,
+    OnTime,
+    Late,
+    OnStreak,
+    Participation,
+    AverageScore,
+    PassRate,
+    Study,
+    Lecture,
+    Activity,
+    Points,
+    PointsPerMember,
+}
+
+enum Value {
+    Count(u64),
+    Share(Rate),
+    Amount(Option<f64>),
+}
+
+impl Column {
+    pub const ALL: [Column; 12] = [
+        Column::Members,
+        Column::OnTime,
+        Column::Late,
+        Column::OnStreak,
+        Column::Participation,
+        Column::AverageScore,
+        Column::PassRate,
+        Column::Study,
+        Column::Lecture,
+        Column::Activity,
+        Column::Points,
+        Column::PointsPerMember,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Column::Members => "members",
+            Column::OnTime => "on_time",
+            Column::Late => "late",
+            Column::OnStreak => "on_streak",
+            Column::Participation => "participation",
+            Column::AverageScore => "average_score",
+            Column::PassRate => "pass_rate",
+            Column::Study => "weekly_study",
+            Column::Lecture => "lecture",
+            Column::Activity => "activity_day",
+            Column::Points => "points",
+            Column::PointsPerMember => "points_per_member",
+        }
+    }
+
+    fn parse(key: &str) -> Option<Column> {
+        Column::ALL.into_iter().find(|c| c.key() == key)
+    }
+
+    pub fn name(self, t: &Texts) -> &'static str {
+        match self {
+            Column::Members => t.members_enrolled,
+            Column::OnTime => t.on_time_rate,
+            Column::Late => t.late_rate,
+            Column::OnStreak => t.streak_rate,
+            Column::Participation => t.participation_rate,
+            Column::AverageScore => t.average_score,
+            Column::PassRate => t.pass_rate,
+            Column::Study => t.study_attendance,
+            Column::Lecture => t.lecture_attendance,
+            Column::Activity => t.activity_attendance,
+            Column::Points => t.points_total,
+            Column::PointsPerMember => t.points_per_member,
+        }
+    }
+
+    fn value(self, f: &Figures) -> Value {
+        match self {
+            Column::Members => Value::Count(f.members),
+            Column::OnTime => Value::Share(f.on_time()),
+            Column::Late => Value::Share(f.late()),
+            Column::OnStreak => Value::Share(f.on_streak()),
+            Column::Participation => Value::Share(f.participation()),
+            Column::AverageScore => Value::Amount(f.average_score()),
+            Column::PassRate => Value::Share(f.pass_rate()),
+            Column::Study => Value::Share(f.attendance(Kind::WeeklyStudy)),
+            Column::Lecture => Value::Share(f.attendance(Kind::Lecture)),
+            Column::Activity => Value::Share(f.attendance(Kind::ActivityDay)),
+            Column::Points => Value::Count(f.points()),
+            Column::PointsPerMember => Value::Amount(f.points_per_member()),
+        }
+    }
+
+    /// The figure as a number to sort and rank by (a rate as a share of
+    /// one); none when there is nothing to count.
+    pub fn number(self, f: &Figures) -> Option<f64> {
+        match self.value(f) {
+            Value::Count(n) => Some(n as f64),
+            Value::Share(rate) => rate.value(),
+            Value::Amount(amount) => amount,
+        }
+    }
+
+    fn shown(self, f: &Figures) -> String {
+        match self.value(f) {
+            Value::Count(n) => n.to_string(),
+            Value::Share(rate) => rate.percent(),
+            Value::Amount(amount) => amount.map_or_else(|| "—".to_owned(), |a| format!("{a:.1}")),
+        }
+    }
+
+    fn cell(self, f: &Figures) -> Cell {
+        match self.value(f) {
+            Value::Count(n) => Cell::Number(n as f64),
+            Value::Share(rate) => rate
+                .value()
+                .map_or_else(|| Cell::Text("—".into()), Cell::Percent),
+            Value::Amount(amount) => amount.map_or_else(
+                || Cell::Text("—".into()),
+                |a| Cell::Number((a * 10.0).round() / 10.0),
+            ),
+        }
+    }
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+pub struct Asked {
+    /// The campaign; by default the latest one the unit takes part in or
+    /// owns.
+    campaign: Option<i64>,
+    /// `day`, `week`, `dekad`, `month`, `campaign` (the one holding today)
+    /// or a period: `2026-11-26`, `2026-W47`, `2026-11-D2`, `2026-11`,
+    /// `campaign:ID`. This week by default.
+    period: Option<String>,
+    /// A column to sort the child units by (page only).
+    sort: Option<String>,
+    /// `asc` to sort the lowest first (page only).
+    dir: Option<String>,
+}
+
+/// A campaign and a period of it, as asked.
+pub struct Chosen {
+    pub campaign: Campaign,
+    pub campaigns: Vec<Campaign>,
+    pub period: Period,
+    pub days: (NaiveDate, NaiveDate),
+    pub before: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// Picks the campaign and period asked for among those of the unit; none
+/// when the unit has no campaign.
+pub async fn choose(
+    store: &Store,
+    unit: &Unit,
+    campaign: Option<i64>,
+    period: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<Chosen>, WebError> {
+    let campaigns = store.campaigns_within(&unit.path).await?;
+    let asked = period
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("week");
+    let kind = PeriodKind::parse(asked);
+    let code = match kind {
+        Some(_) => None,
+        None => Some(Period::parse(asked).map_err(|e| WebError::Invalid(format!("period: {e}")))?),
+    };
+    let wanted = match code {
+        Some(Period::Campaign(id)) => Some(id),
+        _ => campaign,
+    };
+    let found = match wanted {
+        Some(id) => campaigns.iter().find(|c| c.id.0 == id).cloned(),
+        None => campaigns.first().cloned(),
+    };
+    let Some(campaign) = found else {
+        return match wanted {
+            Some(_) => Err(WebError::NotFound),
+            None => Ok(None),
+        };
+    };
+    let calendar = campaign.calendar;
+    let today = calendar.date_at(now).clamp(calendar.start, calendar.end);
+    let period = match (kind, code) {
+        (Some(kind), _) => Period::holding(kind, today, campaign.id.0),
+        (None, Some(period)) => period,
+        (None, None) => Period::holding(PeriodKind::Week, today, campaign.id.0),
+    };
+    let days = period.days_in(&calendar).ok_or_else(|| {
+        WebError::Invalid(format!(
+            "period: {} falls outside the campaign ({} – {})",
+            period.code(),
+            calendar.start,
+            calendar.end
+        ))
+    })?;
+    let before = period.previous().and_then(|p| p.days_in(&calendar));
+    Ok(Some(Chosen {
+        campaign,
+        campaigns,
+        period,
+        days,
+        before,
+    }))
+}
+
+/// The unit an admin asks about, if it is in their scope.
+async fn admin_unit(state: &AppState, principal: &Principal, id: i64) -> Result<Unit, WebError> {
+    crate::units::managed_unit(state, principal, UnitId(id)).await
+}
+
+/// The unit's report for what was asked, or why there is none.
+async fn report_for(
+    state: &AppState,
+    unit: &Unit,
+    asked: &Asked,
+) -> Result<Option<(Chosen, Report)>, WebError> {
+    let now = state.now();
+    let Some(chosen) = choose(
+        &state.store,
+        unit,
+        asked.campaign,
+        asked.period.as_deref(),
+        now,
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let report = state
+        .store
+        .progress_report(&chosen.campaign, unit, chosen.days, chosen.before, now)
+        .await?;
+    Ok(Some((chosen, report)))
+}
+
+/// Child rows ranked by the on-time rate, best first; the place beside
+/// each row's index.
+fn ranked(children: &[UnitFigures]) -> Vec<Option<usize>> {
+    let mut places = vec![None; children.len()];
+    for (index, place) in rank(children, |c| Column::OnTime.number(&c.now)) {
+        places[index] = place;
+    }
+    places
+}
+
+fn change(row: &UnitFigures) -> Option<f64> {
+    row.now.on_time().change_since(row.before?.on_time())
+}
+
+/// The table as cells: a header, the unit's own row (the total), then a
+/// row per child unit.
+pub fn table_rows(t: &Texts, report: &Report) -> Vec<Vec<Cell>> {
+    let mut header = vec![Cell::Text(t.unit_col.into())];
+    header.extend(Column::ALL.iter().map(|c| Cell::Text(c.name(t).into())));
+    header.push(Cell::Text(t.rank_col.into()));
+    header.push(Cell::Text(t.change_col.into()));
+    let mut rows = vec![header];
+    let line = |name: String, row: &UnitFigures, place: Option<usize>| {
+        let mut cells = vec![Cell::Text(name)];
+        cells.extend(Column::ALL.iter().map(|c| c.cell(&row.now)));
+        cells.push(place.map_or_else(|| Cell::Text(String::new()), |p| Cell::Number(p as f64)));
+        cells.push(change(row).map_or_else(
+            || Cell::Text(String::new()),
+            |pp| Cell::Number((pp * 10.0).round() / 10.0),
+        ));
+        cells
+    };
+    rows.push(line(
+        format!("{}（{}）", report.unit.unit.name, t.total_row),
+        &report.unit,
+        None,
+    ));
+    let places = ranked(&report.children);
+    for (child, place) in report.children.iter().zip(places) {
+        rows.push(line(child.unit.name.clone(), child, place));
+    }
+    rows
+}
+
+/// The period report: the table, then a sheet per figure with a column
+/// per day.
+pub fn report_workbook(t: &Texts, report: &Report) -> Result<Vec<u8>, WebError> {
+    let summary = table_rows(t, report);
+    let mut sheets: Vec<(String, Vec<Vec<Cell>>)> = vec![(t.summary_sheet.to_owned(), summary)];
+    for column in Column::ALL {
+        let mut header = vec![Cell::Text(t.unit_col.into())];
+        header.extend(
+            report
+                .unit
+                .daily
+                .iter()
+                .map(|(day, _)| Cell::Text(day.format("%m-%d").to_string())),
+        );
+        header.push(Cell::Text(t.total_row.into()));
+        let mut rows = vec![header];
+        for row in std::iter::once(&report.unit).chain(&report.children) {
+            let mut cells = vec![Cell::Text(row.unit.name.clone())];
+            cells.extend(row.daily.iter().map(|(_, f)| column.cell(f)));
+            cells.push(column.cell(&row.now));
+            rows.push(cells);
+        }
+        sheets.push((column.name(t).to_owned(), rows));
+    }
+    let named: Vec<(&str, &[Vec<Cell>])> = sheets
+        .iter()
+        .map(|(name, rows)| (name.as_str(), rows.as_slice()))
+        .collect();
+    write_workbook(&named).map_err(|e| WebError::Invalid(e.to_string()))
+}
+
+/// The name of a file for a unit and a period.
+pub fn file_name(unit: &Unit, chosen: &Chosen, extension: &str) -> String {
+    let code = chosen.period.code().replace(':', "-");
+    format!("progress-{}-{code}.{extension}", unit.code.as_str())
+}
+
+// ---------------------------------------------------------------- the page
+
+pub struct Cells {
+    name: String,
+    href: Option<String>,
+    values: Vec<String>,
+    place: String,
+    change: String,
+}
+
+pub struct Heading {
+    name: &'static str,
+    href: String,
+    sorted: Option<&'static str>,
+}
+
+pub struct Choice {
+    name: String,
+    href: String,
+    current: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+pub struct Dashboard {
+    chrome: Chrome,
+    unit_name: String,
+    up_href: Option<String>,
+    campaign_title: String,
+    campaigns: Vec<Choice>,
+    periods: Vec<Choice>,
+    period_code: String,
+    days: String,
+    action: String,
+    campaign_id: i64,
+    tiles: Vec<(&'static str, String, Option<String>)>,
+    chart: String,
+    headings: Vec<Heading>,
+    total: Option<Cells>,
+    rows: Vec<Cells>,
+    xlsx_href: String,
+    csv_href: String,
+    report_href: String,
+    members_href: Option<String>,
+}
+
+const PERIOD_KINDS: [PeriodKind; 5] = [
+    PeriodKind::Day,
+    PeriodKind::Week,
+    PeriodKind::Dekad,
+    PeriodKind::Month,
+    PeriodKind::Campaign,
+];
+
+/// A query string for the dashboard and its exports.
+fn query(campaign: i64, period: &str, sort: Option<(&str, bool)>) -> String {
+    let mut out = format!("?campaign={campaign}&period={}", paths::encode(period));
+    if let Some((column, ascending)) = sort {
+        out.push_str(&format!("&sort={column}"));
+        if ascending {
+            out.push_str("&dir=asc");
+        }
+    }
+    out
+}
+
+/// A line chart of the on-time rate (and with the caught-up days on top),
+/// day by day, drawn as SVG on the server.
+fn trend_svg(t: &Texts, daily: &[(NaiveDate, Figures)]) -> String {
+    const W: f64 = 320.0;
+    const H: f64 = 140.0;
+    const LEFT: f64 = 30.0;
+    const TOP: f64 = 8.0;
+    const BOTTOM: f64 = 20.0;
+    let plot_w = W - LEFT - 6.0;
+    let plot_h = H - TOP - BOTTOM;
+    let x = |i: usize| {
+        if daily.len() <= 1 {
+            LEFT + plot_w / 2.0
+        } else {
+            LEFT + plot_w * i as f64 / (daily.len() - 1) as f64
+        }
+    };
+    let y = |share: f64| TOP + plot_h * (1.0 - share.clamp(0.0, 1.0));
+    let mut svg = format!(
+        r#"<svg class="chart trend" viewBox="0 0 {W} {H}" role="img" aria-label="{}">"#,
+        t.trend_title
+    );
+    for share in [0.0, 0.5, 1.0] {
+        svg.push_str(&format!(
+            r#"<line class="axis" x1="{LEFT}" x2="{}" y1="{y0:.1}" y2="{y0:.1}"/><text x="{}" y="{:.1}" text-anchor="end">{:.0}%</text>"#,
+            W - 6.0,
+            LEFT - 4.0,
+            y(share) + 3.0,
+            share * 100.0,
+            y0 = y(share)
+        ));
+    }
+    let line = |shares: Vec<Option<f64>>, class: &str| {
+        let points: Vec<String> = shares
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.map(|s| format!("{:.1},{:.1}", x(i), y(s))))
+            .collect();
+        format!(
+            r#"<polyline class="{class}" fill="none" points="{}"/>"#,
+            points.join(" ")
+        )
+    };
+    let read: Vec<Option<f64>> = daily.iter().map(|(_, f)| f.on_time().value()).collect();
+    let with_late: Vec<Option<f64>> = daily
+        .iter()
+        .map(|(_, f)| Some(f.on_time().value()? + f.late().value()?))
+        .collect();
+    svg.push_str(&line(with_late, "late-line"));
+    svg.push_str(&line(read, "on-time-line"));
+    if let (Some((first, _)), Some((last, _))) = (daily.first(), daily.last()) {
+        svg.push_str(&format!(
+            r#"<text x="{LEFT}" y="{}">{}</text><text x="{}" y="{}" text-anchor="end">{}</text>"#,
+            H - 4.0,
+            first.format("%m-%d"),
+            W - 6.0,
+            H - 4.0,
+            last.format("%m-%d")
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(asked): Query<Asked>,
+) -> Result<Dashboard, WebError> {
+    let t = lang.texts();
+    let unit = admin_unit(&state, &user.principal, id).await?;
+    let here = paths::unit_progress(unit.id);
+    let up_href = match unit.parent_id {
+        Some(parent) => {
+            let parent = state.store.unit(parent).await?;
+            user.principal
+                .may_manage_within(&parent.path)
+                .is_ok()
+                .then(|| paths::unit_progress(parent.id))
+        }
+        None => None,
+    };
+    let mut page = Dashboard {
+        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        unit_name: unit.name.clone(),
+        up_href,
+        campaign_title: String::new(),
+        campaigns: Vec::new(),
+        periods: Vec::new(),
+        period_code: String::new(),
+        days: String::new(),
+        action: here.clone(),
+        campaign_id: 0,
+        tiles: Vec::new(),
+        chart: String::new(),
+        headings: Vec::new(),
+        total: None,
+        rows: Vec::new(),
+        xlsx_href: String::new(),
+        csv_href: String::new(),
+        report_href: String::new(),
+        members_href: None,
+    };
+    let Some((chosen, report)) = report_for(&state, &unit, &asked).await? else {
+        return Ok(page);
+    };
+    let campaign_id = chosen.campaign.id.0;
+    let code = chosen.period.code();
+    let sort = asked
+        .sort
+        .as_deref()
+        .and_then(Column::parse)
+        .unwrap_or(Column::OnTime);
+    let ascending = asked.dir.as_deref() == Some("asc");
+    page.campaign_title = chosen.campaign.title.clone();
+    page.campaign_id = campaign_id;
+    page.campaigns = chosen
+        .campaigns
+        .iter()
+        .map(|c| Choice {
+            name: c.title.clone(),
+            href: format!("{here}{}", query(c.id.0, "week", None)),
+            current: c.id == chosen.campaign.id,
+        })
+        .collect();
+    page.periods = PERIOD_KINDS
+        .iter()
+        .map(|kind| Choice {
+            name: kind_name(t, *kind).to_owned(),
+            href: format!("{here}{}", query(campaign_id, kind.code(), None)),
+            current: chosen.period.kind() == *kind,
+        })
+        .collect();
+    page.days = format!("{} – {}", chosen.days.0, chosen.days.1);
+    let figures = &report.unit.now;
+    let tile = |column: Column| {
+        let changed = match column {
+            Column::OnTime => change(&report.unit).map(|pp| format!("{pp:+.1}")),
+            _ => None,
+        };
+        (column.name(t), column.shown(figures), changed)
+    };
+    page.tiles = [
+        Column::Members,
+        Column::OnTime,
+        Column::Late,
+        Column::Participation,
+        Column::AverageScore,
+        Column::Study,
+        Column::PointsPerMember,
+    ]
+    .into_iter()
+    .map(tile)
+    .collect();
+    page.chart = trend_svg(t, &report.daily);
+    page.headings = Column::ALL
+        .iter()
+        .map(|column| {
+            let current = *column == sort;
+            // A second click on the sorted column turns the order round.
+            let next_ascending = current && !ascending;
+            Heading {
+                name: column.name(t),
+                href: format!(
+                    "{here}{}",
+                    query(campaign_id, &code, Some((column.key(), next_ascending)),)
+                ),
+                sorted: current.then_some(if ascending { "↑" } else { "↓" }),
+            }
+        })
+        .collect();
+    let cells = |row: &UnitFigures, place: Option<usize>, href: Option<String>| Cells {
+        name: row.unit.name.clone(),
+        href,
+        values: Column::ALL.iter().map(|c| c.shown(&row.now)).collect(),
+        place: place.map_or_else(String::new, |p| p.to_string()),
+        change: change(row).map_or_else(String::new, |pp| format!("{pp:+.1}")),
+    };
+    page.total = Some(cells(&report.unit, None, None));
+    let places = ranked(&report.children);
+    let mut rows: Vec<(usize, &UnitFigures)> = report.children.iter().enumerate().collect();
+    rows.sort_by(|(_, a), (_, b)| {
+        let (a, b) = (sort.number(&a.now), sort.number(&b.now));
+        // Those without the figure go last either way.
+        match (a, b) {
+            (Some(a), Some(b)) if ascending => a.total_cmp(&b),
+            (Some(a), Some(b)) => b.total_cmp(&a),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+    });
+    let query_here = query(campaign_id, &code, None);
+    page.rows = rows
+        .into_iter()
+        .map(|(index, row)| {
+            cells(
+                row,
+                places[index],
+                Some(format!("{}{query_here}", paths::unit_progress(row.unit.id))),
+            )
+        })
+        .collect();
+    page.xlsx_href = format!("{}{query_here}", paths::unit_progress_file(unit.id, "xlsx"));
+    page.csv_href = format!("{}{query_here}", paths::unit_progress_file(unit.id, "csv"));
+    page.report_href = format!("{}{query_here}", paths::unit_progress_report(unit.id));
+    let own = state
+        .store
+        .list_members(&MemberFilter {
+            within: unit.path.clone(),
+            only: None,
+            limit: 1,
+            offset: 0,
+        })
+        .await?;
+    if own.iter().any(|m| m.unit.id == unit.id) || report.children.is_empty() {
+        page.members_href = Some(format!(
+            "{}{query_here}",
+            paths::unit_progress_members(unit.id)
+        ));
+    }
+    page.period_code = code;
+    Ok(page)
+}
+
+/// What a dashboard gives to download.
+#[derive(Debug, Clone, Copy)]
+enum Download {
+    /// The table as a workbook of one sheet.
+    Xlsx,
+    /// The table as CSV.
+    Csv,
+    /// The period report: the table and a sheet per figure.
+    Report,
+}
+
+async fn download(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(asked): Query<Asked>,
+    what: Download,
+) -> Result<Response, WebError> {
+    let t = lang.texts();
+    let unit = admin_unit(&state, &user.principal, id).await?;
+    let (chosen, report) = report_for(&state, &unit, &asked)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let rows = table_rows(t, &report);
+    Ok(match what {
+        Download::Xlsx => attachment(
+            crate::views::XLSX,
+            &file_name(&unit, &chosen, "xlsx"),
+            write_workbook(&[(t.summary_sheet, rows.as_slice())])
+                .map_err(|e| WebError::Invalid(e.to_string()))?,
+        ),
+        Download::Csv => attachment(
+            "text/csv; charset=utf-8",
+            &file_name(&unit, &chosen, "csv"),
+            write_csv(&rows),
+        ),
+        Download::Report => attachment(
+            crate::views::XLSX,
+            &file_name(&unit, &chosen, "report.xlsx"),
+            report_workbook(t, &report)?,
+        ),
+    })
+}
+
+// ------------------------------------------------------------ the members
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard_members.html")]
+pub struct MembersPage {
+    chrome: Chrome,
+    unit_name: String,
+    back_href: String,
+    days: String,
+    headings: Vec<&'static str>,
+    rows: Vec<(String, Vec<String>)>,
+}
+
+/// The columns that mean something for one member.
+const MEMBER_COLUMNS: [Column; 9] = [
+    Column::OnTime,
+    Column::Late,
+    Column::OnStreak,
+    Column::Participation,
+    Column::AverageScore,
+    Column::Study,
+    Column::Lecture,
+    Column::Activity,
+    Column::Points,
+];
+
+/// The members of the unit itself (not of the units below), each with
+/// their own figures, from their own records.
+async fn members_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    CsrfToken(csrf): CsrfToken,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(asked): Query<Asked>,
+) -> Result<MembersPage, WebError> {
+    let t = lang.texts();
+    let unit = admin_unit(&state, &user.principal, id).await?;
+    let now = state.now();
+    let chosen = choose(
+        &state.store,
+        &unit,
+        asked.campaign,
+        asked.period.as_deref(),
+        now,
+    )
+    .await?
+    .ok_or(WebError::NotFound)?;
+    let members: Vec<_> = state
+        .store
+        .list_members(&MemberFilter {
+            within: unit.path.clone(),
+            only: None,
+            limit: 2_000,
+            offset: 0,
+        })
+        .await?
+        .into_iter()
+        .filter(|m| m.unit.id == unit.id)
+        .collect();
+    let ids: Vec<MemberId> = members.iter().map(|m| m.id).collect();
+    let enrolled = chosen.campaign.includes(&unit.path);
+    let days = state.store.member_days(&chosen.campaign, &ids).await?;
+    let basis = state.store.progress_basis(&chosen.campaign, now).await?;
+    let rows = members
+        .iter()
+        .zip(days)
+        .map(|(member, days)| {
+            let figures = basis.figures(u64::from(enrolled), &days, chosen.days);
+            (
+                member.name.clone(),
+                MEMBER_COLUMNS.iter().map(|c| c.shown(&figures)).collect(),
+            )
+        })
+        .collect();
+    let code = chosen.period.code();
+    let here = paths::unit_progress_members(unit.id);
+    Ok(MembersPage {
+        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        back_href: format!(
+            "{}{}",
+            paths::unit_progress(unit.id),
+            query(chosen.campaign.id.0, &code, None)
+        ),
+        unit_name: unit.name,
+        days: format!(
+            "{} · {} – {}",
+            chosen.campaign.title, chosen.days.0, chosen.days.1
+        ),
+        headings: MEMBER_COLUMNS.iter().map(|c| c.name(t)).collect(),
+        rows,
+    })
+}
+
+// ---------------------------------------------------------------- the API
+
+#[derive(Deserialize, IntoParams)]
+pub struct ProgressParams {
+    /// The unit's id.
+    unit: i64,
+    /// As on the page: `week` or `2026-W47`, `2026-11`, `2026-11-D2`,
+    /// `2026-11-26`, `campaign:ID`.
+    period: Option<String>,
+    /// The campaign, when the period does not name it.
+    campaign: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitProgressJson {
+    unit_id: i64,
+    name: String,
+    /// Each figure by its key (`members`, `on_time`, `late`, `on_streak`,
+    /// `participation`, `average_score`, `pass_rate`, `weekly_study`,
+    /// `lecture`, `activity_day`, `points`, `points_per_member`): rates as
+    /// shares of one; null when there is nothing to count.
+    #[schema(value_type = Object)]
+    figures: serde_json::Map<String, serde_json::Value>,
+    /// The place among its siblings by the on-time rate (children only).
+    rank: Option<usize>,
+    /// The on-time rate's change since the period before, in percentage
+    /// points.
+    change: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProgressJson {
+    campaign_id: i64,
+    period: String,
+    from: NaiveDate,
+    to: NaiveDate,
+    unit: UnitProgressJson,
+    children: Vec<UnitProgressJson>,
+}
+
+fn unit_json(row: &UnitFigures, rank: Option<usize>) -> UnitProgressJson {
+    UnitProgressJson {
+        unit_id: row.unit.id.0,
+        name: row.unit.name.clone(),
+        figures: Column::ALL
+            .iter()
+            .map(|c| {
+                (
+                    c.key().to_owned(),
+                    c.number(&row.now)
+                        .map_or(serde_json::Value::Null, serde_json::Value::from),
+                )
+            })
+            .collect(),
+        rank,
+        change: change(row),
+    }
+}
+
+/// A unit's figures for a period and a row per child unit (admins, for
+/// units within their scope).
+#[utoipa::path(get, path = "/api/v1/progress", tag = "progress", params(ProgressParams), security(("bearer" = [])), responses((status = 200, body = ProgressJson), (status = 404), (status = 422)))]
+async fn progress_api(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(params): Query<ProgressParams>,
+) -> Result<axum::Json<ProgressJson>, WebError> {
+    let unit = admin_unit(&state, &user.principal, params.unit).await?;
+    let asked = Asked {
+        campaign: params.campaign,
+        period: params.period,
+        ..Asked::default()
+    };
+    let (chosen, report) = report_for(&state, &unit, &asked)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let places = ranked(&report.children);
+    Ok(axum::Json(ProgressJson {
+        campaign_id: chosen.campaign.id.0,
+        period: chosen.period.code(),
+        from: chosen.days.0,
+        to: chosen.days.1,
+        unit: unit_json(&report.unit, None),
+        children: report
+            .children
+            .iter()
+            .zip(places)
+            .map(|(row, place)| unit_json(row, place))
+            .collect(),
+    }))
+}
+
+/// For the command line: a unit's table (CSV) or period report (XLSX), in
+/// Chinese, as the page would give it.
+pub async fn export_report(
+    store: &Store,
+    unit: &Unit,
+    campaign: Option<i64>,
+    period: &str,
+    xlsx: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, WebError> {
+    let t = Lang::Zh.texts();
+    let chosen = choose(store, unit, campaign, Some(period), now)
+        .await?
+        .ok_or_else(|| {
+            WebError::Invalid(format!("unit: no campaign includes {}", unit.code.as_str()))
+        })?;
+    let report = store
+        .progress_report(&chosen.campaign, unit, chosen.days, chosen.before, now)
+        .await?;
+    if xlsx {
+        report_workbook(t, &report)
+    } else {
+        Ok(write_csv(&table_rows(t, &report)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_column_has_its_own_key_and_a_name_in_both_languages() {
+        let keys: std::collections::BTreeSet<&str> = Column::ALL.iter().map(|c| c.key()).collect();
+        assert_eq!(keys.len(), Column::ALL.len());
+        for column in Column::ALL {
+            assert_eq!(Column::parse(column.key()), Some(column));
+            assert!(!column.name(Lang::Zh.texts()).is_empty());
+            assert!(!column.name(Lang::En.texts()).is_empty());
+        }
+    }
+
+    #[test]
+    fn the_trend_is_an_svg_with_a_point_a_day() {
+        let t = Lang::En.texts();
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
+        let figures = Figures {
+            members: 10,
+            reading_days: 1,
+            tests: 0,
+            counts: suyuan_core::progress::Counts {
+                read_on_time: 5,
+                ..Default::default()
+            },
+        };
+        let svg = trend_svg(t, &[(day(1), figures), (day(2), figures)]);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(
+            svg.contains(r#"class="on-time-line" fill="none" points="30.0,64.0 314.0,64.0""#),
+            "{svg}"
+        );
+    }
+}
