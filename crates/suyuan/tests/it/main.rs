@@ -367,7 +367,68 @@ fn the_demo_seeds_once_and_prints_its_logins() {
             .filter(|g| g.kind == Kind::WeeklyStudy && g.slot.is_over(now))
             .count();
         assert!(past_studies >= 2, "{past_studies} weekly studies held");
+
+        // Xihu's dashboard shows a month of activity, of Xihu's units
+        // only, and every figure kept on write is what the raw records say.
+        let xihu = store
+            .unit_by_code(&suyuan_core::units::UnitCode::parse("zj-hz-xh").expect("code"))
+            .await
+            .expect("Xihu");
+        let campaign = store
+            .campaigns_within(&xihu.path)
+            .await
+            .expect("campaigns")
+            .remove(0);
+        let today = campaign.calendar.date_at(now);
+        let report = store
+            .progress_report(
+                &campaign,
+                &xihu,
+                (campaign.calendar.start, today),
+                None,
+                now,
+            )
+            .await
+            .expect("report");
+        let on_time = report.unit.now.on_time().value().expect("a rate");
+        assert!((0.3..0.99).contains(&on_time), "{on_time}");
+        assert!(report.unit.now.reading_days >= 20, "{:?}", report.unit.now);
+        assert!(!report.children.is_empty());
+        assert!(
+            report
+                .children
+                .iter()
+                .all(|c| xihu.path.contains(&c.unit.path))
+        );
+        assert!(report.unit.now.counts.study_invited > 0 && report.unit.now.counts.tests_sat > 0);
+        assert_eq!(
+            store.recount_differences(&campaign).await.expect("recount"),
+            []
+        );
+        store.close().await.expect("close");
     });
+
+    // The period report from the command line.
+    for (format, magic) in [("xlsx", &b"PK"[..]), ("csv", &b"\xEF\xBB\xBF"[..])] {
+        let file = dir.path().join(format!("xihu.{format}"));
+        let file_arg = file.to_string_lossy().into_owned();
+        let args = [
+            "export", "report", "--unit", "zj-hz-xh", "--period", "month", "--format", format,
+            "--out", &file_arg,
+        ];
+        let written = suyuan(&data, &args);
+        assert!(written.status.success(), "{}", stderr(&written));
+        let bytes = std::fs::read(&file).expect("the report");
+        assert!(bytes.starts_with(magic), "{format}");
+    }
+    let refused = suyuan(
+        &data,
+        &[
+            "export", "report", "--unit", "zj-hz-xh", "--period", "2020-13", "--out", "x",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("period"), "{}", stderr(&refused));
 }
 
 const STATUTE: &str = "# 示例条例\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 第一条的文字。\n\n第二条 第二条的文字。\n";
