@@ -310,6 +310,34 @@ pub(crate) async fn retally<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Replaces a campaign's days and runs with summed ones (what `recount`
+/// derives), leaving members' tests and gatherings to `retally`.
+async fn load<C: ConnectionTrait>(
+    conn: &C,
+    campaign: &Campaign,
+    summed: &Summed,
+    runs: &[(i64, (NaiveDate, u32))],
+) -> StoreResult<()> {
+    for table in [DAYS, crate::reading::STREAKS] {
+        let mut delete = Query::delete();
+        delete
+            .from_table(col(table))
+            .and_where(Expr::col(col("campaign_id")).eq(campaign.id.0));
+        conn.execute(&delete).await?;
+    }
+    // The sums are of whole subtrees already, so each goes to its own
+    // unit's row only (a path of that one id).
+    add_days(
+        conn,
+        campaign.id,
+        summed
+            .iter()
+            .map(|((unit, day), counts)| (UnitPath::root(*unit), *day, *counts)),
+    )
+    .await?;
+    crate::reading::save_streaks(conn, campaign.id.0, runs.iter().copied()).await
+}
+
 /// A unit's counts, day by day.
 pub type UnitDays = BTreeMap<NaiveDate, Counts>;
 
@@ -465,6 +493,77 @@ impl Store {
         Ok((out, runs))
     }
 
+    /// Loads the reading part of a campaign's summaries made in bulk (the
+    /// bench's generated history): days summed by unit, subtrees included,
+    /// and each member's run.
+    pub async fn load_progress(
+        &self,
+        campaign: &Campaign,
+        summed: &Summed,
+        runs: &[(i64, (NaiveDate, u32))],
+    ) -> StoreResult<()> {
+        let txn = self.db.begin().await?;
+        load(&txn, campaign, summed, runs).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The days each unit's members read in full on time, the plain way:
+    /// grouped from the raw marks of the subtree, with nothing kept on
+    /// write (the bench's yardstick for the summaries). By leaf unit and
+    /// day: how many members read how many assigned excerpts.
+    pub async fn on_time_from_raw(
+        &self,
+        campaign: &Campaign,
+        within: &UnitPath,
+        (from, to): (NaiveDate, NaiveDate),
+    ) -> StoreResult<Vec<(i64, NaiveDate, i64, i64)>> {
+        let (low, high) = within.subtree_range();
+        let backend = self.db.get_database_backend();
+        let sql = "SELECT unit_id, read_on, n, COUNT(*) FROM (\
+             SELECT m.unit_id AS unit_id, r.read_on AS read_on, r.member_id, \
+                    COUNT(DISTINCT r.excerpt_id) AS n \
+             FROM reading_marks r \
+             JOIN members m ON m.id = r.member_id \
+             JOIN units u ON u.id = m.unit_id \
+             WHERE r.campaign_id = $1 AND r.kind = 'on_time' \
+               AND r.read_on >= $2 AND r.read_on <= $3 \
+               AND u.path >= $4 AND u.path < $5 \
+             GROUP BY m.unit_id, r.read_on, r.member_id) t \
+             GROUP BY unit_id, read_on, n";
+        let sql = if backend == sea_orm::DatabaseBackend::Sqlite {
+            sql.replace('$', "?")
+                .replace("?1", "?")
+                .replace("?2", "?")
+                .replace("?3", "?")
+                .replace("?4", "?")
+                .replace("?5", "?")
+        } else {
+            sql.to_owned()
+        };
+        let statement = sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                campaign.id.0.into(),
+                from.into(),
+                to.into(),
+                low.into(),
+                high.into(),
+            ],
+        );
+        let mut out = Vec::new();
+        for row in self.db.query_all_raw(statement).await? {
+            out.push((
+                row.try_get_by_index(0)?,
+                row.try_get_by_index(1)?,
+                row.try_get_by_index(2)?,
+                row.try_get_by_index(3)?,
+            ));
+        }
+        Ok(out)
+    }
+
     /// What each of some members did, day by day, from their own records
     /// (a unit's members on its dashboard: a branch is small).
     pub async fn member_days(
@@ -516,25 +615,13 @@ impl Store {
         let members = self.members_of_campaign(campaign).await?;
         let (reading, runs) = self.recount_members(campaign, &scoring, false).await?;
         let txn = self.db.begin().await?;
-        for table in [DAYS, MEMBERS, crate::reading::STREAKS] {
-            let mut delete = Query::delete();
-            delete
-                .from_table(col(table))
-                .and_where(Expr::col(col("campaign_id")).eq(campaign.id.0));
-            txn.execute(&delete).await?;
-        }
-        // The recount has summed each subtree already, so each total goes
-        // to its own unit's row only (a path of that one id).
-        add_days(
-            &txn,
-            campaign.id,
-            reading
-                .into_iter()
-                .map(|((unit, day), counts)| (UnitPath::root(unit), day, counts)),
-        )
-        .await?;
+        let mut delete = Query::delete();
+        delete
+            .from_table(col(MEMBERS))
+            .and_where(Expr::col(col("campaign_id")).eq(campaign.id.0));
+        txn.execute(&delete).await?;
+        load(&txn, campaign, &reading, &runs).await?;
         retally(&txn, campaign, &members).await?;
-        crate::reading::save_streaks(&txn, campaign.id.0, runs.into_iter()).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! scenario beside the baselines measured in the same run: the HTTP
 //! stack's (no-op GET and POST) and the database's (raw batched inserts).
 
+mod dashboard;
 mod data;
 mod evening;
 mod load;
@@ -29,7 +30,8 @@ use load::{MakeRequest, Measured};
 #[derive(Args)]
 pub struct BenchArgs {
     /// Scenarios to run: noop, tree, home, sign-in, search, import,
-    /// reading-peak, test-evening (default: all but test-evening).
+    /// reading-peak, test-evening, dashboard (default: all but
+    /// test-evening and dashboard).
     scenarios: Vec<String>,
     /// The SQLite data directory, kept between runs so that data sets are reused.
     #[arg(long, default_value = "suyuan-bench-data")]
@@ -79,6 +81,9 @@ pub struct BenchArgs {
     /// Members sitting back to back at once (with `--think-seconds 0`).
     #[arg(long, default_value_t = 100)]
     evening_clients: usize,
+    /// Days of generated reading behind the dashboards.
+    #[arg(long, default_value_t = 30)]
+    history_days: i64,
     /// Only make the data set (the bench runs itself with this, so that
     /// generating data does not count in the server's memory).
     #[arg(long, hide = true)]
@@ -101,10 +106,14 @@ enum Scenario {
     MarkInsert,
     ReadingPeak,
     TestEvening,
+    ProvinceGroupBy,
+    DistrictGroupBy,
+    ProvinceDashboard,
+    DistrictDashboard,
 }
 
 impl Scenario {
-    const ALL: [Scenario; 13] = [
+    const ALL: [Scenario; 17] = [
         Scenario::NoopGet,
         Scenario::NoopPost,
         Scenario::DbInsert,
@@ -118,6 +127,10 @@ impl Scenario {
         Scenario::MarkInsert,
         Scenario::ReadingPeak,
         Scenario::TestEvening,
+        Scenario::ProvinceGroupBy,
+        Scenario::DistrictGroupBy,
+        Scenario::ProvinceDashboard,
+        Scenario::DistrictDashboard,
     ];
 
     fn name(self) -> &'static str {
@@ -135,6 +148,10 @@ impl Scenario {
             Scenario::MarkInsert => "mark-insert",
             Scenario::ReadingPeak => "reading-peak",
             Scenario::TestEvening => "test-evening",
+            Scenario::ProvinceGroupBy => "province-group-by",
+            Scenario::DistrictGroupBy => "district-group-by",
+            Scenario::ProvinceDashboard => "province-dashboard",
+            Scenario::DistrictDashboard => "district-dashboard",
         }
     }
 
@@ -144,7 +161,13 @@ impl Scenario {
             Scenario::NoopGet
             | Scenario::DbInsert
             | Scenario::SearchLike
-            | Scenario::MarkInsert => &[],
+            | Scenario::MarkInsert
+            | Scenario::ProvinceGroupBy
+            | Scenario::DistrictGroupBy => &[],
+            // The summaries against the same figure grouped from the raw
+            // marks, in the same run.
+            Scenario::ProvinceDashboard => &[Scenario::ProvinceGroupBy],
+            Scenario::DistrictDashboard => &[Scenario::DistrictGroupBy],
             // Held to its own figure: each answer's save, after commit.
             Scenario::TestEvening => &[],
             Scenario::NoopPost | Scenario::Tree | Scenario::Home | Scenario::Search => {
@@ -165,6 +188,7 @@ fn group(name: &str) -> Option<Vec<Scenario>> {
     let chosen = match name {
         "noop" => vec![Scenario::NoopGet, Scenario::NoopPost],
         "search" => vec![Scenario::SearchIndex, Scenario::Search],
+        "dashboard" => vec![Scenario::ProvinceDashboard, Scenario::DistrictDashboard],
         other => vec![*Scenario::ALL.iter().find(|s| s.name() == other)?],
     };
     let mut with_baselines = Vec::new();
@@ -194,7 +218,7 @@ const DEFAULT: [&str; 7] = [
 ];
 
 /// Scenarios that later capability issues add.
-const COMING: [&str; 3] = ["dashboard", "booking-rush", "requests"];
+const COMING: [&str; 2] = ["booking-rush", "requests"];
 
 fn select(names: &[String]) -> Result<Vec<Scenario>> {
     let names: Vec<&str> = if names.is_empty() {
@@ -205,7 +229,7 @@ fn select(names: &[String]) -> Result<Vec<Scenario>> {
     let mut chosen: Vec<Scenario> = Vec::new();
     for name in names {
         let Some(scenarios) = group(name) else {
-            let available = format!("{}, test-evening", DEFAULT.join(", "));
+            let available = format!("{}, test-evening, dashboard", DEFAULT.join(", "));
             if COMING.contains(&name) {
                 bail!(
                     "the {name} scenario arrives with its capability; available now: {available}"
@@ -323,6 +347,33 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     } else {
         None
     };
+    let board = if scenarios
+        .iter()
+        .any(|s| matches!(s, Scenario::ProvinceGroupBy | Scenario::DistrictGroupBy))
+    {
+        let bar = progress_bar();
+        let started = Instant::now();
+        let board = dashboard::prepare(
+            &store,
+            &dataset,
+            &material,
+            args.history_days,
+            clock.now(),
+            &bar,
+        )
+        .await?;
+        bar.finish_and_clear();
+        println!(
+            "dashboard: {} days of reading by {} members, {} marks in the table (ready in {:.0} s)",
+            args.history_days,
+            dataset.members,
+            board.marks,
+            started.elapsed().as_secs_f64()
+        );
+        Some(board)
+    } else {
+        None
+    };
     let mut evening = if scenarios.contains(&Scenario::TestEvening) {
         let evening = evening::prepare(&store, &dataset, args.sitters, clock.now()).await?;
         println!(
@@ -344,6 +395,13 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let admin_token = store
         .create_session(dataset.admin, SessionKind::Api, clock.now())
         .await?;
+    let admin_cookie = format!(
+        "sy_session={}",
+        store
+            .create_session(dataset.admin, SessionKind::Web, clock.now())
+            .await?
+            .expose()
+    );
     let mut member_cookies = Vec::new();
     let mut member_bearers = Vec::new();
     for member in &dataset.settled {
@@ -435,6 +493,52 @@ pub async fn run(args: BenchArgs) -> Result<()> {
                         outcome.submit_p99_ms
                     );
                     outcome.answers
+                }
+                Scenario::ProvinceGroupBy | Scenario::DistrictGroupBy => {
+                    let board = board.as_ref().context("no dashboard data")?;
+                    let within = if scenario == Scenario::ProvinceGroupBy {
+                        dataset.root.path.clone()
+                    } else {
+                        store.unit(board.district).await?.path
+                    };
+                    let today = board.campaign.calendar.date_at(clock.now());
+                    let days = (board.campaign.calendar.start, today);
+                    let store = store.clone();
+                    let campaign = board.campaign.clone();
+                    in_process(duration, move |_| {
+                        let (store, campaign, within) =
+                            (store.clone(), campaign.clone(), within.clone());
+                        async move {
+                            store
+                                .on_time_from_raw(&campaign, &within, days)
+                                .await
+                                .is_ok()
+                        }
+                    })
+                    .await
+                }
+                Scenario::ProvinceDashboard | Scenario::DistrictDashboard => {
+                    let board = board.as_ref().context("no dashboard data")?;
+                    let unit = if scenario == Scenario::ProvinceDashboard {
+                        dataset.root.id
+                    } else {
+                        board.district
+                    };
+                    let id = board.campaign.id.0;
+                    let url = format!(
+                        "http://{address}/units/{unit}/progress?campaign={id}&period=campaign:{id}"
+                    );
+                    let cookie = admin_cookie.clone();
+                    let make: MakeRequest = Arc::new(move |_, _| {
+                        Request::builder()
+                            .method("GET")
+                            .uri(url.as_str())
+                            .header("cookie", cookie.as_str())
+                            .body(Full::new(Bytes::new()))
+                            .unwrap_or_else(|_| unreachable!("the bench builds valid requests"))
+                    });
+                    // One admin opening the page at a time: its latency.
+                    tokio::task::spawn_blocking(move || load::drive(1, duration, make)).await?
                 }
                 Scenario::MarkInsert => {
                     let reading = reading.as_ref().context("no reading data")?;
@@ -798,8 +902,12 @@ fn requests(
         | Scenario::SearchIndex
         | Scenario::Import
         | Scenario::MarkInsert
-        | Scenario::TestEvening => {
-            unreachable!("{} is measured in-process", scenario.name())
+        | Scenario::TestEvening
+        | Scenario::ProvinceGroupBy
+        | Scenario::DistrictGroupBy
+        | Scenario::ProvinceDashboard
+        | Scenario::DistrictDashboard => {
+            unreachable!("{} is measured on its own", scenario.name())
         }
     }
 }
