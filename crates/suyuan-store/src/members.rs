@@ -248,6 +248,20 @@ impl Store {
             .collect()
     }
 
+    /// The members of a unit itself (not of the units below), by name.
+    pub async fn own_members(&self, unit: UnitId) -> StoreResult<Vec<Member>> {
+        entity::Entity::find()
+            .find_also_related(units::entity::Entity)
+            .filter(Column::UnitId.eq(unit.0))
+            .order_by_asc(Column::Name)
+            .order_by_asc(Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|(row, unit)| member_from(row, unit))
+            .collect()
+    }
+
     pub async fn count_members(&self, within: &UnitPath) -> StoreResult<u64> {
         let (low, high) = within.subtree_range();
         Ok(entity::Entity::find()

@@ -645,6 +645,8 @@ pub struct Report {
     pub unit: UnitFigures,
     pub children: Vec<UnitFigures>,
     pub daily: Vec<(NaiveDate, Figures)>,
+    /// Members of the unit itself, not of the units below.
+    pub own_members: u64,
 }
 
 /// What the figures of any span of a campaign's days need besides the
@@ -776,11 +778,20 @@ impl Store {
             .filter(|d| basis.assigned.contains(d))
             .map(|d| (d, basis.figures(here.now.members, &whole, (d, d))))
             .collect();
+        let below: u64 = children
+            .iter()
+            .map(|c| sizes.get(&c.id).copied().unwrap_or(0))
+            .sum();
         Ok(Report {
             days,
             unit: here,
             children: rows,
             daily,
+            own_members: sizes
+                .get(&unit.id)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(below),
         })
     }
 }

@@ -25,7 +25,6 @@ use suyuan_core::table::{Cell, write_csv, write_workbook};
 use suyuan_core::units::UnitId;
 use suyuan_store::Store;
 use suyuan_store::campaigns::Campaign;
-use suyuan_store::members::MemberFilter;
 use suyuan_store::progress::{Report, UnitFigures};
 use suyuan_store::units::Unit;
 
@@ -654,16 +653,7 @@ async fn dashboard(
     page.xlsx_href = format!("{}{query_here}", paths::unit_progress_file(unit.id, "xlsx"));
     page.csv_href = format!("{}{query_here}", paths::unit_progress_file(unit.id, "csv"));
     page.report_href = format!("{}{query_here}", paths::unit_progress_report(unit.id));
-    let own = state
-        .store
-        .list_members(&MemberFilter {
-            within: unit.path.clone(),
-            only: None,
-            limit: 1,
-            offset: 0,
-        })
-        .await?;
-    if own.iter().any(|m| m.unit.id == unit.id) || report.children.is_empty() {
+    if report.own_members > 0 {
         page.members_href = Some(format!(
             "{}{query_here}",
             paths::unit_progress_members(unit.id)
@@ -766,18 +756,7 @@ async fn members_page(
     )
     .await?
     .ok_or(WebError::NotFound)?;
-    let members: Vec<_> = state
-        .store
-        .list_members(&MemberFilter {
-            within: unit.path.clone(),
-            only: None,
-            limit: 2_000,
-            offset: 0,
-        })
-        .await?
-        .into_iter()
-        .filter(|m| m.unit.id == unit.id)
-        .collect();
+    let members = state.store.own_members(unit.id).await?;
     let ids: Vec<MemberId> = members.iter().map(|m| m.id).collect();
     let enrolled = chosen.campaign.includes(&unit.path);
     let days = state.store.member_days(&chosen.campaign, &ids).await?;

@@ -778,8 +778,15 @@ async fn import_once(args: &BenchArgs) -> Result<Measured> {
     })
 }
 
+/// Two decimals, or four significant digits below one (a scan that
+/// takes minutes runs at a few thousandths of an operation a second).
 fn round(value: f64) -> f64 {
-    (value * 100.0).round() / 100.0
+    if value != 0.0 && value.abs() < 1.0 {
+        let scale = 10f64.powi(3 - value.abs().log10().floor() as i32);
+        (value * scale).round() / scale
+    } else {
+        (value * 100.0).round() / 100.0
+    }
 }
 
 fn print_row(row: &Row) {
