@@ -674,11 +674,48 @@ async fn the_bench_runs_every_scenario_on_postgres() {
 }
 
 #[test]
+fn the_bench_measures_the_dashboards_beside_a_plain_group_by() {
+    let dir = tempfile::tempdir().expect("dir");
+    let json = dir.path().join("bench.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_suyuan"))
+        .args(["bench", "dashboard", "--seconds", "1", "--members", "60"])
+        .args(["--history-days", "5", "--json"])
+        .arg(&json)
+        .arg("--data-dir")
+        .arg(dir.path().join("bench-data"))
+        .env_remove("SUYUAN_DATABASE_URL")
+        .output()
+        .expect("run the bench");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("a report");
+    let names: Vec<&str> = report["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .map(|row| {
+            assert_eq!(row["errors"], 0, "{row}");
+            row["name"].as_str().expect("name")
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "province-group-by",
+            "district-group-by",
+            "province-dashboard",
+            "district-dashboard"
+        ]
+    );
+    assert_eq!(report["scenarios"][2]["baseline"], "province-group-by");
+}
+
+#[test]
 fn the_bench_names_unknown_scenarios() {
     let dir = tempfile::tempdir().expect("dir");
     let output = suyuan(
         &dir.path().join("data"),
-        &["bench", "dashboard", "--seconds", "1"],
+        &["bench", "booking-rush", "--seconds", "1"],
     );
     assert!(!output.status.success());
     assert!(
