@@ -380,6 +380,7 @@ async fn commit_exam_writes(
             .exec(&txn)
             .await?;
     }
+    let mut handed_in = Vec::new();
     for write in writes {
         match write {
             // Of two phones starting the same attempt, the first stands.
@@ -397,17 +398,27 @@ async fn commit_exam_writes(
                     .exec_without_returning(&txn)
                     .await?;
             }
-            ExamWrite::Submit(submission) => record_submission(&txn, submission).await?,
+            ExamWrite::Submit(submission) => {
+                if record_submission(&txn, submission).await? {
+                    handed_in.push(submission.attempt);
+                }
+            }
             ExamWrite::Answer(_) => {}
         }
     }
+    // What the batch's hand-ins change in the campaigns' progress, counted
+    // once for the batch.
+    retally_sitters(&txn, &handed_in).await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// Records a graded attempt, once: of two submissions, one grades it and
-/// the other finds it done.
-async fn record_submission(txn: &DatabaseTransaction, submission: &Submission) -> StoreResult<()> {
+/// the other finds it done. Says whether this one graded it.
+async fn record_submission(
+    txn: &DatabaseTransaction,
+    submission: &Submission,
+) -> StoreResult<bool> {
     let Submission {
         attempt: id,
         member,
@@ -443,9 +454,8 @@ async fn record_submission(txn: &DatabaseTransaction, submission: &Submission) -
         }
         let answered: Vec<_> = graded.iter().map(|(_, q, g)| (*q, *g)).collect();
         crate::mistakes::note_answers(txn, *member, &answered, *at).await?;
-        retally_sitter(txn, *id).await?;
     }
-    Ok(())
+    Ok(submitted.rows_affected == 1)
 }
 
 /// Members' best attempts at each of a campaign's tests they handed in:
@@ -501,32 +511,50 @@ pub(crate) async fn best_sittings<C: sea_orm::ConnectionTrait>(
     Ok(out)
 }
 
-/// Counts a member's tests again after an attempt of theirs changed.
-async fn retally_sitter<C: sea_orm::ConnectionTrait>(
+/// Counts the tests of the members whose attempts changed again, once
+/// per campaign.
+async fn retally_sitters<C: sea_orm::ConnectionTrait>(
     conn: &C,
-    attempt: AttemptId,
+    attempts: &[AttemptId],
 ) -> StoreResult<()> {
-    let Some((exam_id, member)) = attempt::Entity::find_by_id(attempt.0)
+    let mut sitters: Vec<(i64, i64)> = Vec::with_capacity(attempts.len());
+    for chunk in attempts.chunks(400) {
+        sitters.extend(
+            attempt::Entity::find()
+                .select_only()
+                .columns([attempt::Column::ExamId, attempt::Column::MemberId])
+                .filter(attempt::Column::Id.is_in(chunk.iter().map(|a| a.0)))
+                .into_tuple::<(i64, i64)>()
+                .all(conn)
+                .await?,
+        );
+    }
+    if sitters.is_empty() {
+        return Ok(());
+    }
+    let campaigns: HashMap<i64, Option<i64>> = exam::Entity::find()
         .select_only()
-        .columns([attempt::Column::ExamId, attempt::Column::MemberId])
-        .into_tuple::<(i64, i64)>()
-        .one(conn)
+        .columns([exam::Column::Id, exam::Column::CampaignId])
+        .filter(exam::Column::Id.is_in(sitters.iter().map(|(exam, _)| *exam)))
+        .into_tuple::<(i64, Option<i64>)>()
+        .all(conn)
         .await?
-    else {
-        return Ok(());
-    };
-    let campaign: Option<Option<i64>> = exam::Entity::find_by_id(exam_id)
-        .select_only()
-        .column(exam::Column::CampaignId)
-        .into_tuple()
-        .one(conn)
-        .await?;
-    let Some(campaign) = campaign.flatten() else {
-        return Ok(());
-    };
-    let campaign = crate::campaigns::load(conn, CampaignId(campaign)).await?;
-    let members = members::paths_of(conn, &[member]).await?;
-    crate::progress::retally(conn, &campaign, &members).await
+        .into_iter()
+        .collect();
+    let mut by_campaign: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    for (exam, member) in sitters {
+        if let Some(Some(campaign)) = campaigns.get(&exam) {
+            by_campaign.entry(*campaign).or_default().push(member);
+        }
+    }
+    for (campaign, mut members) in by_campaign {
+        members.sort_unstable();
+        members.dedup();
+        let campaign = crate::campaigns::load(conn, CampaignId(campaign)).await?;
+        let paths = members::paths_of(conn, &members).await?;
+        crate::progress::retally(conn, &campaign, &paths).await?;
+    }
+    Ok(())
 }
 
 /// The best submitted attempt per key (a member, a test), the earliest
@@ -1096,7 +1124,7 @@ impl Store {
             .await?;
         crate::mistakes::note_answers(&txn, found.member, &[(question, Grade::Scored(share))], now)
             .await?;
-        retally_sitter(&txn, attempt).await?;
+        retally_sitters(&txn, &[attempt]).await?;
         txn.commit().await?;
         self.attempt(attempt).await
     }

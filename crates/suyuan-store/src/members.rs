@@ -480,13 +480,20 @@ pub(crate) async fn paths_of<C: sea_orm::ConnectionTrait>(
             .into_tuple()
             .all(conn)
             .await?;
-        for (id, path) in rows {
-            let path = UnitPath::parse(&path)
-                .ok_or_else(|| StoreError::Corrupt(format!("member {id}: unit path")))?;
-            out.push((MemberId(id), path));
-        }
+        out.extend(with_paths(rows)?);
     }
     Ok(out)
+}
+
+/// Member ids with their units' stored paths, checked.
+fn with_paths(rows: Vec<(i64, String)>) -> StoreResult<Vec<(MemberId, UnitPath)>> {
+    rows.into_iter()
+        .map(|(id, path)| {
+            UnitPath::parse(&path)
+                .map(|path| (MemberId(id), path))
+                .ok_or_else(|| StoreError::Corrupt(format!("member {id}: unit path")))
+        })
+        .collect()
 }
 
 impl Store {
@@ -509,11 +516,7 @@ impl Store {
                 .into_tuple()
                 .all(&self.db)
                 .await?;
-            for (id, path) in rows {
-                let path = UnitPath::parse(&path)
-                    .ok_or_else(|| StoreError::Corrupt(format!("member {id}: unit path")))?;
-                out.push((MemberId(id), path));
-            }
+            out.extend(with_paths(rows)?);
         }
         out.sort_by_key(|(id, _)| *id);
         out.dedup_by_key(|(id, _)| *id);

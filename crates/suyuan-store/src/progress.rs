@@ -40,6 +40,14 @@ fn col(name: &str) -> Alias {
     Alias::new(name)
 }
 
+/// Some key columns, then every count's.
+fn with_counts(keys: &[&str]) -> Vec<Alias> {
+    keys.iter()
+        .chain(Counts::FIELDS)
+        .map(|name| col(name))
+        .collect()
+}
+
 /// Rows per multi-row statement: 16 values a row stays well under both
 /// databases' limits on parameters.
 const ROWS_PER_STATEMENT: usize = 500;
@@ -60,12 +68,9 @@ pub(crate) async fn add_days<C: ConnectionTrait>(
     let rows: Vec<_> = merged.into_iter().collect();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut insert = Query::insert();
-        insert.into_table(col(DAYS)).columns(
-            ["campaign_id", "unit_id", "day"]
-                .into_iter()
-                .chain(Counts::FIELDS.iter().copied())
-                .map(col),
-        );
+        insert
+            .into_table(col(DAYS))
+            .columns(with_counts(&["campaign_id", "unit_id", "day"]));
         for ((unit, day), counts) in chunk {
             let mut values: Vec<Expr> = vec![campaign.0.into(), (*unit).into(), (*day).into()];
             values.extend(counts.values().into_iter().map(Expr::from));
@@ -192,8 +197,8 @@ async fn others_of<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// The counts of `progress_members` rows, read from a row's columns
-/// starting at `first`.
+/// The counts of a summary row, read from its columns starting at
+/// `first` (in the order of `with_counts`).
 fn counts_at(row: &sea_orm::QueryResult, first: usize) -> StoreResult<Counts> {
     let values = (0..Counts::FIELDS.len())
         .map(|i| row.try_get_by_index::<i64>(first + i))
@@ -218,12 +223,7 @@ pub(crate) async fn retally<C: ConnectionTrait>(
         let mut select = Query::select();
         select
             .from(col(MEMBERS))
-            .columns(
-                ["member_id", "day", "unit_id"]
-                    .into_iter()
-                    .chain(Counts::FIELDS.iter().copied())
-                    .map(col),
-            )
+            .columns(with_counts(&["member_id", "day", "unit_id"]))
             .and_where(Expr::col(col("campaign_id")).eq(campaign.id.0))
             .and_where(Expr::col(col("member_id")).is_in(ids.iter().copied()));
         let mut before: HashMap<i64, BTreeMap<i64, Days>> = HashMap::new();
@@ -288,12 +288,12 @@ pub(crate) async fn retally<C: ConnectionTrait>(
             .collect();
         for rows in rows.chunks(ROWS_PER_STATEMENT) {
             let mut insert = Query::insert();
-            insert.into_table(col(MEMBERS)).columns(
-                ["campaign_id", "member_id", "day", "unit_id"]
-                    .into_iter()
-                    .chain(Counts::FIELDS.iter().copied())
-                    .map(col),
-            );
+            insert.into_table(col(MEMBERS)).columns(with_counts(&[
+                "campaign_id",
+                "member_id",
+                "day",
+                "unit_id",
+            ]));
             for (member, unit, day, counts) in rows {
                 let mut values: Vec<Expr> = vec![
                     campaign.id.0.into(),
@@ -360,12 +360,7 @@ impl Store {
             let mut select = Query::select();
             select
                 .from(col(DAYS))
-                .columns(
-                    ["unit_id", "day"]
-                        .into_iter()
-                        .chain(Counts::FIELDS.iter().copied())
-                        .map(col),
-                )
+                .columns(with_counts(&["unit_id", "day"]))
                 .and_where(Expr::col(col("campaign_id")).eq(campaign.0))
                 .and_where(Expr::col(col("unit_id")).is_in(chunk.iter().map(|u| u.0)))
                 .and_where(Expr::col(col("day")).gte(from))
@@ -373,12 +368,9 @@ impl Store {
             for row in self.db.query_all_raw(backend.build(&select)).await? {
                 let unit: i64 = row.try_get_by_index(0)?;
                 let day: NaiveDate = row.try_get_by_index(1)?;
-                let values = (0..Counts::FIELDS.len())
-                    .map(|i| row.try_get_by_index::<i64>(i + 2))
-                    .collect::<Result<Vec<i64>, _>>()?;
                 out.entry(UnitId(unit))
                     .or_default()
-                    .insert(day, Counts::from_values(&values));
+                    .insert(day, counts_at(&row, 2)?);
             }
         }
         Ok(out)
@@ -434,9 +426,7 @@ impl Store {
         let (from, to) = (campaign.calendar.start, campaign.calendar.end);
         let stored = self.unit_days(campaign.id, &units, (from, to)).await?;
         let mut out = Vec::new();
-        let mut seen = std::collections::HashSet::new();
         for ((unit, day), counts) in &derived {
-            seen.insert((*unit, *day));
             let kept = stored
                 .get(unit)
                 .and_then(|d| d.get(day))
@@ -448,7 +438,7 @@ impl Store {
         }
         for (unit, days) in stored {
             for (day, counts) in days {
-                if !seen.contains(&(unit, day)) && !counts.is_zero() {
+                if !derived.contains_key(&(unit, day)) && !counts.is_zero() {
                     out.push((unit, day, counts));
                 }
             }
@@ -690,10 +680,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<Basis> {
         let calendar = campaign.calendar;
-        let mut assigned = std::collections::BTreeSet::new();
-        for reading in self.plan_of(campaign.id).await? {
-            assigned.insert(calendar.start + chrono::Duration::days(reading.day as i64));
-        }
+        let assigned = self.scoring(campaign).await?.plan.into_keys().collect();
         let tests = self
             .exams_of(campaign.id)
             .await?

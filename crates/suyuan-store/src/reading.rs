@@ -19,7 +19,7 @@ use suyuan_core::library::ExcerptId;
 use suyuan_core::members::MemberId;
 use suyuan_core::progress::Counts;
 use suyuan_core::progress::counts::caught_up;
-use suyuan_core::reading::{Action, Event, MarkId, MarkKind, Plan, PointRules, tally};
+use suyuan_core::reading::{Action, Event, MarkId, MarkKind, Plan, PointRules, Reading, tally};
 use suyuan_core::units::UnitPath;
 
 use crate::batch::{BatchWriter, padded_ids, statement_chunks};
@@ -73,15 +73,26 @@ pub type Mark = NewMark;
 pub struct Scoring {
     pub rules: PointRules,
     pub plan: Plan<ExcerptId>,
+    /// Each planned excerpt's day, for the hot path.
+    assigned: HashMap<ExcerptId, NaiveDate>,
 }
 
 impl Scoring {
+    pub fn new(rules: PointRules, plan: Plan<ExcerptId>) -> Self {
+        let assigned = plan
+            .iter()
+            .flat_map(|(day, excerpts)| excerpts.iter().map(move |e| (*e, *day)))
+            .collect();
+        Self {
+            rules,
+            plan,
+            assigned,
+        }
+    }
+
     /// The day an excerpt is assigned, if it is.
     pub fn assigned_on(&self, excerpt: ExcerptId) -> Option<NaiveDate> {
-        self.plan
-            .iter()
-            .find(|(_, assigned)| assigned.contains(&excerpt))
-            .map(|(day, _)| *day)
+        self.assigned.get(&excerpt).copied()
     }
 }
 
@@ -384,10 +395,7 @@ impl Store {
             let day = campaign.calendar.start + chrono::Duration::days(reading.day as i64);
             plan.entry(day).or_default().insert(reading.excerpt);
         }
-        Ok(Scoring {
-            rules: campaign.rules.clone(),
-            plan,
-        })
+        Ok(Scoring::new(campaign.rules.clone(), plan))
     }
 
     pub async fn count_marks(&self) -> StoreResult<u64> {
@@ -402,8 +410,6 @@ pub(crate) const STREAKS: &str = "reading_streaks";
 /// A member's readings on the days a batch touches, each with whether
 /// the batch added it.
 type Seen = Vec<(Reading<ExcerptId>, bool)>;
-
-type Reading<E> = suyuan_core::reading::Reading<E>;
 
 /// Loads the readings of `members` on `days` into `seen`.
 async fn load_readings<C: ConnectionTrait>(

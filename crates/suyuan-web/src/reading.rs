@@ -61,7 +61,6 @@ pub struct Book {
     pub scoring: Arc<Scoring>,
     /// The weekly study topics, by the Monday of each week.
     pub topics: std::collections::BTreeMap<NaiveDate, String>,
-    assigned_on: HashMap<ExcerptId, NaiveDate>,
     chars: HashMap<ExcerptId, usize>,
 }
 
@@ -110,21 +109,15 @@ impl Books {
         let campaign = state.store.campaign(id).await?;
         let planned = state.store.plan_of(id).await?;
         let mut plan = Plan::new();
-        let mut assigned_on = HashMap::with_capacity(planned.len());
         let mut chars = HashMap::with_capacity(planned.len());
         for reading in planned {
             let day = campaign.calendar.start + Duration::days(reading.day as i64);
             plan.entry(day).or_default().insert(reading.excerpt);
-            assigned_on.insert(reading.excerpt, day);
             chars.insert(reading.excerpt, reading.chars);
         }
         let book = Book {
             topics: state.store.week_topics(id).await?,
-            scoring: Arc::new(Scoring {
-                rules: campaign.rules.clone(),
-                plan,
-            }),
-            assigned_on,
+            scoring: Arc::new(Scoring::new(campaign.rules.clone(), plan)),
             chars,
             campaign,
         };
@@ -190,7 +183,7 @@ async fn record(
     today: NaiveDate,
     report: Report,
 ) -> Result<Recorded, WebError> {
-    let assigned_on = book.assigned_on.get(&report.excerpt).copied();
+    let assigned_on = book.scoring.assigned_on(report.excerpt);
     let recorded = state
         .marks
         .submit(Marking {

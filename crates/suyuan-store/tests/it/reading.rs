@@ -26,10 +26,7 @@ fn marking(mark: NewMark, unit: &suyuan_store::units::Unit) -> Marking {
     Marking {
         mark,
         unit: unit.path.clone(),
-        scoring: std::sync::Arc::new(Scoring {
-            rules: Default::default(),
-            plan: Default::default(),
-        }),
+        scoring: std::sync::Arc::new(Scoring::new(Default::default(), Default::default())),
     }
 }
 

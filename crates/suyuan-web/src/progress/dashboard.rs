@@ -17,7 +17,6 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use suyuan_core::access::Principal;
 use suyuan_core::gatherings::Kind;
 use suyuan_core::members::MemberId;
 use suyuan_core::progress::{Figures, Period, PeriodKind, Rate, rank};
@@ -33,6 +32,7 @@ use crate::auth::{ApiUser, PageUser};
 use crate::csrf::CsrfToken;
 use crate::error::WebError;
 use crate::i18n::{Lang, Texts};
+use crate::units::managed_unit;
 use crate::views::{Chrome, attachment};
 use crate::{AppState, paths};
 
@@ -265,11 +265,6 @@ pub async fn choose(
         days,
         before,
     }))
-}
-
-/// The unit an admin asks about, if it is in their scope.
-async fn admin_unit(state: &AppState, principal: &Principal, id: i64) -> Result<Unit, WebError> {
-    crate::units::managed_unit(state, principal, UnitId(id)).await
 }
 
 /// The unit's report for what was asked, or why there is none.
@@ -517,7 +512,7 @@ async fn dashboard(
     Query(asked): Query<Asked>,
 ) -> Result<Dashboard, WebError> {
     let t = lang.texts();
-    let unit = admin_unit(&state, &user.principal, id).await?;
+    let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
     let here = paths::unit_progress(unit.id);
     let up_href = match unit.parent_id {
         Some(parent) => {
@@ -683,7 +678,7 @@ async fn download(
     what: Download,
 ) -> Result<Response, WebError> {
     let t = lang.texts();
-    let unit = admin_unit(&state, &user.principal, id).await?;
+    let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
     let (chosen, report) = report_for(&state, &unit, &asked)
         .await?
         .ok_or(WebError::NotFound)?;
@@ -745,7 +740,7 @@ async fn members_page(
     Query(asked): Query<Asked>,
 ) -> Result<MembersPage, WebError> {
     let t = lang.texts();
-    let unit = admin_unit(&state, &user.principal, id).await?;
+    let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
     let now = state.now();
     let chosen = choose(
         &state.store,
@@ -858,7 +853,7 @@ async fn progress_api(
     user: ApiUser,
     Query(params): Query<ProgressParams>,
 ) -> Result<axum::Json<ProgressJson>, WebError> {
-    let unit = admin_unit(&state, &user.principal, params.unit).await?;
+    let unit = managed_unit(&state, &user.principal, UnitId(params.unit)).await?;
     let asked = Asked {
         campaign: params.campaign,
         period: params.period,

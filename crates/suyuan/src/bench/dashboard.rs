@@ -9,13 +9,13 @@ use indicatif::ProgressBar;
 use std::collections::BTreeMap;
 
 use suyuan_core::library::CollectionId;
-use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
+use suyuan_core::plan::DEFAULT_ZONE;
 use suyuan_core::progress::Counts;
 use suyuan_core::progress::counts::{last_run, reading_days};
-use suyuan_core::reading::{MarkId, MarkKind, PointRules, ReadingPace};
+use suyuan_core::reading::{MarkId, MarkKind};
 use suyuan_core::units::UnitId;
 use suyuan_store::Store;
-use suyuan_store::campaigns::{Campaign, NewCampaign};
+use suyuan_store::campaigns::Campaign;
 use suyuan_store::reading::NewMark;
 
 use super::data::Dataset;
@@ -69,26 +69,15 @@ pub async fn prepare(
             marks: store.count_marks().await?,
         });
     }
-    let campaign = store
-        .create_campaign(
-            NewCampaign {
-                owner: dataset.root.id,
-                title: TITLE.into(),
-                theme: String::new(),
-                calendar: Calendar::new(
-                    DEFAULT_ZONE,
-                    today - Duration::days(days),
-                    today + Duration::days(10),
-                )?,
-                evening: chrono::NaiveTime::from_hms_opt(20, 0, 0).unwrap_or_default(),
-                pace: ReadingPace::default(),
-                rules: PointRules::default(),
-                units: vec![dataset.root.id],
-                collections: collections.to_vec(),
-            },
-            now,
-        )
-        .await?;
+    let campaign = super::data::start_campaign(
+        store,
+        dataset,
+        TITLE,
+        (today - Duration::days(days), today + Duration::days(10)),
+        collections,
+        now,
+    )
+    .await?;
     let scoring = store.scoring(&campaign).await?;
     let members = store.members_of_campaign(&campaign).await?;
     let past: Vec<(NaiveDate, Vec<suyuan_core::library::ExcerptId>)> = scoring

@@ -252,6 +252,36 @@ pub struct Reading {
     pub excerpts: Vec<suyuan_core::library::ExcerptId>,
 }
 
+/// Starts a campaign of the data set's root over `days` (first and last),
+/// reading `collections`, with the default rules.
+pub async fn start_campaign(
+    store: &Store,
+    dataset: &Dataset,
+    title: &str,
+    (first, last): (chrono::NaiveDate, chrono::NaiveDate),
+    collections: &[suyuan_core::library::CollectionId],
+    now: DateTime<Utc>,
+) -> Result<suyuan_store::campaigns::Campaign> {
+    use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
+    use suyuan_core::reading::{PointRules, ReadingPace};
+    Ok(store
+        .create_campaign(
+            suyuan_store::campaigns::NewCampaign {
+                owner: dataset.root.id,
+                title: title.into(),
+                theme: String::new(),
+                calendar: Calendar::new(DEFAULT_ZONE, first, last)?,
+                evening: chrono::NaiveTime::from_hms_opt(20, 0, 0).unwrap_or_default(),
+                pace: ReadingPace::default(),
+                rules: PointRules::default(),
+                units: vec![dataset.root.id],
+                collections: collections.to_vec(),
+            },
+            now,
+        )
+        .await?)
+}
+
 /// Rows per `add_marks` call when the marks table is filled beforehand.
 const MARK_FILL_BATCH: usize = 20_000;
 
@@ -267,9 +297,8 @@ pub async fn prepare_reading(
     bar: &ProgressBar,
 ) -> Result<Reading> {
     use chrono::Duration;
-    use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
-    use suyuan_core::reading::{MarkKind, PointRules, ReadingPace};
-    use suyuan_store::campaigns::NewCampaign;
+    use suyuan_core::plan::DEFAULT_ZONE;
+    use suyuan_core::reading::MarkKind;
     use suyuan_store::reading::{NewMark, new_mark_id};
 
     let today = now.with_timezone(&DEFAULT_ZONE).date_naive();
@@ -281,26 +310,15 @@ pub async fn prepare_reading(
     let campaign = match running {
         Some(campaign) => campaign,
         None => {
-            store
-                .create_campaign(
-                    NewCampaign {
-                        owner: dataset.root.id,
-                        title: "测评学习活动".into(),
-                        theme: String::new(),
-                        calendar: Calendar::new(
-                            DEFAULT_ZONE,
-                            today - Duration::days(30),
-                            today + Duration::days(30),
-                        )?,
-                        evening: chrono::NaiveTime::from_hms_opt(20, 0, 0).unwrap_or_default(),
-                        pace: ReadingPace::default(),
-                        rules: PointRules::default(),
-                        units: vec![dataset.root.id],
-                        collections: collections.to_vec(),
-                    },
-                    now,
-                )
-                .await?
+            start_campaign(
+                store,
+                dataset,
+                "测评学习活动",
+                (today - Duration::days(30), today + Duration::days(30)),
+                collections,
+                now,
+            )
+            .await?
         }
     };
     let excerpts: Vec<_> = store
