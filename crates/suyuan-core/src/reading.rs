@@ -308,6 +308,14 @@ impl PointRules {
     pub fn rule(&self, action: Action) -> Option<Rule> {
         self.rules.get(&action).copied()
     }
+
+    /// The points an action done `times` in one day earns: its points
+    /// each time, up to its daily cap.
+    pub fn points_for(&self, action: Action, times: u32) -> u32 {
+        self.rule(action).map_or(0, |rule| {
+            rule.points.saturating_mul(times).min(rule.daily_cap)
+        })
+    }
 }
 
 /// One recorded action of a member on a local day.
@@ -459,10 +467,7 @@ pub fn tally(rules: &PointRules, events: &[Event], days_read: &BTreeSet<NaiveDat
     }
     let mut tally = Tally::default();
     for ((day, action), count) in counts {
-        let Some(rule) = rules.rule(action) else {
-            continue;
-        };
-        let points = rule.points.saturating_mul(count).min(rule.daily_cap);
+        let points = rules.points_for(action, count);
         if points > 0 {
             tally.by_day.entry(day).or_default().insert(action, points);
         }

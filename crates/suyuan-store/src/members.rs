@@ -438,28 +438,38 @@ impl Store {
         })
     }
 
-    /// Stores a password hash made earlier (the same hash may serve many
-    /// members, as an import's initial password does).
+    /// Stores a password hash made earlier for each of `members` (the
+    /// same hash may serve many, as an import's initial password does),
+    /// in one transaction.
     pub async fn set_password_hash(
         &self,
-        member: MemberId,
+        members: &[MemberId],
         hash: String,
         must_change: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let result = entity::Entity::update_many()
-            .col_expr(Column::PasswordHash, sea_orm::sea_query::Expr::value(hash))
-            .col_expr(
-                Column::MustChangePassword,
-                sea_orm::sea_query::Expr::value(must_change),
-            )
-            .col_expr(Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
-            .filter(Column::Id.eq(member.0))
-            .exec(&self.db)
-            .await?;
-        if result.rows_affected == 0 {
+        let txn = self.db.begin().await?;
+        let mut updated = 0;
+        for chunk in members.chunks(500) {
+            updated += entity::Entity::update_many()
+                .col_expr(
+                    Column::PasswordHash,
+                    sea_orm::sea_query::Expr::value(hash.clone()),
+                )
+                .col_expr(
+                    Column::MustChangePassword,
+                    sea_orm::sea_query::Expr::value(must_change),
+                )
+                .col_expr(Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+                .filter(Column::Id.is_in(chunk.iter().map(|m| m.0)))
+                .exec(&txn)
+                .await?
+                .rows_affected;
+        }
+        if updated < members.len() as u64 {
             return Err(StoreError::NotFound);
         }
+        txn.commit().await?;
         Ok(())
     }
 }

@@ -19,7 +19,7 @@ use suyuan_core::library::ExcerptId;
 use suyuan_core::members::MemberId;
 use suyuan_core::progress::Counts;
 use suyuan_core::progress::counts::caught_up;
-use suyuan_core::reading::{Action, Event, MarkId, MarkKind, Plan, PointRules, Reading, tally};
+use suyuan_core::reading::{Action, MarkId, MarkKind, Plan, PointRules, Reading};
 use suyuan_core::units::UnitPath;
 
 use crate::batch::{BatchWriter, padded_ids, statement_chunks};
@@ -246,8 +246,8 @@ impl Store {
         let refs: Vec<&NewMark> = marks.iter().map(|m| &m.mark).collect();
         let txn = self.hot.begin().await?;
         if insert_rows(&txn, &refs).await? == marks.len() as u64 {
-            let all: Vec<&Marking> = marks.iter().collect();
-            count_readings(&txn, &all).await?;
+            let added: Vec<&Marking> = marks.iter().collect();
+            count_readings(&txn, &shares_of(&txn, &added).await?).await?;
             txn.commit().await?;
             return Ok(vec![None; marks.len()]);
         }
@@ -273,13 +273,14 @@ impl Store {
                     .filter_map(|row| row.try_get_by_index::<String>(0).ok()),
             );
         }
-        // An id sent twice in one batch is new the first time only.
+        // Only what this insert added counts, and an id sent twice in one
+        // batch the first time only.
         let mut counted: HashSet<&str> = HashSet::new();
-        let new: Vec<&Marking> = markings
+        let added: Vec<&Marking> = markings
             .iter()
             .filter(|m| inserted.contains(m.mark.id.as_str()) && counted.insert(m.mark.id.as_str()))
             .collect();
-        count_readings(&txn, &new).await?;
+        count_readings(&txn, &shares_of(&txn, &added).await?).await?;
         let known: Vec<String> = marks
             .iter()
             .map(|m| m.id.as_str().to_owned())
@@ -407,44 +408,142 @@ impl Store {
 /// Each member's run of days read in full, for the streak figures.
 pub(crate) const STREAKS: &str = "reading_streaks";
 
-/// A member's readings on the days a batch touches, each with whether
-/// the batch added it.
-type Seen = Vec<(Reading<ExcerptId>, bool)>;
+/// Each member's readings already recorded on the days a batch looks at:
+/// every distinct reading once, with how many marks made it. Its size
+/// follows what a member read, not how often they sent it.
+type Before = HashMap<i64, Vec<(Reading<ExcerptId>, u32)>>;
 
-/// Loads the readings of `members` on `days` into `seen`.
-async fn load_readings<C: ConnectionTrait>(
+/// A batch's marks of one campaign, with what was recorded before them.
+struct Share<'a> {
+    campaign: i64,
+    scoring: Arc<Scoring>,
+    marks: Vec<&'a Marking>,
+    before: Before,
+}
+
+/// Cuts the marks a batch added by campaign and reads what counting them
+/// compares with: the members' marks of the batch's days, and for
+/// members catching up an earlier day, their marks of that day's excerpts
+/// since it. Read after the insert (a transaction that writes first
+/// holds the write lock from its start), so the batch's own marks are
+/// taken out again.
+async fn shares_of<'a, C: ConnectionTrait>(
+    conn: &C,
+    added: &[&'a Marking],
+) -> StoreResult<Vec<Share<'a>>> {
+    let mut by_campaign: BTreeMap<i64, Vec<&Marking>> = BTreeMap::new();
+    for marking in added {
+        by_campaign
+            .entry(marking.mark.campaign.0)
+            .or_default()
+            .push(marking);
+    }
+    let mut shares = Vec::with_capacity(by_campaign.len());
+    for (campaign, marks) in by_campaign {
+        let scoring = marks[0].scoring.clone();
+        let days: BTreeSet<NaiveDate> = marks.iter().map(|m| m.mark.read_on).collect();
+        let members: BTreeSet<i64> = marks.iter().map(|m| m.mark.member.0).collect();
+        let mut before = Before::new();
+        let looked = Looked {
+            days: days.iter().copied().collect(),
+            excerpts: None,
+        };
+        load_before(conn, campaign, &looked, &members, &mut before).await?;
+        let caught_up_days: BTreeSet<NaiveDate> = marks
+            .iter()
+            .filter(|m| m.mark.kind == MarkKind::Late)
+            .filter_map(|m| scoring.assigned_on(m.mark.excerpt))
+            .collect();
+        if let (Some(first), Some(since)) = (caught_up_days.first(), days.first())
+            && first < since
+        {
+            let late: BTreeSet<i64> = marks
+                .iter()
+                .filter(|m| m.mark.kind == MarkKind::Late)
+                .map(|m| m.mark.member.0)
+                .collect();
+            let excerpts = caught_up_days
+                .iter()
+                .filter_map(|day| scoring.plan.get(day))
+                .flatten()
+                .map(|e| e.0)
+                .collect();
+            let looked = Looked {
+                days: first.iter_days().take_while(|day| day < since).collect(),
+                excerpts: Some(excerpts),
+            };
+            load_before(conn, campaign, &looked, &late, &mut before).await?;
+        }
+        for m in &marks {
+            let reading = (m.mark.read_on, m.mark.kind, m.mark.excerpt);
+            if let Some(rows) = before.get_mut(&m.mark.member.0)
+                && let Some(row) = rows.iter_mut().find(|(r, _)| *r == reading)
+            {
+                row.1 = row.1.saturating_sub(1);
+            }
+        }
+        for rows in before.values_mut() {
+            rows.retain(|(_, marks)| *marks > 0);
+        }
+        shares.push(Share {
+            campaign,
+            scoring,
+            marks,
+            before,
+        });
+    }
+    Ok(shares)
+}
+
+/// Which recorded marks a load reads. The days are listed (never a
+/// range), so that each day and member is one seek in the marks index.
+struct Looked {
+    days: Vec<NaiveDate>,
+    /// Only marks of these excerpts, if given.
+    excerpts: Option<Vec<i64>>,
+}
+
+/// Adds the recorded readings of `members` that `looked` asks for to
+/// `before`, a few hundred members a statement.
+async fn load_before<C: ConnectionTrait>(
     conn: &C,
     campaign: i64,
-    days: &[NaiveDate],
-    members: &[i64],
-    fresh: &HashSet<&str>,
-    seen: &mut HashMap<i64, Seen>,
+    looked: &Looked,
+    members: &BTreeSet<i64>,
+    before: &mut Before,
 ) -> StoreResult<()> {
-    if days.is_empty() {
-        return Ok(());
-    }
+    let members: Vec<i64> = members.iter().copied().collect();
     for chunk in members.chunks(400) {
-        let rows: Vec<(String, i64, NaiveDate, String, i64)> = mark::Entity::find()
+        let mut select = mark::Entity::find()
             .select_only()
             .columns([
-                mark::Column::ClientId,
                 mark::Column::MemberId,
                 mark::Column::ReadOn,
                 mark::Column::Kind,
                 mark::Column::ExcerptId,
             ])
+            .column_as(mark::Column::Id.count(), "marks")
             .filter(mark::Column::CampaignId.eq(campaign))
-            .filter(mark::Column::ReadOn.is_in(days.iter().copied()))
-            .filter(mark::Column::MemberId.is_in(padded_ids(chunk)))
+            .filter(mark::Column::ReadOn.is_in(looked.days.iter().copied()))
+            .filter(mark::Column::MemberId.is_in(padded_ids(chunk)));
+        if let Some(excerpts) = &looked.excerpts {
+            select = select.filter(mark::Column::ExcerptId.is_in(excerpts.iter().copied()));
+        }
+        let rows: Vec<(i64, NaiveDate, String, i64, i64)> = select
+            .group_by(mark::Column::MemberId)
+            .group_by(mark::Column::ReadOn)
+            .group_by(mark::Column::Kind)
+            .group_by(mark::Column::ExcerptId)
             .into_tuple()
             .all(conn)
             .await?;
-        for (client_id, member, day, kind, excerpt) in rows {
-            let kind = MarkKind::parse(&kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("reading mark {client_id}: kind")))?;
-            seen.entry(member).or_default().push((
+        for (member, day, kind, excerpt, marks) in rows {
+            let kind = MarkKind::parse(&kind).ok_or_else(|| {
+                StoreError::Corrupt(format!("a reading mark of member {member}: kind {kind}"))
+            })?;
+            before.entry(member).or_default().push((
                 (day, kind, ExcerptId(excerpt)),
-                fresh.contains(client_id.as_str()),
+                u32::try_from(marks).unwrap_or(u32::MAX),
             ));
         }
     }
@@ -452,19 +551,17 @@ async fn load_readings<C: ConnectionTrait>(
 }
 
 /// The reading points of a day (the streak bonus aside).
-fn day_points(rules: &PointRules, marks: &[Reading<ExcerptId>], day: NaiveDate) -> i64 {
-    let events: Vec<Event> = marks
-        .iter()
-        .filter(|(on, _, _)| *on == day)
-        .map(|(on, kind, _)| Event {
-            on: *on,
-            action: Action::of_mark(*kind),
-        })
-        .collect();
-    tally(rules, &events, &BTreeSet::new())
-        .by_day
-        .get(&day)
-        .map_or(0, |by_rule| by_rule.values().map(|p| i64::from(*p)).sum())
+fn day_points(rules: &PointRules, readings: &[(Reading<ExcerptId>, u32)], day: NaiveDate) -> i64 {
+    let mut times: BTreeMap<Action, u32> = BTreeMap::new();
+    for ((on, kind, _), marks) in readings {
+        if *on == day {
+            *times.entry(Action::of_mark(*kind)).or_default() += marks;
+        }
+    }
+    times
+        .into_iter()
+        .map(|(action, times)| i64::from(rules.points_for(action, times)))
+        .sum()
 }
 
 /// Whether everything assigned for `day` was read on it.
@@ -484,91 +581,72 @@ fn read_in_full(
 /// Counts what newly recorded marks change (see `progress`): the days they
 /// complete, on time or caught up, the streaks they extend and the points
 /// they earn, compared with the member's marks of those days before.
-async fn count_readings<C: ConnectionTrait>(conn: &C, new: &[&Marking]) -> StoreResult<()> {
-    let mut by_campaign: BTreeMap<i64, Vec<&Marking>> = BTreeMap::new();
-    for marking in new {
-        by_campaign
-            .entry(marking.mark.campaign.0)
-            .or_default()
-            .push(marking);
-    }
-    for (campaign, marks) in by_campaign {
-        let scoring = marks[0].scoring.clone();
-        let fresh: HashSet<&str> = marks.iter().map(|m| m.mark.id.as_str()).collect();
-        let units: HashMap<i64, &UnitPath> =
-            marks.iter().map(|m| (m.mark.member.0, &m.unit)).collect();
-        let mut new_days: BTreeMap<i64, BTreeSet<NaiveDate>> = BTreeMap::new();
-        // Members catching up, and the days whose excerpts they caught up.
-        let mut catching_up: BTreeMap<i64, BTreeSet<NaiveDate>> = BTreeMap::new();
-        for m in &marks {
-            new_days
-                .entry(m.mark.member.0)
-                .or_default()
-                .insert(m.mark.read_on);
-            if m.mark.kind == MarkKind::Late
-                && let Some(day) = scoring.assigned_on(m.mark.excerpt)
-            {
-                catching_up.entry(m.mark.member.0).or_default().insert(day);
-            }
-        }
-        let days: BTreeSet<NaiveDate> = new_days.values().flatten().copied().collect();
-        let members: Vec<i64> = new_days.keys().copied().collect();
-        let mut seen: HashMap<i64, Seen> = HashMap::new();
-        let batch_days: Vec<NaiveDate> = days.iter().copied().collect();
-        load_readings(conn, campaign, &batch_days, &members, &fresh, &mut seen).await?;
-        if let (Some(first), Some(since)) = (
-            catching_up.values().flatten().min().copied(),
-            days.first().copied(),
-        ) {
-            let earlier: Vec<NaiveDate> = first.iter_days().take_while(|d| *d < since).collect();
-            let late: Vec<i64> = catching_up.keys().copied().collect();
-            load_readings(conn, campaign, &earlier, &late, &fresh, &mut seen).await?;
-        }
+async fn count_readings<C: ConnectionTrait>(conn: &C, shares: &[Share<'_>]) -> StoreResult<()> {
+    for share in shares {
+        let scoring = &share.scoring;
         let rules = &scoring.rules;
+        let mut new: BTreeMap<i64, Vec<&NewMark>> = BTreeMap::new();
+        for marking in &share.marks {
+            new.entry(marking.mark.member.0)
+                .or_default()
+                .push(&marking.mark);
+        }
+        let units: HashMap<i64, &UnitPath> = share
+            .marks
+            .iter()
+            .map(|m| (m.mark.member.0, &m.unit))
+            .collect();
         let mut changes: Vec<(UnitPath, NaiveDate, Counts)> = Vec::new();
         let mut completed: Vec<(i64, NaiveDate)> = Vec::new();
-        for (member, readings) in &seen {
+        for (member, added) in &new {
             let Some(path) = units.get(member) else {
                 continue;
             };
-            let after: Vec<Reading<ExcerptId>> = readings.iter().map(|(r, _)| *r).collect();
-            let before: Vec<Reading<ExcerptId>> = readings
-                .iter()
-                .filter(|(_, new)| !new)
-                .map(|(r, _)| *r)
-                .collect();
-            for day in new_days.get(member).into_iter().flatten() {
+            let mut after_counted: Vec<(Reading<ExcerptId>, u32)> =
+                share.before.get(member).cloned().unwrap_or_default();
+            let before: Vec<Reading<ExcerptId>> = after_counted.iter().map(|(r, _)| *r).collect();
+            after_counted.extend(added.iter().map(|m| ((m.read_on, m.kind, m.excerpt), 1)));
+            let after: Vec<Reading<ExcerptId>> = after_counted.iter().map(|(r, _)| *r).collect();
+            let before_counted = &after_counted[..before.len()];
+            let days: BTreeSet<NaiveDate> = added.iter().map(|m| m.read_on).collect();
+            for day in days {
                 let mut counts = Counts {
-                    points: day_points(rules, &after, *day) - day_points(rules, &before, *day),
+                    points: day_points(rules, &after_counted, day)
+                        - day_points(rules, before_counted, day),
                     ..Counts::default()
                 };
-                if let Some(assigned) = scoring.plan.get(day).filter(|a| !a.is_empty())
-                    && !read_in_full(assigned, &before, *day)
-                    && read_in_full(assigned, &after, *day)
+                if let Some(assigned) = scoring.plan.get(&day).filter(|a| !a.is_empty())
+                    && !read_in_full(assigned, &before, day)
+                    && read_in_full(assigned, &after, day)
                 {
                     counts.read_on_time = 1;
-                    completed.push((*member, *day));
+                    completed.push((*member, day));
                 }
-                changes.push(((*path).clone(), *day, counts));
+                changes.push(((*path).clone(), day, counts));
             }
-            for day in catching_up.get(member).into_iter().flatten() {
-                let Some(assigned) = scoring.plan.get(day) else {
+            let caught_up_days: BTreeSet<NaiveDate> = added
+                .iter()
+                .filter(|m| m.kind == MarkKind::Late)
+                .filter_map(|m| scoring.assigned_on(m.excerpt))
+                .collect();
+            for day in caught_up_days {
+                let Some(assigned) = scoring.plan.get(&day) else {
                     continue;
                 };
-                if !read_in_full(assigned, &after, *day)
-                    && !caught_up(assigned, &before, *day)
-                    && caught_up(assigned, &after, *day)
+                if !read_in_full(assigned, &after, day)
+                    && !caught_up(assigned, &before, day)
+                    && caught_up(assigned, &after, day)
                 {
                     let counts = Counts {
                         read_late: 1,
                         ..Counts::default()
                     };
-                    changes.push(((*path).clone(), *day, counts));
+                    changes.push(((*path).clone(), day, counts));
                 }
             }
         }
-        extend_streaks(conn, campaign, rules, completed, &units, &mut changes).await?;
-        progress::add_days(conn, CampaignId(campaign), changes).await?;
+        extend_streaks(conn, share.campaign, rules, completed, &units, &mut changes).await?;
+        progress::add_days(conn, CampaignId(share.campaign), changes).await?;
     }
     Ok(())
 }

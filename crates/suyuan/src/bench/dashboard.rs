@@ -1,44 +1,26 @@
 //! The dashboard scenarios' world: a campaign over the data set's whole
-//! province with a month of generated reading by every member, its
-//! summaries derived by the same functions the recount uses and loaded in
-//! bulk, so that the dashboards read a province's month.
+//! province with a month of generated reading by every member (see
+//! `history`), so that the dashboards read a province's month.
 
 use anyhow::Result;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use indicatif::ProgressBar;
-use std::collections::BTreeMap;
 
 use suyuan_core::library::CollectionId;
 use suyuan_core::plan::DEFAULT_ZONE;
-use suyuan_core::progress::Counts;
-use suyuan_core::progress::counts::{last_run, reading_days};
-use suyuan_core::reading::{MarkId, MarkKind};
 use suyuan_core::units::UnitId;
 use suyuan_store::Store;
 use suyuan_store::campaigns::Campaign;
-use suyuan_store::reading::NewMark;
 
 use super::data::Dataset;
 
 const TITLE: &str = "测评进度看板";
-/// Marks written per `add_marks` call (one transaction each).
-const MARK_BATCH: usize = 50_000;
 
 pub struct Board {
     pub campaign: Campaign,
     /// A district: two levels below the province.
     pub district: UnitId,
     pub marks: u64,
-}
-
-/// A number in [0, 1) from a member and a day, the same on every run.
-fn chance(member: i64, day: i64) -> f64 {
-    let mut x = (member as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ (day as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
-    x ^= x >> 31;
-    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x ^= x >> 29;
-    (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Finds the dashboard campaign, or makes it with `days` of history.
@@ -78,73 +60,7 @@ pub async fn prepare(
         now,
     )
     .await?;
-    let scoring = store.scoring(&campaign).await?;
-    let members = store.members_of_campaign(&campaign).await?;
-    let past: Vec<(NaiveDate, Vec<suyuan_core::library::ExcerptId>)> = scoring
-        .plan
-        .range(..today)
-        .map(|(day, excerpts)| (*day, excerpts.iter().copied().collect()))
-        .collect();
-    bar.set_message("generating a month of reading");
-    bar.set_length(members.len() as u64);
-    bar.set_position(0);
-    let mut summed: BTreeMap<(UnitId, NaiveDate), Counts> = BTreeMap::new();
-    let mut runs = Vec::new();
-    let mut batch: Vec<NewMark> = Vec::with_capacity(MARK_BATCH + 64);
-    let mut serial: u64 = 0;
-    let mut written: u64 = 0;
-    let unix_ms = now.timestamp_millis().max(0) as u64;
-    for (member, path) in &members {
-        // Each member has their own diligence: most read most days, some
-        // catch up the day after.
-        let diligence = 0.55 + 0.4 * chance(member.0, -1);
-        let mut mine = Vec::new();
-        for (day, excerpts) in &past {
-            let roll = chance(member.0, (*day - NaiveDate::MIN).num_days());
-            let (read_on, kind) = if roll < diligence {
-                (*day, MarkKind::OnTime)
-            } else if roll < diligence + 0.1 && *day + Duration::days(1) < today {
-                (*day + Duration::days(1), MarkKind::Late)
-            } else {
-                continue;
-            };
-            for excerpt in excerpts {
-                serial += 1;
-                let mut random = [0u8; 10];
-                random[..8].copy_from_slice(&serial.to_be_bytes());
-                let mark = NewMark {
-                    id: MarkId::v7(unix_ms, random),
-                    campaign: campaign.id,
-                    member: *member,
-                    excerpt: *excerpt,
-                    read_on,
-                    kind,
-                    seconds: 120,
-                    recorded_at: now,
-                };
-                mine.push((mark.read_on, mark.kind, mark.excerpt));
-                batch.push(mark);
-            }
-        }
-        for (day, counts) in reading_days(&campaign.rules, &scoring.plan, &mine) {
-            for unit in path.ids() {
-                *summed.entry((unit, day)).or_default() += counts;
-            }
-        }
-        if let Some(run) = last_run(&scoring.plan, &mine) {
-            runs.push((member.0, run));
-        }
-        if batch.len() >= MARK_BATCH {
-            store.add_marks(&batch).await?;
-            written += batch.len() as u64;
-            batch.clear();
-        }
-        bar.inc(1);
-    }
-    store.add_marks(&batch).await?;
-    written += batch.len() as u64;
-    bar.set_message("loading the summaries");
-    store.load_progress(&campaign, &summed, &runs).await?;
+    let written = super::history::add(store, &campaign, now, bar).await?;
     Ok(Board {
         campaign,
         district,

@@ -98,17 +98,13 @@ pub async fn prepare(
     // A few members have chosen their password (the same one), so that
     // their pages open without the first-sign-in detour.
     let hash = hash_password(&NewPassword::parse(PASSWORD)?)?;
-    let mut settled = Vec::new();
-    for member in sample
+    let settled: Vec<MemberId> = sample
         .iter()
         .filter(|m| m.role == Role::Member)
         .take(SETTLED)
-    {
-        store
-            .set_password_hash(member.id, hash.clone(), false, now)
-            .await?;
-        settled.push(member.id);
-    }
+        .map(|m| m.id)
+        .collect();
+    store.set_password_hash(&settled, hash, false, now).await?;
     let logins = sample.into_iter().map(|m| m.number).collect();
     let mut middle_units = Vec::new();
     for depth in [3, 4] {
@@ -244,12 +240,17 @@ async fn add_level(
     Ok(store.units_at_depth(&root.path, depth).await?)
 }
 
-/// The reading scenarios' world: a campaign of the data set's root unit,
-/// running today, over the library's public material.
+/// The reading scenarios' world.
 pub struct Reading {
-    pub campaign: suyuan_store::campaigns::CampaignId,
-    /// Excerpts of the plan, to mark read.
+    /// The campaign whose rows fill the marks table beforehand and take
+    /// the storage baseline's inserts, so that neither touches the
+    /// morning's days.
+    pub storage: suyuan_store::campaigns::CampaignId,
+    /// Excerpts of the storage campaign's plan.
     pub excerpts: Vec<suyuan_core::library::ExcerptId>,
+    /// The morning's campaign: started for this run three weeks ago, with
+    /// its members' history of reading and nothing read today yet.
+    pub peak: suyuan_store::campaigns::Campaign,
 }
 
 /// Starts a campaign of the data set's root over `days` (first and last),
@@ -284,10 +285,15 @@ pub async fn start_campaign(
 
 /// Rows per `add_marks` call when the marks table is filled beforehand.
 const MARK_FILL_BATCH: usize = 20_000;
+/// The storage campaign's title (found again by it on later runs).
+const STORAGE_TITLE: &str = "测评学习活动";
+/// Days the morning's campaign has run before today.
+const PEAK_HISTORY_DAYS: i64 = 21;
 
-/// Finds or starts the bench campaign, and fills the marks table until it
-/// holds at least `marks` rows (the morning peak meets a table that three
-/// weeks of a province's reading have filled).
+/// Starts the morning's campaign with its history, then finds or starts
+/// the storage campaign and fills the marks table with its rows until it
+/// holds at least `marks` (the morning meets a table that weeks of a
+/// province's reading have filled).
 pub async fn prepare_reading(
     store: &Store,
     dataset: &Dataset,
@@ -302,18 +308,31 @@ pub async fn prepare_reading(
     use suyuan_store::reading::{NewMark, new_mark_id};
 
     let today = now.with_timezone(&DEFAULT_ZONE).date_naive();
+    let peak = start_campaign(
+        store,
+        dataset,
+        "早读高峰",
+        (
+            today - Duration::days(PEAK_HISTORY_DAYS),
+            today + Duration::days(20),
+        ),
+        collections,
+        now,
+    )
+    .await?;
+    super::history::add(store, &peak, now, bar).await?;
     let running = store
         .campaigns_within(&dataset.root.path)
         .await?
         .into_iter()
-        .find(|c| c.calendar.contains(today) && c.calendar.contains(today + Duration::days(1)));
-    let campaign = match running {
+        .find(|c| c.title == STORAGE_TITLE && c.calendar.contains(today));
+    let storage = match running {
         Some(campaign) => campaign,
         None => {
             start_campaign(
                 store,
                 dataset,
-                "测评学习活动",
+                STORAGE_TITLE,
                 (today - Duration::days(30), today + Duration::days(30)),
                 collections,
                 now,
@@ -322,7 +341,7 @@ pub async fn prepare_reading(
         }
     };
     let excerpts: Vec<_> = store
-        .plan_of(campaign.id)
+        .plan_of(storage.id)
         .await?
         .into_iter()
         .map(|p| p.excerpt)
@@ -342,7 +361,7 @@ pub async fn prepare_reading(
                 .map(|i| {
                     Ok(NewMark {
                         id: new_mark_id()?,
-                        campaign: campaign.id,
+                        campaign: storage.id,
                         member: dataset.settled[(i * 7_919) % dataset.settled.len()],
                         excerpt: excerpts[i % excerpts.len()],
                         read_on: today - Duration::days((i % 21) as i64 + 1),
@@ -358,7 +377,8 @@ pub async fn prepare_reading(
         }
     }
     Ok(Reading {
-        campaign: campaign.id,
+        storage: storage.id,
         excerpts,
+        peak,
     })
 }

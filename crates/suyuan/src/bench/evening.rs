@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use suyuan_core::access::Role;
 use suyuan_core::exams::{DrawRule, Window};
-use suyuan_core::members::NewPassword;
+use suyuan_core::members::{MemberId, NewPassword};
 use suyuan_core::questions::{Answer, Choice, Question};
 use suyuan_store::Store;
 use suyuan_store::auth::{SessionKind, hash_password};
@@ -104,20 +104,19 @@ pub async fn prepare(
         .await?;
     // Sitters have chosen their password (so the API lets them in).
     let hash = hash_password(&NewPassword::parse(super::data::PASSWORD)?)?;
-    let mut bearers = Vec::with_capacity(sitters);
-    for member in members
+    let sitting: Vec<MemberId> = members
         .iter()
         .filter(|m| m.role == Role::Member)
         .take(sitters)
-    {
-        store
-            .set_password_hash(member.id, hash.clone(), false, now)
-            .await?;
-        let token = store
-            .create_session(member.id, SessionKind::Api, now)
-            .await?;
-        bearers.push(format!("Bearer {}", token.expose()));
-    }
+        .map(|m| m.id)
+        .collect();
+    store.set_password_hash(&sitting, hash, false, now).await?;
+    let bearers: Vec<String> = store
+        .create_sessions(&sitting, SessionKind::Api, now)
+        .await?
+        .iter()
+        .map(|token| format!("Bearer {}", token.expose()))
+        .collect();
     if bearers.len() < sitters {
         bail!(
             "the data set has {} members to sit the test, not {sitters}: run with --members {}",
@@ -292,6 +291,7 @@ async fn sit_all(evening: Evening, address: std::net::SocketAddr, pace: Pace) ->
             elapsed,
             latencies_us: all.saves,
             generator_cpu: std::time::Duration::ZERO,
+            ..Measured::default()
         },
         sat,
         start_p99_ms,

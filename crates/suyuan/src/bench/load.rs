@@ -25,6 +25,8 @@ pub struct Measured {
     pub latencies_us: Vec<u32>,
     /// CPU time the generator's thread used.
     pub generator_cpu: Duration,
+    /// The first failure's status and body, to say why there were errors.
+    pub first_error: Option<String>,
 }
 
 impl Measured {
@@ -80,6 +82,7 @@ async fn run(concurrency: usize, duration: Duration, make: MakeRequest) -> Measu
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0u64;
+            let mut first_error = None;
             for n in 0..MAX_REQUESTS_PER_CLIENT {
                 if Instant::now() >= deadline {
                     break;
@@ -88,33 +91,44 @@ async fn run(concurrency: usize, duration: Duration, make: MakeRequest) -> Measu
                 let sent = Instant::now();
                 let outcome = tokio::time::timeout_at(deadline.into(), async {
                     let response = client.request(request).await.map_err(|e| e.to_string())?;
-                    let ok = response.status().is_success();
+                    let status = response.status();
                     // Read the whole body: a response is done when it has arrived.
-                    response
+                    let body = response
                         .into_body()
                         .collect()
                         .await
-                        .map_err(|e| e.to_string())?;
-                    Ok::<bool, String>(ok)
+                        .map_err(|e| e.to_string())?
+                        .to_bytes();
+                    if status.is_success() {
+                        Ok(())
+                    } else {
+                        Err(format!("{status}: {}", String::from_utf8_lossy(&body)))
+                    }
                 })
                 .await;
                 match outcome {
-                    Ok(Ok(true)) => {
+                    Ok(Ok(())) => {
                         latencies.push(sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32)
                     }
-                    Ok(_) => errors += 1,
+                    Ok(Err(error)) => {
+                        errors += 1;
+                        first_error.get_or_insert(error);
+                    }
                     // Cut off by the end of the run: neither a success nor an error.
                     Err(_) => break,
                 }
             }
-            (latencies, errors)
+            (latencies, errors, first_error)
         }));
     }
     let mut measured = Measured::default();
     for task in tasks {
-        if let Ok((latencies, errors)) = task.await {
+        if let Ok((latencies, errors, first_error)) = task.await {
             measured.ok += latencies.len() as u64;
             measured.errors += errors;
+            if measured.first_error.is_none() {
+                measured.first_error = first_error;
+            }
             measured.latencies_us.extend(latencies);
         }
     }

@@ -7,6 +7,7 @@
 mod dashboard;
 mod data;
 mod evening;
+mod history;
 mod load;
 
 use anyhow::{Context, Result, bail};
@@ -66,6 +67,9 @@ pub struct BenchArgs {
     /// writer commits what they send together).
     #[arg(long, default_value_t = 512)]
     peak_clients: usize,
+    /// Members signed in for the morning peak (at most the data set's).
+    #[arg(long, default_value_t = 20_000)]
+    peak_members: usize,
     /// Members who sit the test evening's test (the data set needs
     /// about a tenth more members than this).
     #[arg(long, default_value_t = 10_000)]
@@ -402,25 +406,18 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             .await?
             .expose()
     );
-    let mut member_cookies = Vec::new();
-    let mut member_bearers = Vec::new();
-    for member in &dataset.settled {
-        let token = store
-            .create_session(*member, SessionKind::Web, clock.now())
-            .await?;
-        member_cookies.push(format!("sy_session={}", token.expose()));
-        let token = store
-            .create_session(*member, SessionKind::Api, clock.now())
-            .await?;
-        member_bearers.push(format!("Bearer {}", token.expose()));
-    }
-    let peak = reading.as_ref().map(|reading| Peak {
-        campaign: reading.campaign.0,
-        excerpts: reading.excerpts.iter().map(|e| e.0).collect(),
-        bearers: member_bearers,
-        // A different id space each run, so that no mark is a repeat.
-        nonce: clock.now().timestamp_micros() as u64,
-    });
+    let member_cookies: Vec<String> = store
+        .create_sessions(&dataset.settled, SessionKind::Web, clock.now())
+        .await?
+        .iter()
+        .map(|token| format!("sy_session={}", token.expose()))
+        .collect();
+    let peak = match &reading {
+        Some(reading) => {
+            Some(Peak::sign_in(&store, &reading.peak, args.peak_members, clock.now()).await?)
+        }
+        None => None,
+    };
 
     println!(
         "{:<10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>7} {:>10} {:>7} {:>8} {:>6}",
@@ -590,6 +587,9 @@ pub async fn run(args: BenchArgs) -> Result<()> {
                 ),
             };
             print_row(&row);
+            if let Some(error) = &measured.first_error {
+                println!("  the first error: {error}");
+            }
             rows.push(row);
         }
         Ok(())
@@ -775,6 +775,7 @@ async fn import_once(args: &BenchArgs) -> Result<Measured> {
         elapsed,
         latencies_us: vec![elapsed.as_micros().min(u128::from(u32::MAX)) as u32],
         generator_cpu: Duration::ZERO,
+        ..Measured::default()
     })
 }
 
@@ -892,7 +893,7 @@ fn requests(
                 let body = format!(
                     r#"{{"id":"{}","excerpt_id":{},"campaign_id":{},"seconds_on_page":600,"reached_end":true}}"#,
                     peak.mark_id(client, n),
-                    peak.excerpts[pick % peak.excerpts.len()],
+                    peak.excerpt(pick),
                     peak.campaign,
                 );
                 let bearer = &peak.bearers[pick % peak.bearers.len()];
@@ -919,17 +920,80 @@ fn requests(
     }
 }
 
-/// What the morning peak sends: marks of the bench campaign by members
-/// with API sessions, each with a fresh client id.
+/// What the morning peak sends: marks of the morning's campaign by its
+/// members, each with a fresh client id. Most read today's assignment,
+/// some catch up an earlier day, a few read ahead.
 #[derive(Clone)]
 struct Peak {
     campaign: i64,
-    excerpts: Vec<i64>,
+    today: Vec<i64>,
+    earlier: Vec<i64>,
+    later: Vec<i64>,
     bearers: Vec<String>,
     nonce: u64,
 }
 
 impl Peak {
+    /// Signs in up to `members` of the campaign's members over the API.
+    /// (Admins among them read too: the campaign counts them as members.)
+    async fn sign_in(
+        store: &Store,
+        campaign: &suyuan_store::campaigns::Campaign,
+        members: usize,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Self> {
+        let today = campaign.calendar.date_at(now);
+        let tomorrow = today.succ_opt().unwrap_or(today);
+        let scoring = store.scoring(campaign).await?;
+        let ids = |days: std::ops::Range<chrono::NaiveDate>| -> Vec<i64> {
+            let days = scoring.plan.range(days);
+            days.flat_map(|(_, excerpts)| excerpts.iter().map(|e| e.0))
+                .collect()
+        };
+        let readers: Vec<suyuan_core::members::MemberId> = store
+            .members_of_campaign(campaign)
+            .await?
+            .into_iter()
+            .take(members.max(1))
+            .map(|(member, _)| member)
+            .collect();
+        // They have chosen their password, so the API lets them in.
+        let hash = suyuan_store::auth::hash_password(&suyuan_core::members::NewPassword::parse(
+            data::PASSWORD,
+        )?)?;
+        store.set_password_hash(&readers, hash, false, now).await?;
+        let bearers = store
+            .create_sessions(&readers, SessionKind::Api, now)
+            .await?
+            .iter()
+            .map(|token| format!("Bearer {}", token.expose()))
+            .collect();
+        let peak = Self {
+            campaign: campaign.id.0,
+            today: ids(today..tomorrow),
+            earlier: ids(campaign.calendar.start..today),
+            later: ids(tomorrow..campaign.calendar.end.succ_opt().unwrap_or(tomorrow)),
+            bearers,
+            // A different id space each run, so that no mark is a repeat.
+            nonce: now.timestamp_micros() as u64,
+        };
+        if peak.today.is_empty() || peak.bearers.is_empty() {
+            anyhow::bail!("the morning's campaign has nothing to read today, or no members");
+        }
+        Ok(peak)
+    }
+
+    /// The excerpt of a pick: 85% today's, 10% an earlier day's, 5% a
+    /// later day's.
+    fn excerpt(&self, pick: usize) -> i64 {
+        let from = match pick % 20 {
+            17 | 18 if !self.earlier.is_empty() => &self.earlier,
+            19 if !self.later.is_empty() => &self.later,
+            _ => &self.today,
+        };
+        from[(pick / 20) % from.len()]
+    }
+
     /// A fresh id, as our pages make them: a version 7 UUID of the time it
     /// is sent, whose other bits are unique to this run, client and request.
     fn mark_id(&self, client: usize, n: u64) -> String {
@@ -968,7 +1032,7 @@ async fn mark_insert_rate(
         let pick = spread(sent % 4096, sent as u64);
         Ok(suyuan_store::reading::NewMark {
             id: suyuan_store::reading::new_mark_id()?,
-            campaign: reading.campaign,
+            campaign: reading.storage,
             member: members[pick % members.len()],
             excerpt: reading.excerpts[pick % reading.excerpts.len()],
             read_on,
@@ -1038,7 +1102,7 @@ async fn insert_rate(
     const BATCH: usize = 100;
     batched_rate(duration, async || {
         store
-            .insert_session_batch(dataset.admin, BATCH, now)
+            .create_sessions(&[dataset.admin; BATCH], SessionKind::Api, now)
             .await?;
         Ok(BATCH as u64)
     })
