@@ -103,19 +103,20 @@ pub(crate) fn statement_chunks<T>(rows: &[T]) -> Vec<&[T]> {
     chunks
 }
 
-/// Ids for an `IN (…)` list, repeated up to one of the `STATEMENT_ROWS`
-/// sizes, so that a lookup of any number of ids is one of a few prepared
-/// statements. At most the largest size: look up more in chunks.
-pub(crate) fn padded_ids(ids: &[i64]) -> Vec<i64> {
+/// Values for an `IN (…)` list, the first repeated up to one of the
+/// `STATEMENT_ROWS` sizes, so that a lookup of any number of values is one
+/// of a few prepared statements. At most the largest size: look up more
+/// in chunks.
+pub(crate) fn padded<T: Clone>(values: &[T]) -> Vec<T> {
     let size = STATEMENT_ROWS
         .iter()
         .rev()
         .copied()
-        .find(|size| *size >= ids.len())
-        .unwrap_or(ids.len());
-    let mut padded = ids.to_vec();
-    if let Some(first) = ids.first() {
-        padded.resize(size, *first);
+        .find(|size| *size >= values.len())
+        .unwrap_or(values.len());
+    let mut padded = values.to_vec();
+    if let Some(first) = values.first() {
+        padded.resize(size, first.clone());
     }
     padded
 }
@@ -131,8 +132,8 @@ mod tests {
         let sizes: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
         assert_eq!(sizes, [400, 100, 25, 5, 5, 1, 1]);
         assert_eq!(chunks.concat(), rows);
-        assert_eq!(padded_ids(&[7, 8, 9]), [7, 8, 9, 7, 7]);
-        assert_eq!(padded_ids(&[7]), [7]);
-        assert!(padded_ids(&[]).is_empty());
+        assert_eq!(padded(&[7, 8, 9]), [7, 8, 9, 7, 7]);
+        assert_eq!(padded(&[7]), [7]);
+        assert!(padded::<i64>(&[]).is_empty());
     }
 }

@@ -29,6 +29,7 @@ use suyuan_core::progress::counts::{
 use suyuan_core::progress::{Counts, Figures};
 use suyuan_core::units::{UnitId, UnitPath};
 
+use crate::batch::statement_chunks;
 use crate::campaigns::{Campaign, CampaignId};
 use crate::{Store, StoreResult};
 
@@ -66,7 +67,9 @@ pub(crate) async fn add_days<C: ConnectionTrait>(
     }
     merged.retain(|_, c| !c.is_zero());
     let rows: Vec<_> = merged.into_iter().collect();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    // The mark writer adds a different number of rows every batch: a few
+    // fixed sizes keep its statements prepared.
+    for chunk in statement_chunks(&rows) {
         let mut insert = Query::insert();
         insert
             .into_table(col(DAYS))

@@ -22,7 +22,7 @@ use suyuan_core::progress::counts::caught_up;
 use suyuan_core::reading::{Action, MarkId, MarkKind, Plan, PointRules, Reading};
 use suyuan_core::units::UnitPath;
 
-use crate::batch::{BatchWriter, padded_ids, statement_chunks};
+use crate::batch::{BatchWriter, padded, statement_chunks};
 use crate::campaigns::{Campaign, CampaignId};
 use crate::{Store, StoreError, StoreResult, members, progress};
 
@@ -524,10 +524,10 @@ async fn load_before<C: ConnectionTrait>(
             ])
             .column_as(mark::Column::Id.count(), "marks")
             .filter(mark::Column::CampaignId.eq(campaign))
-            .filter(mark::Column::ReadOn.is_in(looked.days.iter().copied()))
-            .filter(mark::Column::MemberId.is_in(padded_ids(chunk)));
+            .filter(mark::Column::ReadOn.is_in(padded(&looked.days)))
+            .filter(mark::Column::MemberId.is_in(padded(chunk)));
         if let Some(excerpts) = &looked.excerpts {
-            select = select.filter(mark::Column::ExcerptId.is_in(excerpts.iter().copied()));
+            select = select.filter(mark::Column::ExcerptId.is_in(padded(excerpts)));
         }
         let rows: Vec<(i64, NaiveDate, String, i64, i64)> = select
             .group_by(mark::Column::MemberId)
@@ -678,7 +678,7 @@ async fn extend_streaks<C: ConnectionTrait>(
                 Alias::new("run"),
             ])
             .and_where(Expr::col(Alias::new("campaign_id")).eq(campaign))
-            .and_where(Expr::col(Alias::new("member_id")).is_in(chunk.iter().copied()));
+            .and_where(Expr::col(Alias::new("member_id")).is_in(padded(chunk)));
         for row in conn.query_all_raw(backend.build(&select)).await? {
             let member: i64 = row.try_get_by_index(0)?;
             let last: NaiveDate = row.try_get_by_index(1)?;
@@ -721,7 +721,7 @@ pub(crate) async fn save_streaks<C: ConnectionTrait>(
     runs: impl Iterator<Item = (i64, (NaiveDate, u32))>,
 ) -> StoreResult<()> {
     let runs: Vec<(i64, (NaiveDate, u32))> = runs.collect();
-    for chunk in runs.chunks(500) {
+    for chunk in statement_chunks(&runs) {
         let mut insert = Query::insert();
         insert.into_table(Alias::new(STREAKS)).columns([
             Alias::new("campaign_id"),
