@@ -112,7 +112,16 @@ impl Store {
         // The hot-path writer (reading marks) keeps one connection of its
         // own: its page cache and prepared statements stay warm instead of
         // passing between the pool's connections.
-        options.max_connections(1).min_connections(1);
+        options
+            .max_connections(1)
+            .min_connections(1)
+            // Its lookups list a batch's members and days as parameters:
+            // PostgreSQL's generic plan for them (after five runs) does not
+            // know how few rows they pick, and once took 400 ms where a
+            // plan for the values takes a few.
+            .map_sqlx_postgres_opts(|opts| {
+                opts.options([("plan_cache_mode", "force_custom_plan")])
+            });
         let hot = Database::connect(options).await?;
         let store = Self {
             db,
@@ -144,6 +153,18 @@ impl Store {
 
     pub fn is_postgres(&self) -> bool {
         self.backend() == DatabaseBackend::Postgres
+    }
+
+    /// Refreshes PostgreSQL's planner statistics, as after a bulk load
+    /// (autovacuum does it in time; the bench cannot wait). Without them
+    /// it estimates a day's marks at a few dozen rows and reads the whole
+    /// day instead of seeking each member. SQLite plans these queries by
+    /// its indexes alone, so there it does nothing.
+    pub async fn analyze(&self) -> StoreResult<()> {
+        if self.is_postgres() {
+            self.db.execute_unprepared("ANALYZE").await?;
+        }
+        Ok(())
     }
 
     /// Writes a consistent copy of an SQLite database to `target` while it

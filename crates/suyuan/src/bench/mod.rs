@@ -343,6 +343,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             data::prepare_reading(&store, &dataset, &material, args.marks, clock.now(), &bar)
                 .await?;
         bar.finish_and_clear();
+        store.analyze().await?;
         println!(
             "reading: the marks table holds {} rows",
             store.count_marks().await?
