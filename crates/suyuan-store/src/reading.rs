@@ -602,17 +602,18 @@ async fn count_readings<C: ConnectionTrait>(conn: &C, shares: &[Share<'_>]) -> S
             let Some(path) = units.get(member) else {
                 continue;
             };
-            let mut after_counted: Vec<(Reading<ExcerptId>, u32)> =
-                share.before.get(member).cloned().unwrap_or_default();
-            let before: Vec<Reading<ExcerptId>> = after_counted.iter().map(|(r, _)| *r).collect();
-            after_counted.extend(added.iter().map(|m| ((m.read_on, m.kind, m.excerpt), 1)));
-            let after: Vec<Reading<ExcerptId>> = after_counted.iter().map(|(r, _)| *r).collect();
-            let before_counted = &after_counted[..before.len()];
+            // The readings with their marks, before and after the batch.
+            let before_marks: &[(Reading<ExcerptId>, u32)] =
+                share.before.get(member).map_or(&[], Vec::as_slice);
+            let mut after_marks = before_marks.to_vec();
+            after_marks.extend(added.iter().map(|m| ((m.read_on, m.kind, m.excerpt), 1)));
+            let before: Vec<Reading<ExcerptId>> = before_marks.iter().map(|(r, _)| *r).collect();
+            let after: Vec<Reading<ExcerptId>> = after_marks.iter().map(|(r, _)| *r).collect();
             let days: BTreeSet<NaiveDate> = added.iter().map(|m| m.read_on).collect();
             for day in days {
                 let mut counts = Counts {
-                    points: day_points(rules, &after_counted, day)
-                        - day_points(rules, before_counted, day),
+                    points: day_points(rules, &after_marks, day)
+                        - day_points(rules, before_marks, day),
                     ..Counts::default()
                 };
                 if let Some(assigned) = scoring.plan.get(&day).filter(|a| !a.is_empty())
