@@ -418,6 +418,8 @@ struct Share<'a> {
     campaign: i64,
     scoring: Arc<Scoring>,
     marks: Vec<&'a Marking>,
+    /// Members catching up, and the earlier days whose excerpts they read.
+    catching_up: BTreeMap<i64, BTreeSet<NaiveDate>>,
     before: Before,
 }
 
@@ -449,19 +451,17 @@ async fn shares_of<'a, C: ConnectionTrait>(
             excerpts: None,
         };
         load_before(conn, campaign, &looked, &members, &mut before).await?;
-        let caught_up_days: BTreeSet<NaiveDate> = marks
-            .iter()
-            .filter(|m| m.mark.kind == MarkKind::Late)
-            .filter_map(|m| scoring.assigned_on(m.mark.excerpt))
-            .collect();
+        let mut catching_up: BTreeMap<i64, BTreeSet<NaiveDate>> = BTreeMap::new();
+        for m in marks.iter().filter(|m| m.mark.kind == MarkKind::Late) {
+            if let Some(day) = scoring.assigned_on(m.mark.excerpt) {
+                catching_up.entry(m.mark.member.0).or_default().insert(day);
+            }
+        }
+        let caught_up_days: BTreeSet<NaiveDate> = catching_up.values().flatten().copied().collect();
         if let (Some(first), Some(since)) = (caught_up_days.first(), days.first())
             && first < since
         {
-            let late: BTreeSet<i64> = marks
-                .iter()
-                .filter(|m| m.mark.kind == MarkKind::Late)
-                .map(|m| m.mark.member.0)
-                .collect();
+            let late: BTreeSet<i64> = catching_up.keys().copied().collect();
             let excerpts = caught_up_days
                 .iter()
                 .filter_map(|day| scoring.plan.get(day))
@@ -489,6 +489,7 @@ async fn shares_of<'a, C: ConnectionTrait>(
             campaign,
             scoring,
             marks,
+            catching_up,
             before,
         });
     }
@@ -625,24 +626,19 @@ async fn count_readings<C: ConnectionTrait>(conn: &C, shares: &[Share<'_>]) -> S
                 }
                 changes.push(((*path).clone(), day, counts));
             }
-            let caught_up_days: BTreeSet<NaiveDate> = added
-                .iter()
-                .filter(|m| m.kind == MarkKind::Late)
-                .filter_map(|m| scoring.assigned_on(m.excerpt))
-                .collect();
-            for day in caught_up_days {
-                let Some(assigned) = scoring.plan.get(&day) else {
+            for day in share.catching_up.get(member).into_iter().flatten() {
+                let Some(assigned) = scoring.plan.get(day) else {
                     continue;
                 };
-                if !read_in_full(assigned, &after, day)
-                    && !caught_up(assigned, &before, day)
-                    && caught_up(assigned, &after, day)
+                if !read_in_full(assigned, &after, *day)
+                    && !caught_up(assigned, &before, *day)
+                    && caught_up(assigned, &after, *day)
                 {
                     let counts = Counts {
                         read_late: 1,
                         ..Counts::default()
                     };
-                    changes.push(((*path).clone(), day, counts));
+                    changes.push(((*path).clone(), *day, counts));
                 }
             }
         }

@@ -97,14 +97,13 @@ pub async fn prepare(
         .await?;
     // A few members have chosen their password (the same one), so that
     // their pages open without the first-sign-in detour.
-    let hash = hash_password(&NewPassword::parse(PASSWORD)?)?;
     let settled: Vec<MemberId> = sample
         .iter()
         .filter(|m| m.role == Role::Member)
         .take(SETTLED)
         .map(|m| m.id)
         .collect();
-    store.set_password_hash(&settled, hash, false, now).await?;
+    settle(store, &settled, now).await?;
     let logins = sample.into_iter().map(|m| m.number).collect();
     let mut middle_units = Vec::new();
     for depth in [3, 4] {
@@ -238,6 +237,29 @@ async fn add_level(
     store.create_units(&new, now).await?;
     let depth = parents.first().map_or(0, |p| p.depth() + 1);
     Ok(store.units_at_depth(&root.path, depth).await?)
+}
+
+/// Gives members the bench's password as one they chose (so that the
+/// API and their pages let them in without the first-sign-in detour).
+pub async fn settle(store: &Store, members: &[MemberId], now: DateTime<Utc>) -> Result<()> {
+    let hash = hash_password(&NewPassword::parse(PASSWORD)?)?;
+    Ok(store.set_password_hash(members, hash, false, now).await?)
+}
+
+/// Settles members and signs each in over the API: their `Authorization`
+/// headers, in their order.
+pub async fn bearers(
+    store: &Store,
+    members: &[MemberId],
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    settle(store, members, now).await?;
+    Ok(store
+        .create_sessions(members, suyuan_store::auth::SessionKind::Api, now)
+        .await?
+        .iter()
+        .map(|token| format!("Bearer {}", token.expose()))
+        .collect())
 }
 
 /// The reading scenarios' world.

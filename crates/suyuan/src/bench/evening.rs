@@ -19,10 +19,9 @@ use std::time::Instant;
 
 use suyuan_core::access::Role;
 use suyuan_core::exams::{DrawRule, Window};
-use suyuan_core::members::{MemberId, NewPassword};
+use suyuan_core::members::MemberId;
 use suyuan_core::questions::{Answer, Choice, Question};
 use suyuan_store::Store;
-use suyuan_store::auth::{SessionKind, hash_password};
 use suyuan_store::exams::NewExam;
 use suyuan_store::members::MemberFilter;
 use suyuan_store::questions::Status;
@@ -102,21 +101,13 @@ pub async fn prepare(
             offset: 0,
         })
         .await?;
-    // Sitters have chosen their password (so the API lets them in).
-    let hash = hash_password(&NewPassword::parse(super::data::PASSWORD)?)?;
     let sitting: Vec<MemberId> = members
         .iter()
         .filter(|m| m.role == Role::Member)
         .take(sitters)
         .map(|m| m.id)
         .collect();
-    store.set_password_hash(&sitting, hash, false, now).await?;
-    let bearers: Vec<String> = store
-        .create_sessions(&sitting, SessionKind::Api, now)
-        .await?
-        .iter()
-        .map(|token| format!("Bearer {}", token.expose()))
-        .collect();
+    let bearers = super::data::bearers(store, &sitting, now).await?;
     if bearers.len() < sitters {
         bail!(
             "the data set has {} members to sit the test, not {sitters}: run with --members {}",

@@ -958,17 +958,7 @@ impl Peak {
             .take(members.max(1))
             .map(|(member, _)| member)
             .collect();
-        // They have chosen their password, so the API lets them in.
-        let hash = suyuan_store::auth::hash_password(&suyuan_core::members::NewPassword::parse(
-            data::PASSWORD,
-        )?)?;
-        store.set_password_hash(&readers, hash, false, now).await?;
-        let bearers = store
-            .create_sessions(&readers, SessionKind::Api, now)
-            .await?
-            .iter()
-            .map(|token| format!("Bearer {}", token.expose()))
-            .collect();
+        let bearers = data::bearers(store, &readers, now).await?;
         let peak = Self {
             campaign: campaign.id.0,
             today: ids(today..tomorrow),
