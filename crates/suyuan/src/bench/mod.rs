@@ -293,6 +293,9 @@ struct Row {
     rss_mb: f64,
     /// The load generator's share of the process's CPU time.
     generator_cpu_share: f64,
+    /// The process's CPU time (server and load generator) per operation:
+    /// what an operation costs, however busy the machine was.
+    cpu_us_per_op: f64,
 }
 
 pub async fn run(args: BenchArgs) -> Result<()> {
@@ -421,7 +424,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     };
 
     println!(
-        "{:<10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>7} {:>10} {:>7} {:>8} {:>6}",
+        "{:<10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>7} {:>10} {:>7} {:>8} {:>6} {:>9}",
         "scenario",
         "ops/s",
         "p50 ms",
@@ -432,7 +435,8 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         "baseline",
         "ratio",
         "rss MB",
-        "gen%"
+        "gen%",
+        "cpu µs/op"
     );
     let duration = Duration::from_secs(args.seconds.max(1));
     let mut rows: Vec<Row> = Vec::new();
@@ -586,6 +590,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
                 generator_cpu_share: round(
                     measured.generator_cpu.as_secs_f64() / process_cpu.as_secs_f64().max(1e-9),
                 ),
+                cpu_us_per_op: round(process_cpu.as_secs_f64() * 1e6 / measured.ok.max(1) as f64),
             };
             print_row(&row);
             if let Some(error) = &measured.first_error {
@@ -793,7 +798,7 @@ fn round(value: f64) -> f64 {
 
 fn print_row(row: &Row) {
     println!(
-        "{:<10} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>7} {:>10} {:>7} {:>8.1} {:>5.0}%",
+        "{:<10} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>7} {:>10} {:>7} {:>8.1} {:>5.0}% {:>9.1}",
         row.name,
         row.ops_per_s,
         row.p50_ms,
@@ -806,6 +811,7 @@ fn print_row(row: &Row) {
             .map_or_else(|| "-".to_owned(), |r| format!("{r:.4}")),
         row.rss_mb,
         row.generator_cpu_share * 100.0,
+        row.cpu_us_per_op,
     );
 }
 
