@@ -7,8 +7,8 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QuerySelect,
-    QueryTrait, RelationTrait, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    QueryTrait, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -34,14 +34,7 @@ pub(crate) mod session {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {
-        #[sea_orm(
-            belongs_to = "crate::members::entity::Entity",
-            from = "Column::MemberId",
-            to = "crate::members::entity::Column::Id"
-        )]
-        Member,
-    }
+    pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -302,19 +295,25 @@ impl Store {
         kind: SessionKind,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Member>> {
-        // One statement, and without `.one()`: SQLite prepares a statement
-        // with a bound LIMIT again on every run, and this one runs for
-        // nearly every request at the morning peak.
-        let rows = members::entity::Entity::find()
-            .find_also_related(units::entity::Entity)
-            .join_rev(JoinType::InnerJoin, session::Relation::Member.def())
-            .filter(session::Column::TokenHash.eq(token.hash()))
+        // `.all()` rather than `.one()`: SQLite prepares a statement with a
+        // bound LIMIT again on every run, and these run for nearly every
+        // request at the morning peak. Two lookups by primary key rather
+        // than one join: a join let PostgreSQL, with statistics from
+        // before a burst of sign-ins, scan every session for the token.
+        let Some(session) = session::Entity::find_by_id(token.hash())
             .filter(session::Column::Kind.eq(kind.as_str()))
             .filter(session::Column::ExpiresAt.gt(now))
             .all(&self.db)
-            .await?;
-        rows.into_iter()
-            .next()
+            .await?
+            .pop()
+        else {
+            return Ok(None);
+        };
+        members::entity::Entity::find_by_id(session.member_id)
+            .find_also_related(units::entity::Entity)
+            .all(&self.db)
+            .await?
+            .pop()
             .map(|(member, unit)| member_from(member, unit))
             .transpose()
     }

@@ -118,9 +118,21 @@ impl Store {
             // Its lookups list a batch's members and days as parameters:
             // PostgreSQL's generic plan for them (after five runs) does not
             // know how few rows they pick, and once took 400 ms where a
-            // plan for the values takes a few.
+            // plan for the values takes a few. Every statement it runs is
+            // a few index seeks per member: with a catch-up's lists of
+            // days and members the planner still chose to scan the whole
+            // marks table in parallel (270 ms a batch) and compile it
+            // (JIT), or the campaign's part of it, so on this connection
+            // none of that is allowed and a seek costs what it does on
+            // an SSD.
             .map_sqlx_postgres_opts(|opts| {
-                opts.options([("plan_cache_mode", "force_custom_plan")])
+                opts.options([
+                    ("plan_cache_mode", "force_custom_plan"),
+                    ("enable_seqscan", "off"),
+                    ("max_parallel_workers_per_gather", "0"),
+                    ("jit", "off"),
+                    ("random_page_cost", "1.1"),
+                ])
             });
         let hot = Database::connect(options).await?;
         let store = Self {
