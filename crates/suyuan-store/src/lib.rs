@@ -115,23 +115,17 @@ impl Store {
         options
             .max_connections(1)
             .min_connections(1)
-            // Its lookups list a batch's members and days as parameters:
-            // PostgreSQL's generic plan for them (after five runs) does not
-            // know how few rows they pick, and once took 400 ms where a
-            // plan for the values takes a few. Every statement it runs is
-            // a few index seeks per member: with a catch-up's lists of
-            // days and members the planner still chose to scan the whole
-            // marks table in parallel (270 ms a batch) and compile it
-            // (JIT), or the campaign's part of it, so on this connection
-            // none of that is allowed and a seek costs what it does on
-            // an SSD.
+            // Its lookups list a batch's members and days as parameters,
+            // and every one of them is a few index seeks per member. Left
+            // to itself, PostgreSQL planned them generically (after five
+            // runs: 400 ms a batch), or as a JIT-compiled parallel scan of
+            // the marks table, whole (270 ms) or the campaign's part.
             .map_sqlx_postgres_opts(|opts| {
                 opts.options([
                     ("plan_cache_mode", "force_custom_plan"),
                     ("enable_seqscan", "off"),
                     ("max_parallel_workers_per_gather", "0"),
                     ("jit", "off"),
-                    ("random_page_cost", "1.1"),
                 ])
             });
         let hot = Database::connect(options).await?;
