@@ -6,6 +6,7 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
     QueryTrait, TransactionTrait,
@@ -295,21 +296,25 @@ impl Store {
         kind: SessionKind,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Member>> {
+        // One statement, the session found by a scalar subquery: on SQLite
+        // each statement is a round trip to the connection's thread and a
+        // fresh read transaction. Not a join: with statistics from before a
+        // burst of sign-ins, PostgreSQL planned the join as a scan of every
+        // session; a scalar subquery is always its own primary-key lookup.
         // `.all()` rather than `.one()`: SQLite prepares a statement with a
-        // bound LIMIT again on every run, and these run for nearly every
-        // request at the morning peak. Two lookups by primary key rather
-        // than one join: a join let PostgreSQL, with statistics from
-        // before a burst of sign-ins, scan every session for the token.
-        let Some(session) = session::Entity::find_by_id(token.hash())
+        // bound LIMIT again on every run.
+        let session = session::Entity::find()
+            .select_only()
+            .column(session::Column::MemberId)
+            .filter(session::Column::TokenHash.eq(token.hash()))
             .filter(session::Column::Kind.eq(kind.as_str()))
             .filter(session::Column::ExpiresAt.gt(now))
-            .all(&self.db)
-            .await?
-            .pop()
-        else {
-            return Ok(None);
-        };
-        members::entity::Entity::find_by_id(session.member_id)
+            .into_query();
+        members::entity::Entity::find()
+            .filter(
+                Expr::col((members::entity::Entity, members::entity::Column::Id))
+                    .eq(Expr::SubQuery(None, Box::new(session.into()))),
+            )
             .find_also_related(units::entity::Entity)
             .all(&self.db)
             .await?

@@ -4,6 +4,9 @@
 //! gathers: the busier the server, the larger each transaction, and a
 //! commit's cost (an fsync) is shared by everyone in it.
 
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::{DbBackend, Statement};
+use serde::Serialize;
 use std::future::Future;
 use tokio::sync::{mpsc, oneshot};
 
@@ -82,6 +85,60 @@ impl<T: Send + 'static, R: Send + 'static> BatchWriter<T, R> {
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
+}
+
+/// The SQL type a field of JSON rows is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Field {
+    Text,
+    BigInt,
+    Int,
+    /// `YYYY-MM-DD`, as `NaiveDate` is stored.
+    Date,
+    /// As `timestamp` writes it.
+    Timestamp,
+}
+
+/// A `SELECT` of the rows in the statement's one parameter: a JSON array
+/// holding an array of fields per row, read as `fields` say. However many
+/// rows a batch has, the statement is the same (prepared once) and binding
+/// them is one value, not one per field.
+pub(crate) fn json_rows(backend: DbBackend, fields: &[Field]) -> String {
+    let read = |(i, field): (usize, &Field)| match (backend, field) {
+        (DbBackend::Postgres, Field::Text) => format!("value ->> {i}"),
+        (DbBackend::Postgres, Field::BigInt) => format!("(value ->> {i})::bigint"),
+        (DbBackend::Postgres, Field::Int) => format!("(value ->> {i})::integer"),
+        (DbBackend::Postgres, Field::Date) => format!("(value ->> {i})::date"),
+        (DbBackend::Postgres, Field::Timestamp) => format!("(value ->> {i})::timestamptz"),
+        // SQLite keeps JSON's integers and strings as they are, and dates
+        // and times as text.
+        _ => format!("value ->> {i}"),
+    };
+    let fields: Vec<String> = fields.iter().enumerate().map(read).collect();
+    let source = match backend {
+        DbBackend::Postgres => "jsonb_array_elements($1::jsonb)",
+        _ => "jsonb_each(?)",
+    };
+    // `WHERE true`: SQLite needs it to tell an upsert's ON CONFLICT from a
+    // join's ON after a SELECT.
+    format!("SELECT {} FROM {source} WHERE true", fields.join(", "))
+}
+
+/// A time as a JSON row carries it: the text SQLite stores for a
+/// `DateTime<Utc>` (and PostgreSQL reads).
+pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+/// `sql` with `rows` as its one parameter (see `json_rows`).
+pub(crate) fn json_statement<R: Serialize>(
+    backend: DbBackend,
+    sql: String,
+    rows: &[R],
+) -> StoreResult<Statement> {
+    let rows = serde_json::to_string(rows)
+        .map_err(|e| StoreError::Unavailable(format!("rows as JSON: {e}")))?;
+    Ok(Statement::from_sql_and_values(backend, sql, [rows.into()]))
 }
 
 /// Rows per multi-row statement, largest first. A batch is cut into these

@@ -106,6 +106,11 @@ impl Store {
                     // small default had the mark writer spend half its time
                     // copying the same index pages back.
                     .pragma("wal_autocheckpoint", "16384")
+                    // A multi-row statement inside a transaction keeps a
+                    // journal of its own, to undo just itself; past 64 KiB
+                    // SQLite spilled it to a temporary file, which the
+                    // morning peak's writer paid for on every batch.
+                    .pragma("temp_store", "memory")
                     .busy_timeout(Duration::from_secs(30))
             });
         let db = Database::connect(options.clone()).await?;

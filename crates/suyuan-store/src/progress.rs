@@ -29,7 +29,7 @@ use suyuan_core::progress::counts::{
 use suyuan_core::progress::{Counts, Figures};
 use suyuan_core::units::{UnitId, UnitPath};
 
-use crate::batch::statement_chunks;
+use crate::batch::{Field, json_rows, json_statement};
 use crate::campaigns::{Campaign, CampaignId};
 use crate::{Store, StoreResult};
 
@@ -66,29 +66,40 @@ pub(crate) async fn add_days<C: ConnectionTrait>(
         }
     }
     merged.retain(|_, c| !c.is_zero());
-    let rows: Vec<_> = merged.into_iter().collect();
-    // The mark writer adds a different number of rows every batch: a few
-    // fixed sizes keep its statements prepared.
-    for chunk in statement_chunks(&rows) {
-        let mut insert = Query::insert();
-        insert
-            .into_table(col(DAYS))
-            .columns(with_counts(&["campaign_id", "unit_id", "day"]));
-        for ((unit, day), counts) in chunk {
-            let mut values: Vec<Expr> = vec![campaign.0.into(), (*unit).into(), (*day).into()];
-            values.extend(counts.values().into_iter().map(Expr::from));
-            insert.values_panic(values);
-        }
-        let mut upsert = OnConflict::columns([col("campaign_id"), col("unit_id"), col("day")]);
-        upsert.values(Counts::FIELDS.iter().map(|field| {
-            (
-                col(field),
-                Expr::col((col(DAYS), col(field))).add(Expr::col((col("excluded"), col(field)))),
-            )
-        }));
-        insert.on_conflict(upsert);
-        conn.execute(&insert).await?;
+    if merged.is_empty() {
+        return Ok(());
     }
+    let rows: Vec<Vec<serde_json::Value>> = merged
+        .into_iter()
+        .map(|((unit, day), counts)| {
+            let mut row = vec![campaign.0.into(), unit.into(), day.to_string().into()];
+            row.extend(counts.values().into_iter().map(serde_json::Value::from));
+            row
+        })
+        .collect();
+    // One statement whatever the number of rows: the mark writer adds a
+    // different number every batch.
+    let backend = conn.get_database_backend();
+    let mut fields = vec![Field::BigInt, Field::BigInt, Field::Date];
+    fields.extend(Counts::FIELDS.iter().map(|_| Field::BigInt));
+    let columns = ["campaign_id", "unit_id", "day"]
+        .iter()
+        .chain(Counts::FIELDS)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sums = Counts::FIELDS
+        .iter()
+        .map(|f| format!("{f} = {DAYS}.{f} + excluded.{f}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO {DAYS} ({columns}) {} \
+         ON CONFLICT (campaign_id, unit_id, day) DO UPDATE SET {sums}",
+        json_rows(backend, &fields)
+    );
+    conn.execute_raw(json_statement(backend, sql, &rows)?)
+        .await?;
     Ok(())
 }
 

@@ -7,9 +7,9 @@
 //! with an id is kept, and a repeat gets that first mark back.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, InsertStatement, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -22,7 +22,7 @@ use suyuan_core::progress::counts::caught_up;
 use suyuan_core::reading::{Action, MarkId, MarkKind, Plan, PointRules, Reading};
 use suyuan_core::units::UnitPath;
 
-use crate::batch::{BatchWriter, padded, statement_chunks};
+use crate::batch::{BatchWriter, Field, json_rows, json_statement, padded, timestamp};
 use crate::campaigns::{Campaign, CampaignId};
 use crate::{Store, StoreError, StoreResult, members, progress};
 
@@ -149,49 +149,43 @@ fn day_readers_query(
         )
 }
 
-/// One multi-row INSERT of marks that skips ids already recorded.
-fn insert_query(marks: &[&NewMark]) -> InsertStatement {
-    let mut insert = Query::insert();
-    insert
-        .into_table(mark::Entity)
-        .columns([
-            mark::Column::ClientId,
-            mark::Column::CampaignId,
-            mark::Column::MemberId,
-            mark::Column::ExcerptId,
-            mark::Column::ReadOn,
-            mark::Column::Kind,
-            mark::Column::Seconds,
-            mark::Column::RecordedAt,
-        ])
-        .on_conflict(
-            OnConflict::column(mark::Column::ClientId)
-                .do_nothing()
-                .to_owned(),
-        );
-    for mark in marks {
-        insert.values_panic([
-            mark.id.as_str().into(),
-            mark.campaign.0.into(),
-            mark.member.0.into(),
-            mark.excerpt.0.into(),
-            mark.read_on.into(),
-            mark.kind.code().into(),
-            i32::try_from(mark.seconds).unwrap_or(i32::MAX).into(),
-            mark.recorded_at.into(),
-        ]);
-    }
-    insert
+/// Inserts marks given as JSON rows (`mark_row`), skipping ids already
+/// recorded.
+fn insert_sql(backend: DbBackend) -> String {
+    use Field::{BigInt, Date, Int, Text, Timestamp};
+    format!(
+        "INSERT INTO reading_marks \
+         (client_id, campaign_id, member_id, excerpt_id, read_on, kind, seconds, recorded_at) \
+         {} ON CONFLICT (client_id) DO NOTHING",
+        json_rows(
+            backend,
+            &[Text, BigInt, BigInt, BigInt, Date, Text, Int, Timestamp]
+        )
+    )
+}
+
+/// A mark as `insert_sql` reads it.
+type MarkRow<'a> = (&'a str, i64, i64, i64, NaiveDate, &'static str, i32, String);
+
+fn mark_row(mark: &NewMark) -> MarkRow<'_> {
+    (
+        mark.id.as_str(),
+        mark.campaign.0,
+        mark.member.0,
+        mark.excerpt.0,
+        mark.read_on,
+        mark.kind.code(),
+        i32::try_from(mark.seconds).unwrap_or(i32::MAX),
+        timestamp(mark.recorded_at),
+    )
 }
 
 /// Inserts marks, skipping ids already recorded: how many it added.
 async fn insert_rows<C: ConnectionTrait>(conn: &C, marks: &[&NewMark]) -> StoreResult<u64> {
-    let mut added = 0;
-    for chunk in statement_chunks(marks) {
-        let statement = conn.get_database_backend().build(&insert_query(chunk));
-        added += conn.execute_raw(statement).await?.rows_affected();
-    }
-    Ok(added)
+    let backend = conn.get_database_backend();
+    let rows: Vec<MarkRow> = marks.iter().map(|m| mark_row(m)).collect();
+    let statement = json_statement(backend, insert_sql(backend), &rows)?;
+    Ok(conn.execute_raw(statement).await?.rows_affected())
 }
 
 /// The most marks one transaction takes.
@@ -261,18 +255,15 @@ impl Store {
     ) -> StoreResult<Vec<Option<Mark>>> {
         let marks: Vec<&NewMark> = markings.iter().map(|m| &m.mark).collect();
         let txn = self.hot.begin().await?;
-        let mut inserted: HashSet<String> = HashSet::with_capacity(marks.len());
-        for chunk in statement_chunks(&marks) {
-            let mut insert = insert_query(chunk);
-            insert.returning_col(mark::Column::ClientId);
-            let statement = txn.get_database_backend().build(&insert);
-            inserted.extend(
-                txn.query_all_raw(statement)
-                    .await?
-                    .into_iter()
-                    .filter_map(|row| row.try_get_by_index::<String>(0).ok()),
-            );
-        }
+        let backend = txn.get_database_backend();
+        let rows: Vec<MarkRow> = marks.iter().map(|m| mark_row(m)).collect();
+        let returning = format!("{} RETURNING client_id", insert_sql(backend));
+        let mut inserted: HashSet<String> = txn
+            .query_all_raw(json_statement(backend, returning, &rows)?)
+            .await?
+            .into_iter()
+            .filter_map(|row| row.try_get_by_index::<String>(0).ok())
+            .collect();
         // Only what this insert added counts, and an id sent twice in one
         // batch the first time only.
         let mut counted: HashSet<&str> = HashSet::new();
@@ -717,30 +708,29 @@ pub(crate) async fn save_streaks<C: ConnectionTrait>(
     campaign: i64,
     runs: impl Iterator<Item = (i64, (NaiveDate, u32))>,
 ) -> StoreResult<()> {
-    let runs: Vec<(i64, (NaiveDate, u32))> = runs.collect();
-    for chunk in statement_chunks(&runs) {
-        let mut insert = Query::insert();
-        insert.into_table(Alias::new(STREAKS)).columns([
-            Alias::new("campaign_id"),
-            Alias::new("member_id"),
-            Alias::new("last_day"),
-            Alias::new("run"),
-        ]);
-        for (member, (day, run)) in chunk {
-            insert.values_panic([
-                campaign.into(),
-                (*member).into(),
-                (*day).into(),
-                i32::try_from(*run).unwrap_or(i32::MAX).into(),
-            ]);
-        }
-        insert.on_conflict(
-            OnConflict::columns([Alias::new("campaign_id"), Alias::new("member_id")])
-                .update_columns([Alias::new("last_day"), Alias::new("run")])
-                .to_owned(),
-        );
-        conn.execute(&insert).await?;
+    use Field::{BigInt, Date, Int};
+    let rows: Vec<(i64, i64, NaiveDate, i32)> = runs
+        .map(|(member, (day, run))| {
+            (
+                campaign,
+                member,
+                day,
+                i32::try_from(run).unwrap_or(i32::MAX),
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
     }
+    let backend = conn.get_database_backend();
+    let sql = format!(
+        "INSERT INTO {STREAKS} (campaign_id, member_id, last_day, run) {} \
+         ON CONFLICT (campaign_id, member_id) \
+         DO UPDATE SET last_day = excluded.last_day, run = excluded.run",
+        json_rows(backend, &[BigInt, BigInt, Date, Int])
+    );
+    conn.execute_raw(json_statement(backend, sql, &rows)?)
+        .await?;
     Ok(())
 }
 
