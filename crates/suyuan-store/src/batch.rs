@@ -104,7 +104,32 @@ pub(crate) enum Field {
 /// rows a batch has, the statement is the same (prepared once) and binding
 /// them is one value, not one per field.
 pub(crate) fn json_rows(backend: DbBackend, fields: &[Field]) -> String {
-    let read = |(i, field): (usize, &Field)| match (backend, field) {
+    // `WHERE true`: SQLite needs it to tell an upsert's ON CONFLICT from a
+    // join's ON after a SELECT.
+    format!(
+        "SELECT {} FROM {} WHERE true",
+        fields
+            .iter()
+            .enumerate()
+            .map(|(i, field)| json_field(backend, i, *field))
+            .collect::<Vec<_>>()
+            .join(", "),
+        json_source(backend)
+    )
+}
+
+/// The table of JSON rows the first parameter holds, one row per element,
+/// each in a column named `value`.
+pub(crate) fn json_source(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "jsonb_array_elements($1::jsonb)",
+        _ => "jsonb_each(?)",
+    }
+}
+
+/// The expression reading field `i` of a JSON row's `value` as `field`.
+pub(crate) fn json_field(backend: DbBackend, i: usize, field: Field) -> String {
+    match (backend, field) {
         (DbBackend::Postgres, Field::Text) => format!("value ->> {i}"),
         (DbBackend::Postgres, Field::BigInt) => format!("(value ->> {i})::bigint"),
         (DbBackend::Postgres, Field::Int) => format!("(value ->> {i})::integer"),
@@ -113,15 +138,7 @@ pub(crate) fn json_rows(backend: DbBackend, fields: &[Field]) -> String {
         // SQLite keeps JSON's integers and strings as they are, and dates
         // and times as text.
         _ => format!("value ->> {i}"),
-    };
-    let fields: Vec<String> = fields.iter().enumerate().map(read).collect();
-    let source = match backend {
-        DbBackend::Postgres => "jsonb_array_elements($1::jsonb)",
-        _ => "jsonb_each(?)",
-    };
-    // `WHERE true`: SQLite needs it to tell an upsert's ON CONFLICT from a
-    // join's ON after a SELECT.
-    format!("SELECT {} FROM {source} WHERE true", fields.join(", "))
+    }
 }
 
 /// A time as a JSON row carries it: the text SQLite stores for a
@@ -136,9 +153,16 @@ pub(crate) fn json_statement<R: Serialize>(
     sql: String,
     rows: &[R],
 ) -> StoreResult<Statement> {
-    let rows = serde_json::to_string(rows)
-        .map_err(|e| StoreError::Unavailable(format!("rows as JSON: {e}")))?;
-    Ok(Statement::from_sql_and_values(backend, sql, [rows.into()]))
+    Ok(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [json_value(rows)?.into()],
+    ))
+}
+
+/// Rows as the one JSON value `json_rows` reads.
+pub(crate) fn json_value<R: Serialize>(rows: &[R]) -> StoreResult<String> {
+    serde_json::to_string(rows).map_err(|e| StoreError::Unavailable(format!("rows as JSON: {e}")))
 }
 
 /// Rows per multi-row statement, largest first. A batch is cut into these

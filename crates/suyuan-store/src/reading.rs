@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    Statement, TransactionTrait,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -22,7 +22,10 @@ use suyuan_core::progress::counts::caught_up;
 use suyuan_core::reading::{Action, MarkId, MarkKind, Plan, PointRules, Reading};
 use suyuan_core::units::UnitPath;
 
-use crate::batch::{BatchWriter, Field, json_rows, json_statement, padded, timestamp};
+use crate::batch::{
+    BatchWriter, Field, json_field, json_rows, json_source, json_statement, json_value, padded,
+    timestamp,
+};
 use crate::campaigns::{Campaign, CampaignId};
 use crate::{Store, StoreError, StoreResult, members, progress};
 
@@ -415,11 +418,10 @@ struct Share<'a> {
 }
 
 /// Cuts the marks a batch added by campaign and reads what counting them
-/// compares with: the members' marks of the batch's days, and for
-/// members catching up an earlier day, their marks of that day's excerpts
-/// since it. Read after the insert (a transaction that writes first
-/// holds the write lock from its start), so the batch's own marks are
-/// taken out again.
+/// compares with: each member's marks of the batch's days, and for a
+/// member catching up an earlier day, their marks of every day since it.
+/// Read after the insert (a transaction that writes first holds the write
+/// lock from its start), so the batch's own marks are taken out again.
 async fn shares_of<'a, C: ConnectionTrait>(
     conn: &C,
     added: &[&'a Marking],
@@ -434,37 +436,29 @@ async fn shares_of<'a, C: ConnectionTrait>(
     let mut shares = Vec::with_capacity(by_campaign.len());
     for (campaign, marks) in by_campaign {
         let scoring = marks[0].scoring.clone();
-        let days: BTreeSet<NaiveDate> = marks.iter().map(|m| m.mark.read_on).collect();
-        let members: BTreeSet<i64> = marks.iter().map(|m| m.mark.member.0).collect();
-        let mut before = Before::new();
-        let looked = Looked {
-            days: days.iter().copied().collect(),
-            excerpts: None,
-        };
-        load_before(conn, campaign, &looked, &members, &mut before).await?;
         let mut catching_up: BTreeMap<i64, BTreeSet<NaiveDate>> = BTreeMap::new();
         for m in marks.iter().filter(|m| m.mark.kind == MarkKind::Late) {
             if let Some(day) = scoring.assigned_on(m.mark.excerpt) {
                 catching_up.entry(m.mark.member.0).or_default().insert(day);
             }
         }
-        let caught_up_days: BTreeSet<NaiveDate> = catching_up.values().flatten().copied().collect();
-        if let (Some(first), Some(since)) = (caught_up_days.first(), days.first())
-            && first < since
-        {
-            let late: BTreeSet<i64> = catching_up.keys().copied().collect();
-            let excerpts = caught_up_days
-                .iter()
-                .filter_map(|day| scoring.plan.get(day))
-                .flatten()
-                .map(|e| e.0)
-                .collect();
-            let looked = Looked {
-                days: first.iter_days().take_while(|day| day < since).collect(),
-                excerpts: Some(excerpts),
-            };
-            load_before(conn, campaign, &looked, &late, &mut before).await?;
+        let mut looked: BTreeSet<(i64, NaiveDate)> = marks
+            .iter()
+            .map(|m| (m.mark.member.0, m.mark.read_on))
+            .collect();
+        if let Some(last) = marks.iter().map(|m| m.mark.read_on).max() {
+            for (member, days) in &catching_up {
+                if let Some(first) = days.first() {
+                    looked.extend(
+                        first
+                            .iter_days()
+                            .take_while(|day| *day <= last)
+                            .map(|day| (*member, day)),
+                    );
+                }
+            }
         }
+        let mut before = load_before(conn, campaign, &looked).await?;
         for m in &marks {
             let reading = (m.mark.read_on, m.mark.kind, m.mark.excerpt);
             if let Some(rows) = before.get_mut(&m.mark.member.0)
@@ -487,59 +481,49 @@ async fn shares_of<'a, C: ConnectionTrait>(
     Ok(shares)
 }
 
-/// Which recorded marks a load reads. The days are listed (never a
-/// range), so that each day and member is one seek in the marks index.
-struct Looked {
-    days: Vec<NaiveDate>,
-    /// Only marks of these excerpts, if given.
-    excerpts: Option<Vec<i64>>,
-}
-
-/// Adds the recorded readings of `members` that `looked` asks for to
-/// `before`, a few hundred members a statement.
+/// The recorded readings of each member on the days listed with them:
+/// one statement, the (member, day) pairs bound as JSON rows, each pair
+/// one seek in the marks index.
 async fn load_before<C: ConnectionTrait>(
     conn: &C,
     campaign: i64,
-    looked: &Looked,
-    members: &BTreeSet<i64>,
-    before: &mut Before,
-) -> StoreResult<()> {
-    let members: Vec<i64> = members.iter().copied().collect();
-    for chunk in members.chunks(400) {
-        let mut select = mark::Entity::find()
-            .select_only()
-            .columns([
-                mark::Column::MemberId,
-                mark::Column::ReadOn,
-                mark::Column::Kind,
-                mark::Column::ExcerptId,
-            ])
-            .column_as(mark::Column::Id.count(), "marks")
-            .filter(mark::Column::CampaignId.eq(campaign))
-            .filter(mark::Column::ReadOn.is_in(padded(&looked.days)))
-            .filter(mark::Column::MemberId.is_in(padded(chunk)));
-        if let Some(excerpts) = &looked.excerpts {
-            select = select.filter(mark::Column::ExcerptId.is_in(padded(excerpts)));
-        }
-        let rows: Vec<(i64, NaiveDate, String, i64, i64)> = select
-            .group_by(mark::Column::MemberId)
-            .group_by(mark::Column::ReadOn)
-            .group_by(mark::Column::Kind)
-            .group_by(mark::Column::ExcerptId)
-            .into_tuple()
-            .all(conn)
-            .await?;
-        for (member, day, kind, excerpt, marks) in rows {
-            let kind = MarkKind::parse(&kind).ok_or_else(|| {
-                StoreError::Corrupt(format!("a reading mark of member {member}: kind {kind}"))
-            })?;
-            before.entry(member).or_default().push((
-                (day, kind, ExcerptId(excerpt)),
-                u32::try_from(marks).unwrap_or(u32::MAX),
-            ));
-        }
+    looked: &BTreeSet<(i64, NaiveDate)>,
+) -> StoreResult<Before> {
+    use Field::{BigInt, Date};
+    let backend = conn.get_database_backend();
+    let campaign_param = match backend {
+        DbBackend::Postgres => "$2",
+        _ => "?",
+    };
+    let (member, day) = (json_field(backend, 0, BigInt), json_field(backend, 1, Date));
+    // CROSS JOIN: SQLite takes the pairs first (as written) and seeks each
+    // in the index; left to choose, it scanned the campaign's marks.
+    let sql = format!(
+        "SELECT m.member_id, m.read_on, m.kind, m.excerpt_id, COUNT(m.id) \
+         FROM {} CROSS JOIN reading_marks m \
+         WHERE m.campaign_id = {campaign_param} AND m.read_on = {day} AND m.member_id = {member} \
+         GROUP BY m.member_id, m.read_on, m.kind, m.excerpt_id",
+        json_source(backend)
+    );
+    let pairs: Vec<&(i64, NaiveDate)> = looked.iter().collect();
+    let statement =
+        Statement::from_sql_and_values(backend, sql, [json_value(&pairs)?.into(), campaign.into()]);
+    let mut before = Before::new();
+    for row in conn.query_all_raw(statement).await? {
+        let member: i64 = row.try_get_by_index(0)?;
+        let day: NaiveDate = row.try_get_by_index(1)?;
+        let kind: String = row.try_get_by_index(2)?;
+        let excerpt: i64 = row.try_get_by_index(3)?;
+        let marks: i64 = row.try_get_by_index(4)?;
+        let kind = MarkKind::parse(&kind).ok_or_else(|| {
+            StoreError::Corrupt(format!("a reading mark of member {member}: kind {kind}"))
+        })?;
+        before.entry(member).or_default().push((
+            (day, kind, ExcerptId(excerpt)),
+            u32::try_from(marks).unwrap_or(u32::MAX),
+        ));
     }
-    Ok(())
+    Ok(before)
 }
 
 /// The reading points of a day (the streak bonus aside).
