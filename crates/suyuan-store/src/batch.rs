@@ -153,16 +153,9 @@ pub(crate) fn json_statement<R: Serialize>(
     sql: String,
     rows: &[R],
 ) -> StoreResult<Statement> {
-    Ok(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [json_value(rows)?.into()],
-    ))
-}
-
-/// Rows as the one JSON value `json_rows` reads.
-pub(crate) fn json_value<R: Serialize>(rows: &[R]) -> StoreResult<String> {
-    serde_json::to_string(rows).map_err(|e| StoreError::Unavailable(format!("rows as JSON: {e}")))
+    let rows = serde_json::to_string(rows)
+        .map_err(|e| StoreError::Unavailable(format!("rows as JSON: {e}")))?;
+    Ok(Statement::from_sql_and_values(backend, sql, [rows.into()]))
 }
 
 /// Rows per multi-row statement, largest first. A batch is cut into these

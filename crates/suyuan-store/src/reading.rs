@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement, TransactionTrait,
+    TransactionTrait,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -23,8 +23,7 @@ use suyuan_core::reading::{Action, MarkId, MarkKind, Plan, PointRules, Reading};
 use suyuan_core::units::UnitPath;
 
 use crate::batch::{
-    BatchWriter, Field, json_field, json_rows, json_source, json_statement, json_value, padded,
-    timestamp,
+    BatchWriter, Field, json_field, json_rows, json_source, json_statement, padded, timestamp,
 };
 use crate::campaigns::{Campaign, CampaignId};
 use crate::{Store, StoreError, StoreResult, members, progress};
@@ -491,23 +490,24 @@ async fn load_before<C: ConnectionTrait>(
 ) -> StoreResult<Before> {
     use Field::{BigInt, Date};
     let backend = conn.get_database_backend();
-    let campaign_param = match backend {
-        DbBackend::Postgres => "$2",
-        _ => "?",
-    };
-    let (member, day) = (json_field(backend, 0, BigInt), json_field(backend, 1, Date));
+    let field = |i, kind| json_field(backend, i, kind);
     // CROSS JOIN: SQLite takes the pairs first (as written) and seeks each
     // in the index; left to choose, it scanned the campaign's marks.
     let sql = format!(
         "SELECT m.member_id, m.read_on, m.kind, m.excerpt_id, COUNT(m.id) \
          FROM {} CROSS JOIN reading_marks m \
-         WHERE m.campaign_id = {campaign_param} AND m.read_on = {day} AND m.member_id = {member} \
+         WHERE m.campaign_id = {} AND m.member_id = {} AND m.read_on = {} \
          GROUP BY m.member_id, m.read_on, m.kind, m.excerpt_id",
-        json_source(backend)
+        json_source(backend),
+        field(0, BigInt),
+        field(1, BigInt),
+        field(2, Date),
     );
-    let pairs: Vec<&(i64, NaiveDate)> = looked.iter().collect();
-    let statement =
-        Statement::from_sql_and_values(backend, sql, [json_value(&pairs)?.into(), campaign.into()]);
+    let rows: Vec<(i64, i64, NaiveDate)> = looked
+        .iter()
+        .map(|(member, day)| (campaign, *member, *day))
+        .collect();
+    let statement = json_statement(backend, sql, &rows)?;
     let mut before = Before::new();
     for row in conn.query_all_raw(statement).await? {
         let member: i64 = row.try_get_by_index(0)?;
