@@ -5,8 +5,9 @@
 //! commit's cost (an fsync) is shared by everyone in it.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::{DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::future::Future;
 use tokio::sync::{mpsc, oneshot};
 
@@ -156,6 +157,32 @@ pub(crate) fn json_statement<R: Serialize>(
     let rows = serde_json::to_string(rows)
         .map_err(|e| StoreError::Unavailable(format!("rows as JSON: {e}")))?;
     Ok(Statement::from_sql_and_values(backend, sql, [rows.into()]))
+}
+
+/// `query` wrapped so that its rows come back as one value: a JSON array
+/// holding an array of `columns` per row. sqlx hands SQLite's rows over
+/// one at a time, each a message to the waiting task; a read-back of a
+/// thousand rows is then one message instead of a thousand.
+pub(crate) fn json_result(backend: DbBackend, columns: &[&str], query: &str) -> String {
+    let row = columns.join(", ");
+    match backend {
+        DbBackend::Postgres => format!(
+            "SELECT COALESCE(json_agg(json_build_array({row})), '[]')::text FROM ({query}) AS q"
+        ),
+        _ => format!("SELECT json_group_array(json_array({row})) FROM ({query})"),
+    }
+}
+
+/// Runs a statement made with `json_result` and reads its rows.
+pub(crate) async fn query_json<C: ConnectionTrait, R: DeserializeOwned>(
+    conn: &C,
+    statement: Statement,
+) -> StoreResult<Vec<R>> {
+    let Some(row) = conn.query_one_raw(statement).await? else {
+        return Ok(Vec::new());
+    };
+    let text: String = row.try_get_by_index(0)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("rows as JSON: {e}")))
 }
 
 /// Rows per multi-row statement, largest first. A batch is cut into these

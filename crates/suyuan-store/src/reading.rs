@@ -23,7 +23,8 @@ use suyuan_core::reading::{Action, MarkId, MarkKind, Plan, PointRules, Reading};
 use suyuan_core::units::UnitPath;
 
 use crate::batch::{
-    BatchWriter, Field, json_field, json_rows, json_source, json_statement, padded, timestamp,
+    BatchWriter, Field, json_field, json_result, json_rows, json_source, json_statement, padded,
+    query_json, timestamp,
 };
 use crate::campaigns::{Campaign, CampaignId};
 use crate::{Store, StoreError, StoreResult, members, progress};
@@ -482,7 +483,7 @@ async fn shares_of<'a, C: ConnectionTrait>(
 
 /// The recorded readings of each member on the days listed with them:
 /// one statement, the (member, day) pairs bound as JSON rows, each pair
-/// one seek in the marks index.
+/// one seek in the marks index, the readings read back as one JSON value.
 async fn load_before<C: ConnectionTrait>(
     conn: &C,
     campaign: i64,
@@ -493,8 +494,8 @@ async fn load_before<C: ConnectionTrait>(
     let field = |i, kind| json_field(backend, i, kind);
     // CROSS JOIN: SQLite takes the pairs first (as written) and seeks each
     // in the index; left to choose, it scanned the campaign's marks.
-    let sql = format!(
-        "SELECT m.member_id, m.read_on, m.kind, m.excerpt_id, COUNT(m.id) \
+    let readings = format!(
+        "SELECT m.member_id, m.read_on, m.kind, m.excerpt_id, COUNT(m.id) AS marks \
          FROM {} CROSS JOIN reading_marks m \
          WHERE m.campaign_id = {} AND m.member_id = {} AND m.read_on = {} \
          GROUP BY m.member_id, m.read_on, m.kind, m.excerpt_id",
@@ -503,25 +504,26 @@ async fn load_before<C: ConnectionTrait>(
         field(1, BigInt),
         field(2, Date),
     );
-    let rows: Vec<(i64, i64, NaiveDate)> = looked
+    let sql = json_result(
+        backend,
+        &["member_id", "read_on", "kind", "excerpt_id", "marks"],
+        &readings,
+    );
+    let pairs: Vec<(i64, i64, NaiveDate)> = looked
         .iter()
         .map(|(member, day)| (campaign, *member, *day))
         .collect();
-    let statement = json_statement(backend, sql, &rows)?;
+    let rows: Vec<(i64, NaiveDate, String, i64, u32)> =
+        query_json(conn, json_statement(backend, sql, &pairs)?).await?;
     let mut before = Before::new();
-    for row in conn.query_all_raw(statement).await? {
-        let member: i64 = row.try_get_by_index(0)?;
-        let day: NaiveDate = row.try_get_by_index(1)?;
-        let kind: String = row.try_get_by_index(2)?;
-        let excerpt: i64 = row.try_get_by_index(3)?;
-        let marks: i64 = row.try_get_by_index(4)?;
+    for (member, day, kind, excerpt, marks) in rows {
         let kind = MarkKind::parse(&kind).ok_or_else(|| {
             StoreError::Corrupt(format!("a reading mark of member {member}: kind {kind}"))
         })?;
-        before.entry(member).or_default().push((
-            (day, kind, ExcerptId(excerpt)),
-            u32::try_from(marks).unwrap_or(u32::MAX),
-        ));
+        before
+            .entry(member)
+            .or_default()
+            .push(((day, kind, ExcerptId(excerpt)), marks));
     }
     Ok(before)
 }
