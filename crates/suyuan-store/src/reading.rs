@@ -7,7 +7,7 @@
 //! with an id is kept, and a repeat gets that first mark back.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
@@ -23,7 +23,7 @@ use suyuan_core::reading::{Action, MarkId, MarkKind, Plan, PointRules, Reading};
 use suyuan_core::units::UnitPath;
 
 use crate::batch::{
-    BatchWriter, Field, json_field, json_result, json_rows, json_source, json_statement, padded,
+    BatchWriter, Field, json_field, json_result, json_rows, json_source, json_statement,
     query_json, timestamp,
 };
 use crate::campaigns::{Campaign, CampaignId};
@@ -639,27 +639,7 @@ async fn extend_streaks<C: ConnectionTrait>(
         return Ok(());
     }
     completed.sort();
-    let members: Vec<i64> = completed.iter().map(|(m, _)| *m).collect();
-    let mut runs: HashMap<i64, (NaiveDate, u32)> = HashMap::new();
-    let backend = conn.get_database_backend();
-    for chunk in members.chunks(400) {
-        let mut select = Query::select();
-        select
-            .from(Alias::new(STREAKS))
-            .columns([
-                Alias::new("member_id"),
-                Alias::new("last_day"),
-                Alias::new("run"),
-            ])
-            .and_where(Expr::col(Alias::new("campaign_id")).eq(campaign))
-            .and_where(Expr::col(Alias::new("member_id")).is_in(padded(chunk)));
-        for row in conn.query_all_raw(backend.build(&select)).await? {
-            let member: i64 = row.try_get_by_index(0)?;
-            let last: NaiveDate = row.try_get_by_index(1)?;
-            let run: i32 = row.try_get_by_index(2)?;
-            runs.insert(member, (last, u32::try_from(run).unwrap_or(0)));
-        }
-    }
+    let mut runs = load_runs(conn, campaign, completed.iter().map(|(m, _)| *m)).await?;
     let every = Ord::max(rules.streak_every, 1);
     let bonus = rules
         .rule(Action::StreakBonus)
@@ -686,6 +666,32 @@ async fn extend_streaks<C: ConnectionTrait>(
         changes.push(((*path).clone(), day, counts));
     }
     save_streaks(conn, campaign, extended.into_iter()).await
+}
+
+/// Members' runs so far: the last day each read in full and its run
+/// length, in one statement (the members bound as JSON rows).
+async fn load_runs<C: ConnectionTrait>(
+    conn: &C,
+    campaign: i64,
+    members: impl Iterator<Item = i64>,
+) -> StoreResult<HashMap<i64, (NaiveDate, u32)>> {
+    use Field::BigInt;
+    let backend = conn.get_database_backend();
+    let runs = format!(
+        "SELECT s.member_id, s.last_day, s.run FROM {} CROSS JOIN {STREAKS} s \
+         WHERE s.campaign_id = {} AND s.member_id = {}",
+        json_source(backend),
+        json_field(backend, 0, BigInt),
+        json_field(backend, 1, BigInt),
+    );
+    let sql = json_result(backend, &["member_id", "last_day", "run"], &runs);
+    let pairs: Vec<(i64, i64)> = members.map(|member| (campaign, member)).collect();
+    let rows: Vec<(i64, NaiveDate, u32)> =
+        query_json(conn, json_statement(backend, sql, &pairs)?).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(member, last, run)| (member, (last, run)))
+        .collect())
 }
 
 /// Stores members' runs: the last day read in full and its run length.

@@ -40,18 +40,28 @@ pub use i18n::Lang;
 pub use questions::propose_from_readings;
 pub use reminders::{ReminderSettings, Round};
 
-/// What every handler may reach.
+/// What every handler may reach: one shared value, so that handing it to
+/// each request and middleware is one reference count, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub search: Arc<SearchIndex>,
-    catalog: Arc<library::Catalog>,
-    books: Arc<reading::Books>,
-    sessions: Arc<auth::SessionCache>,
+    catalog: library::Catalog,
+    books: reading::Books,
+    sessions: auth::SessionCache,
     marks: suyuan_store::reading::MarkWriter,
-    outbox: Arc<reminders::Outbox>,
-    csrf_key: Arc<[u8]>,
+    outbox: reminders::Outbox,
+    csrf_key: Box<[u8]>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// Why the application could not start.
@@ -103,20 +113,20 @@ impl App {
         search: Arc<SearchIndex>,
         reminders: &ReminderSettings,
     ) -> Result<Self, StartError> {
-        let outbox = Arc::new(reminders::Outbox::new(reminders)?);
+        let outbox = reminders::Outbox::new(reminders)?;
         let csrf_key = store.secret("csrf").await?;
         search.catch_up(&store).await?;
-        let state = AppState {
+        let state = AppState(Arc::new(Shared {
             marks: store.mark_writer(),
             outbox,
             store,
             clock,
             search,
-            catalog: Arc::default(),
-            books: Arc::default(),
-            sessions: Arc::default(),
-            csrf_key: Arc::from(csrf_key.into_bytes()),
-        };
+            catalog: Default::default(),
+            books: Default::default(),
+            sessions: Default::default(),
+            csrf_key: csrf_key.into_bytes().into_boxed_slice(),
+        }));
         let (api_router, openapi) = api::router().split_for_parts();
         let openapi = Arc::new(openapi);
         let router = Router::new()
