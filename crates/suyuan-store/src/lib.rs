@@ -22,7 +22,7 @@ pub mod reminders;
 pub mod testing;
 pub mod units;
 
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement,
     TransactionTrait,
@@ -79,6 +79,36 @@ pub struct Store {
     exam_writer: std::sync::Arc<std::sync::OnceLock<exams::ExamWriter>>,
 }
 
+/// Page cache of the writers' connection: the indexes of millions of
+/// reading marks stay in memory (SQLite's default is 2 MiB).
+const WRITER_CACHE_KIB: u32 = 65_536;
+/// Page cache of each pooled connection. Every commit of the writer
+/// empties it (a changed log), and emptying it walks a table as large as
+/// the most the cache has held: at the morning peak, large caches made
+/// each session lookup pay for that walk.
+const READER_CACHE_KIB: u32 = 8_192;
+
+/// Every SQLite connection's settings.
+fn sqlite_options(opts: SqliteConnectOptions, cache_kib: u32) -> SqliteConnectOptions {
+    // FULL: an acknowledged write survives a power loss, not only a
+    // crash. WAL keeps readers off the writer's back.
+    opts.journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .pragma("cache_size", format!("-{cache_kib}"))
+        // Checkpoint at 64 MiB of log rather than 4 MiB: a checkpoint
+        // copies each page it finds once, however often it was rewritten,
+        // and at the morning peak the small default had the mark writer
+        // spend half its time copying the same index pages back.
+        .pragma("wal_autocheckpoint", "16384")
+        // A multi-row statement inside a transaction keeps a journal of
+        // its own, to undo just itself; past 64 KiB SQLite spilled it to a
+        // temporary file, which the morning peak's writer paid for on
+        // every batch.
+        .pragma("temp_store", "memory")
+        .busy_timeout(Duration::from_secs(30))
+}
+
 impl Store {
     /// Connects and brings the schema up to date. Several instances may
     /// start at once on PostgreSQL: an advisory lock lets one migrate.
@@ -90,29 +120,7 @@ impl Store {
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .sqlx_logging(false)
-            // FULL: an acknowledged write survives a power loss, not only a
-            // crash. WAL keeps readers off the writer's back.
-            .map_sqlx_sqlite_opts(|opts| {
-                opts.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .foreign_keys(true)
-                    // 64 MiB of page cache a connection (grown only as
-                    // used): the indexes of millions of reading marks stay
-                    // in memory instead of the default 2 MiB.
-                    .pragma("cache_size", "-65536")
-                    // Checkpoint at 64 MiB of log rather than 4 MiB: a
-                    // checkpoint copies each page it finds once, however
-                    // often it was rewritten, and at the morning peak the
-                    // small default had the mark writer spend half its time
-                    // copying the same index pages back.
-                    .pragma("wal_autocheckpoint", "16384")
-                    // A multi-row statement inside a transaction keeps a
-                    // journal of its own, to undo just itself; past 64 KiB
-                    // SQLite spilled it to a temporary file, which the
-                    // morning peak's writer paid for on every batch.
-                    .pragma("temp_store", "memory")
-                    .busy_timeout(Duration::from_secs(30))
-            });
+            .map_sqlx_sqlite_opts(|opts| sqlite_options(opts, READER_CACHE_KIB));
         let db = Database::connect(options.clone()).await?;
         // The hot-path writer (reading marks) keeps one connection of its
         // own: its page cache and prepared statements stay warm instead of
@@ -120,6 +128,11 @@ impl Store {
         options
             .max_connections(1)
             .min_connections(1)
+            // sqlx already pings a connection on its way back to the pool;
+            // a second ping on the way out put one more round trip to
+            // SQLite's thread in front of every batch.
+            .test_before_acquire(false)
+            .map_sqlx_sqlite_opts(|opts| sqlite_options(opts, WRITER_CACHE_KIB))
             // Its lookups list a batch's members and days as parameters,
             // and every one of them is a few index seeks per member. Left
             // to itself, PostgreSQL planned them generically (after five
