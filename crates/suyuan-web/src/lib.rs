@@ -45,6 +45,7 @@ pub use reminders::{ReminderSettings, Round};
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
 
+/// The parts of `AppState`, reached through it.
 pub struct Shared {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
