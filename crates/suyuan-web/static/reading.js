@@ -2,6 +2,7 @@
 // has spent the plausible time on the page (while it is visible) and has
 // reached its end. It then sends the page's form; a failed send is kept
 // and sent again later, with the same mark ids, so it never counts twice.
+// Once sent, the streak and points at the top are brought up to date.
 (function () {
   "use strict";
   var KEY = "sy_pending_marks";
@@ -23,6 +24,24 @@
       if (response.ok || (response.status >= 400 && response.status < 500)) return response;
       throw new Error("status " + response.status);
     });
+  }
+
+  // The streak and points above a reading just recorded: taken from the
+  // page as the server now renders it, so that they are the server's own.
+  function refreshStanding(card) {
+    var standing = card.previousElementSibling;
+    while (standing && !standing.matches("section.card.today")) standing = standing.previousElementSibling;
+    var all = document.querySelectorAll("section.card.today");
+    var i = Array.prototype.indexOf.call(all, standing);
+    if (i < 0) return;
+    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var fresh = page.querySelectorAll("section.card.today")[i];
+        if (fresh) standing.replaceWith(fresh);
+      })
+      .catch(function () { /* they show on the next visit */ });
   }
 
   // Replays readings that could not be sent before (offline, say).
@@ -56,8 +75,10 @@
       post(form.action, body).then(function (response) {
         if (!response.ok) throw new Error("refused");
         done = true;
-        form.closest(".card").classList.add("read-done");
+        var card = form.closest(".card");
+        card.classList.add("read-done");
         show(form.getAttribute("data-done"));
+        refreshStanding(card);
       }).catch(function (error) {
         if (String(error.message).indexOf("refused") < 0) {
           keep(pending().concat([{ action: form.action, body: body }]));

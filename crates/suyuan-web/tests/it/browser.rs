@@ -473,6 +473,21 @@ async fn a_member_reads_todays_assignment_on_a_phone() {
         .await
         .expect("the reading is marked read");
     assert_eq!(app.store.count_marks().await.expect("count"), 1);
+    // The standing above the reading follows without a reload.
+    c.wait()
+        .for_element(Locator::Css("section.card.today.read-done"))
+        .await
+        .expect("the streak and points are brought up to date");
+    let total = c
+        .find(Locator::Css(
+            "section.card.today .tile:nth-child(2) .number",
+        ))
+        .await
+        .expect("the points total")
+        .text()
+        .await
+        .expect("text");
+    assert_ne!(total, "0", "the day's reading earns its points at once");
     chrome.screenshot("today-read").await;
     c.refresh().await.expect("reload");
     let page = c.source().await.expect("source");
