@@ -51,6 +51,53 @@ impl Location {
         }
     }
 
+    /// Creates a PostgreSQL URL's database when the server has none of
+    /// that name, through the server's `postgres` database: for the bench,
+    /// whose databases are its own. A server never does this; its
+    /// database is made by whoever runs PostgreSQL.
+    pub async fn create_database_if_missing(&self) -> StoreResult<()> {
+        let Location::Url(url) = self else {
+            return Ok(());
+        };
+        if !url.starts_with("postgres") {
+            return Ok(());
+        }
+        let (server, rest) = url
+            .rsplit_once('/')
+            .ok_or_else(|| StoreError::Invalid(format!("{url}: no /DATABASE at its end")))?;
+        let (name, query) = rest
+            .split_once('?')
+            .map_or((rest, None), |(n, q)| (n, Some(q)));
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(StoreError::Invalid(format!(
+                "{url}: to be created, a database's name is lower-case letters, digits and _"
+            )));
+        }
+        let admin_url = match query {
+            Some(query) => format!("{server}/postgres?{query}"),
+            None => format!("{server}/postgres"),
+        };
+        let admin = Database::connect(admin_url).await?;
+        let found = admin
+            .query_one_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT 1 FROM pg_database WHERE datname = $1",
+                [name.into()],
+            ))
+            .await?;
+        if found.is_none() {
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await?;
+        }
+        admin.close().await?;
+        Ok(())
+    }
+
     fn url(&self) -> StoreResult<String> {
         match self {
             Location::Url(url) => Ok(url.clone()),

@@ -5,6 +5,7 @@ mod campaigns;
 mod exams;
 mod gatherings;
 mod library;
+mod location;
 mod members;
 mod progress;
 mod questions;

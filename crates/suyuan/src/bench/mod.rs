@@ -301,6 +301,10 @@ struct Row {
 pub async fn run(args: BenchArgs) -> Result<()> {
     let scenarios = select(&args.scenarios)?;
     let location = Location::from_options(&args.data_dir, args.database_url.as_deref());
+    location
+        .create_database_if_missing()
+        .await
+        .context("cannot create the bench database")?;
     let store = Store::open(&location)
         .await
         .context("cannot open the bench database")?;
