@@ -163,7 +163,7 @@ pub(crate) fn json_statement<R: Serialize>(
 /// holding an array of `columns` per row. sqlx hands SQLite's rows over
 /// one at a time, each a message to the waiting task; a read-back of a
 /// thousand rows is then one message instead of a thousand.
-pub(crate) fn json_result(backend: DbBackend, columns: &[&str], query: &str) -> String {
+fn json_result(backend: DbBackend, columns: &[&str], query: &str) -> String {
     let row = columns.join(", ");
     match backend {
         DbBackend::Postgres => format!(
@@ -173,11 +173,16 @@ pub(crate) fn json_result(backend: DbBackend, columns: &[&str], query: &str) -> 
     }
 }
 
-/// Runs a statement made with `json_result` and reads its rows.
-pub(crate) async fn query_json<C: ConnectionTrait, R: DeserializeOwned>(
+/// Runs `query` with `rows` as its one parameter (see `json_rows`) and
+/// reads its `columns` back as one JSON value (see `json_result`).
+pub(crate) async fn query_json<C: ConnectionTrait, P: Serialize, R: DeserializeOwned>(
     conn: &C,
-    statement: Statement,
+    query: &str,
+    columns: &[&str],
+    rows: &[P],
 ) -> StoreResult<Vec<R>> {
+    let backend = conn.get_database_backend();
+    let statement = json_statement(backend, json_result(backend, columns, query), rows)?;
     let Some(row) = conn.query_one_raw(statement).await? else {
         return Ok(Vec::new());
     };

@@ -23,8 +23,7 @@ use suyuan_core::reading::{Action, MarkId, MarkKind, Plan, PointRules, Reading};
 use suyuan_core::units::UnitPath;
 
 use crate::batch::{
-    BatchWriter, Field, json_field, json_result, json_rows, json_source, json_statement,
-    query_json, timestamp,
+    BatchWriter, Field, json_field, json_rows, json_source, json_statement, query_json, timestamp,
 };
 use crate::campaigns::{Campaign, CampaignId};
 use crate::{Store, StoreError, StoreResult, members, progress};
@@ -504,17 +503,13 @@ async fn load_before<C: ConnectionTrait>(
         field(1, BigInt),
         field(2, Date),
     );
-    let sql = json_result(
-        backend,
-        &["member_id", "read_on", "kind", "excerpt_id", "marks"],
-        &readings,
-    );
     let pairs: Vec<(i64, i64, NaiveDate)> = looked
         .iter()
         .map(|(member, day)| (campaign, *member, *day))
         .collect();
+    let columns = ["member_id", "read_on", "kind", "excerpt_id", "marks"];
     let rows: Vec<(i64, NaiveDate, String, i64, u32)> =
-        query_json(conn, json_statement(backend, sql, &pairs)?).await?;
+        query_json(conn, &readings, &columns, &pairs).await?;
     let mut before = Before::new();
     for (member, day, kind, excerpt, marks) in rows {
         let kind = MarkKind::parse(&kind).ok_or_else(|| {
@@ -684,10 +679,9 @@ async fn load_runs<C: ConnectionTrait>(
         json_field(backend, 0, BigInt),
         json_field(backend, 1, BigInt),
     );
-    let sql = json_result(backend, &["member_id", "last_day", "run"], &runs);
     let pairs: Vec<(i64, i64)> = members.map(|member| (campaign, member)).collect();
     let rows: Vec<(i64, NaiveDate, u32)> =
-        query_json(conn, json_statement(backend, sql, &pairs)?).await?;
+        query_json(conn, &runs, &["member_id", "last_day", "run"], &pairs).await?;
     Ok(rows
         .into_iter()
         .map(|(member, last, run)| (member, (last, run)))

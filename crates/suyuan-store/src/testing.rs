@@ -37,12 +37,20 @@ impl TestDb {
         }
     }
 
-    /// `None` when PostgreSQL does not answer (outside CI).
+    /// `None` when PostgreSQL does not answer (outside CI). The database
+    /// is made as the bench makes its own (`create_database_if_missing`).
     pub async fn postgres() -> Option<Self> {
         let admin_url =
             std::env::var("SUYUAN_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
-        let admin = match Database::connect(&admin_url).await {
-            Ok(admin) => admin,
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).expect("random bytes");
+        let name = format!("suyuan_test_{}", hex::encode(bytes));
+        let (base, _) = admin_url
+            .rsplit_once('/')
+            .expect("a database URL ends with /NAME");
+        let location = Location::Url(format!("{base}/{name}"));
+        match location.create_database_if_missing().await {
+            Ok(()) => {}
             Err(err) if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
                 panic!("PostgreSQL must answer in CI at {admin_url}: {err}")
             }
@@ -50,21 +58,10 @@ impl TestDb {
                 eprintln!("skipping PostgreSQL: {admin_url} does not answer ({err})");
                 return None;
             }
-        };
-        let mut bytes = [0u8; 8];
-        getrandom::fill(&mut bytes).expect("random bytes");
-        let name = format!("suyuan_test_{}", hex::encode(bytes));
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create a test database");
-        let _ = admin.close().await;
-        let (base, _) = admin_url
-            .rsplit_once('/')
-            .expect("a database URL ends with /NAME");
+        }
         Some(Self {
             backend: Backend::Postgres,
-            location: Location::Url(format!("{base}/{name}")),
+            location,
             postgres: Some((admin_url, name)),
             _dir: None,
         })
