@@ -108,6 +108,7 @@ enum Scenario {
     Search,
     Import,
     MarkInsert,
+    PeakNoopPost,
     ReadingPeak,
     TestEvening,
     ProvinceGroupBy,
@@ -117,7 +118,7 @@ enum Scenario {
 }
 
 impl Scenario {
-    const ALL: [Scenario; 17] = [
+    const ALL: [Scenario; 18] = [
         Scenario::NoopGet,
         Scenario::NoopPost,
         Scenario::DbInsert,
@@ -129,6 +130,7 @@ impl Scenario {
         Scenario::Search,
         Scenario::Import,
         Scenario::MarkInsert,
+        Scenario::PeakNoopPost,
         Scenario::ReadingPeak,
         Scenario::TestEvening,
         Scenario::ProvinceGroupBy,
@@ -150,6 +152,7 @@ impl Scenario {
             Scenario::Search => "search",
             Scenario::Import => "import",
             Scenario::MarkInsert => "mark-insert",
+            Scenario::PeakNoopPost => "peak-noop-post",
             Scenario::ReadingPeak => "reading-peak",
             Scenario::TestEvening => "test-evening",
             Scenario::ProvinceGroupBy => "province-group-by",
@@ -157,6 +160,11 @@ impl Scenario {
             Scenario::ProvinceDashboard => "province-dashboard",
             Scenario::DistrictDashboard => "district-dashboard",
         }
+    }
+
+    /// Sent by the morning peak's clients (`--peak-clients`).
+    fn is_peak(self) -> bool {
+        matches!(self, Scenario::ReadingPeak | Scenario::PeakNoopPost)
     }
 
     /// What a scenario is compared with: the lowest of these (in the run).
@@ -177,11 +185,14 @@ impl Scenario {
             Scenario::NoopPost | Scenario::Tree | Scenario::Home | Scenario::Search => {
                 &[Scenario::NoopGet]
             }
+            // What the peak's many clients cost the HTTP stack alone.
+            Scenario::PeakNoopPost => &[Scenario::NoopPost],
             Scenario::SignIn | Scenario::Import => &[Scenario::DbInsert],
             Scenario::SearchIndex => &[Scenario::SearchLike],
             // The morning peak is held to the lower of the HTTP stack's
-            // limit for a POST and the table's own batched insert rate.
-            Scenario::ReadingPeak => &[Scenario::NoopPost, Scenario::MarkInsert],
+            // limit for the same POSTs from the same clients and the
+            // table's own batched insert rate.
+            Scenario::ReadingPeak => &[Scenario::PeakNoopPost, Scenario::MarkInsert],
         }
     }
 }
@@ -342,9 +353,12 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         material.len(),
         indexing.elapsed().as_secs_f64()
     );
-    let reading = if scenarios.contains(&Scenario::ReadingPeak)
-        || scenarios.contains(&Scenario::MarkInsert)
-    {
+    let reading = if scenarios.iter().any(|s| {
+        matches!(
+            s,
+            Scenario::ReadingPeak | Scenario::PeakNoopPost | Scenario::MarkInsert
+        )
+    }) {
         let bar = progress_bar();
         let reading =
             data::prepare_reading(&store, &dataset, &material, args.marks, clock.now(), &bar)
@@ -559,7 +573,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
                         &member_cookies,
                         peak.as_ref(),
                     );
-                    let concurrency = if scenario == Scenario::ReadingPeak {
+                    let concurrency = if scenario.is_peak() {
                         args.peak_clients.max(1)
                     } else {
                         args.concurrency.max(1)
@@ -893,9 +907,15 @@ fn requests(
                 Bytes::new(),
             )
         }),
-        Scenario::ReadingPeak => {
+        Scenario::ReadingPeak | Scenario::PeakNoopPost => {
             let Some(peak) = peak.cloned() else {
                 unreachable!("the reading peak has its campaign")
+            };
+            // The baseline sends the very same requests to the no-op.
+            let path = if scenario == Scenario::ReadingPeak {
+                "/api/v1/reading/marks"
+            } else {
+                "/api/v1/noop"
             };
             Arc::new(move |client, n| {
                 let pick = spread(client, n);
@@ -908,12 +928,7 @@ fn requests(
                     peak.campaign,
                 );
                 let bearer = &peak.bearers[pick % peak.bearers.len()];
-                build(
-                    "POST",
-                    "/api/v1/reading/marks".into(),
-                    Some(bearer),
-                    Bytes::from(body),
-                )
+                build("POST", path.into(), Some(bearer), Bytes::from(body))
             })
         }
         Scenario::DbInsert
