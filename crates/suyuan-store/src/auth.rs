@@ -8,8 +8,8 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-    QueryTrait, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, QueryTrait, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -38,6 +38,60 @@ pub(crate) mod session {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod session_change {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "session_changes")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub seq: i64,
+        /// None: everyone's sessions.
+        pub member_id: Option<i64>,
+        pub changed_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Whose sessions changed: ended, or now standing for someone else (a new
+/// role or unit). Instances that remember sessions forget these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionChange {
+    Member(MemberId),
+    Everyone,
+}
+
+/// How long a session change is kept: far longer than any instance goes
+/// between two looks at them.
+const SESSION_CHANGES_KEPT: Duration = Duration::hours(1);
+
+/// Records a change for the other instances, and drops old ones.
+pub(crate) async fn record_session_change(
+    db: &impl ConnectionTrait,
+    change: SessionChange,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    session_change::Entity::insert(session_change::ActiveModel {
+        member_id: Set(match change {
+            SessionChange::Member(member) => Some(member.0),
+            SessionChange::Everyone => None,
+        }),
+        changed_at: Set(now),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    session_change::Entity::delete_many()
+        .filter(session_change::Column::ChangedAt.lt(now - SESSION_CHANGES_KEPT))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub(crate) mod login_failure {
@@ -323,17 +377,46 @@ impl Store {
             .transpose()
     }
 
+    /// The session changes recorded since `since` (see `SessionChange`).
+    pub async fn session_changes_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<SessionChange>> {
+        let members: Vec<Option<i64>> = session_change::Entity::find()
+            .select_only()
+            .column(session_change::Column::MemberId)
+            .filter(session_change::Column::ChangedAt.gte(since))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(members
+            .into_iter()
+            .map(|member| {
+                member.map_or(SessionChange::Everyone, |m| {
+                    SessionChange::Member(MemberId(m))
+                })
+            })
+            .collect())
+    }
+
     /// Signs a member out everywhere.
-    pub async fn end_all_sessions(&self, member: MemberId) -> StoreResult<u64> {
+    pub async fn end_all_sessions(&self, member: MemberId, now: DateTime<Utc>) -> StoreResult<u64> {
+        let txn = self.db.begin().await?;
         let result = session::Entity::delete_many()
             .filter(session::Column::MemberId.eq(member.0))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
+        record_session_change(&txn, SessionChange::Member(member), now).await?;
+        txn.commit().await?;
         Ok(result.rows_affected)
     }
 
     /// Signs out every member of a subtree.
-    pub async fn end_sessions_within(&self, within: &UnitPath) -> StoreResult<u64> {
+    pub async fn end_sessions_within(
+        &self,
+        within: &UnitPath,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
         let (low, high) = within.subtree_range();
         let members_within = members::entity::Entity::find()
             .select_only()
@@ -342,10 +425,13 @@ impl Store {
             .filter(units::entity::Column::Path.gte(low))
             .filter(units::entity::Column::Path.lt(high))
             .into_query();
+        let txn = self.db.begin().await?;
         let result = session::Entity::delete_many()
             .filter(session::Column::MemberId.in_subquery(members_within))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
+        record_session_change(&txn, SessionChange::Everyone, now).await?;
+        txn.commit().await?;
         Ok(result.rows_affected)
     }
 
@@ -380,10 +466,20 @@ impl Store {
         Ok(tokens)
     }
 
-    pub async fn end_session(&self, token: &Token) -> StoreResult<()> {
-        session::Entity::delete_by_id(token.hash())
-            .exec(&self.db)
+    pub async fn end_session(&self, token: &Token, now: DateTime<Utc>) -> StoreResult<()> {
+        let txn = self.db.begin().await?;
+        if let Some(session) = session::Entity::find_by_id(token.hash()).one(&txn).await? {
+            session::Entity::delete_by_id(token.hash())
+                .exec(&txn)
+                .await?;
+            record_session_change(
+                &txn,
+                SessionChange::Member(MemberId(session.member_id)),
+                now,
+            )
             .await?;
+        }
+        txn.commit().await?;
         Ok(())
     }
 
@@ -402,7 +498,10 @@ impl Store {
         if let Some(keep) = keep {
             others = others.filter(session::Column::TokenHash.ne(keep.hash()));
         }
-        others.exec(&self.db).await?;
+        let txn = self.db.begin().await?;
+        others.exec(&txn).await?;
+        record_session_change(&txn, SessionChange::Member(member), now).await?;
+        txn.commit().await?;
         Ok(())
     }
 
@@ -415,10 +514,7 @@ impl Store {
     ) -> StoreResult<()> {
         let hash = hash_password(password)?;
         self.set_password_hash(&[member], hash, true, now).await?;
-        session::Entity::delete_many()
-            .filter(session::Column::MemberId.eq(member.0))
-            .exec(&self.db)
-            .await?;
+        self.end_all_sessions(member, now).await?;
         Ok(())
     }
 

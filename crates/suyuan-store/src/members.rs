@@ -431,6 +431,11 @@ impl Store {
                 .await
                 .on_conflict(|| "two members in the file share a phone number".to_owned())?;
         }
+        // Members updated may have moved or changed roles.
+        if existing > 0 {
+            crate::auth::record_session_change(&txn, crate::auth::SessionChange::Everyone, now)
+                .await?;
+        }
         txn.commit().await?;
         Ok(ImportReport {
             created: rows.len() - existing,

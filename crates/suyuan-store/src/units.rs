@@ -366,6 +366,8 @@ impl Store {
         // Who may read the collections owned in the subtree has changed:
         // a library change makes readers' catalogs and indexes catch up.
         crate::library::record_changes_within(&txn, &new_path, now).await?;
+        // Its members' sessions now stand for other units.
+        crate::auth::record_session_change(&txn, crate::auth::SessionChange::Everyone, now).await?;
         txn.commit().await?;
         self.unit(id).await
     }

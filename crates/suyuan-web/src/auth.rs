@@ -12,10 +12,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::marker::PhantomData;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -23,7 +24,8 @@ use utoipa_axum::routes;
 
 use suyuan_core::access::Principal;
 use suyuan_core::members::NewPassword;
-use suyuan_store::auth::{SessionKind, SignInError, Token};
+use suyuan_store::Store;
+use suyuan_store::auth::{SessionChange, SessionKind, SignInError, Token};
 use suyuan_store::members::Member;
 
 use crate::csrf::{CsrfForm, CsrfToken, NoFields};
@@ -35,10 +37,18 @@ use crate::{AppState, paths};
 
 const SESSION_COOKIE: &str = "sy_session";
 
-/// How long an instance trusts a session it has looked up. Sign-outs,
-/// password changes and moves made on this instance apply at once; those
-/// made on another instance reach this one within this time.
-const SESSION_FRESH_FOR: Duration = Duration::from_secs(5);
+/// How long an instance trusts a session it has looked up, at most.
+/// Changes to sessions (sign-outs, new passwords, moves) reach every
+/// instance sooner, through the recorded session changes; this bounds
+/// how long an expired session is still taken.
+const SESSION_FRESH_FOR: Duration = Duration::from_secs(60);
+/// How often an instance looks for session changes made elsewhere: the
+/// longest a sign-out on one instance takes to reach the others.
+const CHANGES_CHECKED_EVERY: Duration = Duration::from_secs(1);
+/// Each look goes back this far before the last one (by the app's
+/// clock), so that a change committed late, or stamped by an instance
+/// whose clock is a little behind, is still seen.
+const CHANGES_OVERLAP: chrono::Duration = chrono::Duration::seconds(10);
 /// Sessions remembered at most; past this the memory starts afresh.
 const SESSIONS_REMEMBERED: usize = 100_000;
 
@@ -49,6 +59,9 @@ pub struct SessionCache {
     /// By token (looked up without copying it): when it was read, its
     /// kind, and whose it is.
     entries: RwLock<HashMap<String, (Instant, SessionKind, Member)>>,
+    /// When the session changes were last read: the instant, and the
+    /// app's time they were read from.
+    checked: Mutex<Option<(Instant, DateTime<Utc>)>>,
 }
 
 impl SessionCache {
@@ -69,13 +82,39 @@ impl SessionCache {
         );
     }
 
-    /// Forgets every session: after a change that may alter who someone
-    /// is (a sign-out, a new password, a unit moved, a roster imported).
-    pub fn clear(&self) {
-        self.entries
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+    /// Forgets what the change touched.
+    pub fn forget(&self, change: &SessionChange) {
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        match change {
+            SessionChange::Everyone => entries.clear(),
+            SessionChange::Member(id) => entries.retain(|_, (_, _, member)| member.id != *id),
+        }
+    }
+
+    /// Reads the session changes made since the last look, on any
+    /// instance, and forgets what they touched: at most once a
+    /// `CHANGES_CHECKED_EVERY`, by whichever request comes first.
+    async fn catch_up(&self, store: &Store, now: DateTime<Utc>) -> Result<(), WebError> {
+        let since = {
+            let mut checked = self.checked.lock().unwrap_or_else(|p| p.into_inner());
+            match *checked {
+                Some((at, _)) if at.elapsed() < CHANGES_CHECKED_EVERY => return Ok(()),
+                // The first look: nothing is remembered yet.
+                None => {
+                    *checked = Some((Instant::now(), now));
+                    return Ok(());
+                }
+                Some((_, last)) => {
+                    // Claimed now, so that the requests meanwhile go on.
+                    *checked = Some((Instant::now(), now));
+                    last - CHANGES_OVERLAP
+                }
+            }
+        };
+        for change in store.session_changes_since(since).await? {
+            self.forget(&change);
+        }
+        Ok(())
     }
 }
 
@@ -143,6 +182,7 @@ impl<C: Channel> FromRequestParts<AppState> for Pending<C> {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = C::token(parts).ok_or(WebError::SignInRequired)?;
+        state.sessions.catch_up(&state.store, state.now()).await?;
         let member = match state.sessions.get(&token, C::KIND) {
             Some(member) => member,
             None => {
@@ -331,11 +371,12 @@ async fn logout(
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        state
-            .store
-            .end_session(&Token::new(cookie.value().to_owned()))
-            .await?;
-        state.sessions.clear();
+        let token = Token::new(cookie.value().to_owned());
+        let remembered = state.sessions.get(&token, ByCookie::KIND);
+        state.store.end_session(&token, state.now()).await?;
+        if let Some(member) = remembered {
+            state.sessions.forget(&SessionChange::Member(member.id));
+        }
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to(paths::LOGIN)).into_response())
@@ -447,7 +488,9 @@ async fn set_password<C>(
         .change_password(user.member.id, &password, Some(&user.token), state.now())
         .await
         .map_err(WebError::from)?;
-    state.sessions.clear();
+    state
+        .sessions
+        .forget(&SessionChange::Member(user.member.id));
     Ok(())
 }
 
@@ -512,8 +555,10 @@ async fn api_logout(
     State(state): State<AppState>,
     Pending(user): Pending<ByBearer>,
 ) -> Result<StatusCode, WebError> {
-    state.store.end_session(&user.token).await?;
-    state.sessions.clear();
+    state.store.end_session(&user.token, state.now()).await?;
+    state
+        .sessions
+        .forget(&SessionChange::Member(user.member.id));
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use suyuan_core::access::Role;
 use suyuan_core::members::{MemberId, NewPassword, parse_roster};
 use suyuan_core::units::{UnitId, UnitPath};
-use suyuan_store::auth::hash_password_off_thread;
+use suyuan_store::auth::{SessionChange, hash_password_off_thread};
 use suyuan_store::members::{ImportReport, Member, MemberFilter};
 
 use crate::auth::{ApiUser, PageUser};
@@ -172,7 +172,7 @@ async fn import_roster(
         .import_members(&rows, Some(within), &hash, state.now())
         .await?;
     // A re-import may have moved members or changed their roles.
-    state.sessions.clear();
+    state.sessions.forget(&SessionChange::Everyone);
     Ok(report)
 }
 

@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 
 use suyuan_core::access::Principal;
 use suyuan_core::units::{UnitCode, UnitId, UnitKind, UnitName};
+use suyuan_store::auth::SessionChange;
 use suyuan_store::units::{NewUnit, Unit, UnitCount};
 
 use crate::auth::{ApiUser, PageUser};
@@ -226,7 +227,7 @@ async fn move_within_scope(
         .move_unit(unit.id, parent.id, state.now())
         .await?;
     // Members below it now belong elsewhere in the tree.
-    state.sessions.clear();
+    state.sessions.forget(&SessionChange::Everyone);
     Ok(moved)
 }
 

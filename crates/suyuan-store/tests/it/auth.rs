@@ -3,7 +3,7 @@ use suyuan_core::access::Role;
 use suyuan_core::members::{MemberNumber, NewPassword, PersonName, Phone};
 use suyuan_store::Store;
 use suyuan_store::auth::{
-    SessionKind, SignInError, THROTTLE_LIMIT, THROTTLE_WINDOW, hash_password,
+    SessionChange, SessionKind, SignInError, THROTTLE_LIMIT, THROTTLE_WINDOW, hash_password,
 };
 use suyuan_store::members::NewMember;
 use suyuan_store::testing::each_backend;
@@ -71,13 +71,38 @@ async fn sign_in_by_number_or_phone_and_keep_a_session() {
                 .expect("lookup")
                 .is_none()
         );
-        store.end_session(&token).await.expect("sign out");
+        let before = now() - Duration::seconds(1);
+        assert!(
+            store
+                .session_changes_since(before)
+                .await
+                .expect("changes")
+                .is_empty()
+        );
+        store.end_session(&token, now()).await.expect("sign out");
         assert!(
             store
                 .session_member(&token, SessionKind::Web, now())
                 .await
                 .expect("lookup")
                 .is_none()
+        );
+        // Other instances learn whose sessions to forget; an unknown
+        // token changes nothing.
+        store
+            .end_session(&token, now())
+            .await
+            .expect("sign out again");
+        assert_eq!(
+            store.session_changes_since(before).await.expect("changes"),
+            [SessionChange::Member(chen.id)]
+        );
+        assert!(
+            store
+                .session_changes_since(now() + Duration::seconds(1))
+                .await
+                .expect("changes")
+                .is_empty()
         );
     })
     .await;
@@ -124,6 +149,13 @@ async fn changing_the_password_ends_other_sessions() {
             .sign_in("ZJ100", "a brand new one", now())
             .await
             .expect("new password");
+        assert_eq!(
+            store
+                .session_changes_since(now() - Duration::seconds(1))
+                .await
+                .expect("changes"),
+            [SessionChange::Member(chen.id)]
+        );
     })
     .await;
 }

@@ -1,4 +1,4 @@
-use reqwest::StatusCode;
+use reqwest::{Client, StatusCode};
 use suyuan_core::members::parse_roster;
 use suyuan_store::auth::hash_password;
 
@@ -301,5 +301,45 @@ impl TestApp {
     pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
         use suyuan_core::clock::Clock;
         self.clock.now()
+    }
+}
+
+#[tokio::test]
+async fn a_sign_out_reaches_the_other_instances_within_a_second_or_so() {
+    for app in TestApp::spawn_each().await {
+        let (other, stop) = app.serve_instance().await;
+        let token = app.token("cuiyuan-member").await;
+        let client = Client::new();
+        let me = |base: String| {
+            client
+                .get(format!("{base}/api/v1/me"))
+                .bearer_auth(&token)
+                .send()
+        };
+        // The other instance looks the session up, and remembers it.
+        assert_eq!(
+            me(other.clone()).await.expect("me").status(),
+            StatusCode::OK
+        );
+        let out = client
+            .post(app.url("/api/v1/auth/logout"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("logout");
+        assert_eq!(out.status(), StatusCode::NO_CONTENT);
+        assert_eq!(
+            me(app.base.clone()).await.expect("me").status(),
+            StatusCode::UNAUTHORIZED
+        );
+        // Well before it would stop trusting what it remembered, the
+        // other instance has read the change and forgotten the session.
+        tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+        assert_eq!(
+            me(other.clone()).await.expect("me").status(),
+            StatusCode::UNAUTHORIZED
+        );
+        let _ = stop.send(());
+        app.stop().await;
     }
 }

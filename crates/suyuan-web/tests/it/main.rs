@@ -105,6 +105,19 @@ async fn person(
         .0
 }
 
+/// Serves an app on a free loopback port: its base URL and its stop.
+async fn serve(app: App) -> (String, oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.serve(listener, async {
+        let _ = stopped.await;
+    }));
+    (base, stop)
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_on(TestDb::sqlite()).await
@@ -267,14 +280,7 @@ impl TestApp {
         let app = App::build(store.clone(), Arc::new(clock.clone()), search)
             .await
             .expect("app");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(app.serve(listener, async {
-            let _ = stopped.await;
-        }));
+        let (base, stop) = serve(app).await;
         TestApp {
             base,
             store,
@@ -382,6 +388,16 @@ impl TestApp {
         App::build_with(store, Arc::new(self.clock.clone()), search, reminders)
             .await
             .expect("app")
+    }
+
+    /// Another instance on the same database, serving on a port of its
+    /// own until dropped: its base URL and its stop.
+    pub async fn serve_instance(&self) -> (String, oneshot::Sender<()>) {
+        serve(
+            self.instance(&suyuan_web::ReminderSettings::default())
+                .await,
+        )
+        .await
     }
 
     pub fn backend(&self) -> Backend {

@@ -621,7 +621,9 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     .await;
 
     // Clean up whatever happened: sessions the run made, then the server.
-    store.end_sessions_within(&dataset.root.path).await?;
+    store
+        .end_sessions_within(&dataset.root.path, clock.now())
+        .await?;
     let _ = stop.send(());
     let _ = server.await;
     outcome?;
