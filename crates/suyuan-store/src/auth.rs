@@ -8,8 +8,8 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, QueryTrait, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DeleteMany, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, QueryTrait, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -399,16 +399,26 @@ impl Store {
             .collect())
     }
 
+    /// Ends the sessions `which` selects and records the change for the
+    /// other instances, in one transaction: how many ended.
+    async fn end_sessions(
+        &self,
+        which: DeleteMany<session::Entity>,
+        change: SessionChange,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let txn = self.db.begin().await?;
+        let ended = which.exec(&txn).await?.rows_affected;
+        record_session_change(&txn, change, now).await?;
+        txn.commit().await?;
+        Ok(ended)
+    }
+
     /// Signs a member out everywhere.
     pub async fn end_all_sessions(&self, member: MemberId, now: DateTime<Utc>) -> StoreResult<u64> {
-        let txn = self.db.begin().await?;
-        let result = session::Entity::delete_many()
-            .filter(session::Column::MemberId.eq(member.0))
-            .exec(&txn)
-            .await?;
-        record_session_change(&txn, SessionChange::Member(member), now).await?;
-        txn.commit().await?;
-        Ok(result.rows_affected)
+        let theirs = session::Entity::delete_many().filter(session::Column::MemberId.eq(member.0));
+        self.end_sessions(theirs, SessionChange::Member(member), now)
+            .await
     }
 
     /// Signs out every member of a subtree.
@@ -425,14 +435,10 @@ impl Store {
             .filter(units::entity::Column::Path.gte(low))
             .filter(units::entity::Column::Path.lt(high))
             .into_query();
-        let txn = self.db.begin().await?;
-        let result = session::Entity::delete_many()
-            .filter(session::Column::MemberId.in_subquery(members_within))
-            .exec(&txn)
-            .await?;
-        record_session_change(&txn, SessionChange::Everyone, now).await?;
-        txn.commit().await?;
-        Ok(result.rows_affected)
+        let theirs = session::Entity::delete_many()
+            .filter(session::Column::MemberId.in_subquery(members_within));
+        self.end_sessions(theirs, SessionChange::Everyone, now)
+            .await
     }
 
     /// Opens a session for each of `members`, in one transaction (the
@@ -467,19 +473,16 @@ impl Store {
     }
 
     pub async fn end_session(&self, token: &Token, now: DateTime<Utc>) -> StoreResult<()> {
-        let txn = self.db.begin().await?;
-        if let Some(session) = session::Entity::find_by_id(token.hash()).one(&txn).await? {
-            session::Entity::delete_by_id(token.hash())
-                .exec(&txn)
-                .await?;
-            record_session_change(
-                &txn,
-                SessionChange::Member(MemberId(session.member_id)),
-                now,
-            )
-            .await?;
-        }
-        txn.commit().await?;
+        let Some(session) = session::Entity::find_by_id(token.hash())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(());
+        };
+        let this =
+            session::Entity::delete_many().filter(session::Column::TokenHash.eq(token.hash()));
+        let whose = SessionChange::Member(MemberId(session.member_id));
+        self.end_sessions(this, whose, now).await?;
         Ok(())
     }
 
@@ -498,10 +501,8 @@ impl Store {
         if let Some(keep) = keep {
             others = others.filter(session::Column::TokenHash.ne(keep.hash()));
         }
-        let txn = self.db.begin().await?;
-        others.exec(&txn).await?;
-        record_session_change(&txn, SessionChange::Member(member), now).await?;
-        txn.commit().await?;
+        self.end_sessions(others, SessionChange::Member(member), now)
+            .await?;
         Ok(())
     }
 

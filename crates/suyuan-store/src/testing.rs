@@ -42,23 +42,30 @@ impl TestDb {
     pub async fn postgres() -> Option<Self> {
         let admin_url =
             std::env::var("SUYUAN_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
-        let mut bytes = [0u8; 8];
-        getrandom::fill(&mut bytes).expect("random bytes");
-        let name = format!("suyuan_test_{}", hex::encode(bytes));
-        let (base, _) = admin_url
-            .rsplit_once('/')
-            .expect("a database URL ends with /NAME");
-        let location = Location::Url(format!("{base}/{name}"));
-        match location.create_database_if_missing().await {
-            Ok(()) => {}
-            Err(err) if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-                panic!("PostgreSQL must answer in CI at {admin_url}: {err}")
+        let name = format!(
+            "suyuan_test_{}",
+            hex::encode(crate::auth::random_bytes::<8>())
+        );
+        let made = match admin_url.rsplit_once('/') {
+            Some((base, _)) => {
+                let location = Location::Url(format!("{base}/{name}"));
+                match location.create_database_if_missing().await {
+                    Ok(()) => Ok(location),
+                    Err(err) => Err(format!("does not answer ({err})")),
+                }
             }
-            Err(err) => {
-                eprintln!("skipping PostgreSQL: {admin_url} does not answer ({err})");
+            None => Err("does not end with /NAME".to_owned()),
+        };
+        let location = match made {
+            Ok(location) => location,
+            Err(why) if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+                panic!("PostgreSQL must answer in CI at {admin_url}: it {why}")
+            }
+            Err(why) => {
+                eprintln!("skipping PostgreSQL: {admin_url} {why}");
                 return None;
             }
-        }
+        };
         Some(Self {
             backend: Backend::Postgres,
             location,
