@@ -6,17 +6,18 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DeleteMany, EntityTrait, PaginatorTrait,
     QueryFilter, QuerySelect, QueryTrait, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap};
 use thiserror::Error;
 
 use suyuan_core::members::{MemberId, NewPassword};
 use suyuan_core::units::UnitPath;
 
+use crate::batch::{BatchWriter, MOST_PADDED, padded};
 use crate::members::{Member, member_from};
 use crate::{Store, StoreError, StoreResult, members, units};
 
@@ -66,6 +67,19 @@ pub enum SessionChange {
     Member(MemberId),
     Everyone,
 }
+
+/// A session to look up: its token, how it came (a cookie or a bearer
+/// token) and when it is used.
+#[derive(Debug, Clone)]
+pub struct SessionQuery {
+    pub token: Token,
+    pub kind: SessionKind,
+    pub now: DateTime<Utc>,
+}
+
+/// This instance's session lookups: lookups that arrive together (a
+/// burst of phones at the morning peak) share one `session_members`.
+pub type SessionLookup = BatchWriter<SessionQuery, Option<Member>>;
 
 /// How long a session change is kept: far longer than any instance goes
 /// between two looks at them.
@@ -350,31 +364,85 @@ impl Store {
         kind: SessionKind,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Member>> {
-        // One statement, the session found by a scalar subquery: on SQLite
-        // each statement is a round trip to the connection's thread and a
-        // fresh read transaction. Not a join: with statistics from before a
-        // burst of sign-ins, PostgreSQL planned the join as a scan of every
-        // session; a scalar subquery is always its own primary-key lookup.
-        // `.all()` rather than `.one()`: SQLite prepares a statement with a
-        // bound LIMIT again on every run.
-        let session = session::Entity::find()
-            .select_only()
-            .column(session::Column::MemberId)
-            .filter(session::Column::TokenHash.eq(token.hash()))
-            .filter(session::Column::Kind.eq(kind.as_str()))
-            .filter(session::Column::ExpiresAt.gt(now))
-            .into_query();
-        members::entity::Entity::find()
-            .filter(
-                Expr::col((members::entity::Entity, members::entity::Column::Id))
-                    .eq(Expr::SubQuery(None, Box::new(session.into()))),
-            )
-            .find_also_related(units::entity::Entity)
-            .all(&self.db)
-            .await?
-            .pop()
-            .map(|(member, unit)| member_from(member, unit))
-            .transpose()
+        let query = SessionQuery {
+            token: token.clone(),
+            kind,
+            now,
+        };
+        Ok(self.session_members(&[query]).await?.pop().flatten())
+    }
+
+    /// The members live sessions belong to, in the order asked: `None`
+    /// for a token that is unknown, expired or of the other kind. Two
+    /// primary-key lookups however many are asked (in chunks past
+    /// `MOST_PADDED`): the sessions, then their members with their units.
+    /// On SQLite each statement is a round trip to a connection's thread
+    /// and starts from a page cache the last write emptied, so asking for
+    /// many at once shares both.
+    pub async fn session_members(
+        &self,
+        queries: &[SessionQuery],
+    ) -> StoreResult<Vec<Option<Member>>> {
+        let hashes: Vec<String> = queries.iter().map(|q| q.token.hash()).collect();
+        let mut sessions: HashMap<String, session::Model> = HashMap::new();
+        for chunk in hashes.chunks(MOST_PADDED) {
+            let found = session::Entity::find()
+                .filter(session::Column::TokenHash.is_in(padded(chunk)))
+                .all(&self.db)
+                .await?;
+            sessions.extend(found.into_iter().map(|s| (s.token_hash.clone(), s)));
+        }
+        let owners: Vec<Option<i64>> = queries
+            .iter()
+            .zip(&hashes)
+            .map(|(query, hash)| {
+                let session = sessions.get(hash)?;
+                (session.kind == query.kind.as_str() && session.expires_at > query.now)
+                    .then_some(session.member_id)
+            })
+            .collect();
+        let ids: Vec<i64> = owners
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut members: HashMap<i64, Member> = HashMap::new();
+        for chunk in ids.chunks(MOST_PADDED) {
+            let found = members::entity::Entity::find()
+                .filter(members::entity::Column::Id.is_in(padded(chunk)))
+                .find_also_related(units::entity::Entity)
+                .all(&self.db)
+                .await?;
+            for (member, unit) in found {
+                members.insert(member.id, member_from(member, unit)?);
+            }
+        }
+        Ok(owners
+            .into_iter()
+            .map(|owner| owner.and_then(|id| members.get(&id).cloned()))
+            .collect())
+    }
+
+    /// Starts this instance's session lookups on the current runtime.
+    pub fn session_lookup(&self) -> SessionLookup {
+        let store = self.clone();
+        BatchWriter::start("session lookup", MOST_PADDED, move |queries| {
+            let store = store.clone();
+            async move {
+                match store.session_members(&queries).await {
+                    Ok(members) => members.into_iter().map(Ok).collect(),
+                    Err(err) => {
+                        let message = err.to_string();
+                        queries
+                            .iter()
+                            .map(|_| Err(StoreError::Unavailable(message.clone())))
+                            .collect()
+                    }
+                }
+            }
+        })
     }
 
     /// The session changes recorded since `since` (see `SessionChange`).

@@ -2,7 +2,8 @@
 //! per kind writes whatever has queued up in one transaction, and only
 //! then answers each request. While it commits a batch, the next one
 //! gathers: the busier the server, the larger each transaction, and a
-//! commit's cost (an fsync) is shared by everyone in it.
+//! commit's cost (an fsync) is shared by everyone in it. The hot lookup
+//! (sessions) goes the same way, so that a burst of them shares reads.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -208,6 +209,9 @@ pub(crate) fn statement_chunks<T>(rows: &[T]) -> Vec<&[T]> {
     }
     chunks
 }
+
+/// The most values `padded` takes: look up more in chunks of this size.
+pub(crate) const MOST_PADDED: usize = STATEMENT_ROWS[0];
 
 /// Values for an `IN (…)` list, the first repeated up to one of the
 /// `STATEMENT_ROWS` sizes, so that a lookup of any number of values is one

@@ -20,7 +20,7 @@ use suyuan_core::plan::Dekad;
 use suyuan_core::questions::{Grade, QuestionId, Response, grade};
 use suyuan_core::units::{UnitId, UnitPath};
 
-use crate::batch::{BatchWriter, padded, statement_chunks};
+use crate::batch::{BatchWriter, MOST_PADDED, padded, statement_chunks};
 use crate::campaigns::CampaignId;
 use crate::members::{self, Member};
 use crate::units;
@@ -309,7 +309,7 @@ async fn write_exam_batch(
         .into_iter()
         .collect();
     let mut attempts: HashMap<i64, attempt::Model> = HashMap::new();
-    for chunk in ids.chunks(400) {
+    for chunk in ids.chunks(MOST_PADDED) {
         match attempt::Entity::find()
             .filter(attempt::Column::Id.is_in(padded(chunk)))
             .all(db)

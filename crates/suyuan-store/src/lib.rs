@@ -161,11 +161,18 @@ impl Store {
     /// start at once on PostgreSQL: an advisory lock lets one migrate.
     pub async fn open(location: &Location) -> StoreResult<Self> {
         let url = location.url()?;
+        let sqlite = url.starts_with("sqlite:");
         let mut options = ConnectOptions::new(url);
         options
             .max_connections(16)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            // sqlx pings a connection on its way back to the pool. On
+            // PostgreSQL an idle connection can still be cut by the server
+            // (or a balancer) meanwhile, so it is pinged again on the way
+            // out; an SQLite connection cannot be cut, and a second round
+            // trip to its thread doubled the cost of a session lookup.
+            .test_before_acquire(!sqlite)
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(|opts| sqlite_options(opts, READER_CACHE_KIB));
         let db = Database::connect(options.clone()).await?;
@@ -175,9 +182,8 @@ impl Store {
         options
             .max_connections(1)
             .min_connections(1)
-            // sqlx already pings a connection on its way back to the pool;
-            // a second ping on the way out put one more round trip to
-            // SQLite's thread in front of every batch.
+            // Pinged on its way back already (see above): a ping on the way
+            // out put one more round trip in front of every batch.
             .test_before_acquire(false)
             .map_sqlx_sqlite_opts(|opts| sqlite_options(opts, WRITER_CACHE_KIB))
             // Its lookups list a batch's members and days as parameters,

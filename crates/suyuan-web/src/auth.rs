@@ -25,7 +25,9 @@ use utoipa_axum::routes;
 use suyuan_core::access::Principal;
 use suyuan_core::members::NewPassword;
 use suyuan_store::Store;
-use suyuan_store::auth::{SessionChange, SessionKind, SignInError, Token};
+use suyuan_store::auth::{
+    SessionChange, SessionKind, SessionLookup, SessionQuery, SignInError, Token,
+};
 use suyuan_store::members::Member;
 
 use crate::csrf::{CsrfForm, CsrfToken, NoFields};
@@ -53,8 +55,8 @@ const CHANGES_OVERLAP: chrono::Duration = chrono::Duration::seconds(10);
 const SESSIONS_REMEMBERED: usize = 100_000;
 
 /// Sessions looked up recently, so that a burst of calls (the morning
-/// peak of reading marks) does not read the same session every time.
-#[derive(Default)]
+/// peak of reading marks) does not read the same session every time; and
+/// the lookups of the others, which share reads when they come together.
 pub struct SessionCache {
     /// By token (looked up without copying it): when it was read, its
     /// kind, and whose it is.
@@ -62,9 +64,41 @@ pub struct SessionCache {
     /// When the session changes were last read: the instant, and the
     /// app's time they were read from.
     checked: Mutex<Option<(Instant, DateTime<Utc>)>>,
+    lookup: SessionLookup,
 }
 
 impl SessionCache {
+    /// Starts the lookups on the current runtime.
+    pub fn new(store: &Store) -> Self {
+        Self {
+            entries: Default::default(),
+            checked: Default::default(),
+            lookup: store.session_lookup(),
+        }
+    }
+
+    /// The member whose session this is: remembered, or looked up.
+    async fn member(
+        &self,
+        token: &Token,
+        kind: SessionKind,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Member>, WebError> {
+        if let Some(member) = self.get(token, kind) {
+            return Ok(Some(member));
+        }
+        let query = SessionQuery {
+            token: token.clone(),
+            kind,
+            now,
+        };
+        let member = self.lookup.submit(query).await?;
+        if let Some(member) = &member {
+            self.put(token, kind, member);
+        }
+        Ok(member)
+    }
+
     fn get(&self, token: &Token, kind: SessionKind) -> Option<Member> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         let (at, seen_as, member) = entries.get(token.expose())?;
@@ -183,18 +217,11 @@ impl<C: Channel> FromRequestParts<AppState> for Pending<C> {
     ) -> Result<Self, Self::Rejection> {
         let token = C::token(parts).ok_or(WebError::SignInRequired)?;
         state.sessions.catch_up(&state.store, state.now()).await?;
-        let member = match state.sessions.get(&token, C::KIND) {
-            Some(member) => member,
-            None => {
-                let member = state
-                    .store
-                    .session_member(&token, C::KIND, state.now())
-                    .await?
-                    .ok_or(WebError::SignInRequired)?;
-                state.sessions.put(&token, C::KIND, &member);
-                member
-            }
-        };
+        let member = state
+            .sessions
+            .member(&token, C::KIND, state.now())
+            .await?
+            .ok_or(WebError::SignInRequired)?;
         Ok(Pending(Signed {
             principal: principal_of(&member),
             member,

@@ -119,13 +119,13 @@ impl App {
         search.catch_up(&store).await?;
         let state = AppState(Arc::new(Shared {
             marks: store.mark_writer(),
+            sessions: auth::SessionCache::new(&store),
             outbox,
             store,
             clock,
             search,
             catalog: Default::default(),
             books: Default::default(),
-            sessions: Default::default(),
             csrf_key: csrf_key.into_bytes().into_boxed_slice(),
         }));
         let (api_router, openapi) = api::router().split_for_parts();

@@ -3,7 +3,8 @@ use suyuan_core::access::Role;
 use suyuan_core::members::{MemberNumber, NewPassword, PersonName, Phone};
 use suyuan_store::Store;
 use suyuan_store::auth::{
-    SessionChange, SessionKind, SignInError, THROTTLE_LIMIT, THROTTLE_WINDOW, hash_password,
+    SessionChange, SessionKind, SessionQuery, SignInError, THROTTLE_LIMIT, THROTTLE_WINDOW, Token,
+    hash_password, random_token,
 };
 use suyuan_store::members::NewMember;
 use suyuan_store::testing::each_backend;
@@ -104,6 +105,87 @@ async fn sign_in_by_number_or_phone_and_keep_a_session() {
                 .expect("changes")
                 .is_empty()
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sessions_looked_up_together_are_answered_each_in_turn() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let chen = member(&store, p.cuiyuan.id).await;
+        let wang = store
+            .create_member(
+                NewMember {
+                    unit: p.xihu.id,
+                    number: MemberNumber::parse("ZJ200").expect("number"),
+                    name: PersonName::parse("王芳").expect("name"),
+                    phone: None,
+                    role: Role::Member,
+                    password_hash: hash_password(&NewPassword::parse("another horse").expect("pw"))
+                        .expect("hash"),
+                    must_change_password: false,
+                },
+                now(),
+            )
+            .await
+            .expect("member");
+        let session = |member, kind| {
+            let store = store.clone();
+            async move {
+                store
+                    .create_session(member, kind, now())
+                    .await
+                    .expect("session")
+            }
+        };
+        let chen_web = session(chen.id, SessionKind::Web).await;
+        let chen_api = session(chen.id, SessionKind::Api).await;
+        let wang_api = session(wang.id, SessionKind::Api).await;
+        let ask = |token: &Token, kind, at| SessionQuery {
+            token: token.clone(),
+            kind,
+            now: at,
+        };
+        let later = now() + SessionKind::Web.lifetime() + Duration::seconds(1);
+        let queries = [
+            ask(&wang_api, SessionKind::Api, now()),
+            ask(&chen_web, SessionKind::Web, now()),
+            ask(&random_token(), SessionKind::Web, now()),
+            ask(&chen_web, SessionKind::Api, now()),
+            ask(&chen_api, SessionKind::Api, now()),
+            ask(&chen_web, SessionKind::Web, later),
+            ask(&wang_api, SessionKind::Api, now()),
+        ];
+        let expected = [
+            Some(wang.id),
+            Some(chen.id),
+            None,
+            None,
+            Some(chen.id),
+            None,
+            Some(wang.id),
+        ];
+        let found = store.session_members(&queries).await.expect("lookups");
+        let ids: Vec<_> = found.iter().map(|m| m.as_ref().map(|m| m.id)).collect();
+        assert_eq!(ids, expected);
+        assert_eq!(found[0].as_ref().map(|m| &m.unit.path), Some(&p.xihu.path));
+
+        // The same, sent at once through the instance's lookups.
+        let lookup = store.session_lookup();
+        let pending: Vec<_> = queries
+            .iter()
+            .map(|query| {
+                let (lookup, query) = (lookup.clone(), query.clone());
+                tokio::spawn(async move { lookup.submit(query).await })
+            })
+            .collect();
+        let mut ids = Vec::new();
+        for answer in pending {
+            let member = answer.await.expect("task").expect("lookup");
+            ids.push(member.map(|m| m.id));
+        }
+        assert_eq!(ids, expected);
     })
     .await;
 }
