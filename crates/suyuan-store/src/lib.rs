@@ -170,8 +170,8 @@ impl Store {
             // sqlx pings a connection on its way back to the pool. On
             // PostgreSQL an idle connection can still be cut by the server
             // (or a balancer) meanwhile, so it is pinged again on the way
-            // out; an SQLite connection cannot be cut, and a second round
-            // trip to its thread doubled the cost of a session lookup.
+            // out; an SQLite connection cannot be cut, and the ping was one
+            // more round trip to its thread in front of every statement.
             .test_before_acquire(!sqlite)
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(|opts| sqlite_options(opts, READER_CACHE_KIB));
