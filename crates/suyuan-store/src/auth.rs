@@ -17,7 +17,7 @@ use thiserror::Error;
 use suyuan_core::members::{MemberId, NewPassword};
 use suyuan_core::units::UnitPath;
 
-use crate::batch::{BatchWriter, MOST_PADDED, padded};
+use crate::batch::{BatchWriter, MOST_PADDED, all_failed, padded};
 use crate::members::{Member, member_from};
 use crate::{Store, StoreError, StoreResult, members, units};
 
@@ -433,13 +433,7 @@ impl Store {
             async move {
                 match store.session_members(&queries).await {
                     Ok(members) => members.into_iter().map(Ok).collect(),
-                    Err(err) => {
-                        let message = err.to_string();
-                        queries
-                            .iter()
-                            .map(|_| Err(StoreError::Unavailable(message.clone())))
-                            .collect()
-                    }
+                    Err(err) => all_failed(&queries, &err),
                 }
             }
         })
@@ -541,14 +535,14 @@ impl Store {
     }
 
     pub async fn end_session(&self, token: &Token, now: DateTime<Utc>) -> StoreResult<()> {
-        let Some(session) = session::Entity::find_by_id(token.hash())
+        let hash = token.hash();
+        let Some(session) = session::Entity::find_by_id(hash.clone())
             .one(&self.db)
             .await?
         else {
             return Ok(());
         };
-        let this =
-            session::Entity::delete_many().filter(session::Column::TokenHash.eq(token.hash()));
+        let this = session::Entity::delete_many().filter(session::Column::TokenHash.eq(hash));
         let whose = SessionChange::Member(MemberId(session.member_id));
         self.end_sessions(this, whose, now).await?;
         Ok(())

@@ -89,6 +89,16 @@ impl<T: Send + 'static, R: Send + 'static> BatchWriter<T, R> {
     }
 }
 
+/// One answer per request when a whole batch failed: each gets the reason,
+/// so that each client can retry.
+pub(crate) fn all_failed<T, R>(items: &[T], err: &StoreError) -> Vec<StoreResult<R>> {
+    let message = err.to_string();
+    items
+        .iter()
+        .map(|_| Err(StoreError::Unavailable(message.clone())))
+        .collect()
+}
+
 /// The SQL type a field of JSON rows is read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Field {

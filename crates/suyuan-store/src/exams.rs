@@ -20,7 +20,7 @@ use suyuan_core::plan::Dekad;
 use suyuan_core::questions::{Grade, QuestionId, Response, grade};
 use suyuan_core::units::{UnitId, UnitPath};
 
-use crate::batch::{BatchWriter, MOST_PADDED, padded, statement_chunks};
+use crate::batch::{BatchWriter, MOST_PADDED, all_failed, padded, statement_chunks};
 use crate::campaigns::CampaignId;
 use crate::members::{self, Member};
 use crate::units;
@@ -316,7 +316,7 @@ async fn write_exam_batch(
             .await
         {
             Ok(rows) => attempts.extend(rows.into_iter().map(|r| (r.id, r))),
-            Err(err) => return failed(&writes, &err.into()),
+            Err(err) => return all_failed(&writes, &err.into()),
         }
     }
     let mut results: Vec<StoreResult<()>> = writes
@@ -337,14 +337,6 @@ async fn write_exam_batch(
             results
         }
     }
-}
-
-fn failed(writes: &[ExamWrite], err: &StoreError) -> Vec<StoreResult<()>> {
-    let message = err.to_string();
-    writes
-        .iter()
-        .map(|_| Err(StoreError::Unavailable(message.clone())))
-        .collect()
 }
 
 async fn commit_exam_writes(

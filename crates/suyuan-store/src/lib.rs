@@ -59,7 +59,7 @@ impl Location {
         let Location::Url(url) = self else {
             return Ok(());
         };
-        if !url.starts_with("postgres") {
+        if !is_postgres_url(url) {
             return Ok(());
         }
         let (server, rest) = url
@@ -114,6 +114,12 @@ impl Location {
 
 pub const DB_FILE: &str = "suyuan.db";
 
+/// Whether a database URL is PostgreSQL's (`postgres://` or
+/// `postgresql://`); the others are SQLite's.
+fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres")
+}
+
 /// A migration lock id shared by every instance (any constant will do).
 const MIGRATION_LOCK: i64 = 0x0053_5955_414e;
 
@@ -161,7 +167,7 @@ impl Store {
     /// start at once on PostgreSQL: an advisory lock lets one migrate.
     pub async fn open(location: &Location) -> StoreResult<Self> {
         let url = location.url()?;
-        let sqlite = url.starts_with("sqlite:");
+        let postgres = is_postgres_url(&url);
         let mut options = ConnectOptions::new(url);
         options
             .max_connections(16)
@@ -172,7 +178,7 @@ impl Store {
             // (or a balancer) meanwhile, so it is pinged again on the way
             // out; an SQLite connection cannot be cut, and the ping was one
             // more round trip to its thread in front of every statement.
-            .test_before_acquire(!sqlite)
+            .test_before_acquire(postgres)
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(|opts| sqlite_options(opts, READER_CACHE_KIB));
         let db = Database::connect(options.clone()).await?;

@@ -23,7 +23,8 @@ use suyuan_core::reading::{Action, MarkId, MarkKind, Plan, PointRules, Reading};
 use suyuan_core::units::UnitPath;
 
 use crate::batch::{
-    BatchWriter, Field, json_field, json_rows, json_source, json_statement, query_json, timestamp,
+    BatchWriter, Field, all_failed, json_field, json_rows, json_source, json_statement, query_json,
+    timestamp,
 };
 use crate::campaigns::{Campaign, CampaignId};
 use crate::{Store, StoreError, StoreResult, members, progress};
@@ -221,11 +222,7 @@ impl Store {
                 // The whole batch failed: tell everyone why, so that each
                 // client retries (with the same id, so nothing counts twice).
                 tracing::error!(%err, marks = marks.len(), "a batch of reading marks failed");
-                let message = err.to_string();
-                marks
-                    .iter()
-                    .map(|_| Err(StoreError::Unavailable(message.clone())))
-                    .collect()
+                all_failed(&marks, &err)
             }
         }
     }

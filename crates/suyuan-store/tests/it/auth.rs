@@ -12,14 +12,23 @@ use suyuan_store::testing::each_backend;
 use crate::{now, province};
 
 async fn member(store: &Store, unit: suyuan_core::units::UnitId) -> suyuan_store::members::Member {
+    member_numbered(store, unit, "ZJ100", "13900001111").await
+}
+
+async fn member_numbered(
+    store: &Store,
+    unit: suyuan_core::units::UnitId,
+    number: &str,
+    phone: &str,
+) -> suyuan_store::members::Member {
     let password = NewPassword::parse("correct horse").expect("password");
     store
         .create_member(
             NewMember {
                 unit,
-                number: MemberNumber::parse("ZJ100").expect("number"),
+                number: MemberNumber::parse(number).expect("number"),
                 name: PersonName::parse("陈静").expect("name"),
-                phone: Some(Phone::parse("13900001111").expect("phone")),
+                phone: Some(Phone::parse(phone).expect("phone")),
                 role: Role::Member,
                 password_hash: hash_password(&password).expect("hash"),
                 must_change_password: true,
@@ -114,22 +123,7 @@ async fn sessions_looked_up_together_are_answered_each_in_turn() {
     each_backend(|store| async move {
         let p = province(&store).await;
         let chen = member(&store, p.cuiyuan.id).await;
-        let wang = store
-            .create_member(
-                NewMember {
-                    unit: p.xihu.id,
-                    number: MemberNumber::parse("ZJ200").expect("number"),
-                    name: PersonName::parse("王芳").expect("name"),
-                    phone: None,
-                    role: Role::Member,
-                    password_hash: hash_password(&NewPassword::parse("another horse").expect("pw"))
-                        .expect("hash"),
-                    must_change_password: false,
-                },
-                now(),
-            )
-            .await
-            .expect("member");
+        let wang = member_numbered(&store, p.xihu.id, "ZJ200", "13900002222").await;
         let session = |member, kind| {
             let store = store.clone();
             async move {
