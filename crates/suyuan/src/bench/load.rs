@@ -34,6 +34,20 @@ impl Measured {
         self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
 
+    /// Adds another run of the same scenario: the two count as one run
+    /// as long as both together.
+    pub fn absorb(&mut self, other: Measured) {
+        self.ok += other.ok;
+        self.errors += other.errors;
+        self.elapsed += other.elapsed;
+        self.latencies_us.extend(other.latencies_us);
+        self.latencies_us.sort_unstable();
+        self.generator_cpu += other.generator_cpu;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+    }
+
     pub fn percentile_ms(&self, p: f64) -> f64 {
         if self.latencies_us.is_empty() {
             return 0.0;
@@ -215,5 +229,27 @@ mod tests {
         assert_eq!(measured.percentile_ms(50.0), 51.0);
         assert_eq!(measured.percentile_ms(99.0), 99.0);
         assert_eq!(measured.percentile_ms(100.0), 100.0);
+    }
+
+    #[test]
+    fn rounds_add_up_to_one_run() {
+        let mut first = Measured {
+            ok: 300,
+            elapsed: Duration::from_secs(1),
+            latencies_us: vec![1000, 3000],
+            ..Measured::default()
+        };
+        first.absorb(Measured {
+            ok: 100,
+            errors: 2,
+            elapsed: Duration::from_secs(1),
+            latencies_us: vec![2000],
+            first_error: Some("500: busy".into()),
+            ..Measured::default()
+        });
+        assert_eq!(first.ops_per_s(), 200.0);
+        assert_eq!(first.errors, 2);
+        assert_eq!(first.latencies_us, vec![1000, 2000, 3000]);
+        assert_eq!(first.first_error.as_deref(), Some("500: busy"));
     }
 }

@@ -47,9 +47,14 @@ pub struct BenchArgs {
     /// above them has about a tenth as many units again.
     #[arg(long)]
     units: Option<usize>,
-    /// How long each scenario runs.
+    /// How long each scenario runs (in each round).
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Runs the scenarios this many times in turn and reports each over
+    /// all its rounds, so that a scenario and its baselines share the
+    /// machine's ups and downs (the import and the test evening run once).
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
     /// Concurrent clients.
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
@@ -165,6 +170,12 @@ impl Scenario {
     /// Sent by the morning peak's clients (`--peak-clients`).
     fn is_peak(self) -> bool {
         matches!(self, Scenario::ReadingPeak | Scenario::PeakNoopPost)
+    }
+
+    /// Whether it runs in every round: the import and the test evening
+    /// are one whole event each, not a rate over a slice of time.
+    fn repeats(self) -> bool {
+        !matches!(self, Scenario::Import | Scenario::TestEvening)
     }
 
     /// What a scenario is compared with: the lowest of these (in the run).
@@ -286,6 +297,7 @@ struct Machine {
     members: usize,
     units: usize,
     seconds: u64,
+    rounds: usize,
     concurrency: usize,
 }
 
@@ -307,6 +319,211 @@ struct Row {
     /// The process's CPU time (server and load generator) per operation:
     /// what an operation costs, however busy the machine was.
     cpu_us_per_op: f64,
+}
+
+/// What a scenario measured over its rounds so far.
+#[derive(Clone, Default)]
+struct Tally {
+    measured: Measured,
+    process_cpu: Duration,
+    rss_mb: f64,
+}
+
+impl Tally {
+    /// The report's row, against the lowest of the scenario's baselines
+    /// among the rows before it.
+    fn row(&self, scenario: Scenario, backend: &'static str, earlier: &[Row]) -> Row {
+        let measured = &self.measured;
+        let baseline = earlier
+            .iter()
+            .filter(|r| scenario.baselines().iter().any(|b| b.name() == r.name))
+            .min_by(|a, b| a.ops_per_s.total_cmp(&b.ops_per_s));
+        Row {
+            name: scenario.name(),
+            // The import is always timed into a fresh SQLite database.
+            backend: if scenario == Scenario::Import {
+                "sqlite"
+            } else {
+                backend
+            },
+            ops_per_s: round(measured.ops_per_s()),
+            p50_ms: round(measured.percentile_ms(50.0)),
+            p90_ms: round(measured.percentile_ms(90.0)),
+            p99_ms: round(measured.percentile_ms(99.0)),
+            max_ms: round(measured.percentile_ms(100.0)),
+            errors: measured.errors,
+            baseline: baseline.map(|b| b.name),
+            ratio: baseline
+                .map(|b| (measured.ops_per_s() / b.ops_per_s.max(1e-9) * 1e5).round() / 1e5),
+            rss_mb: round(self.rss_mb),
+            generator_cpu_share: round(
+                measured.generator_cpu.as_secs_f64() / self.process_cpu.as_secs_f64().max(1e-9),
+            ),
+            cpu_us_per_op: round(self.process_cpu.as_secs_f64() * 1e6 / measured.ok.max(1) as f64),
+        }
+    }
+}
+
+/// Everything the scenarios measure against: the data, the server's
+/// address and the sessions signed in for the run.
+struct Stage<'a> {
+    args: &'a BenchArgs,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    dataset: data::Dataset,
+    material: Vec<suyuan_core::library::CollectionId>,
+    search: Arc<suyuan_search::SearchIndex>,
+    reading: Option<data::Reading>,
+    board: Option<dashboard::Board>,
+    evening: Option<evening::Evening>,
+    address: std::net::SocketAddr,
+    admin_token: suyuan_store::auth::Token,
+    admin_cookie: String,
+    member_cookies: Vec<String>,
+    duration: Duration,
+}
+
+impl Stage<'_> {
+    /// Runs one scenario for the run's duration (the import and the test
+    /// evening: once, whole).
+    async fn measure(&mut self, scenario: Scenario, peak: Option<&Peak>) -> Result<Measured> {
+        let Stage {
+            args,
+            store,
+            clock,
+            dataset,
+            material,
+            search,
+            reading,
+            board,
+            evening,
+            address,
+            admin_token,
+            admin_cookie,
+            member_cookies,
+            duration,
+        } = self;
+        let (address, duration) = (*address, *duration);
+        Ok(match scenario {
+            Scenario::DbInsert => insert_rate(store, dataset, duration, clock.now()).await?,
+            Scenario::SearchLike => {
+                in_process(duration, |n| {
+                    let words: Vec<&str> = QUERIES[n % QUERIES.len()].split(' ').collect();
+                    let store = store.clone();
+                    async move { store.like_scan(&words, 10).await.is_ok() }
+                })
+                .await
+            }
+            Scenario::SearchIndex => {
+                let readable: std::collections::HashSet<_> = material.iter().copied().collect();
+                let within = suyuan_search::Within {
+                    readable: &readable,
+                    collection: None,
+                };
+                let search = search.clone();
+                in_process(duration, |n| {
+                    let ok = search
+                        .search(QUERIES[n % QUERIES.len()], &within, 10)
+                        .is_ok();
+                    async move { ok }
+                })
+                .await
+            }
+            Scenario::Import => import_once(args).await?,
+            Scenario::TestEvening => {
+                let sitting = evening.take().context("no test evening")?;
+                let pace = if args.think_seconds > 0.0 {
+                    evening::Pace::Human {
+                        arrivals: Duration::from_secs_f64(args.arrival_seconds.max(0.0)),
+                        think: Duration::from_secs_f64(args.think_seconds),
+                    }
+                } else {
+                    evening::Pace::BackToBack {
+                        clients: args.evening_clients,
+                    }
+                };
+                let outcome =
+                    tokio::task::spawn_blocking(move || evening::run(sitting, address, pace))
+                        .await??;
+                println!(
+                    "test evening: {} members handed in, {} answers saved in {:.1} s; starts p99 {:.1} ms, hand-ins p99 {:.1} ms",
+                    outcome.sat,
+                    outcome.answers.ok,
+                    outcome.answers.elapsed.as_secs_f64(),
+                    outcome.start_p99_ms,
+                    outcome.submit_p99_ms
+                );
+                outcome.answers
+            }
+            Scenario::ProvinceGroupBy | Scenario::DistrictGroupBy => {
+                let board = board.as_ref().context("no dashboard data")?;
+                let within = if scenario == Scenario::ProvinceGroupBy {
+                    dataset.root.path.clone()
+                } else {
+                    store.unit(board.district).await?.path
+                };
+                let today = board.campaign.calendar.date_at(clock.now());
+                let days = (board.campaign.calendar.start, today);
+                let store = store.clone();
+                let campaign = board.campaign.clone();
+                in_process(duration, move |_| {
+                    let (store, campaign, within) =
+                        (store.clone(), campaign.clone(), within.clone());
+                    async move {
+                        store
+                            .on_time_from_raw(&campaign, &within, days)
+                            .await
+                            .is_ok()
+                    }
+                })
+                .await
+            }
+            Scenario::ProvinceDashboard | Scenario::DistrictDashboard => {
+                let board = board.as_ref().context("no dashboard data")?;
+                let unit = if scenario == Scenario::ProvinceDashboard {
+                    dataset.root.id
+                } else {
+                    board.district
+                };
+                let id = board.campaign.id.0;
+                let url = format!(
+                    "http://{address}/units/{unit}/progress?campaign={id}&period=campaign:{id}"
+                );
+                let cookie = admin_cookie.clone();
+                let make: MakeRequest = Arc::new(move |_, _| {
+                    Request::builder()
+                        .method("GET")
+                        .uri(url.as_str())
+                        .header("cookie", cookie.as_str())
+                        .body(Full::new(Bytes::new()))
+                        .unwrap_or_else(|_| unreachable!("the bench builds valid requests"))
+                });
+                // One admin opening the page at a time: its latency.
+                tokio::task::spawn_blocking(move || load::drive(1, duration, make)).await?
+            }
+            Scenario::MarkInsert => {
+                let reading = reading.as_ref().context("no reading data")?;
+                mark_insert_rate(store, dataset, reading, duration, clock.now()).await?
+            }
+            _ => {
+                let make = requests(
+                    scenario,
+                    address,
+                    dataset,
+                    admin_token.expose(),
+                    member_cookies,
+                    peak,
+                );
+                let concurrency = if scenario.is_peak() {
+                    args.peak_clients.max(1)
+                } else {
+                    args.concurrency.max(1)
+                };
+                tokio::task::spawn_blocking(move || load::drive(concurrency, duration, make))
+                    .await?
+            }
+        })
+    }
 }
 
 pub async fn run(args: BenchArgs) -> Result<()> {
@@ -400,7 +617,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     } else {
         None
     };
-    let mut evening = if scenarios.contains(&Scenario::TestEvening) {
+    let evening = if scenarios.contains(&Scenario::TestEvening) {
         let evening = evening::prepare(&store, &dataset, args.sitters, clock.now()).await?;
         println!(
             "test evening: {} members each answer {} questions",
@@ -441,180 +658,57 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         None => None,
     };
 
-    println!(
-        "{:<10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>7} {:>10} {:>7} {:>8} {:>6} {:>9}",
-        "scenario",
-        "ops/s",
-        "p50 ms",
-        "p90 ms",
-        "p99 ms",
-        "max ms",
-        "errors",
-        "baseline",
-        "ratio",
-        "rss MB",
-        "gen%",
-        "cpu µs/op"
-    );
-    let duration = Duration::from_secs(args.seconds.max(1));
+    let mut stage = Stage {
+        args: &args,
+        store: store.clone(),
+        clock: clock.clone(),
+        dataset,
+        material,
+        search,
+        reading,
+        board,
+        evening,
+        address,
+        admin_token,
+        admin_cookie,
+        member_cookies,
+        duration: Duration::from_secs(args.seconds.max(1)),
+    };
+    let rounds = args.rounds.max(1);
+    let mut tallies = vec![Tally::default(); scenarios.len()];
     let mut rows: Vec<Row> = Vec::new();
     let outcome: Result<()> = async {
-        for scenario in scenarios {
-            load::reset_peak_rss();
-            let cpu_before = load::process_cpu_time();
-            let measured = match scenario {
-                Scenario::DbInsert => insert_rate(&store, &dataset, duration, clock.now()).await?,
-                Scenario::SearchLike => {
-                    in_process(duration, |n| {
-                        let words: Vec<&str> = QUERIES[n % QUERIES.len()].split(' ').collect();
-                        let store = store.clone();
-                        async move { store.like_scan(&words, 10).await.is_ok() }
-                    })
-                    .await
-                }
-                Scenario::SearchIndex => {
-                    let readable: std::collections::HashSet<_> = material.iter().copied().collect();
-                    let within = suyuan_search::Within {
-                        readable: &readable,
-                        collection: None,
-                    };
-                    let search = search.clone();
-                    in_process(duration, |n| {
-                        let ok = search
-                            .search(QUERIES[n % QUERIES.len()], &within, 10)
-                            .is_ok();
-                        async move { ok }
-                    })
-                    .await
-                }
-                Scenario::Import => import_once(&args).await?,
-                Scenario::TestEvening => {
-                    let sitting = evening.take().context("no test evening")?;
-                    let pace = if args.think_seconds > 0.0 {
-                        evening::Pace::Human {
-                            arrivals: Duration::from_secs_f64(args.arrival_seconds.max(0.0)),
-                            think: Duration::from_secs_f64(args.think_seconds),
-                        }
-                    } else {
-                        evening::Pace::BackToBack {
-                            clients: args.evening_clients,
-                        }
-                    };
-                    let outcome = tokio::task::spawn_blocking(move || {
-                        evening::run(sitting, address, pace)
-                    })
-                    .await??;
-                    println!(
-                        "test evening: {} members handed in, {} answers saved in {:.1} s; starts p99 {:.1} ms, hand-ins p99 {:.1} ms",
-                        outcome.sat,
-                        outcome.answers.ok,
-                        outcome.answers.elapsed.as_secs_f64(),
-                        outcome.start_p99_ms,
-                        outcome.submit_p99_ms
-                    );
-                    outcome.answers
-                }
-                Scenario::ProvinceGroupBy | Scenario::DistrictGroupBy => {
-                    let board = board.as_ref().context("no dashboard data")?;
-                    let within = if scenario == Scenario::ProvinceGroupBy {
-                        dataset.root.path.clone()
-                    } else {
-                        store.unit(board.district).await?.path
-                    };
-                    let today = board.campaign.calendar.date_at(clock.now());
-                    let days = (board.campaign.calendar.start, today);
-                    let store = store.clone();
-                    let campaign = board.campaign.clone();
-                    in_process(duration, move |_| {
-                        let (store, campaign, within) =
-                            (store.clone(), campaign.clone(), within.clone());
-                        async move {
-                            store
-                                .on_time_from_raw(&campaign, &within, days)
-                                .await
-                                .is_ok()
-                        }
-                    })
-                    .await
-                }
-                Scenario::ProvinceDashboard | Scenario::DistrictDashboard => {
-                    let board = board.as_ref().context("no dashboard data")?;
-                    let unit = if scenario == Scenario::ProvinceDashboard {
-                        dataset.root.id
-                    } else {
-                        board.district
-                    };
-                    let id = board.campaign.id.0;
-                    let url = format!(
-                        "http://{address}/units/{unit}/progress?campaign={id}&period=campaign:{id}"
-                    );
-                    let cookie = admin_cookie.clone();
-                    let make: MakeRequest = Arc::new(move |_, _| {
-                        Request::builder()
-                            .method("GET")
-                            .uri(url.as_str())
-                            .header("cookie", cookie.as_str())
-                            .body(Full::new(Bytes::new()))
-                            .unwrap_or_else(|_| unreachable!("the bench builds valid requests"))
-                    });
-                    // One admin opening the page at a time: its latency.
-                    tokio::task::spawn_blocking(move || load::drive(1, duration, make)).await?
-                }
-                Scenario::MarkInsert => {
-                    let reading = reading.as_ref().context("no reading data")?;
-                    mark_insert_rate(&store, &dataset, reading, duration, clock.now()).await?
-                }
-                _ => {
-                    let make = requests(
-                        scenario,
-                        address,
-                        &dataset,
-                        admin_token.expose(),
-                        &member_cookies,
-                        peak.as_ref(),
-                    );
-                    let concurrency = if scenario.is_peak() {
-                        args.peak_clients.max(1)
-                    } else {
-                        args.concurrency.max(1)
-                    };
-                    tokio::task::spawn_blocking(move || load::drive(concurrency, duration, make))
-                        .await?
-                }
-            };
-            let process_cpu = load::process_cpu_time().saturating_sub(cpu_before);
-            let baseline = rows
-                .iter()
-                .filter(|r| scenario.baselines().iter().any(|b| b.name() == r.name))
-                .min_by(|a, b| a.ops_per_s.total_cmp(&b.ops_per_s));
-            let row = Row {
-                name: scenario.name(),
-                // The import is always timed into a fresh SQLite database.
-                backend: if scenario == Scenario::Import {
-                    "sqlite"
-                } else {
-                    backend
-                },
-                ops_per_s: round(measured.ops_per_s()),
-                p50_ms: round(measured.percentile_ms(50.0)),
-                p90_ms: round(measured.percentile_ms(90.0)),
-                p99_ms: round(measured.percentile_ms(99.0)),
-                max_ms: round(measured.percentile_ms(100.0)),
-                errors: measured.errors,
-                baseline: baseline.map(|b| b.name),
-                ratio: baseline
-                    .map(|b| (measured.ops_per_s() / b.ops_per_s.max(1e-9) * 1e5).round() / 1e5),
-                rss_mb: round(load::peak_rss_mb()),
-                generator_cpu_share: round(
-                    measured.generator_cpu.as_secs_f64() / process_cpu.as_secs_f64().max(1e-9),
-                ),
-                cpu_us_per_op: round(process_cpu.as_secs_f64() * 1e6 / measured.ok.max(1) as f64),
-            };
-            print_row(&row);
-            if let Some(error) = &measured.first_error {
-                println!("  the first error: {error}");
+        for round in 1..=rounds {
+            let last = round == rounds;
+            if last {
+                print_header();
             }
-            rows.push(row);
+            // Each round's requests number from 0 again: fresh mark ids.
+            let peak = peak.as_ref().map(|peak| peak.in_round(round));
+            let mut this_round = Vec::new();
+            for (&scenario, tally) in scenarios.iter().zip(&mut tallies) {
+                if !last && !scenario.repeats() {
+                    continue;
+                }
+                load::reset_peak_rss();
+                let cpu_before = load::process_cpu_time();
+                let measured = stage.measure(scenario, peak.as_ref()).await?;
+                tally.process_cpu += load::process_cpu_time().saturating_sub(cpu_before);
+                tally.rss_mb = tally.rss_mb.max(load::peak_rss_mb());
+                this_round.push(format!("{} {:.0}/s", scenario.name(), measured.ops_per_s()));
+                tally.measured.absorb(measured);
+                if last {
+                    let row = tally.row(scenario, backend, &rows);
+                    print_row(&row);
+                    if let Some(error) = &tally.measured.first_error {
+                        println!("  the first error: {error}");
+                    }
+                    rows.push(row);
+                }
+            }
+            if !last {
+                println!("round {round} of {rounds}: {}", this_round.join(", "));
+            }
         }
         Ok(())
     }
@@ -622,7 +716,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
 
     // Clean up whatever happened: sessions the run made, then the server.
     store
-        .end_sessions_within(&dataset.root.path, clock.now())
+        .end_sessions_within(&stage.dataset.root.path, clock.now())
         .await?;
     let _ = stop.send(());
     let _ = server.await;
@@ -630,7 +724,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
 
     if let Some(path) = &args.json {
         let report = Report {
-            machine: machine(&args, &dataset),
+            machine: machine(&args, &stage.dataset),
             scenarios: rows,
         };
         std::fs::write(path, serde_json::to_string_pretty(&report)?)
@@ -814,6 +908,24 @@ fn round(value: f64) -> f64 {
     } else {
         (value * 100.0).round() / 100.0
     }
+}
+
+fn print_header() {
+    println!(
+        "{:<10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>7} {:>10} {:>7} {:>8} {:>6} {:>9}",
+        "scenario",
+        "ops/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+        "baseline",
+        "ratio",
+        "rss MB",
+        "gen%",
+        "cpu µs/op"
+    );
 }
 
 fn print_row(row: &Row) {
@@ -1012,6 +1124,14 @@ impl Peak {
         from[(pick / 20) % from.len()]
     }
 
+    /// The same members and excerpts with ids of their own for a round.
+    fn in_round(&self, round: usize) -> Self {
+        Self {
+            nonce: self.nonce.wrapping_add(round as u64),
+            ..self.clone()
+        }
+    }
+
     /// A fresh id, as our pages make them: a version 7 UUID of the time it
     /// is sent, whose other bits are unique to this run, client and request.
     fn mark_id(&self, client: usize, n: u64) -> String {
@@ -1156,6 +1276,7 @@ fn machine(args: &BenchArgs, dataset: &data::Dataset) -> Machine {
         members: dataset.members,
         units: dataset.units,
         seconds: args.seconds,
+        rounds: args.rounds.max(1),
         concurrency: args.concurrency,
     }
 }
