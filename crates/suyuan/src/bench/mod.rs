@@ -387,40 +387,27 @@ impl Stage<'_> {
     /// Runs one scenario for the run's duration (the import and the test
     /// evening: once, whole).
     async fn measure(&mut self, scenario: Scenario, peak: Option<&Peak>) -> Result<Measured> {
-        let Stage {
-            args,
-            store,
-            clock,
-            dataset,
-            material,
-            search,
-            reading,
-            board,
-            evening,
-            address,
-            admin_token,
-            admin_cookie,
-            member_cookies,
-            duration,
-        } = self;
-        let (address, duration) = (*address, *duration);
+        let (args, address, duration) = (self.args, self.address, self.duration);
         Ok(match scenario {
-            Scenario::DbInsert => insert_rate(store, dataset, duration, clock.now()).await?,
+            Scenario::DbInsert => {
+                insert_rate(&self.store, &self.dataset, duration, self.clock.now()).await?
+            }
             Scenario::SearchLike => {
                 in_process(duration, |n| {
                     let words: Vec<&str> = QUERIES[n % QUERIES.len()].split(' ').collect();
-                    let store = store.clone();
+                    let store = self.store.clone();
                     async move { store.like_scan(&words, 10).await.is_ok() }
                 })
                 .await
             }
             Scenario::SearchIndex => {
-                let readable: std::collections::HashSet<_> = material.iter().copied().collect();
+                let readable: std::collections::HashSet<_> =
+                    self.material.iter().copied().collect();
                 let within = suyuan_search::Within {
                     readable: &readable,
                     collection: None,
                 };
-                let search = search.clone();
+                let search = &self.search;
                 in_process(duration, |n| {
                     let ok = search
                         .search(QUERIES[n % QUERIES.len()], &within, 10)
@@ -431,7 +418,7 @@ impl Stage<'_> {
             }
             Scenario::Import => import_once(args).await?,
             Scenario::TestEvening => {
-                let sitting = evening.take().context("no test evening")?;
+                let sitting = self.evening.take().context("no test evening")?;
                 let pace = if args.think_seconds > 0.0 {
                     evening::Pace::Human {
                         arrivals: Duration::from_secs_f64(args.arrival_seconds.max(0.0)),
@@ -456,15 +443,15 @@ impl Stage<'_> {
                 outcome.answers
             }
             Scenario::ProvinceGroupBy | Scenario::DistrictGroupBy => {
-                let board = board.as_ref().context("no dashboard data")?;
+                let board = self.board.as_ref().context("no dashboard data")?;
                 let within = if scenario == Scenario::ProvinceGroupBy {
-                    dataset.root.path.clone()
+                    self.dataset.root.path.clone()
                 } else {
-                    store.unit(board.district).await?.path
+                    self.store.unit(board.district).await?.path
                 };
-                let today = board.campaign.calendar.date_at(clock.now());
+                let today = board.campaign.calendar.date_at(self.clock.now());
                 let days = (board.campaign.calendar.start, today);
-                let store = store.clone();
+                let store = self.store.clone();
                 let campaign = board.campaign.clone();
                 in_process(duration, move |_| {
                     let (store, campaign, within) =
@@ -479,9 +466,9 @@ impl Stage<'_> {
                 .await
             }
             Scenario::ProvinceDashboard | Scenario::DistrictDashboard => {
-                let board = board.as_ref().context("no dashboard data")?;
+                let board = self.board.as_ref().context("no dashboard data")?;
                 let unit = if scenario == Scenario::ProvinceDashboard {
-                    dataset.root.id
+                    self.dataset.root.id
                 } else {
                     board.district
                 };
@@ -489,7 +476,7 @@ impl Stage<'_> {
                 let url = format!(
                     "http://{address}/units/{unit}/progress?campaign={id}&period=campaign:{id}"
                 );
-                let cookie = admin_cookie.clone();
+                let cookie = self.admin_cookie.clone();
                 let make: MakeRequest = Arc::new(move |_, _| {
                     Request::builder()
                         .method("GET")
@@ -502,16 +489,23 @@ impl Stage<'_> {
                 tokio::task::spawn_blocking(move || load::drive(1, duration, make)).await?
             }
             Scenario::MarkInsert => {
-                let reading = reading.as_ref().context("no reading data")?;
-                mark_insert_rate(store, dataset, reading, duration, clock.now()).await?
+                let reading = self.reading.as_ref().context("no reading data")?;
+                mark_insert_rate(
+                    &self.store,
+                    &self.dataset,
+                    reading,
+                    duration,
+                    self.clock.now(),
+                )
+                .await?
             }
             _ => {
                 let make = requests(
                     scenario,
                     address,
-                    dataset,
-                    admin_token.expose(),
-                    member_cookies,
+                    &self.dataset,
+                    self.admin_token.expose(),
+                    &self.member_cookies,
                     peak,
                 );
                 let concurrency = if scenario.is_peak() {
