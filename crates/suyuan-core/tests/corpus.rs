@@ -1,6 +1,6 @@
 //! Reads the real statutes in `../shared/corpus/laws-zh`, when that folder
 //! is there (it is beside the checkout in development and CI, not in a
-//! user's clone); skipped otherwise.
+//! user's clone); skipped otherwise, except in CI, where its absence fails.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +11,11 @@ fn corpus() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is absent, and CI must read the corpus",
+            dir.display()
+        );
         eprintln!("skipping: {} is absent", dir.display());
         None
     }

@@ -506,6 +506,7 @@ impl Store {
     /// Opens a session for each of `members`, in one transaction (the
     /// bench signs in thousands at once; its storage baseline writes
     /// sessions this way too). The tokens come in the members' order.
+    #[cfg(feature = "bench")]
     pub async fn create_sessions(
         &self,
         members: &[MemberId],

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -454,11 +454,13 @@ impl Store {
     /// The plain way to search, for the bench to compare the index with:
     /// excerpts whose text contains every word (`LIKE '%word%'`), a full
     /// scan. Returns the count and the first `limit` ids.
+    #[cfg(feature = "bench")]
     pub async fn like_scan(
         &self,
         words: &[&str],
         limit: u64,
     ) -> StoreResult<(u64, Vec<ExcerptId>)> {
+        use sea_orm::{Condition, PaginatorTrait};
         let mut condition = Condition::all();
         for word in words {
             condition = condition.add(excerpt::Column::Text.contains(*word));

@@ -500,6 +500,7 @@ impl Store {
     /// Loads the reading part of a campaign's summaries made in bulk (the
     /// bench's generated history): days summed by unit, subtrees included,
     /// and each member's run.
+    #[cfg(feature = "bench")]
     pub async fn load_progress(
         &self,
         campaign: &Campaign,
@@ -516,6 +517,7 @@ impl Store {
     /// grouped from the raw marks of the subtree, with nothing kept on
     /// write (the bench's yardstick for the summaries). By leaf unit and
     /// day: how many members read how many assigned excerpts.
+    #[cfg(feature = "bench")]
     pub async fn on_time_from_raw(
         &self,
         campaign: &Campaign,

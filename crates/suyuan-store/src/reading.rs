@@ -360,6 +360,7 @@ impl Store {
 
     /// The storage limit for reading marks, for the bench: marks written
     /// in one transaction through the writer's own statements.
+    #[cfg(feature = "bench")]
     pub async fn insert_mark_batch(&self, marks: &[NewMark]) -> StoreResult<()> {
         let refs: Vec<&NewMark> = marks.iter().collect();
         let txn = self.hot.begin().await?;

@@ -6,15 +6,15 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
-    AppState, auth, campaigns, exams, gatherings, library, members, ops, progress, questions,
-    reading, reminders, search, units,
+    AppState, auth, campaigns, exams, gatherings, library, members, progress, questions, reading,
+    reminders, search, units,
 };
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Suyuan API", description = "Units, members, sign-in, the library, search, daily reading, the question bank and tests. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "reading"), (name = "questions"), (name = "tests"), (name = "gatherings"), (name = "ops"))
+    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "reading"), (name = "questions"), (name = "tests"), (name = "gatherings"))
 )]
 struct ApiDoc;
 
@@ -44,5 +44,4 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(gatherings::api())
         .merge(progress::dashboard::api())
         .merge(reminders::api())
-        .merge(ops::api())
 }

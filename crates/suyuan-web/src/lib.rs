@@ -89,6 +89,13 @@ impl AppState {
     }
 }
 
+/// What the router holds beyond the product.
+#[derive(Clone, Copy)]
+enum Mounted {
+    Product,
+    WithBench,
+}
+
 /// The whole application, ready to serve.
 pub struct App {
     router: Router,
@@ -113,6 +120,27 @@ impl App {
         clock: Arc<dyn Clock>,
         search: Arc<SearchIndex>,
         reminders: &ReminderSettings,
+    ) -> Result<Self, StartError> {
+        Self::assemble(store, clock, search, reminders, Mounted::Product).await
+    }
+
+    /// `build`, with the no-op routes `suyuan bench` measures the HTTP
+    /// stack by.
+    pub async fn build_for_bench(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        search: Arc<SearchIndex>,
+    ) -> Result<Self, StartError> {
+        let reminders = ReminderSettings::default();
+        Self::assemble(store, clock, search, &reminders, Mounted::WithBench).await
+    }
+
+    async fn assemble(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        search: Arc<SearchIndex>,
+        reminders: &ReminderSettings,
+        mounted: Mounted,
     ) -> Result<Self, StartError> {
         let outbox = reminders::Outbox::new(reminders)?;
         let csrf_key = store.secret("csrf").await?;
@@ -145,7 +173,12 @@ impl App {
             .merge(gatherings::router())
             .merge(progress::router())
             .merge(api_router)
-            .merge(ops::router(openapi))
+            .merge(ops::router(openapi));
+        let router = match mounted {
+            Mounted::Product => router,
+            Mounted::WithBench => router.merge(ops::noop()),
+        };
+        let router = router
             // A route layer sees the matched route, which labels metrics.
             .route_layer(axum::middleware::from_fn(ops::track_metrics))
             .layer(axum::middleware::from_fn(error::render_errors))

@@ -39,21 +39,17 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         )
 }
 
-/// A route that does nothing, through the whole middleware stack: the
-/// HTTP stack's limit, which `suyuan bench` compares scenarios with.
-#[utoipa::path(get, path = "/api/v1/noop", tag = "ops", responses((status = 204)))]
-async fn noop_get() -> StatusCode {
-    StatusCode::NO_CONTENT
-}
-
-/// Reads a body and does nothing with it; see `noop_get`.
-#[utoipa::path(post, path = "/api/v1/noop", tag = "ops", request_body = String, responses((status = 204)))]
-async fn noop_post(_body: axum::body::Bytes) -> StatusCode {
-    StatusCode::NO_CONTENT
-}
-
-pub fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
-    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(noop_get, noop_post))
+/// Routes that do nothing, through the whole middleware stack: the HTTP
+/// stack's limit, which `suyuan bench` compares scenarios with. Mounted
+/// only by `App::build_for_bench`, never on a served instance.
+pub fn noop() -> Router<AppState> {
+    async fn nothing() -> StatusCode {
+        StatusCode::NO_CONTENT
+    }
+    async fn read_and_drop(_body: axum::body::Bytes) -> StatusCode {
+        StatusCode::NO_CONTENT
+    }
+    Router::new().route("/api/v1/noop", get(nothing).post(read_and_drop))
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

@@ -32,6 +32,29 @@ async fn the_openapi_document_describes_the_routes() {
         );
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(doc["paths"]["/api/v1/noop"].is_null(), "the bench's route");
+    app.stop().await;
+}
+
+/// The no-op routes the bench measures the HTTP stack by are not mounted
+/// on a served instance: nobody can post large bodies to them.
+#[tokio::test]
+async fn a_served_instance_has_no_bench_routes() {
+    let app = TestApp::spawn().await;
+    let client = reqwest::Client::new();
+    let get = client
+        .get(app.url("/api/v1/noop"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(get.status(), StatusCode::NOT_FOUND);
+    let post = client
+        .post(app.url("/api/v1/noop"))
+        .body(vec![b'x'; 1 << 20])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(post.status(), StatusCode::NOT_FOUND);
     app.stop().await;
 }
 

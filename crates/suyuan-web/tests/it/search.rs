@@ -111,10 +111,18 @@ async fn uploaded_material_is_searchable_at_once() {
 #[tokio::test]
 async fn the_search_page_names_only_readable_collections() {
     let app = TestApp::spawn().await;
-    let page = app
-        .browser()
-        .text(&format!("/search?q=x&collection={}", app.world.xihu_notes))
-        .await;
+    let path = format!("/search?q=x&collection={}", app.world.xihu_notes);
+    let response = app.browser().get(&path).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.expect("page");
+    assert!(
+        page.contains(r#"name="q" value="x""#),
+        "the search page: {page}"
+    );
     assert!(!page.contains("西湖区学习札记"), "{page}");
+    // A member of Xihu may read the notes, and sees them named.
+    let member = app.signed_in("cuiyuan-member").await;
+    let page = member.text(&path).await;
+    assert!(page.contains("西湖区学习札记"), "{page}");
     app.stop().await;
 }

@@ -622,7 +622,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     } else {
         None
     };
-    let app = App::build(store.clone(), clock.clone(), search.clone()).await?;
+    let app = App::build_for_bench(store.clone(), clock.clone(), search.clone()).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,18 +18,26 @@ struct Server {
     address: String,
 }
 
-fn location_args(location: &Location) -> Vec<String> {
+/// The flags that name the database; on PostgreSQL the search index
+/// still goes in a data directory, and that is a temporary one too.
+fn location_args(location: &Location, work: &Path) -> Vec<String> {
     match location {
         Location::DataDir(dir) => vec!["--data-dir".into(), dir.display().to_string()],
-        Location::Url(url) => vec!["--database-url".into(), url.clone()],
+        Location::Url(url) => vec![
+            "--database-url".into(),
+            url.clone(),
+            "--data-dir".into(),
+            work.join("data").display().to_string(),
+        ],
     }
 }
 
-fn start(location: &Location) -> Server {
+fn start(location: &Location, work: &Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_suyuan"))
         .arg("serve")
         .args(["--listen", "127.0.0.1:0"])
-        .args(location_args(location))
+        .args(location_args(location, work))
+        .current_dir(work)
         .env_remove("SUYUAN_DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -103,9 +112,12 @@ fn uuid(thread: usize, n: usize) -> String {
 }
 
 fn crash_and_count(location: Location) {
+    let work = tempfile::tempdir().expect("a working directory");
+    let work = work.path();
     let seeded = Command::new(env!("CARGO_BIN_EXE_suyuan"))
         .args(["demo", "--no-serve"])
-        .args(location_args(&location))
+        .args(location_args(&location, work))
+        .current_dir(work)
         .env_remove("SUYUAN_DATABASE_URL")
         .output()
         .expect("seed the demo");
@@ -115,7 +127,7 @@ fn crash_and_count(location: Location) {
         String::from_utf8_lossy(&seeded.stderr)
     );
 
-    let mut server = start(&location);
+    let mut server = start(&location, work);
     let token = sign_in(&server.address);
     let (_, body) =
         request(&server.address, "GET", "/api/v1/me/today", Some(&token), "").expect("today");
@@ -173,7 +185,7 @@ fn crash_and_count(location: Location) {
 
     // After a restart: each acknowledged mark is there once, and sending
     // one again is answered as already recorded.
-    let mut server = start(&location);
+    let mut server = start(&location, work);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let stored: Vec<String> = runtime.block_on(async {
         let store = Store::open(&location).await.expect("open");
