@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use thiserror::Error;
 
-use crate::plan::{Calendar, Dekad};
+use crate::campaigns::{Calendar, Dekad};
 use crate::questions::{Difficulty, Grade, QuestionId};
 
 /// How many questions to draw, and from where.
@@ -547,8 +547,8 @@ mod tests {
     #[test]
     fn a_campaign_has_a_test_per_dekad_clipped_to_its_days() {
         let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("date");
-        let calendar =
-            Calendar::new(crate::plan::DEFAULT_ZONE, day(11, 5), day(12, 14)).expect("calendar");
+        let calendar = Calendar::new(crate::campaigns::DEFAULT_ZONE, day(11, 5), day(12, 14))
+            .expect("calendar");
         let dekads = TenDayTests::dekads(&calendar);
         let readings: Vec<_> = dekads.iter().map(|d| d.readings).collect();
         assert_eq!(

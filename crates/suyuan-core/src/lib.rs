@@ -6,13 +6,13 @@
 
 pub mod access;
 pub mod archive;
+pub mod campaigns;
 pub mod clock;
 pub mod exams;
 pub mod gatherings;
 pub mod library;
 pub mod members;
 pub mod mistakes;
-pub mod plan;
 pub mod progress;
 pub mod questions;
 pub mod reading;

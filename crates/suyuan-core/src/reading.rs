@@ -309,6 +309,18 @@ impl PointRules {
         self.rules.get(&action).copied()
     }
 
+    /// Whether the day that makes a run of `run` days read in full earns
+    /// the streak bonus: each multiple of the streak length does.
+    pub fn earns_bonus(&self, run: u32) -> bool {
+        run > 0 && run.is_multiple_of(self.streak_every.max(1))
+    }
+
+    /// Whether a day that makes a run of `run` days read in full counts
+    /// as a day on a streak, in the figures.
+    pub fn on_streak(&self, run: u32) -> bool {
+        run >= self.streak_every.max(1)
+    }
+
     /// The points an action done `times` in one day earns: its points
     /// each time, up to its daily cap.
     pub fn points_for(&self, action: Action, times: u32) -> u32 {
@@ -328,17 +340,41 @@ pub struct Event {
 /// The days in an unbroken run of daily reading that ends on `today`, or
 /// on the day before when today's reading is still to come.
 pub fn streak(days_read: &BTreeSet<NaiveDate>, today: NaiveDate) -> u32 {
-    let mut day = if days_read.contains(&today) {
-        today
-    } else {
-        today - Duration::days(1)
-    };
-    let mut length = 0;
-    while days_read.contains(&day) {
-        length += 1;
-        day -= Duration::days(1);
+    let yesterday = today - Duration::days(1);
+    runs(days_read)
+        .into_iter()
+        .rev()
+        .find(|(day, _)| *day == today || *day == yesterday)
+        .map_or(0, |(_, run)| run)
+}
+
+/// A member's last day read in full and the length of the run it ends.
+pub type Run = (NaiveDate, u32);
+
+/// The run a member's newly completed `day` makes, after their `last`
+/// completed day and its run: one more when `last` was the day before,
+/// else a new run of one. `None` when `day` is not after `last` (a day
+/// completed out of order, as by marks from two instances either side of
+/// midnight), which leaves the run as it was.
+pub fn next_run(last: Option<Run>, day: NaiveDate) -> Option<u32> {
+    match last {
+        Some((previous, run)) if previous.succ_opt() == Some(day) => Some(run + 1),
+        Some((previous, _)) if previous >= day => None,
+        _ => Some(1),
     }
-    length
+}
+
+/// Each day read in full, with the length of the unbroken run of such
+/// days that it ends: the one account of runs that streaks, their bonus
+/// and the figures share.
+pub fn runs(days_read: &BTreeSet<NaiveDate>) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::with_capacity(days_read.len());
+    for day in days_read {
+        if let Some(run) = next_run(out.last().copied(), *day) {
+            out.push((*day, run));
+        }
+    }
+    out
 }
 
 /// Points earned, day by day and rule by rule, capped per day.
@@ -365,13 +401,13 @@ impl Tally {
 pub type Plan<E> = BTreeMap<NaiveDate, BTreeSet<E>>;
 
 /// The days on which a member read the whole of that day's assignment on
-/// time; `on_time` lists what was read on its day (repeats are harmless).
-pub fn complete_days<E: Ord + Copy>(
-    plan: &Plan<E>,
-    on_time: &[(NaiveDate, E)],
-) -> BTreeSet<NaiveDate> {
+/// time (repeats are harmless).
+pub fn days_read<E: Ord + Copy>(plan: &Plan<E>, marks: &[Reading<E>]) -> BTreeSet<NaiveDate> {
     let mut read: BTreeMap<NaiveDate, BTreeSet<E>> = BTreeMap::new();
-    for (day, excerpt) in on_time {
+    for (day, _, excerpt) in marks
+        .iter()
+        .filter(|(_, kind, _)| *kind == MarkKind::OnTime)
+    {
         read.entry(*day).or_default().insert(*excerpt);
     }
     read.into_iter()
@@ -381,6 +417,35 @@ pub fn complete_days<E: Ord + Copy>(
         })
         .map(|(day, _)| day)
         .collect()
+}
+
+/// Whether everything assigned for `day` was read on it, on time.
+pub fn read_in_full<E: Ord + Copy>(
+    assigned: &BTreeSet<E>,
+    marks: &[Reading<E>],
+    day: NaiveDate,
+) -> bool {
+    let read: BTreeSet<E> = marks
+        .iter()
+        .filter(|(on, kind, _)| *on == day && *kind == MarkKind::OnTime)
+        .map(|(_, _, e)| *e)
+        .collect();
+    assigned.is_subset(&read)
+}
+
+/// Whether everything assigned for `day` was read on it or since (what
+/// `day_status` calls late, when not read on the day).
+pub fn caught_up<E: Ord + Copy>(
+    assigned: &BTreeSet<E>,
+    marks: &[Reading<E>],
+    day: NaiveDate,
+) -> bool {
+    let since: BTreeSet<E> = marks
+        .iter()
+        .filter(|(on, kind, _)| *on >= day && *kind != MarkKind::Extra)
+        .map(|(_, _, e)| *e)
+        .collect();
+    !assigned.is_empty() && assigned.is_subset(&since)
 }
 
 /// How a day of a campaign went for a member, for the history calendar.
@@ -423,20 +488,10 @@ pub fn day_status<E: Ord + Copy>(
     if day > today {
         return DayStatus::Nothing;
     }
-    let read_on_day: BTreeSet<E> = marks
-        .iter()
-        .filter(|(on, kind, _)| *on == day && *kind == MarkKind::OnTime)
-        .map(|(_, _, e)| *e)
-        .collect();
-    if assigned.is_subset(&read_on_day) {
+    if read_in_full(assigned, marks, day) {
         return DayStatus::Read;
     }
-    let read_since: BTreeSet<E> = marks
-        .iter()
-        .filter(|(on, kind, _)| *on >= day && *kind != MarkKind::Extra)
-        .map(|(_, _, e)| *e)
-        .collect();
-    if assigned.is_subset(&read_since) {
+    if caught_up(assigned, marks, day) {
         DayStatus::Late
     } else if day == today {
         DayStatus::Open
@@ -453,16 +508,9 @@ pub fn tally(rules: &PointRules, events: &[Event], days_read: &BTreeSet<NaiveDat
     for event in events {
         *counts.entry((event.on, event.action)).or_default() += 1;
     }
-    let mut run = 0;
-    let mut previous: Option<NaiveDate> = None;
-    for day in days_read {
-        run = match previous {
-            Some(p) if *day - p == Duration::days(1) => run + 1,
-            _ => 1,
-        };
-        previous = Some(*day);
-        if run % rules.streak_every.max(1) == 0 {
-            *counts.entry((*day, Action::StreakBonus)).or_default() += 1;
+    for (day, run) in runs(days_read) {
+        if rules.earns_bonus(run) {
+            *counts.entry((day, Action::StreakBonus)).or_default() += 1;
         }
     }
     let mut tally = Tally::default();
@@ -525,12 +573,7 @@ impl Standing {
         others: &[Event],
         today: NaiveDate,
     ) -> Self {
-        let on_time: Vec<(NaiveDate, E)> = marks
-            .iter()
-            .filter(|(_, kind, _)| *kind == MarkKind::OnTime)
-            .map(|(day, _, excerpt)| (*day, *excerpt))
-            .collect();
-        let days_read = complete_days(plan, &on_time);
+        let days_read = days_read(plan, marks);
         let events: Vec<Event> = marks
             .iter()
             .map(|(on, kind, _)| Event {
@@ -614,6 +657,16 @@ mod tests {
     }
 
     #[test]
+    fn runs_restart_after_a_gap_and_pass_over_days_out_of_order() {
+        let read: BTreeSet<_> = [day(1), day(2), day(4)].into();
+        assert_eq!(runs(&read), [(day(1), 1), (day(2), 2), (day(4), 1)]);
+        assert_eq!(next_run(Some((day(4), 1)), day(5)), Some(2));
+        assert_eq!(next_run(Some((day(4), 1)), day(4)), None);
+        assert_eq!(next_run(Some((day(4), 1)), day(3)), None);
+        assert_eq!(next_run(None, day(3)), Some(1));
+    }
+
+    #[test]
     fn caps_hold_per_day_and_rule() {
         let rules = PointRules::default();
         let events: Vec<Event> = (0..5)
@@ -644,16 +697,26 @@ mod tests {
             (day(2), BTreeSet::from([20])),
             (day(3), BTreeSet::new()),
         ]);
-        let on_time = [
+        let on_time = |reads: &[(NaiveDate, u32)]| -> Vec<Reading<u32>> {
+            reads
+                .iter()
+                .map(|(on, e)| (*on, MarkKind::OnTime, *e))
+                .collect()
+        };
+        let marks = on_time(&[
             (day(1), 10),
             (day(1), 10),
             (day(2), 20),
             (day(3), 30),
             (day(4), 40),
-        ];
-        assert_eq!(complete_days(&plan, &on_time), BTreeSet::from([day(2)]));
-        let on_time = [(day(1), 10), (day(1), 11)];
-        assert_eq!(complete_days(&plan, &on_time), BTreeSet::from([day(1)]));
+        ]);
+        assert_eq!(days_read(&plan, &marks), BTreeSet::from([day(2)]));
+        let mut marks = on_time(&[(day(1), 10), (day(1), 11)]);
+        assert_eq!(days_read(&plan, &marks), BTreeSet::from([day(1)]));
+        // Read late, a day is caught up but not read in full.
+        marks[1].1 = MarkKind::Late;
+        assert_eq!(days_read(&plan, &marks), BTreeSet::new());
+        assert!(caught_up(&plan[&day(1)], &marks, day(1)));
     }
 
     #[test]

@@ -7,8 +7,8 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 
+use suyuan_core::campaigns::{Calendar, Campaign, CampaignId, PlannedReading, parse_zone, spread};
 use suyuan_core::library::{CollectionId, ExcerptId};
-use suyuan_core::plan::{Calendar, parse_zone, spread};
 use suyuan_core::reading::{PointRules, ReadingPace};
 use suyuan_core::units::{UnitId, UnitPath};
 
@@ -100,31 +100,6 @@ pub(crate) mod topic {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CampaignId(pub i64);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Campaign {
-    pub id: CampaignId,
-    pub owner: UnitId,
-    pub title: String,
-    pub theme: String,
-    pub calendar: Calendar,
-    /// When members who have not read are reminded, local time.
-    pub evening: NaiveTime,
-    pub pace: ReadingPace,
-    pub rules: PointRules,
-    pub units: Vec<UnitId>,
-}
-
-impl Campaign {
-    /// Whether a member of the unit at `path` takes part.
-    pub fn includes(&self, path: &UnitPath) -> bool {
-        let ancestors = path.ids();
-        self.units.iter().any(|unit| ancestors.contains(unit))
-    }
-}
-
 /// What a new campaign is made of; its plan spreads the collections'
 /// excerpts (in the order given) over its days by length.
 pub struct NewCampaign {
@@ -149,15 +124,6 @@ pub struct CampaignChange {
     pub evening: Option<NaiveTime>,
     pub pace: Option<ReadingPace>,
     pub rules: Option<PointRules>,
-}
-
-/// One excerpt of a plan: the campaign day it is read on (0 for the first)
-/// and its length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PlannedReading {
-    pub day: usize,
-    pub excerpt: ExcerptId,
-    pub chars: usize,
 }
 
 /// A campaign, read on any connection (a writer's transaction too).

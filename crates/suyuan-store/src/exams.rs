@@ -11,20 +11,20 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
+use suyuan_core::campaigns::Dekad;
 use suyuan_core::exams::{
     Candidate, DrawRule, Score, Sitting, TenDayTests, Window, attempt_seed, deadline, draw,
     option_order,
 };
 use suyuan_core::members::MemberId;
-use suyuan_core::plan::Dekad;
 use suyuan_core::questions::{Grade, QuestionId, Response, grade};
 use suyuan_core::units::{UnitId, UnitPath};
 
 use crate::batch::{BatchWriter, MOST_PADDED, all_failed, padded, statement_chunks};
-use crate::campaigns::CampaignId;
 use crate::members::{self, Member};
 use crate::units;
 use crate::{Store, StoreError, StoreResult};
+use suyuan_core::campaigns::CampaignId;
 
 pub(crate) mod exam {
     use sea_orm::entity::prelude::*;
@@ -790,12 +790,12 @@ impl Store {
     ) -> StoreResult<Vec<Candidate>> {
         let mut read: HashSet<i64> = HashSet::new();
         if let (Some(campaign), Some((from, to))) = (campaign, readings) {
-            let start = self.campaign(campaign).await?.calendar.start;
-            for planned in self.plan_of(campaign).await? {
-                let day = start + Duration::days(planned.day as i64);
-                if (from..=to).contains(&day) {
-                    read.insert(planned.excerpt.0);
-                }
+            let plan = self
+                .campaign(campaign)
+                .await?
+                .plan(&self.plan_of(campaign).await?);
+            for excerpts in plan.range(from..=to).map(|(_, excerpts)| excerpts) {
+                read.extend(excerpts.iter().map(|e| e.0));
             }
         }
         Ok(self

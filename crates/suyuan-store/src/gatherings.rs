@@ -19,10 +19,10 @@ use suyuan_core::gatherings::{Attendance, Kind, MAX_TEXT, Review, Slot};
 use suyuan_core::members::MemberId;
 use suyuan_core::units::{UnitId, UnitPath};
 
-use crate::campaigns::CampaignId;
 use crate::members::{self, Member, MemberFilter};
 use crate::units::{self, Unit};
 use crate::{Store, StoreError, StoreResult};
+use suyuan_core::campaigns::CampaignId;
 
 pub(crate) mod gathering {
     use sea_orm::entity::prelude::*;

@@ -515,7 +515,7 @@ impl Store {
     /// Everyone taking part in a campaign, with their unit's path.
     pub async fn members_of_campaign(
         &self,
-        campaign: &crate::campaigns::Campaign,
+        campaign: &suyuan_core::campaigns::Campaign,
     ) -> StoreResult<Vec<(MemberId, UnitPath)>> {
         let mut out = Vec::new();
         for unit in &campaign.units {

@@ -30,8 +30,8 @@ use suyuan_core::progress::{Counts, Figures};
 use suyuan_core::units::{UnitId, UnitPath};
 
 use crate::batch::{Field, json_rows, json_statement};
-use crate::campaigns::{Campaign, CampaignId};
 use crate::{Store, StoreResult};
+use suyuan_core::campaigns::{Campaign, CampaignId};
 
 const DAYS: &str = "progress_days";
 const MEMBERS: &str = "progress_members";
@@ -473,7 +473,7 @@ impl Store {
     async fn recount_members(
         &self,
         campaign: &Campaign,
-        scoring: &crate::reading::Scoring,
+        scoring: &suyuan_core::campaigns::Scoring,
         with_others: bool,
     ) -> StoreResult<(Summed, Vec<(i64, (NaiveDate, u32))>)> {
         let members = self.members_of_campaign(campaign).await?;
@@ -587,7 +587,7 @@ impl Store {
     async fn days_of(
         &self,
         campaign: &Campaign,
-        scoring: &crate::reading::Scoring,
+        scoring: &suyuan_core::campaigns::Scoring,
         members: &[MemberId],
         with_others: bool,
     ) -> StoreResult<Vec<(Days, Option<(NaiveDate, u32)>)>> {

@@ -15,18 +15,18 @@ use sea_orm::{
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
+use suyuan_core::campaigns::{Campaign, CampaignId, Scoring};
 use suyuan_core::library::ExcerptId;
 use suyuan_core::members::MemberId;
 use suyuan_core::progress::Counts;
-use suyuan_core::progress::counts::caught_up;
-use suyuan_core::reading::{Action, MarkId, MarkKind, Plan, PointRules, Reading};
+use suyuan_core::progress::counts::{reading_changes, streak_changes};
+use suyuan_core::reading::{MarkId, MarkKind, PointRules, Reading};
 use suyuan_core::units::UnitPath;
 
 use crate::batch::{
     BatchWriter, Field, all_failed, json_field, json_rows, json_source, json_statement, query_json,
     timestamp,
 };
-use crate::campaigns::{Campaign, CampaignId};
 use crate::{Store, StoreError, StoreResult, members, progress};
 
 pub(crate) mod mark {
@@ -69,35 +69,6 @@ pub struct NewMark {
 
 /// A recorded reading.
 pub type Mark = NewMark;
-
-/// What counting a campaign's readings needs: its points rules and what
-/// its plan assigns each day. Kept in memory beside the plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scoring {
-    pub rules: PointRules,
-    pub plan: Plan<ExcerptId>,
-    /// Each planned excerpt's day, for the hot path.
-    assigned: HashMap<ExcerptId, NaiveDate>,
-}
-
-impl Scoring {
-    pub fn new(rules: PointRules, plan: Plan<ExcerptId>) -> Self {
-        let assigned = plan
-            .iter()
-            .flat_map(|(day, excerpts)| excerpts.iter().map(move |e| (*e, *day)))
-            .collect();
-        Self {
-            rules,
-            plan,
-            assigned,
-        }
-    }
-
-    /// The day an excerpt is assigned, if it is.
-    pub fn assigned_on(&self, excerpt: ExcerptId) -> Option<NaiveDate> {
-        self.assigned.get(&excerpt).copied()
-    }
-}
 
 /// A mark handed to the writer, with what counting it needs: the
 /// member's unit and the campaign's scoring.
@@ -382,12 +353,7 @@ impl Store {
 
     /// A campaign's scoring: its rules and what its plan assigns each day.
     pub async fn scoring(&self, campaign: &Campaign) -> StoreResult<Scoring> {
-        let mut plan = Plan::new();
-        for reading in self.plan_of(campaign.id).await? {
-            let day = campaign.calendar.start + chrono::Duration::days(reading.day as i64);
-            plan.entry(day).or_default().insert(reading.excerpt);
-        }
-        Ok(Scoring::new(campaign.rules.clone(), plan))
+        Ok(campaign.scoring(&self.plan_of(campaign.id).await?))
     }
 
     pub async fn count_marks(&self) -> StoreResult<u64> {
@@ -521,46 +487,19 @@ async fn load_before<C: ConnectionTrait>(
     Ok(before)
 }
 
-/// The reading points of a day (the streak bonus aside).
-fn day_points(rules: &PointRules, readings: &[(Reading<ExcerptId>, u32)], day: NaiveDate) -> i64 {
-    let mut times: BTreeMap<Action, u32> = BTreeMap::new();
-    for ((on, kind, _), marks) in readings {
-        if *on == day {
-            *times.entry(Action::of_mark(*kind)).or_default() += marks;
-        }
-    }
-    times
-        .into_iter()
-        .map(|(action, times)| i64::from(rules.points_for(action, times)))
-        .sum()
-}
-
-/// Whether everything assigned for `day` was read on it.
-fn read_in_full(
-    assigned: &BTreeSet<ExcerptId>,
-    marks: &[Reading<ExcerptId>],
-    day: NaiveDate,
-) -> bool {
-    let read: BTreeSet<ExcerptId> = marks
-        .iter()
-        .filter(|(on, kind, _)| *on == day && *kind == MarkKind::OnTime)
-        .map(|(_, _, e)| *e)
-        .collect();
-    assigned.is_subset(&read)
-}
-
-/// Counts what newly recorded marks change (see `progress`): the days they
-/// complete, on time or caught up, the streaks they extend and the points
-/// they earn, compared with the member's marks of those days before.
+/// Counts what newly recorded marks change (see `progress`), as core's
+/// `reading_changes` and `streak_changes` decide from the member's marks
+/// of those days before: the days they complete, on time or caught up,
+/// the streaks they extend and the points they earn.
 async fn count_readings<C: ConnectionTrait>(conn: &C, shares: &[Share<'_>]) -> StoreResult<()> {
     for share in shares {
         let scoring = &share.scoring;
-        let rules = &scoring.rules;
-        let mut new: BTreeMap<i64, Vec<&NewMark>> = BTreeMap::new();
+        let mut new: BTreeMap<i64, Vec<(Reading<ExcerptId>, u32)>> = BTreeMap::new();
         for marking in &share.marks {
-            new.entry(marking.mark.member.0)
+            let mark = &marking.mark;
+            new.entry(mark.member.0)
                 .or_default()
-                .push(&marking.mark);
+                .push(((mark.read_on, mark.kind, mark.excerpt), 1));
         }
         let units: HashMap<i64, &UnitPath> = share
             .marks
@@ -568,95 +507,70 @@ async fn count_readings<C: ConnectionTrait>(conn: &C, shares: &[Share<'_>]) -> S
             .map(|m| (m.mark.member.0, &m.unit))
             .collect();
         let mut changes: Vec<(UnitPath, NaiveDate, Counts)> = Vec::new();
-        let mut completed: Vec<(i64, NaiveDate)> = Vec::new();
+        let mut completed: BTreeMap<i64, Vec<NaiveDate>> = BTreeMap::new();
+        let no_days = BTreeSet::new();
         for (member, added) in &new {
             let Some(path) = units.get(member) else {
                 continue;
             };
-            // The readings with their marks, before and after the batch.
-            let before_marks: &[(Reading<ExcerptId>, u32)] =
-                share.before.get(member).map_or(&[], Vec::as_slice);
-            let mut after_marks = before_marks.to_vec();
-            after_marks.extend(added.iter().map(|m| ((m.read_on, m.kind, m.excerpt), 1)));
-            let before: Vec<Reading<ExcerptId>> = before_marks.iter().map(|(r, _)| *r).collect();
-            let after: Vec<Reading<ExcerptId>> = after_marks.iter().map(|(r, _)| *r).collect();
-            let days: BTreeSet<NaiveDate> = added.iter().map(|m| m.read_on).collect();
-            for day in days {
-                let mut counts = Counts {
-                    points: day_points(rules, &after_marks, day)
-                        - day_points(rules, before_marks, day),
-                    ..Counts::default()
-                };
-                if let Some(assigned) = scoring.plan.get(&day).filter(|a| !a.is_empty())
-                    && !read_in_full(assigned, &before, day)
-                    && read_in_full(assigned, &after, day)
-                {
-                    counts.read_on_time = 1;
-                    completed.push((*member, day));
-                }
-                changes.push(((*path).clone(), day, counts));
-            }
-            for day in share.catching_up.get(member).into_iter().flatten() {
-                let Some(assigned) = scoring.plan.get(day) else {
-                    continue;
-                };
-                if !read_in_full(assigned, &after, *day)
-                    && !caught_up(assigned, &before, *day)
-                    && caught_up(assigned, &after, *day)
-                {
-                    let counts = Counts {
-                        read_late: 1,
-                        ..Counts::default()
-                    };
-                    changes.push(((*path).clone(), *day, counts));
-                }
+            let (counted, days) = reading_changes(
+                &scoring.rules,
+                &scoring.plan,
+                share.before.get(member).map_or(&[], Vec::as_slice),
+                added,
+                share.catching_up.get(member).unwrap_or(&no_days),
+            );
+            changes.extend(
+                counted
+                    .into_iter()
+                    .map(|(day, counts)| ((*path).clone(), day, counts)),
+            );
+            if !days.is_empty() {
+                completed.insert(*member, days);
             }
         }
-        extend_streaks(conn, share.campaign, rules, completed, &units, &mut changes).await?;
+        extend_streaks(
+            conn,
+            share.campaign,
+            &scoring.rules,
+            completed,
+            &units,
+            &mut changes,
+        )
+        .await?;
         progress::add_days(conn, CampaignId(share.campaign), changes).await?;
     }
     Ok(())
 }
 
-/// Extends the runs of members who completed a day, adding the streak
-/// bonus and the days on a streak to `changes`.
+/// Extends the runs of members who completed days (in order, per member),
+/// adding the days on a streak and the bonus to `changes`.
 async fn extend_streaks<C: ConnectionTrait>(
     conn: &C,
     campaign: i64,
     rules: &PointRules,
-    mut completed: Vec<(i64, NaiveDate)>,
+    completed: BTreeMap<i64, Vec<NaiveDate>>,
     units: &HashMap<i64, &UnitPath>,
     changes: &mut Vec<(UnitPath, NaiveDate, Counts)>,
 ) -> StoreResult<()> {
     if completed.is_empty() {
         return Ok(());
     }
-    completed.sort();
-    let mut runs = load_runs(conn, campaign, completed.iter().map(|(m, _)| *m)).await?;
-    let every = Ord::max(rules.streak_every, 1);
-    let bonus = rules
-        .rule(Action::StreakBonus)
-        .map_or(0, |rule| i64::from(Ord::min(rule.points, rule.daily_cap)));
+    let runs = load_runs(conn, campaign, completed.keys().copied()).await?;
     let mut extended: BTreeMap<i64, (NaiveDate, u32)> = BTreeMap::new();
-    for (member, day) in completed {
-        let run = match runs.get(&member) {
-            Some((last, run)) if last.succ_opt() == Some(day) => run + 1,
-            // A day completed out of order (marks from two instances
-            // either side of midnight) leaves the later run as it is.
-            Some((last, _)) if *last >= day => continue,
-            _ => 1,
-        };
-        runs.insert(member, (day, run));
-        extended.insert(member, (day, run));
-        let Some(path) = units.get(&member) else {
-            continue;
-        };
-        let counts = Counts {
-            on_streak: i64::from(run >= every),
-            points: if run % every == 0 { bonus } else { 0 },
-            ..Counts::default()
-        };
-        changes.push(((*path).clone(), day, counts));
+    for (member, days) in completed {
+        let last = runs.get(&member).copied();
+        let (counted, after) = streak_changes(rules, last, &days);
+        if let Some(path) = units.get(&member) {
+            changes.extend(
+                counted
+                    .into_iter()
+                    .map(|(day, counts)| ((*path).clone(), day, counts)),
+            );
+        }
+        if let Some(after) = after.filter(|after| Some(*after) != last) {
+            extended.insert(member, after);
+        }
     }
     save_streaks(conn, campaign, extended.into_iter()).await
 }

@@ -10,9 +10,9 @@ use std::collections::HashSet;
 use suyuan_core::members::{Email, MemberId};
 use suyuan_core::units::{UnitId, UnitPath};
 
-use crate::campaigns::{Campaign, CampaignId};
 use crate::members::{Member, MemberFilter};
 use crate::{Store, StoreResult};
+use suyuan_core::campaigns::{Campaign, CampaignId};
 
 pub(crate) mod email {
     use sea_orm::entity::prelude::*;

@@ -16,11 +16,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use suyuan_core::access::Principal;
+use suyuan_core::campaigns::{Calendar, DEFAULT_ZONE, parse_zone};
+use suyuan_core::campaigns::{Campaign, CampaignId};
 use suyuan_core::library::{CollectionId, ExcerptId};
-use suyuan_core::plan::{Calendar, DEFAULT_ZONE, parse_zone};
 use suyuan_core::reading::{Action, PointRules, ReadingPace};
 use suyuan_core::units::{UnitCode, UnitPath};
-use suyuan_store::campaigns::{Campaign, CampaignId, NewCampaign};
+use suyuan_store::campaigns::NewCampaign;
 
 use crate::auth::{ApiUser, PageUser};
 use crate::csrf::{CsrfForm, CsrfToken};

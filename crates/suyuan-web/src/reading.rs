@@ -24,13 +24,14 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use suyuan_core::campaigns::Scoring;
+use suyuan_core::campaigns::{Campaign, CampaignId};
 use suyuan_core::library::ExcerptId;
 use suyuan_core::reading::{
-    Action, Event, MarkId, MarkKind, Plan, Reading, Standing, TestOutcome, day_status,
+    Action, Event, MarkId, MarkKind, Reading, Standing, TestOutcome, day_status,
 };
-use suyuan_store::campaigns::{Campaign, CampaignId};
 use suyuan_store::members::Member;
-use suyuan_store::reading::{Mark, Marking, NewMark, Recorded, Scoring};
+use suyuan_store::reading::{Mark, Marking, NewMark, Recorded};
 
 use crate::auth::{ApiUser, PageUser};
 use crate::csrf::{CsrfForm, CsrfToken, sign, signed};
@@ -68,7 +69,7 @@ impl Book {
     /// The study topic of the week a day falls in.
     pub fn topic_of(&self, day: NaiveDate) -> Option<&str> {
         self.topics
-            .get(&suyuan_core::plan::Calendar::week_of(day))
+            .get(&suyuan_core::campaigns::Calendar::week_of(day))
             .map(String::as_str)
     }
 
@@ -108,17 +109,10 @@ impl Books {
         }
         let campaign = state.store.campaign(id).await?;
         let planned = state.store.plan_of(id).await?;
-        let mut plan = Plan::new();
-        let mut chars = HashMap::with_capacity(planned.len());
-        for reading in planned {
-            let day = campaign.calendar.start + Duration::days(reading.day as i64);
-            plan.entry(day).or_default().insert(reading.excerpt);
-            chars.insert(reading.excerpt, reading.chars);
-        }
         let book = Book {
             topics: state.store.week_topics(id).await?,
-            scoring: Arc::new(Scoring::new(campaign.rules.clone(), plan)),
-            chars,
+            scoring: Arc::new(campaign.scoring(&planned)),
+            chars: planned.iter().map(|r| (r.excerpt, r.chars)).collect(),
             campaign,
         };
         let book = Arc::new(book);
@@ -747,12 +741,12 @@ async fn calendar_page(
             .map_err(|_| WebError::BadRequest(format!("month: {month:?} is not YYYY-MM")))?,
         None => {
             let today = now
-                .with_timezone(&suyuan_core::plan::DEFAULT_ZONE)
+                .with_timezone(&suyuan_core::campaigns::DEFAULT_ZONE)
                 .date_naive();
             today.with_day(1).unwrap_or(today)
         }
     };
-    let last = suyuan_core::plan::month_end(first.year(), first.month());
+    let last = suyuan_core::campaigns::month_end(first.year(), first.month());
     let mut campaigns = Vec::new();
     for campaign in state.store.campaigns_for(&user.member.unit.path).await? {
         let today = campaign.calendar.date_at(now);

@@ -17,9 +17,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use suyuan_core::campaigns::Campaign;
 use suyuan_core::members::{Email, MemberId};
 use suyuan_core::units::UnitId;
-use suyuan_store::campaigns::Campaign;
 use suyuan_store::members::Member;
 
 use crate::auth::ApiUser;

@@ -13,7 +13,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use thiserror::Error;
 
-use crate::plan::{local_instant, month_end};
+use crate::campaigns::{local_instant, month_end};
 
 /// The three kinds of gathering of the campaign's rhythm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

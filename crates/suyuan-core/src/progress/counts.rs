@@ -8,7 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Rate;
 use crate::gatherings::Kind;
-use crate::reading::{Action, Event, MarkKind, Plan, PointRules, Reading, complete_days, tally};
+use crate::reading::{
+    Action, Event, Plan, PointRules, Reading, Run, caught_up, days_read, next_run, read_in_full,
+    runs, tally,
+};
 
 /// Declares `Counts` with its fields listed once, so that storage can
 /// name the columns and add them up without listing them again.
@@ -128,12 +131,7 @@ pub fn reading_days<E: Ord + Copy>(
     plan: &Plan<E>,
     marks: &[Reading<E>],
 ) -> Days {
-    let on_time: Vec<(NaiveDate, E)> = marks
-        .iter()
-        .filter(|(_, kind, _)| *kind == MarkKind::OnTime)
-        .map(|(day, _, excerpt)| (*day, *excerpt))
-        .collect();
-    let read = complete_days(plan, &on_time);
+    let read = days_read(plan, marks);
     let mut days = Days::new();
     for (day, assigned) in plan.iter().filter(|(_, a)| !a.is_empty()) {
         if read.contains(day) {
@@ -142,17 +140,9 @@ pub fn reading_days<E: Ord + Copy>(
             days.entry(*day).or_default().read_late += 1;
         }
     }
-    let every = rules.streak_every.max(1);
-    let mut run = 0;
-    let mut previous: Option<NaiveDate> = None;
-    for day in &read {
-        run = match previous {
-            Some(p) if p.succ_opt() == Some(*day) => run + 1,
-            _ => 1,
-        };
-        previous = Some(*day);
-        if run >= every {
-            days.entry(*day).or_default().on_streak += 1;
+    for (day, run) in runs(&read) {
+        if rules.on_streak(run) {
+            days.entry(day).or_default().on_streak += 1;
         }
     }
     let events: Vec<Event> = marks
@@ -168,35 +158,103 @@ pub fn reading_days<E: Ord + Copy>(
 
 /// The last day a member read in full on time, and how many days in a
 /// row that made.
-pub fn last_run<E: Ord + Copy>(plan: &Plan<E>, marks: &[Reading<E>]) -> Option<(NaiveDate, u32)> {
-    let on_time: Vec<(NaiveDate, E)> = marks
-        .iter()
-        .filter(|(_, kind, _)| *kind == MarkKind::OnTime)
-        .map(|(day, _, excerpt)| (*day, *excerpt))
-        .collect();
-    let mut last: Option<(NaiveDate, u32)> = None;
-    for day in complete_days(plan, &on_time) {
-        last = Some(match last {
-            Some((previous, run)) if previous.succ_opt() == Some(day) => (day, run + 1),
-            _ => (day, 1),
-        });
-    }
-    last
+pub fn last_run<E: Ord + Copy>(plan: &Plan<E>, marks: &[Reading<E>]) -> Option<Run> {
+    runs(&days_read(plan, marks)).last().copied()
 }
 
-/// Whether everything assigned for `day` was read on it or since (what
-/// `reading::day_status` calls late, when not read on the day).
-pub fn caught_up<E: Ord + Copy>(
-    assigned: &BTreeSet<E>,
-    marks: &[Reading<E>],
-    day: NaiveDate,
-) -> bool {
-    let since: BTreeSet<E> = marks
-        .iter()
-        .filter(|(on, kind, _)| *on >= day && *kind != MarkKind::Extra)
-        .map(|(_, _, e)| *e)
-        .collect();
-    !assigned.is_empty() && assigned.is_subset(&since)
+/// What a member's readings just recorded change, beside what they had
+/// recorded before on those days, as `reading_days` would count it: the
+/// changes by day, and the days they newly completed on time (for
+/// `streak_changes`).
+///
+/// `before` and `added` give each reading with how many marks made it;
+/// `catching_up` names the earlier assigned days whose excerpts `added`
+/// reads late.
+pub fn reading_changes<E: Ord + Copy>(
+    rules: &PointRules,
+    plan: &Plan<E>,
+    before: &[(Reading<E>, u32)],
+    added: &[(Reading<E>, u32)],
+    catching_up: &BTreeSet<NaiveDate>,
+) -> (Vec<(NaiveDate, Counts)>, Vec<NaiveDate>) {
+    let before_marks = before;
+    let after_marks: Vec<(Reading<E>, u32)> = before.iter().chain(added).copied().collect();
+    let before: Vec<Reading<E>> = before_marks.iter().map(|(r, _)| *r).collect();
+    let after: Vec<Reading<E>> = after_marks.iter().map(|(r, _)| *r).collect();
+    let mut changes = Vec::new();
+    let mut completed = Vec::new();
+    let days: BTreeSet<NaiveDate> = added.iter().map(|((on, _, _), _)| *on).collect();
+    for day in days {
+        let mut counts = Counts {
+            points: day_points(rules, &after_marks, day) - day_points(rules, before_marks, day),
+            ..Counts::default()
+        };
+        if let Some(assigned) = plan.get(&day).filter(|a| !a.is_empty())
+            && !read_in_full(assigned, &before, day)
+            && read_in_full(assigned, &after, day)
+        {
+            counts.read_on_time = 1;
+            completed.push(day);
+        }
+        changes.push((day, counts));
+    }
+    for day in catching_up {
+        let Some(assigned) = plan.get(day) else {
+            continue;
+        };
+        if !read_in_full(assigned, &after, *day)
+            && !caught_up(assigned, &before, *day)
+            && caught_up(assigned, &after, *day)
+        {
+            let counts = Counts {
+                read_late: 1,
+                ..Counts::default()
+            };
+            changes.push((*day, counts));
+        }
+    }
+    (changes, completed)
+}
+
+/// The reading points of a day (the streak bonus aside), each reading
+/// counted as often as it was marked.
+fn day_points<E>(rules: &PointRules, readings: &[(Reading<E>, u32)], day: NaiveDate) -> i64 {
+    let mut times: BTreeMap<Action, u32> = BTreeMap::new();
+    for ((on, kind, _), marks) in readings {
+        if *on == day {
+            *times.entry(Action::of_mark(*kind)).or_default() += marks;
+        }
+    }
+    times
+        .into_iter()
+        .map(|(action, times)| i64::from(rules.points_for(action, times)))
+        .sum()
+}
+
+/// What days a member newly completed add to the streak figures, given
+/// the last day they completed before and its run: for each day that
+/// extends or starts a run, a day on a streak and the bonus as
+/// `reading_days` counts them. Also the member's run afterwards.
+pub fn streak_changes(
+    rules: &PointRules,
+    mut last: Option<Run>,
+    completed: &[NaiveDate],
+) -> (Vec<(NaiveDate, Counts)>, Option<Run>) {
+    let bonus = i64::from(rules.points_for(Action::StreakBonus, 1));
+    let mut changes = Vec::new();
+    for day in completed {
+        let Some(run) = next_run(last, *day) else {
+            continue;
+        };
+        last = Some((*day, run));
+        let counts = Counts {
+            on_streak: i64::from(rules.on_streak(run)),
+            points: if rules.earns_bonus(run) { bonus } else { 0 },
+            ..Counts::default()
+        };
+        changes.push((*day, counts));
+    }
+    (changes, last)
 }
 
 /// A member's best attempt at one of a campaign's tests.
@@ -351,6 +409,7 @@ impl Figures {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reading::MarkKind;
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, d).expect("date")

@@ -7,7 +7,7 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use std::cmp::Ordering;
 use thiserror::Error;
 
-use crate::plan::{Calendar, Dekad, month_end};
+use crate::campaigns::{Calendar, Dekad, month_end};
 
 pub mod counts;
 pub use counts::{Counts, Figures};
@@ -332,7 +332,7 @@ mod tests {
     #[test]
     fn bounds_and_the_period_before() {
         let campaign = Calendar::new(
-            crate::plan::DEFAULT_ZONE,
+            crate::campaigns::DEFAULT_ZONE,
             day(2026, 11, 5),
             day(2026, 12, 23),
         )
@@ -401,7 +401,7 @@ mod tests {
         #[test]
         fn every_day_is_in_the_period_of_its_kind(offset in 0i64..3_000) {
             let date = day(2024, 1, 1) + Duration::days(offset);
-            let campaign = Calendar::new(crate::plan::DEFAULT_ZONE, date, date).expect("calendar");
+            let campaign = Calendar::new(crate::campaigns::DEFAULT_ZONE, date, date).expect("calendar");
             for kind in [Period::Day(date), Period::Month { year: 2024, month: 1 }, Period::Week { year: 2024, week: 1 }, Period::Dekad(Dekad::of(date))] {
                 let period = kind.same_kind_at(date);
                 let (first, last) = period.bounds(&campaign);

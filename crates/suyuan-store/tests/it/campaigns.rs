@@ -1,5 +1,5 @@
 use chrono::{NaiveDate, NaiveTime};
-use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
+use suyuan_core::campaigns::{Calendar, DEFAULT_ZONE};
 use suyuan_core::reading::{PointRules, ReadingPace};
 use suyuan_store::StoreError;
 use suyuan_store::campaigns::NewCampaign;

@@ -399,8 +399,8 @@ async fn wrong_answers_enter_the_mistake_book_and_come_back() {
 #[tokio::test]
 async fn a_campaign_gets_a_test_per_dekad_and_its_results_add_up() {
     use chrono::{NaiveDate, NaiveTime};
+    use suyuan_core::campaigns::{Calendar, DEFAULT_ZONE};
     use suyuan_core::exams::{Results, TenDayTests, hardest};
-    use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
     use suyuan_core::reading::{PointRules, ReadingPace};
     use suyuan_store::campaigns::NewCampaign;
 
@@ -454,7 +454,7 @@ async fn a_campaign_gets_a_test_per_dekad_and_its_results_add_up() {
             pass_mark: 60,
             mistakes: 0,
         };
-        let title = |d: suyuan_core::plan::Dekad| format!("{}月第{}旬", d.month, d.index);
+        let title = |d: suyuan_core::campaigns::Dekad| format!("{}月第{}旬", d.month, d.index);
         let set = store
             .set_ten_day_tests(campaign.id, p.xihu.id, plan, title, now())
             .await

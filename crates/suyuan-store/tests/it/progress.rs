@@ -3,9 +3,9 @@
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use std::sync::Arc;
 
+use suyuan_core::campaigns::{Calendar, DEFAULT_ZONE};
 use suyuan_core::gatherings::{Attendance, Kind, Slot};
 use suyuan_core::library::ExcerptId;
-use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
 use suyuan_core::reading::{MarkKind, PointRules, ReadingPace};
 use suyuan_store::campaigns::NewCampaign;
 use suyuan_store::gatherings::{Details, NewGathering};

@@ -1,9 +1,10 @@
 use chrono::NaiveDate;
+use suyuan_core::campaigns::Scoring;
+use suyuan_core::campaigns::{Calendar, DEFAULT_ZONE};
+use suyuan_core::campaigns::{Campaign, CampaignId};
 use suyuan_core::library::ExcerptId;
-use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
 use suyuan_core::reading::{MarkId, MarkKind};
-use suyuan_store::campaigns::{Campaign, CampaignId};
-use suyuan_store::reading::{Marking, NewMark, Recorded, Scoring, new_mark_id};
+use suyuan_store::reading::{Marking, NewMark, Recorded, new_mark_id};
 use suyuan_store::testing::each_backend;
 
 use crate::{member, now, province};

@@ -10,11 +10,11 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 use suyuan_core::access::Principal;
+use suyuan_core::campaigns::CampaignId;
+use suyuan_core::campaigns::Dekad;
 use suyuan_core::exams::{Results, TenDayTests, hardest};
-use suyuan_core::plan::Dekad;
 use suyuan_core::questions::{Answer, Response};
 use suyuan_core::units::UnitId;
-use suyuan_store::campaigns::CampaignId;
 use suyuan_store::exams::{AttemptId, Exam, ExamId};
 use suyuan_store::members::MemberFilter;
 

@@ -405,7 +405,7 @@ async fn api_create(
         Some(id) => {
             let campaign = state
                 .store
-                .campaign(suyuan_store::campaigns::CampaignId(id))
+                .campaign(suyuan_core::campaigns::CampaignId(id))
                 .await?;
             let owner = state.store.unit(campaign.owner).await?;
             user.principal.may_manage_within(&owner.path)?;
@@ -462,7 +462,7 @@ struct TestsPage {
 }
 
 fn local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&suyuan_core::plan::DEFAULT_ZONE)
+    t.with_timezone(&suyuan_core::campaigns::DEFAULT_ZONE)
         .format("%m-%d %H:%M")
         .to_string()
 }

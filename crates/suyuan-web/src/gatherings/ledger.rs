@@ -9,8 +9,8 @@ use axum::response::Response;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 use serde::Deserialize;
 
+use suyuan_core::campaigns::{DEFAULT_ZONE, local_instant, month_end};
 use suyuan_core::gatherings::{Attendance, FIRST_YEAR, LAST_YEAR};
-use suyuan_core::plan::{DEFAULT_ZONE, local_instant, month_end};
 use suyuan_core::progress::Rate;
 use suyuan_core::table::{Cell, write_xlsx};
 use suyuan_core::units::UnitId;

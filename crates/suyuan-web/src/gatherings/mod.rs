@@ -20,10 +20,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use suyuan_core::access::Principal;
+use suyuan_core::campaigns::Campaign;
+use suyuan_core::campaigns::DEFAULT_ZONE;
 use suyuan_core::gatherings::{Attendance, CheckInCode, CheckInError, Kind, Review};
-use suyuan_core::plan::DEFAULT_ZONE;
 use suyuan_core::reading::{Action, Event};
-use suyuan_store::campaigns::Campaign;
 use suyuan_store::gatherings::{Gathering, GatheringId};
 use suyuan_store::members::Member;
 

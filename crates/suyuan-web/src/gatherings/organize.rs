@@ -14,13 +14,13 @@ use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use suyuan_core::campaigns::{Campaign, CampaignId};
 use suyuan_core::gatherings::photo;
 use suyuan_core::gatherings::{
     Attendance, CheckInCode, Kind, Nth, Recurrence, Review, Schedule, Slot,
 };
 use suyuan_core::members::MemberId;
 use suyuan_core::units::UnitId;
-use suyuan_store::campaigns::{Campaign, CampaignId};
 use suyuan_store::gatherings::{Details, Gathering, NewGathering};
 
 use super::{Row, attendance_name, counted, kind_name, review_name, row_of, visible, zone_of};
@@ -669,7 +669,7 @@ async fn plan_page(
             })
             .collect(),
         today: now
-            .with_timezone(&suyuan_core::plan::DEFAULT_ZONE)
+            .with_timezone(&suyuan_core::campaigns::DEFAULT_ZONE)
             .format("%Y-%m-%d")
             .to_string(),
         webcal_url: super::calendar::webcal(&feed_url),
@@ -806,7 +806,7 @@ async fn create(
     .map_err(|e| WebError::Invalid(e.to_string()))?;
     let zone = campaign
         .as_ref()
-        .map_or(suyuan_core::plan::DEFAULT_ZONE, |c| c.calendar.zone);
+        .map_or(suyuan_core::campaigns::DEFAULT_ZONE, |c| c.calendar.zone);
     let topics = match &campaign {
         Some(c) => state.store.week_topics(c.id).await?,
         None => Default::default(),
@@ -830,7 +830,7 @@ async fn create(
         .map(|date| {
             let mut details = details.clone();
             if kind == Kind::WeeklyStudy && details.topic.trim().is_empty() {
-                let monday = suyuan_core::plan::Calendar::week_of(date);
+                let monday = suyuan_core::campaigns::Calendar::week_of(date);
                 if let Some(topic) = topics.get(&monday) {
                     details.topic = topic.clone();
                 }

@@ -17,13 +17,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use suyuan_core::campaigns::Campaign;
 use suyuan_core::gatherings::Kind;
 use suyuan_core::members::MemberId;
 use suyuan_core::progress::{Figures, Period, PeriodKind, Rate, rank};
 use suyuan_core::table::{Cell, write_csv, write_workbook};
 use suyuan_core::units::UnitId;
 use suyuan_store::Store;
-use suyuan_store::campaigns::Campaign;
 use suyuan_store::progress::{Report, UnitFigures};
 use suyuan_store::units::Unit;
 

@@ -6,18 +6,18 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::Redirect;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::ops::RangeInclusive;
 
+use suyuan_core::campaigns::{Campaign, CampaignId};
+use suyuan_core::campaigns::{DEFAULT_ZONE, Dekad};
 use suyuan_core::library::CollectionId;
-use suyuan_core::plan::{DEFAULT_ZONE, Dekad};
 use suyuan_core::questions::{QuestionId, propose};
 use suyuan_core::units::UnitId;
 use suyuan_search::keywords::key_terms;
-use suyuan_store::campaigns::{Campaign, CampaignId};
 use suyuan_store::questions::{Added, Owners, QuestionFilter, Status};
 use suyuan_store::{Store, StoreResult};
 
@@ -45,16 +45,12 @@ pub async fn propose_from_readings(
     status: Status,
     now: DateTime<Utc>,
 ) -> StoreResult<Added> {
-    let start = campaign.calendar.start;
+    let plan = campaign.plan(&store.plan_of(campaign.id).await?);
     let mut proposed = Vec::new();
     // The category of each collection's questions: its title, looked up once.
     let mut categories: HashMap<CollectionId, String> = HashMap::new();
-    for planned in store.plan_of(campaign.id).await? {
-        let day = start + Duration::days(planned.day as i64);
-        if !days.contains(&day) {
-            continue;
-        }
-        let excerpt = store.excerpt(planned.excerpt).await?;
+    for excerpt in plan.range(days).flat_map(|(_, excerpts)| excerpts) {
+        let excerpt = store.excerpt(*excerpt).await?;
         let category = match categories.entry(excerpt.collection) {
             Entry::Occupied(known) => known.into_mut(),
             Entry::Vacant(new) => {

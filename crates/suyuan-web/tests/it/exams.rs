@@ -361,7 +361,7 @@ async fn a_campaign_admin_sets_a_test_for_every_dekad() {
         // marks, on the day it is handed in.
         let test = app
             .store
-            .exams_of(suyuan_store::campaigns::CampaignId(campaign))
+            .exams_of(suyuan_core::campaigns::CampaignId(campaign))
             .await
             .expect("tests")[0]
             .id

@@ -302,7 +302,7 @@ async fn admins_start_campaigns_and_see_todays_completion() {
             )
             .await;
         assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let campaign_id = suyuan_store::campaigns::CampaignId(id);
+        let campaign_id = suyuan_core::campaigns::CampaignId(id);
         let plan = app.store.plan_of(campaign_id).await.expect("plan");
         assert_eq!(
             plan.last().map(|p| (p.day, p.excerpt.0)),

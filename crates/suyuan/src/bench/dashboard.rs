@@ -6,11 +6,11 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use indicatif::ProgressBar;
 
+use suyuan_core::campaigns::Campaign;
+use suyuan_core::campaigns::DEFAULT_ZONE;
 use suyuan_core::library::CollectionId;
-use suyuan_core::plan::DEFAULT_ZONE;
 use suyuan_core::units::UnitId;
 use suyuan_store::Store;
-use suyuan_store::campaigns::Campaign;
 
 use super::data::Dataset;
 

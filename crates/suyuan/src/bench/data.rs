@@ -267,12 +267,12 @@ pub struct Reading {
     /// The campaign whose rows fill the marks table beforehand and take
     /// the storage baseline's inserts, so that neither touches the
     /// morning's days.
-    pub storage: suyuan_store::campaigns::CampaignId,
+    pub storage: suyuan_core::campaigns::CampaignId,
     /// Excerpts of the storage campaign's plan.
     pub excerpts: Vec<suyuan_core::library::ExcerptId>,
     /// The morning's campaign: started for this run three weeks ago, with
     /// its members' history of reading and nothing read today yet.
-    pub peak: suyuan_store::campaigns::Campaign,
+    pub peak: suyuan_core::campaigns::Campaign,
 }
 
 /// Starts a campaign of the data set's root over `days` (first and last),
@@ -284,8 +284,8 @@ pub async fn start_campaign(
     (first, last): (chrono::NaiveDate, chrono::NaiveDate),
     collections: &[suyuan_core::library::CollectionId],
     now: DateTime<Utc>,
-) -> Result<suyuan_store::campaigns::Campaign> {
-    use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
+) -> Result<suyuan_core::campaigns::Campaign> {
+    use suyuan_core::campaigns::{Calendar, DEFAULT_ZONE};
     use suyuan_core::reading::{PointRules, ReadingPace};
     Ok(store
         .create_campaign(
@@ -325,7 +325,7 @@ pub async fn prepare_reading(
     bar: &ProgressBar,
 ) -> Result<Reading> {
     use chrono::Duration;
-    use suyuan_core::plan::DEFAULT_ZONE;
+    use suyuan_core::campaigns::DEFAULT_ZONE;
     use suyuan_core::reading::MarkKind;
     use suyuan_store::reading::{NewMark, new_mark_id};
 

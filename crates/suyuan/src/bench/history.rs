@@ -8,13 +8,13 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use indicatif::ProgressBar;
 use std::collections::BTreeMap;
 
+use suyuan_core::campaigns::Campaign;
 use suyuan_core::library::ExcerptId;
 use suyuan_core::progress::Counts;
 use suyuan_core::progress::counts::{last_run, reading_days};
 use suyuan_core::reading::{MarkId, MarkKind};
 use suyuan_core::units::UnitId;
 use suyuan_store::Store;
-use suyuan_store::campaigns::Campaign;
 use suyuan_store::reading::NewMark;
 
 /// Marks written per `add_marks` call (one transaction each).

@@ -1072,7 +1072,7 @@ impl Peak {
     /// (Admins among them read too: the campaign counts them as members.)
     async fn sign_in(
         store: &Store,
-        campaign: &suyuan_store::campaigns::Campaign,
+        campaign: &suyuan_core::campaigns::Campaign,
         members: usize,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Self> {
@@ -1156,7 +1156,7 @@ async fn mark_insert_rate(
     // excerpts spread as the peak spreads them.
     let members = &dataset.settled;
     let read_on = now
-        .with_timezone(&suyuan_core::plan::DEFAULT_ZONE)
+        .with_timezone(&suyuan_core::campaigns::DEFAULT_ZONE)
         .date_naive();
     let mut sent = 0usize;
     let mut make = move |_: usize| -> suyuan_store::StoreResult<suyuan_store::reading::NewMark> {

@@ -89,7 +89,8 @@ pub async fn seed_gatherings(store: &Store, now: DateTime<Utc>) -> Result<()> {
         }
         .validate()?;
         for slot in schedule.slots(calendar.zone) {
-            let monday = suyuan_core::plan::Calendar::week_of(calendar.date_at(slot.starts_at));
+            let monday =
+                suyuan_core::campaigns::Calendar::week_of(calendar.date_at(slot.starts_at));
             planned.push(NewGathering {
                 unit: branch.id,
                 campaign: Some(campaign.id),

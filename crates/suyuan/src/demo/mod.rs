@@ -624,7 +624,7 @@ pub async fn count_progress(store: &Store) -> Result<()> {
 
 pub async fn seed_campaign(store: &Store, now: DateTime<Utc>) -> Result<()> {
     use chrono::Duration;
-    use suyuan_core::plan::{Calendar, DEFAULT_ZONE};
+    use suyuan_core::campaigns::{Calendar, DEFAULT_ZONE};
     use suyuan_core::reading::{MarkKind, PointRules, ReadingPace};
     use suyuan_store::campaigns::NewCampaign;
     use suyuan_store::members::MemberFilter;
@@ -793,8 +793,8 @@ const CHOICE_QUESTIONS: &str = "$CATEGORY: 宪法/基本知识
 /// mistakes, and has the current one still to sit.
 pub async fn seed_tests(store: &Store, now: DateTime<Utc>) -> Result<()> {
     use chrono::Duration;
+    use suyuan_core::campaigns::Dekad;
     use suyuan_core::exams::TenDayTests;
-    use suyuan_core::plan::Dekad;
     use suyuan_core::questions::parse_gift;
     use suyuan_store::members::MemberFilter;
     use suyuan_store::questions::Status;

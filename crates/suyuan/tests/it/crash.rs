@@ -196,7 +196,7 @@ fn crash_and_count(location: Location) {
             .await
             .expect("member");
         let campaign = store
-            .campaign(suyuan_store::campaigns::CampaignId(campaign))
+            .campaign(suyuan_core::campaigns::CampaignId(campaign))
             .await
             .expect("campaign");
         let marks = store.marks_of(member.id, &campaign).await.expect("marks");

@@ -1,14 +1,102 @@
-//! The calendar of a campaign's plan: its days, ISO weeks, dekads (旬:
-//! days 1–10, 11–20, 21 to the month's end) and months, all in the
-//! campaign's time zone; and how a reading list is spread over its days.
+//! Campaigns and their plans: who takes part, the calendar (days, ISO
+//! weeks, dekads — 旬: days 1–10, 11–20, 21 to the month's end — and
+//! months, all in the campaign's time zone), how a reading list is spread
+//! over its days, and the one way a stored plan becomes dates.
 //!
 //! Instants are stored in UTC; every calendar question is answered here,
 //! in local time.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
+use std::collections::HashMap;
 use std::ops::Range;
 use thiserror::Error;
+
+use crate::library::ExcerptId;
+use crate::reading::{Plan, PointRules, ReadingPace};
+use crate::units::{UnitId, UnitPath};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CampaignId(pub i64);
+
+/// A themed study period: its calendar, its reminder time, its reading
+/// pace and points rules, and the units whose members take part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Campaign {
+    pub id: CampaignId,
+    pub owner: UnitId,
+    pub title: String,
+    pub theme: String,
+    pub calendar: Calendar,
+    /// When members who have not read are reminded, local time.
+    pub evening: NaiveTime,
+    pub pace: ReadingPace,
+    pub rules: PointRules,
+    pub units: Vec<UnitId>,
+}
+
+impl Campaign {
+    /// Whether a member of the unit at `path` takes part.
+    pub fn includes(&self, path: &UnitPath) -> bool {
+        let ancestors = path.ids();
+        self.units.iter().any(|unit| ancestors.contains(unit))
+    }
+
+    /// The plan as dates: what is read on each local day. The one place a
+    /// stored plan (days counted from the start) becomes a calendar.
+    pub fn plan(&self, readings: &[PlannedReading]) -> Plan<ExcerptId> {
+        let mut plan = Plan::new();
+        for reading in readings {
+            plan.entry(self.calendar.day(reading.day))
+                .or_default()
+                .insert(reading.excerpt);
+        }
+        plan
+    }
+
+    /// What counting this campaign's readings needs.
+    pub fn scoring(&self, readings: &[PlannedReading]) -> Scoring {
+        Scoring::new(self.rules.clone(), self.plan(readings))
+    }
+}
+
+/// One excerpt of a plan: the campaign day it is read on (0 for the first)
+/// and its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedReading {
+    pub day: usize,
+    pub excerpt: ExcerptId,
+    pub chars: usize,
+}
+
+/// What counting a campaign's readings needs: its points rules and what
+/// its plan assigns each day. Kept in memory beside the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scoring {
+    pub rules: PointRules,
+    pub plan: Plan<ExcerptId>,
+    /// Each planned excerpt's day, for the hot path.
+    assigned: HashMap<ExcerptId, NaiveDate>,
+}
+
+impl Scoring {
+    pub fn new(rules: PointRules, plan: Plan<ExcerptId>) -> Self {
+        let assigned = plan
+            .iter()
+            .flat_map(|(day, excerpts)| excerpts.iter().map(move |e| (*e, *day)))
+            .collect();
+        Self {
+            rules,
+            plan,
+            assigned,
+        }
+    }
+
+    /// The day an excerpt is assigned, if it is.
+    pub fn assigned_on(&self, excerpt: ExcerptId) -> Option<NaiveDate> {
+        self.assigned.get(&excerpt).copied()
+    }
+}
 
 /// The default zone of a campaign.
 pub const DEFAULT_ZONE: Tz = chrono_tz::Asia::Shanghai;
@@ -144,6 +232,11 @@ impl Calendar {
     pub fn day_index(&self, date: NaiveDate) -> Option<usize> {
         self.contains(date)
             .then(|| (date - self.start).num_days() as usize)
+    }
+
+    /// The date of the campaign's day `index` (0 for the first day).
+    pub fn day(&self, index: usize) -> NaiveDate {
+        self.start + Duration::days(i64::try_from(index).unwrap_or(MAX_DAYS))
     }
 
     pub fn days(&self) -> impl Iterator<Item = NaiveDate> {
