@@ -11,13 +11,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Serialize;
 use thiserror::Error;
 
+use suyuan_app::AppError;
 use suyuan_core::access::Denied;
 use suyuan_core::members::{FieldError, ImportError};
 use suyuan_core::units::UnitError;
 use suyuan_store::StoreError;
 use suyuan_store::auth::SignInError;
 
-use crate::i18n::Lang;
+use crate::i18n::lang_of;
 use crate::paths;
 use crate::views::Chrome;
 
@@ -84,6 +85,18 @@ impl From<StoreError> for WebError {
             StoreError::Conflict(message) => WebError::Conflict(message),
             StoreError::Invalid(message) => WebError::Invalid(message),
             StoreError::Import(err) => err.into(),
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<AppError> for WebError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Invalid(message) => WebError::Invalid(message),
+            AppError::Files(_) => WebError::Invalid(err.to_string()),
+            AppError::NotFound => WebError::NotFound,
+            AppError::Store(err) => err.into(),
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -171,7 +184,7 @@ struct ErrorPage {
 /// redirect for people.
 pub async fn render_errors(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
-    let lang = Lang::from_headers(request.headers());
+    let lang = lang_of(request.headers());
     let here = request
         .uri()
         .path_and_query()

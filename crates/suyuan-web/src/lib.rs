@@ -35,9 +35,9 @@ use suyuan_search::SearchIndex;
 use suyuan_store::Store;
 
 pub use error::WebError;
-pub use exams::ten_day_title;
+
 pub use i18n::Lang;
-pub use questions::propose_from_readings;
+
 pub use reminders::{ReminderSettings, Round};
 
 /// What every handler may reach: one shared value, so that handing it to

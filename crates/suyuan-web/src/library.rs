@@ -18,11 +18,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use std::sync::Arc;
+use suyuan_app::AppError;
+use suyuan_app::library::{MaterialFile, import_material};
 use suyuan_core::access::Principal;
-use suyuan_core::library::{
-    ChapterId, CollectionId, ExcerptId, Visibility, is_material, may_read, parse_file,
-};
-use suyuan_store::library::{Chapter, Collection, Excerpt, Imported, NewCollection};
+use suyuan_core::library::{ChapterId, CollectionId, ExcerptId, Visibility, may_read};
+use suyuan_store::library::{Chapter, Collection, Excerpt};
 
 use crate::auth::{MaybeApiUser, MaybeSigned, MaybeUser, PageUser};
 use crate::csrf::{CsrfMultipart, CsrfToken};
@@ -608,65 +608,53 @@ async fn import_upload(
         .get("visibility")
         .and_then(|v| Visibility::parse(v))
         .unwrap_or(Visibility::Subtree);
-    let mut parsed = Vec::new();
-    let mut errors = Vec::new();
-    for upload in form.files.all("files") {
-        let (name, bytes) = (&upload.file_name, &upload.bytes);
-        if !is_material(name) {
-            errors.push(format!(
-                "{name}: not a study material file: use .md, .markdown, .txt or .docx"
-            ));
-            continue;
-        }
-        match parse_file(name, bytes) {
-            Ok(collection) => parsed.push(collection),
-            Err(err) => errors.push(err.to_string()),
-        }
-    }
-    if parsed.is_empty() && errors.is_empty() {
-        errors.push(t.choose_files.to_owned());
-    }
-    let outcome = if errors.is_empty() {
-        let items: Vec<NewCollection> = parsed
-            .iter()
-            .map(|parsed| NewCollection {
-                parsed,
-                owner: user.principal.unit_id,
-                visibility,
-            })
-            .collect();
-        let imported = state.store.import_collections(&items, state.now()).await?;
-        // This instance's index catches up now; others within seconds.
-        state
-            .search
-            .catch_up(&state.store)
-            .await
-            .map_err(|e| WebError::Internal(e.to_string()))?;
-        let created = imported
-            .iter()
-            .filter(|i| matches!(i, Imported::Created { .. }))
-            .count();
-        Some(fill(
-            t.material_imported,
-            &[
-                ("created", &created),
-                ("already", &(imported.len() - created)),
-            ],
-        ))
+    let files: Vec<MaterialFile> = form
+        .files
+        .all("files")
+        .map(|upload| MaterialFile {
+            name: upload.file_name.clone(),
+            bytes: upload.bytes.to_vec(),
+        })
+        .collect();
+    let outcome = if files.is_empty() {
+        Err(t.choose_files.to_owned())
     } else {
-        None
+        match import_material(
+            &state.store,
+            Some(&state.search),
+            &files,
+            user.principal.unit_id,
+            visibility,
+            state.now(),
+        )
+        .await
+        {
+            Ok(summary) => Ok(fill(
+                t.material_imported,
+                &[
+                    ("created", &summary.created),
+                    ("already", &summary.already_there),
+                ],
+            )),
+            Err(AppError::Files(errors)) => Err(errors.join("\n")),
+            Err(AppError::Invalid(reason)) => Err(reason),
+            Err(other) => return Err(other.into()),
+        }
     };
-    let status = if errors.is_empty() {
+    let status = if outcome.is_ok() {
         axum::http::StatusCode::OK
     } else {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let (outcome, error) = match outcome {
+        Ok(message) => (Some(message), None),
+        Err(errors) => (None, Some(format!("{}\n{errors}", t.nothing_imported))),
     };
     let page = ImportPage {
         scope: state.store.unit(user.principal.unit_id).await?.name,
         chrome: Chrome::for_user(lang, csrf, &user, paths::IMPORT_MATERIAL),
         outcome,
-        error: (!errors.is_empty())
-            .then(|| format!("{}\n{}", t.nothing_imported, errors.join("\n"))),
+        error,
     };
     Ok((status, page).into_response())
 }

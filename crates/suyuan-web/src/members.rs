@@ -12,9 +12,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use suyuan_core::access::Role;
-use suyuan_core::members::{MemberId, NewPassword, parse_roster};
+use suyuan_core::members::MemberId;
 use suyuan_core::units::{UnitId, UnitPath};
-use suyuan_store::auth::{SessionChange, hash_password_off_thread};
+use suyuan_store::auth::SessionChange;
 use suyuan_store::members::{ImportReport, Member, MemberFilter};
 
 use crate::auth::{ApiUser, PageUser};
@@ -161,16 +161,14 @@ async fn import_roster(
     bytes: &[u8],
     initial_password: &str,
 ) -> Result<ImportReport, WebError> {
-    let password = NewPassword::parse(initial_password)
-        .map_err(|e| WebError::Invalid(format!("initial password: {e}")))?;
-    let rows = parse_roster(bytes)?;
-    // One hash for the whole import: new members share the initial
-    // password until they change it, and argon2 is slow by design.
-    let hash = hash_password_off_thread(&password).await?;
-    let report = state
-        .store
-        .import_members(&rows, Some(within), &hash, state.now())
-        .await?;
+    let report = suyuan_app::members::import_roster(
+        &state.store,
+        bytes,
+        Some(within),
+        initial_password,
+        state.now(),
+    )
+    .await?;
     // A re-import may have moved members or changed their roles.
     state.sessions.forget(&SessionChange::Everyone);
     Ok(report)

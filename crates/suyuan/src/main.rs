@@ -2,7 +2,6 @@
 
 mod bench;
 mod demo;
-mod material;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -14,13 +13,14 @@ use std::time::Duration;
 
 use suyuan_core::access::Role;
 use suyuan_core::clock::{Clock, SystemClock};
-use suyuan_core::members::{MemberNumber, NewPassword, PersonName, Phone, parse_roster};
+use suyuan_core::library::Visibility;
+use suyuan_core::members::{MemberNumber, NewPassword, PersonName, Phone};
 use suyuan_core::questions::Format as QuestionFormat;
-use suyuan_core::units::{UnitCode, UnitKind, UnitName};
+use suyuan_core::units::{UnitCode, UnitId, UnitKind, UnitName};
+use suyuan_i18n::Lang;
 use suyuan_search::SearchIndex;
 use suyuan_store::auth::hash_password;
 use suyuan_store::members::NewMember;
-use suyuan_store::questions::Status as QuestionStatus;
 use suyuan_store::units::NewUnit;
 use suyuan_store::{DB_FILE, Location, Store};
 use suyuan_web::App;
@@ -405,16 +405,20 @@ async fn main() -> Result<()> {
         }) => {
             let store = data.open().await?;
             let unit = find_unit(&store, &unit).await?;
-            let bytes = suyuan_web::progress::dashboard::export_report(
+            let format = match format {
+                ReportFormat::Xlsx => suyuan_app::progress::ReportFormat::Xlsx,
+                ReportFormat::Csv => suyuan_app::progress::ReportFormat::Csv,
+            };
+            let bytes = suyuan_app::progress::export_report(
                 &store,
                 &unit,
                 campaign,
                 &period,
-                matches!(format, ReportFormat::Xlsx),
+                format,
+                Lang::Zh,
                 clock.now(),
             )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            .await?;
             std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
             println!("Wrote {}", out.display());
             Ok(())
@@ -434,8 +438,8 @@ async fn main() -> Result<()> {
             data,
         }) => {
             let store = data.open().await?;
-            let visibility = suyuan_core::library::Visibility::parse(&visibility)
-                .context("--visibility is public or subtree")?;
+            let visibility =
+                Visibility::parse(&visibility).context("--visibility is public or subtree")?;
             let owner = match unit {
                 Some(code) => find_unit(&store, &code).await?,
                 None => match store.root_units().await?.as_slice() {
@@ -444,8 +448,7 @@ async fn main() -> Result<()> {
                     _ => bail!("there are several root units: name the owner with --unit CODE"),
                 },
             };
-            let summary =
-                material::import(&store, &path, owner.id, visibility, clock.now()).await?;
+            let summary = import_material(&store, &path, owner.id, visibility, clock.now()).await?;
             println!(
                 "imported {} collections ({} excerpts); {} were there already",
                 summary.created, summary.excerpts, summary.already_there
@@ -463,18 +466,18 @@ async fn main() -> Result<()> {
                 .context("--format is gift, moodle-xml, csv or xlsx")?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let mut questions = format
-                .read(&bytes)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            if let Some(category) = category {
-                suyuan_core::questions::file_under(&mut questions, &category);
-            }
             let store = data.open().await?;
             let owner = find_unit(&store, &unit).await?;
-            let added = store
-                .add_questions(owner.id, &questions, QuestionStatus::Active, clock.now())
-                .await
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let added = suyuan_app::questions::import_questions(
+                &store,
+                &file.display().to_string(),
+                &bytes,
+                format,
+                owner.id,
+                category.as_deref(),
+                clock.now(),
+            )
+            .await?;
             println!("imported {} questions", added.added);
             if added.already > 0 {
                 println!("{} were in the bank already", added.already);
@@ -483,11 +486,15 @@ async fn main() -> Result<()> {
         }
         Command::Backup { file, data } => {
             let store = data.open().await?;
-            store.backup_to(&file).await?;
+            suyuan_app::backup::backup(&store, &file).await?;
             println!("wrote a backup to {}", file.display());
             Ok(())
         }
-        Command::Restore { file, data } => restore(&data, &file).await,
+        Command::Restore { file, data } => {
+            let restored = suyuan_app::backup::restore(&data.location(), &file).await?;
+            println!("restored {} from {}", restored.display(), file.display());
+            Ok(())
+        }
         Command::Bench(args) => bench::run(args).await,
     }
 }
@@ -518,64 +525,37 @@ async fn import_members(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let password = NewPassword::parse(initial_password).context("--initial-password")?;
-    let bar = spinner("reading the roster");
-    let rows = match parse_roster(&bytes) {
-        Ok(rows) => rows,
-        Err(err) => {
-            bar.finish_and_clear();
-            bail!("{}: {err}", file.display());
-        }
-    };
-    bar.set_message(format!("importing {} members", rows.len()));
-    let hash = hash_password(&password)?;
-    let outcome = store.import_members(&rows, None, &hash, now).await;
+    let bar = spinner("importing the roster");
+    let outcome =
+        suyuan_app::members::import_roster(store, &bytes, None, initial_password, now).await;
     bar.finish_and_clear();
-    match outcome {
-        Ok(report) => {
-            println!(
-                "imported {} members: {} new, {} updated",
-                rows.len(),
-                report.created,
-                report.updated
-            );
-            Ok(())
-        }
-        Err(err) => bail!("{}: {err}", file.display()),
-    }
+    let report = outcome.with_context(|| file.display().to_string())?;
+    println!(
+        "imported {} members: {} new, {} updated",
+        report.created + report.updated,
+        report.created,
+        report.updated
+    );
+    Ok(())
 }
 
-async fn restore(data: &DataArgs, file: &std::path::Path) -> Result<()> {
-    if data.database_url.is_some() {
-        bail!(
-            "restore works on the SQLite data directory; restore PostgreSQL with pg_restore or psql"
-        );
+/// Study material from a file or folder, all or nothing.
+async fn import_material(
+    store: &Store,
+    path: &std::path::Path,
+    owner: UnitId,
+    visibility: Visibility,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<suyuan_app::library::Summary> {
+    let bar = spinner("reading the material");
+    let outcome = async {
+        let files = suyuan_app::library::read_material(path)?;
+        bar.set_message(format!("importing {} files", files.len()));
+        suyuan_app::library::import_material(store, None, &files, owner, visibility, now).await
     }
-    let header = std::fs::read(file)
-        .with_context(|| format!("cannot read {}", file.display()))?
-        .get(..16)
-        .map(<[u8]>::to_vec)
-        .unwrap_or_default();
-    if header != b"SQLite format 3\0" {
-        bail!("{} is not an SQLite database", file.display());
-    }
-    std::fs::create_dir_all(&data.data_dir)?;
-    let target = data.data_dir.join(DB_FILE);
-    let staging = data.data_dir.join(format!("{DB_FILE}.restoring"));
-    std::fs::copy(file, &staging)?;
-    // Opening the copy checks it and brings its schema up to date before
-    // it replaces anything.
-    let store = Store::open(&Location::Url(format!("sqlite://{}", staging.display())))
-        .await
-        .with_context(|| format!("{} is not a Suyuan backup", file.display()))?;
-    store.close().await?;
-    for suffix in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(data.data_dir.join(format!("{DB_FILE}{suffix}")));
-        let _ = std::fs::remove_file(data.data_dir.join(format!("{DB_FILE}.restoring{suffix}")));
-    }
-    std::fs::rename(&staging, &target)?;
-    println!("restored {} from {}", target.display(), file.display());
-    Ok(())
+    .await;
+    bar.finish_and_clear();
+    Ok(outcome?)
 }
 
 /// Each instance keeps its own search index beside its data.

@@ -11,7 +11,6 @@ use std::collections::HashMap;
 
 use suyuan_core::access::Principal;
 use suyuan_core::campaigns::CampaignId;
-use suyuan_core::campaigns::Dekad;
 use suyuan_core::exams::{Results, TenDayTests, hardest};
 use suyuan_core::questions::{Answer, Response};
 use suyuan_core::units::UnitId;
@@ -32,24 +31,6 @@ const LISTED: u64 = 300;
 
 /// The questions listed as the hardest.
 const HARDEST: usize = 10;
-
-/// The title of a dekad's test, in the admin's language.
-pub fn ten_day_title(lang: Lang, dekad: Dekad) -> String {
-    let t = lang.texts();
-    let part = match dekad.index {
-        1 => t.dekad_early,
-        2 => t.dekad_middle,
-        _ => t.dekad_late,
-    };
-    fill(
-        t.ten_day_title,
-        &[
-            ("year", &dekad.year),
-            ("month", &dekad.month),
-            ("part", &part),
-        ],
-    )
-}
 
 struct CampaignTestRow {
     title: String,
@@ -144,16 +125,9 @@ pub async fn set_ten_day_tests(
         pass_mark: form.pass_mark,
         mistakes: form.mistakes,
     };
-    let set = state
-        .store
-        .set_ten_day_tests(
-            campaign.id,
-            campaign.owner,
-            plan,
-            |dekad| ten_day_title(lang, dekad),
-            state.now(),
-        )
-        .await?;
+    let set =
+        suyuan_app::exams::set_ten_day_tests(&state.store, &campaign, plan, lang, state.now())
+            .await?;
     Ok(Redirect::to(&format!(
         "{}?set={}&already={}",
         paths::campaign_tests(id),

@@ -4,8 +4,6 @@
 
 mod admin;
 
-pub use admin::ten_day_title;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};

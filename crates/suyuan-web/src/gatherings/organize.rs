@@ -14,6 +14,7 @@ use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use suyuan_app::gatherings::{Planned, plan};
 use suyuan_core::campaigns::{Campaign, CampaignId};
 use suyuan_core::gatherings::photo;
 use suyuan_core::gatherings::{
@@ -21,7 +22,7 @@ use suyuan_core::gatherings::{
 };
 use suyuan_core::members::MemberId;
 use suyuan_core::units::UnitId;
-use suyuan_store::gatherings::{Details, Gathering, NewGathering};
+use suyuan_store::gatherings::{Details, Gathering};
 
 use super::{Row, attendance_name, counted, kind_name, review_name, row_of, visible, zone_of};
 use crate::auth::PageUser;
@@ -781,13 +782,7 @@ async fn create(
             let id = value
                 .parse()
                 .map_err(|_| WebError::Invalid(format!("campaign: {value:?} is not a campaign")))?;
-            let campaign = state.store.campaign(CampaignId(id)).await?;
-            if !campaign.includes(&unit.path) {
-                return Err(WebError::Invalid(
-                    "campaign: this unit does not take part in it".into(),
-                ));
-            }
-            Some(campaign)
+            Some(state.store.campaign(CampaignId(id)).await?)
         }
     };
     let from = parse_date("date", &form.date)?;
@@ -804,13 +799,6 @@ async fn create(
     }
     .validate()
     .map_err(|e| WebError::Invalid(e.to_string()))?;
-    let zone = campaign
-        .as_ref()
-        .map_or(suyuan_core::campaigns::DEFAULT_ZONE, |c| c.calendar.zone);
-    let topics = match &campaign {
-        Some(c) => state.store.week_topics(c.id).await?,
-        None => Default::default(),
-    };
     let details = Details {
         title: form.title,
         topic: form.topic,
@@ -819,35 +807,14 @@ async fn create(
         meeting_point: form.meeting_point,
         materials: form.materials,
     };
-    let dates = schedule.dates();
-    if dates.is_empty() {
-        return Err(WebError::Invalid(
-            "repeat: no date between the first day and the last matches".into(),
-        ));
-    }
-    let new: Vec<NewGathering> = dates
-        .into_iter()
-        .map(|date| {
-            let mut details = details.clone();
-            if kind == Kind::WeeklyStudy && details.topic.trim().is_empty() {
-                let monday = suyuan_core::campaigns::Calendar::week_of(date);
-                if let Some(topic) = topics.get(&monday) {
-                    details.topic = topic.clone();
-                }
-            }
-            NewGathering {
-                unit: unit.id,
-                campaign: campaign.as_ref().map(|c| c.id),
-                kind,
-                details,
-                slot: Slot::local(zone, date, schedule.starts, schedule.minutes),
-            }
-        })
-        .collect();
-    let planned = state
-        .store
-        .create_gatherings(new, user.member.id, state.now())
-        .await?;
+    let planned = Planned {
+        unit: unit.id,
+        campaign,
+        kind,
+        details,
+        schedule,
+    };
+    let planned = plan(&state.store, vec![planned], user.member.id, state.now()).await?;
     Ok(Redirect::to(&match planned.as_slice() {
         [one] => paths::gathering(one.0),
         _ => paths::unit_gatherings(unit.id),

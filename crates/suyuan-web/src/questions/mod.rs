@@ -3,8 +3,6 @@
 
 mod proposals;
 
-pub use proposals::propose_from_readings;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -17,10 +15,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use suyuan_app::AppError;
+use suyuan_app::questions::import_questions;
 use suyuan_core::access::Principal;
-use suyuan_core::questions::{Answer, Choice, Format, Kind, Question, Scoring, file_under};
+use suyuan_core::questions::{Answer, Choice, Format, Kind, Question, Scoring};
 use suyuan_core::units::UnitId;
-use suyuan_store::questions::{BankQuestion, Owners, QuestionFilter, Status};
+use suyuan_store::questions::{BankQuestion, Owners, QuestionFilter};
 
 use crate::auth::{ApiUser, PageUser};
 use crate::csrf::{CsrfMultipart, CsrfToken};
@@ -247,32 +247,23 @@ async fn import_upload(
                 "{}: {}",
                 upload.file_name, t.question_format_unknown
             )),
-            Some(format) => match format.read(&upload.bytes) {
-                Err(err) => Err(format!("{}: {err}", upload.file_name)),
-                Ok(mut questions) => {
-                    if let Some(category) = form.fields.get("category") {
-                        file_under(&mut questions, category);
-                    }
-                    match state
-                        .store
-                        .add_questions(
-                            user.principal.unit_id,
-                            &questions,
-                            Status::Active,
-                            state.now(),
-                        )
-                        .await
-                    {
-                        Ok(added) => Ok(fill(
-                            t.questions_imported,
-                            &[("added", &added.added), ("already", &added.already)],
-                        )),
-                        Err(suyuan_store::StoreError::Invalid(reason)) => {
-                            Err(format!("{}: {reason}", upload.file_name))
-                        }
-                        Err(other) => return Err(other.into()),
-                    }
-                }
+            Some(format) => match import_questions(
+                &state.store,
+                &upload.file_name,
+                &upload.bytes,
+                format,
+                user.principal.unit_id,
+                form.fields.get("category").map(String::as_str),
+                state.now(),
+            )
+            .await
+            {
+                Ok(added) => Ok(fill(
+                    t.questions_imported,
+                    &[("added", &added.added), ("already", &added.already)],
+                )),
+                Err(AppError::Invalid(reason)) => Err(reason),
+                Err(other) => return Err(other.into()),
             },
         },
     };

@@ -6,20 +6,14 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::Redirect;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::ops::RangeInclusive;
 
-use suyuan_core::campaigns::{Campaign, CampaignId};
+use suyuan_app::questions::propose_from_readings;
+use suyuan_core::campaigns::CampaignId;
 use suyuan_core::campaigns::{DEFAULT_ZONE, Dekad};
-use suyuan_core::library::CollectionId;
-use suyuan_core::questions::{QuestionId, propose};
-use suyuan_core::units::UnitId;
-use suyuan_search::keywords::key_terms;
-use suyuan_store::questions::{Added, Owners, QuestionFilter, Status};
-use suyuan_store::{Store, StoreResult};
+use suyuan_core::questions::QuestionId;
+use suyuan_store::questions::{Owners, QuestionFilter, Status};
 
 use super::{QuestionView, view};
 use crate::auth::PageUser;
@@ -28,47 +22,6 @@ use crate::error::WebError;
 use crate::i18n::{Lang, fill};
 use crate::views::Chrome;
 use crate::{AppState, paths};
-
-/// Key terms looked for in each excerpt, and questions proposed from it.
-const TERMS: usize = 8;
-const PER_EXCERPT: usize = 3;
-
-/// Proposes questions from what a campaign has members read on `days`,
-/// owned by `owner` and filed under each excerpt's collection. With
-/// `Status::Proposed` they wait for review; questions already in the
-/// bank (or already proposed) are not proposed again.
-pub async fn propose_from_readings(
-    store: &Store,
-    owner: UnitId,
-    campaign: &Campaign,
-    days: RangeInclusive<NaiveDate>,
-    status: Status,
-    now: DateTime<Utc>,
-) -> StoreResult<Added> {
-    let plan = campaign.plan(&store.plan_of(campaign.id).await?);
-    let mut proposed = Vec::new();
-    // The category of each collection's questions: its title, looked up once.
-    let mut categories: HashMap<CollectionId, String> = HashMap::new();
-    for excerpt in plan.range(days).flat_map(|(_, excerpts)| excerpts) {
-        let excerpt = store.excerpt(*excerpt).await?;
-        let category = match categories.entry(excerpt.collection) {
-            Entry::Occupied(known) => known.into_mut(),
-            Entry::Vacant(new) => {
-                new.insert(store.collection(excerpt.collection).await?.display_title)
-            }
-        };
-        let text = excerpt.text;
-        // Segmenting is CPU work: off the async threads.
-        let terms = tokio::task::spawn_blocking({
-            let text = text.clone();
-            move || key_terms(&text, TERMS)
-        })
-        .await
-        .unwrap_or_default();
-        proposed.extend(propose(&text, &terms, excerpt.id, category, PER_EXCERPT));
-    }
-    store.add_questions(owner, &proposed, status, now).await
-}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "proposals.html")]

@@ -792,7 +792,7 @@ async fn ensure_material(
     let public = suyuan_core::library::Visibility::Public;
     match &args.material {
         Some(path) => {
-            crate::material::import(store, path, dataset.root.id, public, now).await?;
+            crate::import_material(store, path, dataset.root.id, public, now).await?;
         }
         None if store.collections().await?.is_empty() => {
             let parsed = suyuan_core::library::parse_text("sample.md", crate::demo::SAMPLE, false)?;
@@ -863,7 +863,7 @@ async fn import_once(args: &BenchArgs) -> Result<Measured> {
     let public = suyuan_core::library::Visibility::Public;
     let excerpts = match &args.material {
         Some(path) => {
-            crate::material::import(&store, path, root.id, public, chrono::Utc::now())
+            crate::import_material(&store, path, root.id, public, chrono::Utc::now())
                 .await?
                 .excerpts
         }

@@ -11,9 +11,13 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use std::net::SocketAddr;
 
+use suyuan_app::exams::set_ten_day_tests;
+use suyuan_app::library::{MaterialFile, import_material};
+use suyuan_app::questions::propose_from_readings;
 use suyuan_core::access::Role;
 use suyuan_core::members::{MemberNumber, MemberRow, NewPassword, PersonName, Phone};
 use suyuan_core::units::{UnitCode, UnitKind, UnitName, UnitRef};
+use suyuan_i18n::Lang;
 use suyuan_store::Store;
 use suyuan_store::auth::hash_password;
 use suyuan_store::members::NewMember;
@@ -582,21 +586,18 @@ pub async fn seed_material(
     let visibility = suyuan_core::library::Visibility::Public;
     match path {
         Some(path) => {
-            let summary =
-                crate::material::import(store, path, province.id, visibility, now).await?;
+            let summary = crate::import_material(store, path, province.id, visibility, now).await?;
             println!(
                 "Study material: {} collections imported ({} excerpts), {} there already.",
                 summary.created, summary.excerpts, summary.already_there
             );
         }
         None => {
-            let parsed = suyuan_core::library::parse_text("学习方法十二讲.md", SAMPLE, false)?;
-            let items = [suyuan_store::library::NewCollection {
-                parsed: &parsed,
-                owner: province.id,
-                visibility,
-            }];
-            store.import_collections(&items, now).await?;
+            let sample = MaterialFile {
+                name: "学习方法十二讲.md".into(),
+                bytes: SAMPLE.as_bytes().to_vec(),
+            };
+            import_material(store, None, &[sample], province.id, visibility, now).await?;
         }
     }
     Ok(())
@@ -822,7 +823,7 @@ pub async fn seed_tests(store: &Store, now: DateTime<Utc>) -> Result<()> {
             now,
         )
         .await?;
-    let bank = suyuan_web::propose_from_readings(
+    let bank = propose_from_readings(
         store,
         province.id,
         &campaign,
@@ -832,7 +833,7 @@ pub async fn seed_tests(store: &Store, now: DateTime<Utc>) -> Result<()> {
     )
     .await?;
     let xihu = store.unit_by_code(&UnitCode::parse("zj-hz-xh")?).await?;
-    let proposed = suyuan_web::propose_from_readings(
+    let proposed = propose_from_readings(
         store,
         xihu.id,
         &campaign,
@@ -851,15 +852,7 @@ pub async fn seed_tests(store: &Store, now: DateTime<Utc>) -> Result<()> {
         pass_mark: 60,
         mistakes: 2,
     };
-    let set = store
-        .set_ten_day_tests(
-            campaign.id,
-            province.id,
-            plan,
-            |dekad| suyuan_web::ten_day_title(suyuan_web::Lang::Zh, dekad),
-            now,
-        )
-        .await?;
+    let set = set_ten_day_tests(store, &campaign, plan, Lang::Zh, now).await?;
     println!(
         "Built a question bank of {} questions from the material ({} more proposed to 西湖区 for review) and set {} ten-day tests.",
         bank.added + choice_questions,

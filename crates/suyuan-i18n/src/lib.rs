@@ -1,15 +1,10 @@
-//! Chinese and English. Each language is one `Texts` value: a key missing
-//! from either fails the build, because every field must be given.
+//! Every word Suyuan shows people, in Chinese and English: the pages, and
+//! the files the application writes (reports, test titles). Each language
+//! is one `Texts` value: a key missing from either fails the build,
+//! because every field must be given.
 
 mod en;
 mod zh;
-
-use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
-use axum::http::header::ACCEPT_LANGUAGE;
-use axum::http::request::Parts;
-use axum_extra::extract::CookieJar;
-use std::convert::Infallible;
 
 pub use texts::Texts;
 
@@ -19,8 +14,6 @@ pub enum Lang {
     Zh,
     En,
 }
-
-pub const LANG_COOKIE: &str = "sy_lang";
 
 impl Lang {
     pub fn code(self) -> &'static str {
@@ -58,44 +51,6 @@ impl Lang {
             Lang::Zh => &zh::TEXTS,
             Lang::En => &en::TEXTS,
         }
-    }
-
-    /// The remembered choice, else the browser's first preference between
-    /// our two, else Chinese.
-    pub fn from_headers(headers: &HeaderMap) -> Self {
-        let jar = CookieJar::from_headers(headers);
-        if let Some(lang) = jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
-            return lang;
-        }
-        headers
-            .get(ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|header| {
-                header.split(',').find_map(|item| {
-                    let tag = item
-                        .split(';')
-                        .next()
-                        .unwrap_or("")
-                        .trim()
-                        .to_ascii_lowercase();
-                    if tag.starts_with("zh") {
-                        Some(Lang::Zh)
-                    } else if tag.starts_with("en") {
-                        Some(Lang::En)
-                    } else {
-                        None
-                    }
-                })
-            })
-            .unwrap_or_default()
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Lang {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Lang::from_headers(&parts.headers))
     }
 }
 

@@ -1,4 +1,4 @@
-use super::Texts;
+use crate::Texts;
 
 pub static TEXTS: Texts = Texts {
     app_name: "Suyuan",

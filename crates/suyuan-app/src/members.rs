@@ -1,0 +1,31 @@
+//! Rosters: members imported or updated from a spreadsheet, all or nothing.
+
+use chrono::{DateTime, Utc};
+
+use suyuan_core::members::{NewPassword, parse_roster};
+use suyuan_core::units::UnitPath;
+use suyuan_store::Store;
+use suyuan_store::auth::hash_password_off_thread;
+use suyuan_store::members::ImportReport;
+
+use crate::{AppError, AppResult};
+
+/// Imports or updates the members of a roster (CSV in UTF-8 or GB18030,
+/// or XLSX), all or nothing: within `scope` when given (an admin's
+/// subtree), anywhere otherwise (an operator). New members first sign in
+/// with `initial_password`, and must change it.
+pub async fn import_roster(
+    store: &Store,
+    bytes: &[u8],
+    scope: Option<&UnitPath>,
+    initial_password: &str,
+    now: DateTime<Utc>,
+) -> AppResult<ImportReport> {
+    let password = NewPassword::parse(initial_password)
+        .map_err(|e| AppError::invalid("initial password", e))?;
+    let rows = parse_roster(bytes)?;
+    // One hash for the whole import: new members share the initial
+    // password until they change it, and argon2 is slow by design.
+    let hash = hash_password_off_thread(&password).await?;
+    Ok(store.import_members(&rows, scope, &hash, now).await?)
+}

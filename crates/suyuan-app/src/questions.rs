@@ -1,0 +1,84 @@
+//! The question bank's workflows: files of questions imported, and
+//! questions proposed from what a campaign has members read.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::ops::RangeInclusive;
+
+use suyuan_core::campaigns::Campaign;
+use suyuan_core::library::CollectionId;
+use suyuan_core::questions::{Format, file_under, propose};
+use suyuan_core::units::UnitId;
+use suyuan_search::keywords::key_terms;
+use suyuan_store::questions::{Added, Status};
+use suyuan_store::{Store, StoreError};
+
+use crate::{AppError, AppResult};
+
+/// Key terms looked for in each excerpt, and questions proposed from it.
+const TERMS: usize = 8;
+const PER_EXCERPT: usize = 3;
+
+/// Imports a file of questions (`name` says where it came from) into
+/// `owner`'s bank, all or nothing, filed under `category` when one is
+/// given (the file's own categories become its subcategories). Questions
+/// the bank already holds are skipped.
+pub async fn import_questions(
+    store: &Store,
+    name: &str,
+    bytes: &[u8],
+    format: Format,
+    owner: UnitId,
+    category: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<Added> {
+    let mut questions = format.read(bytes).map_err(|e| AppError::invalid(name, e))?;
+    if let Some(category) = category.map(str::trim).filter(|c| !c.is_empty()) {
+        file_under(&mut questions, category);
+    }
+    store
+        .add_questions(owner, &questions, Status::Active, now)
+        .await
+        .map_err(|err| match err {
+            StoreError::Invalid(reason) => AppError::invalid(name, reason),
+            other => other.into(),
+        })
+}
+
+/// Proposes questions from what a campaign has members read on `days`,
+/// owned by `owner` and filed under each excerpt's collection. With
+/// `Status::Proposed` they wait for review; questions already in the
+/// bank (or already proposed) are not proposed again.
+pub async fn propose_from_readings(
+    store: &Store,
+    owner: UnitId,
+    campaign: &Campaign,
+    days: RangeInclusive<NaiveDate>,
+    status: Status,
+    now: DateTime<Utc>,
+) -> AppResult<Added> {
+    let plan = campaign.plan(&store.plan_of(campaign.id).await?);
+    let mut proposed = Vec::new();
+    // The category of each collection's questions: its title, looked up once.
+    let mut categories: HashMap<CollectionId, String> = HashMap::new();
+    for excerpt in plan.range(days).flat_map(|(_, excerpts)| excerpts) {
+        let excerpt = store.excerpt(*excerpt).await?;
+        let category = match categories.entry(excerpt.collection) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => {
+                new.insert(store.collection(excerpt.collection).await?.display_title)
+            }
+        };
+        let text = excerpt.text;
+        // Segmenting is CPU work: off the async threads.
+        let terms = tokio::task::spawn_blocking({
+            let text = text.clone();
+            move || key_terms(&text, TERMS)
+        })
+        .await
+        .unwrap_or_default();
+        proposed.extend(propose(&text, &terms, excerpt.id, category, PER_EXCERPT));
+    }
+    Ok(store.add_questions(owner, &proposed, status, now).await?)
+}

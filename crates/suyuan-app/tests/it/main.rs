@@ -1,0 +1,198 @@
+//! The application layer's workflows, against a real (SQLite) store.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+
+use suyuan_app::AppError;
+use suyuan_app::backup::restore;
+use suyuan_app::gatherings::{Planned, plan};
+use suyuan_app::library::{MaterialFile, Summary, import_material};
+use suyuan_core::campaigns::{Calendar, DEFAULT_ZONE};
+use suyuan_core::gatherings::{Kind, Recurrence, Schedule};
+use suyuan_core::library::Visibility;
+use suyuan_core::members::{MemberNumber, NewPassword, PersonName};
+use suyuan_core::reading::{PointRules, ReadingPace};
+use suyuan_core::units::UnitKind;
+use suyuan_search::SearchIndex;
+use suyuan_store::Location;
+use suyuan_store::campaigns::NewCampaign;
+use suyuan_store::gatherings::Details;
+use suyuan_store::members::NewMember;
+use suyuan_store::testing::{TestDb, add_unit};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0)
+        .single()
+        .expect("a valid time")
+}
+
+fn file(name: &str, text: &str) -> MaterialFile {
+    MaterialFile {
+        name: name.into(),
+        bytes: text.as_bytes().to_vec(),
+    }
+}
+
+const LAW: &str = "# 示例法\n\n第一条 第一条的文字。\n\n第二条 第二条的文字。\n";
+
+#[tokio::test]
+async fn material_imports_all_or_nothing_and_is_searchable_at_once() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let root = add_unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
+    let index = SearchIndex::in_memory().expect("index");
+    let files = [file("good.md", LAW), file("bad.pdf", "%PDF")];
+    let refused = import_material(
+        &store,
+        Some(&index),
+        &files,
+        root.id,
+        Visibility::Public,
+        now(),
+    )
+    .await;
+    match refused {
+        Err(AppError::Files(errors)) => {
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(errors[0].contains("bad.pdf"), "{errors:?}");
+        }
+        other => panic!("expected the bad file named, got {other:?}"),
+    }
+    assert!(store.collections().await.expect("list").is_empty());
+
+    let import = || {
+        import_material(
+            &store,
+            Some(&index),
+            &files[..1],
+            root.id,
+            Visibility::Public,
+            now(),
+        )
+    };
+    let first = import().await.expect("import");
+    assert_eq!(
+        first,
+        Summary {
+            created: 1,
+            excerpts: 2,
+            already_there: 0
+        }
+    );
+    assert_eq!(index.len(), 2, "the index caught up at once");
+    let again = import().await.expect("again");
+    assert_eq!((again.created, again.already_there), (0, 1));
+}
+
+#[tokio::test]
+async fn weekly_study_takes_the_week_s_topic_for_units_of_the_campaign() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let root = add_unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
+    let xihu = add_unit(&store, Some(&root), "zj-xh", "西湖区", UnitKind::District).await;
+    let chunan = add_unit(&store, Some(&root), "zj-ca", "淳安县", UnitKind::County).await;
+    import_material(
+        &store,
+        None,
+        &[file("law.md", LAW)],
+        root.id,
+        Visibility::Public,
+        now(),
+    )
+    .await
+    .expect("material");
+    let collection = store.collections().await.expect("list")[0].id;
+    let monday = NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
+    let campaign = store
+        .create_campaign(
+            NewCampaign {
+                owner: xihu.id,
+                title: "学法".into(),
+                theme: String::new(),
+                calendar: Calendar::new(DEFAULT_ZONE, monday, monday + Duration::days(13))
+                    .expect("calendar"),
+                evening: NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+                pace: ReadingPace::default(),
+                rules: PointRules::default(),
+                units: vec![xihu.id],
+                collections: vec![collection],
+            },
+            now(),
+        )
+        .await
+        .expect("campaign");
+    store
+        .set_week_topic(&campaign, monday, "宪法总纲")
+        .await
+        .expect("topic");
+    let organizer = store
+        .create_member(
+            NewMember {
+                unit: xihu.id,
+                number: MemberNumber::parse("X1").expect("number"),
+                name: PersonName::parse("组织者").expect("name"),
+                phone: None,
+                role: suyuan_core::access::Role::Admin,
+                password_hash: suyuan_store::auth::hash_password(
+                    &NewPassword::parse("long-enough-1").expect("password"),
+                )
+                .expect("hash"),
+                must_change_password: false,
+            },
+            now(),
+        )
+        .await
+        .expect("organizer")
+        .id;
+    let weekly = |unit| Planned {
+        unit,
+        campaign: Some(campaign.clone()),
+        kind: Kind::WeeklyStudy,
+        details: Details {
+            title: "周学习".into(),
+            ..Details::default()
+        },
+        schedule: Schedule {
+            recurrence: Recurrence::Weekly(chrono::Weekday::Wed),
+            from: campaign.calendar.start,
+            until: campaign.calendar.end,
+            starts: NaiveTime::from_hms_opt(19, 30, 0).expect("time"),
+            minutes: 90,
+        },
+    };
+    let ids = plan(&store, vec![weekly(xihu.id)], organizer, now())
+        .await
+        .expect("planned");
+    assert_eq!(ids.len(), 2, "two Wednesdays");
+    let first = store.gathering(ids[0]).await.expect("first");
+    let second = store.gathering(ids[1]).await.expect("second");
+    assert_eq!(first.details.topic, "宪法总纲");
+    assert_eq!(second.details.topic, "", "the second week has no topic yet");
+
+    let refused = plan(&store, vec![weekly(chunan.id)], organizer, now()).await;
+    match refused {
+        Err(AppError::Invalid(reason)) => {
+            assert!(reason.starts_with("campaign: 淳安县"), "{reason}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn restore_replaces_nothing_with_what_is_not_a_backup() {
+    let dir = tempfile::tempdir().expect("dir");
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "hello").expect("write");
+    let data = dir.path().join("data");
+    let refused = restore(&Location::DataDir(data.clone()), &notes).await;
+    assert!(
+        matches!(&refused, Err(AppError::Invalid(m)) if m.contains("not an SQLite database")),
+        "{refused:?}"
+    );
+    assert!(!data.exists(), "nothing was made");
+    let postgres = Location::Url("postgres://localhost/x".into());
+    let refused = restore(&postgres, &notes).await;
+    assert!(
+        matches!(&refused, Err(AppError::Invalid(m)) if m.contains("pg_restore")),
+        "{refused:?}"
+    );
+}
