@@ -14,6 +14,7 @@ mod home;
 mod i18n;
 mod library;
 mod members;
+mod mistakes;
 mod ops;
 mod paths;
 pub mod progress;
@@ -170,6 +171,7 @@ impl App {
             .merge(campaigns::router())
             .merge(questions::router())
             .merge(exams::router())
+            .merge(mistakes::router())
             .merge(gatherings::router())
             .merge(progress::router())
             .merge(api_router)

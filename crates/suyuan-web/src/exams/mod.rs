@@ -46,8 +46,6 @@ pub fn router() -> Router<AppState> {
             "/campaigns/{id}/tests",
             get(admin::campaign_tests_page).post(admin::set_ten_day_tests),
         )
-        .route(paths::PRACTICE, get(practice_page))
-        .route("/practice/{question}", post(practise))
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -170,7 +168,7 @@ pub struct ReviewJson {
 }
 
 /// A response in bank terms, from what the member sent.
-fn to_response(sent: AnswerJson, order: &[usize]) -> Result<Response, WebError> {
+pub(crate) fn to_response(sent: AnswerJson, order: &[usize]) -> Result<Response, WebError> {
     Ok(match sent {
         AnswerJson::Choices { choices } => Response::Chosen(
             choices
@@ -574,7 +572,7 @@ struct AttemptPage {
 
 /// What is right, in words: option letters in the member's order
 /// (`order[i]` is the bank index shown `i`th), the truth, accepted words.
-fn right_text(t: &Texts, answer: &Answer, order: &[usize]) -> String {
+pub(crate) fn right_text(t: &Texts, answer: &Answer, order: &[usize]) -> String {
     match answer {
         Answer::Single { choices } | Answer::Multiple { choices, .. } => order
             .iter()
@@ -719,7 +717,10 @@ async fn attempt_page(
 }
 
 /// What the page's inputs for one question say, as the API's answer.
-fn answer_from_form(code: &str, values: &[&str]) -> Result<Option<AnswerJson>, WebError> {
+pub(crate) fn answer_from_form(
+    code: &str,
+    values: &[&str],
+) -> Result<Option<AnswerJson>, WebError> {
     let bad = |v: &str| WebError::Invalid(format!("\"{v}\" is not an answer to this question"));
     let values: Vec<&str> = values
         .iter()
@@ -808,117 +809,4 @@ async fn save_one_page(
     let attempt = own_attempt(&state, &user.principal, id).await?;
     save_from_form(&state, &attempt, position, &fields, "v").await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-// ------------------------------------------------------- the mistake book
-
-/// The question being practised, or how it went.
-struct PracticeView {
-    action: String,
-    kind: &'static str,
-    code: &'static str,
-    text: String,
-    /// Index, letter, text.
-    options: Vec<(usize, char, String)>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "practice.html")]
-struct PracticePage {
-    chrome: Chrome,
-    /// How many are due now, in words.
-    due_line: String,
-    question: Option<PracticeView>,
-    /// After an answer: whether it was right, what is right, the
-    /// explanation, the source.
-    outcome: Option<(bool, String, String, Option<String>)>,
-}
-
-async fn practice_view(
-    state: &AppState,
-    t: &'static Texts,
-    member: suyuan_core::members::MemberId,
-) -> Result<(String, Option<PracticeView>), WebError> {
-    let due = state.store.due_mistakes(member, state.now(), 100).await?;
-    let due_line = fill(t.mistakes_due, &[("n", &due.len())]);
-    let Some(first) = due.first() else {
-        return Ok((due_line, None));
-    };
-    let question = state.store.question(first.question).await?.question;
-    Ok((
-        due_line,
-        Some(PracticeView {
-            action: paths::practise(first.question.0),
-            kind: kind_name(t, question.answer.kind()),
-            code: question.answer.kind().code(),
-            text: question.text.clone(),
-            options: question
-                .answer
-                .choices()
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (i, letter(i), c.text.clone()))
-                .collect(),
-        }),
-    ))
-}
-
-async fn practice_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
-    user: PageUser,
-) -> Result<PracticePage, WebError> {
-    let (due_line, question) = practice_view(&state, lang.texts(), user.member.id).await?;
-    Ok(PracticePage {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::PRACTICE),
-        due_line,
-        question,
-        outcome: None,
-    })
-}
-
-/// Grades a practised mistake, reschedules it, and shows what is right.
-async fn practise(
-    State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
-    user: PageUser,
-    Path(question_id): Path<i64>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
-) -> Result<PracticePage, WebError> {
-    let t = lang.texts();
-    let id = suyuan_core::questions::QuestionId(question_id);
-    let book = state.store.mistakes(user.member.id).await?;
-    if !book.iter().any(|m| m.question == id) {
-        return Err(WebError::NotFound);
-    }
-    let question = state.store.question(id).await?.question;
-    let order: Vec<usize> = (0..question.answer.choices().len()).collect();
-    let values: Vec<&str> = fields
-        .iter()
-        .filter(|(k, _)| k == "v")
-        .map(|(_, v)| v.as_str())
-        .collect();
-    let sent =
-        answer_from_form(question.answer.kind().code(), &values)?.unwrap_or(AnswerJson::Text {
-            text: String::new(),
-        });
-    let response = to_response(sent, &order)?;
-    let graded = state
-        .store
-        .practise(user.member.id, id, &response, state.now())
-        .await?;
-    let (due_line, _) = practice_view(&state, t, user.member.id).await?;
-    Ok(PracticePage {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::PRACTICE),
-        due_line,
-        question: None,
-        outcome: Some((
-            graded.is_full(),
-            right_text(t, &question.answer, &order),
-            question.explanation.clone(),
-            question.excerpt.map(paths::excerpt),
-        )),
-    })
 }
