@@ -4,11 +4,12 @@
 use chrono::{DateTime, Utc};
 
 use suyuan_core::campaigns::{Calendar, Campaign, DEFAULT_ZONE};
+use suyuan_core::gatherings::Details;
 use suyuan_core::gatherings::{Kind, Schedule, Slot};
 use suyuan_core::members::MemberId;
 use suyuan_core::units::UnitId;
 use suyuan_store::Store;
-use suyuan_store::gatherings::{Details, GatheringId, NewGathering};
+use suyuan_store::gatherings::{GatheringId, NewGathering};
 
 use crate::{AppError, AppResult};
 

@@ -14,6 +14,7 @@ use thiserror::Error;
 
 use crate::library::ExcerptId;
 use crate::reading::{Plan, PointRules, ReadingPace};
+use crate::text::{TextError, bounded};
 use crate::units::{UnitId, UnitPath};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -57,6 +58,24 @@ impl Campaign {
     /// What counting this campaign's readings needs.
     pub fn scoring(&self, readings: &[PlannedReading]) -> Scoring {
         Scoring::new(self.rules.clone(), self.plan(readings))
+    }
+}
+
+/// The longest study topic of a week, in characters.
+pub const MAX_TOPIC: usize = 200;
+
+/// A week's study topic: trimmed, at most `MAX_TOPIC` characters; an
+/// empty topic clears the week's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Topic(String);
+
+impl Topic {
+    pub fn parse(input: &str) -> Result<Self, TextError> {
+        bounded("topic", input, MAX_TOPIC).map(Topic)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 

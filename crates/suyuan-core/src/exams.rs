@@ -174,6 +174,43 @@ pub enum StartError {
     NoAttemptsLeft(u32),
 }
 
+/// Why a test cannot be set as asked, naming the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum TestError {
+    #[error("title: the test needs a title")]
+    NoTitle,
+    #[error("closes: the test must close after it opens")]
+    ClosesBeforeOpens,
+    #[error("limit: the time limit is between 1 minute and 24 hours")]
+    Limit,
+    #[error("attempts: allow at least one attempt")]
+    NoAttempts,
+    #[error("pass_mark: the pass mark is out of 100")]
+    PassMark,
+}
+
+/// Checks what a test is set with: a title, a window that closes after it
+/// opens, a time limit of a minute to a day, at least one attempt, and a
+/// pass mark out of 100.
+pub fn check_test(title: &str, window: &Window, pass_mark: u32) -> Result<(), TestError> {
+    if title.trim().is_empty() {
+        return Err(TestError::NoTitle);
+    }
+    if window.closes <= window.opens {
+        return Err(TestError::ClosesBeforeOpens);
+    }
+    if window.limit < Duration::minutes(1) || window.limit > Duration::hours(24) {
+        return Err(TestError::Limit);
+    }
+    if window.attempts_allowed == 0 {
+        return Err(TestError::NoAttempts);
+    }
+    if pass_mark > 100 {
+        return Err(TestError::PassMark);
+    }
+    Ok(())
+}
+
 impl Window {
     /// Whether a member who has made `made` attempts may start another now.
     pub fn may_start(&self, now: DateTime<Utc>, made: u32) -> Result<(), StartError> {

@@ -1,5 +1,25 @@
 //! Small helpers for text that people type.
 
+use thiserror::Error;
+
+/// Why a text someone typed was refused, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TextError {
+    #[error("{field}: write something")]
+    Empty { field: &'static str },
+    #[error("{field}: at most {limit} characters")]
+    TooLong { field: &'static str, limit: usize },
+}
+
+/// `input` trimmed, refused when it is longer than `limit` characters.
+pub fn bounded(field: &'static str, input: &str, limit: usize) -> Result<String, TextError> {
+    let value = input.trim();
+    if value.chars().count() > limit {
+        return Err(TextError::TooLong { field, limit });
+    }
+    Ok(value.to_owned())
+}
+
 /// Trims and collapses inner runs of whitespace (including the full-width
 /// space U+3000, common in Chinese input) into one ASCII space.
 pub fn tidy(input: &str) -> String {

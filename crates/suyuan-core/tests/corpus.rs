@@ -3,6 +3,7 @@
 //! user's clone); skipped otherwise, except in CI, where its absence fails.
 
 use std::path::{Path, PathBuf};
+use suyuan_core::library::Markup;
 
 use suyuan_core::library::{ParsedCollection, article_label, parse_text};
 
@@ -37,7 +38,8 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 
 fn parse(path: &Path) -> ParsedCollection {
     let text = std::fs::read_to_string(path).expect("read");
-    parse_text(&path.display().to_string(), &text, false).unwrap_or_else(|e| panic!("{e}"))
+    parse_text(&path.display().to_string(), &text, Markup::Markdown)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn articles(parsed: &ParsedCollection) -> usize {

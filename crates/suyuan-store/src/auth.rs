@@ -223,7 +223,7 @@ pub fn hash_password(password: &NewPassword) -> StoreResult<String> {
     Argon2::default()
         .hash_password(password.expose().as_bytes())
         .map(|hash| hash.to_string())
-        .map_err(|e| StoreError::Invalid(format!("cannot hash the password: {e}")))
+        .map_err(|e| StoreError::Unavailable(format!("cannot hash the password: {e}")))
 }
 
 /// Argon2 takes about 19 MiB and tens of milliseconds a hash. Servers run
@@ -239,10 +239,10 @@ async fn argon2_off_thread<T: Send + 'static>(
     let _permit = permits
         .acquire()
         .await
-        .map_err(|e| StoreError::Invalid(format!("password hashing stopped: {e}")))?;
+        .map_err(|e| StoreError::Unavailable(format!("password hashing stopped: {e}")))?;
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| StoreError::Invalid(format!("password hashing failed: {e}")))
+        .map_err(|e| StoreError::Unavailable(format!("password hashing failed: {e}")))
 }
 
 /// `hash_password` for servers: see `argon2_off_thread`.

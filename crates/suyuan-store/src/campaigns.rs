@@ -7,7 +7,9 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 
-use suyuan_core::campaigns::{Calendar, Campaign, CampaignId, PlannedReading, parse_zone, spread};
+use suyuan_core::campaigns::{
+    Calendar, Campaign, CampaignId, PlannedReading, Topic, parse_zone, spread,
+};
 use suyuan_core::library::{CollectionId, ExcerptId};
 use suyuan_core::reading::{PointRules, ReadingPace};
 use suyuan_core::units::{UnitId, UnitPath};
@@ -350,17 +352,14 @@ impl Store {
         &self,
         campaign: &Campaign,
         week_of: NaiveDate,
-        topic: &str,
+        topic: &Topic,
     ) -> StoreResult<()> {
         if !campaign.calendar.weeks().contains(&week_of) {
             return Err(StoreError::Invalid(format!(
                 "week_of: {week_of} is not the Monday of a week of the campaign"
             )));
         }
-        let topic = topic.trim();
-        if topic.chars().count() > 200 {
-            return Err(StoreError::Invalid("topic: at most 200 characters".into()));
-        }
+        let topic = topic.as_str();
         let txn = self.db.begin().await?;
         topic::Entity::delete_many()
             .filter(topic::Column::CampaignId.eq(campaign.id.0))

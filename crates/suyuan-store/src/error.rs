@@ -33,6 +33,25 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Values that break one of core's rules: the message names the field.
+macro_rules! invalid {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for StoreError {
+            fn from(err: $error) -> Self {
+                StoreError::Invalid(err.to_string())
+            }
+        }
+    )*};
+}
+
+invalid!(
+    suyuan_core::text::TextError,
+    suyuan_core::exams::TestError,
+    suyuan_core::exams::DrawError,
+    suyuan_core::exams::StartError,
+    suyuan_core::units::UnitError,
+);
+
 impl From<sea_orm::TryGetError> for StoreError {
     fn from(err: sea_orm::TryGetError) -> Self {
         StoreError::Corrupt(format!("a row: {err:?}"))

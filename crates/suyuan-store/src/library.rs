@@ -316,6 +316,13 @@ fn is_shared_with(existing: &collection::Model, owner: UnitId) -> bool {
     existing.owner_unit_id == owner.0 || existing.visibility == Visibility::Public.as_str()
 }
 
+/// Where an item of a compilation moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
 impl Store {
     /// Stores parsed collections in one transaction: all or nothing.
     /// A collection whose name is taken is left as it is.
@@ -693,8 +700,13 @@ impl Store {
         Ok(())
     }
 
-    /// Moves an item one place up (or down), swapping it with its neighbour.
-    pub async fn move_draft_item(&self, draft: i64, item_id: i64, up: bool) -> StoreResult<()> {
+    /// Moves an item one place up or down, swapping it with its neighbour.
+    pub async fn move_draft_item(
+        &self,
+        draft: i64,
+        item_id: i64,
+        direction: Direction,
+    ) -> StoreResult<()> {
         let txn = self.db.begin().await?;
         let rows = item::Entity::find()
             .filter(item::Column::DraftId.eq(draft))
@@ -705,10 +717,9 @@ impl Store {
             .iter()
             .position(|r| r.id == item_id)
             .ok_or(StoreError::NotFound)?;
-        let other = if up {
-            at.checked_sub(1)
-        } else {
-            Some(at + 1).filter(|i| *i < rows.len())
+        let other = match direction {
+            Direction::Up => at.checked_sub(1),
+            Direction::Down => Some(at + 1).filter(|i| *i < rows.len()),
         };
         if let Some(other) = other {
             for (row, position) in [

@@ -337,8 +337,7 @@ impl Store {
         let txn = self.db.begin().await?;
         let unit = active_unit(&txn, id).await?;
         let parent = active_unit(&txn, new_parent).await?;
-        let new_path =
-            moved_path(&unit.path, &parent.path).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let new_path = moved_path(&unit.path, &parent.path)?;
         let old_len = unit.path.as_str().len() as i32;
         let depth_change = parent.depth() + 1 - unit.depth();
         entity::Entity::update_many()

@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{Duration, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
+use suyuan_core::campaigns::Topic;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -619,7 +620,7 @@ async fn set_topic(
     user.principal.may_manage_within(&owner_path)?;
     state
         .store
-        .set_week_topic(&campaign, form.week_of, &form.topic)
+        .set_week_topic(&campaign, form.week_of, &Topic::parse(&form.topic)?)
         .await?;
     state.books.forget(campaign.id).await;
     Ok(Redirect::to(&paths::campaign_from(
@@ -655,7 +656,7 @@ async fn api_set_topic(
     )?;
     state
         .store
-        .set_week_topic(&campaign, week_of, &request.topic)
+        .set_week_topic(&campaign, week_of, &Topic::parse(&request.topic)?)
         .await?;
     state.books.forget(campaign.id).await;
     Ok(StatusCode::NO_CONTENT)

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use suyuan_core::library::{CollectionId, ExcerptId, Heading, Visibility, may_read};
 use suyuan_search::{Piece, Within};
-use suyuan_store::library::{Draft, DraftEntry};
+use suyuan_store::library::{Direction, Draft, DraftEntry};
 
 use crate::auth::PageUser;
 use crate::csrf::{CsrfForm, CsrfToken, NoFields};
@@ -88,7 +88,7 @@ async fn create_draft(
     CsrfForm(form): CsrfForm<TitleForm>,
 ) -> Result<Redirect, WebError> {
     user.principal.must_be_admin()?;
-    let title = Heading::parse(&form.title).map_err(|e| WebError::Invalid(e.to_string()))?;
+    let title = Heading::parse(&form.title)?;
     let draft = state
         .store
         .create_draft(user.principal.unit_id, &title, state.now())
@@ -158,8 +158,7 @@ async fn draft_page(
         };
         state
             .search
-            .search(&text, &within, 20)
-            .map_err(|e| WebError::Internal(e.to_string()))?
+            .search(&text, &within, 20)?
             .hits
             .into_iter()
             .map(|hit| Candidate {
@@ -225,7 +224,7 @@ async fn add_heading(
     CsrfForm(form): CsrfForm<HeadingForm>,
 ) -> Result<Redirect, WebError> {
     let draft = own_draft(&state, &user, id).await?;
-    let heading = Heading::parse(&form.heading).map_err(|e| WebError::Invalid(e.to_string()))?;
+    let heading = Heading::parse(&form.heading)?;
     state
         .store
         .add_to_draft(draft.id, Some(&heading), None)
@@ -274,8 +273,18 @@ async fn change_item(
 ) -> Result<Redirect, WebError> {
     let draft = own_draft(&state, &user, id).await?;
     match action.as_str() {
-        "up" => state.store.move_draft_item(draft.id, item, true).await?,
-        "down" => state.store.move_draft_item(draft.id, item, false).await?,
+        "up" => {
+            state
+                .store
+                .move_draft_item(draft.id, item, Direction::Up)
+                .await?
+        }
+        "down" => {
+            state
+                .store
+                .move_draft_item(draft.id, item, Direction::Down)
+                .await?
+        }
         "remove" => state.store.remove_draft_item(draft.id, item).await?,
         _ => return Err(WebError::NotFound),
     }
@@ -299,10 +308,6 @@ async fn publish(
         .store
         .publish_draft(draft.id, visibility, state.now())
         .await?;
-    state
-        .search
-        .catch_up(&state.store)
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    state.search.catch_up(&state.store).await?;
     Ok(Redirect::to(&paths::collection(collection)))
 }

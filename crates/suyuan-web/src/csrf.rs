@@ -123,20 +123,15 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (parts, body) = request.into_parts();
-        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
-            .await
-            .map_err(|e| WebError::BadRequest(e.body_text()))?;
-        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|e| WebError::BadRequest(e.to_string()))?;
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state).await?;
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)?;
         let token = fields
             .iter()
             .find(|(name, _)| name == FIELD)
             .map(|(_, v)| v.as_str());
         verify(state, &parts, token)?;
         let Form(value) =
-            Form::<T>::from_request(Request::from_parts(parts, Body::from(bytes)), state)
-                .await
-                .map_err(|e| WebError::BadRequest(e.body_text()))?;
+            Form::<T>::from_request(Request::from_parts(parts, Body::from(bytes)), state).await?;
         Ok(CsrfForm(value))
     }
 }
@@ -152,9 +147,8 @@ impl FromRequest<AppState> for CsrfMultipart {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (parts, body) = request.into_parts();
-        let multipart = Multipart::from_request(Request::from_parts(parts.clone(), body), state)
-            .await
-            .map_err(|e| WebError::BadRequest(e.body_text()))?;
+        let multipart =
+            Multipart::from_request(Request::from_parts(parts.clone(), body), state).await?;
         let (fields, files) = read_multipart(multipart).await?;
         verify(state, &parts, fields.get(FIELD).map(String::as_str))?;
         Ok(CsrfMultipart { fields, files })
@@ -194,18 +188,11 @@ impl Files {
 pub async fn read_multipart(mut multipart: Multipart) -> Result<(Fields, Files), WebError> {
     let mut fields = HashMap::new();
     let mut files = Files::default();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| WebError::BadRequest(e.body_text()))?
-    {
+    while let Some(field) = multipart.next_field().await? {
         let name = field.name().unwrap_or_default().to_owned();
         match field.file_name().map(str::to_owned) {
             Some(file_name) => {
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| WebError::BadRequest(e.body_text()))?;
+                let bytes = field.bytes().await?;
                 files.0.push(Upload {
                     field: name,
                     file_name,
@@ -213,10 +200,7 @@ pub async fn read_multipart(mut multipart: Multipart) -> Result<(Fields, Files),
                 });
             }
             None => {
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|e| WebError::BadRequest(e.body_text()))?;
+                let text = field.text().await?;
                 fields.insert(name, text);
             }
         }

@@ -13,8 +13,15 @@ use thiserror::Error;
 
 use suyuan_app::AppError;
 use suyuan_core::access::Denied;
+use suyuan_core::gatherings::ScheduleError;
+use suyuan_core::gatherings::photo::PhotoError;
+use suyuan_core::library::HeadingError;
 use suyuan_core::members::{FieldError, ImportError};
+use suyuan_core::reading::{BadMarkId, MarkError};
+use suyuan_core::table::TableError;
+use suyuan_core::text::TextError;
 use suyuan_core::units::UnitError;
+use suyuan_search::SearchError;
 use suyuan_store::StoreError;
 use suyuan_store::auth::SignInError;
 
@@ -112,23 +119,74 @@ impl From<SignInError> for WebError {
     }
 }
 
-impl From<ImportError> for WebError {
-    fn from(err: ImportError) -> Self {
-        WebError::Invalid(err.to_string())
+/// Errors that mean the input broke one of core's rules: 422, with their
+/// own message (which names the field, line or file).
+macro_rules! invalid_input {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for WebError {
+            fn from(err: $error) -> Self {
+                WebError::Invalid(err.to_string())
+            }
+        }
+    )*};
+}
+
+invalid_input!(
+    ImportError,
+    UnitError,
+    FieldError,
+    BadMarkId,
+    MarkError,
+    ScheduleError,
+    TextError,
+    PhotoError,
+    HeadingError,
+);
+
+/// A request axum could not read (a body, a form, a multipart part): 400
+/// with what was wrong.
+macro_rules! bad_request {
+    ($($rejection:ty),* $(,)?) => {$(
+        impl From<$rejection> for WebError {
+            fn from(err: $rejection) -> Self {
+                WebError::BadRequest(err.body_text())
+            }
+        }
+    )*};
+}
+
+bad_request!(
+    axum::extract::rejection::BytesRejection,
+    axum::extract::rejection::FormRejection,
+    axum::extract::multipart::MultipartRejection,
+    axum::extract::multipart::MultipartError,
+);
+
+impl From<serde_urlencoded::de::Error> for WebError {
+    fn from(err: serde_urlencoded::de::Error) -> Self {
+        WebError::BadRequest(err.to_string())
     }
 }
 
-impl From<UnitError> for WebError {
-    fn from(err: UnitError) -> Self {
-        WebError::Invalid(err.to_string())
-    }
+/// Errors that mean something failed on our side: 500, logged with their
+/// cause, shown as a generic message.
+macro_rules! internal {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for WebError {
+            fn from(err: $error) -> Self {
+                WebError::Internal(err.to_string())
+            }
+        }
+    )*};
 }
 
-impl From<FieldError> for WebError {
-    fn from(err: FieldError) -> Self {
-        WebError::Invalid(err.to_string())
-    }
-}
+internal!(
+    SearchError,
+    TableError,
+    serde_json::Error,
+    tokio::task::JoinError,
+    tokio::sync::AcquireError,
+);
 
 impl From<Denied> for WebError {
     fn from(err: Denied) -> Self {

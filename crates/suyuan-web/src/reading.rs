@@ -253,7 +253,7 @@ async fn api_mark(
     user: ApiUser,
     Json(request): Json<MarkRequest>,
 ) -> Result<(StatusCode, Json<MarkJson>), WebError> {
-    let id = MarkId::parse(&request.id).map_err(|e| WebError::Invalid(e.to_string()))?;
+    let id = MarkId::parse(&request.id)?;
     let book = state
         .books
         .get(&state, CampaignId(request.campaign_id))
@@ -263,8 +263,7 @@ async fn api_mark(
     let chars = chars_of(&state, &book, &user.principal, excerpt).await?;
     book.campaign
         .pace
-        .check(chars, request.seconds_on_page, request.reached_end)
-        .map_err(|e| WebError::Invalid(e.to_string()))?;
+        .check(chars, request.seconds_on_page, request.reached_end)?;
     let report = Report {
         id,
         excerpt,
@@ -661,10 +660,7 @@ async fn page_marks(
     // The page is read as a whole: its time must be plausible for all of
     // it, and each excerpt is credited its share.
     let total: usize = reports.iter().map(|(chars, _)| chars).sum();
-    book.campaign
-        .pace
-        .check(total, seconds, true)
-        .map_err(|e| WebError::Invalid(e.to_string()))?;
+    book.campaign.pace.check(total, seconds, true)?;
     let count = reports.len();
     for (chars, mut report) in reports {
         let share = (u64::from(seconds) * chars as u64).div_ceil(total.max(1) as u64);

@@ -67,7 +67,7 @@ async fn run(
     state
         .search
         .search(text, &within, query.limit.unwrap_or(PAGE_LIMIT))
-        .map_err(|e| WebError::Internal(e.to_string()))
+        .map_err(WebError::from)
 }
 
 pub struct HitView {

@@ -1,12 +1,14 @@
 //! The application layer's workflows, against a real (SQLite) store.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use suyuan_core::campaigns::Topic;
 
 use suyuan_app::AppError;
 use suyuan_app::backup::restore;
 use suyuan_app::gatherings::{Planned, plan};
 use suyuan_app::library::{MaterialFile, Summary, import_material};
 use suyuan_core::campaigns::{Calendar, DEFAULT_ZONE};
+use suyuan_core::gatherings::Details;
 use suyuan_core::gatherings::{Kind, Recurrence, Schedule};
 use suyuan_core::library::Visibility;
 use suyuan_core::members::{MemberNumber, NewPassword, PersonName};
@@ -15,7 +17,6 @@ use suyuan_core::units::UnitKind;
 use suyuan_search::SearchIndex;
 use suyuan_store::Location;
 use suyuan_store::campaigns::NewCampaign;
-use suyuan_store::gatherings::Details;
 use suyuan_store::members::NewMember;
 use suyuan_store::testing::{TestDb, add_unit};
 
@@ -121,7 +122,7 @@ async fn weekly_study_takes_the_week_s_topic_for_units_of_the_campaign() {
         .await
         .expect("campaign");
     store
-        .set_week_topic(&campaign, monday, "宪法总纲")
+        .set_week_topic(&campaign, monday, &Topic::parse("宪法总纲").expect("topic"))
         .await
         .expect("topic");
     let organizer = store

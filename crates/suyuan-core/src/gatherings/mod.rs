@@ -14,6 +14,8 @@ use sha2::Sha256;
 use thiserror::Error;
 
 use crate::campaigns::{local_instant, month_end};
+pub use crate::text::TextError;
+use crate::text::bounded;
 
 /// The three kinds of gathering of the campaign's rhythm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -344,6 +346,120 @@ impl Review {
 /// The longest reason for leave, reflection, minutes or comment, in
 /// characters.
 pub const MAX_TEXT: usize = 20_000;
+/// The longest title, speaker, place or meeting point, in characters.
+pub const MAX_LINE: usize = 200;
+
+/// What a person writes about a gathering — its minutes, a reason for
+/// leave, a reflection, a reviewer's comment: trimmed, at most
+/// `MAX_TEXT` characters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Text(String);
+
+impl Text {
+    /// A text that must say something; `field` names it in the error.
+    pub fn required(field: &'static str, value: &str) -> Result<Self, TextError> {
+        let text = Self::optional(field, value)?;
+        if text.0.is_empty() {
+            return Err(TextError::Empty { field });
+        }
+        Ok(text)
+    }
+
+    /// A text that may be left empty.
+    pub fn optional(field: &'static str, value: &str) -> Result<Self, TextError> {
+        bounded(field, value, MAX_TEXT).map(Text)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a gathering is about: a title, its topic or theme, and where
+/// lectures and activity days need them, the speaker, place, meeting
+/// point and materials (empty where they do not apply).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Details {
+    pub title: String,
+    pub topic: String,
+    pub speaker: String,
+    pub place: String,
+    pub meeting_point: String,
+    pub materials: String,
+}
+
+impl Details {
+    /// Trims every field and checks that there is a title and that no
+    /// field is too long, naming the field at fault.
+    pub fn validate(self) -> Result<Self, TextError> {
+        let details = Details {
+            title: bounded("title", &self.title, MAX_LINE)?,
+            topic: bounded("topic", &self.topic, MAX_TEXT)?,
+            speaker: bounded("speaker", &self.speaker, MAX_LINE)?,
+            place: bounded("place", &self.place, MAX_LINE)?,
+            meeting_point: bounded("meeting_point", &self.meeting_point, MAX_LINE)?,
+            materials: bounded("materials", &self.materials, MAX_TEXT)?,
+        };
+        if details.title.is_empty() {
+            return Err(TextError::Empty { field: "title" });
+        }
+        Ok(details)
+    }
+}
+
+/// An organizer's decision on a request for leave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaveDecision {
+    Approve,
+    Refuse,
+}
+
+impl LeaveDecision {
+    /// The state the request is left in.
+    pub fn review(self) -> Review {
+        match self {
+            LeaveDecision::Approve => Review::Accepted,
+            LeaveDecision::Refuse => Review::Returned,
+        }
+    }
+}
+
+/// An organizer's review of a reflection: accepted, with a comment if
+/// they like, or returned with a comment that says what to revise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReflectionReview {
+    Accept { comment: Text },
+    Return { comment: Text },
+}
+
+impl ReflectionReview {
+    pub fn accept(comment: &str) -> Result<Self, TextError> {
+        Ok(ReflectionReview::Accept {
+            comment: Text::optional("comment", comment)?,
+        })
+    }
+
+    /// Returning a reflection needs a comment.
+    pub fn return_with(comment: &str) -> Result<Self, TextError> {
+        Ok(ReflectionReview::Return {
+            comment: Text::required("comment", comment)?,
+        })
+    }
+
+    /// The state the reflection is left in.
+    pub fn review(&self) -> Review {
+        match self {
+            ReflectionReview::Accept { .. } => Review::Accepted,
+            ReflectionReview::Return { .. } => Review::Returned,
+        }
+    }
+
+    pub fn comment(&self) -> &Text {
+        match self {
+            ReflectionReview::Accept { comment } | ReflectionReview::Return { comment } => comment,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CheckInError {
@@ -429,6 +545,54 @@ impl<'a> CheckInCode<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_are_trimmed_and_bounded_and_name_their_field() {
+        assert_eq!(
+            Text::required("reason", "  出差 ").expect("text").as_str(),
+            "出差"
+        );
+        assert_eq!(
+            Text::required("reason", "  "),
+            Err(TextError::Empty { field: "reason" })
+        );
+        assert_eq!(Text::optional("minutes", " ").expect("empty").as_str(), "");
+        let long = "字".repeat(MAX_TEXT + 1);
+        assert_eq!(
+            Text::optional("minutes", &long).map_err(|e| e.to_string()),
+            Err(format!("minutes: at most {MAX_TEXT} characters"))
+        );
+        assert!(
+            ReflectionReview::return_with(" ").is_err(),
+            "returning needs a comment"
+        );
+        assert!(ReflectionReview::accept("").is_ok());
+        let details = Details {
+            title: " 周学习 ".into(),
+            place: "x".repeat(MAX_LINE + 1),
+            ..Details::default()
+        };
+        assert_eq!(
+            details.clone().validate(),
+            Err(TextError::TooLong {
+                field: "place",
+                limit: MAX_LINE
+            })
+        );
+        let untitled = Details {
+            title: "  ".into(),
+            ..Details::default()
+        };
+        assert_eq!(
+            untitled.validate(),
+            Err(TextError::Empty { field: "title" })
+        );
+        let fine = Details {
+            place: "会议室".into(),
+            ..details
+        };
+        assert_eq!(fine.validate().expect("valid").title, "周学习");
+    }
     use proptest::prelude::*;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {

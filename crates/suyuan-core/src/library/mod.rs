@@ -349,9 +349,25 @@ pub(crate) fn assemble(
     Ok((chapters, excerpts))
 }
 
+/// How a text file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Markup {
+    /// The corpus format, or general Markdown: `#` headings and front
+    /// matter.
+    Markdown,
+    /// Plain text: a short first line is the title, and nothing else is
+    /// markup.
+    Plain,
+}
+
 /// Parses Markdown (the corpus format, or general Markdown) or plain
 /// text. `file` names the file in errors and may carry the edition date.
-pub fn parse_text(file: &str, text: &str, plain: bool) -> Result<ParsedCollection, MaterialError> {
+pub fn parse_text(
+    file: &str,
+    text: &str,
+    markup: Markup,
+) -> Result<ParsedCollection, MaterialError> {
+    let plain = markup == Markup::Plain;
     let fail = |line: usize, reason: &str| MaterialError {
         file: file.to_owned(),
         line,
@@ -483,9 +499,9 @@ pub fn parse_file(file: &str, bytes: &[u8]) -> Result<ParsedCollection, Material
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
-    let plain = match extension.as_str() {
-        "md" | "markdown" => false,
-        "txt" => true,
+    let markup = match extension.as_str() {
+        "md" | "markdown" => Markup::Markdown,
+        "txt" => Markup::Plain,
         "docx" => return parse_docx(file, bytes),
         _ => {
             return Err(fail(
@@ -503,7 +519,7 @@ pub fn parse_file(file: &str, bytes: &[u8]) -> Result<ParsedCollection, Material
             text
         }
     };
-    parse_text(file, &text, plain)
+    parse_text(file, &text, markup)
 }
 
 /// Whether a file name is one `parse_file` reads.
@@ -595,7 +611,7 @@ mod tests {
 
     #[test]
     fn reads_the_corpus_format() {
-        let parsed = parse_text("宪法相关法/示例法.md", STATUTE, false).expect("parses");
+        let parsed = parse_text("宪法相关法/示例法.md", STATUTE, Markup::Markdown).expect("parses");
         assert_eq!(parsed.title, "中华人民共和国示例法");
         assert_eq!(parsed.edition, NaiveDate::from_ymd_opt(2020, 5, 1));
         assert!(parsed.source.contains("第六次会议通过"));
@@ -622,7 +638,7 @@ mod tests {
     #[test]
     fn a_preamble_without_articles_is_read_paragraph_by_paragraph() {
         let text = "# 宪法\n\n1982年12月4日 通过\n\n<!-- INFO END -->\n\n## 序言\n\n第一段。\n\n<!-- FORCE BREAK -->\n\n第二段。\n\n## 第一章 总纲\n\n第一条 第一条的文字。\n";
-        let parsed = parse_text("宪法.md", text, false).expect("parses");
+        let parsed = parse_text("宪法.md", text, Markup::Markdown).expect("parses");
         let texts: Vec<&str> = parsed.excerpts.iter().map(|e| e.text.as_str()).collect();
         assert_eq!(texts, ["第一段。", "第二段。", "第一条 第一条的文字。"]);
     }
@@ -630,7 +646,7 @@ mod tests {
     #[test]
     fn amendments_are_read_item_by_item() {
         let text = "# 刑法修正案（七）\n\n2009年2月28日 通过\n\n<!-- INFO END -->\n\n一、将刑法第一百五十一条修改为：“……”\n\n增加一款作为第四款：“……”\n\n二、将刑法第一百八十条修改为：“……”\n";
-        let parsed = parse_text("刑法修正案（七）.md", text, false).expect("parses");
+        let parsed = parse_text("刑法修正案（七）.md", text, Markup::Markdown).expect("parses");
         assert_eq!(parsed.excerpts.len(), 2);
         assert_eq!(parsed.excerpts[0].label, "一、");
         assert!(parsed.excerpts[0].text.contains("第四款"));
@@ -640,7 +656,7 @@ mod tests {
     #[test]
     fn front_matter_subtitles_and_file_dates() {
         let text = "---\ntags: [law]\n---\n# 中华人民共和国民法典\n# 人格权编\n2020年5月28日 通过\n2021年1月1日 施行\n<!-- INFO END -->\n## 第一章 一般规定\n第九百八十九条 本编调整……\n";
-        let parsed = parse_text("民法典/人格权编.md", text, false).expect("parses");
+        let parsed = parse_text("民法典/人格权编.md", text, Markup::Markdown).expect("parses");
         assert_eq!(parsed.subtitle, "人格权编");
         assert_eq!(parsed.edition, NaiveDate::from_ymd_opt(2021, 1, 1));
         assert_eq!(
@@ -658,12 +674,12 @@ mod tests {
         let named = parse_text(
             "国徽法(2020-10-17).md",
             "# 国徽法\n\n2009年 通过\n\n<!-- INFO END -->\n\n第一条 文字。\n",
-            false,
+            Markup::Markdown,
         )
         .expect("parses");
         assert_eq!(named.edition, NaiveDate::from_ymd_opt(2020, 10, 17));
-        let unclosed =
-            parse_text("x.md", "---\ntags: [law]\n# 标题\n", false).expect_err("unclosed");
+        let unclosed = parse_text("x.md", "---\ntags: [law]\n# 标题\n", Markup::Markdown)
+            .expect_err("unclosed");
         assert_eq!(unclosed.line, 1);
         assert!(unclosed.to_string().starts_with("x.md, line 1:"));
     }
@@ -671,17 +687,18 @@ mod tests {
     #[test]
     fn general_markdown_and_plain_text() {
         let md = "# 学习札记\n\n## 一、关于学习\n\n学习是一种态度。\n\n学而不思则罔。\n\n## 二、关于实践\n\n实践出真知。\n";
-        let parsed = parse_text("notes.md", md, false).expect("parses");
+        let parsed = parse_text("notes.md", md, Markup::Markdown).expect("parses");
         assert_eq!(parsed.excerpts.len(), 3);
         assert_eq!(
             parsed.heading_path(parsed.excerpts[2].chapter),
             ["二、关于实践"]
         );
         let txt = "重要讲话摘编\n\n第一段话。\n\n第二段话。\n";
-        let parsed = parse_text("speech.txt", txt, true).expect("parses");
+        let parsed = parse_text("speech.txt", txt, Markup::Plain).expect("parses");
         assert_eq!(parsed.title, "重要讲话摘编");
         assert_eq!(parsed.excerpts.len(), 2);
-        let empty = parse_text("empty.md", "# 只有标题\n", false).expect_err("nothing to read");
+        let empty =
+            parse_text("empty.md", "# 只有标题\n", Markup::Markdown).expect_err("nothing to read");
         assert!(empty.to_string().contains("no text"));
     }
 

@@ -1,6 +1,7 @@
 //! The search index over a real store, on SQLite and PostgreSQL.
 
 use std::collections::HashSet;
+use suyuan_core::library::Markup;
 
 use chrono::Utc;
 use suyuan_core::library::{CollectionId, Visibility, parse_text};
@@ -21,7 +22,7 @@ async fn import(
     owner: suyuan_core::units::UnitId,
     visibility: Visibility,
 ) -> CollectionId {
-    let parsed = parse_text(name, text, false).expect("parses");
+    let parsed = parse_text(name, text, Markup::Markdown).expect("parses");
     match &store
         .import_collections(
             &[NewCollection {

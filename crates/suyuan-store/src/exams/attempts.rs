@@ -384,9 +384,7 @@ impl Store {
             }
             self.submit_attempt(open.id, open.deadline).await?;
         }
-        test.window
-            .may_start(now, made.len() as u32)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        test.window.may_start(now, made.len() as u32)?;
         let number = made.len() as u32 + 1;
         let seed = attempt_seed(exam_id.0, member.0, number);
         let owner = self.unit(test.owner).await?;
@@ -401,8 +399,7 @@ impl Store {
             .map(|m| m.question)
             .filter(|q| candidates.iter().any(|c| c.id == *q))
             .collect();
-        let drawn = draw(&test.rules, &candidates, &due, test.mistakes, seed)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let drawn = draw(&test.rules, &candidates, &due, test.mistakes, seed)?;
         let questions = self.questions_by_id(&drawn).await?;
         let mut items = Vec::with_capacity(drawn.len());
         for (position, id) in drawn.into_iter().enumerate() {

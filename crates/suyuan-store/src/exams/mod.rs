@@ -13,8 +13,8 @@ use std::collections::{HashMap, HashSet};
 
 use suyuan_core::campaigns::Dekad;
 use suyuan_core::exams::{
-    Candidate, DrawRule, Score, Sitting, TenDayTests, Window, attempt_seed, deadline, draw,
-    option_order,
+    Candidate, DrawRule, Score, Sitting, TenDayTests, Window, attempt_seed, check_test, deadline,
+    draw, option_order,
 };
 use suyuan_core::members::MemberId;
 use suyuan_core::questions::{Grade, QuestionId, Response, grade};
@@ -159,27 +159,12 @@ impl Store {
     }
 
     pub(super) async fn check_exam(&self, new: &NewExam) -> StoreResult<()> {
-        let invalid = |m: &str| Err(StoreError::Invalid(m.to_owned()));
-        if new.title.trim().is_empty() {
-            return invalid("the test needs a title");
-        }
-        if new.window.closes <= new.window.opens {
-            return invalid("the test must close after it opens");
-        }
-        if new.window.limit <= Duration::zero() || new.window.limit > Duration::hours(24) {
-            return invalid("the time limit is between 1 minute and 24 hours");
-        }
-        if new.window.attempts_allowed == 0 {
-            return invalid("allow at least one attempt");
-        }
-        if new.pass_mark > 100 {
-            return invalid("the pass mark is out of 100");
-        }
+        check_test(&new.title, &new.window, new.pass_mark)?;
         let owner = self.unit(new.owner).await?;
         let candidates = self
             .candidates(&owner.path, new.campaign, new.readings)
             .await?;
-        draw(&new.rules, &candidates, &[], 0, 0).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        draw(&new.rules, &candidates, &[], 0, 0)?;
         Ok(())
     }
 

@@ -43,10 +43,10 @@ impl Store {
         &self,
         gathering: &Gathering,
         member: MemberId,
-        reason: &str,
+        reason: &Text,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let reason = text_field("reason", reason, true)?;
+        let reason = reason.as_str().to_owned();
         if gathering.cancelled || gathering.slot.is_over(now) {
             return Err(StoreError::Invalid(
                 "reason: leave can be asked only for a gathering still to come".into(),
@@ -91,7 +91,7 @@ impl Store {
         &self,
         gathering: GatheringId,
         member: MemberId,
-        approve: bool,
+        decision: LeaveDecision,
         by: MemberId,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
@@ -100,11 +100,7 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let state = if approve {
-            Review::Accepted
-        } else {
-            Review::Returned
-        };
+        let state = decision.review();
         let mut row: leave::ActiveModel = row.into();
         row.state = Set(state.code().to_owned());
         row.decided_by = Set(Some(by.0));
@@ -123,6 +119,7 @@ impl Store {
         // Approval excuses the member; refusing an approval given before
         // takes the excuse back: absent once the gathering is closed, no
         // status before.
+        let approve = decision == LeaveDecision::Approve;
         let status = match (approve, attended, excused) {
             (true, false, _) => Some(Attendance::Excused),
             (false, _, true) => {

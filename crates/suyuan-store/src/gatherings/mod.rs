@@ -15,7 +15,9 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-use suyuan_core::gatherings::{Attendance, Kind, MAX_TEXT, Review, Slot};
+use suyuan_core::gatherings::{
+    Attendance, Details, Kind, LeaveDecision, ReflectionReview, Review, Slot, Text,
+};
 use suyuan_core::members::MemberId;
 use suyuan_core::units::{UnitId, UnitPath};
 
@@ -112,54 +114,6 @@ pub struct Gathering {
     pub updated_at: DateTime<Utc>,
 }
 
-/// What a gathering is about: a title, its topic or theme, and where
-/// lectures and activity days need them, the speaker, place, meeting
-/// point and materials (empty where they do not apply).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Details {
-    pub title: String,
-    pub topic: String,
-    pub speaker: String,
-    pub place: String,
-    pub meeting_point: String,
-    pub materials: String,
-}
-
-impl Details {
-    /// Trims every field and checks lengths, naming the field at fault.
-    pub fn validate(self) -> StoreResult<Self> {
-        let trim = |value: String| value.trim().to_owned();
-        let details = Details {
-            title: trim(self.title),
-            topic: trim(self.topic),
-            speaker: trim(self.speaker),
-            place: trim(self.place),
-            meeting_point: trim(self.meeting_point),
-            materials: trim(self.materials),
-        };
-        if details.title.is_empty() {
-            return Err(StoreError::Invalid(
-                "title: a gathering needs a title".into(),
-            ));
-        }
-        for (field, value, limit) in [
-            ("title", &details.title, 200),
-            ("speaker", &details.speaker, 200),
-            ("place", &details.place, 200),
-            ("meeting_point", &details.meeting_point, 200),
-            ("topic", &details.topic, MAX_TEXT),
-            ("materials", &details.materials, MAX_TEXT),
-        ] {
-            if value.chars().count() > limit {
-                return Err(StoreError::Invalid(format!(
-                    "{field}: at most {limit} characters"
-                )));
-            }
-        }
-        Ok(details)
-    }
-}
-
 /// One gathering to plan.
 #[derive(Debug, Clone)]
 pub struct NewGathering {
@@ -205,19 +159,6 @@ pub(super) fn gathering_from(
         changed_at: row.changed_at,
         updated_at: row.updated_at,
     })
-}
-
-pub(super) fn text_field(field: &str, value: &str, required: bool) -> StoreResult<String> {
-    let value = value.trim();
-    if required && value.is_empty() {
-        return Err(StoreError::Invalid(format!("{field}: write something")));
-    }
-    if value.chars().count() > MAX_TEXT {
-        return Err(StoreError::Invalid(format!(
-            "{field}: at most {MAX_TEXT} characters"
-        )));
-    }
-    Ok(value.to_owned())
 }
 
 /// A gathering's own secret for its check-in codes.
@@ -417,10 +358,10 @@ impl Store {
     pub async fn set_minutes(
         &self,
         id: GatheringId,
-        minutes: &str,
+        minutes: &Text,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let minutes = text_field("minutes", minutes, false)?;
+        let minutes = minutes.as_str().to_owned();
         let row = self.gathering_row(id).await?;
         if row.starts_at > now {
             return Err(StoreError::Invalid(

@@ -50,10 +50,10 @@ impl Store {
         &self,
         gathering: &Gathering,
         member: MemberId,
-        text: &str,
+        text: &Text,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let text = text_field("text", text, true)?;
+        let text = text.as_str().to_owned();
         if gathering.cancelled || gathering.slot.starts_at > now {
             return Err(StoreError::Invalid(
                 "text: a reflection is written once the gathering has begun".into(),
@@ -105,12 +105,11 @@ impl Store {
         &self,
         gathering: GatheringId,
         member: MemberId,
-        accept: bool,
-        comment: &str,
+        review: &ReflectionReview,
         by: MemberId,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let comment = text_field("comment", comment, !accept)?;
+        let comment = review.comment().as_str();
         let row = reflection::Entity::find_by_id((gathering.0, member.0))
             .one(&self.db)
             .await?
@@ -120,11 +119,7 @@ impl Store {
                 "this reflection was already reviewed".into(),
             ));
         }
-        let state = if accept {
-            Review::Accepted
-        } else {
-            Review::Returned
-        };
+        let state = review.review();
         let txn = self.db.begin().await?;
         let updated = reflection::Entity::update_many()
             .col_expr(reflection::Column::State, Expr::value(state.code()))
@@ -141,7 +136,7 @@ impl Store {
                 "this reflection was already reviewed".into(),
             ));
         }
-        if accept {
+        if state == Review::Accepted {
             retally_gathering(&txn, gathering, Some(vec![member.0])).await?;
         }
         txn.commit().await?;

@@ -1,13 +1,25 @@
 use chrono::{Duration, NaiveTime};
-use suyuan_core::gatherings::{Attendance, Kind, Review, Slot};
+use suyuan_core::gatherings::Details;
+use suyuan_core::gatherings::{
+    Attendance, Kind, LeaveDecision, ReflectionReview, Review, Slot, Text,
+};
 use suyuan_core::members::MemberId;
 use suyuan_store::Store;
-use suyuan_store::StoreError;
-use suyuan_store::gatherings::{Details, FeedOwner, Gathering, NewGathering};
+use suyuan_store::gatherings::{FeedOwner, Gathering, NewGathering};
 use suyuan_store::testing::each_backend;
 use suyuan_store::units::Unit;
 
 use crate::{member, now, province};
+
+/// What a member wrote, checked as the web checks it.
+pub fn said(text: &str) -> Text {
+    Text::required("text", text).expect("a text")
+}
+
+/// A reflection accepted without a comment.
+pub fn accepted() -> ReflectionReview {
+    ReflectionReview::accept("").expect("a review")
+}
 
 /// A weekly study for `unit` starting an hour from `now()`.
 async fn study(store: &Store, unit: &Unit, by: MemberId) -> Gathering {
@@ -68,12 +80,10 @@ async fn attendance_leave_and_absent_at_the_end() {
         assert_eq!(came_late.status, Attendance::Late);
 
         // Leave: asked, approved: excused.
-        assert!(matches!(
-            store.ask_leave(&gathering, on_leave, "  ", now()).await,
-            Err(StoreError::Invalid(_))
-        ));
+        // A reason must say something; `Text` checks it before the store.
+        assert!(Text::required("reason", "  ").is_err());
         store
-            .ask_leave(&gathering, on_leave, "出差", now())
+            .ask_leave(&gathering, on_leave, &said("出差"), now())
             .await
             .expect("asked");
         let leaves = store.leaves(gathering.id).await.expect("leaves");
@@ -81,7 +91,13 @@ async fn attendance_leave_and_absent_at_the_end() {
         assert_eq!(leaves[0].state, Review::Pending);
         assert_eq!(leaves[0].reason, "出差");
         store
-            .decide_leave(gathering.id, on_leave, true, organizer, now())
+            .decide_leave(
+                gathering.id,
+                on_leave,
+                LeaveDecision::Approve,
+                organizer,
+                now(),
+            )
             .await
             .expect("approved");
         assert_eq!(
@@ -131,12 +147,18 @@ async fn attendance_leave_and_absent_at_the_end() {
         // the excuse back (absent, as the gathering is closed).
         assert!(
             store
-                .ask_leave(&gathering, on_leave, "再请一次", during)
+                .ask_leave(&gathering, on_leave, &said("再请一次"), during)
                 .await
                 .is_err()
         );
         store
-            .decide_leave(gathering.id, on_leave, false, organizer, after)
+            .decide_leave(
+                gathering.id,
+                on_leave,
+                LeaveDecision::Refuse,
+                organizer,
+                after,
+            )
             .await
             .expect("refused after all");
         assert_eq!(
@@ -150,7 +172,7 @@ async fn attendance_leave_and_absent_at_the_end() {
         // Leave cannot be asked once it is over.
         assert!(
             store
-                .ask_leave(&gathering, away, "迟到的请假", after)
+                .ask_leave(&gathering, away, &said("迟到的请假"), after)
                 .await
                 .is_err()
         );
@@ -168,28 +190,27 @@ async fn reflections_are_reviewed_once_and_returned_ones_revised() {
         let during = gathering.slot.starts_at + Duration::minutes(10);
         assert!(
             store
-                .submit_reflection(&gathering, writer, "还没开始", now())
+                .submit_reflection(&gathering, writer, &said("还没开始"), now())
                 .await
                 .is_err(),
             "not before it begins"
         );
         store
-            .submit_reflection(&gathering, writer, "学习体会：宪法是根本法。", during)
+            .submit_reflection(
+                &gathering,
+                writer,
+                &said("学习体会：宪法是根本法。"),
+                during,
+            )
             .await
             .expect("submitted");
         // Returning needs a comment.
-        assert!(
-            store
-                .review_reflection(gathering.id, writer, false, " ", organizer, during)
-                .await
-                .is_err()
-        );
+        assert!(ReflectionReview::return_with(" ").is_err());
         store
             .review_reflection(
                 gathering.id,
                 writer,
-                false,
-                "请结合工作实际",
+                &ReflectionReview::return_with("请结合工作实际").expect("a comment"),
                 organizer,
                 during,
             )
@@ -197,13 +218,13 @@ async fn reflections_are_reviewed_once_and_returned_ones_revised() {
             .expect("returned");
         assert!(
             store
-                .review_reflection(gathering.id, writer, true, "", organizer, during)
+                .review_reflection(gathering.id, writer, &accepted(), organizer, during)
                 .await
                 .is_err(),
             "a returned reflection waits for its revision"
         );
         store
-            .submit_reflection(&gathering, writer, "结合社区工作再谈体会。", during)
+            .submit_reflection(&gathering, writer, &said("结合社区工作再谈体会。"), during)
             .await
             .expect("revised");
         let mine = store
@@ -216,12 +237,12 @@ async fn reflections_are_reviewed_once_and_returned_ones_revised() {
             "the comment stays to be read"
         );
         store
-            .review_reflection(gathering.id, writer, true, "", organizer, during)
+            .review_reflection(gathering.id, writer, &accepted(), organizer, during)
             .await
             .expect("accepted");
         assert!(
             store
-                .submit_reflection(&gathering, writer, "再改", during)
+                .submit_reflection(&gathering, writer, &said("再改"), during)
                 .await
                 .is_err(),
             "an accepted reflection is final"

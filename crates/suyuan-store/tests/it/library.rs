@@ -1,4 +1,5 @@
 use suyuan_core::access::{Principal, Role};
+use suyuan_core::library::Markup;
 use suyuan_core::library::{Visibility, may_read, parse_text};
 use suyuan_core::members::MemberId;
 use suyuan_core::units::UnitPath;
@@ -23,7 +24,7 @@ fn reader(role: Role, path: &UnitPath) -> Principal {
 async fn collections_import_once_and_read_in_order() {
     each_backend(|store| async move {
         let p = province(&store).await;
-        let law = parse_text("示例法.md", LAW, false).expect("parses");
+        let law = parse_text("示例法.md", LAW, Markup::Markdown).expect("parses");
         let items = [NewCollection {
             parsed: &law,
             owner: p.province.id,
@@ -74,8 +75,8 @@ async fn collections_import_once_and_read_in_order() {
 async fn unit_material_is_read_only_within_its_subtree() {
     each_backend(|store| async move {
         let p = province(&store).await;
-        let law = parse_text("示例法.md", LAW, false).expect("parses");
-        let notes = parse_text("notes.md", NOTES, false).expect("parses");
+        let law = parse_text("示例法.md", LAW, Markup::Markdown).expect("parses");
+        let notes = parse_text("notes.md", NOTES, Markup::Markdown).expect("parses");
         store
             .import_collections(
                 &[
@@ -124,7 +125,7 @@ async fn the_library_version_moves_with_each_import() {
     each_backend(|store| async move {
         let p = province(&store).await;
         assert_eq!(store.library_version().await.expect("version"), 0);
-        let law = parse_text("示例法.md", LAW, false).expect("parses");
+        let law = parse_text("示例法.md", LAW, Markup::Markdown).expect("parses");
         let imported = store
             .import_collections(
                 &[NewCollection {
@@ -157,7 +158,7 @@ async fn the_library_version_moves_with_each_import() {
             .move_unit(p.province.id, p.province.id, now())
             .await
             .expect_err("not under itself");
-        let notes = parse_text("notes.md", NOTES, false).expect("parses");
+        let notes = parse_text("notes.md", NOTES, Markup::Markdown).expect("parses");
         store
             .import_collections(
                 &[NewCollection {
@@ -185,8 +186,8 @@ async fn a_compilation_is_assembled_and_published() {
     use suyuan_store::library::DraftEntry;
     each_backend(|store| async move {
         let p = province(&store).await;
-        let law = parse_text("示例法.md", LAW, false).expect("parses");
-        let notes = parse_text("notes.md", NOTES, false).expect("parses");
+        let law = parse_text("示例法.md", LAW, Markup::Markdown).expect("parses");
+        let notes = parse_text("notes.md", NOTES, Markup::Markdown).expect("parses");
         store
             .import_collections(
                 &[
@@ -259,7 +260,7 @@ async fn a_compilation_is_assembled_and_published() {
         assert_eq!(items.len(), 4);
         // Move the last one up, above the note; remove the note.
         store
-            .move_draft_item(draft.id, items[3].id, true)
+            .move_draft_item(draft.id, items[3].id, suyuan_store::library::Direction::Up)
             .await
             .expect("move");
         store
@@ -328,7 +329,7 @@ async fn a_compilation_is_assembled_and_published() {
 async fn another_units_own_material_neither_blocks_nor_shows_through_a_name() {
     each_backend(|store| async move {
         let p = province(&store).await;
-        let notes = parse_text("notes.md", NOTES, false).expect("parses");
+        let notes = parse_text("notes.md", NOTES, Markup::Markdown).expect("parses");
         let import = |owner, visibility| {
             let store = store.clone();
             let notes = notes.clone();
@@ -359,7 +360,7 @@ async fn another_units_own_material_neither_blocks_nor_shows_through_a_name() {
         let again = import(p.xihu.id, Visibility::Subtree).await;
         assert!(matches!(again, Imported::AlreadyThere { id: same, .. } if same == id));
         // Public material is the same material for everyone.
-        let law = parse_text("示例法.md", LAW, false).expect("parses");
+        let law = parse_text("示例法.md", LAW, Markup::Markdown).expect("parses");
         let public = store
             .import_collections(
                 &[NewCollection {

@@ -13,6 +13,7 @@ mod reading;
 mod units;
 
 use chrono::{DateTime, TimeZone, Utc};
+use suyuan_core::library::Markup;
 use suyuan_core::units::UnitKind;
 use suyuan_store::Store;
 pub use suyuan_store::testing::add_unit;
@@ -102,7 +103,7 @@ pub async fn public_collection(
 ) -> suyuan_core::library::CollectionId {
     use suyuan_core::library::{Visibility, parse_text};
     use suyuan_store::library::{Imported, NewCollection};
-    let parsed = parse_text(name, text, false).expect("parses");
+    let parsed = parse_text(name, text, Markup::Markdown).expect("parses");
     let imported = store
         .import_collections(
             &[NewCollection {

@@ -4,14 +4,16 @@ use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use std::sync::Arc;
 
 use suyuan_core::campaigns::{Calendar, DEFAULT_ZONE};
+use suyuan_core::gatherings::Details;
 use suyuan_core::gatherings::{Attendance, Kind, Slot};
 use suyuan_core::library::ExcerptId;
 use suyuan_core::reading::{MarkKind, PointRules, ReadingPace};
 use suyuan_store::campaigns::NewCampaign;
-use suyuan_store::gatherings::{Details, NewGathering};
+use suyuan_store::gatherings::NewGathering;
 use suyuan_store::reading::{Marking, NewMark, new_mark_id};
 use suyuan_store::testing::each_backend;
 
+use crate::gatherings::{accepted, said};
 use crate::{member, now, province, public_collection};
 
 /// Six articles, read two a day over three days.
@@ -161,11 +163,11 @@ async fn summaries_kept_on_write_match_a_recount_from_the_raw_records() {
             .await
             .expect("closed");
         store
-            .submit_reflection(&study, members[0].0, "收获很多。", starts_at)
+            .submit_reflection(&study, members[0].0, &said("收获很多。"), starts_at)
             .await
             .expect("written");
         store
-            .review_reflection(study.id, members[0].0, true, "", members[0].0, starts_at)
+            .review_reflection(study.id, members[0].0, &accepted(), members[0].0, starts_at)
             .await
             .expect("accepted");
 

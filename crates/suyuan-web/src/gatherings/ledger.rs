@@ -232,7 +232,7 @@ pub async fn ledger_xlsx(
         ]);
         rows.push(row);
     }
-    let bytes = write_xlsx(t.ledger, &rows).map_err(|e| WebError::Internal(e.to_string()))?;
+    let bytes = write_xlsx(t.ledger, &rows)?;
     let file = format!("ledger-{}-{from}-{to}.xlsx", unit.code);
     Ok(attachment(crate::views::XLSX, &file, bytes))
 }

@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 use suyuan_core::access::Principal;
 use suyuan_core::campaigns::Campaign;
 use suyuan_core::campaigns::DEFAULT_ZONE;
-use suyuan_core::gatherings::{Attendance, CheckInCode, CheckInError, Kind, Review};
+use suyuan_core::gatherings::{Attendance, CheckInCode, CheckInError, Kind, Review, Text};
 use suyuan_core::reading::{Action, Event};
 use suyuan_store::gatherings::{Gathering, GatheringId};
 use suyuan_store::members::Member;
@@ -519,7 +519,12 @@ async fn ask_leave(
     let gathering = invited_to(&state, &user.principal, id).await?;
     state
         .store
-        .ask_leave(&gathering, user.member.id, &form.reason, state.now())
+        .ask_leave(
+            &gathering,
+            user.member.id,
+            &Text::required("reason", &form.reason)?,
+            state.now(),
+        )
         .await?;
     Ok(Redirect::to(&paths::gathering(id)))
 }
@@ -538,7 +543,12 @@ async fn submit_reflection(
     let gathering = invited_to(&state, &user.principal, id).await?;
     state
         .store
-        .submit_reflection(&gathering, user.member.id, &form.text, state.now())
+        .submit_reflection(
+            &gathering,
+            user.member.id,
+            &Text::required("text", &form.text)?,
+            state.now(),
+        )
         .await?;
     Ok(Redirect::to(&paths::gathering(id)))
 }

@@ -20,9 +20,10 @@ use suyuan_core::gatherings::photo;
 use suyuan_core::gatherings::{
     Attendance, CheckInCode, Kind, Nth, Recurrence, Review, Schedule, Slot,
 };
+use suyuan_core::gatherings::{Details, LeaveDecision, ReflectionReview, Text};
 use suyuan_core::members::MemberId;
 use suyuan_core::units::UnitId;
-use suyuan_store::gatherings::{Details, Gathering};
+use suyuan_store::gatherings::Gathering;
 
 use super::{Row, attendance_name, counted, kind_name, review_name, row_of, visible, zone_of};
 use crate::auth::PageUser;
@@ -339,14 +340,27 @@ struct DecisionForm {
 }
 
 impl DecisionForm {
-    fn accepts(&self) -> Result<bool, WebError> {
+    fn unknown(&self) -> WebError {
+        WebError::Invalid(format!(
+            "decision: expected accept or return, not {:?}",
+            self.decision
+        ))
+    }
+
+    fn on_leave(&self) -> Result<LeaveDecision, WebError> {
         match self.decision.as_str() {
-            "accept" => Ok(true),
-            "return" => Ok(false),
-            other => Err(WebError::Invalid(format!(
-                "decision: expected accept or return, not {other:?}"
-            ))),
+            "accept" => Ok(LeaveDecision::Approve),
+            "return" => Ok(LeaveDecision::Refuse),
+            _ => Err(self.unknown()),
         }
+    }
+
+    fn on_reflection(&self) -> Result<ReflectionReview, WebError> {
+        Ok(match self.decision.as_str() {
+            "accept" => ReflectionReview::accept(&self.comment)?,
+            "return" => ReflectionReview::return_with(&self.comment)?,
+            _ => return Err(self.unknown()),
+        })
     }
 }
 
@@ -362,7 +376,7 @@ async fn decide_leave(
         .decide_leave(
             gathering.id,
             MemberId(member),
-            form.accepts()?,
+            form.on_leave()?,
             user.member.id,
             state.now(),
         )
@@ -382,8 +396,7 @@ async fn review(
         .review_reflection(
             gathering.id,
             MemberId(member),
-            form.accepts()?,
-            &form.comment,
+            &form.on_reflection()?,
             user.member.id,
             state.now(),
         )
@@ -405,7 +418,11 @@ async fn minutes(
     let gathering = organized(&state, &user, id).await?;
     state
         .store
-        .set_minutes(gathering.id, &form.minutes, state.now())
+        .set_minutes(
+            gathering.id,
+            &Text::optional("minutes", &form.minutes)?,
+            state.now(),
+        )
         .await?;
     Ok(Redirect::to(&paths::gathering(id)))
 }
@@ -444,8 +461,7 @@ async fn reschedule(
         starts: parse_time(&form.time)?,
         minutes: form.minutes,
     }
-    .validate()
-    .map_err(|e| WebError::Invalid(e.to_string()))?;
+    .validate()?;
     let slot = Slot::local(zone, schedule.from, schedule.starts, schedule.minutes);
     state
         .store
@@ -542,14 +558,8 @@ async fn add_photo(
     let bytes = form.files.bytes("photo").to_vec();
     // Decoding a camera's photo takes a moment and much memory: off the
     // async threads, one at a time.
-    let _turn = DECODING
-        .acquire()
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?;
-    let photo = tokio::task::spawn_blocking(move || photo::prepare(&bytes))
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?
-        .map_err(|e| WebError::Invalid(e.to_string()))?;
+    let _turn = DECODING.acquire().await?;
+    let photo = tokio::task::spawn_blocking(move || photo::prepare(&bytes)).await??;
     state
         .store
         .add_photo(gathering.id, &photo, user.member.id, state.now())
@@ -797,8 +807,7 @@ async fn create(
         starts: parse_time(&form.time)?,
         minutes: form.minutes,
     }
-    .validate()
-    .map_err(|e| WebError::Invalid(e.to_string()))?;
+    .validate()?;
     let details = Details {
         title: form.title,
         topic: form.topic,

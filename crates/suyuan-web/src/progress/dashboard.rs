@@ -412,8 +412,7 @@ async fn download(
         Download::Xlsx => attachment(
             crate::views::XLSX,
             &file_name(&unit, &chosen, "xlsx"),
-            write_workbook(&[(t.summary_sheet, rows.as_slice())])
-                .map_err(|e| WebError::Invalid(e.to_string()))?,
+            write_workbook(&[(t.summary_sheet, rows.as_slice())])?,
         ),
         Download::Csv => attachment(
             "text/csv; charset=utf-8",

@@ -5,6 +5,7 @@
 use chrono::{Duration, Timelike};
 use reqwest::StatusCode;
 use serde_json::Value;
+use suyuan_core::campaigns::Topic;
 use suyuan_core::clock::Clock;
 
 use suyuan_core::gatherings::{Attendance, Review};
@@ -26,7 +27,7 @@ async fn a_weekly_series_is_planned_in_the_campaign_zone_with_the_plan_topics() 
     let campaign = app.store.campaign(campaign).await.expect("campaign");
     let monday = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
     app.store
-        .set_week_topic(&campaign, monday, "宪法总纲")
+        .set_week_topic(&campaign, monday, &Topic::parse("宪法总纲").expect("topic"))
         .await
         .expect("topic");
     let admin = app.signed_in("xihu-admin").await;

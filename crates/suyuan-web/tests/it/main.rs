@@ -20,6 +20,7 @@ use chrono::{TimeZone, Utc};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
 use std::sync::Arc;
+use suyuan_core::library::Markup;
 use tokio::sync::oneshot;
 
 use suyuan_core::access::Role;
@@ -218,9 +219,10 @@ impl TestApp {
         )
         .await;
 
-        let law = parse_text("示例法.md", LAW, false).expect("law");
-        let notes = parse_text("notes.md", NOTES, false).expect("notes");
-        let chunan_notes = parse_text("chunan.md", CHUNAN_NOTES, false).expect("Chun'an notes");
+        let law = parse_text("示例法.md", LAW, Markup::Markdown).expect("law");
+        let notes = parse_text("notes.md", NOTES, Markup::Markdown).expect("notes");
+        let chunan_notes =
+            parse_text("chunan.md", CHUNAN_NOTES, Markup::Markdown).expect("Chun'an notes");
         let imported = store
             .import_collections(
                 &[
@@ -346,8 +348,9 @@ impl TestApp {
         campaign: Option<CampaignId>,
     ) -> i64 {
         use suyuan_core::clock::Clock;
+        use suyuan_core::gatherings::Details;
         use suyuan_core::gatherings::{Kind, Slot};
-        use suyuan_store::gatherings::{Details, NewGathering};
+        use suyuan_store::gatherings::NewGathering;
         let starts_at = self.clock.now() + starts_in;
         let organizer = self
             .store

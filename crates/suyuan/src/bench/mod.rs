@@ -20,6 +20,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use suyuan_core::library::Markup;
 
 use suyuan_core::clock::{Clock, SystemClock};
 use suyuan_store::auth::SessionKind;
@@ -795,7 +796,11 @@ async fn ensure_material(
             crate::import_material(store, path, dataset.root.id, public, now).await?;
         }
         None if store.collections().await?.is_empty() => {
-            let parsed = suyuan_core::library::parse_text("sample.md", crate::demo::SAMPLE, false)?;
+            let parsed = suyuan_core::library::parse_text(
+                "sample.md",
+                crate::demo::SAMPLE,
+                Markup::Markdown,
+            )?;
             let items = [suyuan_store::library::NewCollection {
                 parsed: &parsed,
                 owner: dataset.root.id,
@@ -868,7 +873,11 @@ async fn import_once(args: &BenchArgs) -> Result<Measured> {
                 .excerpts
         }
         None => {
-            let parsed = suyuan_core::library::parse_text("sample.md", crate::demo::SAMPLE, false)?;
+            let parsed = suyuan_core::library::parse_text(
+                "sample.md",
+                crate::demo::SAMPLE,
+                Markup::Markdown,
+            )?;
             let items = [suyuan_store::library::NewCollection {
                 parsed: &parsed,
                 owner: root.id,

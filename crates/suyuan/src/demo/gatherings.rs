@@ -10,11 +10,14 @@ use chrono::{DateTime, Duration, NaiveTime, Utc, Weekday};
 use std::collections::HashMap;
 
 use suyuan_app::gatherings::{Planned, plan};
-use suyuan_core::gatherings::{Attendance, Kind, Nth, Recurrence, Schedule};
+use suyuan_core::gatherings::Details;
+use suyuan_core::gatherings::{
+    Attendance, Kind, LeaveDecision, Nth, Recurrence, ReflectionReview, Schedule, Text,
+};
 use suyuan_core::members::{MemberId, MemberNumber};
 use suyuan_core::units::{UnitCode, UnitKind};
 use suyuan_store::Store;
-use suyuan_store::gatherings::{Details, Gathering};
+use suyuan_store::gatherings::Gathering;
 use suyuan_store::members::{Member, MemberFilter};
 use suyuan_store::units::Unit;
 
@@ -268,7 +271,7 @@ async fn record_past(
             .ask_leave(
                 gathering,
                 member.id,
-                reason,
+                &Text::required("reason", reason)?,
                 slot.starts_at - Duration::days(1),
             )
             .await?;
@@ -276,7 +279,7 @@ async fn record_past(
             .decide_leave(
                 gathering.id,
                 member.id,
-                true,
+                LeaveDecision::Approve,
                 organizer,
                 slot.starts_at - Duration::hours(20),
             )
@@ -286,7 +289,10 @@ async fn record_past(
     store
         .set_minutes(
             gathering.id,
-            &template.replace("{n}", &marks.len().to_string()),
+            &Text::optional(
+                "minutes",
+                &template.replace("{n}", &marks.len().to_string()),
+            )?,
             slot.ends_at,
         )
         .await?;
@@ -309,7 +315,7 @@ async fn record_past(
         let text = REFLECTIONS[(dice.next() % REFLECTIONS.len() as u64) as usize];
         let written = (slot.ends_at + Duration::hours(2)).min(now);
         store
-            .submit_reflection(gathering, writer, text, written)
+            .submit_reflection(gathering, writer, &Text::required("text", text)?, written)
             .await?;
         let reviewed = (written + Duration::hours(18)).min(now);
         // Most are accepted; one in six waits; now and then one is returned.
@@ -320,8 +326,7 @@ async fn record_past(
                     .review_reflection(
                         gathering.id,
                         writer,
-                        false,
-                        "请结合本职工作再谈具体做法。",
+                        &ReflectionReview::return_with("请结合本职工作再谈具体做法。")?,
                         organizer,
                         reviewed,
                     )
@@ -329,7 +334,13 @@ async fn record_past(
             }
             _ => {
                 store
-                    .review_reflection(gathering.id, writer, true, "", organizer, reviewed)
+                    .review_reflection(
+                        gathering.id,
+                        writer,
+                        &ReflectionReview::accept("")?,
+                        organizer,
+                        reviewed,
+                    )
                     .await?
             }
         }

@@ -10,6 +10,7 @@ pub use gatherings::seed_gatherings;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use std::net::SocketAddr;
+use suyuan_core::campaigns::Topic;
 
 use suyuan_app::exams::set_ten_day_tests;
 use suyuan_app::library::{MaterialFile, import_material};
@@ -679,7 +680,11 @@ pub async fn seed_campaign(store: &Store, now: DateTime<Utc>) -> Result<()> {
     ];
     for (week, monday) in calendar.weeks().into_iter().enumerate() {
         store
-            .set_week_topic(&campaign, monday, TOPICS[week % TOPICS.len()])
+            .set_week_topic(
+                &campaign,
+                monday,
+                &Topic::parse(TOPICS[week % TOPICS.len()])?,
+            )
             .await?;
     }
     println!(
