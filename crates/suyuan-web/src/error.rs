@@ -119,19 +119,20 @@ impl From<SignInError> for WebError {
     }
 }
 
-/// Errors that mean the input broke one of core's rules: 422, with their
-/// own message (which names the field, line or file).
-macro_rules! invalid_input {
-    ($($error:ty),* $(,)?) => {$(
+/// `From` for errors that become one variant with their own message.
+macro_rules! from_errors {
+    ($variant:ident: $($error:ty),* $(,)?) => {$(
         impl From<$error> for WebError {
             fn from(err: $error) -> Self {
-                WebError::Invalid(err.to_string())
+                WebError::$variant(err.to_string())
             }
         }
     )*};
 }
 
-invalid_input!(
+// The input broke one of core's rules: 422, with a message that names the
+// field, line or file.
+from_errors!(Invalid:
     ImportError,
     UnitError,
     FieldError,
@@ -141,6 +142,16 @@ invalid_input!(
     TextError,
     PhotoError,
     HeadingError,
+);
+
+// Something failed on our side: 500, logged with its cause and shown as a
+// generic message.
+from_errors!(Internal:
+    SearchError,
+    TableError,
+    serde_json::Error,
+    tokio::task::JoinError,
+    tokio::sync::AcquireError,
 );
 
 /// A request axum could not read (a body, a form, a multipart part): 400
@@ -162,37 +173,9 @@ bad_request!(
     axum::extract::multipart::MultipartError,
 );
 
-impl From<serde_urlencoded::de::Error> for WebError {
-    fn from(err: serde_urlencoded::de::Error) -> Self {
-        WebError::BadRequest(err.to_string())
-    }
-}
+from_errors!(BadRequest: serde_urlencoded::de::Error);
 
-/// Errors that mean something failed on our side: 500, logged with their
-/// cause, shown as a generic message.
-macro_rules! internal {
-    ($($error:ty),* $(,)?) => {$(
-        impl From<$error> for WebError {
-            fn from(err: $error) -> Self {
-                WebError::Internal(err.to_string())
-            }
-        }
-    )*};
-}
-
-internal!(
-    SearchError,
-    TableError,
-    serde_json::Error,
-    tokio::task::JoinError,
-    tokio::sync::AcquireError,
-);
-
-impl From<Denied> for WebError {
-    fn from(err: Denied) -> Self {
-        WebError::Forbidden(err.to_string())
-    }
-}
+from_errors!(Forbidden: Denied);
 
 /// What a failed response carries until `render_errors` renders it.
 #[derive(Debug, Clone)]

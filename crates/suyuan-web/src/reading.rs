@@ -334,12 +334,8 @@ pub async fn today_of(state: &AppState, member: &Member) -> Result<Vec<CampaignT
             .await?
             .into_iter()
             .flat_map(|(submitted, score, pass_mark)| {
-                TestOutcome {
-                    on: campaign.calendar.date_at(submitted),
-                    passed: score.passes(pass_mark),
-                    full_marks: score.percent() >= 100.0,
-                }
-                .events()
+                let on = campaign.calendar.date_at(submitted);
+                TestOutcome::of(on, score.percent(), score.passes(pass_mark)).events()
             })
             .collect();
         others.extend(crate::gatherings::events_of(state, member, &campaign).await?);

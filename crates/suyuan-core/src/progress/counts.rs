@@ -292,11 +292,8 @@ pub fn other_days(
         counts.tests_sat += 1;
         counts.tests_passed += i64::from(sitting.passed);
         counts.score_permille += (sitting.percent * 10.0).round() as i64;
-        let outcome = crate::reading::TestOutcome {
-            on: sitting.handed_in,
-            passed: sitting.passed,
-            full_marks: sitting.percent >= 100.0,
-        };
+        let outcome =
+            crate::reading::TestOutcome::of(sitting.handed_in, sitting.percent, sitting.passed);
         events.extend(outcome.events());
     }
     for roll in rolls {
