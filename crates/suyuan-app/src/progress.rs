@@ -320,18 +320,31 @@ pub async fn export_report(
     lang: Lang,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<u8>> {
-    let chosen = choose(store, unit, campaign, Some(period), now)
+    let (_, report) = report(store, unit, campaign, Some(period), now)
         .await?
         .ok_or_else(|| {
-            AppError::invalid(
-                "unit",
-                format!("no campaign includes {}", unit.code.as_str()),
-            )
+            let code = unit.code.as_str();
+            AppError::invalid("unit", format!("no campaign includes {code}"))
         })?;
+    write_report(lang.texts(), &report, format)
+}
+
+/// The unit's report for the campaign and period asked (as `choose` reads
+/// them), read from the summaries; none when the unit has no campaign.
+pub async fn report(
+    store: &Store,
+    unit: &Unit,
+    campaign: Option<i64>,
+    period: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<(Chosen, Report)>> {
+    let Some(chosen) = choose(store, unit, campaign, period, now).await? else {
+        return Ok(None);
+    };
     let report = store
         .progress_report(&chosen.campaign, unit, chosen.days, chosen.before, now)
         .await?;
-    write_report(lang.texts(), &report, format)
+    Ok(Some((chosen, report)))
 }
 
 /// A report as a file of `format`.

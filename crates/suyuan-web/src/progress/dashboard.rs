@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use suyuan_app::progress::{
-    Chosen, Column, change, choose, file_name, ranked, report_workbook, table_rows,
+    Chosen, Column, change, choose, file_name, ranked, report, report_workbook, table_rows,
 };
 use suyuan_core::members::MemberId;
 use suyuan_core::progress::{Figures, PeriodKind};
@@ -79,23 +79,14 @@ async fn report_for(
     unit: &Unit,
     asked: &Asked,
 ) -> Result<Option<(Chosen, Report)>, WebError> {
-    let now = state.now();
-    let Some(chosen) = choose(
+    Ok(report(
         &state.store,
         unit,
         asked.campaign,
         asked.period.as_deref(),
-        now,
+        state.now(),
     )
-    .await?
-    else {
-        return Ok(None);
-    };
-    let report = state
-        .store
-        .progress_report(&chosen.campaign, unit, chosen.days, chosen.before, now)
-        .await?;
-    Ok(Some((chosen, report)))
+    .await?)
 }
 
 // ---------------------------------------------------------------- the page

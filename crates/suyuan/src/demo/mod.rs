@@ -799,9 +799,10 @@ const CHOICE_QUESTIONS: &str = "$CATEGORY: 宪法/基本知识
 /// mistakes, and has the current one still to sit.
 pub async fn seed_tests(store: &Store, now: DateTime<Utc>) -> Result<()> {
     use chrono::Duration;
+    use suyuan_app::questions::import_questions;
     use suyuan_core::campaigns::Dekad;
     use suyuan_core::exams::TenDayTests;
-    use suyuan_core::questions::parse_gift;
+    use suyuan_core::questions::Format;
     use suyuan_store::members::MemberFilter;
     use suyuan_store::questions::Status;
 
@@ -820,14 +821,17 @@ pub async fn seed_tests(store: &Store, now: DateTime<Utc>) -> Result<()> {
     let calendar = campaign.calendar;
     let today = calendar.date_at(now);
     let dekad_end = Dekad::of(today).last_day().min(calendar.end);
-    store
-        .add_questions(
-            province.id,
-            &parse_gift(CHOICE_QUESTIONS)?,
-            Status::Active,
-            now,
-        )
-        .await?;
+    let choice = CHOICE_QUESTIONS.as_bytes();
+    import_questions(
+        store,
+        "choice.gift",
+        choice,
+        Format::Gift,
+        province.id,
+        None,
+        now,
+    )
+    .await?;
     let bank = propose_from_readings(
         store,
         province.id,
