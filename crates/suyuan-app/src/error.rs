@@ -2,6 +2,7 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 use suyuan_core::members::ImportError;
+use suyuan_core::table::TableError;
 use suyuan_search::SearchError;
 use suyuan_store::StoreError;
 
@@ -27,6 +28,9 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("the search index: {0}")]
     Search(#[from] SearchError),
+    /// A spreadsheet could not be written.
+    #[error("the spreadsheet: {0}")]
+    Table(#[from] TableError),
 }
 
 pub type AppResult<T> = Result<T, AppError>;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use suyuan_core::members::{NewPassword, parse_roster};
+use suyuan_core::members::{MemberRow, NewPassword, parse_roster};
 use suyuan_core::units::UnitPath;
 use suyuan_store::Store;
 use suyuan_store::auth::hash_password_off_thread;
@@ -24,8 +24,20 @@ pub async fn import_roster(
     let password = NewPassword::parse(initial_password)
         .map_err(|e| AppError::invalid("initial password", e))?;
     let rows = parse_roster(bytes)?;
+    import_rows(store, &rows, scope, &password, now).await
+}
+
+/// Imports or updates members from rows already read (a roster, or the
+/// demo's and the bench's generated members), all or nothing.
+pub async fn import_rows(
+    store: &Store,
+    rows: &[MemberRow],
+    scope: Option<&UnitPath>,
+    initial_password: &NewPassword,
+    now: DateTime<Utc>,
+) -> AppResult<ImportReport> {
     // One hash for the whole import: new members share the initial
     // password until they change it, and argon2 is slow by design.
-    let hash = hash_password_off_thread(&password).await?;
-    Ok(store.import_members(&rows, scope, &hash, now).await?)
+    let hash = hash_password_off_thread(initial_password).await?;
+    Ok(store.import_members(rows, scope, &hash, now).await?)
 }

@@ -282,7 +282,7 @@ pub fn report_workbook(t: &Texts, report: &Report) -> AppResult<Vec<u8>> {
         .iter()
         .map(|(name, rows)| (name.as_str(), rows.as_slice()))
         .collect();
-    write_workbook(&named).map_err(|e| AppError::Invalid(e.to_string()))
+    Ok(write_workbook(&named)?)
 }
 
 /// The name of a file for a unit and a period.
@@ -294,17 +294,30 @@ pub fn file_name(unit: &Unit, chosen: &Chosen, extension: &str) -> String {
 /// The format of a period report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
-    /// A summary sheet and a sheet per figure, day by day.
+    /// The summary table, then a sheet per figure, day by day.
     Xlsx,
-    /// The summary, UTF-8 with a byte-order mark (so Excel reads it).
+    /// The summary table alone, as one sheet.
+    SummaryXlsx,
+    /// The summary table, UTF-8 with a byte-order mark (so Excel reads it).
     Csv,
 }
 
 impl ReportFormat {
+    /// The end of the file's name.
     pub fn extension(self) -> &'static str {
         match self {
-            ReportFormat::Xlsx => "xlsx",
+            ReportFormat::Xlsx => "report.xlsx",
+            ReportFormat::SummaryXlsx => "xlsx",
             ReportFormat::Csv => "csv",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ReportFormat::Xlsx | ReportFormat::SummaryXlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+            ReportFormat::Csv => "text/csv; charset=utf-8",
         }
     }
 }
@@ -349,10 +362,12 @@ pub async fn report(
 
 /// A report as a file of `format`.
 pub fn write_report(t: &Texts, report: &Report, format: ReportFormat) -> AppResult<Vec<u8>> {
-    match format {
-        ReportFormat::Xlsx => report_workbook(t, report),
-        ReportFormat::Csv => Ok(write_csv(&table_rows(t, report))),
-    }
+    let summary = || table_rows(t, report);
+    Ok(match format {
+        ReportFormat::Xlsx => report_workbook(t, report)?,
+        ReportFormat::SummaryXlsx => write_workbook(&[(t.summary_sheet, summary().as_slice())])?,
+        ReportFormat::Csv => write_csv(&summary()),
+    })
 }
 
 #[cfg(test)]

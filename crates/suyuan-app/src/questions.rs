@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::ops::RangeInclusive;
 
-use suyuan_core::campaigns::Campaign;
+use suyuan_core::campaigns::{Campaign, assigned_between};
 use suyuan_core::library::CollectionId;
 use suyuan_core::questions::{Format, file_under, propose};
 use suyuan_core::units::UnitId;
@@ -62,7 +62,7 @@ pub async fn propose_from_readings(
     let mut proposed = Vec::new();
     // The category of each collection's questions: its title, looked up once.
     let mut categories: HashMap<CollectionId, String> = HashMap::new();
-    for excerpt in plan.range(days).flat_map(|(_, excerpts)| excerpts) {
+    for excerpt in assigned_between(&plan, *days.start(), *days.end()) {
         let excerpt = store.excerpt(*excerpt).await?;
         let category = match categories.entry(excerpt.collection) {
             Entry::Occupied(known) => known.into_mut(),

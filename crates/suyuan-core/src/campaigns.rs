@@ -14,7 +14,7 @@ use thiserror::Error;
 
 use crate::library::ExcerptId;
 use crate::reading::{Plan, PointRules, ReadingPace};
-use crate::text::{TextError, bounded};
+use crate::text::{TextError, bounded, required};
 use crate::units::{UnitId, UnitPath};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -61,6 +61,20 @@ impl Campaign {
     }
 }
 
+/// The longest title of a campaign, and its theme, in characters.
+pub const MAX_TITLE: usize = 200;
+pub const MAX_THEME: usize = 400;
+
+/// A campaign's title, checked: 1 to `MAX_TITLE` characters.
+pub fn title(input: &str) -> Result<String, TextError> {
+    required("title", input, MAX_TITLE)
+}
+
+/// A campaign's theme, checked: at most `MAX_THEME` characters.
+pub fn theme(input: &str) -> Result<String, TextError> {
+    bounded("theme", input, MAX_THEME)
+}
+
 /// The longest study topic of a week, in characters.
 pub const MAX_TOPIC: usize = 200;
 
@@ -77,6 +91,20 @@ impl Topic {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// What a plan assigns from `from` to `to`, both included, day by day;
+/// nothing when `to` is before `from`.
+pub fn assigned_between<E>(
+    plan: &Plan<E>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> impl Iterator<Item = &E> {
+    // `BTreeMap::range` panics on a reversed range.
+    let days = (from <= to).then(|| plan.range(from..=to));
+    days.into_iter()
+        .flatten()
+        .flat_map(|(_, excerpts)| excerpts)
 }
 
 /// One excerpt of a plan: the campaign day it is read on (0 for the first)
@@ -337,6 +365,20 @@ pub fn spread(lengths: &[usize], days: usize) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reversed_range_of_days_assigns_nothing() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).expect("date");
+        let plan: Plan<u32> = [(day(1), [1, 2].into()), (day(2), [3].into())].into();
+        let between = |from, to| {
+            assigned_between(&plan, from, to)
+                .copied()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(between(day(1), day(2)), [1, 2, 3]);
+        assert_eq!(between(day(2), day(2)), [3]);
+        assert_eq!(between(day(2), day(1)), Vec::<u32>::new());
+    }
     use proptest::prelude::*;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {

@@ -11,6 +11,16 @@ pub enum TextError {
     TooLong { field: &'static str, limit: usize },
 }
 
+/// `input` trimmed, refused when it is empty or longer than `limit`
+/// characters.
+pub fn required(field: &'static str, input: &str, limit: usize) -> Result<String, TextError> {
+    let value = bounded(field, input, limit)?;
+    if value.is_empty() {
+        return Err(TextError::Empty { field });
+    }
+    Ok(value)
+}
+
 /// `input` trimmed, refused when it is longer than `limit` characters.
 pub fn bounded(field: &'static str, input: &str, limit: usize) -> Result<String, TextError> {
     let value = input.trim();

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{Duration, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
-use suyuan_core::campaigns::Topic;
+use suyuan_core::campaigns::{self, Topic};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -225,13 +225,8 @@ async fn new_campaign(
     request: CampaignRequest,
 ) -> Result<NewCampaign, WebError> {
     who.must_be_admin()?;
-    let title = request.title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(WebError::Invalid("title: give 1 to 200 characters".into()));
-    }
-    if request.theme.chars().count() > 400 {
-        return Err(WebError::Invalid("theme: at most 400 characters".into()));
-    }
+    let title = campaigns::title(&request.title)?;
+    let theme = campaigns::theme(&request.theme)?;
     let date = |name: &str, text: &str| {
         field(
             name,
@@ -298,8 +293,8 @@ async fn new_campaign(
     };
     Ok(NewCampaign {
         owner: who.unit_id,
-        title: title.to_owned(),
-        theme: request.theme.trim().to_owned(),
+        title,
+        theme,
         calendar,
         evening,
         pace,
@@ -678,19 +673,8 @@ pub struct CampaignPatch {
 fn campaign_change(
     patch: CampaignPatch,
 ) -> Result<suyuan_store::campaigns::CampaignChange, WebError> {
-    let title = match patch.title.as_deref().map(str::trim) {
-        Some(title) if title.is_empty() || title.chars().count() > 200 => {
-            return Err(WebError::Invalid("title: give 1 to 200 characters".into()));
-        }
-        other => other.map(str::to_owned),
-    };
-    if patch
-        .theme
-        .as_ref()
-        .is_some_and(|t| t.chars().count() > 400)
-    {
-        return Err(WebError::Invalid("theme: at most 400 characters".into()));
-    }
+    let title = patch.title.as_deref().map(campaigns::title).transpose()?;
+    let theme = patch.theme.as_deref().map(campaigns::theme).transpose()?;
     let evening = patch
         .evening
         .as_deref()
@@ -712,7 +696,7 @@ fn campaign_change(
         .transpose()?;
     Ok(suyuan_store::campaigns::CampaignChange {
         title,
-        theme: patch.theme.map(|t| t.trim().to_owned()),
+        theme,
         evening,
         pace,
         rules,

@@ -15,7 +15,7 @@ use thiserror::Error;
 
 use crate::campaigns::{local_instant, month_end};
 pub use crate::text::TextError;
-use crate::text::bounded;
+use crate::text::{bounded, required};
 
 /// The three kinds of gathering of the campaign's rhythm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -358,11 +358,7 @@ pub struct Text(String);
 impl Text {
     /// A text that must say something; `field` names it in the error.
     pub fn required(field: &'static str, value: &str) -> Result<Self, TextError> {
-        let text = Self::optional(field, value)?;
-        if text.0.is_empty() {
-            return Err(TextError::Empty { field });
-        }
-        Ok(text)
+        required(field, value, MAX_TEXT).map(Text)
     }
 
     /// A text that may be left empty.
@@ -392,18 +388,14 @@ impl Details {
     /// Trims every field and checks that there is a title and that no
     /// field is too long, naming the field at fault.
     pub fn validate(self) -> Result<Self, TextError> {
-        let details = Details {
-            title: bounded("title", &self.title, MAX_LINE)?,
+        Ok(Details {
+            title: required("title", &self.title, MAX_LINE)?,
             topic: bounded("topic", &self.topic, MAX_TEXT)?,
             speaker: bounded("speaker", &self.speaker, MAX_LINE)?,
             place: bounded("place", &self.place, MAX_LINE)?,
             meeting_point: bounded("meeting_point", &self.meeting_point, MAX_LINE)?,
             materials: bounded("materials", &self.materials, MAX_TEXT)?,
-        };
-        if details.title.is_empty() {
-            return Err(TextError::Empty { field: "title" });
-        }
-        Ok(details)
+        })
     }
 }
 

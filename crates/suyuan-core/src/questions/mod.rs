@@ -350,6 +350,22 @@ pub enum Response {
     Text(String),
 }
 
+/// The longest written answer, in characters.
+pub const MAX_ANSWER: usize = 5_000;
+
+impl Response {
+    /// A written answer, refused when it is longer than `MAX_ANSWER`.
+    pub fn written(text: String) -> Result<Self, crate::text::TextError> {
+        if text.chars().count() > MAX_ANSWER {
+            return Err(crate::text::TextError::TooLong {
+                field: "answer",
+                limit: MAX_ANSWER,
+            });
+        }
+        Ok(Response::Text(text))
+    }
+}
+
 /// The outcome of grading one answer.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

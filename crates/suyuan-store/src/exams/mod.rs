@@ -11,7 +11,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
-use suyuan_core::campaigns::Dekad;
+use suyuan_core::campaigns::{Dekad, assigned_between};
 use suyuan_core::exams::{
     Candidate, DrawRule, Score, Sitting, TenDayTests, Window, attempt_seed, check_test, deadline,
     draw, option_order,
@@ -297,9 +297,7 @@ impl Store {
                 .campaign(campaign)
                 .await?
                 .plan(&self.plan_of(campaign).await?);
-            for excerpts in plan.range(from..=to).map(|(_, excerpts)| excerpts) {
-                read.extend(excerpts.iter().map(|e| e.0));
-            }
+            read.extend(assigned_between(&plan, from, to).map(|e| e.0));
         }
         Ok(self
             .draw_pool(owner)

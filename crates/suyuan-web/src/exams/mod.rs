@@ -184,14 +184,7 @@ pub(crate) fn to_response(sent: AnswerJson, order: &[usize]) -> Result<Response,
                 .collect::<Result<_, _>>()?,
         ),
         AnswerJson::Truth { value } => Response::Bool(value),
-        AnswerJson::Text { text } => {
-            if text.chars().count() > 5_000 {
-                return Err(WebError::Invalid(
-                    "an answer is at most 5,000 characters".into(),
-                ));
-            }
-            Response::Text(text)
-        }
+        AnswerJson::Text { text } => Response::written(text)?,
     })
 }
 

@@ -18,11 +18,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use suyuan_app::progress::{
-    Chosen, Column, change, choose, file_name, ranked, report, report_workbook, table_rows,
+    Chosen, Column, ReportFormat, change, choose, file_name, ranked, report, write_report,
 };
 use suyuan_core::members::MemberId;
 use suyuan_core::progress::{Figures, PeriodKind};
-use suyuan_core::table::{write_csv, write_workbook};
 use suyuan_core::units::UnitId;
 use suyuan_store::progress::{Report, UnitFigures};
 use suyuan_store::units::Unit;
@@ -41,15 +40,15 @@ pub fn router() -> Router<AppState> {
         .route("/units/{id}/progress", get(dashboard))
         .route(
             "/units/{id}/progress.xlsx",
-            get(|s, l, u, p, q| download(s, l, u, p, q, Download::Xlsx)),
+            get(|s, l, u, p, q| download(s, l, u, p, q, ReportFormat::SummaryXlsx)),
         )
         .route(
             "/units/{id}/progress.csv",
-            get(|s, l, u, p, q| download(s, l, u, p, q, Download::Csv)),
+            get(|s, l, u, p, q| download(s, l, u, p, q, ReportFormat::Csv)),
         )
         .route(
             "/units/{id}/progress/report.xlsx",
-            get(|s, l, u, p, q| download(s, l, u, p, q, Download::Report)),
+            get(|s, l, u, p, q| download(s, l, u, p, q, ReportFormat::Xlsx)),
         )
         .route("/units/{id}/progress/members", get(members_page))
 }
@@ -374,48 +373,23 @@ async fn dashboard(
     Ok(page)
 }
 
-/// What a dashboard gives to download.
-#[derive(Debug, Clone, Copy)]
-enum Download {
-    /// The table as a workbook of one sheet.
-    Xlsx,
-    /// The table as CSV.
-    Csv,
-    /// The period report: the table and a sheet per figure.
-    Report,
-}
-
 async fn download(
     State(state): State<AppState>,
     lang: Lang,
     user: PageUser,
     Path(id): Path<i64>,
     Query(asked): Query<Asked>,
-    what: Download,
+    format: ReportFormat,
 ) -> Result<Response, WebError> {
-    let t = lang.texts();
     let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
     let (chosen, report) = report_for(&state, &unit, &asked)
         .await?
         .ok_or(WebError::NotFound)?;
-    let rows = table_rows(t, &report);
-    Ok(match what {
-        Download::Xlsx => attachment(
-            crate::views::XLSX,
-            &file_name(&unit, &chosen, "xlsx"),
-            write_workbook(&[(t.summary_sheet, rows.as_slice())])?,
-        ),
-        Download::Csv => attachment(
-            "text/csv; charset=utf-8",
-            &file_name(&unit, &chosen, "csv"),
-            write_csv(&rows),
-        ),
-        Download::Report => attachment(
-            crate::views::XLSX,
-            &file_name(&unit, &chosen, "report.xlsx"),
-            report_workbook(t, &report)?,
-        ),
-    })
+    Ok(attachment(
+        format.content_type(),
+        &file_name(&unit, &chosen, format.extension()),
+        write_report(lang.texts(), &report, format)?,
+    ))
 }
 
 // ------------------------------------------------------------ the members

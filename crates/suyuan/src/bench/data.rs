@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
 
+use suyuan_app::members::import_rows;
 use suyuan_core::access::Role;
 use suyuan_core::members::{MemberId, MemberNumber, MemberRow, NewPassword, PersonName};
 use suyuan_core::units::{UnitCode, UnitId, UnitKind, UnitName, UnitRef};
@@ -173,7 +174,8 @@ async fn generate(
     .await?;
     leaves.truncate(branches);
 
-    let hash = hash_password(&NewPassword::parse(PASSWORD)?)?;
+    let password = NewPassword::parse(PASSWORD)?;
+    let hash = hash_password(&password)?;
     bar.set_length(members as u64);
     bar.set_position(0);
     bar.set_message("generating members");
@@ -190,9 +192,7 @@ async fn generate(
             unit_column: "unit".into(),
         });
         if rows.len() == MEMBER_BATCH || serial + 1 == members {
-            store
-                .import_members(&rows, Some(&root.path), &hash, now)
-                .await?;
+            import_rows(store, &rows, Some(&root.path), &password, now).await?;
             bar.inc(rows.len() as u64);
             rows.clear();
         }

@@ -20,7 +20,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use suyuan_core::library::Markup;
+use suyuan_app::library::import_material;
 
 use suyuan_core::clock::{Clock, SystemClock};
 use suyuan_store::auth::SessionKind;
@@ -796,17 +796,8 @@ async fn ensure_material(
             crate::import_material(store, path, dataset.root.id, public, now).await?;
         }
         None if store.collections().await?.is_empty() => {
-            let parsed = suyuan_core::library::parse_text(
-                "sample.md",
-                crate::demo::SAMPLE,
-                Markup::Markdown,
-            )?;
-            let items = [suyuan_store::library::NewCollection {
-                parsed: &parsed,
-                owner: dataset.root.id,
-                visibility: public,
-            }];
-            store.import_collections(&items, now).await?;
+            let sample = [crate::demo::sample()];
+            import_material(store, None, &sample, dataset.root.id, public, now).await?;
         }
         None => {}
     }
@@ -873,18 +864,10 @@ async fn import_once(args: &BenchArgs) -> Result<Measured> {
                 .excerpts
         }
         None => {
-            let parsed = suyuan_core::library::parse_text(
-                "sample.md",
-                crate::demo::SAMPLE,
-                Markup::Markdown,
-            )?;
-            let items = [suyuan_store::library::NewCollection {
-                parsed: &parsed,
-                owner: root.id,
-                visibility: public,
-            }];
-            store.import_collections(&items, chrono::Utc::now()).await?;
-            parsed.excerpts.len()
+            let sample = [crate::demo::sample()];
+            import_material(&store, None, &sample, root.id, public, chrono::Utc::now())
+                .await?
+                .excerpts
         }
     };
     suyuan_search::SearchIndex::in_memory()?

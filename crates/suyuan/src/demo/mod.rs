@@ -14,6 +14,7 @@ use suyuan_core::campaigns::Topic;
 
 use suyuan_app::exams::set_ten_day_tests;
 use suyuan_app::library::{MaterialFile, import_material};
+use suyuan_app::members::import_rows;
 use suyuan_app::questions::propose_from_readings;
 use suyuan_core::access::Role;
 use suyuan_core::members::{MemberNumber, MemberRow, NewPassword, PersonName, Phone};
@@ -404,7 +405,7 @@ pub async fn seed(store: &Store, now: DateTime<Utc>) -> Result<()> {
             });
         }
     }
-    let report = store.import_members(&rows, None, &hash, now).await?;
+    let report = import_rows(store, &rows, None, &password, now).await?;
 
     for (number, name, unit_code, role) in LOGINS {
         let unit = store.unit_by_code(&UnitCode::parse(unit_code)?).await?;
@@ -446,7 +447,7 @@ pub fn print_logins(listen: SocketAddr) {
 }
 
 /// A short study text of our own, for a demo started without material.
-pub const SAMPLE: &str = "# 学习方法十二讲（示例）
+const SAMPLE: &str = "# 学习方法十二讲（示例）
 
 2026年11月1日 溯源平台示例材料
 
@@ -577,6 +578,14 @@ pub const SAMPLE: &str = "# 学习方法十二讲（示例）
 第五十条 学习是一辈子的事，活到老，学到老。
 ";
 
+/// The demo's own sample of study material, for when no path is given.
+pub fn sample() -> MaterialFile {
+    MaterialFile {
+        name: "学习方法十二讲.md".into(),
+        bytes: SAMPLE.as_bytes().to_vec(),
+    }
+}
+
 /// Imports the demo's study material: the files at `path`, or the sample.
 pub async fn seed_material(
     store: &Store,
@@ -594,11 +603,7 @@ pub async fn seed_material(
             );
         }
         None => {
-            let sample = MaterialFile {
-                name: "学习方法十二讲.md".into(),
-                bytes: SAMPLE.as_bytes().to_vec(),
-            };
-            import_material(store, None, &[sample], province.id, visibility, now).await?;
+            import_material(store, None, &[sample()], province.id, visibility, now).await?;
         }
     }
     Ok(())
@@ -692,13 +697,7 @@ pub async fn seed_campaign(store: &Store, now: DateTime<Utc>) -> Result<()> {
         campaign.title, calendar.start, calendar.end
     );
 
-    let plan = store.plan_of(campaign.id).await?;
-    let mut by_day: Vec<Vec<suyuan_core::library::ExcerptId>> = vec![Vec::new(); days];
-    for planned in &plan {
-        if let Some(day) = by_day.get_mut(planned.day) {
-            day.push(planned.excerpt);
-        }
-    }
+    let plan = campaign.plan(&store.plan_of(campaign.id).await?);
     let members = store
         .list_members(&MemberFilter {
             within: province.path.clone(),
@@ -734,8 +733,8 @@ pub async fn seed_campaign(store: &Store, now: DateTime<Utc>) -> Result<()> {
         let model = member.number == "cuiyuan-member";
         // Each member has a habit: how often they read on the day.
         let diligence = 55 + dice.next() % 45;
-        for (day, excerpts) in by_day.iter().enumerate().take(behind + 1) {
-            let date = start + Duration::days(day as i64);
+        for (day, date) in calendar.days().enumerate().take(behind + 1) {
+            let excerpts = plan.get(&date).into_iter().flatten();
             let is_today = date == today;
             let roll = dice.next() % 100;
             let (read_on, kind) = if model {
