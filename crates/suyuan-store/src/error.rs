@@ -46,6 +46,7 @@ macro_rules! invalid {
 
 invalid!(
     suyuan_core::text::TextError,
+    suyuan_core::gatherings::NotNow,
     suyuan_core::exams::TestError,
     suyuan_core::exams::DrawError,
     suyuan_core::exams::StartError,

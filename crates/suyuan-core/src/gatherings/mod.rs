@@ -399,6 +399,84 @@ impl Details {
     }
 }
 
+/// Why a gathering's record cannot change as asked, at this time or in
+/// this state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum NotNow {
+    #[error("this gathering is cancelled; plan a new one")]
+    Cancelled,
+    #[error("date: a gathering can be moved only before it ends, to a time to come")]
+    MovedTooLate,
+    #[error("a gathering that has ended cannot be cancelled")]
+    CancelledTooLate,
+    #[error("minutes: a gathering's minutes are written once it has begun")]
+    MinutesTooEarly,
+    #[error("reason: leave can be asked only for a gathering still to come")]
+    LeaveTooLate,
+    #[error("reason: your leave is already approved")]
+    LeaveApproved,
+    #[error("text: a reflection is written once the gathering has begun")]
+    ReflectionTooEarly,
+    #[error("text: this reflection was accepted and can no longer change")]
+    ReflectionAccepted,
+    #[error("this reflection was already reviewed")]
+    AlreadyReviewed,
+}
+
+/// A gathering as its rules about time see it: when it is, and whether
+/// it was cancelled. The store enforces these and the pages offer only
+/// what they allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occasion {
+    pub slot: Slot,
+    pub cancelled: bool,
+}
+
+impl Occasion {
+    /// Moving it to `to`: before it ends, to a time that has not ended.
+    pub fn may_move(&self, to: &Slot, now: DateTime<Utc>) -> Result<(), NotNow> {
+        if self.cancelled {
+            return Err(NotNow::Cancelled);
+        }
+        if self.slot.is_over(now) || to.is_over(now) {
+            return Err(NotNow::MovedTooLate);
+        }
+        Ok(())
+    }
+
+    /// Cancelling it: before it ends (cancelling twice changes nothing).
+    pub fn may_cancel(&self, now: DateTime<Utc>) -> Result<(), NotNow> {
+        if self.slot.is_over(now) && !self.cancelled {
+            return Err(NotNow::CancelledTooLate);
+        }
+        Ok(())
+    }
+
+    /// Writing its minutes: once it has begun.
+    pub fn may_write_minutes(&self, now: DateTime<Utc>) -> Result<(), NotNow> {
+        if self.slot.starts_at > now {
+            return Err(NotNow::MinutesTooEarly);
+        }
+        Ok(())
+    }
+
+    /// Asking for leave: while it is still to come or under way.
+    pub fn may_ask_leave(&self, now: DateTime<Utc>) -> Result<(), NotNow> {
+        if self.cancelled || self.slot.is_over(now) {
+            return Err(NotNow::LeaveTooLate);
+        }
+        Ok(())
+    }
+
+    /// Writing a reflection: once it has begun.
+    pub fn may_reflect(&self, now: DateTime<Utc>) -> Result<(), NotNow> {
+        if self.cancelled || self.slot.starts_at > now {
+            return Err(NotNow::ReflectionTooEarly);
+        }
+        Ok(())
+    }
+}
+
 /// An organizer's decision on a request for leave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LeaveDecision {
@@ -537,6 +615,46 @@ impl<'a> CheckInCode<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gathering_s_record_changes_only_at_its_times() {
+        let at = |h| {
+            chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 3, h, 0, 0)
+                .single()
+                .expect("time")
+        };
+        let slot = Slot {
+            starts_at: at(10),
+            ends_at: at(12),
+        };
+        let held = Occasion {
+            slot,
+            cancelled: false,
+        };
+        assert_eq!(held.may_write_minutes(at(9)), Err(NotNow::MinutesTooEarly));
+        assert_eq!(held.may_write_minutes(at(10)), Ok(()));
+        assert_eq!(held.may_reflect(at(9)), Err(NotNow::ReflectionTooEarly));
+        assert_eq!(held.may_ask_leave(at(11)), Ok(()));
+        assert_eq!(held.may_ask_leave(at(13)), Err(NotNow::LeaveTooLate));
+        assert_eq!(held.may_cancel(at(13)), Err(NotNow::CancelledTooLate));
+        let later = Slot {
+            starts_at: at(14),
+            ends_at: at(15),
+        };
+        assert_eq!(held.may_move(&later, at(11)), Ok(()));
+        assert_eq!(held.may_move(&later, at(13)), Err(NotNow::MovedTooLate));
+        let cancelled = Occasion {
+            cancelled: true,
+            ..held
+        };
+        assert_eq!(cancelled.may_move(&later, at(9)), Err(NotNow::Cancelled));
+        assert_eq!(cancelled.may_ask_leave(at(9)), Err(NotNow::LeaveTooLate));
+        assert_eq!(
+            cancelled.may_reflect(at(11)),
+            Err(NotNow::ReflectionTooEarly)
+        );
+        assert_eq!(cancelled.may_cancel(at(13)), Ok(()), "already cancelled");
+    }
 
     #[test]
     fn texts_are_trimmed_and_bounded_and_name_their_field() {

@@ -47,11 +47,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let reason = reason.as_str().to_owned();
-        if gathering.cancelled || gathering.slot.is_over(now) {
-            return Err(StoreError::Invalid(
-                "reason: leave can be asked only for a gathering still to come".into(),
-            ));
-        }
+        gathering.occasion().may_ask_leave(now)?;
         let inserted = leave::Entity::insert(leave::ActiveModel {
             gathering_id: Set(gathering.id.0),
             member_id: Set(member.0),
@@ -78,9 +74,7 @@ impl Store {
         .exec_without_returning(&self.db)
         .await?;
         if inserted == 0 {
-            return Err(StoreError::Invalid(
-                "reason: your leave is already approved".into(),
-            ));
+            return Err(NotNow::LeaveApproved.into());
         }
         Ok(())
     }

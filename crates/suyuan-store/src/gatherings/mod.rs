@@ -16,7 +16,8 @@ use sea_orm::{
 use std::collections::HashMap;
 
 use suyuan_core::gatherings::{
-    Attendance, Details, Kind, LeaveDecision, ReflectionReview, Review, Slot, Text,
+    Attendance, Details, Kind, LeaveDecision, NotNow, Occasion, ReflectionReview, Review, Slot,
+    Text,
 };
 use suyuan_core::members::MemberId;
 use suyuan_core::units::{UnitId, UnitPath};
@@ -112,6 +113,26 @@ pub struct Gathering {
     /// When it was last moved or cancelled: what members are told of.
     pub changed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Gathering {
+    /// When it is and whether it was cancelled, as core's rules see it.
+    pub fn occasion(&self) -> Occasion {
+        Occasion {
+            slot: self.slot,
+            cancelled: self.cancelled,
+        }
+    }
+}
+
+fn occasion_of(row: &gathering::Model) -> Occasion {
+    Occasion {
+        slot: Slot {
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+        },
+        cancelled: row.cancelled,
+    }
 }
 
 /// One gathering to plan.
@@ -305,16 +326,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let row = self.gathering_row(id).await?;
-        if row.cancelled {
-            return Err(StoreError::Invalid(
-                "this gathering is cancelled; plan a new one".into(),
-            ));
-        }
-        if row.ends_at < now || slot.ends_at < now {
-            return Err(StoreError::Invalid(
-                "date: a gathering can be moved only before it ends, to a time to come".into(),
-            ));
-        }
+        occasion_of(&row).may_move(&slot, now)?;
         let sequence = row.sequence + 1;
         let mut row: gathering::ActiveModel = row.into();
         row.starts_at = Set(slot.starts_at);
@@ -333,13 +345,9 @@ impl Store {
     /// calendar feeds, as cancelled) so that members see the notice.
     pub async fn cancel_gathering(&self, id: GatheringId, now: DateTime<Utc>) -> StoreResult<()> {
         let row = self.gathering_row(id).await?;
+        occasion_of(&row).may_cancel(now)?;
         if row.cancelled {
             return Ok(());
-        }
-        if row.ends_at < now {
-            return Err(StoreError::Invalid(
-                "a gathering that has ended cannot be cancelled".into(),
-            ));
         }
         let sequence = row.sequence + 1;
         let mut row: gathering::ActiveModel = row.into();
@@ -363,11 +371,7 @@ impl Store {
     ) -> StoreResult<()> {
         let minutes = minutes.as_str().to_owned();
         let row = self.gathering_row(id).await?;
-        if row.starts_at > now {
-            return Err(StoreError::Invalid(
-                "minutes: a gathering's minutes are written once it has begun".into(),
-            ));
-        }
+        occasion_of(&row).may_write_minutes(now)?;
         let mut row: gathering::ActiveModel = row.into();
         row.minutes = Set(minutes);
         row.updated_at = Set(now);

@@ -54,11 +54,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let text = text.as_str().to_owned();
-        if gathering.cancelled || gathering.slot.starts_at > now {
-            return Err(StoreError::Invalid(
-                "text: a reflection is written once the gathering has begun".into(),
-            ));
-        }
+        gathering.occasion().may_reflect(now)?;
         // One statement: a revision never overwrites an accepted one, even
         // when it races the review.
         let written = reflection::Entity::insert(reflection::ActiveModel {
@@ -92,9 +88,7 @@ impl Store {
         .exec_without_returning(&self.db)
         .await?;
         if written == 0 {
-            return Err(StoreError::Invalid(
-                "text: this reflection was accepted and can no longer change".into(),
-            ));
+            return Err(NotNow::ReflectionAccepted.into());
         }
         Ok(())
     }
@@ -115,9 +109,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         if review_of(&row.state, "reflection")? != Review::Pending {
-            return Err(StoreError::Invalid(
-                "this reflection was already reviewed".into(),
-            ));
+            return Err(NotNow::AlreadyReviewed.into());
         }
         let state = review.review();
         let txn = self.db.begin().await?;
@@ -132,9 +124,7 @@ impl Store {
             .exec(&txn)
             .await?;
         if updated.rows_affected == 0 {
-            return Err(StoreError::Invalid(
-                "this reflection was already reviewed".into(),
-            ));
+            return Err(NotNow::AlreadyReviewed.into());
         }
         if state == Review::Accepted {
             retally_gathering(&txn, gathering, Some(vec![member.0])).await?;

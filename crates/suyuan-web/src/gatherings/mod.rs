@@ -391,13 +391,13 @@ async fn gathering_page(
             .reflections(gathering.id, Some(member))
             .await?
             .pop();
-        let started = gathering.slot.starts_at <= now;
+        let occasion = gathering.occasion();
         Some(Mine {
             status: presence.map(|p| attendance_name(t, p.status).to_owned()),
             check_in: !attended && gathering.slot.check_in_open(now),
             leave: leave.map(|l| format!("{} · {}", review_name(t, l.state, true), l.reason)),
-            may_ask_leave: !attended && !gathering.slot.is_over(now),
-            may_reflect: started
+            may_ask_leave: !attended && occasion.may_ask_leave(now).is_ok(),
+            may_reflect: occasion.may_reflect(now).is_ok()
                 && !reflection
                     .as_ref()
                     .is_some_and(|r| r.state == Review::Accepted),

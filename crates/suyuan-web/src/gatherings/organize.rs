@@ -159,7 +159,11 @@ pub(super) async fn desk(
         reflections_reviewed_caption: counted(t.reflections_reviewed, reflections_reviewed),
         reflections_reviewed,
         reflections,
-        may_change: !gathering.cancelled && !gathering.slot.is_over(state.now()),
+        // Moved, edited or cancelled: while it may still be moved.
+        may_change: gathering
+            .occasion()
+            .may_move(&gathering.slot, state.now())
+            .is_ok(),
         date: starts.format("%Y-%m-%d").to_string(),
         time: starts.format("%H:%M").to_string(),
         minutes: (gathering.slot.ends_at - gathering.slot.starts_at).num_minutes(),
