@@ -169,7 +169,7 @@ pub async fn choose(
     let kind = PeriodKind::parse(asked);
     let code = match kind {
         Some(_) => None,
-        None => Some(Period::parse(asked).map_err(|e| AppError::Invalid(format!("period: {e}")))?),
+        None => Some(Period::parse(asked).map_err(|e| AppError::Invalid(e.to_string()))?),
     };
     let wanted = match code {
         Some(Period::Campaign(id)) => Some(id),

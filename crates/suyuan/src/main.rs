@@ -529,7 +529,7 @@ async fn import_members(
     let outcome =
         suyuan_app::members::import_roster(store, &bytes, None, initial_password, now).await;
     bar.finish_and_clear();
-    let report = outcome.with_context(|| file.display().to_string())?;
+    let report = outcome.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     println!(
         "imported {} members: {} new, {} updated",
         report.created + report.updated,
