@@ -158,6 +158,8 @@ pub enum CalendarError {
     TooLong,
     #[error("unknown time zone {0:?}: use an IANA name such as Asia/Shanghai")]
     BadZone(String),
+    #[error("week_of: {0} is not the Monday of a week of the campaign")]
+    NotAWeek(NaiveDate),
 }
 
 pub fn parse_zone(name: &str) -> Result<Tz, CalendarError> {
@@ -297,6 +299,15 @@ impl Calendar {
         date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
     }
 
+    /// `week_of`, when it is the Monday of a week the campaign touches.
+    pub fn week(&self, week_of: NaiveDate) -> Result<NaiveDate, CalendarError> {
+        if self.weeks().contains(&week_of) {
+            Ok(week_of)
+        } else {
+            Err(CalendarError::NotAWeek(week_of))
+        }
+    }
+
     /// The weeks the campaign touches, by their Mondays.
     pub fn weeks(&self) -> Vec<NaiveDate> {
         let mut weeks: Vec<NaiveDate> = self.days().map(Self::week_of).collect();
@@ -365,6 +376,20 @@ pub fn spread(lengths: &[usize], days: usize) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_week_is_named_by_a_monday_the_campaign_touches() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).expect("date");
+        let calendar = Calendar::new(DEFAULT_ZONE, day(3), day(16)).expect("calendar");
+        assert_eq!(calendar.week(day(7)), Ok(day(7)));
+        let first_week = NaiveDate::from_ymd_opt(2026, 11, 30).expect("a Monday");
+        assert_eq!(calendar.week(first_week), Ok(first_week), "the first day's");
+        assert_eq!(calendar.week(day(8)), Err(CalendarError::NotAWeek(day(8))));
+        assert_eq!(
+            calendar.week(day(21)),
+            Err(CalendarError::NotAWeek(day(21)))
+        );
+    }
 
     #[test]
     fn a_reversed_range_of_days_assigns_nothing() {

@@ -187,6 +187,19 @@ pub enum TestError {
     NoAttempts,
     #[error("pass_mark: the pass mark is out of 100")]
     PassMark,
+    #[error("questions: a test draws at least one question")]
+    NoQuestions,
+    #[error("mark: a mark is a share of the question's marks, from 0 to 1")]
+    HandMark,
+}
+
+/// The grade a marker gives a written answer: a share of its marks.
+pub fn hand_mark(share: f64) -> Result<Grade, TestError> {
+    if (0.0..=1.0).contains(&share) {
+        Ok(Grade::Scored(share))
+    } else {
+        Err(TestError::HandMark)
+    }
 }
 
 /// Checks what a test is set with: a title, a window that closes after it
@@ -293,6 +306,15 @@ pub struct DekadTest {
 }
 
 impl TenDayTests {
+    /// Each test draws at least one question; the rest is checked per
+    /// test, as `check_test` checks any test.
+    pub fn check(&self) -> Result<(), TestError> {
+        if self.questions == 0 {
+            return Err(TestError::NoQuestions);
+        }
+        Ok(())
+    }
+
     /// The campaign's dekads and their tests' windows, in order.
     pub fn dekads(calendar: &Calendar) -> Vec<DekadTest> {
         let midnight = NaiveTime::MIN;
@@ -444,6 +466,40 @@ pub fn hardest<M>(sittings: &[Sitting<M>], at_least: usize, top: usize) -> Vec<Q
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_test_s_settings_and_hand_marks_are_checked() {
+        let at = |h| {
+            Utc.with_ymd_and_hms(2026, 12, 3, h, 0, 0)
+                .single()
+                .expect("time")
+        };
+        let window = Window {
+            opens: at(8),
+            closes: at(20),
+            limit: Duration::minutes(20),
+            attempts_allowed: 1,
+        };
+        assert_eq!(check_test("旬考", &window, 60), Ok(()));
+        assert_eq!(check_test(" ", &window, 60), Err(TestError::NoTitle));
+        assert_eq!(check_test("旬考", &window, 101), Err(TestError::PassMark));
+        let shut = Window {
+            closes: at(8),
+            ..window
+        };
+        assert_eq!(
+            check_test("旬考", &shut, 60),
+            Err(TestError::ClosesBeforeOpens)
+        );
+        let endless = Window {
+            limit: Duration::hours(25),
+            ..window
+        };
+        assert_eq!(check_test("旬考", &endless, 60), Err(TestError::Limit));
+        assert_eq!(hand_mark(0.5), Ok(Grade::Scored(0.5)));
+        assert_eq!(hand_mark(1.5), Err(TestError::HandMark));
+        assert!(hand_mark(f64::NAN).is_err());
+    }
     use chrono::TimeZone;
     use proptest::prelude::*;
 

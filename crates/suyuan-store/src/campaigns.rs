@@ -354,11 +354,7 @@ impl Store {
         week_of: NaiveDate,
         topic: &Topic,
     ) -> StoreResult<()> {
-        if !campaign.calendar.weeks().contains(&week_of) {
-            return Err(StoreError::Invalid(format!(
-                "week_of: {week_of} is not the Monday of a week of the campaign"
-            )));
-        }
+        let week_of = campaign.calendar.week(week_of)?;
         let topic = topic.as_str();
         let txn = self.db.begin().await?;
         topic::Entity::delete_many()

@@ -51,6 +51,7 @@ invalid!(
     suyuan_core::exams::DrawError,
     suyuan_core::exams::StartError,
     suyuan_core::units::UnitError,
+    suyuan_core::campaigns::CalendarError,
 );
 
 impl From<sea_orm::TryGetError> for StoreError {

@@ -80,11 +80,7 @@ impl Store {
         share: f64,
         now: DateTime<Utc>,
     ) -> StoreResult<Attempt> {
-        if !(0.0..=1.0).contains(&share) {
-            return Err(StoreError::Invalid(
-                "a mark is a share of the question's marks, from 0 to 1".into(),
-            ));
-        }
+        let grade = hand_mark(share)?;
         use sea_orm::sea_query::ExprTrait;
         let found = self.attempt(attempt).await?;
         let question = found
@@ -94,7 +90,7 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let txn = self.db.begin().await?;
         let marked = answer::Entity::update_many()
-            .col_expr(answer::Column::Grade, to_json(&Grade::Scored(share)).into())
+            .col_expr(answer::Column::Grade, to_json(&grade).into())
             .filter(answer::Column::AttemptId.eq(attempt.0))
             .filter(answer::Column::Position.eq(position as i32))
             .filter(answer::Column::Grade.eq(to_json(&Grade::Pending)))

@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use suyuan_core::campaigns::{Dekad, assigned_between};
 use suyuan_core::exams::{
     Candidate, DrawRule, Score, Sitting, TenDayTests, Window, attempt_seed, check_test, deadline,
-    draw, option_order,
+    draw, hand_mark, option_order,
 };
 use suyuan_core::members::MemberId;
 use suyuan_core::questions::{Grade, QuestionId, Response, grade};
@@ -178,11 +178,7 @@ impl Store {
         title: impl Fn(Dekad) -> String,
         now: DateTime<Utc>,
     ) -> StoreResult<TestsSet> {
-        if plan.questions == 0 {
-            return Err(StoreError::Invalid(
-                "a test draws at least one question".into(),
-            ));
-        }
+        plan.check()?;
         let calendar = self.campaign(campaign).await?.calendar;
         let owner_path = self.unit(owner).await?.path;
         let existing: HashSet<Option<(NaiveDate, NaiveDate)>> = self
