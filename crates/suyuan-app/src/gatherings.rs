@@ -1,9 +1,11 @@
 //! Planning gatherings: weekly study, monthly lectures and activity days,
 //! one at a time or as a series.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
-use suyuan_core::campaigns::{Calendar, Campaign, DEFAULT_ZONE};
+use suyuan_core::campaigns::{Calendar, Campaign, CampaignId, DEFAULT_ZONE};
 use suyuan_core::gatherings::Details;
 use suyuan_core::gatherings::{Kind, Schedule, Slot};
 use suyuan_core::members::MemberId;
@@ -36,6 +38,8 @@ pub async fn plan(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<GatheringId>> {
     let mut new = Vec::new();
+    // Each campaign's week topics, read once however many units plan.
+    let mut topics_of: HashMap<CampaignId, BTreeMap<NaiveDate, String>> = HashMap::new();
     for planned in planned {
         let dates = planned.schedule.dates();
         if dates.is_empty() {
@@ -44,6 +48,7 @@ pub async fn plan(
                 "no date between the first day and the last matches",
             ));
         }
+        let no_topics = BTreeMap::new();
         let topics = match &planned.campaign {
             Some(campaign) => {
                 let unit = store.unit(planned.unit).await?;
@@ -53,9 +58,12 @@ pub async fn plan(
                         format!("{} does not take part in it", unit.name),
                     ));
                 }
-                store.week_topics(campaign.id).await?
+                match topics_of.entry(campaign.id) {
+                    Entry::Occupied(known) => known.into_mut(),
+                    Entry::Vacant(unread) => unread.insert(store.week_topics(campaign.id).await?),
+                }
             }
-            None => Default::default(),
+            None => &no_topics,
         };
         let zone = planned
             .campaign

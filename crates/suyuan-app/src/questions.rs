@@ -34,7 +34,7 @@ pub async fn import_questions(
     now: DateTime<Utc>,
 ) -> AppResult<Added> {
     let mut questions = format.read(bytes).map_err(|e| AppError::invalid(name, e))?;
-    if let Some(category) = category.map(str::trim).filter(|c| !c.is_empty()) {
+    if let Some(category) = category {
         file_under(&mut questions, category);
     }
     store

@@ -177,6 +177,11 @@ impl Files {
             .map_or(&[], |u| u.bytes.as_slice())
     }
 
+    /// Every file sent in `field`, taken out of the form.
+    pub fn take_all(self, field: &str) -> impl Iterator<Item = Upload> {
+        self.0.into_iter().filter(move |u| u.field == field)
+    }
+
     /// Every file sent in `field`, by file name.
     pub fn all(&self, field: &str) -> impl Iterator<Item = &Upload> {
         self.0.iter().filter(move |u| u.field == field)

@@ -610,10 +610,10 @@ async fn import_upload(
         .unwrap_or(Visibility::Subtree);
     let files: Vec<MaterialFile> = form
         .files
-        .all("files")
+        .take_all("files")
         .map(|upload| MaterialFile {
-            name: upload.file_name.clone(),
-            bytes: upload.bytes.to_vec(),
+            name: upload.file_name,
+            bytes: upload.bytes,
         })
         .collect();
     let outcome = if files.is_empty() {

@@ -125,12 +125,16 @@ impl Gathering {
     }
 }
 
+fn slot_of(row: &gathering::Model) -> Slot {
+    Slot {
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+    }
+}
+
 fn occasion_of(row: &gathering::Model) -> Occasion {
     Occasion {
-        slot: Slot {
-            starts_at: row.starts_at,
-            ends_at: row.ends_at,
-        },
+        slot: slot_of(row),
         cancelled: row.cancelled,
     }
 }
@@ -155,6 +159,7 @@ pub(super) fn gathering_from(
         .and_then(Unit::try_from)?;
     let kind = Kind::parse(&row.kind).ok_or_else(|| corrupt(format!("kind {:?}", row.kind)))?;
     let code_secret = hex::decode(&row.code_secret).map_err(|e| corrupt(e.to_string()))?;
+    let slot = slot_of(&row);
     Ok(Gathering {
         id: GatheringId(row.id),
         unit,
@@ -168,10 +173,7 @@ pub(super) fn gathering_from(
             meeting_point: row.meeting_point,
             materials: row.materials,
         },
-        slot: Slot {
-            starts_at: row.starts_at,
-            ends_at: row.ends_at,
-        },
+        slot,
         cancelled: row.cancelled,
         sequence: u32::try_from(row.sequence).unwrap_or(0),
         code_secret,
