@@ -5,10 +5,13 @@
 //! the actions (`tally`), so recomputing them from scratch always gives the
 //! same figures, whatever order the actions arrived in.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
+
+use crate::library::ExcerptId;
+use crate::members::MemberId;
 
 /// The fastest a person plausibly reads study material, in characters a
 /// minute. Careful reading of Chinese runs at 300–600; skimming at about
@@ -37,6 +40,14 @@ pub enum MarkError {
     TooFast {
         chars: usize,
         seconds: u32,
+        needed: u32,
+    },
+    #[error(
+        "the excerpt was opened {elapsed} s ago: {chars} characters need at least {needed} s on the page"
+    )]
+    TooSoon {
+        chars: usize,
+        elapsed: u32,
         needed: u32,
     },
     #[error("the page was not read to its end")]
@@ -75,6 +86,137 @@ impl ReadingPace {
             });
         }
         Ok(())
+    }
+
+    /// The time a reading counts for, from the seconds the reader claims
+    /// and the seconds since the server handed the excerpt out: the
+    /// smaller of the two, and only when both are plausible (a claim never
+    /// counts for more than the time that has passed).
+    pub fn accept(
+        self,
+        chars: usize,
+        claimed: u32,
+        since_opened: u32,
+        reached_end: bool,
+    ) -> Result<u32, MarkError> {
+        if !reached_end {
+            return Err(MarkError::NotToTheEnd);
+        }
+        let needed = self.min_seconds(chars);
+        if since_opened < needed {
+            return Err(MarkError::TooSoon {
+                chars,
+                elapsed: since_opened,
+                needed,
+            });
+        }
+        let seconds = claimed.min(since_opened);
+        self.check(chars, seconds, true)?;
+        Ok(seconds)
+    }
+}
+
+/// How long an opening stamp may wait for its mark: long enough for a
+/// phone that cached the week's reading to send it when back online.
+pub const STAMP_DAYS: i64 = 7;
+
+/// When the server handed a member an excerpt to read. The server signs
+/// it (the signature is the web's business) and a mark must bring it
+/// back, so that the time spent reading is measured on the server's
+/// clock rather than taken from the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Opening {
+    pub member: MemberId,
+    pub excerpt: ExcerptId,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum StampError {
+    #[error(
+        "stamp: missing; a mark carries the opening stamp handed out with its excerpt (GET /api/v1/me/today or /api/v1/excerpts/{{id}})"
+    )]
+    Missing,
+    #[error("stamp: {0:?} is not an opening stamp; take the one handed out with the excerpt")]
+    Malformed(String),
+    #[error("stamp: it was not signed by this server; take the one handed out with the excerpt")]
+    Forged,
+    #[error("stamp: it was handed to another member")]
+    OtherMember,
+    #[error("stamp: it was handed out for excerpt {stamped}, not {marked}")]
+    OtherExcerpt { stamped: i64, marked: i64 },
+    #[error("stamp: it is more than {STAMP_DAYS} days old; open the excerpt again")]
+    Expired,
+}
+
+impl Opening {
+    /// What the server signs.
+    pub fn signed_text(&self) -> String {
+        format!(
+            "opening:{}:{}:{}",
+            self.member.0,
+            self.excerpt.0,
+            self.at.timestamp()
+        )
+    }
+
+    /// The stamp handed out: the opening and its signature.
+    pub fn stamp(&self, signature: &str) -> String {
+        format!(
+            "{}.{}.{}.{signature}",
+            self.member.0,
+            self.excerpt.0,
+            self.at.timestamp()
+        )
+    }
+
+    /// Reads a stamp back into its opening and signature (not yet checked).
+    pub fn parse(stamp: &str) -> Result<(Self, &str), StampError> {
+        let malformed = || StampError::Malformed(stamp.chars().take(80).collect());
+        let mut parts = stamp.trim().splitn(4, '.');
+        let mut number = || -> Result<i64, StampError> {
+            parts
+                .next()
+                .and_then(|p| p.parse().ok())
+                .ok_or_else(malformed)
+        };
+        let (member, excerpt, secs) = (number()?, number()?, number()?);
+        let signature = parts
+            .next()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(malformed)?;
+        let at = DateTime::from_timestamp(secs, 0).ok_or_else(malformed)?;
+        let opening = Self {
+            member: MemberId(member),
+            excerpt: ExcerptId(excerpt),
+            at,
+        };
+        Ok((opening, signature))
+    }
+
+    /// Whether this opening stands behind `member`'s mark of `excerpt`
+    /// at `now`: the seconds since it, when it does.
+    pub fn vouch(
+        &self,
+        member: MemberId,
+        excerpt: ExcerptId,
+        now: DateTime<Utc>,
+    ) -> Result<u32, StampError> {
+        if self.member != member {
+            return Err(StampError::OtherMember);
+        }
+        if self.excerpt != excerpt {
+            return Err(StampError::OtherExcerpt {
+                stamped: self.excerpt.0,
+                marked: excerpt.0,
+            });
+        }
+        let elapsed = now - self.at;
+        if elapsed > Duration::days(STAMP_DAYS) {
+            return Err(StampError::Expired);
+        }
+        // A stamp from an instance whose clock runs ahead counts from now.
+        Ok(u32::try_from(elapsed.num_seconds().max(0)).unwrap_or(u32::MAX))
     }
 }
 
@@ -523,13 +665,14 @@ pub fn tally(rules: &PointRules, events: &[Event], days_read: &BTreeSet<NaiveDat
     tally
 }
 
-/// Where a member stands in a campaign on a day: the days read in full,
-/// the points earned, and the current streak.
+/// Where a member stands in a campaign today: whether today's reading is
+/// done, the current streak, the points so far and today's, rule by rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Standing {
-    pub days_read: BTreeSet<NaiveDate>,
-    pub tally: Tally,
+    pub read_today: bool,
     pub streak: u32,
+    pub points: u64,
+    pub today: BTreeMap<Action, u32>,
 }
 
 /// How a member's best attempt at one of the campaign's tests went, on
@@ -574,8 +717,8 @@ impl TestOutcome {
 pub type Reading<E> = (NaiveDate, MarkKind, E);
 
 impl Standing {
-    /// Derives everything from the plan, the marks and the member's other
-    /// actions (tests, gatherings).
+    /// Derives everything from the plan, every mark and the member's other
+    /// actions (tests, gatherings): the recount's way.
     pub fn of<E: Ord + Copy>(
         rules: &PointRules,
         plan: &Plan<E>,
@@ -592,10 +735,56 @@ impl Standing {
             })
             .chain(others.iter().copied())
             .collect();
+        let tally = tally(rules, &events, &days_read);
         Self {
-            tally: tally(rules, &events, &days_read),
+            read_today: days_read.contains(&today),
             streak: streak(&days_read, today),
-            days_read,
+            points: tally.total(),
+            today: tally.on(today),
+        }
+    }
+
+    /// The same from what is kept on write: the member's run of days read
+    /// in full, their points so far, and today's readings and other
+    /// actions. Its cost does not grow with the member's history.
+    pub fn kept<E: Ord + Copy>(
+        rules: &PointRules,
+        assigned_today: Option<&BTreeSet<E>>,
+        run: Option<Run>,
+        points: u64,
+        today_readings: &[Reading<E>],
+        today_others: &[Event],
+        today: NaiveDate,
+    ) -> Self {
+        let events: Vec<Event> = today_readings
+            .iter()
+            .filter(|(on, _, _)| *on == today)
+            .map(|(on, kind, _)| Event {
+                on: *on,
+                action: Action::of_mark(*kind),
+            })
+            .chain(today_others.iter().filter(|e| e.on == today).copied())
+            .collect();
+        let mut today_points = tally(rules, &events, &BTreeSet::new()).on(today);
+        if let Some((last, length)) = run
+            && last == today
+            && rules.earns_bonus(length)
+        {
+            let bonus = rules.points_for(Action::StreakBonus, 1);
+            if bonus > 0 {
+                today_points.insert(Action::StreakBonus, bonus);
+            }
+        }
+        let yesterday = today - Duration::days(1);
+        Self {
+            read_today: assigned_today.is_some_and(|assigned| {
+                !assigned.is_empty() && read_in_full(assigned, today_readings, today)
+            }),
+            streak: run
+                .filter(|(last, _)| *last == today || *last == yesterday)
+                .map_or(0, |(_, length)| length),
+            points,
+            today: today_points,
         }
     }
 }
@@ -753,9 +942,9 @@ mod tests {
             ]
         );
         let standing = Standing::of(&PointRules::default(), &plan, &marks, &[], today);
-        assert_eq!(standing.days_read, BTreeSet::from([day(1)]));
+        assert!(!standing.read_today);
         assert_eq!(standing.streak, 0, "day 3 was missed on time");
-        assert_eq!(standing.tally.total(), 2 + 1 + 1);
+        assert_eq!(standing.points, 2 + 1 + 1);
     }
 
     #[test]
@@ -780,21 +969,17 @@ mod tests {
         ];
         let tests: Vec<Event> = tests.iter().flat_map(TestOutcome::events).collect();
         let standing = Standing::of(&PointRules::default(), &plan, &[], &tests, day(26));
+        assert_eq!(standing.points, 5 + 5 + 5);
+        let on_the_day = Standing::of(&PointRules::default(), &plan, &[], &tests, day(10));
         assert_eq!(
-            standing.tally.on(day(10)),
+            on_the_day.today,
             BTreeMap::from([(Action::TestPassed, 5), (Action::TestFullMarks, 5)])
         );
-        assert_eq!(standing.tally.total(), 5 + 5 + 5);
         // A campaign whose rules predate tests earns nothing for them.
         let mut older = PointRules::default();
         older.rules.remove(&Action::TestPassed);
         older.rules.remove(&Action::TestFullMarks);
-        assert_eq!(
-            Standing::of(&older, &plan, &[], &tests, day(26))
-                .tally
-                .total(),
-            0
-        );
+        assert_eq!(Standing::of(&older, &plan, &[], &tests, day(26)).points, 0);
     }
 
     #[test]
@@ -816,6 +1001,112 @@ mod tests {
             .collect();
         assert_eq!(bonus_days, [day(7), day(14)]);
         assert_eq!(tally.total(), 15 * 2 + 2 * 5);
+    }
+
+    #[test]
+    fn the_kept_standing_is_the_derived_one() {
+        let rules = PointRules::default();
+        let plan: Plan<u32> = (1..=20)
+            .map(|d| (day(d), BTreeSet::from([d, 100 + d])))
+            .collect();
+        // Read in full on days 1–15 but 9, day 9 caught up on day 10,
+        // day 16 half, and extra reading on day 14.
+        let mut marks: Vec<Reading<u32>> = Vec::new();
+        for d in (1..=15).filter(|d| *d != 9) {
+            marks.push((day(d), MarkKind::OnTime, d));
+            marks.push((day(d), MarkKind::OnTime, 100 + d));
+        }
+        marks.push((day(10), MarkKind::Late, 9));
+        marks.push((day(10), MarkKind::Late, 109));
+        marks.push((day(14), MarkKind::Extra, 7));
+        marks.push((day(16), MarkKind::OnTime, 16));
+        let others = [Event {
+            on: day(14),
+            action: Action::Attendance,
+        }];
+        for today in [day(14), day(15), day(16), day(17)] {
+            let upto: Vec<Reading<u32>> = marks.iter().filter(|m| m.0 <= today).copied().collect();
+            let before: Vec<Event> = others.iter().filter(|e| e.on <= today).copied().collect();
+            let derived = Standing::of(&rules, &plan, &upto, &before, today);
+            let read = days_read(&plan, &upto);
+            let run = runs(&read).last().copied();
+            let kept = Standing::kept(
+                &rules,
+                plan.get(&today),
+                run,
+                derived.points,
+                &upto,
+                &before,
+                today,
+            );
+            assert_eq!(kept, derived, "on day {today}");
+        }
+        let on_14 = Standing::of(&rules, &plan, &marks, &others, day(14));
+        assert_eq!(on_14.streak, 5, "days 10 to 14");
+        assert!(on_14.read_today);
+        assert_eq!(on_14.today[&Action::ExtraReading], 1);
+        assert_eq!(on_14.today[&Action::Attendance], 3);
+    }
+
+    #[test]
+    fn a_reading_counts_for_the_time_since_it_was_handed_out() {
+        let pace = ReadingPace::default();
+        // 1,000 characters need 60 s: claiming them at once is too soon.
+        assert!(matches!(
+            pace.accept(1_000, 600, 5, true),
+            Err(MarkError::TooSoon { needed: 60, .. })
+        ));
+        assert_eq!(pace.accept(1_000, 600, 90, true), Ok(90), "the smaller");
+        assert_eq!(pace.accept(1_000, 75, 90, true), Ok(75));
+        assert!(matches!(
+            pace.accept(1_000, 10, 90, true),
+            Err(MarkError::TooFast { .. })
+        ));
+        assert_eq!(
+            pace.accept(1_000, 90, 90, false),
+            Err(MarkError::NotToTheEnd)
+        );
+    }
+
+    #[test]
+    fn a_stamp_vouches_for_its_member_and_excerpt_only() {
+        let at = DateTime::from_timestamp(1_764_000_000, 0).expect("time");
+        let opening = Opening {
+            member: MemberId(7),
+            excerpt: ExcerptId(42),
+            at,
+        };
+        let stamp = opening.stamp("abc123");
+        assert_eq!(stamp, "7.42.1764000000.abc123");
+        assert_eq!(Opening::parse(&stamp), Ok((opening, "abc123")));
+        for bad in ["", "7.42", "7.42.x.abc", "7.42.1764000000.", "a.b.c.d"] {
+            assert!(
+                matches!(Opening::parse(bad), Err(StampError::Malformed(_))),
+                "{bad}"
+            );
+        }
+        let later = at + Duration::seconds(75);
+        assert_eq!(opening.vouch(MemberId(7), ExcerptId(42), later), Ok(75));
+        assert_eq!(
+            opening.vouch(MemberId(8), ExcerptId(42), later),
+            Err(StampError::OtherMember)
+        );
+        assert_eq!(
+            opening.vouch(MemberId(7), ExcerptId(43), later),
+            Err(StampError::OtherExcerpt {
+                stamped: 42,
+                marked: 43
+            })
+        );
+        assert_eq!(
+            opening.vouch(MemberId(7), ExcerptId(42), at - Duration::seconds(3)),
+            Ok(0),
+            "a clock ahead counts from now"
+        );
+        assert_eq!(
+            opening.vouch(MemberId(7), ExcerptId(42), at + Duration::days(8)),
+            Err(StampError::Expired)
+        );
     }
 
     #[test]

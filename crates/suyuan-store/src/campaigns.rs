@@ -316,7 +316,8 @@ impl Store {
 
     /// Changes what may change once a campaign runs: its title and theme,
     /// the reminder time, the reading pace and the points rules (points
-    /// are derived from the marks, so new rules apply to every day).
+    /// are derived from the marks, so new rules apply to every day: the
+    /// summaries are counted again under them).
     pub async fn update_campaign(
         &self,
         id: CampaignId,
@@ -339,11 +340,16 @@ impl Store {
         if let Some(pace) = change.pace {
             row.reading_pace = Set(pace.chars_per_minute as i32);
         }
+        let new_rules = change.rules.is_some();
         if let Some(rules) = change.rules {
             row.point_rules = Set(rules.to_json());
         }
         row.update(&self.db).await?;
-        self.campaign(id).await
+        let campaign = self.campaign(id).await?;
+        if new_rules {
+            self.rebuild_progress(&campaign).await?;
+        }
+        Ok(campaign)
     }
 
     /// Sets (or with an empty topic, clears) the study topic of the week

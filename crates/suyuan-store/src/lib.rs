@@ -212,6 +212,7 @@ impl Store {
             exam_writer: Default::default(),
         };
         store.migrate().await?;
+        store.rebuild_stale().await?;
         Ok(store)
     }
 

@@ -1,22 +1,25 @@
-//! Progress summaries, kept on write so that a dashboard never scans raw
-//! records: `progress_days` holds, per campaign, unit and day, the counts
-//! (`suyuan_core::progress::Counts`) of the unit's whole subtree. Every
-//! writer that changes what a member did adds the change to the member's
-//! unit and each unit above it, in the writer's own transaction:
+//! Progress summaries, kept on write so that a dashboard or a member's
+//! page never scans raw records: `progress_days` holds, per campaign, unit
+//! and day, the counts (`suyuan_core::progress::Counts`) of the unit's
+//! whole subtree; `member_reading_days` the reading part of each member's
+//! own. Every writer that changes what a member did adds the change to the
+//! member's unit and each unit above it, in the writer's own transaction:
 //!
 //! - the mark writer (`reading`) counts days read in full on time or late,
 //!   streaks and reading points, from the batch and the member's marks of
-//!   the days it touches (`reading_streaks` keeps each member's run);
+//!   the days it touches (`reading_streaks` keeps each member's run), and
+//!   adds them to the member's own days too;
 //! - tests and gatherings count each member again from their own records
 //!   (`retally`), and add the difference from what `progress_members`
 //!   says was counted before.
 //!
 //! `unit_sizes` keeps each unit's members, subtree included. `recount`
 //! derives the same figures from the raw records, to check them and to
-//! rebuild them after a bulk load.
+//! rebuild them after a bulk load, a change of rules, or an upgrade that
+//! flagged a campaign in `progress_stale`.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use std::collections::{BTreeMap, HashMap};
 
@@ -27,6 +30,7 @@ use suyuan_core::progress::counts::{
     Days, OnRoll, Sitting, changes, last_run, other_days, reading_days,
 };
 use suyuan_core::progress::{Counts, Figures};
+use suyuan_core::reading::Run;
 use suyuan_core::units::{UnitId, UnitPath};
 
 use crate::batch::{Field, json_rows, json_statement};
@@ -35,6 +39,8 @@ use suyuan_core::campaigns::{Campaign, CampaignId};
 
 const DAYS: &str = "progress_days";
 const MEMBERS: &str = "progress_members";
+const MEMBER_DAYS: &str = "member_reading_days";
+const STALE: &str = "progress_stale";
 const SIZES: &str = "unit_sizes";
 
 fn col(name: &str) -> Alias {
@@ -57,7 +63,7 @@ const ROWS_PER_STATEMENT: usize = 500;
 pub(crate) async fn add_days<C: ConnectionTrait>(
     conn: &C,
     campaign: CampaignId,
-    changes: impl IntoIterator<Item = (UnitPath, NaiveDate, Counts)>,
+    changes: Vec<(UnitPath, NaiveDate, Counts)>,
 ) -> StoreResult<()> {
     let mut merged: BTreeMap<(i64, NaiveDate), Counts> = BTreeMap::new();
     for (path, day, counts) in changes {
@@ -65,38 +71,69 @@ pub(crate) async fn add_days<C: ConnectionTrait>(
             *merged.entry((unit.0, day)).or_default() += counts;
         }
     }
+    add_rows(conn, DAYS, "unit_id", Counts::FIELDS, campaign, merged).await
+}
+
+/// Adds changes to members' own days of reading (only the reading part
+/// of the counts is kept there).
+pub(crate) async fn add_member_days<C: ConnectionTrait>(
+    conn: &C,
+    campaign: CampaignId,
+    changes: Vec<(i64, NaiveDate, Counts)>,
+) -> StoreResult<()> {
+    let mut merged: BTreeMap<(i64, NaiveDate), Counts> = BTreeMap::new();
+    for (member, day, counts) in changes {
+        *merged.entry((member, day)).or_default() += counts.reading();
+    }
+    let fields = Counts::READING_FIELDS;
+    add_rows(conn, MEMBER_DAYS, "member_id", fields, campaign, merged).await
+}
+
+/// Adds counts to the rows of a summary table (by campaign, `key` and
+/// day), making rows that are missing: one statement whatever the number
+/// of rows, as the mark writer adds a different number every batch.
+async fn add_rows<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    key: &str,
+    fields: &[&str],
+    campaign: CampaignId,
+    mut merged: BTreeMap<(i64, NaiveDate), Counts>,
+) -> StoreResult<()> {
     merged.retain(|_, c| !c.is_zero());
     if merged.is_empty() {
         return Ok(());
     }
     let rows: Vec<Vec<serde_json::Value>> = merged
         .into_iter()
-        .map(|((unit, day), counts)| {
-            let mut row = vec![campaign.0.into(), unit.into(), day.to_string().into()];
-            row.extend(counts.values().into_iter().map(serde_json::Value::from));
+        .map(|((id, day), counts)| {
+            let mut row = vec![campaign.0.into(), id.into(), day.to_string().into()];
+            row.extend(
+                counts.values()[..fields.len()]
+                    .iter()
+                    .map(|v| serde_json::Value::from(*v)),
+            );
             row
         })
         .collect();
-    // One statement whatever the number of rows: the mark writer adds a
-    // different number every batch.
     let backend = conn.get_database_backend();
-    let mut fields = vec![Field::BigInt, Field::BigInt, Field::Date];
-    fields.extend(Counts::FIELDS.iter().map(|_| Field::BigInt));
-    let columns = ["campaign_id", "unit_id", "day"]
+    let mut types = vec![Field::BigInt, Field::BigInt, Field::Date];
+    types.extend(fields.iter().map(|_| Field::BigInt));
+    let columns = ["campaign_id", key, "day"]
         .iter()
-        .chain(Counts::FIELDS)
+        .chain(fields)
         .copied()
         .collect::<Vec<_>>()
         .join(", ");
-    let sums = Counts::FIELDS
+    let sums = fields
         .iter()
-        .map(|f| format!("{f} = {DAYS}.{f} + excluded.{f}"))
+        .map(|f| format!("{f} = {table}.{f} + excluded.{f}"))
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "INSERT INTO {DAYS} ({columns}) {} \
-         ON CONFLICT (campaign_id, unit_id, day) DO UPDATE SET {sums}",
-        json_rows(backend, &fields)
+        "INSERT INTO {table} ({columns}) {} \
+         ON CONFLICT (campaign_id, {key}, day) DO UPDATE SET {sums}",
+        json_rows(backend, &types)
     );
     conn.execute_raw(json_statement(backend, sql, &rows)?)
         .await?;
@@ -324,15 +361,15 @@ pub(crate) async fn retally<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Replaces a campaign's days and runs with summed ones (what `recount`
-/// derives), leaving members' tests and gatherings to `retally`.
+/// Replaces a campaign's reading summaries with recounted ones (units'
+/// days, members' days and runs), leaving members' tests and gatherings
+/// to `retally`; the campaign is no longer stale.
 async fn load<C: ConnectionTrait>(
     conn: &C,
     campaign: &Campaign,
-    summed: &Summed,
-    runs: &[(i64, (NaiveDate, u32))],
+    recounted: &Recounted,
 ) -> StoreResult<()> {
-    for table in [DAYS, crate::reading::STREAKS] {
+    for table in [DAYS, MEMBER_DAYS, crate::reading::STREAKS, STALE] {
         let mut delete = Query::delete();
         delete
             .from_table(col(table))
@@ -341,15 +378,42 @@ async fn load<C: ConnectionTrait>(
     }
     // The sums are of whole subtrees already, so each goes to its own
     // unit's row only (a path of that one id).
-    add_days(
-        conn,
-        campaign.id,
-        summed
-            .iter()
-            .map(|((unit, day), counts)| (UnitPath::root(*unit), *day, *counts)),
-    )
-    .await?;
-    crate::reading::save_streaks(conn, campaign.id.0, runs.iter().copied()).await
+    let units: Vec<(UnitPath, NaiveDate, Counts)> = recounted
+        .summed
+        .iter()
+        .map(|((unit, day), counts)| (UnitPath::root(*unit), *day, *counts))
+        .collect();
+    add_days(conn, campaign.id, units).await?;
+    let mut members: Vec<(i64, NaiveDate, Counts)> = Vec::new();
+    for (member, days) in &recounted.members {
+        members.extend(days.iter().map(|(day, counts)| (*member, *day, *counts)));
+    }
+    add_member_days(conn, campaign.id, members).await?;
+    crate::reading::save_streaks(conn, campaign.id.0, recounted.runs.iter().copied()).await
+}
+
+/// Each member's days counted from the raw records, their runs of days
+/// read in full, and the days summed by unit, subtrees included.
+#[derive(Debug, Default)]
+pub struct Recounted {
+    pub summed: Summed,
+    pub runs: Vec<(i64, Run)>,
+    pub members: Vec<(i64, Days)>,
+}
+
+impl Recounted {
+    /// Adds a member of the unit at `path`, with their days and run.
+    pub fn add(&mut self, member: i64, path: &UnitPath, days: Days, run: Option<Run>) {
+        for (day, counts) in &days {
+            for unit in path.ids() {
+                *self.summed.entry((unit, *day)).or_default() += *counts;
+            }
+        }
+        if let Some(run) = run {
+            self.runs.push((member, run));
+        }
+        self.members.push((member, days));
+    }
 }
 
 /// A unit's counts, day by day.
@@ -465,50 +529,75 @@ impl Store {
     /// member's own pages derive them.
     pub async fn recount(&self, campaign: &Campaign) -> StoreResult<Summed> {
         let scoring = self.scoring(campaign).await?;
-        Ok(self.recount_members(campaign, &scoring, true).await?.0)
+        let mut summed = self.recount_members(campaign, &scoring, true).await?.summed;
+        summed.retain(|_, c| !c.is_zero());
+        Ok(summed)
     }
 
-    /// The recount, and each member's run of days read in full (its last
-    /// day and length).
+    /// Whether the members' kept days of reading and runs are what their
+    /// marks say: the members whose differ, with what was kept and what
+    /// the recount says (empty when they agree).
+    pub async fn recount_member_differences(
+        &self,
+        campaign: &Campaign,
+    ) -> StoreResult<Vec<(MemberId, String)>> {
+        let scoring = self.scoring(campaign).await?;
+        let recounted = self.recount_members(campaign, &scoring, false).await?;
+        let ids: Vec<i64> = recounted.members.iter().map(|(m, _)| *m).collect();
+        let whole = (campaign.calendar.start, campaign.calendar.end);
+        let mut kept = kept_days(&self.db, campaign.id, &ids, whole, false).await?;
+        let runs: HashMap<i64, Run> = recounted.runs.iter().copied().collect();
+        let mut kept_runs =
+            crate::reading::load_runs(&self.db, campaign.id.0, ids.iter().copied()).await?;
+        let mut out = Vec::new();
+        for (member, mut days) in recounted.members {
+            days.retain(|_, c| !c.is_zero());
+            let mut mine = kept.remove(&member).unwrap_or_default();
+            mine.retain(|_, c| !c.is_zero());
+            let run = kept_runs.remove(&member);
+            if mine != days || run != runs.get(&member).copied() {
+                out.push((
+                    MemberId(member),
+                    format!(
+                        "kept {mine:?} {run:?}, recounted {days:?} {:?}",
+                        runs.get(&member)
+                    ),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every member's days (their readings, and their tests and
+    /// gatherings when asked) and runs, from the raw records.
     async fn recount_members(
         &self,
         campaign: &Campaign,
         scoring: &suyuan_core::campaigns::Scoring,
         with_others: bool,
-    ) -> StoreResult<(Summed, Vec<(i64, (NaiveDate, u32))>)> {
+    ) -> StoreResult<Recounted> {
         let members = self.members_of_campaign(campaign).await?;
-        let mut out = Summed::new();
-        let mut runs = Vec::new();
+        let mut out = Recounted::default();
         for chunk in members.chunks(400) {
             let ids: Vec<MemberId> = chunk.iter().map(|(m, _)| *m).collect();
             let counted = self.days_of(campaign, scoring, &ids, with_others).await?;
             for ((days, run), (member, path)) in counted.into_iter().zip(chunk) {
-                if let Some(run) = run {
-                    runs.push((member.0, run));
-                }
-                for (day, counts) in days {
-                    for unit in path.ids() {
-                        *out.entry((unit, day)).or_default() += counts;
-                    }
-                }
+                out.add(member.0, path, days, run);
             }
         }
-        out.retain(|_, c| !c.is_zero());
-        Ok((out, runs))
+        Ok(out)
     }
 
     /// Loads the reading part of a campaign's summaries made in bulk (the
-    /// bench's generated history): days summed by unit, subtrees included,
-    /// and each member's run.
+    /// bench's generated history).
     #[cfg(feature = "bench")]
     pub async fn load_progress(
         &self,
         campaign: &Campaign,
-        summed: &Summed,
-        runs: &[(i64, (NaiveDate, u32))],
+        recounted: &Recounted,
     ) -> StoreResult<()> {
         let txn = self.db.begin().await?;
-        load(&txn, campaign, summed, runs).await?;
+        load(&txn, campaign, recounted).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -570,16 +659,60 @@ impl Store {
         Ok(out)
     }
 
-    /// What each of some members did, day by day, from their own records
-    /// (a unit's members on its dashboard: a branch is small).
+    /// What each of some members did, day by day, as kept: their reading,
+    /// tests and gatherings (a unit's members on its dashboard).
     pub async fn member_days(
         &self,
         campaign: &Campaign,
         members: &[MemberId],
     ) -> StoreResult<Vec<Days>> {
-        let scoring = self.scoring(campaign).await?;
-        let counted = self.days_of(campaign, &scoring, members, true).await?;
-        Ok(counted.into_iter().map(|(days, _)| days).collect())
+        let ids: Vec<i64> = members.iter().map(|m| m.0).collect();
+        let whole = (campaign.calendar.start, campaign.calendar.end);
+        let mut kept = kept_days(&self.db, campaign.id, &ids, whole, true).await?;
+        Ok(ids
+            .iter()
+            .map(|id| kept.remove(id).unwrap_or_default())
+            .collect())
+    }
+
+    /// A member's days `from..=to` of a campaign, as kept: their reading,
+    /// tests and gatherings. Its cost follows the days asked for, not the
+    /// member's marks.
+    pub async fn member_record(
+        &self,
+        campaign: CampaignId,
+        member: MemberId,
+        days: (NaiveDate, NaiveDate),
+    ) -> StoreResult<Days> {
+        let mut kept = kept_days(&self.db, campaign, &[member.0], days, true).await?;
+        Ok(kept.remove(&member.0).unwrap_or_default())
+    }
+
+    /// A member's points so far in a campaign and their run of days read
+    /// in full, as kept: a few index seeks, however long they have read.
+    pub async fn member_standing(
+        &self,
+        campaign: CampaignId,
+        member: MemberId,
+    ) -> StoreResult<(u64, Option<Run>)> {
+        let backend = self.db.get_database_backend();
+        let mut points: i64 = 0;
+        for table in [MEMBER_DAYS, MEMBERS] {
+            let mut select = Query::select();
+            select
+                .from(col(table))
+                // PostgreSQL sums big integers as numerics.
+                .expr(Func::cast_as(Expr::col(col("points")).sum(), col("BIGINT")))
+                .and_where(Expr::col(col("campaign_id")).eq(campaign.0))
+                .and_where(Expr::col(col("member_id")).eq(member.0));
+            if let Some(row) = self.db.query_one_raw(backend.build(&select)).await? {
+                points += row.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0);
+            }
+        }
+        let run = crate::reading::load_runs(&self.db, campaign.0, std::iter::once(member.0))
+            .await?
+            .remove(&member.0);
+        Ok((u64::try_from(points).unwrap_or(0), run))
     }
 
     /// Members' days (their readings, and their tests and gatherings when
@@ -615,22 +748,95 @@ impl Store {
     }
 
     /// Replaces a campaign's stored days with what the raw records say
-    /// (after a bulk load such as the demo's history).
+    /// (after a bulk load such as the demo's history, a change of its
+    /// points rules, or a migration that flagged it stale).
     pub async fn rebuild_progress(&self, campaign: &Campaign) -> StoreResult<()> {
         let scoring = self.scoring(campaign).await?;
         let members = self.members_of_campaign(campaign).await?;
-        let (reading, runs) = self.recount_members(campaign, &scoring, false).await?;
+        let reading = self.recount_members(campaign, &scoring, false).await?;
         let txn = self.db.begin().await?;
         let mut delete = Query::delete();
         delete
             .from_table(col(MEMBERS))
             .and_where(Expr::col(col("campaign_id")).eq(campaign.id.0));
         txn.execute(&delete).await?;
-        load(&txn, campaign, &reading, &runs).await?;
+        load(&txn, campaign, &reading).await?;
         retally(&txn, campaign, &members).await?;
         txn.commit().await?;
         Ok(())
     }
+
+    /// Rebuilds every campaign flagged stale (by a migration), each in
+    /// its own transaction that also lowers its flag.
+    pub(crate) async fn rebuild_stale(&self) -> StoreResult<()> {
+        let backend = self.db.get_database_backend();
+        let mut select = Query::select();
+        select.from(col(STALE)).column(col("campaign_id"));
+        let stale: Vec<i64> = self
+            .db
+            .query_all_raw(backend.build(&select))
+            .await?
+            .iter()
+            .map(|row| row.try_get_by_index(0))
+            .collect::<Result<_, _>>()?;
+        for id in stale {
+            let campaign = self.campaign(CampaignId(id)).await?;
+            tracing::info!(
+                campaign = id,
+                "rebuilding a campaign's progress after an upgrade"
+            );
+            self.rebuild_progress(&campaign).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Members' kept days of a campaign `from..=to`: their reading, and with
+/// `others` their tests and gatherings, added up by day.
+async fn kept_days<C: ConnectionTrait>(
+    conn: &C,
+    campaign: CampaignId,
+    members: &[i64],
+    (from, to): (NaiveDate, NaiveDate),
+    others: bool,
+) -> StoreResult<HashMap<i64, Days>> {
+    let backend = conn.get_database_backend();
+    let mut out: HashMap<i64, Days> = HashMap::new();
+    let tables: &[(&str, &[&str])] = if others {
+        &[
+            (MEMBER_DAYS, Counts::READING_FIELDS),
+            (MEMBERS, Counts::FIELDS),
+        ]
+    } else {
+        &[(MEMBER_DAYS, Counts::READING_FIELDS)]
+    };
+    for chunk in members.chunks(ROWS_PER_STATEMENT) {
+        for (table, fields) in tables {
+            let mut select = Query::select();
+            select
+                .from(col(table))
+                .columns(
+                    ["member_id", "day"]
+                        .iter()
+                        .chain(fields.iter())
+                        .map(|name| col(name)),
+                )
+                .and_where(Expr::col(col("campaign_id")).eq(campaign.0))
+                .and_where(Expr::col(col("member_id")).is_in(chunk.iter().copied()))
+                .and_where(Expr::col(col("day")).gte(from))
+                .and_where(Expr::col(col("day")).lte(to));
+            for row in conn.query_all_raw(backend.build(&select)).await? {
+                let member: i64 = row.try_get_by_index(0)?;
+                let day: NaiveDate = row.try_get_by_index(1)?;
+                let values = (0..fields.len())
+                    .map(|i| row.try_get_by_index::<i64>(2 + i))
+                    .collect::<Result<Vec<i64>, _>>()?;
+                *out.entry(member).or_default().entry(day).or_default() +=
+                    Counts::from_values(&values);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A unit's figures for a period of a campaign, and the period before's.

@@ -2,15 +2,16 @@
 //!
 //! Marks arrive in bursts (the morning peak), so they are written by one
 //! `MarkWriter` (a `batch::BatchWriter`) that commits whatever has queued
-//! up in one transaction and only then answers each request. The
-//! client's id makes a retry or an offline replay harmless: the first mark
-//! with an id is kept, and a repeat gets that first mark back.
+//! up in one transaction and only then answers each request. A member
+//! marks an excerpt once a day: a mark of the same excerpt on the same
+//! day, or a retry or offline replay under the client's id, is a repeat,
+//! and gets the first mark back.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -84,7 +85,8 @@ pub struct Marking {
 pub enum Recorded {
     /// Committed now.
     New(Mark),
-    /// A mark with this id was there already; this is the first one.
+    /// A mark with this id, or of this excerpt by this member on this
+    /// day, was there already; this is the first one.
     Again(Mark),
 }
 
@@ -123,14 +125,14 @@ fn day_readers_query(
         )
 }
 
-/// Inserts marks given as JSON rows (`mark_row`), skipping ids already
-/// recorded.
+/// Inserts marks given as JSON rows (`mark_row`), skipping repeats: ids
+/// already recorded, and excerpts the member marked that day already.
 fn insert_sql(backend: DbBackend) -> String {
     use Field::{BigInt, Date, Int, Text, Timestamp};
     format!(
         "INSERT INTO reading_marks \
          (client_id, campaign_id, member_id, excerpt_id, read_on, kind, seconds, recorded_at) \
-         {} ON CONFLICT (client_id) DO NOTHING",
+         {} ON CONFLICT DO NOTHING",
         json_rows(
             backend,
             &[Text, BigInt, BigInt, BigInt, Date, Text, Int, Timestamp]
@@ -154,12 +156,93 @@ fn mark_row(mark: &NewMark) -> MarkRow<'_> {
     )
 }
 
-/// Inserts marks, skipping ids already recorded: how many it added.
+/// Inserts marks, skipping repeats: how many it added.
 async fn insert_rows<C: ConnectionTrait>(conn: &C, marks: &[&NewMark]) -> StoreResult<u64> {
     let backend = conn.get_database_backend();
     let rows: Vec<MarkRow> = marks.iter().map(|m| mark_row(m)).collect();
     let statement = json_statement(backend, insert_sql(backend), &rows)?;
     Ok(conn.execute_raw(statement).await?.rows_affected())
+}
+
+/// What makes a mark a repeat besides its id: one mark per member,
+/// excerpt and day (in a campaign).
+type MarkKey = (CampaignId, MemberId, ExcerptId, NaiveDate);
+
+fn key_of(mark: &NewMark) -> MarkKey {
+    (mark.campaign, mark.member, mark.excerpt, mark.read_on)
+}
+
+/// The marks recorded before repeats: by id where their id is known, and
+/// otherwise by what they mark.
+async fn recorded_before<C: ConnectionTrait>(
+    conn: &C,
+    repeats: &[&NewMark],
+) -> StoreResult<(HashMap<String, Mark>, HashMap<MarkKey, Mark>)> {
+    let mut by_id: HashMap<String, Mark> = HashMap::new();
+    let ids: Vec<String> = repeats.iter().map(|m| m.id.as_str().to_owned()).collect();
+    for chunk in ids.chunks(MAX_BATCH) {
+        for row in mark::Entity::find()
+            .filter(mark::Column::ClientId.is_in(chunk.iter().cloned()))
+            .all(conn)
+            .await?
+        {
+            by_id.insert(row.client_id.clone(), mark_from(row)?);
+        }
+    }
+    let keys: BTreeSet<MarkKey> = repeats
+        .iter()
+        .filter(|m| !by_id.contains_key(m.id.as_str()))
+        .map(|m| key_of(m))
+        .collect();
+    let keys: Vec<MarkKey> = keys.into_iter().collect();
+    let mut by_key: HashMap<MarkKey, Mark> = HashMap::new();
+    for chunk in keys.chunks(200) {
+        let mut any = Condition::any();
+        for (campaign, member, excerpt, day) in chunk {
+            any = any.add(
+                Condition::all()
+                    .add(mark::Column::CampaignId.eq(campaign.0))
+                    .add(mark::Column::MemberId.eq(member.0))
+                    .add(mark::Column::ExcerptId.eq(excerpt.0))
+                    .add(mark::Column::ReadOn.eq(*day)),
+            );
+        }
+        for row in mark::Entity::find().filter(any).all(conn).await? {
+            let mark = mark_from(row)?;
+            by_key.insert(key_of(&mark), mark);
+        }
+    }
+    Ok((by_id, by_key))
+}
+
+/// Each mark's answer, in order: `None` for those this insert added, and
+/// for a repeat the first mark (one earlier in the batch included).
+fn answer_repeats(
+    marks: &[&NewMark],
+    inserted: &HashSet<String>,
+    mut by_id: HashMap<String, Mark>,
+    mut by_key: HashMap<MarkKey, Mark>,
+) -> StoreResult<Vec<Option<Mark>>> {
+    let mut added: HashSet<&str> = HashSet::new();
+    marks
+        .iter()
+        .map(|mark| {
+            let id = mark.id.as_str();
+            if inserted.contains(id) && added.insert(id) {
+                by_id.insert(id.to_owned(), (*mark).clone());
+                by_key.insert(key_of(mark), (*mark).clone());
+                return Ok(None);
+            }
+            by_id
+                .get(id)
+                .or_else(|| by_key.get(&key_of(mark)))
+                .cloned()
+                .map(Some)
+                .ok_or_else(|| {
+                    StoreError::Unavailable(format!("reading mark {id} neither added nor found"))
+                })
+        })
+        .collect()
 }
 
 /// The most marks one transaction takes.
@@ -200,8 +283,8 @@ impl Store {
 
     /// Inserts marks in one transaction with what they count (see
     /// `progress`), and says for each, in order, whether this insert
-    /// recorded it (`None`) or which mark was recorded under its id before
-    /// (a known id keeps its first mark).
+    /// recorded it (`None`) or which mark was recorded before it (under
+    /// its id, or of its excerpt by its member that day).
     ///
     /// Nearly every batch is all new, and then the row counts say so
     /// without a row coming back; a batch with a repeat is written again,
@@ -228,7 +311,7 @@ impl Store {
         let backend = txn.get_database_backend();
         let rows: Vec<MarkRow> = marks.iter().map(|m| mark_row(m)).collect();
         let returning = format!("{} RETURNING client_id", insert_sql(backend));
-        let mut inserted: HashSet<String> = txn
+        let inserted: HashSet<String> = txn
             .query_all_raw(json_statement(backend, returning, &rows)?)
             .await?
             .into_iter()
@@ -242,43 +325,36 @@ impl Store {
             .filter(|m| inserted.contains(m.mark.id.as_str()) && counted.insert(m.mark.id.as_str()))
             .collect();
         count_readings(&txn, &shares_of(&txn, &added).await?).await?;
-        let known: Vec<String> = marks
+        let repeats: Vec<&NewMark> = marks
             .iter()
-            .map(|m| m.id.as_str().to_owned())
-            .filter(|id| !inserted.contains(id))
+            .copied()
+            .filter(|m| !inserted.contains(m.id.as_str()))
             .collect();
-        let mut first: HashMap<String, Mark> = HashMap::with_capacity(known.len());
-        for chunk in known.chunks(MAX_BATCH) {
-            for row in mark::Entity::find()
-                .filter(mark::Column::ClientId.is_in(chunk.iter().cloned()))
-                .all(&txn)
-                .await?
-            {
-                first.insert(row.client_id.clone(), mark_from(row)?);
-            }
-        }
+        let (by_id, by_key) = recorded_before(&txn, &repeats).await?;
         txn.commit().await?;
-        // A repeat within the batch answers with the first mark.
-        marks
-            .iter()
-            .map(|mark| {
-                let id = mark.id.as_str();
-                if inserted.remove(id) {
-                    first.insert(id.to_owned(), (*mark).clone());
-                    Ok(None)
-                } else {
-                    first.get(id).cloned().map(Some).ok_or_else(|| {
-                        StoreError::Unavailable(format!(
-                            "reading mark {id} neither added nor found"
-                        ))
-                    })
-                }
-            })
+        answer_repeats(&marks, &inserted, by_id, by_key)
+    }
+    /// A member's marks of one day of a campaign: one index seek.
+    pub async fn marks_on(
+        &self,
+        member: MemberId,
+        campaign: CampaignId,
+        day: NaiveDate,
+    ) -> StoreResult<Vec<Mark>> {
+        mark::Entity::find()
+            .filter(mark::Column::CampaignId.eq(campaign.0))
+            .filter(mark::Column::ReadOn.eq(day))
+            .filter(mark::Column::MemberId.eq(member.0))
+            .order_by_asc(mark::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(mark_from)
             .collect()
     }
 
-    /// A member's marks in a campaign, oldest first: one index seek per
-    /// day of the campaign.
+    /// A member's marks in a campaign, oldest first (what a recount reads):
+    /// one index seek per day of the campaign.
     pub async fn marks_of(&self, member: MemberId, campaign: &Campaign) -> StoreResult<Vec<Mark>> {
         let days: Vec<NaiveDate> = campaign.calendar.days().collect();
         mark::Entity::find()
@@ -365,9 +441,8 @@ impl Store {
 /// Each member's run of days read in full, for the streak figures.
 pub(crate) const STREAKS: &str = "reading_streaks";
 
-/// Each member's readings already recorded on the days a batch looks at:
-/// every distinct reading once, with how many marks made it. Its size
-/// follows what a member read, not how often they sent it.
+/// Each member's readings already recorded that a batch's counting looks
+/// at, each with how many marks made it (one, a mark being once a day).
 type Before = HashMap<i64, Vec<(Reading<ExcerptId>, u32)>>;
 
 /// A batch's marks of one campaign, with what was recorded before them.
@@ -382,9 +457,11 @@ struct Share<'a> {
 
 /// Cuts the marks a batch added by campaign and reads what counting them
 /// compares with: each member's marks of the batch's days, and for a
-/// member catching up an earlier day, their marks of every day since it.
-/// Read after the insert (a transaction that writes first holds the write
-/// lock from its start), so the batch's own marks are taken out again.
+/// member catching up an earlier day, their marks of that day's excerpts
+/// since it. Both are bounded by a day's reading, not by how long the
+/// member has read. Read after the insert (a transaction that writes
+/// first holds the write lock from its start), so the batch's own marks
+/// are taken out again.
 async fn shares_of<'a, C: ConnectionTrait>(
     conn: &C,
     added: &[&'a Marking],
@@ -405,23 +482,19 @@ async fn shares_of<'a, C: ConnectionTrait>(
                 catching_up.entry(m.mark.member.0).or_default().insert(day);
             }
         }
-        let mut looked: BTreeSet<(i64, NaiveDate)> = marks
+        let days: BTreeSet<(i64, NaiveDate)> = marks
             .iter()
             .map(|m| (m.mark.member.0, m.mark.read_on))
             .collect();
-        if let Some(last) = marks.iter().map(|m| m.mark.read_on).max() {
-            for (member, days) in &catching_up {
-                if let Some(first) = days.first() {
-                    looked.extend(
-                        first
-                            .iter_days()
-                            .take_while(|day| *day <= last)
-                            .map(|day| (*member, day)),
-                    );
+        let mut since: BTreeSet<(i64, i64, NaiveDate)> = BTreeSet::new();
+        for (member, days) in &catching_up {
+            for day in days {
+                for excerpt in scoring.plan.get(day).into_iter().flatten() {
+                    since.insert((*member, excerpt.0, *day));
                 }
             }
         }
-        let mut before = load_before(conn, campaign, &looked).await?;
+        let mut before = load_before(conn, campaign, &days, &since).await?;
         for m in &marks {
             let reading = (m.mark.read_on, m.mark.kind, m.mark.excerpt);
             if let Some(rows) = before.get_mut(&m.mark.member.0)
@@ -444,47 +517,67 @@ async fn shares_of<'a, C: ConnectionTrait>(
     Ok(shares)
 }
 
-/// The recorded readings of each member on the days listed with them:
-/// one statement, the (member, day) pairs bound as JSON rows, each pair
-/// one seek in the marks index, the readings read back as one JSON value.
+/// The recorded readings of each member on the days listed with them, and
+/// of the excerpts listed with them on or after the day given: one
+/// statement each, the tuples bound as JSON rows, each tuple one seek in
+/// an index of the marks, the readings read back as one JSON value.
 async fn load_before<C: ConnectionTrait>(
     conn: &C,
     campaign: i64,
-    looked: &BTreeSet<(i64, NaiveDate)>,
+    days: &BTreeSet<(i64, NaiveDate)>,
+    since: &BTreeSet<(i64, i64, NaiveDate)>,
 ) -> StoreResult<Before> {
     use Field::{BigInt, Date};
     let backend = conn.get_database_backend();
     let field = |i, kind| json_field(backend, i, kind);
-    // CROSS JOIN: SQLite takes the pairs first (as written) and seeks each
+    // CROSS JOIN: SQLite takes the tuples first (as written) and seeks each
     // in the index; left to choose, it scanned the campaign's marks.
-    let readings = format!(
-        "SELECT m.member_id, m.read_on, m.kind, m.excerpt_id, COUNT(m.id) AS marks \
-         FROM {} CROSS JOIN reading_marks m \
-         WHERE m.campaign_id = {} AND m.member_id = {} AND m.read_on = {} \
-         GROUP BY m.member_id, m.read_on, m.kind, m.excerpt_id",
-        json_source(backend),
-        field(0, BigInt),
-        field(1, BigInt),
-        field(2, Date),
-    );
-    let pairs: Vec<(i64, i64, NaiveDate)> = looked
+    let select = |condition: String| {
+        format!(
+            "SELECT m.member_id, m.read_on, m.kind, m.excerpt_id, COUNT(m.id) AS marks \
+             FROM {} CROSS JOIN reading_marks m \
+             WHERE m.campaign_id = {} AND m.member_id = {} AND {condition} \
+             GROUP BY m.member_id, m.read_on, m.kind, m.excerpt_id",
+            json_source(backend),
+            field(0, BigInt),
+            field(1, BigInt),
+        )
+    };
+    let columns = ["member_id", "read_on", "kind", "excerpt_id", "marks"];
+    let mut rows: Vec<(i64, NaiveDate, String, i64, u32)> = Vec::new();
+    let on_days: Vec<(i64, i64, NaiveDate)> = days
         .iter()
         .map(|(member, day)| (campaign, *member, *day))
         .collect();
-    let columns = ["member_id", "read_on", "kind", "excerpt_id", "marks"];
-    let rows: Vec<(i64, NaiveDate, String, i64, u32)> =
-        query_json(conn, &readings, &columns, &pairs).await?;
-    let mut before = Before::new();
+    let sql = select(format!("m.read_on = {}", field(2, Date)));
+    rows.extend(query_json(conn, &sql, &columns, &on_days).await?);
+    if !since.is_empty() {
+        let excerpts: Vec<(i64, i64, i64, NaiveDate)> = since
+            .iter()
+            .map(|(member, excerpt, day)| (campaign, *member, *excerpt, *day))
+            .collect();
+        let sql = select(format!(
+            "m.excerpt_id = {} AND m.read_on >= {}",
+            field(2, BigInt),
+            field(3, Date)
+        ));
+        rows.extend(query_json(conn, &sql, &columns, &excerpts).await?);
+    }
+    // A reading found by both statements is one reading.
+    let mut found: HashMap<i64, BTreeMap<Reading<ExcerptId>, u32>> = HashMap::new();
     for (member, day, kind, excerpt, marks) in rows {
         let kind = MarkKind::parse(&kind).ok_or_else(|| {
             StoreError::Corrupt(format!("a reading mark of member {member}: kind {kind}"))
         })?;
-        before
+        found
             .entry(member)
             .or_default()
-            .push(((day, kind, ExcerptId(excerpt)), marks));
+            .insert((day, kind, ExcerptId(excerpt)), marks);
     }
-    Ok(before)
+    Ok(found
+        .into_iter()
+        .map(|(member, readings)| (member, readings.into_iter().collect()))
+        .collect())
 }
 
 /// Counts what newly recorded marks change (see `progress`), as core's
@@ -506,13 +599,10 @@ async fn count_readings<C: ConnectionTrait>(conn: &C, shares: &[Share<'_>]) -> S
             .iter()
             .map(|m| (m.mark.member.0, &m.unit))
             .collect();
-        let mut changes: Vec<(UnitPath, NaiveDate, Counts)> = Vec::new();
+        let mut changes: Vec<(i64, NaiveDate, Counts)> = Vec::new();
         let mut completed: BTreeMap<i64, Vec<NaiveDate>> = BTreeMap::new();
         let no_days = BTreeSet::new();
         for (member, added) in &new {
-            let Some(path) = units.get(member) else {
-                continue;
-            };
             let (counted, days) = reading_changes(
                 &scoring.rules,
                 &scoring.plan,
@@ -523,7 +613,7 @@ async fn count_readings<C: ConnectionTrait>(conn: &C, shares: &[Share<'_>]) -> S
             changes.extend(
                 counted
                     .into_iter()
-                    .map(|(day, counts)| ((*path).clone(), day, counts)),
+                    .map(|(day, counts)| (*member, day, counts)),
             );
             if !days.is_empty() {
                 completed.insert(*member, days);
@@ -534,11 +624,18 @@ async fn count_readings<C: ConnectionTrait>(conn: &C, shares: &[Share<'_>]) -> S
             share.campaign,
             &scoring.rules,
             completed,
-            &units,
             &mut changes,
         )
         .await?;
-        progress::add_days(conn, CampaignId(share.campaign), changes).await?;
+        let campaign = CampaignId(share.campaign);
+        let by_unit: Vec<(UnitPath, NaiveDate, Counts)> = changes
+            .iter()
+            .filter_map(|(member, day, counts)| {
+                Some(((*units.get(member)?).clone(), *day, *counts))
+            })
+            .collect();
+        progress::add_days(conn, campaign, by_unit).await?;
+        progress::add_member_days(conn, campaign, changes).await?;
     }
     Ok(())
 }
@@ -550,8 +647,7 @@ async fn extend_streaks<C: ConnectionTrait>(
     campaign: i64,
     rules: &PointRules,
     completed: BTreeMap<i64, Vec<NaiveDate>>,
-    units: &HashMap<i64, &UnitPath>,
-    changes: &mut Vec<(UnitPath, NaiveDate, Counts)>,
+    changes: &mut Vec<(i64, NaiveDate, Counts)>,
 ) -> StoreResult<()> {
     if completed.is_empty() {
         return Ok(());
@@ -561,13 +657,11 @@ async fn extend_streaks<C: ConnectionTrait>(
     for (member, days) in completed {
         let last = runs.get(&member).copied();
         let (counted, after) = streak_changes(rules, last, &days);
-        if let Some(path) = units.get(&member) {
-            changes.extend(
-                counted
-                    .into_iter()
-                    .map(|(day, counts)| ((*path).clone(), day, counts)),
-            );
-        }
+        changes.extend(
+            counted
+                .into_iter()
+                .map(|(day, counts)| (member, day, counts)),
+        );
         if let Some(after) = after.filter(|after| Some(*after) != last) {
             extended.insert(member, after);
         }
@@ -577,7 +671,7 @@ async fn extend_streaks<C: ConnectionTrait>(
 
 /// Members' runs so far: the last day each read in full and its run
 /// length, in one statement (the members bound as JSON rows).
-async fn load_runs<C: ConnectionTrait>(
+pub(crate) async fn load_runs<C: ConnectionTrait>(
     conn: &C,
     campaign: i64,
     members: impl Iterator<Item = i64>,

@@ -17,7 +17,7 @@ use suyuan_core::gatherings::ScheduleError;
 use suyuan_core::gatherings::photo::PhotoError;
 use suyuan_core::library::HeadingError;
 use suyuan_core::members::{FieldError, ImportError};
-use suyuan_core::reading::{BadMarkId, MarkError};
+use suyuan_core::reading::{BadMarkId, MarkError, StampError};
 use suyuan_core::table::TableError;
 use suyuan_core::text::TextError;
 use suyuan_core::units::UnitError;
@@ -138,6 +138,7 @@ from_errors!(Invalid:
     FieldError,
     BadMarkId,
     MarkError,
+    StampError,
     ScheduleError,
     TextError,
     PhotoError,

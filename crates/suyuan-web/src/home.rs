@@ -94,7 +94,7 @@ async fn home(
             title: day.book.campaign.title.clone(),
             read,
             streak: day.standing.streak,
-            points: day.standing.tally.total(),
+            points: day.standing.points,
             reminded: !read && state.store.was_reminded(member.id, day.date).await?,
         });
     }

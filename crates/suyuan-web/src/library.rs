@@ -756,9 +756,14 @@ pub struct ExcerptJson {
     text: String,
     previous_id: Option<i64>,
     next_id: Option<i64>,
+    /// For a signed-in caller, the opening stamp that a mark of this
+    /// excerpt brings back (`POST /api/v1/reading/marks`): reading it
+    /// counts from now. Absent without a token.
+    opening_stamp: Option<String>,
 }
 
-/// One excerpt, with its neighbours' ids.
+/// One excerpt, with its neighbours' ids, and for a signed-in caller the
+/// opening stamp for marking it read.
 #[utoipa::path(get, path = "/api/v1/excerpts/{id}", tag = "library", security((), ("bearer" = [])),
     responses((status = 200, body = ExcerptJson), (status = 404)))]
 async fn api_excerpt(
@@ -778,5 +783,8 @@ async fn api_excerpt(
         text: excerpt.text,
         previous_id: previous.map(|e| e.id.0),
         next_id: next.map(|e| e.id.0),
+        opening_stamp: user.as_ref().map(|user| {
+            crate::reading::opening_stamp(&state, user.member.id, excerpt.id, state.now())
+        }),
     }))
 }

@@ -3,9 +3,13 @@
 //! `/api/v1/reading/marks` and `/api/v1/me/today` for scripts.
 //!
 //! A reading counts when the reader spent a plausible time on the page and
-//! reached its end. Both the page and the API go through `record`, which
-//! hands the mark to the store's group-commit writer and answers only once
-//! it is committed.
+//! reached its end. The time is the server's: whatever serves an excerpt
+//! to read (the today page, `/api/v1/me/today`, `/api/v1/excerpts/{id}`)
+//! hands out a signed opening stamp for it, a mark must bring the stamp
+//! back, and it counts for no more than the time since. Both the page and
+//! the API go through `record`, which hands the mark to the store's
+//! group-commit writer and answers only once it is committed; a member's
+//! standing is read from what the writer keeps, never from every mark.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -27,8 +31,9 @@ use utoipa_axum::routes;
 use suyuan_core::campaigns::Scoring;
 use suyuan_core::campaigns::{Campaign, CampaignId};
 use suyuan_core::library::ExcerptId;
+use suyuan_core::members::MemberId;
 use suyuan_core::reading::{
-    Action, Event, MarkId, MarkKind, Reading, Standing, TestOutcome, day_status,
+    Action, Event, MarkId, MarkKind, Opening, Reading, StampError, Standing, TestOutcome,
 };
 use suyuan_store::members::Member;
 use suyuan_store::reading::{Mark, Marking, NewMark, Recorded};
@@ -212,6 +217,13 @@ pub struct MarkRequest {
     id: String,
     excerpt_id: i64,
     campaign_id: i64,
+    /// The opening stamp handed out with the excerpt (`stamp` in
+    /// `GET /api/v1/me/today` or `opening_stamp` in
+    /// `GET /api/v1/excerpts/{id}`), for this member and this excerpt.
+    #[serde(default)]
+    stamp: Option<String>,
+    /// The time the reader spent on the excerpt, by the client's count.
+    /// It counts for at most the time since the stamp was handed out.
     seconds_on_page: u32,
     reached_end: bool,
 }
@@ -225,6 +237,8 @@ pub struct MarkJson {
     read_on: NaiveDate,
     /// `on_time`, `late` (catching up an earlier day) or `extra`.
     kind: String,
+    /// The time it counts for: the smaller of the claim and the time
+    /// since the stamp.
     seconds_on_page: u32,
     recorded_at: DateTime<Utc>,
 }
@@ -243,11 +257,17 @@ impl From<&Mark> for MarkJson {
     }
 }
 
-/// Records that the caller read an excerpt. 201 when recorded now, 200
-/// with the same body when that id was recorded before, 422 when the
-/// reading is not plausible (too fast, or not to the end).
+/// Records that the caller read an excerpt. The mark carries the opening
+/// stamp handed out with the excerpt; it is accepted only when at least
+/// the plausible reading time has passed since the stamp, and it counts
+/// for the smaller of `seconds_on_page` and that time. One mark per
+/// member, excerpt and day: 201 when recorded now, 200 with the first
+/// mark's body when that id, or that excerpt that day, was recorded
+/// before; 422 without a valid stamp of the caller's for this excerpt, or
+/// when the reading is not plausible (too soon, too fast, not to the end).
 #[utoipa::path(post, path = "/api/v1/reading/marks", tag = "reading", security(("bearer" = [])), request_body = MarkRequest,
-    responses((status = 201, body = MarkJson), (status = 200, body = MarkJson, description = "already recorded"), (status = 422, description = "implausible")))]
+    responses((status = 201, body = MarkJson), (status = 200, body = MarkJson, description = "already recorded: this id, or this excerpt today"),
+        (status = 422, description = "no valid stamp (missing, forged, another member's or another excerpt's, over a week old), or not plausible (too soon after the stamp, too fast, not to the end)")))]
 async fn api_mark(
     State(state): State<AppState>,
     user: ApiUser,
@@ -261,13 +281,15 @@ async fn api_mark(
     let today = running_today(&book, &user.member, state.now())?;
     let excerpt = ExcerptId(request.excerpt_id);
     let chars = chars_of(&state, &book, &user.principal, excerpt).await?;
-    book.campaign
-        .pace
-        .check(chars, request.seconds_on_page, request.reached_end)?;
+    let since = since_opened(&state, user.member.id, excerpt, request.stamp.as_deref())?;
+    let seconds =
+        book.campaign
+            .pace
+            .accept(chars, request.seconds_on_page, since, request.reached_end)?;
     let report = Report {
         id,
         excerpt,
-        seconds: request.seconds_on_page,
+        seconds,
     };
     Ok(
         match record(&state, &book, &user.member, today, report).await? {
@@ -275,6 +297,39 @@ async fn api_mark(
             Recorded::Again(mark) => (StatusCode::OK, Json(MarkJson::from(&mark))),
         },
     )
+}
+
+/// The stamp that says `member` was handed `excerpt` to read at `at`.
+pub fn opening_stamp(
+    state: &AppState,
+    member: MemberId,
+    excerpt: ExcerptId,
+    at: DateTime<Utc>,
+) -> String {
+    let opening = Opening {
+        member,
+        excerpt,
+        at,
+    };
+    opening.stamp(&sign(state, &opening.signed_text()))
+}
+
+/// The seconds since `member` was handed `excerpt`, by the stamp their
+/// mark brings back; refused unless this server signed it for them.
+fn since_opened(
+    state: &AppState,
+    member: MemberId,
+    excerpt: ExcerptId,
+    stamp: Option<&str>,
+) -> Result<u32, WebError> {
+    let stamp = stamp
+        .filter(|s| !s.trim().is_empty())
+        .ok_or(StampError::Missing)?;
+    let (opening, signature) = Opening::parse(stamp)?;
+    if !signed(state, &opening.signed_text(), signature) {
+        return Err(StampError::Forged.into());
+    }
+    Ok(opening.vouch(member, excerpt, state.now())?)
 }
 
 /// Where a member stands today in one campaign.
@@ -288,7 +343,7 @@ pub struct CampaignToday {
 
 impl CampaignToday {
     pub fn read(&self) -> bool {
-        self.standing.days_read.contains(&self.date)
+        self.standing.read_today
     }
 
     pub fn day_number(&self) -> usize {
@@ -302,14 +357,13 @@ impl CampaignToday {
 
     /// Each rule with what it earned today and its cap.
     pub fn points_today(&self) -> Vec<(Action, u32, u32)> {
-        let today = self.standing.tally.on(self.date);
         Action::ALL
             .into_iter()
             .filter_map(|action| {
                 let rule = self.book.campaign.rules.rule(action)?;
                 Some((
                     action,
-                    today.get(&action).copied().unwrap_or(0),
+                    self.standing.today.get(&action).copied().unwrap_or(0),
                     rule.daily_cap,
                 ))
             })
@@ -317,7 +371,9 @@ impl CampaignToday {
     }
 }
 
-/// The member's running campaigns, with today's assignment and standing.
+/// The member's running campaigns, with today's assignment and standing:
+/// read from what the mark writer, tests and gatherings keep and from
+/// today's marks, so that it costs the same after a week or a year.
 pub async fn today_of(state: &AppState, member: &Member) -> Result<Vec<CampaignToday>, WebError> {
     let now = state.now();
     let mut out = Vec::new();
@@ -327,28 +383,21 @@ pub async fn today_of(state: &AppState, member: &Member) -> Result<Vec<CampaignT
             continue;
         }
         let book = state.books.get(state, campaign.id).await?;
-        let marks = readings(&state.store.marks_of(member.id, &campaign).await?);
-        let mut others: Vec<Event> = state
-            .store
-            .best_results(member.id, campaign.id)
-            .await?
-            .into_iter()
-            .flat_map(|(submitted, score, pass_mark)| {
-                let on = campaign.calendar.date_at(submitted);
-                TestOutcome::of(on, score.percent(), score.passes(pass_mark)).events()
-            })
-            .collect();
-        others.extend(crate::gatherings::events_of(state, member, &campaign).await?);
-        let standing = Standing::of(
+        let marks = readings(&state.store.marks_on(member.id, campaign.id, date).await?);
+        let (points, run) = state.store.member_standing(campaign.id, member.id).await?;
+        let others = others_on(state, member, &campaign, date).await?;
+        let standing = Standing::kept(
             &book.campaign.rules,
-            &book.scoring.plan,
+            book.scoring.plan.get(&date),
+            run,
+            points,
             &marks,
             &others,
             date,
         );
         let read_today: BTreeSet<ExcerptId> = marks
             .iter()
-            .filter(|(on, kind, _)| *on == date && *kind == MarkKind::OnTime)
+            .filter(|(_, kind, _)| *kind == MarkKind::OnTime)
             .map(|(_, _, e)| *e)
             .collect();
         let assignment = book
@@ -366,6 +415,33 @@ pub async fn today_of(state: &AppState, member: &Member) -> Result<Vec<CampaignT
     Ok(out)
 }
 
+/// What a member's tests and gatherings earned on a day, for today's
+/// points rule by rule.
+async fn others_on(
+    state: &AppState,
+    member: &Member,
+    campaign: &Campaign,
+    date: NaiveDate,
+) -> Result<Vec<Event>, WebError> {
+    let mut others: Vec<Event> = state
+        .store
+        .best_results(member.id, campaign.id)
+        .await?
+        .into_iter()
+        .filter(|(submitted, _, _)| campaign.calendar.date_at(*submitted) == date)
+        .flat_map(|(_, score, pass_mark)| {
+            TestOutcome::of(date, score.percent(), score.passes(pass_mark)).events()
+        })
+        .collect();
+    others.extend(
+        crate::gatherings::events_of(state, member, campaign)
+            .await?
+            .into_iter()
+            .filter(|event| event.on == date),
+    );
+    Ok(others)
+}
+
 fn readings(marks: &[Mark]) -> Vec<Reading<ExcerptId>> {
     marks
         .iter()
@@ -380,6 +456,10 @@ pub struct AssignedJson {
     /// The least time on the page that counts as reading it.
     min_seconds: u32,
     read: bool,
+    /// The opening stamp for this excerpt, handed out now: a mark of it
+    /// brings it back (`POST /api/v1/reading/marks`), and is accepted no
+    /// sooner than `min_seconds` after this answer. Good for a week.
+    stamp: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -415,13 +495,16 @@ pub struct TodayJson {
     campaigns: Vec<CampaignTodayJson>,
 }
 
-/// The caller's day: each running campaign's assignment, whether it is
-/// read, today's points per rule against its cap, and the streak.
+/// The caller's day: each running campaign's assignment with an opening
+/// stamp for each excerpt, whether it is read, today's points per rule
+/// against its cap, and the streak.
 #[utoipa::path(get, path = "/api/v1/me/today", tag = "reading", security(("bearer" = [])), responses((status = 200, body = TodayJson)))]
 async fn api_today(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> Result<Json<TodayJson>, WebError> {
+    let now = state.now();
+    let member = user.member.id;
     let campaigns = today_of(&state, &user.member)
         .await?
         .into_iter()
@@ -444,6 +527,7 @@ async fn api_today(
                             chars,
                             min_seconds: pace.min_seconds(chars),
                             read: *read,
+                            stamp: opening_stamp(&state, member, *e, now),
                         }
                     })
                     .collect(),
@@ -453,7 +537,7 @@ async fn api_today(
                     .into_iter()
                     .map(|(rule, points, cap)| PointsJson { rule, points, cap })
                     .collect(),
-                points_total: today.standing.tally.total(),
+                points_total: today.standing.points,
                 streak: today.standing.streak,
             }
         })
@@ -498,7 +582,7 @@ pub struct TodayCard {
 
 pub struct ReadForm {
     pub campaign_id: i64,
-    pub opened: String,
+    /// `excerpt:mark id:stamp` for each excerpt, comma-separated.
     pub marks: String,
     pub min_seconds: u32,
 }
@@ -511,21 +595,6 @@ struct TodayPage {
     cards: Vec<TodayCard>,
     text_size: TextSize,
     sizes: Vec<SizeChoice>,
-}
-
-/// When a reading page was opened, signed for this member, so that the
-/// time spent on it can be told without trusting the browser's clock.
-fn opened_stamp(state: &AppState, member: &Member, at: DateTime<Utc>) -> String {
-    let text = format!("{}:{}", member.id.0, at.timestamp());
-    format!("{}.{}", at.timestamp(), sign(state, &text))
-}
-
-fn opened_at(state: &AppState, member: &Member, stamp: &str) -> Option<DateTime<Utc>> {
-    let (secs, signature) = stamp.split_once('.')?;
-    let secs: i64 = secs.parse().ok()?;
-    signed(state, &format!("{}:{secs}", member.id.0), signature)
-        .then(|| DateTime::from_timestamp(secs, 0))
-        .flatten()
 }
 
 async fn today_page(
@@ -555,16 +624,16 @@ async fn today_page(
                 .iter()
                 .map(|e| {
                     Ok(format!(
-                        "{}:{}",
+                        "{}:{}:{}",
                         e.0,
-                        suyuan_store::reading::new_mark_id()?.as_str()
+                        suyuan_store::reading::new_mark_id()?.as_str(),
+                        opening_stamp(&state, user.member.id, *e, now)
                     ))
                 })
                 .collect::<Result<Vec<_>, suyuan_store::StoreError>>()?
                 .join(",");
             Some(ReadForm {
                 campaign_id: today.book.campaign.id.0,
-                opened: opened_stamp(&state, &user.member, now),
                 marks,
                 min_seconds: today.book.campaign.pace.min_seconds(chars),
             })
@@ -580,7 +649,7 @@ async fn today_page(
                 ],
             ),
             streak: today.standing.streak,
-            total: today.standing.tally.total(),
+            total: today.standing.points,
             points: today
                 .points_today()
                 .into_iter()
@@ -607,16 +676,17 @@ async fn today_page(
 #[derive(Deserialize)]
 struct ReadFormInput {
     campaign_id: i64,
-    opened: String,
-    /// `excerpt:uuid` pairs, comma-separated: one mark per excerpt.
+    /// `excerpt:mark id:stamp` for each excerpt, comma-separated.
     marks: String,
     /// Seconds the script saw the page visible; absent without script.
     seconds: Option<u32>,
 }
 
 /// The today page's reading, from its timer script (which asks for JSON)
-/// or from its button. The time on the page is the time since the page
-/// was opened, or less if the script saw less of it.
+/// or from its button. The page is read as a whole: the time on it is the
+/// time since it was opened (by its excerpts' stamps), or less if the
+/// script saw less of it; it must be plausible for all of it, and each
+/// excerpt is credited its share.
 async fn page_marks(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -627,23 +697,22 @@ async fn page_marks(
         .books
         .get(&state, CampaignId(form.campaign_id))
         .await?;
-    let now = state.now();
-    let today = running_today(&book, &user.member, now)?;
-    let opened = opened_at(&state, &user.member, &form.opened).ok_or_else(|| {
-        WebError::BadRequest("the reading page's stamp is not valid: open it again".into())
-    })?;
-    let elapsed = u32::try_from((now - opened).num_seconds().max(0)).unwrap_or(u32::MAX);
-    let seconds = form.seconds.map_or(elapsed, |seen| seen.min(elapsed));
+    let today = running_today(&book, &user.member, state.now())?;
     let mut reports = Vec::new();
-    for pair in form.marks.split(',').filter(|p| !p.is_empty()) {
-        let (excerpt, id) = pair
-            .split_once(':')
-            .ok_or_else(|| WebError::BadRequest(format!("marks: {pair:?} is not excerpt:id")))?;
+    let mut since = u32::MAX;
+    for item in form.marks.split(',').filter(|p| !p.is_empty()) {
+        let mut parts = item.splitn(3, ':');
+        let (Some(excerpt), Some(id), stamp) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(WebError::BadRequest(format!(
+                "marks: {item:?} is not excerpt:id:stamp"
+            )));
+        };
         let excerpt = ExcerptId(excerpt.parse().map_err(|_| {
             WebError::BadRequest(format!("marks: {excerpt:?} is not an excerpt id"))
         })?);
         let chars = chars_of(&state, &book, &user.principal, excerpt).await?;
         let id = MarkId::parse(id).map_err(|e| WebError::BadRequest(e.to_string()))?;
+        since = since.min(since_opened(&state, user.member.id, excerpt, stamp)?);
         reports.push((
             chars,
             Report {
@@ -653,10 +722,12 @@ async fn page_marks(
             },
         ));
     }
-    // The page is read as a whole: its time must be plausible for all of
-    // it, and each excerpt is credited its share.
+    if reports.is_empty() {
+        return Err(WebError::BadRequest("marks: nothing to mark".into()));
+    }
     let total: usize = reports.iter().map(|(chars, _)| chars).sum();
-    book.campaign.pace.check(total, seconds, true)?;
+    let claimed = form.seconds.unwrap_or(since);
+    let seconds = book.campaign.pace.accept(total, claimed, since, true)?;
     let count = reports.len();
     for (chars, mut report) in reports {
         let share = (u64::from(seconds) * chars as u64).div_ceil(total.max(1) as u64);
@@ -743,11 +814,19 @@ async fn calendar_page(
     for campaign in state.store.campaigns_for(&user.member.unit.path).await? {
         let today = campaign.calendar.date_at(now);
         let book = state.books.get(&state, campaign.id).await?;
-        let marks = readings(&state.store.marks_of(user.member.id, &campaign).await?);
+        let kept = state
+            .store
+            .member_record(campaign.id, user.member.id, (first, last))
+            .await?;
         let mut days = Vec::new();
         let mut counts: HashMap<&'static str, usize> = HashMap::new();
         for date in first.iter_days().take_while(|d| *d <= last) {
-            let status = day_status(&book.scoring.plan, &marks, date, today);
+            let assigned = book.scoring.plan.get(&date).is_some_and(|a| !a.is_empty());
+            let status = kept
+                .get(&date)
+                .copied()
+                .unwrap_or_default()
+                .status(assigned, date, today);
             *counts.entry(status.code()).or_default() += 1;
             days.push(CalendarDay {
                 day: date.day(),

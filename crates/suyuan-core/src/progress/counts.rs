@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::Rate;
 use crate::gatherings::Kind;
 use crate::reading::{
-    Action, Event, Plan, PointRules, Reading, Run, caught_up, days_read, next_run, read_in_full,
-    runs, tally,
+    Action, DayStatus, Event, Plan, PointRules, Reading, Run, caught_up, days_read, next_run,
+    read_in_full, runs, tally,
 };
 
 /// Declares `Counts` with its fields listed once, so that storage can
@@ -90,6 +90,33 @@ impl std::ops::AddAssign for Counts {
 }
 
 impl Counts {
+    /// The fields a member's reading counts (`reading_days`), which come
+    /// first: what is kept of each member's reading, day by day.
+    pub const READING_FIELDS: &'static [&'static str] =
+        &["read_on_time", "read_late", "on_streak", "points"];
+
+    /// Only the reading part of these counts.
+    pub fn reading(&self) -> Counts {
+        Counts::from_values(&self.values()[..Self::READING_FIELDS.len()])
+    }
+
+    /// How a day of a campaign went for a member, from their own counts of
+    /// it (`reading_days`), as `reading::day_status` tells it from every
+    /// mark: the history calendar reads a month of counts instead.
+    pub fn status(&self, assigned: bool, day: NaiveDate, today: NaiveDate) -> DayStatus {
+        if !assigned || day > today {
+            DayStatus::Nothing
+        } else if self.read_on_time > 0 {
+            DayStatus::Read
+        } else if self.read_late > 0 {
+            DayStatus::Late
+        } else if day == today {
+            DayStatus::Open
+        } else {
+            DayStatus::Missed
+        }
+    }
+
     pub fn is_zero(&self) -> bool {
         *self == Counts::default()
     }
@@ -417,8 +444,44 @@ mod tests {
         let a = Counts::from_values(&[1, 2, 3]);
         assert_eq!(a.values()[..4], [1, 2, 3, 0]);
         assert_eq!(Counts::FIELDS.len(), a.values().len());
+        assert_eq!(
+            &Counts::FIELDS[..Counts::READING_FIELDS.len()],
+            Counts::READING_FIELDS
+        );
+        let all = Counts::from_values(&[1; 13]);
+        assert_eq!(all.reading().values().iter().sum::<i64>(), 4);
         assert_eq!((a + a - a), a);
         assert!((a - a).is_zero());
+    }
+
+    #[test]
+    fn a_members_counts_tell_each_days_status_as_their_marks_do() {
+        let rules = PointRules::default();
+        let plan: Plan<u32> = (1..=6)
+            .filter(|d| *d != 5)
+            .map(|d| (day(d), BTreeSet::from([d, 10 + d])))
+            .collect();
+        let marks = vec![
+            (day(1), MarkKind::OnTime, 1),
+            (day(1), MarkKind::OnTime, 11),
+            (day(2), MarkKind::OnTime, 2),
+            (day(3), MarkKind::Late, 2),
+            (day(3), MarkKind::Late, 12),
+            (day(3), MarkKind::OnTime, 3),
+            (day(4), MarkKind::OnTime, 4),
+            (day(4), MarkKind::OnTime, 14),
+        ];
+        let days = reading_days(&rules, &plan, &marks);
+        for today in [day(3), day(4), day(6)] {
+            for d in 1..=7 {
+                let kept = days.get(&day(d)).copied().unwrap_or_default();
+                assert_eq!(
+                    kept.status(plan.contains_key(&day(d)), day(d), today),
+                    crate::reading::day_status(&plan, &marks, day(d), today),
+                    "day {d}, today {today}"
+                );
+            }
+        }
     }
 
     #[test]

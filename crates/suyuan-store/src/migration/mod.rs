@@ -18,6 +18,7 @@ mod m0009_gatherings;
 mod m0010_progress;
 mod m0011_covering_marks;
 mod m0012_session_changes;
+mod m0013_one_mark_a_day;
 
 use m0001_foundation::*;
 use m0002_library::*;
@@ -31,6 +32,7 @@ use m0009_gatherings::*;
 use m0010_progress::*;
 use m0011_covering_marks::*;
 use m0012_session_changes::*;
+use m0013_one_mark_a_day::*;
 
 pub struct Migrator;
 
@@ -49,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(Progress),
             Box::new(CoveringMarks),
             Box::new(SessionChanges),
+            Box::new(OneMarkADay),
         ]
     }
 }

@@ -176,6 +176,11 @@ async fn summaries_kept_on_write_match_a_recount_from_the_raw_records() {
             differences.is_empty(),
             "kept on write ≠ recount: {differences:?}"
         );
+        let members_differ = store
+            .recount_member_differences(&campaign)
+            .await
+            .expect("recount");
+        assert!(members_differ.is_empty(), "{members_differ:?}");
         let days = store
             .unit_days(campaign.id, &[p.province.id], (day(20), day(25)))
             .await
@@ -205,6 +210,13 @@ async fn summaries_kept_on_write_match_a_recount_from_the_raw_records() {
                 .expect("recount")
                 .is_empty()
         );
+        assert!(
+            store
+                .recount_member_differences(&campaign)
+                .await
+                .expect("recount")
+                .is_empty()
+        );
 
         // Members per unit, subtree included, kept as members come.
         let sizes = store
@@ -215,6 +227,150 @@ async fn summaries_kept_on_write_match_a_recount_from_the_raw_records() {
             let counted = store.count_members(&unit.path).await.expect("count");
             assert_eq!(sizes[&unit.id], counted, "{:?}", unit.name);
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_year_of_reading_stands_the_same_kept_as_recounted() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        // Two paragraphs a day for a year.
+        let mut law = String::from("# 全年读本\n\n<!-- INFO END -->\n\n");
+        for i in 0..730 {
+            law.push_str(&format!("第{i}段：学习内容。\n\n"));
+        }
+        let collection = public_collection(&store, &p.province, "year.md", &law).await;
+        let (first, last) = (day(1) - Duration::days(364), day(1));
+        let campaign = store
+            .create_campaign(
+                NewCampaign {
+                    owner: p.province.id,
+                    title: "全年".into(),
+                    theme: String::new(),
+                    calendar: Calendar::new(DEFAULT_ZONE, first, last).expect("calendar"),
+                    evening: NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+                    pace: ReadingPace::default(),
+                    rules: PointRules::default(),
+                    units: vec![p.cuiyuan.id],
+                    collections: vec![collection],
+                },
+                now(),
+            )
+            .await
+            .expect("campaign");
+        let scoring = Arc::new(store.scoring(&campaign).await.expect("scoring"));
+        assert!(scoring.plan.len() >= 360, "{} days", scoring.plan.len());
+        let reader = member(&store, &p.cuiyuan, "Y1").await;
+        let writer = store.mark_writer();
+        let mut seed: u64 = 11;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let extra = *scoring.plan[&last].first().expect("last day's reading");
+        // Most days read on time, some missed and caught up a few days
+        // later, some read beyond the plan.
+        let mut owed: Vec<(NaiveDate, ExcerptId)> = Vec::new();
+        for today in campaign.calendar.days() {
+            let mut readings: Vec<(ExcerptId, MarkKind)> = Vec::new();
+            for excerpt in scoring.plan.get(&today).into_iter().flatten() {
+                match next(10) {
+                    0 => owed.push((today, *excerpt)),
+                    1 => {}
+                    _ => readings.push((*excerpt, MarkKind::OnTime)),
+                }
+            }
+            if next(5) == 0 {
+                for (_, excerpt) in owed.drain(..) {
+                    readings.push((excerpt, MarkKind::Late));
+                }
+            }
+            if next(20) == 0 && today < last {
+                readings.push((extra, MarkKind::Extra));
+            }
+            let sent: Vec<_> = readings
+                .into_iter()
+                .map(|(excerpt, kind)| {
+                    let writer = writer.clone();
+                    let m = Marking {
+                        mark: NewMark {
+                            id: new_mark_id().expect("id"),
+                            campaign: campaign.id,
+                            member: reader,
+                            excerpt,
+                            read_on: today,
+                            kind,
+                            seconds: 60,
+                            recorded_at: now(),
+                        },
+                        unit: p.cuiyuan.path.clone(),
+                        scoring: scoring.clone(),
+                    };
+                    tokio::spawn(async move { writer.submit(m).await })
+                })
+                .collect();
+            for task in sent {
+                task.await.expect("task").expect("recorded");
+            }
+        }
+        let marks: Vec<_> = store
+            .marks_of(reader, &campaign)
+            .await
+            .expect("marks")
+            .into_iter()
+            .map(|m| (m.read_on, m.kind, m.excerpt))
+            .collect();
+        assert!(marks.len() > 500, "{} marks", marks.len());
+        // Where the member stands on the year's last day: from the kept
+        // tables and that day's marks, and from every mark.
+        let recounted =
+            suyuan_core::reading::Standing::of(&scoring.rules, &scoring.plan, &marks, &[], last);
+        let (points, run) = store
+            .member_standing(campaign.id, reader)
+            .await
+            .expect("standing");
+        let todays: Vec<_> = store
+            .marks_on(reader, campaign.id, last)
+            .await
+            .expect("marks")
+            .into_iter()
+            .map(|m| (m.read_on, m.kind, m.excerpt))
+            .collect();
+        let kept = suyuan_core::reading::Standing::kept(
+            &scoring.rules,
+            scoring.plan.get(&last),
+            run,
+            points,
+            &todays,
+            &[],
+            last,
+        );
+        assert_eq!(kept, recounted);
+        assert!(recounted.points > 500, "{recounted:?}");
+        let whole = store
+            .member_record(campaign.id, reader, (first, last))
+            .await
+            .expect("record");
+        let derived =
+            suyuan_core::progress::counts::reading_days(&scoring.rules, &scoring.plan, &marks);
+        assert_eq!(whole, derived);
+        assert!(
+            store
+                .recount_differences(&campaign)
+                .await
+                .expect("recount")
+                .is_empty()
+        );
+        assert!(
+            store
+                .recount_member_differences(&campaign)
+                .await
+                .expect("recount")
+                .is_empty()
+        );
     })
     .await;
 }

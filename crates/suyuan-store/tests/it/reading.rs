@@ -62,7 +62,10 @@ async fn marks_are_recorded_once_however_often_they_are_sent() {
 
         // Many at once, each sent twice, from many tasks: one row per id.
         let marks: Vec<NewMark> = (0..300)
-            .map(|i| mark(reader, day(1 + i % 28), MarkKind::Late))
+            .map(|i| NewMark {
+                excerpt: ExcerptId(100 + i64::from(i)),
+                ..mark(reader, day(1 + i % 28), MarkKind::Late)
+            })
             .collect();
         let mut tasks = Vec::new();
         for copy in 0..2 {
@@ -96,6 +99,94 @@ async fn marks_are_recorded_once_however_often_they_are_sent() {
         let mine = store.marks_of(reader, &campaign).await.expect("marks");
         assert_eq!(mine.len(), 301);
         assert_eq!(mine[0], first);
+        let that_day = store
+            .marks_on(reader, campaign.id, day(25))
+            .await
+            .expect("marks");
+        assert_eq!(that_day[0], first);
+        assert!(that_day.iter().all(|m| m.read_on == day(25)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_excerpt_is_marked_once_a_day_whatever_the_client_id() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let reader = member(&store, &p.cuiyuan, "R1").await;
+        let other = member(&store, &p.cuiyuan, "R2").await;
+        let writer = store.mark_writer();
+        let first = mark(reader, day(25), MarkKind::OnTime);
+        assert_eq!(
+            writer
+                .submit(marking(first.clone(), &p.cuiyuan))
+                .await
+                .expect("recorded"),
+            Recorded::New(first.clone())
+        );
+        // The same reading under a new id, alone and in a burst: the first.
+        let again = mark(reader, day(25), MarkKind::OnTime);
+        assert_eq!(
+            writer
+                .submit(marking(again, &p.cuiyuan))
+                .await
+                .expect("again"),
+            Recorded::Again(first.clone())
+        );
+        let burst: Vec<_> = (0..20)
+            .map(|_| {
+                let writer = writer.clone();
+                let m = marking(mark(reader, day(25), MarkKind::OnTime), &p.cuiyuan);
+                tokio::spawn(async move { writer.submit(m).await })
+            })
+            .collect();
+        for task in burst {
+            assert_eq!(
+                task.await.expect("task").expect("recorded"),
+                Recorded::Again(first.clone())
+            );
+        }
+        // Within one batch, the first of two new ones is kept.
+        let (a, b) = (
+            mark(reader, day(26), MarkKind::OnTime),
+            mark(reader, day(26), MarkKind::OnTime),
+        );
+        let both = [a.clone(), b].map(|m| {
+            let writer = writer.clone();
+            let m = marking(m, &p.cuiyuan);
+            tokio::spawn(async move { writer.submit(m).await })
+        });
+        let mut answers = Vec::new();
+        for task in both {
+            answers.push(task.await.expect("task").expect("recorded"));
+        }
+        let kept = match &answers[0] {
+            Recorded::New(mark) => mark.clone(),
+            Recorded::Again(mark) => mark.clone(),
+        };
+        assert!(
+            answers.contains(&Recorded::New(kept.clone())),
+            "{answers:?}"
+        );
+        assert!(answers.contains(&Recorded::Again(kept)), "{answers:?}");
+        // Another member, another day or another excerpt is another mark.
+        for fresh in [
+            mark(other, day(25), MarkKind::OnTime),
+            mark(reader, day(27), MarkKind::OnTime),
+            NewMark {
+                excerpt: ExcerptId(8),
+                ..mark(reader, day(25), MarkKind::OnTime)
+            },
+        ] {
+            assert_eq!(
+                writer
+                    .submit(marking(fresh.clone(), &p.cuiyuan))
+                    .await
+                    .expect("recorded"),
+                Recorded::New(fresh)
+            );
+        }
+        assert_eq!(store.count_marks().await.expect("count"), 5);
     })
     .await;
 }

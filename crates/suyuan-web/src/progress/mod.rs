@@ -12,9 +12,9 @@ use axum::routing::get;
 use chrono::{Duration, NaiveDate, NaiveTime};
 use serde::Deserialize;
 
-use suyuan_core::library::ExcerptId;
+use suyuan_core::progress::counts::Days;
 use suyuan_core::progress::{Period, PeriodKind, Rate};
-use suyuan_core::reading::{DayStatus, Reading, day_status};
+use suyuan_core::reading::DayStatus;
 use suyuan_store::members::Member;
 
 use crate::auth::PageUser;
@@ -115,7 +115,8 @@ async fn my_progress(
 /// What a member did in a campaign over a span of days, read once and
 /// then counted for a period and the period before.
 struct Record {
-    marks: Vec<Reading<ExcerptId>>,
+    /// The member's days as kept: reading, tests and gatherings, points.
+    days: Days,
     /// Each test's best attempt: the day handed in and its score.
     tests: Vec<(NaiveDate, f64)>,
     /// Each gathering held for the member: its day, and whether they came.
@@ -130,13 +131,10 @@ async fn record_of(
 ) -> Result<Record, WebError> {
     let campaign = &today.book.campaign;
     let calendar = campaign.calendar;
-    let marks = state
+    let days = state
         .store
-        .marks_of(member.id, campaign)
-        .await?
-        .into_iter()
-        .map(|m| (m.read_on, m.kind, m.excerpt))
-        .collect();
+        .member_record(campaign.id, member.id, (first, last))
+        .await?;
     let tests = state
         .store
         .best_results(member.id, campaign.id)
@@ -166,7 +164,7 @@ async fn record_of(
         gatherings.push((calendar.date_at(gathering.slot.starts_at), came));
     }
     Ok(Record {
-        marks,
+        days,
         tests,
         gatherings,
     })
@@ -192,20 +190,19 @@ fn done_in(record: &Record, today: &CampaignToday, (first, last): (NaiveDate, Na
         .days()
         .filter(|d| (first..=until).contains(d))
     {
-        match day_status(&book.scoring.plan, &record.marks, day, today.date) {
+        let assigned = book.scoring.plan.get(&day).is_some_and(|a| !a.is_empty());
+        let kept = record.days.get(&day).copied().unwrap_or_default();
+        match kept.status(assigned, day, today.date) {
             DayStatus::Read => (due, on_time) = (due + 1, on_time + 1),
             DayStatus::Late => (due, late) = (due + 1, late + 1),
             DayStatus::Missed => due += 1,
             DayStatus::Open | DayStatus::Nothing => {}
         }
     }
-    let points = today
-        .standing
-        .tally
-        .by_day
+    let points = record
+        .days
         .range(span.clone())
-        .flat_map(|(_, rules)| rules.values())
-        .map(|p| u64::from(*p))
+        .map(|(_, counts)| u64::try_from(counts.points).unwrap_or(0))
         .sum();
     let held: Vec<bool> = record
         .gatherings

@@ -449,6 +449,24 @@ impl TestApp {
         body["token"].as_str().expect("token").to_owned()
     }
 
+    /// The opening stamp the API hands the holder of `token` with an
+    /// excerpt (as a reading client takes it before marking).
+    pub async fn stamp(&self, token: &str, excerpt: i64) -> String {
+        let body: serde_json::Value = Client::new()
+            .get(self.url(&format!("/api/v1/excerpts/{excerpt}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("excerpt")
+            .json()
+            .await
+            .expect("json");
+        body["opening_stamp"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a stamp: {body}"))
+            .to_owned()
+    }
+
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

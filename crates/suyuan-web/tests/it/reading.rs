@@ -36,40 +36,98 @@ async fn marks_are_checked_recorded_once_and_counted() {
         let campaign = app.campaign().await.0;
         let excerpts = excerpt_ids(&app).await;
         let token = app.token("cuiyuan-member").await;
-        let mark = |id: &str, excerpt: i64, seconds: u32, reached_end: bool| {
-            json!({"id": id, "excerpt_id": excerpt, "campaign_id": campaign,
+        let mark = |id: &str, excerpt: i64, stamp: &str, seconds: u32, reached_end: bool| {
+            json!({"id": id, "excerpt_id": excerpt, "campaign_id": campaign, "stamp": stamp,
                    "seconds_on_page": seconds, "reached_end": reached_end})
         };
+        let refused = |body: Value, why: &'static str| {
+            let (app, token) = (&app, &token);
+            async move {
+                let (status, error) = post_mark(app, token, body).await;
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}: {error}");
+                let message = error["error"]["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                assert!(!message.is_empty(), "{why}: {error}");
+                message
+            }
+        };
+
+        // Today's assignment comes with a stamp for each excerpt.
+        let today: Value = Client::new()
+            .get(app.url("/api/v1/me/today"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("today")
+            .json()
+            .await
+            .expect("json");
+        let assigned = &today["campaigns"][0]["assignment"][0];
+        assert_eq!(assigned["excerpt_id"], excerpts[2]);
+        let stamp = assigned["stamp"].as_str().expect("a stamp").to_owned();
+        let needed = assigned["min_seconds"].as_u64().expect("min seconds");
+
+        // A script that marks it at once is refused, however long it
+        // claims to have read; so is a mark without a stamp.
+        let message = refused(mark(ID, excerpts[2], &stamp, 600, true), "at once").await;
+        assert!(message.contains("opened 0 s ago"), "{message}");
+        let mut bare = mark(ID, excerpts[2], &stamp, 600, true);
+        bare.as_object_mut().expect("object").remove("stamp");
+        let message = refused(bare, "no stamp").await;
+        assert!(message.contains("stamp"), "{message}");
+
+        // Another member's stamp, another excerpt's or a forged one: refused.
+        let admin = app.token("xihu-admin").await;
+        let theirs = app.stamp(&admin, excerpts[2]).await;
+        let monday = app.stamp(&token, excerpts[0]).await;
+        let forged = format!("{}0", stamp.trim_end_matches(char::is_alphanumeric));
+        app.clock
+            .advance(chrono::Duration::seconds(needed as i64 + 10));
+        let message = refused(mark(ID, excerpts[2], &theirs, 600, true), "theirs").await;
+        assert!(message.contains("another member"), "{message}");
+        let message = refused(mark(ID, excerpts[2], &monday, 600, true), "monday's").await;
+        assert!(
+            message.contains(&format!("excerpt {}", excerpts[0])),
+            "{message}"
+        );
+        refused(mark(ID, excerpts[2], &forged, 600, true), "forged").await;
+        refused(mark(ID, excerpts[2], "not a stamp", 600, true), "garbled").await;
 
         // Too fast, not to the end, or with a made-up id: refused.
-        for body in [
-            mark(ID, excerpts[2], 1, true),
-            mark(ID, excerpts[2], 60, false),
-            mark("not-a-uuid", excerpts[2], 60, true),
-        ] {
-            let (status, error) = post_mark(&app, &token, body).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
-            assert!(error["error"]["message"].is_string());
-        }
+        refused(mark(ID, excerpts[2], &stamp, 1, true), "too fast").await;
+        refused(mark(ID, excerpts[2], &stamp, 60, false), "not to the end").await;
+        refused(mark("not-a-uuid", excerpts[2], &stamp, 60, true), "bad id").await;
 
-        // Today's article, read: recorded, and a retry answers the same.
-        let (status, first) = post_mark(&app, &token, mark(ID, excerpts[2], 30, true)).await;
+        // Read: recorded for the time since the stamp, not the claim; a
+        // retry answers the same.
+        let (status, first) =
+            post_mark(&app, &token, mark(ID, excerpts[2], &stamp, 600, true)).await;
         assert_eq!(status, StatusCode::CREATED, "{first}");
         assert_eq!(first["kind"], "on_time");
         assert_eq!(first["read_on"], "2026-11-25");
-        let (status, again) = post_mark(&app, &token, mark(ID, excerpts[2], 45, true)).await;
+        assert_eq!(first["seconds_on_page"], needed + 10);
+        let (status, again) =
+            post_mark(&app, &token, mark(ID, excerpts[2], &stamp, 45, true)).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(again, first);
+        // The same excerpt the same day under a new id: the same mark.
+        let other_id = "2c9e8f7a-6b5d-4c3e-9f1a-0b2c3d4e5f60";
+        let (status, same) =
+            post_mark(&app, &token, mark(other_id, excerpts[2], &stamp, 45, true)).await;
+        assert_eq!(status, StatusCode::OK, "{same}");
+        assert_eq!(same, first);
 
         // Monday's article, caught up on Wednesday.
         let late = "0b7d9c2e-1f3a-4e5b-8c6d-7a8b9c0d1e2f";
-        let (status, caught_up) = post_mark(&app, &token, mark(late, excerpts[0], 30, true)).await;
-        assert_eq!(status, StatusCode::CREATED);
+        let (status, caught_up) =
+            post_mark(&app, &token, mark(late, excerpts[0], &monday, 30, true)).await;
+        assert_eq!(status, StatusCode::CREATED, "{caught_up}");
         assert_eq!(caught_up["kind"], "late");
 
         // Someone else's id is not taken over; outsiders are not in it.
-        let admin = app.token("xihu-admin").await;
-        let (status, _) = post_mark(&app, &admin, mark(ID, excerpts[2], 30, true)).await;
+        let (status, _) = post_mark(&app, &admin, mark(ID, excerpts[2], &theirs, 30, true)).await;
         assert_eq!(status, StatusCode::CONFLICT);
         let outsider = app.token("xiajiang-member").await;
         let (status, _) = post_mark(
@@ -78,6 +136,7 @@ async fn marks_are_checked_recorded_once_and_counted() {
             mark(
                 "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
                 excerpts[2],
+                &stamp,
                 30,
                 true,
             ),
@@ -133,7 +192,7 @@ async fn the_today_page_counts_a_reading_after_a_plausible_time() {
     let page = browser.text("/today").await;
     assert!(page.contains("本法自公布之日起施行"), "{page}");
     assert!(page.contains("第 3 天，共 5 天"), "{page}");
-    let fields: Vec<(&str, String)> = ["csrf", "campaign_id", "opened", "marks"]
+    let fields: Vec<(&str, String)> = ["csrf", "campaign_id", "marks"]
         .into_iter()
         .map(|name| {
             (
@@ -152,10 +211,15 @@ async fn the_today_page_counts_a_reading_after_a_plausible_time() {
     // At once: no time has passed on the server's clock.
     let too_soon = send(fields.clone()).await;
     assert_eq!(too_soon.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    // A forged stamp is refused.
+    // Each excerpt's mark carries its stamp; a forged one is refused.
+    let marks = &fields[2].1;
+    assert_eq!(marks.split(':').count(), 3, "{marks}");
     let mut forged = fields.clone();
-    forged[2].1 = "1.deadbeef".into();
-    assert_eq!(send(forged).await.status(), StatusCode::BAD_REQUEST);
+    forged[2].1 = format!("{}0", marks.trim_end_matches(char::is_alphanumeric));
+    assert_eq!(
+        send(forged).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 
     app.clock.advance(chrono::Duration::seconds(40));
     let done = send(fields.clone()).await;
@@ -247,10 +311,13 @@ async fn admins_start_campaigns_and_see_todays_completion() {
         let excerpt = mine["assignment"][0]["excerpt_id"]
             .as_i64()
             .expect("excerpt");
+        let stamp = mine["assignment"][0]["stamp"].clone();
+        app.clock.advance(chrono::Duration::seconds(60));
         let (status, _) = post_mark(
             &app,
             &member,
-            json!({"id": ID, "excerpt_id": excerpt, "campaign_id": id, "seconds_on_page": 60, "reached_end": true}),
+            json!({"id": ID, "excerpt_id": excerpt, "campaign_id": id, "stamp": stamp,
+                   "seconds_on_page": 60, "reached_end": true}),
         )
         .await;
         assert_eq!(status, StatusCode::CREATED);
@@ -375,10 +442,13 @@ async fn points_follow_the_campaigns_rules_even_when_they_change() {
     let excerpt = day["assignment"][0]["excerpt_id"]
         .as_i64()
         .expect("excerpt");
+    let stamp = day["assignment"][0]["stamp"].clone();
+    app.clock.advance(chrono::Duration::seconds(60));
     let (status, _) = post_mark(
         &app,
         &member,
-        json!({"id": ID, "excerpt_id": excerpt, "campaign_id": id, "seconds_on_page": 60, "reached_end": true}),
+        json!({"id": ID, "excerpt_id": excerpt, "campaign_id": id, "stamp": stamp,
+               "seconds_on_page": 60, "reached_end": true}),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);

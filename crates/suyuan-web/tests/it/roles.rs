@@ -543,11 +543,7 @@ fn reading_pages(campaign: i64, law: i64, law_excerpt: ExcerptId) -> Vec<Case> {
         case(
             "POST",
             "/today/marks".into(),
-            form(&[
-                ("campaign_id", &campaign.to_string()),
-                ("opened", "1.bad"),
-                ("marks", ""),
-            ]),
+            form(&[("campaign_id", &campaign.to_string()), ("marks", "")]),
             [Some(303), Some(404), Some(400), Some(400)],
         ),
         case("GET", "/campaigns".into(), Body::None, signed_in),
@@ -760,6 +756,9 @@ async fn api(app: &TestApp) -> Vec<Case> {
     let (_, chunan_excerpt) = first_parts(app, w.chunan_notes).await;
     let (_, law_excerpt) = first_parts(app, w.law).await;
     let campaign = xihu_campaign(app).await;
+    let admin = app.token("xihu-admin").await;
+    let stamp = app.stamp(&admin, law_excerpt.0).await;
+    app.clock.advance(chrono::Duration::minutes(2));
     vec![
         case(
             "GET",
@@ -788,11 +787,13 @@ async fn api(app: &TestApp) -> Vec<Case> {
         case(
             "POST",
             "/api/v1/reading/marks".into(),
+            // With the Xihu admin's stamp: theirs to use, no one else's.
             Body::Json(
                 json!({"id": "4d3c2b1a-0f9e-4d8c-b7a6-958473625140", "excerpt_id": law_excerpt.0,
-                              "campaign_id": campaign, "seconds_on_page": 60, "reached_end": true}),
+                              "campaign_id": campaign, "stamp": stamp,
+                              "seconds_on_page": 60, "reached_end": true}),
             ),
-            [Some(401), Some(404), Some(201), Some(409)],
+            [Some(401), Some(404), Some(201), Some(422)],
         ),
         case(
             "PUT",

@@ -6,15 +6,13 @@
 use anyhow::Result;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use indicatif::ProgressBar;
-use std::collections::BTreeMap;
 
 use suyuan_core::campaigns::Campaign;
 use suyuan_core::library::ExcerptId;
-use suyuan_core::progress::Counts;
 use suyuan_core::progress::counts::{last_run, reading_days};
 use suyuan_core::reading::{MarkId, MarkKind};
-use suyuan_core::units::UnitId;
 use suyuan_store::Store;
+use suyuan_store::progress::Recounted;
 use suyuan_store::reading::NewMark;
 
 /// Marks written per `add_marks` call (one transaction each).
@@ -50,8 +48,7 @@ pub async fn add(
     bar.set_message("generating the campaign's history of reading");
     bar.set_length(members.len() as u64);
     bar.set_position(0);
-    let mut summed: BTreeMap<(UnitId, NaiveDate), Counts> = BTreeMap::new();
-    let mut runs = Vec::new();
+    let mut recounted = Recounted::default();
     let mut batch: Vec<NewMark> = Vec::with_capacity(MARK_BATCH + 64);
     let mut serial: u64 = 0;
     let mut written: u64 = 0;
@@ -89,14 +86,12 @@ pub async fn add(
                 batch.push(mark);
             }
         }
-        for (day, counts) in reading_days(&campaign.rules, &scoring.plan, &mine) {
-            for unit in path.ids() {
-                *summed.entry((unit, day)).or_default() += counts;
-            }
-        }
-        if let Some(run) = last_run(&scoring.plan, &mine) {
-            runs.push((member.0, run));
-        }
+        recounted.add(
+            member.0,
+            path,
+            reading_days(&campaign.rules, &scoring.plan, &mine),
+            last_run(&scoring.plan, &mine),
+        );
         if batch.len() >= MARK_BATCH {
             store.add_marks(&batch).await?;
             written += batch.len() as u64;
@@ -107,6 +102,6 @@ pub async fn add(
     store.add_marks(&batch).await?;
     written += batch.len() as u64;
     bar.set_message("loading the summaries");
-    store.load_progress(campaign, &summed, &runs).await?;
+    store.load_progress(campaign, &recounted).await?;
     Ok(written)
 }

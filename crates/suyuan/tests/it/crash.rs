@@ -127,39 +127,69 @@ fn crash_and_count(location: Location) {
         String::from_utf8_lossy(&seeded.stderr)
     );
 
+    // Material of many short paragraphs, each a reading of its own: a
+    // member marks an excerpt once a day, so each mark reads another.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let excerpts: Vec<i64> = runtime.block_on(async {
+        let store = Store::open(&location).await.expect("open");
+        let ids = many_paragraphs(&store).await;
+        store.close().await.expect("close");
+        ids
+    });
     let mut server = start(&location, work);
     let token = sign_in(&server.address);
     let (_, body) =
         request(&server.address, "GET", "/api/v1/me/today", Some(&token), "").expect("today");
-    let today = json(&body);
-    let campaign = today["campaigns"][0]["campaign_id"]
+    let campaign = json(&body)["campaigns"][0]["campaign_id"]
         .as_i64()
         .expect("a campaign");
-    let excerpt = today["campaigns"][0]["assignment"][0]["excerpt_id"]
-        .as_i64()
-        .expect("an assignment");
 
-    // Clients mark readings back to back; each remembers what was
-    // acknowledged. The server is killed once a few hundred are in.
-    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    // Each client opens its share of the excerpts (each answer hands out
+    // an opening stamp), waits the few seconds a paragraph takes, then
+    // marks them back to back, remembering what was acknowledged. The
+    // server is killed once a few hundred are in.
+    const CLIENTS: usize = 8;
+    let share = excerpts.len() / CLIENTS;
+    let acknowledged = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
     let server_gone = Arc::new(AtomicBool::new(false));
-    let clients: Vec<_> = (0..8)
+    let clients: Vec<_> = (0..CLIENTS)
         .map(|thread| {
             let acknowledged = acknowledged.clone();
             let server_gone = server_gone.clone();
             let address = server.address.clone();
             let token = token.clone();
+            let mine = excerpts[thread * share..(thread + 1) * share].to_vec();
             std::thread::spawn(move || {
-                for n in 0..100_000 {
+                let stamps: Vec<(i64, String)> = mine
+                    .iter()
+                    .map(|excerpt| {
+                        let path = format!("/api/v1/excerpts/{excerpt}");
+                        let (status, body) =
+                            request(&address, "GET", &path, Some(&token), "").expect("the excerpt");
+                        assert_eq!(status, 200, "{body}");
+                        let stamp = json(&body)["opening_stamp"]
+                            .as_str()
+                            .expect("a stamp")
+                            .to_owned();
+                        (*excerpt, stamp)
+                    })
+                    .collect();
+                std::thread::sleep(Duration::from_secs(3));
+                for (n, (excerpt, stamp)) in stamps.into_iter().enumerate() {
                     let id = uuid(thread, n);
-                    let body = format!(
-                        r#"{{"id":"{id}","excerpt_id":{excerpt},"campaign_id":{campaign},"seconds_on_page":600,"reached_end":true}}"#
-                    );
-                    match request(&address, "POST", "/api/v1/reading/marks", Some(&token), &body) {
-                        Some((201, _)) => acknowledged.lock().expect("lock").push(id),
+                    let body = mark(&id, excerpt, campaign, &stamp);
+                    match request(
+                        &address,
+                        "POST",
+                        "/api/v1/reading/marks",
+                        Some(&token),
+                        &body,
+                    ) {
+                        Some((201, _)) => acknowledged.lock().expect("lock").push((id, body)),
                         Some((status, body)) => panic!("{status}: {body}"),
                         None if server_gone.load(Ordering::SeqCst) => return,
-                        // The connection failed before the kill: try again.
+                        // The connection failed before the kill: that
+                        // reading is left unmarked.
                         None => continue,
                     }
                 }
@@ -180,13 +210,12 @@ fn crash_and_count(location: Location) {
     for client in clients {
         client.join().expect("a client");
     }
-    let acknowledged: Vec<String> = acknowledged.lock().expect("lock").clone();
+    let acknowledged: Vec<(String, String)> = acknowledged.lock().expect("lock").clone();
     assert!(acknowledged.len() >= 300);
 
     // After a restart: each acknowledged mark is there once, and sending
     // one again is answered as already recorded.
     let mut server = start(&location, work);
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let stored: Vec<String> = runtime.block_on(async {
         let store = Store::open(&location).await.expect("open");
         let member = store
@@ -206,26 +235,64 @@ fn crash_and_count(location: Location) {
             .map(|m| m.id.as_str().to_owned())
             .collect()
     });
-    for id in &acknowledged {
+    for (id, _) in &acknowledged {
         let copies = stored.iter().filter(|s| *s == id).count();
         assert_eq!(copies, 1, "acknowledged mark {id} is stored {copies} times");
     }
-    let again = format!(
-        r#"{{"id":"{}","excerpt_id":{excerpt},"campaign_id":{campaign},"seconds_on_page":600,"reached_end":true}}"#,
-        acknowledged[0]
-    );
     let token = sign_in(&server.address);
     let (status, _) = request(
         &server.address,
         "POST",
         "/api/v1/reading/marks",
         Some(&token),
-        &again,
+        &acknowledged[0].1,
     )
     .expect("retry");
     assert_eq!(status, 200, "a retry after the crash is recognised");
     let _ = server.child.kill();
     let _ = server.child.wait();
+}
+
+/// A mark as a client sends it, claiming ten minutes on the page.
+fn mark(id: &str, excerpt: i64, campaign: i64, stamp: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","excerpt_id":{excerpt},"campaign_id":{campaign},"stamp":"{stamp}","seconds_on_page":600,"reached_end":true}}"#
+    )
+}
+
+/// Imports a public collection of 1,600 one-line paragraphs: their ids.
+async fn many_paragraphs(store: &Store) -> Vec<i64> {
+    use suyuan_core::library::{Markup, Visibility, parse_text};
+    use suyuan_store::library::{Imported, NewCollection};
+    let mut text = String::from("# 段落集\n\n<!-- INFO END -->\n\n");
+    for i in 0..1_600 {
+        text.push_str(&format!("第{i}段：短短一句。\n\n"));
+    }
+    let parsed = parse_text("段落集.md", &text, Markup::Markdown).expect("parses");
+    let province = store
+        .unit_by_code(&suyuan_core::units::UnitCode::parse("zj").expect("code"))
+        .await
+        .expect("the demo's province");
+    let now = chrono::Utc::now();
+    let imported = store
+        .import_collections(
+            &[NewCollection {
+                parsed: &parsed,
+                owner: province.id,
+                visibility: Visibility::Public,
+            }],
+            now,
+        )
+        .await
+        .expect("import");
+    let (Imported::Created { id, .. } | Imported::AlreadyThere { id, .. }) = imported[0];
+    store
+        .excerpts(id, None)
+        .await
+        .expect("excerpts")
+        .iter()
+        .map(|e| e.id.0)
+        .collect()
 }
 
 #[test]
