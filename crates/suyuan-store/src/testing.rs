@@ -119,6 +119,17 @@ where
 }
 
 impl Store {
+    /// Runs statements as they are, for a test that puts the database back
+    /// in an earlier shape (as an earlier release left it).
+    pub async fn run_sql(&self, statements: &[&str]) {
+        for sql in statements {
+            self.db
+                .execute_unprepared(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    }
+
     /// How the database answers a subtree query, with sequential scans
     /// discouraged on PostgreSQL (its planner prefers them on tiny tables):
     /// for checking that the query can use the path index.

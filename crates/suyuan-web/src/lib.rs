@@ -198,6 +198,23 @@ impl App {
         self.router.clone()
     }
 
+    /// Signs opening stamps as this server hands them out with excerpts
+    /// to read (member, excerpt, time): for a load generator that plays
+    /// members who opened their reading earlier.
+    pub fn stamper(
+        &self,
+    ) -> impl Fn(
+        suyuan_core::members::MemberId,
+        suyuan_core::library::ExcerptId,
+        chrono::DateTime<chrono::Utc>,
+    ) -> String
+    + Send
+    + Sync
+    + 'static {
+        let state = self.state.clone();
+        move |member, excerpt, at| reading::opening_stamp(&state, member, excerpt, at)
+    }
+
     /// Submits the attempts whose time is up (the server does this every
     /// few seconds; tests call it to not wait).
     pub async fn submit_overdue(&self) -> Result<usize, WebError> {

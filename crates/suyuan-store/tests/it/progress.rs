@@ -374,3 +374,98 @@ async fn a_year_of_reading_stands_the_same_kept_as_recounted() {
     })
     .await;
 }
+
+/// A database from before one mark a day: repeats of a reading under
+/// other ids, no members' days kept. Opened by this release, it keeps the
+/// first of each reading and counts every campaign again.
+#[tokio::test]
+async fn an_upgrade_keeps_one_mark_a_day_and_counts_again() {
+    let mut dbs = vec![suyuan_store::testing::TestDb::sqlite()];
+    dbs.extend(suyuan_store::testing::TestDb::postgres().await);
+    for db in dbs {
+        let store = db.open().await;
+        let p = province(&store).await;
+        let collection = public_collection(&store, &p.province, "law.md", LAW).await;
+        let campaign = store
+            .create_campaign(
+                NewCampaign {
+                    owner: p.province.id,
+                    title: "学法".into(),
+                    theme: String::new(),
+                    calendar: Calendar::new(DEFAULT_ZONE, day(20), day(25)).expect("calendar"),
+                    evening: NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+                    pace: ReadingPace::default(),
+                    rules: PointRules::default(),
+                    units: vec![p.province.id],
+                    collections: vec![collection],
+                },
+                now(),
+            )
+            .await
+            .expect("campaign");
+        let reader = member(&store, &p.cuiyuan, "U1").await;
+        let plan = store.plan_of(campaign.id).await.expect("plan");
+        let first_day = campaign.calendar.start;
+        let read = |copy: u8| -> Vec<NewMark> {
+            plan.iter()
+                .filter(|p| p.day == 0)
+                .map(|p| NewMark {
+                    id: new_mark_id().expect("id"),
+                    campaign: campaign.id,
+                    member: reader,
+                    excerpt: p.excerpt,
+                    read_on: first_day,
+                    kind: MarkKind::OnTime,
+                    seconds: 60 + u32::from(copy),
+                    recorded_at: now(),
+                })
+                .collect()
+        };
+        let kept = read(0);
+        store.add_marks(&kept).await.expect("marks");
+        // Back to the earlier schema, where the same reading could be
+        // stored again under a new id.
+        store
+            .run_sql(&[
+                "DROP INDEX reading_marks_once",
+                "DROP TABLE member_reading_days",
+                "DROP TABLE progress_stale",
+                "DELETE FROM seaql_migrations WHERE version = 'm0013_one_mark_a_day'",
+            ])
+            .await;
+        for copy in 1..=2 {
+            store.add_marks(&read(copy)).await.expect("repeats");
+        }
+        assert_eq!(
+            store.count_marks().await.expect("count"),
+            3 * kept.len() as u64
+        );
+        store.close().await.expect("close");
+
+        let store = db.open().await;
+        let marks = store.marks_of(reader, &campaign).await.expect("marks");
+        assert_eq!(marks, kept, "the first of each reading is kept");
+        assert!(
+            store
+                .recount_differences(&campaign)
+                .await
+                .expect("recount")
+                .is_empty()
+        );
+        assert!(
+            store
+                .recount_member_differences(&campaign)
+                .await
+                .expect("recount")
+                .is_empty()
+        );
+        let (points, run) = store
+            .member_standing(campaign.id, reader)
+            .await
+            .expect("standing");
+        assert_eq!(points, 2 * kept.len() as u64, "two points an article, once");
+        assert_eq!(run, Some((first_day, 1)));
+        store.close().await.expect("close");
+        db.drop_database().await;
+    }
+}

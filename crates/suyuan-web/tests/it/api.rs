@@ -33,6 +33,23 @@ async fn the_openapi_document_describes_the_routes() {
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     assert!(doc["paths"]["/api/v1/noop"].is_null(), "the bench's route");
+    // A mark carries the opening stamp handed out with its excerpt.
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in [
+        ("MarkRequest", "stamp"),
+        ("AssignedJson", "stamp"),
+        ("ExcerptJson", "opening_stamp"),
+    ] {
+        let described = schemas[schema]["properties"][field]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            described.contains("stamp"),
+            "{schema}.{field}: {described:?}"
+        );
+    }
+    let marks = doc["paths"]["/api/v1/reading/marks"]["post"].to_string();
+    assert!(marks.contains("422") && marks.contains("stamp"), "{marks}");
     app.stop().await;
 }
 

@@ -55,6 +55,7 @@ pub async fn prepare(
         store,
         dataset,
         TITLE,
+        &[dataset.root.id],
         (today - Duration::days(days), today + Duration::days(10)),
         collections,
         now,

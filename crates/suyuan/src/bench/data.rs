@@ -275,12 +275,13 @@ pub struct Reading {
     pub peak: suyuan_core::campaigns::Campaign,
 }
 
-/// Starts a campaign of the data set's root over `days` (first and last),
-/// reading `collections`, with the default rules.
+/// Starts a campaign of the data set's root for `units` over `days`
+/// (first and last), reading `collections`, with the default rules.
 pub async fn start_campaign(
     store: &Store,
     dataset: &Dataset,
     title: &str,
+    units: &[UnitId],
     (first, last): (chrono::NaiveDate, chrono::NaiveDate),
     collections: &[suyuan_core::library::CollectionId],
     now: DateTime<Utc>,
@@ -297,7 +298,7 @@ pub async fn start_campaign(
                 evening: chrono::NaiveTime::from_hms_opt(20, 0, 0).unwrap_or_default(),
                 pace: ReadingPace::default(),
                 rules: PointRules::default(),
-                units: vec![dataset.root.id],
+                units: units.to_vec(),
                 collections: collections.to_vec(),
             },
             now,
@@ -311,6 +312,8 @@ const MARK_FILL_BATCH: usize = 20_000;
 const STORAGE_TITLE: &str = "测评学习活动";
 /// Days the morning's campaign has run before today.
 const PEAK_HISTORY_DAYS: i64 = 21;
+/// Days the storage campaign runs either side of the day it starts.
+const STORAGE_DAYS: i64 = 30;
 
 /// Starts the morning's campaign with its history, then finds or starts
 /// the storage campaign and fills the marks table with its rows until it
@@ -326,18 +329,15 @@ pub async fn prepare_reading(
 ) -> Result<Reading> {
     use chrono::Duration;
     use suyuan_core::campaigns::DEFAULT_ZONE;
-    use suyuan_core::reading::MarkKind;
-    use suyuan_store::reading::{NewMark, new_mark_id};
 
     let today = now.with_timezone(&DEFAULT_ZONE).date_naive();
+    // It ends today, so that a later day's run does not find it running.
     let peak = start_campaign(
         store,
         dataset,
         "早读高峰",
-        (
-            today - Duration::days(PEAK_HISTORY_DAYS),
-            today + Duration::days(20),
-        ),
+        &[dataset.root.id],
+        (today - Duration::days(PEAK_HISTORY_DAYS), today),
         collections,
         now,
     )
@@ -355,7 +355,11 @@ pub async fn prepare_reading(
                 store,
                 dataset,
                 STORAGE_TITLE,
-                (today - Duration::days(30), today + Duration::days(30)),
+                &[dataset.root.id],
+                (
+                    today - Duration::days(STORAGE_DAYS),
+                    today + Duration::days(STORAGE_DAYS),
+                ),
                 collections,
                 now,
             )
@@ -371,36 +375,80 @@ pub async fn prepare_reading(
     if excerpts.is_empty() || dataset.settled.is_empty() {
         anyhow::bail!("the bench campaign has nothing to read");
     }
-    let have = store.count_marks().await? as usize;
-    if have < marks {
-        bar.set_message("filling the marks table");
-        bar.set_length(marks as u64);
-        bar.set_position(have as u64);
-        let mut made = have;
-        while made < marks {
-            let size = MARK_FILL_BATCH.min(marks - made);
-            let batch: Vec<NewMark> = (made..made + size)
-                .map(|i| {
-                    Ok(NewMark {
-                        id: new_mark_id()?,
-                        campaign: storage.id,
-                        member: dataset.settled[(i * 7_919) % dataset.settled.len()],
-                        excerpt: excerpts[i % excerpts.len()],
-                        read_on: today - Duration::days((i % 21) as i64 + 1),
-                        kind: MarkKind::OnTime,
-                        seconds: 120,
-                        recorded_at: now,
-                    })
-                })
-                .collect::<Result<_, suyuan_store::StoreError>>()?;
-            store.add_marks(&batch).await?;
-            made += size;
-            bar.set_position(made as u64);
-        }
-    }
+    fill_marks(store, &storage, marks, now, bar).await?;
     Ok(Reading {
         storage: storage.id,
         excerpts,
         peak,
     })
+}
+
+/// Fills the marks table with the storage campaign's reading until it
+/// holds at least `marks` rows, as its members read: each day before
+/// today, every member reads that day's assignment, one member after
+/// another, so that no member has more than a day's reading a day. Its
+/// summaries are then counted from the marks.
+async fn fill_marks(
+    store: &Store,
+    storage: &suyuan_core::campaigns::Campaign,
+    marks: usize,
+    now: DateTime<Utc>,
+    bar: &ProgressBar,
+) -> Result<()> {
+    use suyuan_core::reading::MarkKind;
+    use suyuan_store::reading::{NewMark, new_mark_id};
+
+    let have = store.count_marks().await? as usize;
+    if have >= marks {
+        return Ok(());
+    }
+    let today = storage.calendar.date_at(now);
+    let scoring = store.scoring(storage).await?;
+    let members: Vec<MemberId> = store
+        .members_of_campaign(storage)
+        .await?
+        .into_iter()
+        .map(|(member, _)| member)
+        .collect();
+    // The days before today, the latest first, each with its readings.
+    let readings: Vec<(chrono::NaiveDate, suyuan_core::library::ExcerptId)> = scoring
+        .plan
+        .range(..today)
+        .rev()
+        .flat_map(|(day, excerpts)| excerpts.iter().map(move |e| (*day, *e)))
+        .collect();
+    // Rows are numbered from the table's size on, so that a later run
+    // adds to what an earlier one wrote rather than repeating it.
+    let last = marks.min(readings.len() * members.len());
+    if have >= last {
+        return Ok(());
+    }
+    bar.set_message("filling the marks table");
+    bar.set_length((last - have) as u64);
+    bar.set_position(0);
+    let mut made = have;
+    while made < last {
+        let size = MARK_FILL_BATCH.min(last - made);
+        let batch: Vec<NewMark> = (made..made + size)
+            .map(|i| {
+                let (day, excerpt) = readings[i / members.len()];
+                Ok(NewMark {
+                    id: new_mark_id()?,
+                    campaign: storage.id,
+                    member: members[i % members.len()],
+                    excerpt,
+                    read_on: day,
+                    kind: MarkKind::OnTime,
+                    seconds: 120,
+                    recorded_at: now,
+                })
+            })
+            .collect::<Result<_, suyuan_store::StoreError>>()?;
+        store.add_marks(&batch).await?;
+        made += size;
+        bar.set_position((made - have) as u64);
+    }
+    bar.set_message("counting the storage campaign's reading");
+    store.rebuild_progress(storage).await?;
+    Ok(())
 }

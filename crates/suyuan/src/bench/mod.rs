@@ -9,6 +9,7 @@ mod data;
 mod evening;
 mod history;
 mod load;
+mod year;
 
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
@@ -623,7 +624,23 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     } else {
         None
     };
+    // The home page is a member's a year into a daily campaign.
+    let year = if scenarios.contains(&Scenario::Home) {
+        let bar = progress_bar();
+        let year = year::prepare(&store, &dataset, clock.now(), &bar).await?;
+        bar.finish_and_clear();
+        let days = year.campaign.calendar.start;
+        println!(
+            "home: {} members of a branch reading daily since {days} ({} marks written now)",
+            year.members.len(),
+            year.marks
+        );
+        Some(year)
+    } else {
+        None
+    };
     let app = App::build_for_bench(store.clone(), clock.clone(), search.clone()).await?;
+    let stamper: Stamper = Arc::new(app.stamper());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -640,16 +657,26 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             .await?
             .expose()
     );
-    let member_cookies: Vec<String> = store
-        .create_sessions(&dataset.settled, SessionKind::Web, clock.now())
-        .await?
-        .iter()
-        .map(|token| format!("sy_session={}", token.expose()))
-        .collect();
+    let member_cookies: Vec<String> = match &year {
+        Some(year) => store
+            .create_sessions(&year.members, SessionKind::Web, clock.now())
+            .await?
+            .iter()
+            .map(|token| format!("sy_session={}", token.expose()))
+            .collect(),
+        None => Vec::new(),
+    };
     let peak = match &reading {
-        Some(reading) => {
-            Some(Peak::sign_in(&store, &reading.peak, args.peak_members, clock.now()).await?)
-        }
+        Some(reading) => Some(
+            Peak::sign_in(
+                &store,
+                &reading.peak,
+                args.peak_members,
+                stamper,
+                clock.now(),
+            )
+            .await?,
+        ),
         None => None,
     };
 
@@ -678,8 +705,6 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             if last {
                 print_header();
             }
-            // Each round's requests number from 0 again: fresh mark ids.
-            let peak = peak.as_ref().map(|peak| peak.in_round(round));
             let mut this_round = Vec::new();
             for (&scenario, tally) in scenarios.iter().zip(&mut tallies) {
                 if !last && !scenario.repeats() {
@@ -1017,18 +1042,23 @@ fn requests(
             } else {
                 "/api/v1/noop"
             };
-            Arc::new(move |client, n| {
-                let pick = spread(client, n);
+            Arc::new(move |_, _| {
+                let (serial, member, excerpt) = peak.next(scenario);
+                let stamp = (peak.stamp)(peak.members[member], excerpt, peak.opened);
                 // Written out rather than through a JSON value: the
                 // generator shares the cores with the server it measures.
                 let body = format!(
-                    r#"{{"id":"{}","excerpt_id":{},"campaign_id":{},"seconds_on_page":600,"reached_end":true}}"#,
-                    peak.mark_id(client, n),
-                    peak.excerpt(pick),
+                    r#"{{"id":"{}","excerpt_id":{},"campaign_id":{},"stamp":"{stamp}","seconds_on_page":600,"reached_end":true}}"#,
+                    peak.mark_id(serial),
+                    excerpt.0,
                     peak.campaign,
                 );
-                let bearer = &peak.bearers[pick % peak.bearers.len()];
-                build("POST", path.into(), Some(bearer), Bytes::from(body))
+                build(
+                    "POST",
+                    path.into(),
+                    Some(&peak.bearers[member]),
+                    Bytes::from(body),
+                )
             })
         }
         Scenario::DbInsert
@@ -1046,16 +1076,35 @@ fn requests(
     }
 }
 
+/// Signs an opening stamp as the server hands it out.
+type Stamper = Arc<
+    dyn Fn(
+            suyuan_core::members::MemberId,
+            suyuan_core::library::ExcerptId,
+            chrono::DateTime<chrono::Utc>,
+        ) -> String
+        + Send
+        + Sync,
+>;
+
 /// What the morning peak sends: marks of the morning's campaign by its
-/// members, each with a fresh client id. Most read today's assignment,
-/// some catch up an earlier day, a few read ahead.
+/// members, each with the stamp the member was handed when they opened
+/// their reading ten minutes before. Members take turns: each reads
+/// today's assignment first, then catches up earlier days, one excerpt at
+/// a time, so that every mark is a reading of its own (a member marks an
+/// excerpt once a day) until a member has read everything.
 #[derive(Clone)]
 struct Peak {
     campaign: i64,
-    today: Vec<i64>,
-    earlier: Vec<i64>,
-    later: Vec<i64>,
+    today: Vec<suyuan_core::library::ExcerptId>,
+    earlier: Vec<suyuan_core::library::ExcerptId>,
+    members: Vec<suyuan_core::members::MemberId>,
     bearers: Vec<String>,
+    opened: chrono::DateTime<chrono::Utc>,
+    stamp: Stamper,
+    /// Readings sent so far, over every round: the peak's, and its
+    /// baseline's (which sends the same requests to the no-op).
+    sent: [Arc<std::sync::atomic::AtomicU64>; 2],
     nonce: u64,
 }
 
@@ -1066,14 +1115,14 @@ impl Peak {
         store: &Store,
         campaign: &suyuan_core::campaigns::Campaign,
         members: usize,
+        stamp: Stamper,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Self> {
         let today = campaign.calendar.date_at(now);
-        let tomorrow = today.succ_opt().unwrap_or(today);
         let scoring = store.scoring(campaign).await?;
-        let ids = |days: std::ops::Range<chrono::NaiveDate>| -> Vec<i64> {
+        let ids = |days: std::ops::Range<chrono::NaiveDate>| -> Vec<_> {
             let days = scoring.plan.range(days);
-            days.flat_map(|(_, excerpts)| excerpts.iter().map(|e| e.0))
+            days.flat_map(|(_, excerpts)| excerpts.iter().copied())
                 .collect()
         };
         let readers: Vec<suyuan_core::members::MemberId> = store
@@ -1086,10 +1135,13 @@ impl Peak {
         let bearers = data::bearers(store, &readers, now).await?;
         let peak = Self {
             campaign: campaign.id.0,
-            today: ids(today..tomorrow),
+            today: ids(today..today.succ_opt().unwrap_or(today)),
             earlier: ids(campaign.calendar.start..today),
-            later: ids(tomorrow..campaign.calendar.end.succ_opt().unwrap_or(tomorrow)),
+            members: readers,
             bearers,
+            opened: now - chrono::Duration::minutes(10),
+            stamp,
+            sent: Default::default(),
             // A different id space each run, so that no mark is a repeat.
             nonce: now.timestamp_micros() as u64,
         };
@@ -1099,35 +1151,30 @@ impl Peak {
         Ok(peak)
     }
 
-    /// The excerpt of a pick: 85% today's, 10% an earlier day's, 5% a
-    /// later day's.
-    fn excerpt(&self, pick: usize) -> i64 {
-        let from = match pick % 20 {
-            17 | 18 if !self.earlier.is_empty() => &self.earlier,
-            19 if !self.later.is_empty() => &self.later,
-            _ => &self.today,
+    /// The next reading a scenario sends: which member, what they read.
+    fn next(&self, scenario: Scenario) -> (u64, usize, suyuan_core::library::ExcerptId) {
+        let counter = &self.sent[usize::from(scenario == Scenario::ReadingPeak)];
+        let serial = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let members = self.members.len() as u64;
+        let member = (serial % members) as usize;
+        let turn = (serial / members) as usize;
+        let excerpt = match turn.checked_sub(self.today.len()) {
+            None => self.today[turn],
+            Some(_) if self.earlier.is_empty() => self.today[turn % self.today.len()],
+            Some(behind) => self.earlier[(behind + member) % self.earlier.len()],
         };
-        from[(pick / 20) % from.len()]
-    }
-
-    /// The same members and excerpts with ids of their own for a round.
-    fn in_round(&self, round: usize) -> Self {
-        Self {
-            nonce: self.nonce.wrapping_add(round as u64),
-            ..self.clone()
-        }
+        (serial, member, excerpt)
     }
 
     /// A fresh id, as our pages make them: a version 7 UUID of the time it
-    /// is sent, whose other bits are unique to this run, client and request.
-    fn mark_id(&self, client: usize, n: u64) -> String {
+    /// is sent, whose other bits are unique to this run and reading.
+    fn mark_id(&self, serial: u64) -> String {
         let unix_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
         let mut unique = [0u8; 10];
         unique[..4].copy_from_slice(&(self.nonce as u32).to_be_bytes());
-        unique[4..6].copy_from_slice(&(client as u16).to_be_bytes());
-        unique[6..].copy_from_slice(&(n as u32).to_be_bytes());
+        unique[4..].copy_from_slice(&serial.to_be_bytes()[2..]);
         suyuan_core::reading::MarkId::v7(unix_ms, unique)
             .as_str()
             .to_owned()
