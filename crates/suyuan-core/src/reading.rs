@@ -493,6 +493,14 @@ pub fn streak(days_read: &BTreeSet<NaiveDate>, today: NaiveDate) -> u32 {
 /// A member's last day read in full and the length of the run it ends.
 pub type Run = (NaiveDate, u32);
 
+/// The streak a member's last run makes on `today`: its length while it
+/// ends today or yesterday (today's reading still to come), else none.
+pub fn streak_of(run: Option<Run>, today: NaiveDate) -> u32 {
+    let yesterday = today - Duration::days(1);
+    run.filter(|(last, _)| *last == today || *last == yesterday)
+        .map_or(0, |(_, length)| length)
+}
+
 /// The run a member's newly completed `day` makes, after their `last`
 /// completed day and its run: one more when `last` was the day before,
 /// else a new run of one. `None` when `day` is not after `last` (a day
@@ -775,14 +783,11 @@ impl Standing {
                 today_points.insert(Action::StreakBonus, bonus);
             }
         }
-        let yesterday = today - Duration::days(1);
         Self {
             read_today: assigned_today.is_some_and(|assigned| {
                 !assigned.is_empty() && read_in_full(assigned, today_readings, today)
             }),
-            streak: run
-                .filter(|(last, _)| *last == today || *last == yesterday)
-                .map_or(0, |(_, length)| length),
+            streak: streak_of(run, today),
             points,
             today: today_points,
         }

@@ -147,6 +147,37 @@ pub(crate) async fn load<C: sea_orm::ConnectionTrait>(
     campaign_from(row, units)
 }
 
+/// Campaigns by id, in the order of their ids: two statements however many.
+async fn load_many<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+) -> StoreResult<Vec<Campaign>> {
+    let mut units: std::collections::HashMap<i64, Vec<UnitId>> = Default::default();
+    let mut campaigns = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        for p in participant::Entity::find()
+            .filter(participant::Column::CampaignId.is_in(chunk.iter().copied()))
+            .all(conn)
+            .await?
+        {
+            units
+                .entry(p.campaign_id)
+                .or_default()
+                .push(UnitId(p.unit_id));
+        }
+        for row in campaign::Entity::find()
+            .filter(campaign::Column::Id.is_in(chunk.iter().copied()))
+            .order_by_asc(campaign::Column::Id)
+            .all(conn)
+            .await?
+        {
+            let units = units.remove(&row.id).unwrap_or_default();
+            campaigns.push(campaign_from(row, units)?);
+        }
+    }
+    Ok(campaigns)
+}
+
 fn campaign_from(row: campaign::Model, units: Vec<UnitId>) -> StoreResult<Campaign> {
     let zone = parse_zone(&row.zone).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let calendar = Calendar::new(zone, row.starts_on, row.ends_on)
@@ -283,11 +314,7 @@ impl Store {
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        let mut campaigns = Vec::with_capacity(ids.len());
-        for id in ids {
-            campaigns.push(self.campaign(CampaignId(id)).await?);
-        }
-        Ok(campaigns)
+        load_many(&self.db, &ids).await
     }
 
     /// The whole reading plan: each planned excerpt with its day and its
@@ -415,11 +442,11 @@ impl Store {
             .all(&self.db)
             .await?;
         let mut campaigns = self.campaigns_for(within).await?;
-        for id in owned {
-            if !campaigns.iter().any(|c| c.id.0 == id) {
-                campaigns.push(self.campaign(CampaignId(id)).await?);
-            }
-        }
+        let more: Vec<i64> = owned
+            .into_iter()
+            .filter(|id| !campaigns.iter().any(|c| c.id.0 == *id))
+            .collect();
+        campaigns.extend(load_many(&self.db, &more).await?);
         campaigns.sort_by(|a, b| {
             b.calendar
                 .start

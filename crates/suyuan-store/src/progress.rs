@@ -21,7 +21,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{ConnectionTrait, TransactionTrait};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use suyuan_core::exams::Score;
 use suyuan_core::gatherings::{Attendance, Kind};
@@ -416,6 +416,18 @@ impl Recounted {
     }
 }
 
+/// What is kept of where a member stands in a campaign (see
+/// `Store::member_standings`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Kept {
+    /// Points so far: reading, tests and gatherings.
+    pub points: u64,
+    /// The last day read in full and the run it ends.
+    pub run: Option<Run>,
+    /// Today's reading counts.
+    pub today: Counts,
+}
+
 /// A unit's counts, day by day.
 pub type UnitDays = BTreeMap<NaiveDate, Counts>;
 
@@ -688,31 +700,89 @@ impl Store {
         Ok(kept.remove(&member.0).unwrap_or_default())
     }
 
-    /// A member's points so far in a campaign and their run of days read
-    /// in full, as kept: a few index seeks, however long they have read.
-    pub async fn member_standing(
+    /// Where a member stands in campaigns, as kept, each on its own
+    /// today: their points so far, their run of days read in full, and
+    /// today's reading counts. Three statements however many campaigns and
+    /// however long the member has read (the points are summed in the
+    /// database over at most a campaign's days).
+    pub async fn member_standings(
         &self,
-        campaign: CampaignId,
         member: MemberId,
-    ) -> StoreResult<(u64, Option<Run>)> {
+        campaigns: &[(CampaignId, NaiveDate)],
+    ) -> StoreResult<HashMap<CampaignId, Kept>> {
+        let mut out: HashMap<CampaignId, Kept> = campaigns
+            .iter()
+            .map(|(id, _)| (*id, Kept::default()))
+            .collect();
+        if campaigns.is_empty() {
+            return Ok(out);
+        }
+        let ids: Vec<i64> = campaigns.iter().map(|(id, _)| id.0).collect();
+        let todays: HashMap<i64, NaiveDate> =
+            campaigns.iter().map(|(id, day)| (id.0, *day)).collect();
         let backend = self.db.get_database_backend();
-        let mut points: i64 = 0;
-        for table in [MEMBER_DAYS, MEMBERS] {
+        let points = |table: &str| {
             let mut select = Query::select();
             select
                 .from(col(table))
+                .column(col("campaign_id"))
                 // PostgreSQL sums big integers as numerics.
                 .expr(Func::cast_as(Expr::col(col("points")).sum(), col("BIGINT")))
-                .and_where(Expr::col(col("campaign_id")).eq(campaign.0))
-                .and_where(Expr::col(col("member_id")).eq(member.0));
-            if let Some(row) = self.db.query_one_raw(backend.build(&select)).await? {
-                points += row.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0);
+                .and_where(Expr::col(col("member_id")).eq(member.0))
+                .and_where(Expr::col(col("campaign_id")).is_in(ids.iter().copied()))
+                .group_by_col(col("campaign_id"));
+            backend.build(&select)
+        };
+        for table in [MEMBER_DAYS, MEMBERS] {
+            for row in self.db.query_all_raw(points(table)).await? {
+                let campaign: i64 = row.try_get_by_index(0)?;
+                let sum: Option<i64> = row.try_get_by_index(1)?;
+                if let Some(kept) = out.get_mut(&CampaignId(campaign)) {
+                    kept.points += u64::try_from(sum.unwrap_or(0)).unwrap_or(0);
+                }
             }
         }
-        let run = crate::reading::load_runs(&self.db, campaign.0, std::iter::once(member.0))
-            .await?
-            .remove(&member.0);
-        Ok((u64::try_from(points).unwrap_or(0), run))
+        let mut select = Query::select();
+        select
+            .from(col(MEMBER_DAYS))
+            .columns(
+                ["campaign_id", "day"]
+                    .iter()
+                    .chain(Counts::READING_FIELDS)
+                    .map(|name| col(name)),
+            )
+            .and_where(Expr::col(col("member_id")).eq(member.0))
+            .and_where(Expr::col(col("campaign_id")).is_in(ids.iter().copied()))
+            .and_where(
+                Expr::col(col("day")).is_in(todays.values().copied().collect::<BTreeSet<_>>()),
+            );
+        for row in self.db.query_all_raw(backend.build(&select)).await? {
+            let campaign: i64 = row.try_get_by_index(0)?;
+            let day: NaiveDate = row.try_get_by_index(1)?;
+            let values = (0..Counts::READING_FIELDS.len())
+                .map(|i| row.try_get_by_index::<i64>(2 + i))
+                .collect::<Result<Vec<i64>, _>>()?;
+            if todays.get(&campaign) == Some(&day)
+                && let Some(kept) = out.get_mut(&CampaignId(campaign))
+            {
+                kept.today = Counts::from_values(&values);
+            }
+        }
+        let mut select = Query::select();
+        select
+            .from(col(crate::reading::STREAKS))
+            .columns([col("campaign_id"), col("last_day"), col("run")])
+            .and_where(Expr::col(col("member_id")).eq(member.0))
+            .and_where(Expr::col(col("campaign_id")).is_in(ids.iter().copied()));
+        for row in self.db.query_all_raw(backend.build(&select)).await? {
+            let campaign: i64 = row.try_get_by_index(0)?;
+            let last: NaiveDate = row.try_get_by_index(1)?;
+            let run: i32 = row.try_get_by_index(2)?;
+            if let Some(kept) = out.get_mut(&CampaignId(campaign)) {
+                kept.run = Some((last, u32::try_from(run).unwrap_or(0)));
+            }
+        }
+        Ok(out)
     }
 
     /// Members' days (their readings, and their tests and gatherings when

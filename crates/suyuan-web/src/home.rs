@@ -88,13 +88,13 @@ async fn home(
         None
     };
     let mut today = Vec::new();
-    for day in crate::reading::today_of(&state, member).await? {
+    for day in crate::reading::running_for(&state, member).await? {
         let read = day.read();
         today.push(TodayLine {
             title: day.book.campaign.title.clone(),
             read,
-            streak: day.standing.streak,
-            points: day.standing.points,
+            streak: day.streak(),
+            points: day.kept.points,
             reminded: !read && state.store.was_reminded(member.id, day.date).await?,
         });
     }

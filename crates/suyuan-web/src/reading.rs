@@ -36,6 +36,7 @@ use suyuan_core::reading::{
     Action, Event, MarkId, MarkKind, Opening, Reading, StampError, Standing, TestOutcome,
 };
 use suyuan_store::members::Member;
+use suyuan_store::progress::Kept;
 use suyuan_store::reading::{Mark, Marking, NewMark, Recorded};
 
 use crate::auth::{ApiUser, PageUser};
@@ -371,26 +372,73 @@ impl CampaignToday {
     }
 }
 
-/// The member's running campaigns, with today's assignment and standing:
-/// read from what the mark writer, tests and gatherings keep and from
-/// today's marks, so that it costs the same after a week or a year.
-pub async fn today_of(state: &AppState, member: &Member) -> Result<Vec<CampaignToday>, WebError> {
+/// A running campaign of a member's, and where they stand in it as kept:
+/// what the home page shows.
+pub struct CampaignDay {
+    pub book: Arc<Book>,
+    pub date: NaiveDate,
+    pub kept: Kept,
+}
+
+impl CampaignDay {
+    /// Whether today's assignment is read in full.
+    pub fn read(&self) -> bool {
+        self.kept.today.read_on_time > 0
+    }
+
+    pub fn streak(&self) -> u32 {
+        suyuan_core::reading::streak_of(self.kept.run, self.date)
+    }
+}
+
+/// The member's running campaigns and where they stand in each, read from
+/// what the mark writer, tests and gatherings keep: a few statements
+/// however many campaigns, and the same after a week or a year.
+pub async fn running_for(state: &AppState, member: &Member) -> Result<Vec<CampaignDay>, WebError> {
     let now = state.now();
+    let running: Vec<(Campaign, NaiveDate)> = state
+        .store
+        .campaigns_for(&member.unit.path)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let date = c.calendar.date_at(now);
+            (c, date)
+        })
+        .filter(|(c, date)| c.calendar.contains(*date))
+        .collect();
+    let days: Vec<(CampaignId, NaiveDate)> = running.iter().map(|(c, d)| (c.id, *d)).collect();
+    let mut kept = state.store.member_standings(member.id, &days).await?;
+    let mut out = Vec::with_capacity(running.len());
+    for (campaign, date) in running {
+        out.push(CampaignDay {
+            book: state.books.get(state, campaign.id).await?,
+            date,
+            kept: kept.remove(&campaign.id).unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// The member's running campaigns, with today's assignment, what of it is
+/// read, and today's points rule by rule: the kept standing and today's
+/// own records.
+pub async fn today_of(state: &AppState, member: &Member) -> Result<Vec<CampaignToday>, WebError> {
     let mut out = Vec::new();
-    for campaign in state.store.campaigns_for(&member.unit.path).await? {
-        let date = campaign.calendar.date_at(now);
-        if !campaign.calendar.contains(date) {
-            continue;
-        }
-        let book = state.books.get(state, campaign.id).await?;
-        let marks = readings(&state.store.marks_on(member.id, campaign.id, date).await?);
-        let (points, run) = state.store.member_standing(campaign.id, member.id).await?;
-        let others = others_on(state, member, &campaign, date).await?;
+    for day in running_for(state, member).await? {
+        let (book, date) = (day.book, day.date);
+        let marks = readings(
+            &state
+                .store
+                .marks_on(member.id, book.campaign.id, date)
+                .await?,
+        );
+        let others = others_on(state, member, &book.campaign, date).await?;
         let standing = Standing::kept(
             &book.campaign.rules,
             book.scoring.plan.get(&date),
-            run,
-            points,
+            day.kept.run,
+            day.kept.points,
             &marks,
             &others,
             date,

@@ -328,10 +328,12 @@ async fn a_year_of_reading_stands_the_same_kept_as_recounted() {
         // tables and that day's marks, and from every mark.
         let recounted =
             suyuan_core::reading::Standing::of(&scoring.rules, &scoring.plan, &marks, &[], last);
-        let (points, run) = store
-            .member_standing(campaign.id, reader)
+        let kept = store
+            .member_standings(reader, &[(campaign.id, last)])
             .await
-            .expect("standing");
+            .expect("standing")[&campaign.id];
+        let (points, run) = (kept.points, kept.run);
+        assert_eq!(kept.today.read_on_time > 0, recounted.read_today);
         let todays: Vec<_> = store
             .marks_on(reader, campaign.id, last)
             .await
@@ -459,12 +461,17 @@ async fn an_upgrade_keeps_one_mark_a_day_and_counts_again() {
                 .expect("recount")
                 .is_empty()
         );
-        let (points, run) = store
-            .member_standing(campaign.id, reader)
+        let standing = store
+            .member_standings(reader, &[(campaign.id, first_day)])
             .await
-            .expect("standing");
-        assert_eq!(points, 2 * kept.len() as u64, "two points an article, once");
-        assert_eq!(run, Some((first_day, 1)));
+            .expect("standing")[&campaign.id];
+        assert_eq!(
+            standing.points,
+            2 * kept.len() as u64,
+            "two points an article, once"
+        );
+        assert_eq!(standing.run, Some((first_day, 1)));
+        assert_eq!(standing.today.read_on_time, 1);
         store.close().await.expect("close");
         db.drop_database().await;
     }

@@ -21,7 +21,7 @@ use crate::auth::PageUser;
 use crate::csrf::CsrfToken;
 use crate::error::WebError;
 use crate::i18n::{Lang, Texts, fill};
-use crate::reading::{CampaignToday, today_of};
+use crate::reading::{CampaignDay, running_for};
 use crate::views::Chrome;
 use crate::{AppState, paths};
 
@@ -103,7 +103,7 @@ async fn my_progress(
             ))
         })?;
     let mut campaigns = Vec::new();
-    for today in today_of(&state, &user.member).await? {
+    for today in running_for(&state, &user.member).await? {
         campaigns.push(campaign_progress(&state, t, &user.member, &today, kind).await?);
     }
     Ok(MyProgress {
@@ -126,7 +126,7 @@ struct Record {
 async fn record_of(
     state: &AppState,
     member: &Member,
-    today: &CampaignToday,
+    today: &CampaignDay,
     (first, last): (NaiveDate, NaiveDate),
 ) -> Result<Record, WebError> {
     let campaign = &today.book.campaign;
@@ -179,7 +179,7 @@ struct Done {
     attended: Rate,
 }
 
-fn done_in(record: &Record, today: &CampaignToday, (first, last): (NaiveDate, NaiveDate)) -> Done {
+fn done_in(record: &Record, today: &CampaignDay, (first, last): (NaiveDate, NaiveDate)) -> Done {
     let book = &today.book;
     let span = first..=last;
     let (mut due, mut on_time, mut late) = (0, 0, 0);
@@ -236,7 +236,7 @@ async fn campaign_progress(
     state: &AppState,
     t: &Texts,
     member: &Member,
-    today: &CampaignToday,
+    today: &CampaignDay,
     kind: PeriodKind,
 ) -> Result<CampaignProgress, WebError> {
     let calendar = today.book.campaign.calendar;
@@ -280,7 +280,7 @@ async fn campaign_progress(
         Figure {
             name: t.points_earned,
             value: done.points.to_string(),
-            detail: fill(t.streak_now, &[("days", &today.standing.streak)]),
+            detail: fill(t.streak_now, &[("days", &today.streak())]),
             change: None,
         },
         Figure {
