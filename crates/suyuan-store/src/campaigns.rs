@@ -147,13 +147,12 @@ pub(crate) async fn load<C: sea_orm::ConnectionTrait>(
     campaign_from(row, units)
 }
 
-/// Campaigns by id, in the order of their ids: two statements however many.
-async fn load_many<C: sea_orm::ConnectionTrait>(
+/// The participating units of campaigns, by campaign.
+async fn units_of<C: sea_orm::ConnectionTrait>(
     conn: &C,
     ids: &[i64],
-) -> StoreResult<Vec<Campaign>> {
+) -> StoreResult<std::collections::HashMap<i64, Vec<UnitId>>> {
     let mut units: std::collections::HashMap<i64, Vec<UnitId>> = Default::default();
-    let mut campaigns = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
         for p in participant::Entity::find()
             .filter(participant::Column::CampaignId.is_in(chunk.iter().copied()))
@@ -165,6 +164,18 @@ async fn load_many<C: sea_orm::ConnectionTrait>(
                 .or_default()
                 .push(UnitId(p.unit_id));
         }
+    }
+    Ok(units)
+}
+
+/// Campaigns by id, in the order of their ids: two statements however many.
+async fn load_many<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+) -> StoreResult<Vec<Campaign>> {
+    let mut units = units_of(conn, ids).await?;
+    let mut campaigns = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
         for row in campaign::Entity::find()
             .filter(campaign::Column::Id.is_in(chunk.iter().copied()))
             .order_by_asc(campaign::Column::Id)
@@ -305,16 +316,27 @@ impl Store {
     /// on the path from the root to it.
     pub async fn campaigns_for(&self, unit: &UnitPath) -> StoreResult<Vec<Campaign>> {
         let ancestors: Vec<i64> = unit.ids().into_iter().map(|id| id.0).collect();
-        let mut ids: Vec<i64> = participant::Entity::find()
-            .filter(participant::Column::UnitId.is_in(ancestors))
+        let rows = campaign::Entity::find()
+            .filter(
+                campaign::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(participant::Column::CampaignId)
+                        .from(participant::Entity)
+                        .and_where(participant::Column::UnitId.is_in(ancestors))
+                        .to_owned(),
+                ),
+            )
+            .order_by_asc(campaign::Column::Id)
             .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|p| p.campaign_id)
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        load_many(&self.db, &ids).await
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+        let mut units = units_of(&self.db, &ids).await?;
+        rows.into_iter()
+            .map(|row| {
+                let units = units.remove(&row.id).unwrap_or_default();
+                campaign_from(row, units)
+            })
+            .collect()
     }
 
     /// The whole reading plan: each planned excerpt with its day and its

@@ -721,25 +721,29 @@ impl Store {
         let todays: HashMap<i64, NaiveDate> =
             campaigns.iter().map(|(id, day)| (id.0, *day)).collect();
         let backend = self.db.get_database_backend();
-        let points = |table: &str| {
-            let mut select = Query::select();
-            select
+        // Reading's points and those of tests and gatherings, summed in
+        // one statement.
+        let points_of = |table: &str| {
+            Query::select()
                 .from(col(table))
-                .column(col("campaign_id"))
-                // PostgreSQL sums big integers as numerics.
-                .expr(Func::cast_as(Expr::col(col("points")).sum(), col("BIGINT")))
+                .columns([col("campaign_id"), col("points")])
                 .and_where(Expr::col(col("member_id")).eq(member.0))
                 .and_where(Expr::col(col("campaign_id")).is_in(ids.iter().copied()))
-                .group_by_col(col("campaign_id"));
-            backend.build(&select)
+                .to_owned()
         };
-        for table in [MEMBER_DAYS, MEMBERS] {
-            for row in self.db.query_all_raw(points(table)).await? {
-                let campaign: i64 = row.try_get_by_index(0)?;
-                let sum: Option<i64> = row.try_get_by_index(1)?;
-                if let Some(kept) = out.get_mut(&CampaignId(campaign)) {
-                    kept.points += u64::try_from(sum.unwrap_or(0)).unwrap_or(0);
-                }
+        let mut both = points_of(MEMBER_DAYS);
+        both.union(sea_orm::sea_query::UnionType::All, points_of(MEMBERS));
+        let mut sums = Query::select();
+        sums.from_subquery(both, col("p"))
+            .column(col("campaign_id"))
+            // PostgreSQL sums big integers as numerics.
+            .expr(Func::cast_as(Expr::col(col("points")).sum(), col("BIGINT")))
+            .group_by_col(col("campaign_id"));
+        for row in self.db.query_all_raw(backend.build(&sums)).await? {
+            let campaign: i64 = row.try_get_by_index(0)?;
+            let sum: Option<i64> = row.try_get_by_index(1)?;
+            if let Some(kept) = out.get_mut(&CampaignId(campaign)) {
+                kept.points = u64::try_from(sum.unwrap_or(0)).unwrap_or(0);
             }
         }
         let mut select = Query::select();

@@ -406,14 +406,15 @@ impl Store {
     }
 
     /// The storage limit for reading marks, for the bench: marks written
-    /// in one transaction through the writer's own statements.
+    /// in one transaction through the writer's own statements; how many
+    /// were added (repeats are skipped).
     #[cfg(feature = "bench")]
-    pub async fn insert_mark_batch(&self, marks: &[NewMark]) -> StoreResult<()> {
+    pub async fn insert_mark_batch(&self, marks: &[NewMark]) -> StoreResult<u64> {
         let refs: Vec<&NewMark> = marks.iter().collect();
         let txn = self.hot.begin().await?;
-        insert_rows(&txn, &refs).await?;
+        let added = insert_rows(&txn, &refs).await?;
         txn.commit().await?;
-        Ok(())
+        Ok(added)
     }
 
     /// Adds marks in bulk, for generated history (the demo, the bench);

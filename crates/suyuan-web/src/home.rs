@@ -88,14 +88,25 @@ async fn home(
         None
     };
     let mut today = Vec::new();
+    // Reminders are sent once a day whatever the campaign.
+    let mut reminded: std::collections::HashMap<chrono::NaiveDate, bool> = Default::default();
     for day in crate::reading::running_for(&state, member).await? {
         let read = day.read();
+        let was_reminded = match reminded.get(&day.date) {
+            Some(sent) => *sent,
+            None if read => false,
+            None => {
+                let sent = state.store.was_reminded(member.id, day.date).await?;
+                reminded.insert(day.date, sent);
+                sent
+            }
+        };
         today.push(TodayLine {
             title: day.book.campaign.title.clone(),
             read,
             streak: day.streak(),
             points: day.kept.points,
-            reminded: !read && state.store.was_reminded(member.id, day.date).await?,
+            reminded: !read && was_reminded,
         });
     }
     Ok(HomePage {

@@ -1181,8 +1181,12 @@ impl Peak {
     }
 }
 
-/// The table's own limit: the same marks inserted in transactions of
-/// `MARK_BATCH` rows through the writer's statement, committed each time.
+/// The table's own limit: marks inserted in transactions of `MARK_BATCH`
+/// rows through the writer's statement, committed each time; ops/s counts
+/// the rows added. Each row is a reading of its own (a member marks an
+/// excerpt once a day): members in turn read the excerpts, today's first,
+/// then each day before. Rows are numbered from the table's size on, so
+/// that a later run adds rows rather than repeating an earlier one's.
 async fn mark_insert_rate(
     store: &Store,
     dataset: &data::Dataset,
@@ -1191,22 +1195,21 @@ async fn mark_insert_rate(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Measured> {
     const MARK_BATCH: usize = 500;
-    // The same rows as the peak sends: time-ordered ids, members and
-    // excerpts spread as the peak spreads them.
     let members = &dataset.settled;
-    let read_on = now
+    let today = now
         .with_timezone(&suyuan_core::campaigns::DEFAULT_ZONE)
         .date_naive();
-    let mut sent = 0usize;
+    let per_day = members.len() * reading.excerpts.len();
+    let mut serial = store.count_marks().await? as usize;
     let mut make = move |_: usize| -> suyuan_store::StoreResult<suyuan_store::reading::NewMark> {
-        sent += 1;
-        let pick = spread(sent % 4096, sent as u64);
+        serial += 1;
+        let day = (serial / per_day) as i64;
         Ok(suyuan_store::reading::NewMark {
             id: suyuan_store::reading::new_mark_id()?,
             campaign: reading.storage,
-            member: members[pick % members.len()],
-            excerpt: reading.excerpts[pick % reading.excerpts.len()],
-            read_on,
+            member: members[serial % members.len()],
+            excerpt: reading.excerpts[(serial / members.len()) % reading.excerpts.len()],
+            read_on: today - chrono::Duration::days(day),
             kind: suyuan_core::reading::MarkKind::OnTime,
             seconds: 600,
             recorded_at: now,
@@ -1216,8 +1219,7 @@ async fn mark_insert_rate(
         let batch = (0..MARK_BATCH)
             .map(&mut make)
             .collect::<suyuan_store::StoreResult<Vec<_>>>()?;
-        store.insert_mark_batch(&batch).await?;
-        Ok(MARK_BATCH as u64)
+        Ok(store.insert_mark_batch(&batch).await?)
     })
     .await
 }
