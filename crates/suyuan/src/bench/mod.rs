@@ -67,7 +67,8 @@ pub struct BenchArgs {
     /// the statute corpus); without it, the demo's short sample.
     #[arg(long)]
     material: Option<PathBuf>,
-    /// Reading marks the table holds before the morning peak starts.
+    /// Reading marks the table holds before the morning peak starts (at
+    /// most what every member reads of the storage campaign before today).
     #[arg(long, default_value_t = 100_000)]
     marks: usize,
     /// Concurrent clients at the morning peak (many phones at once; the
