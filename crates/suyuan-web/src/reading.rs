@@ -221,7 +221,8 @@ pub struct MarkRequest {
     /// The opening stamp handed out with the excerpt (`stamp` in
     /// `GET /api/v1/me/today` or `opening_stamp` in
     /// `GET /api/v1/excerpts/{id}`), for this member and this excerpt.
-    #[serde(default)]
+    /// Also taken as `opening_stamp`.
+    #[serde(default, alias = "opening_stamp")]
     stamp: Option<String>,
     /// The time the reader spent on the excerpt, by the client's count.
     /// It counts for at most the time since the stamp was handed out.
