@@ -1,11 +1,16 @@
 //! Full-text search over the study library: one tantivy index in which each
-//! excerpt's text is analysed twice, by jieba for Chinese and by an English
-//! stemmer, so that a query in either language finds text in either.
+//! excerpt's text is analysed three times: into pairs of Chinese characters
+//! and lowercase words (`grams`), so that a query finds every excerpt that
+//! contains it, inside any compound word; by jieba, so that whole words
+//! rank first; and by an English stemmer, so that English finds its word
+//! forms. Collection titles are analysed into pairs too: a query that names
+//! a collection ranks its excerpts first.
 //!
 //! The index is derived from the database and never the other way round:
 //! each instance keeps its own, records in its commits the library version
 //! (the latest change) it has seen, and catches up from the change log.
 
+pub mod grams;
 pub mod keywords;
 
 use std::collections::HashSet;
@@ -16,12 +21,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery, TermSetQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryParser, RegexQuery,
+    TermQuery, TermSetQuery,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use thiserror::Error;
 
@@ -56,8 +61,10 @@ struct Fields {
     excerpt: Field,
     collection: Field,
     collection_title: Field,
+    title_grams: Field,
     heading_path: Field,
     text: Field,
+    text_grams: Field,
     text_en: Field,
 }
 
@@ -72,12 +79,20 @@ fn schema() -> (Schema, Fields) {
         excerpt: builder.add_u64_field("excerpt", INDEXED | STORED | FAST),
         collection: builder.add_u64_field("collection", INDEXED | STORED | FAST),
         collection_title: builder.add_text_field("collection_title", STORED),
+        title_grams: builder.add_text_field(
+            "title_grams",
+            TextOptions::default().set_indexing_options(analysed(grams::GRAMS)),
+        ),
         heading_path: builder.add_text_field("heading_path", STORED),
         text: builder.add_text_field(
             "text",
             TextOptions::default()
                 .set_indexing_options(analysed(JIEBA))
                 .set_stored(),
+        ),
+        text_grams: builder.add_text_field(
+            "text_grams",
+            TextOptions::default().set_indexing_options(analysed(grams::GRAMS)),
         ),
         text_en: builder.add_text_field(
             "text_en",
@@ -166,6 +181,7 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(JIEBA, tantivy_jieba::JiebaTokenizer::new());
+        index.tokenizers().register(grams::GRAMS, grams::Grams);
         let (_, fields) = schema();
         let writer = index.writer(WRITER_MEMORY)?;
         let reader = index
@@ -238,8 +254,10 @@ impl SearchIndex {
             doc.add_u64(self.fields.excerpt, excerpt.id.0 as u64);
             doc.add_u64(self.fields.collection, excerpt.collection.0 as u64);
             doc.add_text(self.fields.collection_title, &title);
+            doc.add_text(self.fields.title_grams, &title);
             doc.add_text(self.fields.heading_path, excerpt.heading_path.join(" / "));
             doc.add_text(self.fields.text, &excerpt.text);
+            doc.add_text(self.fields.text_grams, &excerpt.text);
             doc.add_text(self.fields.text_en, &excerpt.text);
             writer.add_document(doc)?;
         }
@@ -265,10 +283,9 @@ impl SearchIndex {
         if text.is_empty() || within.readable.is_empty() {
             return Ok(Results::default());
         }
-        let mut parser =
-            QueryParser::for_index(&self.index, vec![self.fields.text, self.fields.text_en]);
-        parser.set_conjunction_by_default();
-        let (matching, _) = parser.parse_query_lenient(text);
+        let Some(matching) = self.matching(text) else {
+            return Ok(Results::default());
+        };
         let scope: Box<dyn Query> = match within.collection {
             Some(id) if within.readable.contains(&id) => Box::new(TermQuery::new(
                 Term::from_field_u64(self.fields.collection, id.0 as u64),
@@ -292,8 +309,7 @@ impl SearchIndex {
                 Count,
             ),
         )?;
-        let mut snippets = SnippetGenerator::create(&searcher, &query, self.fields.text)?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -305,18 +321,7 @@ impl SearchIndex {
                     .unwrap_or_default()
                     .to_owned()
             };
-            let snippet = snippets.snippet_from_doc(&doc);
-            let fragment = if snippet.fragment().is_empty() {
-                // Matched only in English analysis, or in nothing to show:
-                // open with the text itself.
-                let text = string(self.fields.text);
-                vec![Piece {
-                    text: text.chars().take(SNIPPET_CHARS).collect(),
-                    matched: false,
-                }]
-            } else {
-                pieces(snippet.fragment(), snippet.highlighted())
-            };
+            let fragment = snippet(&string(self.fields.text), &words);
             hits.push(Hit {
                 excerpt: ExcerptId(number(self.fields.excerpt)),
                 collection: CollectionId(number(self.fields.collection)),
@@ -329,6 +334,38 @@ impl SearchIndex {
         Ok(Results { total, hits })
     }
 
+    /// What a query matches and how it ranks: every whitespace-separated
+    /// word must be in the excerpt (as a substring, by its pairs; or in
+    /// English, by its stem); whole jieba words and a collection title that
+    /// contains the words rank higher.
+    fn matching(&self, text: &str) -> Option<Box<dyn Query>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for word in text.split_whitespace() {
+            let mut either: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            if let Some(query) = substring(self.fields.text_grams, word) {
+                either.push((Occur::Should, query));
+            }
+            if word.chars().any(|c| c.is_ascii_alphabetic()) {
+                let parser = QueryParser::for_index(&self.index, vec![self.fields.text_en]);
+                either.push((Occur::Should, parser.parse_query_lenient(word).0));
+            }
+            if either.is_empty() {
+                continue;
+            }
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(either))));
+            if let Some(title) = substring(self.fields.title_grams, word) {
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(title, 3.0))));
+            }
+        }
+        if clauses.is_empty() {
+            return None;
+        }
+        let mut words = QueryParser::for_index(&self.index, vec![self.fields.text]);
+        words.set_conjunction_by_default();
+        clauses.push((Occur::Should, words.parse_query_lenient(text).0));
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
     /// How many excerpts the index holds.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -337,6 +374,67 @@ impl SearchIndex {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// The query that finds `word` anywhere in a `grams` field: its tokens
+/// as a phrase; a lone Chinese character as any pair that holds it.
+fn substring(field: Field, word: &str) -> Option<Box<dyn Query>> {
+    let tokens = grams::tokens(word);
+    let terms: Vec<(usize, Term)> = tokens
+        .iter()
+        .map(|t| (t.position, Term::from_field_text(field, &t.text)))
+        .collect();
+    match tokens.as_slice() {
+        [] => None,
+        [one] if one.text.chars().count() == 1 && one.text.chars().all(grams::is_chinese) => {
+            let c = &one.text;
+            RegexQuery::from_pattern(&format!("{c}.?|.{c}"), field)
+                .ok()
+                .map(|q| Box::new(q) as Box<dyn Query>)
+        }
+        [_] => Some(Box::new(TermQuery::new(
+            terms[0].1.clone(),
+            IndexRecordOption::WithFreqs,
+        ))),
+        _ => Some(Box::new(PhraseQuery::new_with_offset(terms))),
+    }
+}
+
+/// A snippet of `text` around the first place a query word occurs in it,
+/// every occurrence in it highlighted; the opening of the text when no
+/// word occurs as written (an English word found by its stem).
+fn snippet(text: &str, words: &[String]) -> Vec<Piece> {
+    let lower = text.to_lowercase();
+    // Lowercasing can change lengths outside ASCII: then highlight nothing.
+    let comparable = lower.len() == text.len();
+    let first = words
+        .iter()
+        .filter_map(|w| comparable.then(|| lower.find(w.as_str())).flatten())
+        .min();
+    let start = first.map_or(0, |at| {
+        let before: Vec<usize> = text[..at].char_indices().map(|(i, _)| i).collect();
+        before
+            .len()
+            .checked_sub(SNIPPET_CHARS / 4)
+            .map_or(0, |i| before[i])
+    });
+    let end = text[start..]
+        .char_indices()
+        .nth(SNIPPET_CHARS)
+        .map_or(text.len(), |(i, _)| start + i);
+    let window = &text[start..end];
+    let mut ranges = Vec::new();
+    if comparable {
+        let lower_window = &lower[start..end];
+        for word in words.iter().filter(|w| !w.is_empty()) {
+            ranges.extend(
+                lower_window
+                    .match_indices(word.as_str())
+                    .map(|(at, w)| at..at + w.len()),
+            );
+        }
+    }
+    pieces(window, &ranges)
 }
 
 /// Splits a fragment into plain and highlighted pieces.

@@ -289,4 +289,63 @@ async fn the_whole_corpus_is_searchable() {
                 || h.collection_title.contains("民法典")),
         "{found:?}"
     );
+
+    // Searching 宪法 puts the Constitution itself first.
+    let found = index.search("宪法", &within, 10).expect("search");
+    let first = found.hits.first().map(|h| h.collection_title.as_str());
+    assert!(
+        first.is_some_and(|title| title.starts_with("中华人民共和国宪法（")),
+        "{first:?}"
+    );
+
+    // Every excerpt that contains a phrase is found: phrases of 2 to 8
+    // Chinese characters drawn from the corpus itself, against a scan.
+    let mut texts: Vec<String> = Vec::new();
+    for id in &readable {
+        texts.extend(
+            store
+                .excerpts(*id, None)
+                .await
+                .expect("excerpts")
+                .into_iter()
+                .map(|e| e.text),
+        );
+    }
+    let (recall, phrases) = recall(&index, &within, &texts, 200);
+    assert!(recall >= 0.99, "recall {recall} over {phrases} phrases");
+}
+
+/// Recall of `count` phrases drawn from `texts` (runs of 2 to 8 Chinese
+/// characters, at random but the same each time) against a substring scan:
+/// the share of the excerpts containing them that search finds.
+fn recall(
+    index: &SearchIndex,
+    within: &Within<'_>,
+    texts: &[String],
+    count: usize,
+) -> (f64, usize) {
+    let mut seed: u64 = 25;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n.max(1)
+    };
+    let (mut expected, mut found, mut phrases) = (0usize, 0usize, 0usize);
+    while phrases < count {
+        let chars: Vec<char> = texts[next(texts.len())].chars().collect();
+        let length = 2 + next(7);
+        if chars.len() < length {
+            continue;
+        }
+        let start = next(chars.len() - length + 1);
+        let phrase: String = chars[start..start + length].iter().collect();
+        if !phrase.chars().all(suyuan_search::grams::is_chinese) {
+            continue;
+        }
+        phrases += 1;
+        expected += texts.iter().filter(|t| t.contains(&phrase)).count();
+        found += index.search(&phrase, within, 1).expect("search").total;
+    }
+    (found as f64 / expected.max(1) as f64, phrases)
 }
