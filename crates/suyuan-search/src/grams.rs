@@ -64,6 +64,35 @@ pub fn tokens(text: &str) -> Vec<Token> {
     out
 }
 
+/// `count` phrases of 2 to 8 Chinese characters drawn from `texts`, the
+/// same for the same seed: what recall is measured with (a few draws per
+/// phrase at most, so short material may give fewer).
+pub fn sample_phrases(texts: &[&str], count: usize, mut seed: u64) -> Vec<String> {
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n.max(1)
+    };
+    let mut phrases = Vec::with_capacity(count);
+    for _ in 0..count * 20 {
+        if phrases.len() == count || texts.is_empty() {
+            break;
+        }
+        let chars: Vec<char> = texts[next(texts.len())].chars().collect();
+        let length = 2 + next(7);
+        if chars.len() < length {
+            continue;
+        }
+        let start = next(chars.len() - length + 1);
+        let phrase: String = chars[start..start + length].iter().collect();
+        if phrase.chars().all(is_chinese) {
+            phrases.push(phrase);
+        }
+    }
+    phrases
+}
+
 #[derive(Clone, Default)]
 pub struct Grams;
 

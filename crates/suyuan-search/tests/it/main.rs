@@ -315,37 +315,20 @@ async fn the_whole_corpus_is_searchable() {
     assert!(recall >= 0.99, "recall {recall} over {phrases} phrases");
 }
 
-/// Recall of `count` phrases drawn from `texts` (runs of 2 to 8 Chinese
-/// characters, at random but the same each time) against a substring scan:
-/// the share of the excerpts containing them that search finds.
+/// Recall of `count` phrases drawn from `texts` against a substring scan:
+/// the share of the excerpts containing them that search counts.
 fn recall(
     index: &SearchIndex,
     within: &Within<'_>,
     texts: &[String],
     count: usize,
 ) -> (f64, usize) {
-    let mut seed: u64 = 25;
-    let mut next = move |n: usize| {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((seed >> 33) as usize) % n.max(1)
-    };
-    let (mut expected, mut found, mut phrases) = (0usize, 0usize, 0usize);
-    while phrases < count {
-        let chars: Vec<char> = texts[next(texts.len())].chars().collect();
-        let length = 2 + next(7);
-        if chars.len() < length {
-            continue;
-        }
-        let start = next(chars.len() - length + 1);
-        let phrase: String = chars[start..start + length].iter().collect();
-        if !phrase.chars().all(suyuan_search::grams::is_chinese) {
-            continue;
-        }
-        phrases += 1;
-        expected += texts.iter().filter(|t| t.contains(&phrase)).count();
-        found += index.search(&phrase, within, 1).expect("search").total;
+    let strs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let phrases = suyuan_search::grams::sample_phrases(&strs, count, 25);
+    let (mut expected, mut found) = (0usize, 0usize);
+    for phrase in &phrases {
+        expected += texts.iter().filter(|t| t.contains(phrase.as_str())).count();
+        found += index.search(phrase, within, 1).expect("search").total;
     }
-    (found as f64 / expected.max(1) as f64, phrases)
+    (found as f64 / expected.max(1) as f64, phrases.len())
 }

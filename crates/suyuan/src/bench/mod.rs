@@ -567,6 +567,13 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         material.len(),
         indexing.elapsed().as_secs_f64()
     );
+    if scenarios.contains(&Scenario::SearchIndex) {
+        let quality = search_quality(&store, &search, &material, 300).await?;
+        println!(
+            "search: recall {:.4} against a substring scan over {} phrases ({} excerpts containing them); precision of the top 10 {:.4}",
+            quality.recall, quality.phrases, quality.expected, quality.precision
+        );
+    }
     let reading = if scenarios.iter().any(|s| {
         matches!(
             s,
@@ -834,6 +841,68 @@ async fn ensure_material(
         .filter(|c| c.visibility == public)
         .map(|c| c.id)
         .collect())
+}
+
+/// How well search finds what the material contains.
+struct Quality {
+    phrases: usize,
+    /// Excerpts containing the phrases, by a scan.
+    expected: usize,
+    /// The share of those that search counts.
+    recall: f64,
+    /// The share of the top ten hits that contain their phrase.
+    precision: f64,
+}
+
+/// Draws `count` phrases of 2 to 8 Chinese characters from the material
+/// (at random, the same each run) and compares search with a substring
+/// scan of every excerpt.
+async fn search_quality(
+    store: &Store,
+    search: &suyuan_search::SearchIndex,
+    material: &[suyuan_core::library::CollectionId],
+    count: usize,
+) -> Result<Quality> {
+    let mut texts: std::collections::HashMap<suyuan_core::library::ExcerptId, String> =
+        std::collections::HashMap::new();
+    for id in material {
+        texts.extend(
+            store
+                .excerpts(*id, None)
+                .await?
+                .into_iter()
+                .map(|e| (e.id, e.text)),
+        );
+    }
+    let all: Vec<&String> = texts.values().collect();
+    let readable: std::collections::HashSet<_> = material.iter().copied().collect();
+    let within = suyuan_search::Within {
+        readable: &readable,
+        collection: None,
+    };
+    let mut quality = Quality {
+        phrases: 0,
+        expected: 0,
+        recall: 0.0,
+        precision: 0.0,
+    };
+    let (mut found, mut top, mut relevant) = (0usize, 0usize, 0usize);
+    let strs: Vec<&str> = all.iter().map(|t| t.as_str()).collect();
+    for phrase in suyuan_search::grams::sample_phrases(&strs, count, 26) {
+        quality.phrases += 1;
+        quality.expected += all.iter().filter(|t| t.contains(&phrase)).count();
+        let results = search.search(&phrase, &within, 10)?;
+        found += results.total;
+        top += results.hits.len();
+        relevant += results
+            .hits
+            .iter()
+            .filter(|h| texts.get(&h.excerpt).is_some_and(|t| t.contains(&phrase)))
+            .count();
+    }
+    quality.recall = found as f64 / quality.expected.max(1) as f64;
+    quality.precision = relevant as f64 / top.max(1) as f64;
+    Ok(quality)
 }
 
 /// Runs `op` back to back on this task for `duration` (in-process
