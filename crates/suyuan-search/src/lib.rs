@@ -279,6 +279,17 @@ impl SearchIndex {
     /// Searches the excerpts the reader may read, best first, with
     /// highlighted snippets.
     pub fn search(&self, text: &str, within: &Within<'_>, limit: usize) -> SearchResult<Results> {
+        self.search_from(text, within, 0, limit)
+    }
+
+    /// The same, leaving out the first `offset` results: the next page.
+    pub fn search_from(
+        &self,
+        text: &str,
+        within: &Within<'_>,
+        offset: usize,
+        limit: usize,
+    ) -> SearchResult<Results> {
         let text = text.trim();
         if text.is_empty() || within.readable.is_empty() {
             return Ok(Results::default());
@@ -305,7 +316,9 @@ impl SearchIndex {
         let (top, total) = searcher.search(
             &query,
             &(
-                TopDocs::with_limit(limit.clamp(1, MAX_LIMIT)).order_by_score(),
+                TopDocs::with_limit(limit.clamp(1, MAX_LIMIT))
+                    .and_offset(offset)
+                    .order_by_score(),
                 Count,
             ),
         )?;

@@ -328,6 +328,9 @@ async fn collection_page(
 /// An excerpt on a reading page, with the heading that opens a new
 /// section before it.
 pub struct ReadingExcerpt {
+    /// Where it comes from ("中华人民共和国宪法 · 第三十八条"), where the
+    /// page does not say it already.
+    pub source: Option<String>,
     pub section: Option<String>,
     pub label: String,
     pub rest_of_first: String,
@@ -352,6 +355,7 @@ pub(crate) fn reading_excerpts(excerpts: &[Excerpt], under: &[String]) -> Vec<Re
                 .trim_start()
                 .to_owned();
             ReadingExcerpt {
+                source: None,
                 section,
                 label: excerpt.label.clone(),
                 rest_of_first,

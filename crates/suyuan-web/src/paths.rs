@@ -204,11 +204,16 @@ pub fn draft_search(id: i64, query: &str) -> String {
     }
 }
 
-pub fn search(query: &str, collection: Option<i64>) -> String {
-    match collection {
-        Some(id) => format!("{SEARCH}?q={}&collection={id}", encode(query)),
-        None => format!("{SEARCH}?q={}", encode(query)),
+/// A page of a search's results (the first without a page number).
+pub fn search(query: &str, collection: Option<i64>, page: usize) -> String {
+    let mut path = format!("{SEARCH}?q={}", encode(query));
+    if let Some(id) = collection {
+        path.push_str(&format!("&collection={id}"));
     }
+    if page > 1 {
+        path.push_str(&format!("&page={page}"));
+    }
+    path
 }
 
 pub fn text_size(code: &str, back_to: &str) -> String {

@@ -30,11 +30,12 @@ use utoipa_axum::routes;
 
 use suyuan_core::campaigns::Scoring;
 use suyuan_core::campaigns::{Campaign, CampaignId};
-use suyuan_core::library::ExcerptId;
+use suyuan_core::library::{CollectionId, ExcerptId};
 use suyuan_core::members::MemberId;
 use suyuan_core::reading::{
     Action, Event, MarkId, MarkKind, Opening, Reading, StampError, Standing, TestOutcome,
 };
+use suyuan_store::library::Excerpt;
 use suyuan_store::members::Member;
 use suyuan_store::progress::Kept;
 use suyuan_store::reading::{Mark, Marking, NewMark, Recorded};
@@ -491,6 +492,42 @@ async fn others_on(
     Ok(others)
 }
 
+/// Excerpts to read, in order, each with the title of its collection.
+async fn with_titles(
+    state: &AppState,
+    ids: &[ExcerptId],
+) -> Result<Vec<(Excerpt, String)>, WebError> {
+    let mut titles: HashMap<CollectionId, String> = HashMap::new();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let excerpt = state.store.excerpt(*id).await?;
+        let title = match titles.get(&excerpt.collection) {
+            Some(title) => title.clone(),
+            None => {
+                let title = state
+                    .store
+                    .collection(excerpt.collection)
+                    .await?
+                    .display_title;
+                titles.insert(excerpt.collection, title.clone());
+                title
+            }
+        };
+        out.push((excerpt, title));
+    }
+    Ok(out)
+}
+
+/// Where an excerpt comes from, as the today page names it: its
+/// collection and its article.
+fn source_line(excerpt: &Excerpt, title: &str) -> String {
+    if excerpt.label.is_empty() {
+        title.to_owned()
+    } else {
+        format!("{title} · {}", excerpt.label)
+    }
+}
+
 fn readings(marks: &[Mark]) -> Vec<Reading<ExcerptId>> {
     marks
         .iter()
@@ -498,9 +535,22 @@ fn readings(marks: &[Mark]) -> Vec<Reading<ExcerptId>> {
         .collect()
 }
 
+/// Where an excerpt comes from.
+#[derive(Serialize, ToSchema)]
+pub struct SourceJson {
+    collection_id: i64,
+    /// The collection's name as members see it (title and edition).
+    collection_title: String,
+    /// The article or item (`第三十八条`), or empty for a paragraph.
+    label: String,
+    /// The headings above it, outermost first.
+    heading_path: Vec<String>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct AssignedJson {
     excerpt_id: i64,
+    source: SourceJson,
     chars: usize,
     /// The least time on the page that counts as reading it.
     min_seconds: u32,
@@ -554,43 +604,50 @@ async fn api_today(
 ) -> Result<Json<TodayJson>, WebError> {
     let now = state.now();
     let member = user.member.id;
-    let campaigns = today_of(&state, &user.member)
-        .await?
-        .into_iter()
-        .map(|today| {
-            let pace = today.book.campaign.pace;
-            CampaignTodayJson {
-                campaign_id: today.book.campaign.id.0,
-                title: today.book.campaign.title.clone(),
-                date: today.date,
-                day_number: today.day_number(),
-                days: today.book.campaign.calendar.len(),
-                week_topic: today.book.topic_of(today.date).map(str::to_owned),
-                assignment: today
-                    .assignment
-                    .iter()
-                    .map(|(e, read)| {
-                        let chars = today.book.chars.get(e).copied().unwrap_or(0);
-                        AssignedJson {
-                            excerpt_id: e.0,
-                            chars,
-                            min_seconds: pace.min_seconds(chars),
-                            read: *read,
-                            stamp: opening_stamp(&state, member, *e, now),
-                        }
-                    })
-                    .collect(),
-                read: today.read(),
-                points_today: today
-                    .points_today()
-                    .into_iter()
-                    .map(|(rule, points, cap)| PointsJson { rule, points, cap })
-                    .collect(),
-                points_total: today.standing.points,
-                streak: today.standing.streak,
-            }
-        })
-        .collect();
+    let mut campaigns = Vec::new();
+    for today in today_of(&state, &user.member).await? {
+        let pace = today.book.campaign.pace;
+        let ids: Vec<ExcerptId> = today.assignment.iter().map(|(e, _)| *e).collect();
+        let texts = with_titles(&state, &ids).await?;
+        let assignment = today
+            .assignment
+            .iter()
+            .zip(texts)
+            .map(|((e, read), (excerpt, title))| {
+                let chars = today.book.chars.get(e).copied().unwrap_or(0);
+                AssignedJson {
+                    excerpt_id: e.0,
+                    source: SourceJson {
+                        collection_id: excerpt.collection.0,
+                        collection_title: title,
+                        label: excerpt.label,
+                        heading_path: excerpt.heading_path,
+                    },
+                    chars,
+                    min_seconds: pace.min_seconds(chars),
+                    read: *read,
+                    stamp: opening_stamp(&state, member, *e, now),
+                }
+            })
+            .collect();
+        campaigns.push(CampaignTodayJson {
+            campaign_id: today.book.campaign.id.0,
+            title: today.book.campaign.title.clone(),
+            date: today.date,
+            day_number: today.day_number(),
+            days: today.book.campaign.calendar.len(),
+            week_topic: today.book.topic_of(today.date).map(str::to_owned),
+            assignment,
+            read: today.read(),
+            points_today: today
+                .points_today()
+                .into_iter()
+                .map(|(rule, points, cap)| PointsJson { rule, points, cap })
+                .collect(),
+            points_total: today.standing.points,
+            streak: today.standing.streak,
+        });
+    }
     Ok(Json(TodayJson { campaigns }))
 }
 
@@ -622,6 +679,8 @@ pub struct TodayCard {
     pub week_topic: Option<String>,
     pub streak: u32,
     pub total: u64,
+    /// Points earned today, all rules together.
+    pub today: u32,
     pub points: Vec<PointsRow>,
     pub read: bool,
     pub excerpts: Vec<ReadingExcerpt>,
@@ -658,10 +717,12 @@ async fn today_page(
     let mut cards = Vec::new();
     for today in today_of(&state, &user.member).await? {
         let excerpts = today.assignment.iter().map(|(e, _)| *e).collect::<Vec<_>>();
-        let mut texts = Vec::with_capacity(excerpts.len());
-        for id in &excerpts {
-            texts.push(state.store.excerpt(*id).await?);
-        }
+        let with_titles = with_titles(&state, &excerpts).await?;
+        let sources: Vec<String> = with_titles
+            .iter()
+            .map(|(excerpt, title)| source_line(excerpt, title))
+            .collect();
+        let texts: Vec<Excerpt> = with_titles.into_iter().map(|(e, _)| e).collect();
         let chars: usize = excerpts
             .iter()
             .map(|e| today.book.chars.get(e).copied().unwrap_or(0))
@@ -699,6 +760,7 @@ async fn today_page(
             ),
             streak: today.standing.streak,
             total: today.standing.points,
+            today: today.standing.today.values().sum(),
             points: today
                 .points_today()
                 .into_iter()
@@ -709,7 +771,14 @@ async fn today_page(
                 })
                 .collect(),
             read: today.read(),
-            excerpts: reading_excerpts(&texts, &[]),
+            excerpts: reading_excerpts(&texts, &[])
+                .into_iter()
+                .zip(sources)
+                .map(|(shown, source)| ReadingExcerpt {
+                    source: Some(source),
+                    ..shown
+                })
+                .collect(),
             form,
         });
     }

@@ -41,6 +41,20 @@ pub struct SearchQuery {
     collection: Option<i64>,
     /// At most 100 (default 20).
     limit: Option<usize>,
+    /// Results to skip: the next page starts after the ones shown.
+    offset: Option<usize>,
+    /// A page of 20 results, from 1 (instead of `offset`).
+    page: Option<usize>,
+}
+
+impl SearchQuery {
+    /// Where the results asked for start.
+    fn skip(&self) -> usize {
+        match self.page {
+            Some(page) => page.saturating_sub(1) * PAGE_LIMIT,
+            None => self.offset.unwrap_or(0),
+        }
+    }
 }
 
 /// Runs a search for `reader` over what they may read.
@@ -66,7 +80,12 @@ async fn run(
     };
     state
         .search
-        .search(text, &within, query.limit.unwrap_or(PAGE_LIMIT))
+        .search_from(
+            text,
+            &within,
+            query.skip(),
+            query.limit.unwrap_or(PAGE_LIMIT),
+        )
         .map_err(WebError::from)
 }
 
@@ -86,6 +105,10 @@ struct SearchPage {
     collection_title: Option<String>,
     summary: Option<String>,
     hits: Vec<HitView>,
+    /// "Page 2 of 4", when there is more than one.
+    page_label: Option<String>,
+    previous: Option<String>,
+    next: Option<String>,
 }
 
 async fn search_page(
@@ -110,8 +133,14 @@ async fn search_page(
             .map(|c| c.display_title),
         None => None,
     };
-    let here = paths::search(&text, query.collection);
+    let page = query.page.unwrap_or(1).max(1);
+    let pages = results.total.div_ceil(PAGE_LIMIT).max(1);
+    let at = |page: usize| paths::search(&text, query.collection, page);
+    let here = at(page);
     Ok(SearchPage {
+        page_label: (pages > 1).then(|| fill(t.page_of, &[("page", &page), ("pages", &pages)])),
+        previous: (page > 1).then(|| at(page - 1)),
+        next: (page < pages).then(|| at(page + 1)),
         chrome: match &user {
             Some(user) => Chrome::for_user(lang, csrf, user, &here),
             None => Chrome::anonymous(lang, csrf).returning_to(&here),

@@ -332,3 +332,35 @@ fn recall(
     }
     (found as f64 / expected.max(1) as f64, phrases.len())
 }
+
+#[tokio::test]
+async fn results_come_a_page_at_a_time() {
+    each_backend(|store| async move {
+        let root = add_unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
+        let mut text = String::from("# 学习读本\n\n<!-- INFO END -->\n\n");
+        for i in 0..45 {
+            text.push_str(&format!("第{i}段：坚持学习宪法。\n\n"));
+        }
+        let book = import(&store, "book.md", &text, root.id, Visibility::Public).await;
+        let index = SearchIndex::in_memory().expect("index");
+        index.catch_up(&store).await.expect("catch up");
+        let readable = all(&[book]);
+        let within = Within {
+            readable: &readable,
+            collection: None,
+        };
+        let mut seen = HashSet::new();
+        for (offset, expected) in [(0, 20), (20, 20), (40, 5), (60, 0)] {
+            let page = index
+                .search_from("学习", &within, offset, 20)
+                .expect("search");
+            assert_eq!(page.total, 45, "the count is the whole result");
+            assert_eq!(page.hits.len(), expected, "from {offset}");
+            for hit in page.hits {
+                assert!(seen.insert(hit.excerpt), "{:?} shown twice", hit.excerpt);
+            }
+        }
+        assert_eq!(seen.len(), 45, "every result can be paged to");
+    })
+    .await;
+}

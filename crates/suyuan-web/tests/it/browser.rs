@@ -479,9 +479,7 @@ async fn a_member_reads_todays_assignment_on_a_phone() {
         .await
         .expect("the streak and points are brought up to date");
     let total = c
-        .find(Locator::Css(
-            "section.card.today .tile:nth-child(2) .number",
-        ))
+        .find(Locator::Css("section.card.today .points-total"))
         .await
         .expect("the points total")
         .text()

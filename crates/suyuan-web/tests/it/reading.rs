@@ -66,6 +66,16 @@ async fn marks_are_checked_recorded_once_and_counted() {
             .expect("json");
         let assigned = &today["campaigns"][0]["assignment"][0];
         assert_eq!(assigned["excerpt_id"], excerpts[2]);
+        // With its source: the statute and the article.
+        let source = &assigned["source"];
+        assert_eq!(source["label"], "第三条", "{assigned}");
+        assert!(
+            source["collection_title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("中华人民共和国示例法")),
+            "{assigned}"
+        );
+        assert_eq!(source["heading_path"][0], "第二章 附则");
         let stamp = assigned["stamp"].as_str().expect("a stamp").to_owned();
         let needed = assigned["min_seconds"].as_u64().expect("min seconds");
 
@@ -196,6 +206,11 @@ async fn the_today_page_counts_a_reading_after_a_plausible_time() {
     let page = browser.text("/today").await;
     assert!(page.contains("本法自公布之日起施行"), "{page}");
     assert!(page.contains("第 3 天，共 5 天"), "{page}");
+    // Each excerpt names its statute and article, linked to it.
+    assert!(
+        page.contains("中华人民共和国示例法") && page.contains(" · 第三条</a>"),
+        "{page}"
+    );
     let fields: Vec<(&str, String)> = ["csrf", "campaign_id", "marks"]
         .into_iter()
         .map(|name| {
