@@ -333,6 +333,31 @@ async fn a_member_reads_a_statute_on_a_phone() {
         "the results are wider than a phone"
     );
     chrome.screenshot("search").await;
+
+    // A phrase inside longer words ("公布之日起" is segmented 公布 / 之日起)
+    // finds its article.
+    c.goto(&app.url("/search?q=%E5%B8%83%E4%B9%8B%E6%97%A5")) // 布之日
+        .await
+        .expect("search");
+    let hit = c
+        .wait()
+        .for_element(Locator::Css(".hits mark"))
+        .await
+        .expect("the phrase found");
+    assert_eq!(hit.text().await.expect("text"), "布之日");
+    c.find(Locator::Css(".hits a.hit-title"))
+        .await
+        .expect("the hit")
+        .click()
+        .await
+        .expect("click");
+    let article = c
+        .wait()
+        .for_element(Locator::Css("article.excerpt"))
+        .await
+        .expect("the article");
+    let text = article.text().await.expect("text");
+    assert!(text.contains("本法自公布之日起施行"), "{text}");
     chrome.stop().await;
     app.stop().await;
 }
@@ -461,6 +486,17 @@ async fn a_member_reads_todays_assignment_on_a_phone() {
         .await
         .expect("the reading timer started");
     assert!(chrome.fits_the_phone().await, "today is wider than a phone");
+    let source = c
+        .find(Locator::Css(".reading .source a"))
+        .await
+        .expect("the excerpt's source")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        source.starts_with("中华人民共和国示例法") && source.ends_with("第三条"),
+        "{source}"
+    );
     chrome.screenshot("today").await;
     // The server's clock moves on as the reader reads; the page's own
     // timer waits the plausible time (two seconds for this short article).
