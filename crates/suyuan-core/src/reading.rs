@@ -482,12 +482,8 @@ pub struct Event {
 /// The days in an unbroken run of daily reading that ends on `today`, or
 /// on the day before when today's reading is still to come.
 pub fn streak(days_read: &BTreeSet<NaiveDate>, today: NaiveDate) -> u32 {
-    let yesterday = today - Duration::days(1);
-    runs(days_read)
-        .into_iter()
-        .rev()
-        .find(|(day, _)| *day == today || *day == yesterday)
-        .map_or(0, |(_, run)| run)
+    let last = runs(days_read).into_iter().rfind(|(day, _)| *day <= today);
+    streak_of(last, today)
 }
 
 /// A member's last day read in full and the length of the run it ends.

@@ -251,7 +251,13 @@ async fn others_of<C: ConnectionTrait>(
 /// The counts of a summary row, read from its columns starting at
 /// `first` (in the order of `with_counts`).
 fn counts_at(row: &sea_orm::QueryResult, first: usize) -> StoreResult<Counts> {
-    let values = (0..Counts::FIELDS.len())
+    first_counts_at(row, first, Counts::FIELDS.len())
+}
+
+/// The first `fields` counts (in the order of `Counts::FIELDS`) of a row,
+/// read from its columns starting at `first`; the rest are 0.
+fn first_counts_at(row: &sea_orm::QueryResult, first: usize, fields: usize) -> StoreResult<Counts> {
+    let values = (0..fields)
         .map(|i| row.try_get_by_index::<i64>(first + i))
         .collect::<Result<Vec<i64>, _>>()?;
     Ok(Counts::from_values(&values))
@@ -763,13 +769,10 @@ impl Store {
         for row in self.db.query_all_raw(backend.build(&select)).await? {
             let campaign: i64 = row.try_get_by_index(0)?;
             let day: NaiveDate = row.try_get_by_index(1)?;
-            let values = (0..Counts::READING_FIELDS.len())
-                .map(|i| row.try_get_by_index::<i64>(2 + i))
-                .collect::<Result<Vec<i64>, _>>()?;
             if todays.get(&campaign) == Some(&day)
                 && let Some(kept) = out.get_mut(&CampaignId(campaign))
             {
-                kept.today = Counts::from_values(&values);
+                kept.today = first_counts_at(&row, 2, Counts::READING_FIELDS.len())?;
             }
         }
         let mut select = Query::select();
@@ -902,11 +905,8 @@ async fn kept_days<C: ConnectionTrait>(
             for row in conn.query_all_raw(backend.build(&select)).await? {
                 let member: i64 = row.try_get_by_index(0)?;
                 let day: NaiveDate = row.try_get_by_index(1)?;
-                let values = (0..fields.len())
-                    .map(|i| row.try_get_by_index::<i64>(2 + i))
-                    .collect::<Result<Vec<i64>, _>>()?;
                 *out.entry(member).or_default().entry(day).or_default() +=
-                    Counts::from_values(&values);
+                    first_counts_at(&row, 2, fields.len())?;
             }
         }
     }

@@ -334,6 +334,7 @@ impl Store {
         txn.commit().await?;
         answer_repeats(&marks, &inserted, by_id, by_key)
     }
+
     /// A member's marks of one day of a campaign: one index seek.
     pub async fn marks_on(
         &self,
@@ -341,24 +342,24 @@ impl Store {
         campaign: CampaignId,
         day: NaiveDate,
     ) -> StoreResult<Vec<Mark>> {
-        mark::Entity::find()
-            .filter(mark::Column::CampaignId.eq(campaign.0))
-            .filter(mark::Column::ReadOn.eq(day))
-            .filter(mark::Column::MemberId.eq(member.0))
-            .order_by_asc(mark::Column::Id)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(mark_from)
-            .collect()
+        self.marks_on_days(member, campaign, vec![day]).await
     }
 
     /// A member's marks in a campaign, oldest first (what a recount reads):
     /// one index seek per day of the campaign.
     pub async fn marks_of(&self, member: MemberId, campaign: &Campaign) -> StoreResult<Vec<Mark>> {
         let days: Vec<NaiveDate> = campaign.calendar.days().collect();
+        self.marks_on_days(member, campaign.id, days).await
+    }
+
+    async fn marks_on_days(
+        &self,
+        member: MemberId,
+        campaign: CampaignId,
+        days: Vec<NaiveDate>,
+    ) -> StoreResult<Vec<Mark>> {
         mark::Entity::find()
-            .filter(mark::Column::CampaignId.eq(campaign.id.0))
+            .filter(mark::Column::CampaignId.eq(campaign.0))
             .filter(mark::Column::ReadOn.is_in(days))
             .filter(mark::Column::MemberId.eq(member.0))
             .order_by_asc(mark::Column::Id)
