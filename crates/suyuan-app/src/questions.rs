@@ -8,9 +8,9 @@ use std::ops::RangeInclusive;
 
 use suyuan_core::campaigns::{Campaign, assigned_between};
 use suyuan_core::library::CollectionId;
-use suyuan_core::questions::{Format, file_under, propose};
+use suyuan_core::questions::{Format, Material, Reading, Word, file_under, propose};
 use suyuan_core::units::UnitId;
-use suyuan_search::keywords::key_terms;
+use suyuan_search::keywords::{key_terms, words};
 use suyuan_store::questions::{Added, Status};
 use suyuan_store::{Store, StoreError};
 
@@ -47,9 +47,10 @@ pub async fn import_questions(
 }
 
 /// Proposes questions from what a campaign has members read on `days`,
-/// owned by `owner` and filed under each excerpt's collection. With
-/// `Status::Proposed` they wait for review; questions already in the
-/// bank (or already proposed) are not proposed again.
+/// owned by `owner` and filed under each excerpt's collection, whose
+/// terms give the choices. With `Status::Proposed` they wait for review;
+/// questions already in the bank (or already proposed) are not proposed
+/// again.
 pub async fn propose_from_readings(
     store: &Store,
     owner: UnitId,
@@ -60,25 +61,51 @@ pub async fn propose_from_readings(
 ) -> AppResult<Added> {
     let plan = campaign.plan(&store.plan_of(campaign.id).await?);
     let mut proposed = Vec::new();
-    // The category of each collection's questions: its title, looked up once.
-    let mut categories: HashMap<CollectionId, String> = HashMap::new();
+    // Each collection's category (its title) and material, made once.
+    let mut collections: HashMap<CollectionId, (String, Material)> = HashMap::new();
     for excerpt in assigned_between(&plan, *days.start(), *days.end()) {
         let excerpt = store.excerpt(*excerpt).await?;
-        let category = match categories.entry(excerpt.collection) {
+        let (category, material) = match collections.entry(excerpt.collection) {
             Entry::Occupied(known) => known.into_mut(),
             Entry::Vacant(new) => {
-                new.insert(store.collection(excerpt.collection).await?.display_title)
+                let collection = store.collection(excerpt.collection).await?;
+                let texts: Vec<String> = store
+                    .excerpts(collection.id, None)
+                    .await?
+                    .into_iter()
+                    .map(|e| e.text)
+                    .collect();
+                let material = segmented(move || {
+                    let words: Vec<Vec<Word>> = texts.iter().map(|t| words(t)).collect();
+                    Material::new(&collection.title, words.iter().map(Vec::as_slice))
+                })
+                .await;
+                new.insert((collection.display_title, material))
             }
         };
         let text = excerpt.text;
-        // Segmenting is CPU work: off the async threads.
-        let terms = tokio::task::spawn_blocking({
-            let text = text.clone();
-            move || key_terms(&text, TERMS)
-        })
-        .await
-        .unwrap_or_default();
-        proposed.extend(propose(&text, &terms, excerpt.id, category, PER_EXCERPT));
+        let (words, terms) = segmented(move || (words(&text), key_terms(&text, TERMS))).await;
+        // An unnumbered paragraph is found by its heading (序言).
+        let place = match excerpt.label.as_str() {
+            "" => excerpt.heading_path.last().cloned().unwrap_or_default(),
+            label => label.to_owned(),
+        };
+        let reading = Reading {
+            excerpt: excerpt.id,
+            place: &place,
+            words: &words,
+            key_terms: &terms,
+        };
+        proposed.extend(propose(reading, material, category, PER_EXCERPT));
     }
     Ok(store.add_questions(owner, &proposed, status, now).await?)
+}
+
+/// Segmenting is CPU work: done off the async threads (a panic there is
+/// a panic here).
+async fn segmented<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(done) => done,
+        Err(err) => std::panic::resume_unwind(err.into_panic()),
+    }
 }

@@ -333,6 +333,72 @@ impl Calendar {
     }
 }
 
+/// Spreads collections read one after another over `days` days: each
+/// collection gets whole days in proportion to its length (at least one,
+/// and no more than it has excerpts), so that a day's reading stays within
+/// one collection; the ranges index the collections' excerpts laid end to
+/// end. With more collections than days, days must mix them, and the whole
+/// list is spread as one.
+pub fn spread_collections(collections: &[Vec<usize>], days: usize) -> Vec<Range<usize>> {
+    let all: Vec<usize> = collections.iter().flatten().copied().collect();
+    let filled: Vec<&Vec<usize>> = collections.iter().filter(|c| !c.is_empty()).collect();
+    if filled.len() <= 1 || filled.len() > days {
+        return spread(&all, days);
+    }
+    let weight = |c: &Vec<usize>| c.iter().map(|l| (*l).max(1)).sum::<usize>();
+    let total: usize = filled.iter().map(|c| weight(c)).sum();
+    // Each collection's fair share of the days, and whole days for it.
+    let share: Vec<f64> = filled
+        .iter()
+        .map(|c| days as f64 * weight(c) as f64 / total as f64)
+        .collect();
+    let mut given: Vec<usize> = filled
+        .iter()
+        .zip(&share)
+        .map(|(c, s)| (s.floor() as usize).clamp(1, c.len()))
+        .collect();
+    // Hand out what rounding left over, or take back what the one-day
+    // minimum overspent, where the share is furthest from the days given.
+    loop {
+        let sum: usize = given.iter().sum();
+        let pick = if sum < days {
+            (0..given.len())
+                .filter(|i| given[*i] < filled[*i].len())
+                .max_by(|a, b| {
+                    (share[*a] - given[*a] as f64).total_cmp(&(share[*b] - given[*b] as f64))
+                })
+                .map(|i| (i, true))
+        } else if sum > days {
+            (0..given.len())
+                .filter(|i| given[*i] > 1)
+                .min_by(|a, b| {
+                    (share[*a] - given[*a] as f64).total_cmp(&(share[*b] - given[*b] as f64))
+                })
+                .map(|i| (i, false))
+        } else {
+            None
+        };
+        match pick {
+            Some((i, true)) => given[i] += 1,
+            Some((i, false)) => given[i] -= 1,
+            None => break,
+        }
+    }
+    let mut ranges = Vec::with_capacity(days);
+    let mut offset = 0;
+    for (collection, days) in filled.iter().zip(given) {
+        ranges.extend(
+            spread(collection, days)
+                .into_iter()
+                .map(|r| r.start + offset..r.end + offset),
+        );
+        offset += collection.len();
+    }
+    // Days every collection was too short to fill read nothing.
+    ranges.resize(days, all.len()..all.len());
+    ranges
+}
+
 /// Spreads an ordered reading list over `days` days by length: day `d`
 /// takes the excerpts whose cumulative length midpoint falls in its share,
 /// so days carry about the same amount of text, every excerpt is read
@@ -510,6 +576,23 @@ mod tests {
         assert_eq!(spread(&[5, 5], 4), [0..1, 1..2, 2..2, 2..2]);
     }
 
+    #[test]
+    fn a_day_reads_from_one_collection_where_the_days_allow() {
+        // A long code and a short amendment over five days: four and one.
+        let ranges = spread_collections(&[vec![100; 8], vec![30, 30]], 5);
+        assert_eq!(ranges, [0..2, 2..4, 4..6, 6..8, 8..10]);
+        // A tiny collection still gets a day of its own.
+        let ranges = spread_collections(&[vec![10], vec![1000; 6]], 3);
+        assert_eq!(ranges, [0..1, 1..4, 4..7]);
+        // More collections than days: they share days.
+        let ranges = spread_collections(&[vec![10], vec![10], vec![10]], 2);
+        assert_eq!(ranges.len(), 2);
+        assert_eq!(ranges[1].end, 3);
+        // Too few excerpts for the days: the last days are empty.
+        let ranges = spread_collections(&[vec![10], vec![10]], 4);
+        assert_eq!(ranges, [0..1, 1..2, 2..2, 2..2]);
+    }
+
     fn zones() -> impl Strategy<Value = Tz> {
         prop_oneof![
             Just(chrono_tz::Asia::Shanghai),
@@ -563,6 +646,33 @@ mod tests {
             prop_assert_eq!(next, lengths.len());
             if lengths.len() >= days {
                 prop_assert!(ranges.iter().all(|r| !r.is_empty()));
+            }
+        }
+
+        #[test]
+        fn a_spread_of_collections_reads_everything_once_and_mixes_only_when_it_must(
+            collections in proptest::collection::vec(proptest::collection::vec(0usize..3_000, 0..40), 0..6),
+            days in 1usize..60,
+        ) {
+            let ranges = spread_collections(&collections, days);
+            prop_assert_eq!(ranges.len(), days);
+            let mut next = 0;
+            for range in &ranges {
+                prop_assert_eq!(range.start, next);
+                next = range.end;
+            }
+            let n: usize = collections.iter().map(Vec::len).sum();
+            prop_assert_eq!(next, n);
+            let filled = collections.iter().filter(|c| !c.is_empty()).count();
+            if filled <= days {
+                // Where each excerpt's collection starts and ends.
+                let mut owner = Vec::new();
+                for (i, c) in collections.iter().enumerate() {
+                    owner.extend(std::iter::repeat_n(i, c.len()));
+                }
+                for range in ranges.iter().filter(|r| !r.is_empty()) {
+                    prop_assert_eq!(owner[range.start], owner[range.end - 1]);
+                }
             }
         }
     }

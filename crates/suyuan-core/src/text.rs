@@ -36,6 +36,13 @@ pub fn tidy(input: &str) -> String {
     input.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Whether a character is written as Chinese (CJK ideographs, their
+/// extensions and compatibility forms, and 〇).
+pub fn is_chinese(c: char) -> bool {
+    matches!(c as u32,
+        0x3007 | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
+}
+
 /// Full-width ASCII variants (Ａ１－) typed on Chinese keyboards become their
 /// half-width forms; everything else is kept.
 pub fn half_width(input: &str) -> String {

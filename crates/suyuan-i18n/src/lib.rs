@@ -232,6 +232,7 @@ mod texts {
         pub reading_pace: &'static str,
         pub participating_units: &'static str,
         pub material_to_read: &'static str,
+        pub material_order_hint: &'static str,
         pub no_campaigns: &'static str,
         pub completion_today: &'static str,
         pub members_read: &'static str,

@@ -9,12 +9,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 /// The name the tokenizer is registered under.
 pub const GRAMS: &str = "grams";
 
-/// Whether a character is written as Chinese (CJK ideographs, their
-/// extensions and compatibility forms, and 〇).
-pub fn is_chinese(c: char) -> bool {
-    matches!(c as u32,
-        0x3007 | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
-}
+pub use suyuan_core::text::is_chinese;
 
 /// The tokens of a text, positions counted from 0.
 pub fn tokens(text: &str) -> Vec<Token> {

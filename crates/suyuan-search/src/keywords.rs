@@ -1,9 +1,11 @@
-//! Key terms of a text, by TF-IDF over jieba's segmentation: what question
-//! generation blanks out. Only nouns and noun-like words are kept, since a
-//! blanked verb or particle makes a poor question.
+//! What question generation reads a text as: its words with their parts
+//! of speech, and its key terms by TF-IDF over jieba's segmentation. Only
+//! nouns and noun-like words are key terms, since a question about a verb
+//! or particle makes a poor question.
 
 use jieba_rs::{Jieba, KeywordExtract, TfIdf};
 use std::sync::LazyLock;
+use suyuan_core::questions::Word;
 
 /// jieba's dictionary is large: loaded once, on first use.
 static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
@@ -12,6 +14,15 @@ static TFIDF: LazyLock<TfIdf> = LazyLock::new(TfIdf::default);
 /// The parts of speech a term may have: nouns (general, proper, of
 /// places and organisations, other) and verbal nouns.
 const NOUNS: [&str; 6] = ["n", "nr", "ns", "nt", "nz", "vn"];
+
+/// The words of `text` in order, each with its part of speech.
+pub fn words(text: &str) -> Vec<Word> {
+    JIEBA
+        .tag(text, true)
+        .into_iter()
+        .map(|tag| Word::new(tag.word, tag.tag))
+        .collect()
+}
 
 /// Up to `top` key terms of `text`, the most telling first.
 pub fn key_terms(text: &str, top: usize) -> Vec<String> {
@@ -42,5 +53,21 @@ mod tests {
             "{terms:?}"
         );
         assert!(!terms.iter().any(|t| t == "属于" || t == "的"), "{terms:?}");
+    }
+
+    #[test]
+    fn words_put_the_text_back_together_with_their_parts_of_speech() {
+        let text = "第二条 国务院，即中央人民政府。";
+        let words = words(text);
+        assert_eq!(
+            words.iter().map(|w| w.text.as_str()).collect::<String>(),
+            text
+        );
+        assert!(
+            words
+                .iter()
+                .any(|w| w.text == "国务院" && w.tag.starts_with('n')),
+            "{words:?}"
+        );
     }
 }

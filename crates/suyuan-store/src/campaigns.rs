@@ -8,9 +8,9 @@ use sea_orm::{
 };
 
 use suyuan_core::campaigns::{
-    Calendar, Campaign, CampaignId, PlannedReading, Topic, parse_zone, spread,
+    Calendar, Campaign, CampaignId, PlannedReading, Topic, parse_zone, spread_collections,
 };
-use suyuan_core::library::{CollectionId, ExcerptId};
+use suyuan_core::library::{self, CollectionId, ExcerptId};
 use suyuan_core::reading::{PointRules, ReadingPace};
 use suyuan_core::units::{UnitId, UnitPath};
 
@@ -103,7 +103,8 @@ pub(crate) mod topic {
 }
 
 /// What a new campaign is made of; its plan spreads the collections'
-/// excerpts (in the order given) over its days by length.
+/// readable excerpts, whole and in the order given, over its days by
+/// length, a day within one collection where the days allow.
 pub struct NewCampaign {
     pub owner: UnitId,
     pub title: String,
@@ -242,7 +243,8 @@ impl Store {
             ));
         }
         let txn = self.db.begin().await?;
-        let mut excerpts: Vec<(i64, usize)> = Vec::new();
+        // Each collection's readable excerpts, in the order picked.
+        let mut collections: Vec<Vec<(i64, usize)>> = Vec::new();
         for collection in &new.collections {
             let rows: Vec<(i64, String)> = excerpt::Entity::find()
                 .select_only()
@@ -253,16 +255,18 @@ impl Store {
                 .into_tuple()
                 .all(&txn)
                 .await?;
-            if rows.is_empty() {
+            let readable: Vec<(i64, usize)> = rows
+                .into_iter()
+                .filter(|(_, text)| library::is_readable(text))
+                .map(|(id, text)| (id, text.chars().count()))
+                .collect();
+            if readable.is_empty() {
                 return Err(StoreError::Invalid(format!(
                     "collection {} has nothing to read",
                     collection.0
                 )));
             }
-            excerpts.extend(
-                rows.into_iter()
-                    .map(|(id, text)| (id, text.chars().count())),
-            );
+            collections.push(readable);
         }
         let row = campaign::ActiveModel {
             owner_unit_id: Set(new.owner.0),
@@ -285,9 +289,14 @@ impl Store {
         }))
         .exec(&txn)
         .await?;
-        let lengths: Vec<usize> = excerpts.iter().map(|(_, length)| *length).collect();
+        let lengths: Vec<Vec<usize>> = collections
+            .iter()
+            .map(|c| c.iter().map(|(_, length)| *length).collect())
+            .collect();
+        let excerpts: Vec<(i64, usize)> = collections.into_iter().flatten().collect();
         let mut plan = Vec::with_capacity(excerpts.len());
-        for (day, range) in spread(&lengths, new.calendar.len()).into_iter().enumerate() {
+        let days = spread_collections(&lengths, new.calendar.len());
+        for (day, range) in days.into_iter().enumerate() {
             for (position, index) in range.enumerate() {
                 plan.push(reading::ActiveModel {
                     campaign_id: Set(row.id),

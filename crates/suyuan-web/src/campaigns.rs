@@ -336,6 +336,24 @@ impl FormFields {
         )
     }
 
+    /// The ticked collections, in the order they were ticked: the page's
+    /// script keeps that order in `picked`; without it, page order.
+    fn collections_in_pick_order(&self) -> Result<Vec<i64>, WebError> {
+        let mut ticked: Vec<i64> = self
+            .all("collections")
+            .map(|id| field("collections", id.trim().parse::<i64>()))
+            .collect::<Result<_, _>>()?;
+        let picked = self.value("picked");
+        let order: Vec<&str> = picked.split(',').map(str::trim).collect();
+        ticked.sort_by_key(|id| {
+            order
+                .iter()
+                .position(|p| *p == id.to_string())
+                .unwrap_or(usize::MAX)
+        });
+        Ok(ticked)
+    }
+
     fn campaign_request(&self) -> Result<CampaignRequest, WebError> {
         let pace = self.value("reading_pace");
         Ok(CampaignRequest {
@@ -350,10 +368,7 @@ impl FormFields {
                 pace => Some(field("reading_pace", pace.parse::<u32>())?),
             },
             units: self.value("units"),
-            collections: self
-                .all("collections")
-                .map(|id| field("collections", id.trim().parse::<i64>()))
-                .collect::<Result<_, _>>()?,
+            collections: self.collections_in_pick_order()?,
             point_rules: None,
         })
     }

@@ -18,6 +18,7 @@ const STYLE: &str = include_str!("../static/style.css");
 const BOOKLET: &str = include_str!("../static/booklet.css");
 const READING_SCRIPT: &str = include_str!("../static/reading.js");
 const ATTEMPT_SCRIPT: &str = include_str!("../static/attempt.js");
+const PICKS_SCRIPT: &str = include_str!("../static/picks.js");
 
 pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
     Router::new()
@@ -37,6 +38,7 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
             "/static/attempt.js",
             get(|| async { script(ATTEMPT_SCRIPT) }),
         )
+        .route("/static/picks.js", get(|| async { script(PICKS_SCRIPT) }))
 }
 
 /// Routes that do nothing, through the whole middleware stack: the HTTP

@@ -233,6 +233,39 @@ pub fn article_label(line: &str) -> Option<&str> {
     matches!(next, None | Some(' ' | '\u{3000}')).then(|| &line[..end])
 }
 
+/// Whether an excerpt gives something to read: not an article whose text
+/// is gone (`第一百九十九条 （删去）`, or a label alone) and not a bare
+/// heading that a file wrote as a paragraph (`第一章 总则`). Plans and
+/// generated questions pass over the rest.
+pub fn is_readable(text: &str) -> bool {
+    let text = text.trim();
+    let body = article_label(text)
+        .or_else(|| item_label(text))
+        .map_or(text, |label| &text[label.len()..])
+        .trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
+    let deleted = matches!(
+        body.trim_matches(['（', '）', '(', ')', '【', '】', '[', ']']),
+        "删去" | "删除" | "已删除" | "已删去" | "废止" | "已废止"
+    );
+    !(body.is_empty() || deleted || is_bare_heading(text))
+}
+
+/// `第一章 总则`, `第二节　一般规定`, `第三编 合同`: a heading line, short
+/// and without a sentence's end.
+fn is_bare_heading(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix('第') else {
+        return false;
+    };
+    let number = rest.trim_start_matches(|c| DIGITS.contains(c));
+    number.len() < rest.len()
+        && ["编", "分编", "章", "节", "部分"]
+            .iter()
+            .any(|unit| number.starts_with(unit))
+        && text.chars().count() <= 40
+        && !text.contains(['。', '；', '：'])
+        && !text.contains('\n')
+}
+
 /// `一、` at the start of a line: an amendment's numbered item.
 pub fn item_label(line: &str) -> Option<&str> {
     let number_len: usize = line
@@ -579,6 +612,31 @@ pub fn chinese_date(line: &str) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deleted_articles_labels_alone_and_bare_headings_are_not_read() {
+        for text in [
+            "第一百九十九条 （删去）",
+            "第一百九十九条 (删去)",
+            "第十条",
+            "第三条\u{3000}",
+            "第一章 总则",
+            "第二节　一般规定",
+            "第三编 合同",
+            "第一分编 通则",
+            "  ",
+        ] {
+            assert!(!is_readable(text), "{text}");
+        }
+        for text in [
+            "第一条 为了保障公民权利，制定本法。",
+            "第一章规定的事项，依照本法执行。",
+            "一、删去刑法第一百九十九条。",
+            "中华人民共和国是工人阶级领导的社会主义国家。",
+        ] {
+            assert!(is_readable(text), "{text}");
+        }
+    }
 
     const STATUTE: &str = "# 中华人民共和国示例法
 

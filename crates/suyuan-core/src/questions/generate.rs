@@ -1,84 +1,467 @@
-//! Questions proposed from a reading: a key term of a sentence blanked
-//! out, or the sentence as a true/false statement, kept as it is or with
-//! one key term swapped for another. An admin reviews each before it
-//! enters the bank; the key terms come from the caller (keyword
-//! extraction lives with the search index's segmenter).
+//! Questions proposed from a reading, written as a person setting a test
+//! would: each asks about one sentence that stands on its own, names the
+//! statute it comes from, and points to the article in its explanation.
+//!
+//! A question is about a *term*: a run of nouns read as one (人民 代表
+//! 大会 → 人民代表大会), so a blank is always a whole term. A single-choice
+//! question offers three other terms of the same kind from the same
+//! material; a false statement swaps in one of them, so it stays
+//! grammatical. An admin reviews each before it enters the bank. The words
+//! and their parts of speech come from the caller (the segmenter lives
+//! with the search index).
 
-use super::{Answer, BLANK, Question};
+use std::collections::HashMap;
+
+use super::{Answer, BLANK, Choice, Question};
 use crate::library::ExcerptId;
 
 /// The tag every generated question carries.
 pub const GENERATED_TAG: &str = "自动生成";
 
-/// Sentences shorter than this give too little context; longer ones make
-/// a question nobody reads to the end.
-const SHORTEST: usize = 8;
-const LONGEST: usize = 150;
+/// A word of a text as a segmenter tags it: the word and its part of
+/// speech in the ICTCLAS tags jieba uses (`n` noun, `nt` organization,
+/// `ns` place, `nr` person, `nz` other proper noun, `vn` verbal noun, `x`
+/// punctuation…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    pub tag: String,
+}
 
-/// Up to `most` questions from `text`, built on its key `terms` (most
-/// telling first). Every third is a true/false statement; of those, every
-/// other one is made false by swapping in another term, when one fits.
+impl Word {
+    pub fn new(text: impl Into<String>, tag: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            tag: tag.into(),
+        }
+    }
+
+    /// Nouns make terms; verbal nouns (领导, 管理) do not, since a run
+    /// through one swallows the verb of its sentence.
+    fn is_noun(&self) -> bool {
+        self.tag.starts_with('n')
+    }
+}
+
+/// What kind a term is, for swaps and distractors: the class of its head
+/// (the last word: organization, place, person, other) and its last
+/// character, which Chinese terms of a kind share (机关, 法院, 委员会).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct TermKind {
+    class: char,
+    last: char,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Term {
+    text: String,
+    kind: TermKind,
+    /// How many words it was read from.
+    words: usize,
+    /// Whether a modifier or verbal noun clings to it in its sentence
+    /// (监察 委员会, 副 主席): then it is part of a longer term.
+    bound: bool,
+}
+
+/// Sentences shorter than this give too little to go on; longer ones make
+/// a question nobody reads to the end.
+const SHORTEST: usize = 10;
+const LONGEST: usize = 90;
+/// The longest term asked about, in characters.
+const LONGEST_TERM: usize = 12;
+
+/// Words that make a sentence lean on what is around it: amendments'
+/// frames, references to "this law" or "the preceding paragraph", lists
+/// announced, and dates of entry into force (trivia, not substance).
+const LEANS_ON_CONTEXT: [&str; 25] = [
+    "修改为",
+    "修正为",
+    "改为",
+    "删去",
+    "增加一条",
+    "增加一款",
+    "增加一项",
+    "本法",
+    "本修正案",
+    "本条例",
+    "本规定",
+    "本决定",
+    "本办法",
+    "本章",
+    "本节",
+    "本条",
+    "前款",
+    "前两款",
+    "前三款",
+    "前条",
+    "下列",
+    "如下",
+    "施行",
+    "生效",
+    "附件",
+];
+
+/// How a sentence that continues the one before begins.
+const CONTINUES: [&str; 15] = [
+    "但", "其", "该", "此", "上述", "前述", "同时", "并且", "或者", "以及", "这", "对此", "它",
+    "他", "她",
+];
+
+/// Terms too general to test anyone on.
+const GENERAL: [&str; 23] = [
+    "规定",
+    "情况",
+    "活动",
+    "工作",
+    "事项",
+    "方面",
+    "问题",
+    "范围",
+    "条件",
+    "要求",
+    "行为",
+    "方式",
+    "办法",
+    "措施",
+    "内容",
+    "其他",
+    "人员",
+    "国家",
+    "有关部门",
+    "法律",
+    "法律规定",
+    "有关",
+    "有权",
+];
+
+/// The terms of a body of material (a statute), with how often each
+/// occurs: where distractors and swaps of the same kind come from.
+#[derive(Debug, Clone, Default)]
+pub struct Material {
+    /// The statute's title, as a test names it: `宪法` for
+    /// 中华人民共和国宪法.
+    name: String,
+    /// Terms that can stand in for others, most frequent first: single
+    /// words, and runs of words seen more than once (a run seen once may
+    /// be a verb the segmenter took for a noun).
+    terms: Vec<Term>,
+}
+
+impl Material {
+    /// The material of a statute titled `title`, from its texts' words.
+    pub fn new<'a>(title: &str, texts: impl IntoIterator<Item = &'a [Word]>) -> Self {
+        let mut counts: HashMap<String, (usize, Term)> = HashMap::new();
+        for words in texts {
+            for term in terms_of(words) {
+                counts.entry(term.text.clone()).or_insert((0, term)).0 += 1;
+            }
+        }
+        let mut terms: Vec<(usize, Term)> = counts
+            .into_values()
+            .filter(|(count, term)| term.words == 1 || *count > 1)
+            .collect();
+        terms.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.text.cmp(&b.1.text)));
+        let name = title
+            .strip_prefix("中华人民共和国")
+            .filter(|rest| rest.chars().count() >= 2)
+            .unwrap_or(title);
+        Self {
+            name: name.to_owned(),
+            terms: terms.into_iter().map(|(_, term)| term).collect(),
+        }
+    }
+
+    /// Whether a term of a sentence is one to ask about: one the material
+    /// knows as a term, and not part of a longer one the sentence holds
+    /// (委员会 in 监察委员会).
+    fn asks_about(&self, term: &Term, sentence: &str) -> bool {
+        let known = !term.bound && self.terms.iter().any(|t| t.text == term.text);
+        let inside_longer = self.terms.iter().any(|t| {
+            t.text.len() > term.text.len()
+                && t.text.contains(&term.text)
+                && sentence.contains(&t.text)
+        });
+        known && !inside_longer
+    }
+
+    /// Up to `n` terms of `term`'s kind that `sentence` does not hold and
+    /// that neither hold nor are held by it: those ending in the same
+    /// character first, nearest in length first; then, for names of
+    /// organizations, places and people, other names of the class. A
+    /// `close` stand-in (for a false statement, which must read as the
+    /// law might) is a name of the class or within a character in length.
+    fn alike(&self, term: &Term, sentence: &str, n: usize, close: bool) -> Vec<&str> {
+        let fits = |other: &&Term| {
+            other.text != term.text
+                && !other.text.contains(&term.text)
+                && !term.text.contains(&other.text)
+                && !sentence.contains(&other.text)
+                && !GENERAL.contains(&other.text.as_str())
+        };
+        let length = term.text.chars().count();
+        let named = term.kind.class != 'n';
+        let mut closest: Vec<&Term> = self
+            .terms
+            .iter()
+            .filter(|o| o.kind == term.kind)
+            .filter(|o| !close || named || o.text.chars().count().abs_diff(length) <= 1)
+            .filter(fits)
+            .collect();
+        // Stable: among terms as near in length, the more frequent first.
+        closest.sort_by_key(|o| o.text.chars().count().abs_diff(length));
+        let near = self
+            .terms
+            .iter()
+            .filter(|o| {
+                named
+                    && o.kind.class == term.kind.class
+                    && o.kind.last != term.kind.last
+                    && o.text.chars().count().abs_diff(length) <= 2
+            })
+            .filter(fits);
+        closest
+            .into_iter()
+            .chain(near)
+            .take(n)
+            .map(|t| t.text.as_str())
+            .collect()
+    }
+}
+
+/// One excerpt to ask about: its words, its key terms (most telling
+/// first) and where it is (`第八十五条`, or the heading of an unnumbered
+/// paragraph such as 序言).
+#[derive(Debug, Clone, Copy)]
+pub struct Reading<'a> {
+    pub excerpt: ExcerptId,
+    pub place: &'a str,
+    pub words: &'a [Word],
+    pub key_terms: &'a [String],
+}
+
+/// The kinds of question made, in turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Make {
+    Single,
+    Statement,
+    Blank,
+}
+
+const TURNS: [Make; 3] = [Make::Single, Make::Statement, Make::Blank];
+
+/// Up to `most` questions from a reading of `material`, each on its own
+/// sentence, filed under `category`.
 pub fn propose(
-    text: &str,
-    terms: &[String],
-    excerpt: ExcerptId,
+    reading: Reading<'_>,
+    material: &Material,
     category: &str,
     most: usize,
 ) -> Vec<Question> {
-    let sentences: Vec<&str> = text
-        .split(['。', '！', '？', '；', '\n'])
-        .map(str::trim)
-        .filter(|s| (SHORTEST..=LONGEST).contains(&s.chars().count()))
-        .collect();
-    let mut used: Vec<&str> = Vec::new();
+    // Varies the first kind and where the right option sits by excerpt.
+    let seed = reading.excerpt.0.unsigned_abs() as usize;
     let mut questions = Vec::new();
-    for term in terms {
+    for sentence in sentences(reading.words) {
         if questions.len() >= most {
             break;
         }
-        let Some(sentence) = sentences
-            .iter()
-            .copied()
-            .find(|s| !used.contains(s) && s.matches(term.as_str()).count() == 1)
-        else {
+        let Some(text) = standalone(&sentence) else {
             continue;
         };
-        used.push(sentence);
-        let n = questions.len();
-        let statement = (n % 3 == 2).then(|| {
-            // A swap is only fair with a term the sentence does not hold.
-            let swap = terms
+        let mut terms: Vec<Term> = terms_of(&sentence)
+            .into_iter()
+            .filter(|t| {
+                text.matches(t.text.as_str()).count() == 1
+                    && !material.name.contains(&t.text)
+                    && !GENERAL.contains(&t.text.as_str())
+                    && material.asks_about(t, &text)
+            })
+            .collect();
+        // The most telling term first: a key term, then the longer.
+        let rank = |t: &Term| {
+            reading
+                .key_terms
                 .iter()
-                .find(|other| *other != term && !sentence.contains(other.as_str()));
-            match swap.filter(|_| (n / 3) % 2 == 0) {
-                Some(other) => (false, sentence.replacen(term.as_str(), other, 1)),
-                None => (true, sentence.to_owned()),
+                .position(|k| t.text.contains(k.as_str()))
+                .unwrap_or(usize::MAX)
+        };
+        terms.sort_by_key(|t| (rank(t), std::cmp::Reverse(t.text.chars().count())));
+        let turn = seed + questions.len();
+        let question = terms
+            .iter()
+            .find_map(|term| ask(TURNS[turn % TURNS.len()], term, &text, material, turn));
+        if let Some(mut question) = question {
+            question.category = category.to_owned();
+            question.tags = vec![GENERATED_TAG.to_owned()];
+            question.explanation = format!("见《{}》{}：“{text}。”", material.name, reading.place);
+            question.excerpt = Some(reading.excerpt);
+            questions.push(question);
+        }
+    }
+    questions
+}
+
+/// A question of the kind due about `term` in `sentence`; a choice
+/// question needs three terms of its kind, or it becomes a blank.
+fn ask(
+    make: Make,
+    term: &Term,
+    sentence: &str,
+    material: &Material,
+    turn: usize,
+) -> Option<Question> {
+    let lead = format!("根据《{}》，", material.name);
+    let blanked = || format!("{lead}{}。", sentence.replacen(&term.text, BLANK, 1));
+    match make {
+        Make::Single => {
+            let others = material.alike(term, sentence, 3, false);
+            if others.len() < 3 {
+                return ask(Make::Blank, term, sentence, material, turn);
             }
-        });
-        let (text, answer) = match statement {
-            Some((truth, statement)) => (
-                format!("{statement}。"),
+            let mut choices: Vec<Choice> = others.into_iter().map(Choice::wrong).collect();
+            choices.insert(turn % 4, Choice::right(term.text.clone()));
+            Some(Question::new(blanked(), Answer::Single { choices }))
+        }
+        Make::Statement => {
+            // Every other statement is made false, when a term fits.
+            let swap = (turn / TURNS.len())
+                .is_multiple_of(2)
+                .then(|| material.alike(term, sentence, 1, true).pop())
+                .flatten();
+            let statement = match swap {
+                Some(other) => sentence.replacen(&term.text, other, 1),
+                None => sentence.to_owned(),
+            };
+            Some(Question::new(
+                format!("{lead}{statement}。"),
                 Answer::TrueFalse {
-                    correct: truth,
+                    correct: swap.is_none(),
                     if_true: None,
                     if_false: None,
                 },
-            ),
-            None => (
-                format!("{}。", sentence.replacen(term.as_str(), BLANK, 1)),
-                Answer::Blank {
-                    accepted: vec![term.clone()],
-                },
-            ),
-        };
-        let mut question = Question::new(text, answer);
-        question.category = category.to_owned();
-        question.tags = vec![GENERATED_TAG.to_owned()];
-        question.explanation = format!("原文：{sentence}。");
-        question.excerpt = Some(excerpt);
-        questions.push(question);
+            ))
+        }
+        // A blank one types in: only for a term specific enough that the
+        // sentence calls for it alone.
+        Make::Blank if term.text.chars().count() >= 3 => Some(Question::new(
+            blanked(),
+            Answer::Blank {
+                accepted: vec![term.text.clone()],
+            },
+        )),
+        Make::Blank => None,
     }
-    questions
+}
+
+/// The sentences of a text, as words, without their closing mark; a
+/// sentence not closed by 。！？ (a list item ending in ；, a heading) is
+/// left out. An article's label (`第八十五条`) is not part of its first
+/// sentence.
+fn sentences(words: &[Word]) -> Vec<Vec<Word>> {
+    let mut sentences = Vec::new();
+    let mut current: Vec<Word> = Vec::new();
+    for word in words {
+        match word.text.as_str() {
+            "。" | "！" | "？" => {
+                let start = label_end(&current);
+                sentences.push(current.split_off(start));
+                current.clear();
+            }
+            text if text.contains('\n') => current.clear(),
+            _ => current.push(word.clone()),
+        }
+    }
+    sentences
+}
+
+/// How many leading words make up an article's label and the space after.
+fn label_end(words: &[Word]) -> usize {
+    let mut text = String::new();
+    for (i, word) in words.iter().enumerate() {
+        text.push_str(&word.text);
+        if let Some(label) = crate::library::article_label(&text)
+            && label.len() == text.trim_end().len()
+        {
+            let rest = words[i + 1..]
+                .iter()
+                .take_while(|w| w.text.trim().is_empty())
+                .count();
+            return i + 1 + rest;
+        }
+        if text.chars().count() > 12 {
+            break;
+        }
+    }
+    0
+}
+
+/// The sentence's text, if it stands on its own: long enough and not too
+/// long, not a list item or a fragment of one, no unbalanced quotes or
+/// brackets, and nothing that leans on the text around it.
+fn standalone(words: &[Word]) -> Option<String> {
+    let text: String = words.iter().map(|w| w.text.as_str()).collect();
+    let text = text.trim().to_owned();
+    let length = text.chars().count();
+    let balanced = [
+        ('“', '”'),
+        ('《', '》'),
+        ('（', '）'),
+        ('(', ')'),
+        ('‘', '’'),
+    ]
+    .iter()
+    .all(|(open, close)| text.matches(*open).count() == text.matches(*close).count());
+    let refers_to_an_article = words
+        .windows(2)
+        .any(|w| w[0].text.starts_with('第') && ["条", "款", "项"].iter().any(|u| w[1].text == *u))
+        || words.iter().any(|w| {
+            w.text.starts_with('第') && ["条", "款", "项"].iter().any(|u| w.text.ends_with(u))
+        });
+    let fine = (SHORTEST..=LONGEST).contains(&length)
+        && balanced
+        && !refers_to_an_article
+        && !text.starts_with(['（', '(', '“', '”', '"', '：'])
+        && !text.contains(['：', ':', '"', '\u{3000}'])
+        && !text.ends_with('的')
+        && !LEANS_ON_CONTEXT.iter().any(|w| text.contains(w))
+        && !CONTINUES.iter().any(|w| text.starts_with(w))
+        && crate::library::item_label(&text).is_none();
+    fine.then_some(text)
+}
+
+/// The terms of some words: each maximal run of nouns, read as one.
+fn terms_of(words: &[Word]) -> Vec<Term> {
+    // Tags of words that make the noun beside them part of a longer term.
+    let clings =
+        |word: Option<&Word>| word.is_some_and(|w| ["vn", "b", "j"].contains(&w.tag.as_str()));
+    let mut terms = Vec::new();
+    let mut start = 0;
+    while start < words.len() {
+        if !words[start].is_noun() {
+            start += 1;
+            continue;
+        }
+        let end = start + words[start..].iter().take_while(|w| w.is_noun()).count();
+        let run = &words[start..end];
+        let text: String = run.iter().map(|w| w.text.as_str()).collect();
+        let length = text.chars().count();
+        if (2..=LONGEST_TERM).contains(&length) && text.chars().all(crate::text::is_chinese) {
+            let head = &run[run.len() - 1];
+            let class = match head.tag.as_str() {
+                "nt" | "ns" | "nr" => head.tag.chars().nth(1).unwrap_or('n'),
+                _ => 'n',
+            };
+            let last = text.chars().last().unwrap_or(' ');
+            terms.push(Term {
+                text,
+                kind: TermKind { class, last },
+                words: run.len(),
+                bound: clings(start.checked_sub(1).and_then(|i| words.get(i)))
+                    || clings(words.get(end)),
+            });
+        }
+        start = end;
+    }
+    terms
 }
 
 #[cfg(test)]
@@ -86,55 +469,153 @@ mod tests {
     use super::*;
     use crate::questions::{Grade, Response, grade};
 
-    const TEXT: &str = "第二条 中华人民共和国的一切权力属于人民。人民行使国家权力的机关是全国人民代表大会和地方各级人民代表大会。人民依照法律规定，通过各种途径和形式，管理国家事务。";
+    /// Words as jieba tags them, written `word/tag` and separated by spaces.
+    fn words(tagged: &str) -> Vec<Word> {
+        tagged
+            .split(' ')
+            .map(|w| {
+                let (text, tag) = w.rsplit_once('/').expect("word/tag");
+                Word::new(text.replace('_', " "), tag)
+            })
+            .collect()
+    }
 
-    fn terms() -> Vec<String> {
-        ["权力", "机关", "法律", "国家事务"]
-            .map(str::to_owned)
-            .to_vec()
+    const ARTICLE: &str = "第八十五条/m _/x 国务院/nt ，/x 即/v 中央人民政府/nt ，/x 是/v 最高/a 国家/n 行政/n 机关/n 。/x 国务院/nt 由/p 总理/n 组成/v 。/x";
+    const OTHERS: &str = "全国人民代表大会/nt 是/v 最高/a 国家/n 权力/n 机关/n 。/x 最高人民法院/nt 是/v 最高/a 审判/vn 机关/n 。/x 最高人民检察院/nt 是/v 国家/n 的/uj 法律/n 监督/vn 机关/n 。/x 中央军事委员会/nt 领导/v 全国/n 武装力量/n 。/x 地方/n 人民政府/nt 是/v 地方/n 国家/n 行政/n 机关/n 。/x";
+
+    fn material() -> Material {
+        let article = words(ARTICLE);
+        let others = words(OTHERS);
+        Material::new(
+            "中华人民共和国宪法",
+            [article.as_slice(), others.as_slice()],
+        )
+    }
+
+    fn reading(words: &[Word]) -> Reading<'_> {
+        Reading {
+            excerpt: ExcerptId(0),
+            place: "第八十五条",
+            words,
+            key_terms: &[],
+        }
     }
 
     #[test]
-    fn blanks_hide_a_term_that_is_the_answer() {
-        let questions = propose(TEXT, &terms(), ExcerptId(7), "宪法", 10);
+    fn a_single_choice_offers_terms_of_the_same_kind_and_cites_its_article() {
+        let words = words(ARTICLE);
+        let questions = propose(reading(&words), &material(), "宪法", 3);
         let first = &questions[0];
-        assert_eq!(first.text, "第二条 中华人民共和国的一切____属于人民。");
-        assert_eq!(
-            grade(&first.answer, &Response::Text("权力".into())),
-            Grade::Scored(1.0)
-        );
-        assert_eq!(first.excerpt, Some(ExcerptId(7)));
-        assert_eq!(first.category, "宪法");
-        assert!(questions.iter().all(|q| q.check().is_ok()));
+        assert!(first.text.starts_with("根据《宪法》，"), "{}", first.text);
+        assert!(first.text.contains(BLANK), "{}", first.text);
+        let Answer::Single { choices } = &first.answer else {
+            panic!("a single choice first: {first:?}");
+        };
+        assert_eq!(choices.len(), 4);
+        let right: Vec<&str> = choices
+            .iter()
+            .filter(|c| c.is_right())
+            .map(|c| c.text.as_str())
+            .collect();
+        assert_eq!(right.len(), 1);
+        // Organizations against organizations.
+        let organizations = [
+            "中央人民政府",
+            "地方人民政府",
+            "全国人民代表大会",
+            "最高人民法院",
+            "最高人民检察院",
+            "中央军事委员会",
+        ];
         assert!(
-            questions.iter().all(|q| q.tags == [GENERATED_TAG]),
-            "generated questions say so"
+            choices
+                .iter()
+                .all(|c| organizations.contains(&c.text.as_str())),
+            "{choices:?}"
         );
+        assert_eq!(
+            first.explanation,
+            "见《宪法》第八十五条：“国务院，即中央人民政府，是最高国家行政机关。”"
+        );
+        assert_eq!(first.excerpt, Some(ExcerptId(0)));
+        assert!(questions.iter().all(|q| q.check().is_ok()));
+        assert!(questions.iter().all(|q| q.tags == [GENERATED_TAG]));
     }
 
     #[test]
-    fn every_third_is_a_statement_and_a_swapped_one_is_false() {
-        let questions = propose(TEXT, &terms(), ExcerptId(7), "宪法", 10);
-        // "机关" occurs once in the second sentence; "法律" in the third,
-        // which becomes a statement with "权力" swapped in.
-        assert_eq!(questions.len(), 3, "{questions:#?}");
-        let statement = &questions[2];
-        assert!(matches!(
-            statement.answer,
-            Answer::TrueFalse { correct: false, .. }
-        ));
+    fn a_false_statement_swaps_a_term_of_the_same_kind() {
+        let words = words(ARTICLE);
+        let mut reading = reading(&words);
+        // The second question is a statement, made false on this turn.
+        reading.excerpt = ExcerptId(1);
+        let questions = propose(reading, &material(), "宪法", 1);
+        let statement = &questions[0];
         assert!(
-            statement.text.contains("依照权力规定"),
+            matches!(statement.answer, Answer::TrueFalse { correct: false, .. }),
+            "{statement:?}"
+        );
+        assert!(statement.text.starts_with("根据《宪法》，"));
+        assert!(!statement.text.contains(BLANK));
+        assert!(statement.explanation.contains("中央人民政府"));
+        // Another organization stands where the government stood.
+        assert!(!statement.text.contains("中央人民政府"));
+        assert!(
+            [
+                "全国人民代表大会",
+                "最高人民法院",
+                "最高人民检察院",
+                "中央军事委员会"
+            ]
+            .iter()
+            .any(|o| statement.text.contains(o)),
             "{}",
             statement.text
         );
-        assert!(statement.explanation.contains("依照法律规定"));
     }
 
     #[test]
-    fn nothing_is_proposed_from_terms_the_text_lacks() {
-        assert!(propose(TEXT, &["民法典".into()], ExcerptId(1), "宪法", 5).is_empty());
-        assert!(propose("太短。", &["太短".into()], ExcerptId(1), "宪法", 5).is_empty());
-        assert_eq!(propose(TEXT, &terms(), ExcerptId(1), "宪法", 1).len(), 1);
+    fn a_blank_is_a_whole_term() {
+        let words = words(ARTICLE);
+        let mut reading = reading(&words);
+        reading.excerpt = ExcerptId(2);
+        let questions = propose(reading, &material(), "宪法", 1);
+        let blank = &questions[0];
+        let Answer::Blank { accepted } = &blank.answer else {
+            panic!("a blank: {blank:?}");
+        };
+        // 中央人民政府 is blanked whole, never 人民政府 inside it.
+        assert!(
+            ["中央人民政府", "国家行政机关"].contains(&accepted[0].as_str()),
+            "{accepted:?}"
+        );
+        assert_eq!(
+            grade(&blank.answer, &Response::Text(accepted[0].clone())),
+            Grade::Scored(1.0)
+        );
+    }
+
+    #[test]
+    fn sentences_that_lean_on_their_context_are_passed_over() {
+        for tagged in [
+            // An amendment's frame.
+            "宪法/n 第九条/m 修改/v 为/p ：/x “/x 国家/n 保障/v 自然资源/n 的/uj 合理/a 利用/vn 。/x",
+            // "This law" trivia.
+            "本法/r 自/p 公布/v 之/u 日/m 起/v 施行/v 。/x",
+            // A list item and the list's announcement.
+            "（/x 四/m ）/x 危害/v 国家/n 安全/an 的/uj 。/x",
+            "公民/n 有/v 下列/b 权利/n ：/x",
+            // A reference to another article.
+            "依照/p 第三十条/m 规定/n 设立/v 的/uj 自治州/ns 。/x",
+            // Continues the sentence before.
+            "但是/c 法律/n 另有/v 规定/n 的/uj 除外/v 。/x",
+            // Not closed: a list item ending in a semicolon.
+            "国家/n 举办/v 各种/r 学校/n ；/x",
+        ] {
+            let words = words(tagged);
+            assert!(
+                propose(reading(&words), &material(), "宪法", 3).is_empty(),
+                "{tagged}"
+            );
+        }
     }
 }

@@ -7,7 +7,7 @@ mod gift;
 mod moodle_xml;
 mod template;
 
-pub use generate::{GENERATED_TAG, propose};
+pub use generate::{GENERATED_TAG, Material, Reading, Word, propose};
 pub use gift::{parse_gift, write_gift};
 pub use moodle_xml::{parse_moodle_xml, write_moodle_xml};
 pub use template::{TEMPLATE_COLUMNS, parse_template, template_rows};

@@ -405,6 +405,57 @@ async fn admins_start_campaigns_and_see_todays_completion() {
 }
 
 #[tokio::test]
+async fn the_campaign_form_reads_the_material_in_the_order_it_was_ticked() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_in("xihu-admin").await;
+    let page = browser.text("/campaigns").await;
+    assert!(
+        page.contains("data-ordered") && page.contains("picks.js"),
+        "{page}"
+    );
+    let (law, notes) = (app.world.law.to_string(), app.world.xihu_notes.to_string());
+    // The law comes first on the page; the admin ticked the notes first.
+    let made = browser
+        .submit(
+            "/campaigns",
+            "/campaigns",
+            &[
+                ("title", "先读笔记"),
+                ("starts_on", "2026-11-25"),
+                ("ends_on", "2026-11-27"),
+                ("units", "zj-hz-xh"),
+                ("collections", &law),
+                ("collections", &notes),
+                ("picked", &format!("{notes},{law}")),
+            ],
+        )
+        .await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let location = made.headers()["location"].to_str().expect("location");
+    let id: i64 = location
+        .rsplit('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .expect("campaign id");
+    let plan = app
+        .store
+        .plan_of(suyuan_core::campaigns::CampaignId(id))
+        .await
+        .expect("plan");
+    let first = app.store.excerpt(plan[0].excerpt).await.expect("excerpt");
+    let last = app
+        .store
+        .excerpt(plan[plan.len() - 1].excerpt)
+        .await
+        .expect("excerpt");
+    assert_eq!(
+        (first.collection.0, last.collection.0),
+        (app.world.xihu_notes, app.world.law)
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn points_follow_the_campaigns_rules_even_when_they_change() {
     let app = TestApp::spawn().await;
     let client = Client::new();

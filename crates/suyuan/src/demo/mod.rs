@@ -17,11 +17,13 @@ use suyuan_app::library::{MaterialFile, import_material};
 use suyuan_app::members::import_rows;
 use suyuan_app::questions::propose_from_readings;
 use suyuan_core::access::Role;
+use suyuan_core::library::CollectionId;
 use suyuan_core::members::{MemberNumber, MemberRow, NewPassword, PersonName, Phone};
 use suyuan_core::units::{UnitCode, UnitKind, UnitName, UnitRef};
 use suyuan_i18n::Lang;
 use suyuan_store::Store;
 use suyuan_store::auth::hash_password;
+use suyuan_store::library::Collection;
 use suyuan_store::members::NewMember;
 use suyuan_store::units::{NewUnit, Unit};
 
@@ -615,10 +617,40 @@ const DAYS_BEHIND: usize = 21;
 /// About this many excerpts a day: a reading a member can do on a phone.
 const EXCERPTS_A_DAY: usize = 4;
 
-/// Starts the demo's reading campaign (unless there is one) three weeks
-/// ago, with generated history: most members read most days, some catch
-/// up later, and some have read today already. `cuiyuan-member` read every
-/// day so far and has today's reading still to do.
+/// The demo campaign's material when the statutes are there: the
+/// Constitution, then the laws of the symbols its fourth chapter names.
+const THEME: [&str; 4] = ["宪法", "国旗法", "国歌法", "国徽法"];
+
+/// The collections the demo campaign reads, in reading order: the theme's
+/// statutes (each in its latest edition) that are in the library, or —
+/// started without them — everything there is, smallest first, as far as
+/// a few articles a day allows.
+fn campaign_material(collections: &[Collection]) -> Vec<CollectionId> {
+    let named = |name: &str| {
+        collections
+            .iter()
+            .filter(|c| c.title == name || c.title == format!("中华人民共和国{name}"))
+            .max_by_key(|c| c.edition)
+            .map(|c| c.id)
+    };
+    let themed: Vec<CollectionId> = THEME.iter().filter_map(|name| named(name)).collect();
+    if !themed.is_empty() {
+        return themed;
+    }
+    let mut by_size: Vec<&Collection> = collections.iter().collect();
+    by_size.sort_by_key(|c| c.excerpt_count);
+    let mut chosen = Vec::new();
+    let mut excerpts = 0;
+    for collection in by_size {
+        let count = collection.excerpt_count.max(0) as usize;
+        if chosen.is_empty() || excerpts + count <= CAMPAIGN_DAYS * EXCERPTS_A_DAY {
+            chosen.push(collection.id);
+            excerpts += count;
+        }
+    }
+    chosen
+}
+
 /// Counts the generated history into the dashboards' summaries: the
 /// demo writes its marks in bulk, past the writer that counts them.
 pub async fn count_progress(store: &Store) -> Result<()> {
@@ -629,6 +661,10 @@ pub async fn count_progress(store: &Store) -> Result<()> {
     Ok(())
 }
 
+/// Starts the demo's reading campaign (unless there is one) three weeks
+/// ago, with generated history: most members read most days, some catch
+/// up later, and some have read today already. `cuiyuan-member` read every
+/// day so far and has today's reading still to do.
 pub async fn seed_campaign(store: &Store, now: DateTime<Utc>) -> Result<()> {
     use chrono::Duration;
     use suyuan_core::campaigns::{Calendar, DEFAULT_ZONE};
@@ -641,21 +677,16 @@ pub async fn seed_campaign(store: &Store, now: DateTime<Utc>) -> Result<()> {
     if !store.campaigns_within(&province.path).await?.is_empty() {
         return Ok(());
     }
-    // The Constitution first, then whatever fits a few articles a day.
-    let mut collections = store.collections().await?;
-    collections.sort_by_key(|c| (!c.title.contains("宪法"), c.excerpt_count));
-    let mut chosen = Vec::new();
-    let mut excerpts = 0;
-    for collection in &collections {
-        let count = collection.excerpt_count.max(0) as usize;
-        if chosen.is_empty() || excerpts + count <= CAMPAIGN_DAYS * EXCERPTS_A_DAY {
-            chosen.push(collection.id);
-            excerpts += count;
-        }
-    }
+    let collections = store.collections().await?;
+    let chosen = campaign_material(&collections);
     if chosen.is_empty() {
         return Ok(());
     }
+    let excerpts: usize = collections
+        .iter()
+        .filter(|c| chosen.contains(&c.id))
+        .map(|c| c.excerpt_count.max(0) as usize)
+        .sum();
     let days = CAMPAIGN_DAYS.min(excerpts).max(1);
     let behind = DAYS_BEHIND.min(days / 2);
     let today = now.with_timezone(&DEFAULT_ZONE).date_naive();
