@@ -10,6 +10,14 @@ use suyuan_store::members::ImportReport;
 
 use crate::{AppError, AppResult};
 
+/// What a roster import did, and the roster's columns it did not read,
+/// which the person importing is to be told of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterReport {
+    pub imported: ImportReport,
+    pub ignored_columns: Vec<String>,
+}
+
 /// Imports or updates the members of a roster (CSV in UTF-8 or GB18030,
 /// or XLSX), all or nothing: within `scope` when given (an admin's
 /// subtree), anywhere otherwise (an operator). New members first sign in
@@ -20,11 +28,15 @@ pub async fn import_roster(
     scope: Option<&UnitPath>,
     initial_password: &str,
     now: DateTime<Utc>,
-) -> AppResult<ImportReport> {
+) -> AppResult<RosterReport> {
     let password = NewPassword::parse(initial_password)
         .map_err(|e| AppError::invalid("initial password", e))?;
-    let rows = parse_roster(bytes)?;
-    import_rows(store, &rows, scope, &password, now).await
+    let roster = parse_roster(bytes)?;
+    let imported = import_rows(store, &roster.rows, scope, &password, now).await?;
+    Ok(RosterReport {
+        imported,
+        ignored_columns: roster.ignored_columns,
+    })
 }
 
 /// Imports or updates members from rows already read (a roster, or the

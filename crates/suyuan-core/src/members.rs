@@ -214,8 +214,12 @@ pub enum ImportError {
     Table(#[from] TableError),
     #[error("row 1 (the header) has no column {0}")]
     MissingColumn(&'static str),
-    #[error("row 1 (the header) names column {0} twice")]
-    DuplicateColumn(String),
+    #[error("row 1 (the header) has two columns for {field}: {first} and {second}")]
+    DuplicateColumn {
+        field: &'static str,
+        first: String,
+        second: String,
+    },
     #[error("the file has a header but no member rows")]
     NoRows,
     #[error("nothing was imported; {} problem(s) found:\n{}", .0.len(), join_rows(.0))]
@@ -249,7 +253,9 @@ impl Field {
             "姓名" | "name" => Some(Field::Name),
             "编号" | "member_number" | "number" => Some(Field::Number),
             "单位" | "unit" => Some(Field::Unit),
-            "手机" | "手机号" | "phone" => Some(Field::Phone),
+            "手机" | "手机号" | "手机号码" | "移动电话" | "联系电话" | "电话" | "电话号码"
+            | "联系方式" | "mobile" | "mobile_phone" | "phone" | "phone_number" | "tel"
+            | "telephone" => Some(Field::Phone),
             "角色" | "role" => Some(Field::Role),
             _ => None,
         }
@@ -266,25 +272,77 @@ impl Field {
     }
 }
 
+/// A roster read: its members, and the columns that were not read (by
+/// their header, or by their letter where the header is empty), which the
+/// person importing must be told of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roster {
+    pub rows: Vec<MemberRow>,
+    pub ignored_columns: Vec<String>,
+}
+
 /// Reads a roster (CSV in UTF-8 or GB18030, or the first sheet of an XLSX
 /// workbook) into member rows, checking every cell. All or nothing: any
 /// problem refuses the whole file, listing the rows and columns at fault.
-pub fn parse_roster(bytes: &[u8]) -> Result<Vec<MemberRow>, ImportError> {
+pub fn parse_roster(bytes: &[u8]) -> Result<Roster, ImportError> {
     rows_from_table(table::read(bytes)?)
 }
 
-fn rows_from_table(table: Vec<Vec<String>>) -> Result<Vec<MemberRow>, ImportError> {
+/// `序号`: the row's place in the list, which rosters often begin with.
+fn is_serial(header: &str) -> bool {
+    matches!(
+        tidy(header).to_lowercase().as_str(),
+        "序号" | "no" | "no." | "#"
+    )
+}
+
+/// A column's letters as a spreadsheet shows them: A, …, Z, AA, ….
+fn column_letters(index: usize) -> String {
+    let mut letters = Vec::new();
+    let mut n = index + 1;
+    while n > 0 {
+        n -= 1;
+        letters.push(char::from(b'A' + (n % 26) as u8));
+        n /= 26;
+    }
+    letters.iter().rev().collect()
+}
+
+fn rows_from_table(table: Vec<Vec<String>>) -> Result<Roster, ImportError> {
     let header_index = table
         .iter()
         .position(|row| row.iter().any(|cell| !cell.trim().is_empty()))
         .ok_or(ImportError::NoRows)?;
     let header = &table[header_index];
     let mut columns: HashMap<Field, (usize, String)> = HashMap::new();
-    for (index, title) in header.iter().enumerate() {
-        if let Some(field) = Field::from_header(title)
-            && columns.insert(field, (index, tidy(title))).is_some()
-        {
-            return Err(ImportError::DuplicateColumn(tidy(title)));
+    let mut ignored_columns = Vec::new();
+    let width = table.iter().map(Vec::len).max().unwrap_or(0);
+    for index in 0..width {
+        let title = header.get(index).map_or("", String::as_str);
+        match Field::from_header(title) {
+            // A running count of the rows: nothing to keep.
+            None if is_serial(title) => {}
+            Some(field) => {
+                if let Some((_, first)) = columns.insert(field, (index, tidy(title))) {
+                    return Err(ImportError::DuplicateColumn {
+                        field: field.label(),
+                        first,
+                        second: tidy(title),
+                    });
+                }
+            }
+            None if !tidy(title).is_empty() => ignored_columns.push(tidy(title)),
+            // A column without a header is named by its letter, if it
+            // holds anything.
+            None => {
+                let filled = table
+                    .iter()
+                    .skip(header_index + 1)
+                    .any(|row| row.get(index).is_some_and(|c| !c.trim().is_empty()));
+                if filled {
+                    ignored_columns.push(column_letters(index));
+                }
+            }
         }
     }
     for field in [Field::Name, Field::Number, Field::Unit] {
@@ -392,7 +450,10 @@ fn rows_from_table(table: Vec<Vec<String>>) -> Result<Vec<MemberRow>, ImportErro
     if rows.is_empty() {
         return Err(ImportError::NoRows);
     }
-    Ok(rows)
+    Ok(Roster {
+        rows,
+        ignored_columns,
+    })
 }
 
 #[cfg(test)]
@@ -456,7 +517,7 @@ mod tests {
     #[test]
     fn reads_a_csv_with_chinese_headers() {
         let csv = "姓名,编号,单位,手机,角色\n王秀英,ZJ001,浙江省/杭州市,13800001234,管理员\n李强,ZJ002,zj-hz,,\n";
-        let rows = parse_roster(csv.as_bytes()).expect("valid roster");
+        let rows = parse_roster(csv.as_bytes()).expect("valid roster").rows;
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].row, 2);
         assert_eq!(rows[0].role, Role::Admin);
@@ -468,10 +529,10 @@ mod tests {
     #[test]
     fn reads_english_headers_in_any_order_and_gbk() {
         let csv = "unit,Member Number,name\nzj,A1,张三\n";
-        let rows = parse_roster(csv.as_bytes()).expect("valid roster");
+        let rows = parse_roster(csv.as_bytes()).expect("valid roster").rows;
         assert_eq!(rows[0].name.as_str(), "张三");
         let (gbk, _, _) = encoding_rs::GB18030.encode("姓名,编号,单位\n张三,A1,zj\n");
-        let rows = parse_roster(&gbk).expect("valid GBK roster");
+        let rows = parse_roster(&gbk).expect("valid GBK roster").rows;
         assert_eq!(rows[0].name.as_str(), "张三");
     }
 
@@ -493,6 +554,74 @@ mod tests {
         let err = parse_roster(csv.as_bytes()).expect_err("duplicate number");
         assert!(err.to_string().contains("row 3, column 编号"), "{err}");
         assert!(err.to_string().contains("row 2"), "{err}");
+    }
+
+    #[test]
+    fn phone_columns_are_understood_and_unknown_ones_named() {
+        let csv = "序号,姓名,编号,单位,手机号码,民族,,备注\n1,张三,001234,zj,138 0000 1234,汉族,,\n2,李四,001235,zj,,回族,x,\n";
+        let roster = parse_roster(csv.as_bytes()).expect("valid roster");
+        assert_eq!(
+            roster.rows[0].phone.as_ref().map(Phone::as_str),
+            Some("13800001234")
+        );
+        // A CSV cell is text: its leading zeros stay.
+        assert_eq!(roster.rows[0].number.as_str(), "001234");
+        // 序号 is only a count; 备注 has a header and is named though
+        // empty; the seventh column has none, but holds an x.
+        assert_eq!(roster.ignored_columns, ["民族", "G", "备注"]);
+        for header in ["联系电话", "电话", "联系方式", "Mobile", "phone", "手机号"] {
+            let csv = format!("姓名,编号,单位,{header}\n张三,A1,zj,13800001234\n");
+            let roster = parse_roster(csv.as_bytes()).expect("valid roster");
+            assert!(roster.rows[0].phone.is_some(), "{header}");
+            assert!(roster.ignored_columns.is_empty(), "{header}");
+        }
+        let err = parse_roster("姓名,编号,单位,手机,联系电话\n张三,A1,zj,,\n".as_bytes())
+            .expect_err("two phone columns");
+        assert_eq!(
+            err.to_string(),
+            "row 1 (the header) has two columns for 手机/phone: 手机 and 联系电话"
+        );
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(27), "AB");
+    }
+
+    #[test]
+    fn xlsx_numbers_keep_the_zeros_their_format_shows() {
+        use rust_xlsxwriter::{Format, Workbook};
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        let padded = Format::new().set_num_format("000000");
+        let quoted = Format::new().set_num_format("\"0\"00000");
+        let prefixed = Format::new().set_num_format("\"ZJ\"0000");
+        for (c, header) in ["姓名", "编号", "单位", "手机", "学历"].iter().enumerate() {
+            sheet.write_string(0, c as u16, *header).expect("header");
+        }
+        let rows: [(&str, f64, &Format); 3] = [
+            ("张三", 1234.0, &padded),
+            ("李四", 1235.0, &quoted),
+            ("王五", 12.0, &prefixed),
+        ];
+        for (r, (name, number, format)) in rows.into_iter().enumerate() {
+            let r = r as u32 + 1;
+            sheet.write_string(r, 0, name).expect("name");
+            sheet
+                .write_number_with_format(r, 1, number, format)
+                .expect("number");
+            sheet.write_string(r, 2, "zj").expect("unit");
+            sheet
+                .write_number(r, 3, 13800001234.0 + f64::from(r))
+                .expect("phone");
+            sheet.write_string(r, 4, "本科").expect("degree");
+        }
+        let bytes = workbook.save_to_buffer().expect("xlsx");
+        let roster = parse_roster(&bytes).expect("valid roster");
+        let numbers: Vec<&str> = roster.rows.iter().map(|r| r.number.as_str()).collect();
+        assert_eq!(numbers, ["001234", "001235", "ZJ0012"]);
+        assert_eq!(
+            roster.rows[0].phone.as_ref().map(Phone::as_str),
+            Some("13800001235")
+        );
+        assert_eq!(roster.ignored_columns, ["学历"]);
     }
 
     #[test]

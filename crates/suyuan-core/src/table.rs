@@ -93,24 +93,100 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
     if range.height() > MAX_ROWS {
         return Err(TableError::TooManyRows(MAX_ROWS));
     }
+    // A number's format says how Excel shows it (000000 keeps a member
+    // number's leading zeros).
+    let sheet = workbook.sheet_names().first().cloned().unwrap_or_default();
+    let styles = workbook
+        .worksheet_style(&sheet)
+        .map_err(|e| TableError::Unreadable(e.to_string()))?;
     // Rows are numbered from the sheet's first row, even when the used
     // range starts lower, so that errors match what Excel shows.
-    let first_row = range.start().map_or(0, |(row, _)| row as usize);
-    let mut table = vec![Vec::new(); first_row];
-    table.extend(range.rows().map(|row| {
+    let (first_row, first_column) = range.start().unwrap_or((0, 0));
+    let mut table = vec![Vec::new(); first_row as usize];
+    table.extend(range.rows().enumerate().map(|(r, row)| {
         row.iter()
-            .map(|cell| match cell {
-                Data::Empty => String::new(),
-                Data::String(s) => s.clone(),
-                // Numbers typed into Excel come back as floats; whole ones
-                // are written without ".0".
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                Data::Int(i) => i.to_string(),
-                other => other.to_string(),
+            .enumerate()
+            .map(|(c, cell)| {
+                let at = (first_row + r as u32, first_column + c as u32);
+                let format = || {
+                    styles
+                        .get(at)
+                        .and_then(|style| style.number_format.as_ref())
+                        .map(|format| format.format_code.as_str())
+                };
+                match cell {
+                    Data::Empty => String::new(),
+                    Data::String(s) => s.clone(),
+                    // Numbers typed into Excel come back as floats; whole
+                    // ones are written without ".0", or as their format
+                    // pads them.
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                        whole_number(*f as i64, format())
+                    }
+                    Data::Int(i) => whole_number(*i, format()),
+                    other => other.to_string(),
+                }
             })
             .collect()
     }));
     Ok(table)
+}
+
+/// A whole number as a number format made only of digit places (`0`, `#`,
+/// `?`) and literal text (`"ZJ"`, `\-`) shows it: `000000` writes 1234 as
+/// 001234. Any other format (General, decimals, dates) writes the digits.
+fn whole_number(n: i64, format: Option<&str>) -> String {
+    enum Part {
+        Place(char),
+        Literal(char),
+    }
+    let plain = n.to_string();
+    let Some(format) = format.and_then(|f| f.split(';').next()) else {
+        return plain;
+    };
+    let mut parts = Vec::new();
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '0' | '#' | '?' => parts.push(Part::Place(c)),
+            '"' => parts.extend(chars.by_ref().take_while(|c| *c != '"').map(Part::Literal)),
+            '\\' => parts.extend(chars.next().map(Part::Literal)),
+            '-' | ' ' | '(' | ')' | '/' | ':' | '_' => parts.push(Part::Literal(c)),
+            c if !c.is_ascii() => parts.push(Part::Literal(c)),
+            _ => return plain,
+        }
+    }
+    let places = parts.iter().filter(|p| matches!(p, Part::Place(_))).count();
+    if n < 0 || places == 0 {
+        return plain;
+    }
+    // Digits fill the places from the right; the leftmost place takes all
+    // that are left; a place without a digit shows what its kind shows.
+    let mut digits = plain.as_str();
+    let mut out: Vec<String> = Vec::new();
+    let mut filled = 0;
+    for part in parts.iter().rev() {
+        match part {
+            Part::Literal(c) => out.push(c.to_string()),
+            Part::Place(kind) => {
+                filled += 1;
+                let take = if filled == places {
+                    0
+                } else {
+                    digits.len().saturating_sub(1)
+                };
+                let (rest, shown) = digits.split_at(take);
+                digits = rest;
+                out.push(match (shown, kind) {
+                    ("", '0') => "0".to_owned(),
+                    ("", '?') => " ".to_owned(),
+                    (shown, _) => shown.to_owned(),
+                });
+            }
+        }
+    }
+    out.reverse();
+    out.concat()
 }
 
 fn check_archive(bytes: &[u8]) -> Result<(), TableError> {
@@ -247,4 +323,22 @@ pub fn write_workbook<C: Clone + Into<Cell>>(
         worksheet.set_freeze_panes(1, 0).map_err(failed)?;
     }
     workbook.save_to_buffer().map_err(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_numbers_are_written_as_their_format_shows_them() {
+        assert_eq!(whole_number(1234, Some("000000")), "001234");
+        assert_eq!(whole_number(1234, Some("\"0\"00000")), "001234");
+        assert_eq!(whole_number(1234567, Some("000-0000")), "123-4567");
+        assert_eq!(whole_number(12, Some("\"ZJ\"####")), "ZJ12");
+        assert_eq!(whole_number(0, Some("000")), "000");
+        assert_eq!(whole_number(1234, Some("General")), "1234");
+        assert_eq!(whole_number(1234, Some("#,##0")), "1234");
+        assert_eq!(whole_number(1234, Some("0.00")), "1234");
+        assert_eq!(whole_number(1234, None), "1234");
+    }
 }

@@ -131,6 +131,8 @@ mod texts {
         pub initial_password_note: &'static str,
         pub import_button: &'static str,
         pub imported: &'static str,
+        /// `{column}`: a roster column that was not read.
+        pub column_not_imported: &'static str,
         pub error_title: &'static str,
         pub not_found: &'static str,
         pub forbidden: &'static str,

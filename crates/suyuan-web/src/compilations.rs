@@ -99,7 +99,9 @@ async fn create_draft(
 pub struct ItemView {
     pub heading: Option<String>,
     pub label: String,
-    pub text: String,
+    /// The first paragraph, without the label; then the rest.
+    pub first: String,
+    pub more: Vec<suyuan_core::library::Piece>,
     pub source: String,
     pub up: String,
     pub down: String,
@@ -174,28 +176,27 @@ async fn draft_page(
         items: items
             .into_iter()
             .map(|item| {
-                let (heading, label, text, source) = match item.entry {
-                    DraftEntry::Heading(heading) => {
-                        (Some(heading), String::new(), String::new(), String::new())
-                    }
+                let (heading, label, (first, more), source) = match item.entry {
+                    DraftEntry::Heading(heading) => (
+                        Some(heading),
+                        String::new(),
+                        (String::new(), Vec::new()),
+                        String::new(),
+                    ),
                     DraftEntry::Excerpt {
                         excerpt,
                         collection_title,
                     } => {
                         // The text opens with its label, shown apart in bold.
-                        let text = excerpt
-                            .text
-                            .strip_prefix(excerpt.label.as_str())
-                            .unwrap_or(&excerpt.text)
-                            .trim_start()
-                            .to_owned();
+                        let text = crate::library::shown_text(&excerpt.label, &excerpt.text);
                         (None, excerpt.label, text, collection_title)
                     }
                 };
                 ItemView {
                     heading,
                     label,
-                    text,
+                    first,
+                    more,
                     source,
                     up: action(item.id, "up"),
                     down: action(item.id, "down"),

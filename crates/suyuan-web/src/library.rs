@@ -21,7 +21,9 @@ use std::sync::Arc;
 use suyuan_app::AppError;
 use suyuan_app::library::{MaterialFile, import_material};
 use suyuan_core::access::Principal;
-use suyuan_core::library::{ChapterId, CollectionId, ExcerptId, Visibility, may_read};
+use suyuan_core::library::{
+    ChapterId, CollectionId, ExcerptId, Piece, Visibility, may_read, pieces,
+};
 use suyuan_store::library::{Chapter, Collection, Excerpt};
 
 use crate::auth::{MaybeApiUser, MaybeSigned, MaybeUser, PageUser};
@@ -334,8 +336,27 @@ pub struct ReadingExcerpt {
     pub section: Option<String>,
     pub label: String,
     pub rest_of_first: String,
-    pub more: Vec<String>,
+    /// The paragraphs and tables after the first paragraph.
+    pub more: Vec<Piece>,
     pub href: String,
+}
+
+/// An excerpt's text as every page shows it: the first paragraph without
+/// the label (which the page shows apart), then the paragraphs and tables
+/// that follow. A text that opens with a table has an empty first
+/// paragraph.
+pub(crate) fn shown_text(label: &str, text: &str) -> (String, Vec<Piece>) {
+    let mut more = pieces(text);
+    let first = match more.first() {
+        Some(Piece::Paragraph(first)) => {
+            let first = first.strip_prefix(label).unwrap_or(first).trim_start();
+            let first = first.to_owned();
+            more.remove(0);
+            first
+        }
+        _ => String::new(),
+    };
+    (first, more)
 }
 
 pub(crate) fn reading_excerpts(excerpts: &[Excerpt], under: &[String]) -> Vec<ReadingExcerpt> {
@@ -347,19 +368,13 @@ pub(crate) fn reading_excerpts(excerpts: &[Excerpt], under: &[String]) -> Vec<Re
                 && excerpt.heading_path.len() > under.len())
             .then(|| excerpt.heading_path[under.len()..].join(" "));
             last_path = excerpt.heading_path.clone();
-            let mut lines = excerpt.text.lines();
-            let first = lines.next().unwrap_or_default();
-            let rest_of_first = first
-                .strip_prefix(excerpt.label.as_str())
-                .unwrap_or(first)
-                .trim_start()
-                .to_owned();
+            let (rest_of_first, more) = shown_text(&excerpt.label, &excerpt.text);
             ReadingExcerpt {
                 source: None,
                 section,
                 label: excerpt.label.clone(),
                 rest_of_first,
-                more: lines.map(str::to_owned).collect(),
+                more,
                 href: paths::excerpt(excerpt.id),
             }
         })
@@ -757,6 +772,10 @@ pub struct ExcerptJson {
     /// `第十七条之一`, `一、`, or empty for a plain paragraph.
     label: String,
     heading_path: Vec<String>,
+    /// Paragraphs separated by `\n`. A table is a run of lines of cells
+    /// between bars (`| 项目 | 标准 |`), its header rows above a line of
+    /// dashes (`| --- | --- |`); notes follow as `注1：…`, marked `〔注1〕`
+    /// where they are referenced.
     text: String,
     previous_id: Option<i64>,
     next_id: Option<i64>,

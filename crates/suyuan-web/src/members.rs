@@ -11,11 +11,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use suyuan_app::members::RosterReport;
 use suyuan_core::access::Role;
 use suyuan_core::members::MemberId;
 use suyuan_core::units::{UnitId, UnitPath};
 use suyuan_store::auth::SessionChange;
-use suyuan_store::members::{ImportReport, Member, MemberFilter};
+use suyuan_store::members::{Member, MemberFilter};
 
 use crate::auth::{ApiUser, PageUser};
 use crate::csrf::{CsrfMultipart, CsrfToken};
@@ -118,6 +119,8 @@ struct ImportPage {
     chrome: Chrome,
     scope: String,
     outcome: Option<String>,
+    /// The roster's columns that were not imported, each named.
+    warnings: Vec<String>,
     error: Option<String>,
 }
 
@@ -133,6 +136,7 @@ async fn import_page(
         chrome: Chrome::for_user(lang, csrf, &user, paths::IMPORT_MEMBERS),
         scope,
         outcome: None,
+        warnings: Vec::new(),
         error: None,
     })
 }
@@ -160,7 +164,7 @@ async fn import_roster(
     within: &UnitPath,
     bytes: &[u8],
     initial_password: &str,
-) -> Result<ImportReport, WebError> {
+) -> Result<RosterReport, WebError> {
     let report = suyuan_app::members::import_roster(
         &state.store,
         bytes,
@@ -200,8 +204,16 @@ async fn import_upload(
                 scope,
                 outcome: Some(fill(
                     t.imported,
-                    &[("created", &report.created), ("updated", &report.updated)],
+                    &[
+                        ("created", &report.imported.created),
+                        ("updated", &report.imported.updated),
+                    ],
                 )),
+                warnings: report
+                    .ignored_columns
+                    .iter()
+                    .map(|column| fill(t.column_not_imported, &[("column", column)]))
+                    .collect(),
                 error: None,
             },
         )),
@@ -211,6 +223,7 @@ async fn import_upload(
                 chrome,
                 scope,
                 outcome: None,
+                warnings: Vec::new(),
                 error: Some(err.to_string()),
             },
         )),
@@ -306,6 +319,9 @@ async fn api_get_member(
 pub struct ImportResult {
     created: usize,
     updated: usize,
+    /// The roster's columns that were not imported (by header, or by
+    /// letter where the header is empty).
+    ignored_columns: Vec<String>,
 }
 
 #[allow(dead_code)]
@@ -336,7 +352,8 @@ async fn api_import_members(
         .unwrap_or_default();
     let report = import_roster(&state, &user.principal.unit_path, file, password).await?;
     Ok(Json(ImportResult {
-        created: report.created,
-        updated: report.updated,
+        created: report.imported.created,
+        updated: report.imported.updated,
+        ignored_columns: report.ignored_columns,
     }))
 }

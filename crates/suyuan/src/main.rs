@@ -530,12 +530,16 @@ async fn import_members(
         suyuan_app::members::import_roster(store, &bytes, None, initial_password, now).await;
     bar.finish_and_clear();
     let report = outcome.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let imported = report.imported;
     println!(
         "imported {} members: {} new, {} updated",
-        report.created + report.updated,
-        report.created,
-        report.updated
+        imported.created + imported.updated,
+        imported.created,
+        imported.updated
     );
+    for column in &report.ignored_columns {
+        eprintln!("warning: column {column} was not imported: the platform does not keep it");
+    }
     Ok(())
 }
 

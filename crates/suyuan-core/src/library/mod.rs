@@ -8,8 +8,10 @@
 //! (`一、…`), or, where a text has neither, one paragraph.
 
 mod docx;
+mod pieces;
 
 pub use docx::parse_docx;
+pub use pieces::{Piece, TextTable, pieces, table_lines};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -205,6 +207,52 @@ pub fn display_title(title: &str, subtitle: &str, edition: Option<NaiveDate>) ->
 
 const DIGITS: &str = "零一二三四五六七八九十百千〇两";
 
+/// A number in Chinese counting numerals, as articles are numbered:
+/// 十二, 一百零三, 一千二百六十, 一万零五.
+pub fn chinese_number(n: u32) -> String {
+    const ONES: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    // Below ten thousand; `whole` says whether it stands first, where
+    // ten to nineteen read 十… rather than 一十….
+    fn below_10000(n: u32, whole: bool) -> String {
+        let mut out = String::new();
+        let mut zero = false;
+        for (unit, size) in [('千', 1000), ('百', 100), ('十', 10), (' ', 1)] {
+            let digit = (n / size % 10) as usize;
+            if digit == 0 {
+                zero = !out.is_empty();
+                continue;
+            }
+            if zero {
+                out.push('零');
+                zero = false;
+            }
+            if !(size == 10 && digit == 1 && whole && out.is_empty()) {
+                out.push(ONES[digit]);
+            }
+            if size > 1 {
+                out.push(unit);
+            }
+        }
+        out
+    }
+    match n {
+        0 => "零".to_owned(),
+        1..=9_999 => below_10000(n, true),
+        _ => {
+            let (high, low) = (n / 10_000, n % 10_000);
+            let mut out = chinese_number(high);
+            out.push('万');
+            if low > 0 {
+                if low < 1000 {
+                    out.push('零');
+                }
+                out.push_str(&below_10000(low, false));
+            }
+            out
+        }
+    }
+}
+
 /// `第十七条之一` at the start of a line, followed by a space or the end.
 pub fn article_label(line: &str) -> Option<&str> {
     let rest = line.strip_prefix('第')?;
@@ -291,17 +339,21 @@ const FORCE_BREAK: &str = "<!-- FORCE BREAK -->";
 pub const MAX_HEADING_CHARS: usize = 200;
 
 /// A file's content, whatever its format: headings (with their depth,
-/// deeper is more nested) and paragraphs of text.
+/// deeper is more nested), paragraphs of text, and notes (a footnote,
+/// `注1：…`) referenced from the block before.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Block {
     Heading { depth: usize, text: String },
     Text(String),
+    Note(String),
 }
 
 /// Turns blocks into chapters and excerpts: each heading opens a chapter
 /// inside the open ones that are shallower; each article (or amendment
 /// item, or — in a text that has neither — paragraph) is an excerpt, and
-/// the paragraphs after an article or item belong to it.
+/// the paragraphs after an article or item belong to it. Notes follow the
+/// paragraphs of the excerpt that references them (a note referenced in a
+/// heading, of the excerpt that comes next).
 pub(crate) fn assemble(
     file: &str,
     blocks: &[(usize, Block)],
@@ -309,7 +361,7 @@ pub(crate) fn assemble(
     let texts = || {
         blocks.iter().filter_map(|(_, b)| match b {
             Block::Text(text) => Some(text.as_str()),
-            Block::Heading { .. } => None,
+            Block::Heading { .. } | Block::Note(_) => None,
         })
     };
     let mode = if texts().any(|t| article_label(t).is_some()) {
@@ -325,8 +377,18 @@ pub(crate) fn assemble(
     let mut open: Vec<(usize, usize)> = Vec::new();
     // Whether the last excerpt takes the paragraphs that follow.
     let mut continuing = false;
+    // Notes per excerpt, added after its last paragraph; and those that
+    // wait for the next excerpt.
+    let mut notes: Vec<Vec<&str>> = Vec::new();
+    let mut waiting: Vec<&str> = Vec::new();
+    // The excerpt the last block went into, none after a heading.
+    let mut current: Option<usize> = None;
     for (number, block) in blocks {
         match block {
+            Block::Note(note) => match current {
+                Some(index) => notes[index].push(note),
+                None => waiting.push(note),
+            },
             Block::Heading { depth, text } => {
                 if text.chars().count() > MAX_HEADING_CHARS {
                     return Err(MaterialError {
@@ -345,6 +407,7 @@ pub(crate) fn assemble(
                 });
                 open.push((*depth, chapters.len() - 1));
                 continuing = false;
+                current = None;
             }
             Block::Text(line) => {
                 let chapter = open.last().map(|(_, i)| *i);
@@ -376,7 +439,20 @@ pub(crate) fn assemble(
                         line: *number,
                     }),
                 }
+                if notes.len() < excerpts.len() {
+                    notes.push(std::mem::take(&mut waiting));
+                }
+                current = excerpts.len().checked_sub(1);
             }
+        }
+    }
+    if let Some(last) = notes.last_mut() {
+        last.append(&mut waiting);
+    }
+    for (excerpt, notes) in excerpts.iter_mut().zip(notes) {
+        for note in notes {
+            excerpt.text.push('\n');
+            excerpt.text.push_str(note);
         }
     }
     Ok((chapters, excerpts))
@@ -758,6 +834,31 @@ mod tests {
         let empty =
             parse_text("empty.md", "# 只有标题\n", Markup::Markdown).expect_err("nothing to read");
         assert!(empty.to_string().contains("no text"));
+    }
+
+    #[test]
+    fn numbers_read_as_articles_are_numbered() {
+        let cases = [
+            (1, "一"),
+            (10, "十"),
+            (12, "十二"),
+            (20, "二十"),
+            (103, "一百零三"),
+            (110, "一百一十"),
+            (1005, "一千零五"),
+            (1260, "一千二百六十"),
+            (10_005, "一万零五"),
+            (10_010, "一万零一十"),
+            (123_456, "十二万三千四百五十六"),
+        ];
+        for (n, chinese) in cases {
+            assert_eq!(chinese_number(n), chinese, "{n}");
+            if n >= 10_000 {
+                continue;
+            }
+            let label = format!("第{chinese}条");
+            assert_eq!(article_label(&label), Some(label.as_str()));
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ async fn a_roster_imports_and_reimports_without_duplicates() {
             王秀英,ZJ001,浙江省/杭州市/西湖区,13800000001,管理员\n\
             李强,ZJ002,zj-hz-xh-cy1,,\n\
             张伟,ZJ003,浙江省/淳安县/下姜村,13800000003,member\n";
-        let rows = parse_roster(roster.as_bytes()).expect("valid");
+        let rows = parse_roster(roster.as_bytes()).expect("valid").rows;
         let report = store
             .import_members(&rows, None, HASH, now())
             .await
@@ -33,7 +33,7 @@ async fn a_roster_imports_and_reimports_without_duplicates() {
         assert_eq!((report.created, report.updated), (3, 0));
 
         let updated = "name,member_number,unit,phone\n李强,ZJ002,zj-ca-xj,13800000002\n";
-        let rows = parse_roster(updated.as_bytes()).expect("valid");
+        let rows = parse_roster(updated.as_bytes()).expect("valid").rows;
         let report = store
             .import_members(&rows, None, HASH, now())
             .await
@@ -69,7 +69,9 @@ async fn an_unknown_unit_on_row_7_refuses_the_whole_file() {
             roster.push_str(&format!("成员{i},N{i},浙江省/杭州市/西湖区\n"));
         }
         roster.push_str("错误,N6,浙江省/杭州市/不存在区\n");
-        let rows = parse_roster(roster.as_bytes()).expect("the cells are well formed");
+        let rows = parse_roster(roster.as_bytes())
+            .expect("the cells are well formed")
+            .rows;
         let err = store
             .import_members(&rows, None, HASH, now())
             .await
@@ -95,7 +97,7 @@ async fn an_admin_imports_only_within_their_scope() {
     each_backend(|store| async move {
         let p = province(&store).await;
         let roster = "姓名,编号,单位\n甲,A1,zj-hz-xh-cy1\n乙,A2,zj-ca-xj\n";
-        let rows = parse_roster(roster.as_bytes()).expect("valid");
+        let rows = parse_roster(roster.as_bytes()).expect("valid").rows;
         let err = store
             .import_members(&rows, Some(&p.xihu.path), HASH, now())
             .await
@@ -113,14 +115,16 @@ async fn an_admin_imports_only_within_their_scope() {
 async fn a_phone_taken_by_another_member_is_refused() {
     each_backend(|store| async move {
         let p = province(&store).await;
-        let first =
-            parse_roster("姓名,编号,单位,手机\n甲,A1,zj,13800000001\n".as_bytes()).expect("valid");
+        let first = parse_roster("姓名,编号,单位,手机\n甲,A1,zj,13800000001\n".as_bytes())
+            .expect("valid")
+            .rows;
         store
             .import_members(&first, None, HASH, now())
             .await
             .expect("import");
-        let second =
-            parse_roster("姓名,编号,单位,手机\n乙,A2,zj,13800000001\n".as_bytes()).expect("valid");
+        let second = parse_roster("姓名,编号,单位,手机\n乙,A2,zj,13800000001\n".as_bytes())
+            .expect("valid")
+            .rows;
         let err = store
             .import_members(&second, None, HASH, now())
             .await
@@ -134,7 +138,8 @@ async fn a_phone_taken_by_another_member_is_refused() {
         let both = parse_roster(
             "姓名,编号,单位,手机\n甲,A1,zj,13800000002\n乙,A2,zj,13800000001\n".as_bytes(),
         )
-        .expect("valid");
+        .expect("valid")
+        .rows;
         store
             .import_members(&both, None, HASH, now())
             .await
@@ -152,7 +157,8 @@ async fn a_member_filter_can_narrow_to_one_member() {
     each_backend(|store| async move {
         let p = province(&store).await;
         let rows = parse_roster("姓名,编号,单位\n甲,A1,zj-hz-xh\n乙,A2,zj-hz-xh\n".as_bytes())
-            .expect("valid");
+            .expect("valid")
+            .rows;
         store
             .import_members(&rows, None, HASH, now())
             .await
@@ -182,14 +188,16 @@ async fn a_member_filter_can_narrow_to_one_member() {
 async fn an_admin_cannot_take_over_members_elsewhere_by_number() {
     each_backend(|store| async move {
         let p = province(&store).await;
-        let chunan =
-            parse_roster("姓名,编号,单位\n姜秀英,CA1,zj-ca-xj\n".as_bytes()).expect("valid");
+        let chunan = parse_roster("姓名,编号,单位\n姜秀英,CA1,zj-ca-xj\n".as_bytes())
+            .expect("valid")
+            .rows;
         store
             .import_members(&chunan, None, HASH, now())
             .await
             .expect("import");
         let grab = parse_roster("姓名,编号,单位,角色\n冒名,CA1,zj-hz-xh,admin\n".as_bytes())
-            .expect("valid");
+            .expect("valid")
+            .rows;
         let err = store
             .import_members(&grab, Some(&p.xihu.path), HASH, now())
             .await

@@ -114,7 +114,8 @@ async fn an_imported_member_must_choose_a_password_first() {
     let app = TestApp::spawn().await;
     let rows =
         parse_roster("姓名,编号,单位,手机\n吴新,ZJ900,zj-hz-xh-cy1-b1,13700000001\n".as_bytes())
-            .expect("roster");
+            .expect("roster")
+            .rows;
     let hash = hash_password(&suyuan_core::members::NewPassword::parse("initial-123").expect("pw"))
         .expect("hash");
     app.store
@@ -193,7 +194,9 @@ async fn an_imported_member_must_choose_a_password_first() {
 #[tokio::test]
 async fn the_api_refuses_until_the_password_is_changed() {
     let app = TestApp::spawn().await;
-    let rows = parse_roster("姓名,编号,单位\n吴新,ZJ901,zj-hz-xh\n".as_bytes()).expect("roster");
+    let rows = parse_roster("姓名,编号,单位\n吴新,ZJ901,zj-hz-xh\n".as_bytes())
+        .expect("roster")
+        .rows;
     let hash = hash_password(&suyuan_core::members::NewPassword::parse("initial-123").expect("pw"))
         .expect("hash");
     app.store

@@ -81,6 +81,42 @@ async fn an_admin_imports_a_roster_through_the_page() {
 }
 
 #[tokio::test]
+async fn the_page_names_the_columns_it_did_not_import() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_in("xihu-admin").await;
+    let csv = "序号,姓名,编号,单位,联系电话,民族,备注\n1,成员甲,001234,浙江省/杭州市/西湖区/翠苑一区社区,13800000011,汉族,\n";
+    let done = upload(&browser, csv, "initial-pass").await;
+    assert_eq!(done.status(), StatusCode::OK);
+    let page = done.text().await.expect("body");
+    assert!(page.contains("新增 1 人"), "{page}");
+    assert!(
+        page.contains("列「民族」未导入") && page.contains("列「备注」未导入"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("列「序号」"),
+        "a serial number is no loss: {page}"
+    );
+    let members = app
+        .store
+        .list_members(&suyuan_store::members::MemberFilter {
+            within: app.world.xihu.path.clone(),
+            only: None,
+            limit: 100,
+            offset: 0,
+        })
+        .await
+        .expect("list");
+    assert!(
+        members
+            .iter()
+            .any(|m| m.number == "001234" && m.phone.as_deref() == Some("13800000011")),
+        "the phone of 联系电话 is kept, and the number's zeros: {members:?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn an_admin_cannot_import_into_another_subtree() {
     let app = TestApp::spawn().await;
     let browser = app.signed_in("xihu-admin").await;
@@ -159,7 +195,7 @@ async fn the_api_imports_xlsx_all_or_nothing() {
 
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
-    for (col, title) in ["name", "member_number", "unit", "phone"]
+    for (col, title) in ["name", "member_number", "unit", "phone", "学历"]
         .iter()
         .enumerate()
     {
@@ -171,12 +207,14 @@ async fn the_api_imports_xlsx_all_or_nothing() {
         .write_string(1, 2, "浙江省/杭州市/淳安县/下姜村")
         .expect("cell");
     sheet.write_number(1, 3, 13912345678.0).expect("cell");
+    sheet.write_string(1, 4, "本科").expect("cell");
     let done = send(workbook.save_to_buffer().expect("xlsx"))
         .await
         .expect("import");
     assert_eq!(done.status(), StatusCode::OK);
     let body: Value = done.json().await.expect("json");
     assert_eq!(body["created"], 1);
+    assert_eq!(body["ignored_columns"], serde_json::json!(["学历"]));
     let members = app
         .store
         .list_members(&suyuan_store::members::MemberFilter {
@@ -209,7 +247,9 @@ async fn the_roster_template_is_a_valid_roster() {
             .contains("attachment")
     );
     let template = response.bytes().await.expect("body");
-    let rows = suyuan_core::members::parse_roster(&template).expect("the template parses");
+    let rows = suyuan_core::members::parse_roster(&template)
+        .expect("the template parses")
+        .rows;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].unit.to_string(), "浙江省/杭州市/西湖区");
     // Uploaded as is, it imports its example member into Xihu.

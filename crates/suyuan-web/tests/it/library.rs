@@ -213,25 +213,28 @@ async fn an_admin_uploads_material_all_or_nothing() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_word_document_uploads_with_its_headings() {
-    let app = TestApp::spawn().await;
-    let browser = app.signed_in("xihu-admin").await;
+/// A Word document of the given parts (`word/document.xml`, …), each
+/// given whole.
+fn word(parts: &[(&str, &str)]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let document = r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:pPr><w:pStyle w:val="Title"/></w:pPr><w:r><w:t>社区党课讲稿</w:t></w:r></w:p><w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>一、为什么学</w:t></w:r></w:p><w:p><w:r><w:t>学习使人进步。</w:t></w:r></w:p></w:body></w:document>"#;
-    let styles = r#"<?xml version="1.0" encoding="UTF-8"?><w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/></w:style><w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/></w:style></w:styles>"#;
-    for (name, text) in [("word/document.xml", document), ("word/styles.xml", styles)] {
-        zip.start_file(name, options).expect("entry");
+    for (name, text) in parts {
+        zip.start_file(*name, options).expect("entry");
         std::io::Write::write_all(&mut zip, text.as_bytes()).expect("write");
     }
-    let bytes = zip.finish().expect("zip").into_inner();
+    zip.finish().expect("zip").into_inner()
+}
+
+const WORD_STYLES: &str = r#"<?xml version="1.0" encoding="UTF-8"?><w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/></w:style><w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/></w:style></w:styles>"#;
+
+/// Uploads a Word document as the signed-in admin, which must succeed.
+async fn upload_word(browser: &crate::Browser, file: &str, bytes: Vec<u8>) {
     let page = browser.text("/library/import").await;
     let form = Form::new()
         .text("csrf", hidden(&page, "csrf").expect("csrf"))
         .text("visibility", "subtree")
-        .part("files", Part::bytes(bytes).file_name("讲稿.docx"));
+        .part("files", Part::bytes(bytes).file_name(file.to_owned()));
     let done = browser
         .client
         .post(browser.url("/library/import"))
@@ -245,6 +248,70 @@ async fn a_word_document_uploads_with_its_headings() {
         "{}",
         done.text().await.unwrap_or_default()
     );
+}
+
+/// The first link of a page that starts with `prefix`.
+fn first_link(page: &str, prefix: &str) -> String {
+    page.split("href=\"")
+        .find(|s| s.starts_with(prefix))
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("a link to {prefix}…: {page}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_word_document_keeps_its_tables_and_notes_on_every_reading_page() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_in("xihu-admin").await;
+    let cell = |text: &str| format!("<w:tc><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>");
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:pPr><w:pStyle w:val="Title"/></w:pPr><w:r><w:t>补贴标准汇编</w:t></w:r></w:p><w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>第一章 标准</w:t></w:r></w:p><w:p><w:r><w:t>第一条 标准如下</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r><w:r><w:t>：</w:t></w:r></w:p><w:tbl><w:tr><w:trPr><w:tblHeader/></w:trPr>{}{}</w:tr><w:tr>{}{}</w:tr></w:tbl><w:p><w:r><w:t>第二条 其他。</w:t></w:r></w:p></w:body></w:document>"#,
+        cell("项目"),
+        cell("标准"),
+        cell("&lt;b&gt;住房&lt;/b&gt;"),
+        cell("每月500元"),
+    );
+    let footnotes = r#"<?xml version="1.0" encoding="UTF-8"?><w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:footnote w:id="1"><w:p><w:r><w:t>按2024年标准。</w:t></w:r></w:p></w:footnote></w:footnotes>"#;
+    let bytes = word(&[
+        ("word/document.xml", &document),
+        ("word/styles.xml", WORD_STYLES),
+        ("word/footnotes.xml", footnotes),
+    ]);
+    upload_word(&browser, "补贴.docx", bytes).await;
+
+    let library = browser.text("/library").await;
+    let entry = library
+        .split("<li>")
+        .find(|item| item.contains("补贴标准汇编"))
+        .expect("the collection is listed");
+    let collection = browser.text(&first_link(entry, "/library/")).await;
+    let chapter = browser.text(&first_link(&collection, "/library/")).await;
+    let excerpt = browser.text(&first_link(&chapter, "/excerpts/")).await;
+    for page in [&chapter, &excerpt] {
+        assert!(
+            page.contains("<thead><tr><th>项目</th><th>标准</th></tr></thead>")
+                && page.contains("<td>&#60;b&#62;住房&#60;/b&#62;</td><td>每月500元</td>"),
+            "the table, its cells escaped: {page}"
+        );
+        assert!(
+            page.contains("标准如下〔注1〕：") && page.contains("<p>注1：按2024年标准。</p>"),
+            "the note after its excerpt: {page}"
+        );
+        assert!(!page.contains("| 项目"), "no pipe rows shown: {page}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_word_document_uploads_with_its_headings() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_in("xihu-admin").await;
+    let document = r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:pPr><w:pStyle w:val="Title"/></w:pPr><w:r><w:t>社区党课讲稿</w:t></w:r></w:p><w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>一、为什么学</w:t></w:r></w:p><w:p><w:r><w:t>学习使人进步。</w:t></w:r></w:p></w:body></w:document>"#;
+    let bytes = word(&[
+        ("word/document.xml", document),
+        ("word/styles.xml", WORD_STYLES),
+    ]);
+    upload_word(&browser, "讲稿.docx", bytes).await;
     let library = browser.text("/library").await;
     assert!(library.contains("社区党课讲稿"), "{library}");
     app.stop().await;

@@ -121,6 +121,11 @@ fn a_roster_with_a_bad_row_7_imports_nothing() {
         "{}",
         stdout(&imported)
     );
+    // A column the roster cannot keep is named, not dropped unsaid.
+    let with_extra = csv
+        .replace("东湖区", "西湖区")
+        .replacen("手机\n", "手机,民族\n", 1);
+    std::fs::write(&roster, with_extra).expect("write");
     let again = suyuan(
         &data,
         &[
@@ -135,6 +140,11 @@ fn a_roster_with_a_bad_row_7_imports_nothing() {
         stdout(&again).contains("0 new, 6 updated"),
         "{}",
         stdout(&again)
+    );
+    assert!(
+        stderr(&again).contains("column 民族 was not imported"),
+        "{}",
+        stderr(&again)
     );
 }
 
