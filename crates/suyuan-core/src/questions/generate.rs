@@ -68,6 +68,7 @@ pub fn propose(
                 format!("{}。", sentence.replacen(term.as_str(), BLANK, 1)),
                 Answer::Blank {
                     accepted: vec![term.clone()],
+                    partial: Vec::new(),
                 },
             ),
         };

@@ -59,7 +59,7 @@ async fn an_admin_imports_and_exports_the_bank_through_the_page() {
                 .await;
             assert_eq!(response.status(), StatusCode::OK);
             let bytes = response.bytes().await.expect("body");
-            exported.push(format.read(&bytes).expect("an export reads back"));
+            exported.push(format.read(&bytes).expect("an export reads back").questions);
         }
         assert!(exported.iter().all(|q| q == &exported[0]), "{exported:?}");
         assert_eq!(exported[0].len(), 3);
@@ -73,7 +73,8 @@ async fn an_admin_imports_and_exports_the_bank_through_the_page() {
             let examples = Format::parse(format)
                 .expect("format")
                 .read(&bytes)
-                .expect("reads");
+                .expect("reads")
+                .questions;
             assert_eq!(examples.len(), 5);
         }
 
