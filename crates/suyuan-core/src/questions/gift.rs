@@ -311,25 +311,24 @@ fn parse_answers(
     } else {
         let (mut accepted, mut partial) = (Vec::new(), Vec::new());
         for item in items {
-            match item.weight {
-                None => accepted.push(item.text),
-                Some(weight) if is_whole(weight) => accepted.push(item.text),
-                Some(weight) if weight > 0.0 => partial.push(PartialAnswer {
+            let weight = item.weight.unwrap_or(100.0);
+            if is_whole(weight) {
+                accepted.push(item.text);
+            } else if weight > 0.0 {
+                partial.push(PartialAnswer {
                     text: item.text,
                     weight,
-                }),
-                // Moodle keeps a 0% answer for its feedback alone.
-                Some(weight) if weight == 0.0 => {}
-                Some(weight) => {
-                    return Err(FormatError::new(
-                        item.line,
-                        format!(
-                            "a typed answer earns between 0% and 100% of the marks, not {}%",
-                            weight_text(weight)
-                        ),
-                    ));
-                }
+                });
+            } else if weight < 0.0 {
+                return Err(FormatError::new(
+                    item.line,
+                    format!(
+                        "a typed answer earns between 0% and 100% of the marks, not {}%",
+                        weight_text(weight)
+                    ),
+                ));
             }
+            // Moodle keeps a 0% answer for its feedback alone.
         }
         Ok((Answer::Blank { accepted, partial }, explanation))
     }
