@@ -8,8 +8,11 @@ use std::ops::RangeInclusive;
 
 use suyuan_core::campaigns::{Campaign, assigned_between};
 use suyuan_core::library::CollectionId;
-use suyuan_core::questions::{Format, Material, Reading, Word, file_under, propose};
+use suyuan_core::questions::{
+    Format, Material, Reading, Skip, Skipped, Word, file_under, propose,
+};
 use suyuan_core::units::UnitId;
+use suyuan_i18n::{Texts, fill};
 use suyuan_search::keywords::{key_terms, words};
 use suyuan_store::questions::{Added, Status};
 use suyuan_store::{Store, StoreError};
@@ -20,10 +23,19 @@ use crate::{AppError, AppResult};
 const TERMS: usize = 8;
 const PER_EXCERPT: usize = 3;
 
+/// What an import did: the questions added (and those already there),
+/// and the items of the file left out, for the report.
+#[derive(Debug)]
+pub struct Imported {
+    pub added: Added,
+    pub skipped: Vec<Skipped>,
+}
+
 /// Imports a file of questions (`name` says where it came from) into
 /// `owner`'s bank, all or nothing, filed under `category` when one is
 /// given (the file's own categories become its subcategories). Questions
-/// the bank already holds are skipped.
+/// the bank already holds are skipped; so are descriptions, which are
+/// reported.
 pub async fn import_questions(
     store: &Store,
     name: &str,
@@ -32,18 +44,36 @@ pub async fn import_questions(
     owner: UnitId,
     category: Option<&str>,
     now: DateTime<Utc>,
-) -> AppResult<Added> {
-    let mut questions = format.read(bytes).map_err(|e| AppError::invalid(name, e))?;
+) -> AppResult<Imported> {
+    let mut parsed = format.read(bytes).map_err(|e| AppError::invalid(name, e))?;
     if let Some(category) = category {
-        file_under(&mut questions, category);
+        file_under(&mut parsed.questions, category);
     }
-    store
-        .add_questions(owner, &questions, Status::Active, now)
+    let added = store
+        .add_questions(owner, &parsed.questions, Status::Active, now)
         .await
         .map_err(|err| match err {
             StoreError::Invalid(reason) => AppError::invalid(name, reason),
             other => other.into(),
-        })
+        })?;
+    Ok(Imported {
+        added,
+        skipped: parsed.skipped,
+    })
+}
+
+/// An item left out of an import, as the report says it.
+pub fn skipped_note(t: &Texts, skipped: &Skipped) -> String {
+    let line: &(dyn std::fmt::Display + Sync) = &skipped.line;
+    match (skipped.what, &skipped.title) {
+        (Skip::Description, Some(name)) => fill(
+            t.question_description_skipped,
+            &[("line", line), ("name", name)],
+        ),
+        (Skip::Description, None) => {
+            fill(t.question_description_skipped_unnamed, &[("line", line)])
+        }
+    }
 }
 
 /// Proposes questions from what a campaign has members read on `days`,

@@ -264,6 +264,11 @@ mod texts {
         pub question_category: &'static str,
         pub question_category_hint: &'static str,
         pub questions_imported: &'static str,
+        /// A description left out of an import: `{line}`, and `{name}`.
+        pub question_description_skipped: &'static str,
+        pub question_description_skipped_unnamed: &'static str,
+        /// A typed answer's share of the marks: `{text}`, `{percent}`.
+        pub partial_answer: &'static str,
         pub export_questions: &'static str,
         pub questions_template: &'static str,
         pub all_categories: &'static str,

@@ -81,10 +81,10 @@ pub(crate) async fn note_answers(
     }
     let mut rows = Vec::new();
     for (question, graded) in answered {
-        let Grade::Scored(share) = graded else {
+        if *graded == Grade::Pending {
             continue;
-        };
-        let right = *share >= 1.0 - 1e-9;
+        }
+        let right = graded.is_full();
         let schedule = match (known.get(&question.0), right) {
             (Some(mistake), _) => mistake.schedule.reviewed(now, right),
             (None, false) => Schedule::after_mistake(now),

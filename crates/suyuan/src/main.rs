@@ -468,7 +468,7 @@ async fn main() -> Result<()> {
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let store = data.open().await?;
             let owner = find_unit(&store, &unit).await?;
-            let added = suyuan_app::questions::import_questions(
+            let imported = suyuan_app::questions::import_questions(
                 &store,
                 &file.display().to_string(),
                 &bytes,
@@ -478,9 +478,15 @@ async fn main() -> Result<()> {
                 clock.now(),
             )
             .await?;
-            println!("imported {} questions", added.added);
-            if added.already > 0 {
-                println!("{} were in the bank already", added.already);
+            println!("imported {} questions", imported.added.added);
+            if imported.added.already > 0 {
+                println!("{} were in the bank already", imported.added.already);
+            }
+            for skipped in &imported.skipped {
+                println!(
+                    "{}",
+                    suyuan_app::questions::skipped_note(Lang::En.texts(), skipped)
+                );
             }
             Ok(())
         }

@@ -197,3 +197,60 @@ async fn restore_replaces_nothing_with_what_is_not_a_backup() {
         "{refused:?}"
     );
 }
+
+#[tokio::test]
+async fn question_files_leave_descriptions_out_with_a_note_and_bad_ones_change_nothing() {
+    use suyuan_app::questions::{import_questions, skipped_note};
+    use suyuan_core::questions::Format;
+    use suyuan_i18n::Lang;
+    use suyuan_store::questions::{Owners, QuestionFilter};
+
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let root = add_unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
+    let bank = QuestionFilter::bank(Owners::SeenFrom(root.path.clone()));
+
+    let bad = "::Q1:: 一切权力属于谁？ {=人民 ~政府}\n\n::首都:: 首都是 {=北京 =%-50%上海}\n";
+    let refused = import_questions(
+        &store,
+        "bad.gift",
+        bad.as_bytes(),
+        Format::Gift,
+        root.id,
+        None,
+        now(),
+    )
+    .await;
+    match refused {
+        Err(AppError::Invalid(reason)) => {
+            assert!(reason.contains("bad.gift: line 3"), "{reason}");
+        }
+        other => panic!("expected the line named, got {other:?}"),
+    }
+    assert_eq!(store.questions(&bank).await.expect("bank").0, 0);
+
+    let gift = "::Intro:: 阅读下列条文。\n\n::Q1:: 一切权力属于谁？ {=人民 ~政府}\n";
+    let imported = import_questions(
+        &store,
+        "bank.gift",
+        gift.as_bytes(),
+        Format::Gift,
+        root.id,
+        None,
+        now(),
+    )
+    .await
+    .expect("imported");
+    assert_eq!(imported.added.added, 1);
+    let notes: Vec<String> = [Lang::Zh, Lang::En]
+        .into_iter()
+        .map(|lang| skipped_note(lang.texts(), &imported.skipped[0]))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "第 1 行“Intro”是说明文字，不是题目，未导入。",
+            "Line 1: \"Intro\" is a description, not a question, and was left out."
+        ]
+    );
+}

@@ -346,6 +346,7 @@ fn ask(
             blanked(),
             Answer::Blank {
                 accepted: vec![term.text.clone()],
+                partial: Vec::new(),
             },
         )),
         Make::Blank => None,
@@ -580,7 +581,7 @@ mod tests {
         reading.excerpt = ExcerptId(2);
         let questions = propose(reading, &material(), "宪法", 1);
         let blank = &questions[0];
-        let Answer::Blank { accepted } = &blank.answer else {
+        let Answer::Blank { accepted, .. } = &blank.answer else {
             panic!("a blank: {blank:?}");
         };
         // 中央人民政府 is blanked whole, never 人民政府 inside it.

@@ -3,22 +3,25 @@
 //! Questions are separated by blank lines; `//` starts a comment line;
 //! `$CATEGORY: path` sets the category of the questions after it;
 //! `::title::` names a question; `[html]`, `[plain]`, `[markdown]` or
-//! `[moodle]` says how its text is written; the answers stand in braces:
+//! `[moodle]` says how its text is written (Moodle's own format when
+//! none does), and its answers and feedback follow it unless they name
+//! their own; the answers stand in braces:
 //! `{=right ~wrong}` (one right option), `{~%50%a ~%50%b ~%-100%c}`
-//! (several, by weight), `{T}`/`{FALSE}`, `{=word =other}` (a typed
-//! answer), `{}` (an essay); `#` gives an answer its feedback and `####`
-//! the question's; braces in the middle of the text make a missing-word
-//! question. `\` escapes `~ = # { } :` and `\n` is a new line.
+//! (several, by weight), `{T}`/`{FALSE}`, `{=word =%50%other}` (a typed
+//! answer, some for part of the marks), `{}` (an essay); `#` gives an
+//! answer its feedback and `####` the question's; braces in the middle of
+//! the text make a missing-word question. `\` escapes `~ = # { } :` and
+//! `\n` is a new line.
 //!
-//! Numeric (`{#…}`) and matching (`{=a -> b}`) questions, and descriptions
-//! (text without braces), have no place in our bank and are refused with
-//! the reason. Tags, the difficulty, the source excerpt and all-or-nothing
+//! Descriptions (text without braces) are left out and reported. Numeric
+//! (`{#…}`) and matching (`{=a -> b}`) questions have no place in our
+//! bank and are refused with the reason. Tags, the difficulty, the source excerpt and all-or-nothing
 //! scoring ride in comments that Moodle ignores: `// [tag:…]`,
 //! `// [difficulty:3]`, `// [excerpt:42]`, `// [scoring:all_or_nothing]`.
 
 use super::{
-    Answer, BLANK, Choice, DEFAULT_CATEGORY, Difficulty, FormatError, Question, Scoring,
-    weight_text,
+    Answer, BLANK, Choice, DEFAULT_CATEGORY, Difficulty, FormatError, Parsed, PartialAnswer,
+    Question, Scoring, Skip, Skipped, TextFormat, is_whole, weight_text,
 };
 use crate::library::ExcerptId;
 
@@ -32,10 +35,10 @@ struct Notes {
 }
 
 /// Reads a GIFT file. All or nothing: the first problem refuses the file,
-/// naming its line.
-pub fn parse_gift(text: &str) -> Result<Vec<Question>, FormatError> {
+/// naming its line; descriptions are left out and reported.
+pub fn parse_gift(text: &str) -> Result<Parsed, FormatError> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    let mut questions = Vec::new();
+    let mut parsed = Parsed::default();
     let mut category = DEFAULT_CATEGORY.to_owned();
     let mut notes = Notes::default();
     let mut block: Vec<(usize, &str)> = Vec::new();
@@ -44,8 +47,10 @@ pub fn parse_gift(text: &str) -> Result<Vec<Question>, FormatError> {
         let trimmed = line.trim();
         if trimmed.is_empty() {
             if !block.is_empty() {
-                let question = parse_block(&block, &category, std::mem::take(&mut notes))?;
-                questions.push(question);
+                match parse_block(&block, &category, std::mem::take(&mut notes))? {
+                    Item::Question(question) => parsed.questions.push(question),
+                    Item::Skipped(skipped) => parsed.skipped.push(skipped),
+                }
                 block.clear();
             }
         } else if let Some(comment) = trimmed.strip_prefix("//") {
@@ -58,10 +63,16 @@ pub fn parse_gift(text: &str) -> Result<Vec<Question>, FormatError> {
             block.push((number, line));
         }
     }
-    if questions.is_empty() {
+    if parsed.questions.is_empty() {
         return Err(FormatError::new(1, "the file holds no question"));
     }
-    Ok(questions)
+    Ok(parsed)
+}
+
+/// What a block of lines is.
+enum Item {
+    Question(Question),
+    Skipped(Skipped),
 }
 
 /// A Moodle category path (`$course$/top/Cat/Sub`) becomes our category
@@ -164,11 +175,7 @@ impl Scanner {
     }
 }
 
-fn parse_block(
-    block: &[(usize, &str)],
-    category: &str,
-    notes: Notes,
-) -> Result<Question, FormatError> {
+fn parse_block(block: &[(usize, &str)], category: &str, notes: Notes) -> Result<Item, FormatError> {
     let first_line = block.first().map_or(1, |(line, _)| *line);
     let scan = Scanner::new(block);
     let mut start = 0;
@@ -188,16 +195,19 @@ fn parse_block(
         title = (!name.is_empty()).then_some(name);
         start = end + 2;
     }
-    let open = scan.find('{', start).ok_or_else(|| {
-        FormatError::new(
-            first_line,
-            "this is a description without an answer in {…}, not a question",
-        )
-    })?;
+    let Some(open) = scan.find('{', start) else {
+        // Text that asks nothing: Moodle's description.
+        return Ok(Item::Skipped(Skipped {
+            line: first_line,
+            title,
+            what: Skip::Description,
+        }));
+    };
     let close = scan.find('}', open + 1).ok_or_else(|| {
         FormatError::new(scan.line(open), "an answer opened with { is not closed")
     })?;
-    let before = strip_format(scan.text(start..open).trim());
+    let head = scan.text(start..open);
+    let (format, before) = with_format(head.trim(), TextFormat::Moodle);
     let after = scan.text(close + 1..scan.chars.len()).trim().to_owned();
     if let Some(extra) = scan.find('{', close + 1) {
         return Err(FormatError::new(
@@ -206,11 +216,15 @@ fn parse_block(
         ));
     }
     let text = if after.is_empty() {
-        before
+        format.to_text(before)
     } else {
-        format!("{before}{BLANK}{after}")
+        // The blank's place is held by a character no format touches.
+        format
+            .to_text(&format!("{before}{BLANK_HOLDER}{after}"))
+            .replace(BLANK_HOLDER, BLANK)
     };
-    let (answer, explanation) = parse_answers(&scan, open + 1, close, notes.all_or_nothing)?;
+    let (answer, explanation) =
+        parse_answers(&scan, open + 1, close, notes.all_or_nothing, format)?;
     let question = Question {
         title,
         text,
@@ -224,47 +238,27 @@ fn parse_block(
     question
         .check()
         .map_err(|e| FormatError::new(first_line, e.to_string()))?;
-    Ok(question)
+    Ok(Item::Question(question))
 }
 
-/// Drops a leading `[html]`/`[plain]`/`[markdown]`/`[moodle]`; HTML text
-/// loses its tags, since our pages show text as text.
-fn strip_format(text: &str) -> String {
-    for format in ["[plain]", "[markdown]", "[moodle]"] {
-        if let Some(rest) = text.strip_prefix(format) {
-            return rest.trim().to_owned();
-        }
-    }
-    match text.strip_prefix("[html]") {
-        Some(rest) => html_to_text(rest.trim()),
-        None => text.to_owned(),
-    }
+/// Holds a missing word's place while the text around it is converted.
+const BLANK_HOLDER: char = '\u{E000}';
+
+/// The format a piece of text names with its marker, or `default`, and the
+/// text after the marker.
+fn with_format(text: &str, default: TextFormat) -> (TextFormat, &str) {
+    TextFormat::gift_marker(text).unwrap_or((default, text))
 }
 
-/// The text of a bit of HTML: tags dropped, the common entities decoded.
-pub(super) fn html_to_text(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    text.replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-        .trim()
-        .to_owned()
+/// A piece of text (an answer, a feedback) read in the format it names or
+/// else in its question's.
+fn read_text(text: &str, default: TextFormat) -> String {
+    let (format, text) = with_format(text, default);
+    format.to_text(text)
 }
 
 /// One `=…` or `~…` of an answer block.
-struct Item {
+struct Choosable {
     right: bool,
     weight: Option<f64>,
     text: String,
@@ -277,13 +271,14 @@ fn parse_answers(
     start: usize,
     end: usize,
     all_or_nothing: bool,
+    format: TextFormat,
 ) -> Result<(Answer, Option<String>), FormatError> {
     let line = scan.line(start);
     // The question's own feedback: after an unescaped `####`.
     let mut body_end = end;
     let mut explanation = None;
     if let Some(at) = (start..end).find(|&i| (0..4).all(|k| scan.is(i + k, '#'))) {
-        explanation = Some(scan.text(at + 4..end).trim().to_owned());
+        explanation = Some(read_text(&scan.text(at + 4..end), format));
         body_end = at;
     }
     let body = scan.text(start..body_end);
@@ -307,24 +302,35 @@ fn parse_answers(
         ));
     }
     if !scan.is(first, '=') && !scan.is(first, '~') {
-        return true_false(scan, first, body_end, line).map(|a| (a, explanation));
+        return true_false(scan, first, body_end, line, format).map(|a| (a, explanation));
     }
-    let items = split_items(scan, first, body_end)?;
+    let items = split_items(scan, first, body_end, format)?;
     let has_wrong = items.iter().any(|item| !item.right);
     if has_wrong {
         choice_question(items, all_or_nothing, line).map(|a| (a, explanation))
     } else {
-        let mut accepted = Vec::new();
+        let (mut accepted, mut partial) = (Vec::new(), Vec::new());
         for item in items {
-            if item.weight.is_some_and(|w| w < 100.0) {
+            let weight = item.weight.unwrap_or(100.0);
+            if is_whole(weight) {
+                accepted.push(item.text);
+            } else if weight > 0.0 {
+                partial.push(PartialAnswer {
+                    text: item.text,
+                    weight,
+                });
+            } else if weight < 0.0 {
                 return Err(FormatError::new(
                     item.line,
-                    "partial credit for a typed answer is not supported: every accepted answer earns full marks",
+                    format!(
+                        "a typed answer earns between 0% and 100% of the marks, not {}%",
+                        weight_text(weight)
+                    ),
                 ));
             }
-            accepted.push(item.text);
+            // Moodle keeps a 0% answer for its feedback alone.
         }
-        Ok((Answer::Blank { accepted }, explanation))
+        Ok((Answer::Blank { accepted, partial }, explanation))
     }
 }
 
@@ -333,6 +339,7 @@ fn true_false(
     first: usize,
     end: usize,
     line: usize,
+    format: TextFormat,
 ) -> Result<Answer, FormatError> {
     let mut parts = Vec::new();
     let mut from = first;
@@ -357,7 +364,7 @@ fn true_false(
     let feedback = |i: usize| {
         parts
             .get(i)
-            .map(|t| t.trim().to_owned())
+            .map(|t| read_text(t, format))
             .filter(|t| !t.is_empty())
     };
     // GIFT gives the feedback for a wrong answer first, then for a right one.
@@ -374,7 +381,12 @@ fn true_false(
     })
 }
 
-fn split_items(scan: &Scanner, first: usize, end: usize) -> Result<Vec<Item>, FormatError> {
+fn split_items(
+    scan: &Scanner,
+    first: usize,
+    end: usize,
+    format: TextFormat,
+) -> Result<Vec<Choosable>, FormatError> {
     let starts: Vec<usize> = (first..end)
         .filter(|&i| scan.is(i, '=') || scan.is(i, '~'))
         .collect();
@@ -404,14 +416,14 @@ fn split_items(scan: &Scanner, first: usize, end: usize) -> Result<Vec<Item>, Fo
             from = close + 1;
         }
         let (text_end, feedback) = match scan.find('#', from).filter(|&h| h < stop) {
-            Some(hash) => (hash, Some(scan.text(hash + 1..stop).trim().to_owned())),
+            Some(hash) => (hash, Some(read_text(&scan.text(hash + 1..stop), format))),
             None => (stop, None),
         };
-        let text = scan.text(from..text_end).trim().to_owned();
+        let text = read_text(&scan.text(from..text_end), format);
         if text.is_empty() {
             return Err(FormatError::new(line, "an answer is empty"));
         }
-        items.push(Item {
+        items.push(Choosable {
             right,
             weight,
             text,
@@ -423,7 +435,7 @@ fn split_items(scan: &Scanner, first: usize, end: usize) -> Result<Vec<Item>, Fo
 }
 
 fn choice_question(
-    items: Vec<Item>,
+    items: Vec<Choosable>,
     all_or_nothing: bool,
     line: usize,
 ) -> Result<Answer, FormatError> {
@@ -490,8 +502,13 @@ pub fn write_gift(questions: &[Question]) -> String {
         if let Some(title) = &question.title {
             out.push_str(&format!("::{}::", escape(title)));
         }
-        // Text that would read as a comment or a format says it is plain.
-        if question.text.starts_with("//") || question.text.starts_with('[') {
+        // Text without a marker is read in Moodle's format (tags and
+        // entities are HTML); text that would read differently so, or as a
+        // comment, says it is plain, and its answers follow it.
+        if question.text.starts_with("//")
+            || question.text.starts_with('[')
+            || !texts_of(question).all(reads_as_itself)
+        {
             out.push_str("[plain]");
         }
         let answers = answer_block(&question.answer, &question.explanation);
@@ -524,9 +541,9 @@ fn answer_block(answer: &Answer, explanation: &str) -> String {
                 } else {
                     block.push_str(&format!("~%{}%", weight_text(choice.weight)));
                 }
-                block.push_str(&escape(&choice.text));
+                block.push_str(&escape_answer(&choice.text));
                 if let Some(feedback) = &choice.feedback {
-                    block.push_str(&format!(" #{}", escape(feedback)));
+                    block.push_str(&format!(" #{}", escape_answer(feedback)));
                 }
             }
             block.push('\n');
@@ -545,24 +562,71 @@ fn answer_block(answer: &Answer, explanation: &str) -> String {
             if wrong.is_some() || right.is_some() {
                 block.push_str(&format!(
                     "#{}#{}",
-                    escape(wrong.as_deref().unwrap_or("")),
-                    escape(right.as_deref().unwrap_or(""))
+                    escape_answer(wrong.as_deref().unwrap_or("")),
+                    escape_answer(right.as_deref().unwrap_or(""))
                 ));
             }
         }
-        Answer::Blank { accepted } => {
+        Answer::Blank { accepted, partial } => {
             for word in accepted {
                 let weight = if word.starts_with('%') { "%100%" } else { "" };
-                block.push_str(&format!("={weight}{} ", escape(word)));
+                block.push_str(&format!("={weight}{} ", escape_answer(word)));
+            }
+            for answer in partial {
+                block.push_str(&format!(
+                    "=%{}%{} ",
+                    weight_text(answer.weight),
+                    escape_answer(&answer.text)
+                ));
             }
         }
         Answer::Short { .. } => {}
     }
     if !explanation.is_empty() {
-        block.push_str(&format!("####{}", escape(explanation)));
+        block.push_str(&format!("####{}", escape_answer(explanation)));
     }
     block.push('}');
     block
+}
+
+/// Every piece of text a question has, but its title and category.
+fn texts_of(question: &Question) -> impl Iterator<Item = &str> {
+    let answer: Vec<&str> = match &question.answer {
+        Answer::Single { choices } | Answer::Multiple { choices, .. } => choices
+            .iter()
+            .flat_map(|c| std::iter::once(c.text.as_str()).chain(c.feedback.as_deref()))
+            .collect(),
+        Answer::TrueFalse {
+            if_true, if_false, ..
+        } => if_true.iter().chain(if_false).map(String::as_str).collect(),
+        Answer::Blank { accepted, partial } => accepted
+            .iter()
+            .map(String::as_str)
+            .chain(partial.iter().map(|p| p.text.as_str()))
+            .collect(),
+        Answer::Short { .. } => Vec::new(),
+    };
+    [question.text.as_str(), question.explanation.as_str()]
+        .into_iter()
+        .chain(answer)
+}
+
+/// Whether Moodle's format reads a text as it stands.
+fn reads_as_itself(text: &str) -> bool {
+    let plain = !text.contains(['<', '&', '\n', '\r', '\t', '\u{a0}', '\u{c}', BLANK_HOLDER])
+        && !text.contains("  ")
+        && text.trim() == text;
+    plain || TextFormat::Moodle.to_text(text) == text
+}
+
+/// An answer or a feedback: one that would read as naming its own format
+/// says it is plain.
+fn escape_answer(text: &str) -> String {
+    if text.starts_with('[') {
+        format!("[plain]{}", escape(text))
+    } else {
+        escape(text)
+    }
 }
 
 fn escape(text: &str) -> String {
@@ -635,7 +699,7 @@ $CATEGORY: 民法典
 
     #[test]
     fn reads_the_whole_format() {
-        let questions = parse_gift(SAMPLE).expect("valid");
+        let questions = parse_gift(SAMPLE).expect("valid").questions;
         assert_eq!(questions.len(), 8);
 
         let q1 = &questions[0];
@@ -668,7 +732,8 @@ $CATEGORY: 民法典
         assert_eq!(
             q3.answer,
             Answer::Blank {
-                accepted: vec!["全国人民代表大会".into(), "全国人大".into()]
+                accepted: vec!["全国人民代表大会".into(), "全国人大".into()],
+                partial: vec![],
             }
         );
 
@@ -711,9 +776,162 @@ $CATEGORY: 民法典
 
     #[test]
     fn writes_what_it_reads() {
-        let questions = parse_gift(SAMPLE).expect("valid");
+        let questions = parse_gift(SAMPLE).expect("valid").questions;
         let written = write_gift(&questions);
-        assert_eq!(parse_gift(&written).expect("valid"), questions, "{written}");
+        assert_eq!(
+            parse_gift(&written).expect("valid").questions,
+            questions,
+            "{written}"
+        );
+    }
+
+    /// Questions as Moodle exports them in HTML, with markers on answers
+    /// and feedback too.
+    const FORMATTED: &str = r#"::格式::[html]<p dir\="ltr" style\="text-align\: left;">下列说法<b>正确</b>的是：<br></p><ol><li>宪法是根本法</li><li>宪法&nbsp;&amp;&nbsp;法律</li></ol>{
+	=<span lang\="zh">甲</span>#<p>对</p>
+	~乙&nbsp;#[plain]<p>错</p>
+	~[markdown]**丙**
+	####<div>第一行</div><div>第二行</div>
+}
+
+::MD::[markdown]宪法是**根本法**：\n\n- 第一项\n- 第二项 {=对 ~[html]<i>错</i>}
+
+::P::[plain]<b>不是标签</b> {T#[html]<p>错&lt;了</p>#[moodle]对\n了}
+
+::M::[moodle]第一行\n<b>第二行</b> {}
+
+[html]<p>首都是 {=%100%<span>北京</span> =%50%北京&nbsp;市} 。</p>
+"#;
+
+    #[test]
+    fn format_markers_are_formats_and_html_becomes_lines() {
+        let parsed = parse_gift(FORMATTED).expect("valid");
+        let [html, markdown, plain, moodle, blank] = &parsed.questions[..] else {
+            panic!("{parsed:?}")
+        };
+        assert_eq!(
+            html.text,
+            "下列说法正确的是：\n1. 宪法是根本法\n2. 宪法 & 法律"
+        );
+        let choices = html.answer.choices();
+        assert_eq!(choices[0].text, "甲");
+        assert_eq!(choices[0].feedback.as_deref(), Some("对"));
+        assert_eq!(choices[1].text, "乙");
+        // An answer's own marker wins over its question's.
+        assert_eq!(choices[1].feedback.as_deref(), Some("<p>错</p>"));
+        assert_eq!(choices[2].text, "丙");
+        assert_eq!(html.explanation, "第一行\n第二行");
+
+        assert_eq!(markdown.text, "宪法是根本法：\n• 第一项\n• 第二项");
+        assert_eq!(markdown.answer.choices()[1].text, "错");
+
+        assert_eq!(plain.text, "<b>不是标签</b>");
+        assert_eq!(
+            plain.answer,
+            Answer::TrueFalse {
+                correct: true,
+                if_true: Some("对\n了".into()),
+                if_false: Some("错<了".into()),
+            }
+        );
+        assert_eq!(moodle.text, "第一行\n第二行");
+        assert_eq!(moodle.answer, Answer::Short { model: None });
+
+        assert_eq!(blank.text, format!("首都是{BLANK}。"));
+        assert_eq!(
+            blank.answer,
+            Answer::Blank {
+                accepted: vec!["北京".into()],
+                partial: vec![PartialAnswer {
+                    text: "北京 市".into(),
+                    weight: 50.0
+                }],
+            }
+        );
+
+        // What was read is written so that it reads back the same.
+        let written = write_gift(&parsed.questions);
+        assert!(written.contains("::P::[plain]<b>不是标签</b>"), "{written}");
+        assert_eq!(
+            parse_gift(&written).expect("valid").questions,
+            parsed.questions,
+            "{written}"
+        );
+    }
+
+    #[test]
+    fn thirds_add_up_to_full_marks() {
+        use crate::questions::{Grade, Response, grade};
+        for third in ["33.33333", "33.3333", "33.3"] {
+            let gift = format!(
+                "Which? {{~%{third}%A ~%{third}%B ~%{third}%C ~%-100%D}}\n\n                 // [scoring:all_or_nothing]\nWhich? {{~%{third}%A ~%{third}%B ~%{third}%C ~D}}"
+            );
+            let parsed = parse_gift(&gift).expect("thirds are valid");
+            for question in &parsed.questions {
+                let all = Response::Chosen([0, 1, 2].into());
+                assert!(grade(&question.answer, &all).is_full(), "{third}");
+            }
+            let two = grade(
+                &parsed.questions[0].answer,
+                &Response::Chosen([0, 1].into()),
+            );
+            assert!(
+                matches!(two, Grade::Scored(share) if (share - 2.0 / 3.0).abs() < 0.01),
+                "{two:?}"
+            );
+        }
+        let error = parse_gift("Which? {~%40%A ~%40%B ~C}").expect_err("80% is not whole");
+        assert!(error.reason.contains("add up to 80%"), "{error}");
+    }
+
+    #[test]
+    fn typed_answers_keep_partial_credit() {
+        use crate::questions::{Grade, Response, grade};
+        let parsed = parse_gift("::首都:: 中国的首都是 {=%100%北京 =%50%北京市 =%0%上海#不对}")
+            .expect("valid");
+        let answer = &parsed.questions[0].answer;
+        assert_eq!(
+            answer,
+            &Answer::Blank {
+                accepted: vec!["北京".into()],
+                partial: vec![PartialAnswer {
+                    text: "北京市".into(),
+                    weight: 50.0
+                }],
+            }
+        );
+        let graded = |text: &str| grade(answer, &Response::Text(text.into()));
+        assert_eq!(graded("北京"), Grade::Scored(1.0));
+        assert_eq!(graded("北京 市"), Grade::Scored(0.5));
+        assert_eq!(graded("上海"), Grade::Scored(0.0));
+        let written = write_gift(&parsed.questions);
+        assert!(written.contains("=%50%北京市"), "{written}");
+        assert_eq!(parse_gift(&written).expect("valid"), parsed);
+    }
+
+    #[test]
+    fn descriptions_are_left_out_and_reported() {
+        let gift = "::Intro:: Read the following articles of the Constitution.\n\n            ::Q1:: 一切权力属于谁？ {=人民 ~政府}\n\n            // a comment\n[html]<p>第二段说明</p>\n";
+        let parsed = parse_gift(gift).expect("valid");
+        assert_eq!(parsed.questions.len(), 1);
+        assert_eq!(
+            parsed.skipped,
+            [
+                Skipped {
+                    line: 1,
+                    title: Some("Intro".into()),
+                    what: Skip::Description
+                },
+                Skipped {
+                    line: 6,
+                    title: None,
+                    what: Skip::Description
+                }
+            ]
+        );
+        // A file of descriptions alone holds nothing to import.
+        let error = parse_gift("::Intro:: Read this.").expect_err("nothing");
+        assert!(error.reason.contains("no question"), "{error}");
     }
 
     #[test]
@@ -721,14 +939,15 @@ $CATEGORY: 民法典
         let cases = [
             ("Q1 {=a ~b}\n\nHow many? {#3:1}", 3, "numeric"),
             ("\n\nMatch {=a -> 1 =b -> 2}", 3, "matching"),
-            ("// c\nJust a description.", 2, "description"),
+            ("Q {T}\n\n// c\nBad {=a ~b", 4, "not closed"),
             ("Open {=a ~b", 1, "not closed"),
             ("Which {~a ~b}", 1, "no option is marked right"),
             ("Which {=a =b ~c}", 1, "one right option"),
             ("Which {=a ~%x%b}", 1, "not a number"),
             ("Which {=a ~%150%b}", 1, "between -100 and 100"),
             ("Which {maybe}", 1, "not an answer"),
-            ("Type {=a =%50%b}", 1, "partial credit"),
+            ("Type {=a =%-50%b}", 1, "between 0% and 100%"),
+            ("Type {=%50%b}", 1, "accepted answer"),
             ("// [difficulty:9]\nQ {T}", 1, "difficulty"),
             ("", 1, "no question"),
             ("Q {T} and {F}", 1, "more"),

@@ -4,11 +4,13 @@
 
 mod generate;
 mod gift;
+mod markup;
 mod moodle_xml;
 mod template;
 
 pub use generate::{GENERATED_TAG, Material, Reading, Word, propose};
 pub use gift::{parse_gift, write_gift};
+pub use markup::{TextFormat, html_to_text};
 pub use moodle_xml::{parse_moodle_xml, write_moodle_xml};
 pub use template::{TEMPLATE_COLUMNS, parse_template, template_rows};
 
@@ -93,12 +95,36 @@ pub enum Answer {
     },
     /// A word or phrase is typed; any of the accepted ones counts, however
     /// it is spaced, in full-width or half-width characters, in any case.
-    Blank { accepted: Vec<String> },
+    /// Some others may earn part of the marks (Moodle's short answers).
+    Blank {
+        accepted: Vec<String>,
+        /// Absent from answers stored before it was known.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        partial: Vec<PartialAnswer>,
+    },
     /// Written out and marked by hand.
     Short {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         model: Option<String>,
     },
+}
+
+/// A typed answer that earns part of the marks: its share, a percentage
+/// between 0 and 100.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartialAnswer {
+    pub text: String,
+    pub weight: f64,
+}
+
+/// How far from 100% a weight (or the right options' weights together)
+/// may be and still count as full marks: Moodle writes thirds as 33.33333
+/// and people as 33.3, and Moodle itself compares to two places.
+pub const WEIGHT_TOLERANCE: f64 = 0.5;
+
+/// Whether a percentage is full marks, give or take `WEIGHT_TOLERANCE`.
+pub fn is_whole(percent: f64) -> bool {
+    (percent - 100.0).abs() <= WEIGHT_TOLERANCE
 }
 
 /// The kinds of question, as the API and the template name them.
@@ -173,18 +199,33 @@ impl Answer {
         match self {
             Answer::Single { choices } => {
                 check_choices(choices)?;
-                if !choices.iter().any(|c| c.weight >= 100.0) {
+                if !choices.iter().any(|c| is_whole(c.weight)) {
                     return Err(QuestionError::NoRightChoice);
                 }
             }
-            Answer::Multiple { choices, .. } => {
+            Answer::Multiple { choices, scoring } => {
                 check_choices(choices)?;
                 if !choices.iter().any(Choice::is_right) {
                     return Err(QuestionError::NoRightChoice);
                 }
+                // Partial credit adds weights up: the right ones together
+                // must make full marks, as Moodle requires.
+                let total = right_weight(choices);
+                if *scoring == Scoring::Partial && !is_whole(total) {
+                    return Err(QuestionError::RightWeights(weight_text(total)));
+                }
             }
-            Answer::Blank { accepted } => {
+            Answer::Blank { accepted, partial } => {
                 if accepted.iter().all(|a| normalize_blank(a).is_empty()) {
+                    return Err(QuestionError::NoAcceptedAnswer);
+                }
+                if let Some(answer) = partial
+                    .iter()
+                    .find(|p| !(p.weight > 0.0 && p.weight < 100.0))
+                {
+                    return Err(QuestionError::PartialWeight(answer.weight));
+                }
+                if partial.iter().any(|p| normalize_blank(&p.text).is_empty()) {
                     return Err(QuestionError::NoAcceptedAnswer);
                 }
             }
@@ -192,6 +233,15 @@ impl Answer {
         }
         Ok(())
     }
+}
+
+/// What the right options of a choice question weigh together.
+fn right_weight(choices: &[Choice]) -> f64 {
+    choices
+        .iter()
+        .filter(|c| c.is_right())
+        .map(|c| c.weight)
+        .sum()
 }
 
 /// The most options a choice question may have (A–J).
@@ -336,6 +386,10 @@ pub enum QuestionError {
     NoAcceptedAnswer,
     #[error("an option's weight must be between -100% and 100%, not {0}%")]
     Weight(f64),
+    #[error("the right options' weights add up to {0}%, not 100%")]
+    RightWeights(String),
+    #[error("an answer earning part of the marks earns more than 0% and less than 100%, not {0}%")]
+    PartialWeight(f64),
     #[error("the difficulty must be 1 to 5 (or 易/中/难), not \"{0}\"")]
     Difficulty(String),
 }
@@ -385,12 +439,12 @@ impl Grade {
 /// Grades a response; a response of the wrong shape (text for a choice
 /// question, say) earns nothing.
 pub fn grade(answer: &Answer, response: &Response) -> Grade {
-    let share = match (answer, response) {
+    let percent = match (answer, response) {
         (Answer::Single { choices }, Response::Chosen(chosen)) => match chosen.len() {
             1 => chosen
                 .first()
                 .and_then(|i| choices.get(*i))
-                .map_or(0.0, |c| c.weight / 100.0),
+                .map_or(0.0, |c| c.weight),
             _ => 0.0,
         },
         (Answer::Multiple { choices, scoring }, Response::Chosen(chosen)) => {
@@ -402,25 +456,34 @@ pub fn grade(answer: &Answer, response: &Response) -> Grade {
                         let right: BTreeSet<usize> = (0..choices.len())
                             .filter(|i| choices[*i].is_right())
                             .collect();
-                        if *chosen == right { 1.0 } else { 0.0 }
+                        if *chosen == right { 100.0 } else { 0.0 }
                     }
-                    Scoring::Partial => {
-                        chosen.iter().map(|i| choices[*i].weight).sum::<f64>() / 100.0
-                    }
+                    Scoring::Partial => chosen.iter().map(|i| choices[*i].weight).sum::<f64>(),
                 }
             }
         }
-        (Answer::TrueFalse { correct, .. }, Response::Bool(given)) if given == correct => 1.0,
-        (Answer::Blank { accepted }, Response::Text(given)) => {
+        (Answer::TrueFalse { correct, .. }, Response::Bool(given)) if given == correct => 100.0,
+        (Answer::Blank { accepted, partial }, Response::Text(given)) => {
             let given = normalize_blank(given);
-            if !given.is_empty() && accepted.iter().any(|a| normalize_blank(a) == given) {
-                1.0
+            let matches = |text: &str| !given.is_empty() && normalize_blank(text) == given;
+            if accepted.iter().any(|a| matches(a)) {
+                100.0
             } else {
-                0.0
+                partial
+                    .iter()
+                    .filter(|p| matches(&p.text))
+                    .map(|p| p.weight)
+                    .fold(0.0, f64::max)
             }
         }
         (Answer::Short { .. }, Response::Text(_)) => return Grade::Pending,
         _ => 0.0,
+    };
+    // Thirds written to a few places still make full marks together.
+    let share = if is_whole(percent) {
+        1.0
+    } else {
+        percent / 100.0
     };
     Grade::Scored(share.clamp(0.0, 1.0))
 }
@@ -458,6 +521,32 @@ impl FormatError {
             reason: reason.into(),
         }
     }
+}
+
+/// What a file of questions holds: its questions, and the items that are
+/// not questions, left out and reported.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Parsed {
+    pub questions: Vec<Question>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// An item of a file left out of the bank, and where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Its line in the file, from 1.
+    pub line: usize,
+    /// Its name in the file, if it has one.
+    pub title: Option<String>,
+    pub what: Skip,
+}
+
+/// Why an item was left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// Text that asks nothing (Moodle's "description"), shown between
+    /// questions in a Moodle quiz; our tests draw questions one by one.
+    Description,
 }
 
 /// The files a bank is imported from and exported to.
@@ -504,11 +593,14 @@ impl Format {
     }
 
     /// Reads a file of questions in this format, all or nothing.
-    pub fn read(self, bytes: &[u8]) -> Result<Vec<Question>, FormatError> {
+    pub fn read(self, bytes: &[u8]) -> Result<Parsed, FormatError> {
         match self {
             Format::Gift => parse_gift(&text_of(bytes)?),
             Format::MoodleXml => parse_moodle_xml(&text_of(bytes)?),
-            Format::Csv | Format::Xlsx => parse_template(bytes),
+            Format::Csv | Format::Xlsx => Ok(Parsed {
+                questions: parse_template(bytes)?,
+                skipped: Vec::new(),
+            }),
         }
     }
 
@@ -668,6 +760,7 @@ mod tests {
     fn blanks_tolerate_width_space_and_case() {
         let answer = Answer::Blank {
             accepted: vec!["全国人民代表大会".into(), "NPC".into(), "第 3 条".into()],
+            partial: vec![],
         };
         for given in [
             "全国人民代表大会",
@@ -690,6 +783,64 @@ mod tests {
                 "{given}"
             );
         }
+    }
+
+    #[test]
+    fn thirds_and_partial_typed_answers_grade_as_moodle_does() {
+        let third = |text: &str, weight: f64| Choice {
+            weight,
+            ..Choice::wrong(text)
+        };
+        for weight in [33.33333, 33.3333, 33.3] {
+            let answer = Answer::Multiple {
+                choices: vec![
+                    third("A", weight),
+                    third("B", weight),
+                    third("C", weight),
+                    third("D", -100.0),
+                ],
+                scoring: Scoring::Partial,
+            };
+            assert_eq!(answer.check(), Ok(()));
+            assert!(grade(&answer, &chosen(&[0, 1, 2])).is_full(), "{weight}");
+            assert_eq!(grade(&answer, &chosen(&[0, 1, 2, 3])), Grade::Scored(0.0));
+        }
+        let two_thirds = Answer::Multiple {
+            choices: vec![third("A", 66.66667), third("B", 33.33333), third("C", 0.0)],
+            scoring: Scoring::Partial,
+        };
+        assert!(grade(&two_thirds, &chosen(&[0, 1])).is_full());
+        let short = Answer::Multiple {
+            choices: vec![third("A", 40.0), third("B", 40.0), third("C", 0.0)],
+            scoring: Scoring::Partial,
+        };
+        assert_eq!(short.check(), Err(QuestionError::RightWeights("80".into())));
+
+        let capital = Answer::Blank {
+            accepted: vec!["首都".into()],
+            partial: vec![PartialAnswer {
+                text: "北京市".into(),
+                weight: 50.0,
+            }],
+        };
+        let typed = |text: &str| grade(&capital, &Response::Text(text.into()));
+        assert_eq!(typed("首都"), Grade::Scored(1.0));
+        assert_eq!(typed("北京 市"), Grade::Scored(0.5));
+        assert_eq!(typed("上海"), Grade::Scored(0.0));
+    }
+
+    #[test]
+    fn blanks_stored_before_partial_credit_still_read_and_hash_the_same() {
+        let stored = r#"{"type":"blank","accepted":["全国人大"]}"#;
+        let answer: Answer = serde_json::from_str(stored).expect("reads");
+        assert_eq!(
+            answer,
+            Answer::Blank {
+                accepted: vec!["全国人大".into()],
+                partial: vec![],
+            }
+        );
+        assert_eq!(serde_json::to_string(&answer).expect("writes"), stored);
     }
 
     #[test]
@@ -716,10 +867,20 @@ mod tests {
         assert_eq!(question.check(), Err(QuestionError::TooFewChoices));
         question.answer = Answer::Blank {
             accepted: vec![" ".into()],
+            partial: vec![],
         };
         assert_eq!(question.check(), Err(QuestionError::NoAcceptedAnswer));
         question.answer = Answer::Blank {
             accepted: vec!["a".into()],
+            partial: vec![PartialAnswer {
+                text: "b".into(),
+                weight: 100.0,
+            }],
+        };
+        assert_eq!(question.check(), Err(QuestionError::PartialWeight(100.0)));
+        question.answer = Answer::Blank {
+            accepted: vec!["a".into()],
+            partial: vec![],
         };
         question.text = " ".into();
         assert_eq!(question.check(), Err(QuestionError::NoText));
@@ -777,8 +938,20 @@ mod tests {
                     if_true: None,
                     if_false: None
                 }),
-                proptest::collection::vec(text(), 1..3)
-                    .prop_map(|accepted| Answer::Blank { accepted }),
+                (
+                    proptest::collection::vec(text(), 1..3),
+                    proptest::option::of((
+                        text(),
+                        prop::sample::select(vec![12.5, 33.33333, 50.0])
+                    ))
+                )
+                    .prop_map(|(accepted, partial)| Answer::Blank {
+                        accepted,
+                        partial: partial
+                            .map(|(text, weight)| PartialAnswer { text, weight })
+                            .into_iter()
+                            .collect(),
+                    }),
                 Just(Answer::Short { model: None }),
             ]
         }
@@ -811,9 +984,9 @@ mod tests {
             #[test]
             fn questions_come_back_from_every_format(questions in proptest::collection::vec(question(), 1..4)) {
                 let gift = write_gift(&questions);
-                prop_assert_eq!(&parse_gift(&gift).map_err(|e| TestCaseError::fail(format!("{e}\n{gift}")))?, &questions);
+                prop_assert_eq!(&parse_gift(&gift).map_err(|e| TestCaseError::fail(format!("{e}\n{gift}")))?.questions, &questions);
                 let xml = write_moodle_xml(&questions);
-                prop_assert_eq!(&parse_moodle_xml(&xml).map_err(|e| TestCaseError::fail(format!("{e}\n{xml}")))?, &questions);
+                prop_assert_eq!(&parse_moodle_xml(&xml).map_err(|e| TestCaseError::fail(format!("{e}\n{xml}")))?.questions, &questions);
                 let rows = template_rows(&questions);
                 let csv = crate::table::write_csv(&rows);
                 prop_assert_eq!(&parse_template(&csv).map_err(|e| TestCaseError::fail(e.to_string()))?, &questions);

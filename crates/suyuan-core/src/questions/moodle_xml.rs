@@ -2,17 +2,19 @@
 //! elements. Categories come as `type="category"` questions; the types
 //! we keep are `multichoice` (`<single>` true or false), `truefalse`,
 //! `shortanswer`, `essay` and `multichoiceset` (the all-or-nothing plugin).
-//! Other types are refused with the reason. The difficulty and the source
-//! excerpt are written as `<difficulty>` and `<excerpt>`, which Moodle
-//! skips.
+//! Descriptions are left out and reported; other types are refused with
+//! the reason. Text in `html`, `moodle_auto_format` or `markdown` is read
+//! into lines (see `markup`); we write `plain_text`. The difficulty and
+//! the source excerpt are written as `<difficulty>` and `<excerpt>`, which
+//! Moodle skips.
 
 use quick_xml::Reader;
 use quick_xml::escape::escape;
 use quick_xml::events::{BytesStart, Event};
 
-use super::gift::html_to_text;
 use super::{
-    Answer, Choice, DEFAULT_CATEGORY, Difficulty, FormatError, Question, Scoring, weight_text,
+    Answer, Choice, DEFAULT_CATEGORY, Difficulty, FormatError, Parsed, PartialAnswer, Question,
+    Scoring, Skip, Skipped, TextFormat, is_whole, weight_text,
 };
 use crate::library::ExcerptId;
 use crate::text::xml_entity;
@@ -43,15 +45,13 @@ impl Element {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The `<text>` inside, read as its `format` says (HTML loses its tags).
+    /// The `<text>` inside, read as its `format` says (HTML when it says
+    /// nothing, as Moodle assumes).
     fn text_of(&self) -> String {
         let raw = self
             .child("text")
             .map_or(self.text.as_str(), |t| t.text.as_str());
-        match self.attribute("format").unwrap_or("html") {
-            "html" | "moodle_auto_format" => html_to_text(raw),
-            _ => raw.trim().to_owned(),
-        }
+        TextFormat::moodle_xml(self.attribute("format").unwrap_or("html")).to_text(raw)
     }
 
     /// The `<text>` inside as it stands (names, tags and categories are
@@ -173,15 +173,15 @@ fn read_tree(source: &str) -> Result<Element, FormatError> {
 }
 
 /// Reads a Moodle XML file. All or nothing: the first problem refuses the
-/// file, naming its line.
-pub fn parse_moodle_xml(source: &str) -> Result<Vec<Question>, FormatError> {
+/// file, naming its line; descriptions are left out and reported.
+pub fn parse_moodle_xml(source: &str) -> Result<Parsed, FormatError> {
     let source = source.strip_prefix('\u{FEFF}').unwrap_or(source);
     let document = read_tree(source)?;
     let quiz = document
         .child("quiz")
         .ok_or_else(|| FormatError::new(1, "a Moodle XML file has <quiz> at its root"))?;
     let mut category = DEFAULT_CATEGORY.to_owned();
-    let mut questions = Vec::new();
+    let mut parsed = Parsed::default();
     for element in quiz.children("question") {
         let kind = element.attribute("type").unwrap_or("");
         if kind == "category" {
@@ -192,16 +192,31 @@ pub fn parse_moodle_xml(source: &str) -> Result<Vec<Question>, FormatError> {
             category = super::gift::category_name(&path);
             continue;
         }
+        if kind == "description" {
+            parsed.skipped.push(Skipped {
+                line: element.line,
+                title: title_of(element),
+                what: Skip::Description,
+            });
+            continue;
+        }
         let question = read_question(element, kind, &category)?;
         question
             .check()
             .map_err(|e| FormatError::new(element.line, e.to_string()))?;
-        questions.push(question);
+        parsed.questions.push(question);
     }
-    if questions.is_empty() {
+    if parsed.questions.is_empty() {
         return Err(FormatError::new(quiz.line, "the file holds no question"));
     }
-    Ok(questions)
+    Ok(parsed)
+}
+
+fn title_of(element: &Element) -> Option<String> {
+    element
+        .child("name")
+        .map(Element::plain)
+        .filter(|t| !t.is_empty())
 }
 
 fn read_question(element: &Element, kind: &str, category: &str) -> Result<Question, FormatError> {
@@ -293,20 +308,28 @@ fn read_question(element: &Element, kind: &str, category: &str) -> Result<Questi
             }
         }
         "shortanswer" => {
-            let mut accepted = Vec::new();
+            let (mut accepted, mut partial) = (Vec::new(), Vec::new());
             for answer in element.children("answer") {
                 let weight = fraction(answer)?;
-                if weight > 0.0 && weight < 100.0 {
+                if is_whole(weight) {
+                    accepted.push(answer.text_of());
+                } else if weight > 0.0 {
+                    partial.push(PartialAnswer {
+                        text: answer.text_of(),
+                        weight,
+                    });
+                } else if weight < 0.0 {
                     return Err(FormatError::new(
                         answer.line,
-                        "partial credit for a typed answer is not supported: every accepted answer earns full marks",
+                        format!(
+                            "a typed answer earns between 0% and 100% of the marks, not {}%",
+                            weight_text(weight)
+                        ),
                     ));
                 }
-                if weight >= 100.0 {
-                    accepted.push(answer.text_of());
-                }
+                // A 0% answer is there for its feedback alone.
             }
-            Answer::Blank { accepted }
+            Answer::Blank { accepted, partial }
         }
         "essay" => Answer::Short {
             model: element
@@ -320,12 +343,6 @@ fn read_question(element: &Element, kind: &str, category: &str) -> Result<Questi
             return Err(FormatError::new(
                 line,
                 format!("{kind} questions are not supported"),
-            ));
-        }
-        "description" => {
-            return Err(FormatError::new(
-                line,
-                "this is a description, not a question",
             ));
         }
         other => {
@@ -350,12 +367,8 @@ fn read_question(element: &Element, kind: &str, category: &str) -> Result<Questi
         })?)),
         None => None,
     };
-    let title = element
-        .child("name")
-        .map(Element::plain)
-        .filter(|t| !t.is_empty());
     Ok(Question {
-        title,
+        title: title_of(element),
         text: element
             .child("questiontext")
             .map(Element::text_of)
@@ -433,10 +446,13 @@ pub fn write_moodle_xml(questions: &[Question]) -> String {
                 answer_element(&mut out, weight(*correct), "true", if_true.as_deref());
                 answer_element(&mut out, weight(!*correct), "false", if_false.as_deref());
             }
-            Answer::Blank { accepted } => {
+            Answer::Blank { accepted, partial } => {
                 out.push_str("    <usecase>0</usecase>\n");
                 for word in accepted {
                     answer_element(&mut out, 100.0, word, None);
+                }
+                for answer in partial {
+                    answer_element(&mut out, answer.weight, &answer.text, None);
                 }
             }
             Answer::Short { model } => {
@@ -568,7 +584,7 @@ mod tests {
 
     #[test]
     fn reads_what_moodle_exports() {
-        let questions = parse_moodle_xml(MOODLE_EXPORT).expect("valid");
+        let questions = parse_moodle_xml(MOODLE_EXPORT).expect("valid").questions;
         assert_eq!(questions.len(), 5);
         let q1 = &questions[0];
         assert_eq!(q1.category, "默认 for 宪法学习/宪法");
@@ -597,7 +613,8 @@ mod tests {
         assert_eq!(
             questions[3].answer,
             Answer::Blank {
-                accepted: vec!["全国人民代表大会".into(), "全国人大".into()]
+                accepted: vec!["全国人民代表大会".into(), "全国人大".into()],
+                partial: vec![],
             }
         );
         assert_eq!(
@@ -610,10 +627,10 @@ mod tests {
 
     #[test]
     fn writes_what_it_reads_and_agrees_with_gift() {
-        let questions = parse_moodle_xml(MOODLE_EXPORT).expect("valid");
+        let questions = parse_moodle_xml(MOODLE_EXPORT).expect("valid").questions;
         let written = write_moodle_xml(&questions);
         assert_eq!(
-            parse_moodle_xml(&written).expect("valid"),
+            parse_moodle_xml(&written).expect("valid").questions,
             questions,
             "{written}"
         );
@@ -622,8 +639,123 @@ mod tests {
         let mut without_model = questions.clone();
         without_model[4].answer = Answer::Short { model: None };
         assert_eq!(
-            parse_gift(&super::super::write_gift(&without_model)).expect("valid"),
+            parse_gift(&super::super::write_gift(&without_model))
+                .expect("valid")
+                .questions,
             without_model
+        );
+    }
+
+    /// What Moodle 4 exports for formatted text, thirds, a short answer
+    /// with partial credit and a description between questions.
+    const FORMATTED_EXPORT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="description">
+    <name><text>阅读材料</text></name>
+    <questiontext format="html"><text><![CDATA[<p>阅读下列宪法条文，回答问题。</p>]]></text></questiontext>
+    <defaultgrade>0</defaultgrade>
+  </question>
+  <question type="multichoice">
+    <name><text>三分之一</text></name>
+    <questiontext format="html">
+      <text>&lt;p&gt;下列属于&lt;span style="color: red;"&gt;国家机构&lt;/span&gt;的是：&lt;/p&gt;&lt;ul&gt;&lt;li&gt;多选&lt;/li&gt;&lt;/ul&gt;</text>
+    </questiontext>
+    <generalfeedback format="html"><text><![CDATA[<p>宪法第三章。</p><p>国家机构&nbsp;&#x4E2D;</p><script>alert(1)</script>]]></text></generalfeedback>
+    <single>false</single>
+    <answer fraction="33.33333" format="html"><text><![CDATA[<p><span lang="zh-CN">国务院</span></p>]]></text>
+      <feedback format="html"><text><![CDATA[<p>对<br>第八十五条</p>]]></text></feedback></answer>
+    <answer fraction="33.33333" format="html"><text>最高人民法院&amp;nbsp;</text></answer>
+    <answer fraction="33.33333" format="html"><text><![CDATA[<img src="@@PLUGINFILE@@/x.png" alt="中央军事委员会">]]></text></answer>
+    <answer fraction="-100" format="html"><text>中国共产党</text></answer>
+  </question>
+  <question type="multichoice">
+    <name><text>三分之二</text></name>
+    <questiontext format="markdown"><text>宪法**第一条**：
+
+1. 甲
+2. 乙</text></questiontext>
+    <single>false</single>
+    <answer fraction="66.66667" format="plain_text"><text>甲</text></answer>
+    <answer fraction="33.3333" format="plain_text"><text>乙</text></answer>
+    <answer fraction="0" format="plain_text"><text><![CDATA[<b>丙</b>]]></text></answer>
+  </question>
+  <question type="shortanswer">
+    <name><text>首都</text></name>
+    <questiontext format="moodle_auto_format"><text>中国的首都是哪里？
+请写城市名。</text></questiontext>
+    <usecase>0</usecase>
+    <answer fraction="100" format="moodle_auto_format"><text>北京</text></answer>
+    <answer fraction="50" format="moodle_auto_format"><text>北京市</text></answer>
+    <answer fraction="0" format="moodle_auto_format"><text>*</text><feedback format="html"><text>不对</text></feedback></answer>
+  </question>
+</quiz>
+"#;
+
+    #[test]
+    fn formatted_text_thirds_partial_credit_and_descriptions() {
+        use crate::questions::{Grade, Response, grade};
+        let parsed = parse_moodle_xml(FORMATTED_EXPORT).expect("valid");
+        assert_eq!(
+            parsed.skipped,
+            [Skipped {
+                line: 3,
+                title: Some("阅读材料".into()),
+                what: Skip::Description
+            }]
+        );
+        let [thirds, two_thirds, capital] = &parsed.questions[..] else {
+            panic!("{parsed:?}")
+        };
+        assert_eq!(thirds.text, "下列属于国家机构的是：\n• 多选");
+        assert_eq!(thirds.explanation, "宪法第三章。\n国家机构 中");
+        let texts: Vec<&str> = thirds
+            .answer
+            .choices()
+            .iter()
+            .map(|c| c.text.as_str())
+            .collect();
+        assert_eq!(
+            texts,
+            ["国务院", "最高人民法院", "中央军事委员会", "中国共产党"]
+        );
+        assert_eq!(
+            thirds.answer.choices()[0].feedback.as_deref(),
+            Some("对\n第八十五条")
+        );
+        let all = Response::Chosen([0, 1, 2].into());
+        assert!(grade(&thirds.answer, &all).is_full());
+        assert!(grade(&two_thirds.answer, &Response::Chosen([0, 1].into())).is_full());
+
+        assert_eq!(two_thirds.text, "宪法第一条：\n1. 甲\n2. 乙");
+        assert_eq!(two_thirds.answer.choices()[2].text, "<b>丙</b>");
+
+        assert_eq!(capital.text, "中国的首都是哪里？\n请写城市名。");
+        assert_eq!(
+            capital.answer,
+            Answer::Blank {
+                accepted: vec!["北京".into()],
+                partial: vec![PartialAnswer {
+                    text: "北京市".into(),
+                    weight: 50.0
+                }],
+            }
+        );
+        assert_eq!(
+            grade(&capital.answer, &Response::Text("北京市".into())),
+            Grade::Scored(0.5)
+        );
+
+        // Written and read back (in both formats), nothing is lost.
+        let written = write_moodle_xml(&parsed.questions);
+        assert!(written.contains("fraction=\"50\""), "{written}");
+        assert_eq!(
+            parse_moodle_xml(&written).expect("valid").questions,
+            parsed.questions
+        );
+        let gift = super::super::write_gift(&parsed.questions);
+        assert_eq!(
+            parse_gift(&gift).expect("valid").questions,
+            parsed.questions
         );
     }
 
@@ -643,8 +775,22 @@ mod tests {
             ),
             (
                 wrap("<question type=\"description\"></question>"),
+                2,
+                "no question",
+            ),
+            (
+                wrap(
+                    "<question type=\"shortanswer\"><questiontext><text>Q</text></questiontext>\n<answer fraction=\"-50\"><text>a</text></answer></question>",
+                ),
+                4,
+                "between 0% and 100%",
+            ),
+            (
+                wrap(
+                    "<question type=\"multichoice\"><questiontext><text>Q</text></questiontext><single>false</single><answer fraction=\"50\"><text>a</text></answer><answer fraction=\"30\"><text>b</text></answer></question>",
+                ),
                 3,
-                "description",
+                "add up to 80%",
             ),
             (
                 wrap(

@@ -7,7 +7,7 @@
 //! | `type` | 题型 | `single` 单选, `multiple` 多选, `true_false` 判断, `blank` 填空, `short` 简答 |
 //! | `text` | 题干 | the question; `____` marks a blank's place |
 //! | `A` … `J` | | a choice question's options |
-//! | `answer` | 答案 | `B`; `ACD`; 对/错 (or true/false, T/F, √/×); accepted words split by `\|`; a short answer's model answer |
+//! | `answer` | 答案 | `B`; `ACD`; 对/错 (or true/false, T/F, √/×); accepted words split by `\|` (`%50%word` earns half the marks); a short answer's model answer |
 //! | `scoring` | 评分 | multiple choice: `all_or_nothing` 全对得分 (the default) or `partial` 按比例 |
 //! | `category` | 分类 | the category (default 默认) |
 //! | `title` | 标题 | a short name |
@@ -23,8 +23,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::{
-    Answer, DEFAULT_CATEGORY, Difficulty, FormatError, Kind, MAX_CHOICES, Question, Scoring,
-    weigh_choices,
+    Answer, DEFAULT_CATEGORY, Difficulty, FormatError, Kind, MAX_CHOICES, PartialAnswer, Question,
+    Scoring, is_whole, weigh_choices, weight_text,
 };
 use crate::library::ExcerptId;
 use crate::table;
@@ -204,14 +204,24 @@ fn read_row(cell: &dyn Fn(&str) -> String) -> Result<Question, String> {
                 if_false: None,
             }
         }
-        Kind::Blank => Answer::Blank {
-            accepted: answer_text
+        Kind::Blank => {
+            let (mut accepted, mut partial) = (Vec::new(), Vec::new());
+            for word in answer_text
                 .split(['|', '｜'])
                 .map(str::trim)
                 .filter(|a| !a.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        },
+            {
+                match weighted(word)? {
+                    Some((weight, text)) if is_whole(weight) => accepted.push(text.to_owned()),
+                    Some((weight, text)) => partial.push(PartialAnswer {
+                        text: text.to_owned(),
+                        weight,
+                    }),
+                    None => accepted.push(word.to_owned()),
+                }
+            }
+            Answer::Blank { accepted, partial }
+        }
         Kind::Short => Answer::Short {
             model: (!answer_text.is_empty()).then_some(answer_text),
         },
@@ -244,6 +254,21 @@ fn read_row(cell: &dyn Fn(&str) -> String) -> Result<Question, String> {
         explanation: cell("explanation"),
         excerpt,
     })
+}
+
+/// A typed answer's leading weight (`%50%北京市`), as GIFT writes it.
+fn weighted(word: &str) -> Result<Option<(f64, &str)>, String> {
+    let Some(rest) = word.strip_prefix('%') else {
+        return Ok(None);
+    };
+    let Some((weight, text)) = rest.split_once('%') else {
+        return Ok(None);
+    };
+    let weight = weight
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| format!("column answer: the weight %{weight}% is not a number"))?;
+    Ok(Some((weight, text.trim())))
 }
 
 /// Option letters (`ACD`, `A,C`, `a c`) as indices of `count` options.
@@ -291,7 +316,23 @@ pub fn template_rows(questions: &[Question]) -> Vec<Vec<String>> {
                 .map(|(i, _)| &LETTERS[i..=i])
                 .collect(),
             Answer::TrueFalse { correct, .. } => if *correct { "对" } else { "错" }.to_owned(),
-            Answer::Blank { accepted } => accepted.join("|"),
+            Answer::Blank { accepted, partial } => accepted
+                .iter()
+                .map(|word| {
+                    // A leading % would read as a weight: give one first.
+                    if word.starts_with('%') {
+                        format!("%100%{word}")
+                    } else {
+                        word.clone()
+                    }
+                })
+                .chain(
+                    partial
+                        .iter()
+                        .map(|p| format!("%{}%{}", weight_text(p.weight), p.text)),
+                )
+                .collect::<Vec<_>>()
+                .join("|"),
             Answer::Short { model } => model.clone().unwrap_or_default(),
         };
         set("answer", answer);
@@ -350,7 +391,8 @@ mod tests {
         assert_eq!(
             questions[3].answer,
             Answer::Blank {
-                accepted: vec!["全国人民代表大会".into(), "全国人大".into()]
+                accepted: vec!["全国人民代表大会".into(), "全国人大".into()],
+                partial: vec![],
             }
         );
         assert_eq!(questions[4].category, DEFAULT_CATEGORY);
@@ -393,6 +435,8 @@ mod tests {
             ("type,text,answer\ntrue_false,Q,maybe\n", 2, "not 对 or 错"),
             ("type,text,A,answer\nblank,Q,a,x\n", 2, "has no options"),
             ("type,text,answer\nblank,Q,\n", 2, "accepted answer"),
+            ("type,text,answer\nblank,Q,a|%x%b\n", 2, "not a number"),
+            ("type,text,answer\nblank,Q,%50%b\n", 2, "accepted answer"),
             (
                 "type,text,answer,difficulty\nshort,Q,,9\n",
                 2,

@@ -23,6 +23,7 @@ fn blank(text: &str) -> Question {
         text,
         Answer::Blank {
             accepted: vec!["全国人大".into()],
+            partial: vec![],
         },
     )
 }
@@ -135,7 +136,13 @@ async fn an_import_with_a_bad_question_adds_nothing() {
             matches!(&error, StoreError::Invalid(m) if m.contains("question 2") && m.contains("424242")),
             "{error}"
         );
-        let unanswerable = Question::new("？", Answer::Blank { accepted: vec![] });
+        let unanswerable = Question::new(
+            "？",
+            Answer::Blank {
+                accepted: vec![],
+                partial: vec![],
+            },
+        );
         let error = store
             .add_questions(p.xihu.id, &[unanswerable], Status::Active, now())
             .await

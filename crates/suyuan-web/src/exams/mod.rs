@@ -573,9 +573,25 @@ pub(crate) fn right_text(t: &Texts, answer: &Answer, order: &[usize]) -> String 
             .map(|(shown, _)| letter(shown))
             .collect(),
         Answer::TrueFalse { correct, .. } => truth_word(t, *correct).to_owned(),
-        Answer::Blank { accepted } => accepted.join(" / "),
+        Answer::Blank { .. } => typed_answers(t, answer).join(" / "),
         Answer::Short { model } => model.clone().unwrap_or_else(|| t.marked_by_hand.to_owned()),
     }
+}
+
+/// A blank's accepted words, then those that earn part of the marks with
+/// their share.
+pub(crate) fn typed_answers(t: &Texts, answer: &Answer) -> Vec<String> {
+    let Answer::Blank { accepted, partial } = answer else {
+        return Vec::new();
+    };
+    let partial = partial.iter().map(|p| {
+        let percent = (p.weight * 100.0).round() / 100.0;
+        fill(
+            t.partial_answer,
+            &[("text", &p.text), ("percent", &percent)],
+        )
+    });
+    accepted.iter().cloned().chain(partial).collect()
 }
 
 fn truth_word(t: &Texts, value: bool) -> &'static str {

@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use suyuan_app::AppError;
-use suyuan_app::questions::import_questions;
+use suyuan_app::questions::{import_questions, skipped_note};
 use suyuan_core::access::Principal;
 use suyuan_core::questions::{Answer, Choice, Format, Kind, Question, Scoring};
 use suyuan_core::units::UnitId;
@@ -82,7 +82,7 @@ fn view(t: &Texts, question: &Question) -> QuestionView {
         Answer::TrueFalse { correct, .. } => {
             if *correct { t.true_word } else { t.false_word }.to_owned()
         }
-        Answer::Blank { accepted } => accepted.join(" | "),
+        Answer::Blank { .. } => crate::exams::typed_answers(t, &question.answer).join(" | "),
         Answer::Short { model } => model.clone().unwrap_or_default(),
     };
     QuestionView {
@@ -114,6 +114,8 @@ struct BankPage {
     questions: Vec<QuestionView>,
     more_href: Option<String>,
     outcome: Option<String>,
+    /// What the import left out, one note a line.
+    notes: Vec<String>,
     error: Option<String>,
     formats: Vec<(&'static str, String)>,
     templates: Vec<(&'static str, String)>,
@@ -170,6 +172,7 @@ async fn bank_view(
         questions: questions.iter().map(|q| view(t, &q.question)).collect(),
         more_href,
         outcome: None,
+        notes: Vec::new(),
         error: None,
         formats: Format::ALL
             .into_iter()
@@ -258,9 +261,19 @@ async fn import_upload(
             )
             .await
             {
-                Ok(added) => Ok(fill(
-                    t.questions_imported,
-                    &[("added", &added.added), ("already", &added.already)],
+                Ok(imported) => Ok((
+                    fill(
+                        t.questions_imported,
+                        &[
+                            ("added", &imported.added.added),
+                            ("already", &imported.added.already),
+                        ],
+                    ),
+                    imported
+                        .skipped
+                        .iter()
+                        .map(|s| skipped_note(t, s))
+                        .collect(),
                 )),
                 Err(AppError::Invalid(reason)) => Err(reason),
                 Err(other) => return Err(other.into()),
@@ -279,8 +292,9 @@ async fn import_upload(
     )
     .await?;
     let status = match outcome {
-        Ok(message) => {
+        Ok((message, notes)) => {
             page.outcome = Some(message);
+            page.notes = notes;
             StatusCode::OK
         }
         Err(error) => {
@@ -396,6 +410,7 @@ fn examples() -> Vec<Question> {
                 "宪法的修改，由____以全体代表的三分之二以上的多数通过。",
                 Answer::Blank {
                     accepted: vec!["全国人民代表大会".into(), "全国人大".into()],
+                    partial: Vec::new(),
                 },
             ),
             "宪法第六十四条。",

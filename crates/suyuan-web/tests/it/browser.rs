@@ -203,7 +203,8 @@ async fn an_admin_sees_their_subtree_on_a_phone() {
 
     let bank = suyuan_core::questions::Format::Gift
         .read(crate::questions::GIFT.as_bytes())
-        .expect("questions");
+        .expect("questions")
+        .questions;
     app.store
         .add_questions(
             app.world.xihu.id,

@@ -973,7 +973,7 @@ async fn sit_past_test(
         let right = dice.next() % 100 < skill;
         let response = match &question.answer {
             Answer::TrueFalse { correct, .. } => Response::Bool(*correct == right),
-            Answer::Blank { accepted } if right => Response::Text(accepted[0].clone()),
+            Answer::Blank { accepted, .. } if right => Response::Text(accepted[0].clone()),
             Answer::Blank { .. } | Answer::Short { .. } => Response::Text("不记得了".into()),
             Answer::Single { choices } | Answer::Multiple { choices, .. } => {
                 let wanted = |c: &suyuan_core::questions::Choice| c.is_right() == right;

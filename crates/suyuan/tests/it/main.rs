@@ -787,6 +787,7 @@ fn questions_import_from_every_format_all_or_nothing() {
                 format!("{prefix}：宪法由____通过。"),
                 Answer::Blank {
                     accepted: vec!["全国人大".into()],
+                    partial: vec![],
                 },
             ),
         ]
