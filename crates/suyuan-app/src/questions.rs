@@ -8,9 +8,7 @@ use std::ops::RangeInclusive;
 
 use suyuan_core::campaigns::{Campaign, assigned_between};
 use suyuan_core::library::CollectionId;
-use suyuan_core::questions::{
-    Format, Material, Reading, Skip, Skipped, Word, file_under, propose,
-};
+use suyuan_core::questions::{Format, Material, Reading, Skip, Skipped, Word, file_under, propose};
 use suyuan_core::units::UnitId;
 use suyuan_i18n::{Texts, fill};
 use suyuan_search::keywords::{key_terms, words};

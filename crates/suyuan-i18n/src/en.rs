@@ -168,6 +168,8 @@ pub static TEXTS: Texts = Texts {
     reading_pace: "Fastest reading (characters a minute)",
     participating_units: "Participating units (unit codes, separated by commas)",
     material_to_read: "Material to read",
+    filter_by_name: "Filter by name",
+    reading_order: "Reading order: ",
     material_order_hint: "Read in the order you tick them, whole articles a day; tick the main text first.",
     no_campaigns: "No campaigns yet.",
     completion_today: "Today’s reading completion",

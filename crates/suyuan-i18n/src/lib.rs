@@ -235,6 +235,8 @@ mod texts {
         pub participating_units: &'static str,
         pub material_to_read: &'static str,
         pub material_order_hint: &'static str,
+        pub filter_by_name: &'static str,
+        pub reading_order: &'static str,
         pub no_campaigns: &'static str,
         pub completion_today: &'static str,
         pub members_read: &'static str,

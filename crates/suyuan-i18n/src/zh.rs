@@ -168,6 +168,8 @@ pub static TEXTS: Texts = Texts {
     reading_pace: "最快阅读速度（字/分钟）",
     participating_units: "参加单位（单位编码，用逗号分隔）",
     material_to_read: "阅读材料",
+    filter_by_name: "输入名称筛选",
+    reading_order: "阅读顺序：",
     material_order_hint: "按勾选的先后顺序阅读，每天读完整的条文；请先勾选主要材料。",
     no_campaigns: "还没有学习活动。",
     completion_today: "今日阅读完成情况",

@@ -10,7 +10,7 @@
 //! and their parts of speech come from the caller (the segmenter lives
 //! with the search index).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{Answer, BLANK, Choice, Question};
 use crate::library::ExcerptId;
@@ -44,12 +44,15 @@ impl Word {
 }
 
 /// What kind a term is, for swaps and distractors: the class of its head
-/// (the last word: organization, place, person, other) and its last
-/// character, which Chinese terms of a kind share (机关, 法院, 委员会).
+/// (the last word: an organization or not) and its last characters, which
+/// Chinese terms of a kind share (机关, 法院, 委员会).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct TermKind {
     class: char,
     last: char,
+    /// The character before the last, which common nouns of a kind share
+    /// too (集体经济, 国有经济; 公有制, 私有制).
+    before_last: char,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +64,13 @@ struct Term {
     /// Whether a modifier or verbal noun clings to it in its sentence
     /// (监察 委员会, 副 主席): then it is part of a longer term.
     bound: bool,
+    /// A few characters either side of it where it was read.
+    before: String,
+    after: String,
 }
+
+/// How many characters either side of a term tell where it fits.
+const CONTEXT: usize = 3;
 
 /// Sentences shorter than this give too little to go on; longer ones make
 /// a question nobody reads to the end.
@@ -102,13 +111,17 @@ const LEANS_ON_CONTEXT: [&str; 25] = [
 ];
 
 /// How a sentence that continues the one before begins.
-const CONTINUES: [&str; 15] = [
+const CONTINUES: [&str; 19] = [
     "但", "其", "该", "此", "上述", "前述", "同时", "并且", "或者", "以及", "这", "对此", "它",
-    "他", "她",
+    "他", "她", "从此", "因此", "为此", "此外",
 ];
 
+/// What a term that is no term begins with: a quantifier or a pointer
+/// (任何理由, 其他组织, 本级人民政府).
+const NOT_A_TERM: [&str; 6] = ["任何", "一切", "各种", "其他", "有关", "本"];
+
 /// Terms too general to test anyone on.
-const GENERAL: [&str; 23] = [
+const GENERAL: [&str; 26] = [
     "规定",
     "情况",
     "活动",
@@ -132,6 +145,9 @@ const GENERAL: [&str; 23] = [
     "法律规定",
     "有关",
     "有权",
+    "中华人民共和国",
+    "中国",
+    "我国",
 ];
 
 /// The terms of a body of material (a statute), with how often each
@@ -145,14 +161,29 @@ pub struct Material {
     /// words, and runs of words seen more than once (a run seen once may
     /// be a verb the segmenter took for a noun).
     terms: Vec<Term>,
+    /// Each term with what follows it, and what precedes it with the term,
+    /// wherever it occurs: whether another term fits where one stands.
+    follows: HashSet<(String, String)>,
+    precedes: HashSet<(String, String)>,
+    /// Terms seen at least once standing free; the others are always part
+    /// of something longer (企业事业 of 企业事业组织) and make no option.
+    whole: HashSet<String>,
 }
 
 impl Material {
     /// The material of a statute titled `title`, from its texts' words.
     pub fn new<'a>(title: &str, texts: impl IntoIterator<Item = &'a [Word]>) -> Self {
         let mut counts: HashMap<String, (usize, Term)> = HashMap::new();
+        let mut follows = HashSet::new();
+        let mut precedes = HashSet::new();
+        let mut whole = HashSet::new();
         for words in texts {
             for term in terms_of(words) {
+                if !term.bound {
+                    whole.insert(term.text.clone());
+                }
+                follows.insert((term.text.clone(), term.after.clone()));
+                precedes.insert((term.before.clone(), term.text.clone()));
                 counts.entry(term.text.clone()).or_insert((0, term)).0 += 1;
             }
         }
@@ -168,14 +199,48 @@ impl Material {
         Self {
             name: name.to_owned(),
             terms: terms.into_iter().map(|(_, term)| term).collect(),
+            follows,
+            precedes,
+            whole,
         }
     }
 
+    /// Whether `other` stands somewhere in the material where `term`
+    /// stands here: before the same words, or after them. Then it is no
+    /// wrong option, no false swap, and a blank there has two answers.
+    fn fits_where(&self, other: &str, term: &Term) -> bool {
+        let known = |context: &str| context.chars().count() >= 2;
+        (known(&term.after)
+            && self
+                .follows
+                .contains(&(other.to_owned(), term.after.clone())))
+            || (known(&term.before)
+                && self
+                    .precedes
+                    .contains(&(term.before.clone(), other.to_owned())))
+    }
+
+    /// Whether another term of the kind would fill `term`'s place too.
+    fn fits_others(&self, term: &Term) -> bool {
+        self.terms
+            .iter()
+            .filter(|t| t.text != term.text && t.kind.class == term.kind.class)
+            .any(|t| self.fits_where(&t.text, term))
+    }
+
     /// Whether a term of a sentence is one to ask about: one the material
-    /// knows as a term, and not part of a longer one the sentence holds
-    /// (委员会 in 监察委员会).
+    /// knows as a term, not part of a longer one the sentence holds
+    /// (委员会 in 监察委员会, 行政区 in 特别行政区), specific, and not the
+    /// sentence's subject.
     fn asks_about(&self, term: &Term, sentence: &str) -> bool {
-        let known = !term.bound && self.terms.iter().any(|t| t.text == term.text);
+        // A common noun of two characters (公民, 人民) has near-synonyms of
+        // its kind, and a sentence's subject often fits other subjects of
+        // the law: neither is asked about.
+        let specific = (term.kind.class != 'n' || term.text.chars().count() >= 3)
+            && !NOT_A_TERM.iter().any(|p| term.text.starts_with(p));
+        let subject = sentence.starts_with(&term.text);
+        let known =
+            specific && !subject && !term.bound && self.terms.iter().any(|t| t.text == term.text);
         let inside_longer = self.terms.iter().any(|t| {
             t.text.len() > term.text.len()
                 && t.text.contains(&term.text)
@@ -184,27 +249,34 @@ impl Material {
         known && !inside_longer
     }
 
-    /// Up to `n` terms of `term`'s kind that `sentence` does not hold and
-    /// that neither hold nor are held by it: those ending in the same
-    /// character first, nearest in length first; then, for names of
-    /// organizations, places and people, other names of the class. A
-    /// `close` stand-in (for a false statement, which must read as the
-    /// law might) is a name of the class or within a character in length.
-    fn alike(&self, term: &Term, sentence: &str, n: usize, close: bool) -> Vec<&str> {
+    /// Up to `n` terms of `term`'s kind that do not fit where it stands
+    /// and that `sentence` does not hold: for names of organizations,
+    /// other organizations (the same last character first, then any
+    /// within two characters in length); for common
+    /// nouns, those that end in the same two characters (集体经济,
+    /// 国有经济), nearest in length first.
+    fn alike(&self, term: &Term, sentence: &str, n: usize) -> Vec<&str> {
         let fits = |other: &&Term| {
             other.text != term.text
                 && !other.text.contains(&term.text)
                 && !term.text.contains(&other.text)
                 && !sentence.contains(&other.text)
                 && !GENERAL.contains(&other.text.as_str())
+                && !NOT_A_TERM.iter().any(|p| other.text.starts_with(p))
+                && self.whole.contains(&other.text)
+                && !near_synonyms(&other.text, &term.text)
+                && !self.fits_where(&other.text, term)
         };
         let length = term.text.chars().count();
         let named = term.kind.class != 'n';
         let mut closest: Vec<&Term> = self
             .terms
             .iter()
-            .filter(|o| o.kind == term.kind)
-            .filter(|o| !close || named || o.text.chars().count().abs_diff(length) <= 1)
+            .filter(|o| {
+                o.kind.class == term.kind.class
+                    && o.kind.last == term.kind.last
+                    && (named || o.kind.before_last == term.kind.before_last)
+            })
             .filter(fits)
             .collect();
         // Stable: among terms as near in length, the more frequent first.
@@ -226,6 +298,14 @@ impl Material {
             .map(|t| t.text.as_str())
             .collect()
     }
+}
+
+/// Whether one term is the other with characters left out (国家工作人员,
+/// 国家机关工作人员): too near to tell apart as options.
+fn near_synonyms(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let mut rest = long.chars();
+    short.chars().all(|c| rest.any(|d| d == c))
 }
 
 /// One excerpt to ask about: its words, its key terms (most telling
@@ -313,7 +393,7 @@ fn ask(
     let blanked = || format!("{lead}{}。", sentence.replacen(&term.text, BLANK, 1));
     match make {
         Make::Single => {
-            let others = material.alike(term, sentence, 3, false);
+            let others = material.alike(term, sentence, 3);
             if others.len() < 3 {
                 return ask(Make::Blank, term, sentence, material, turn);
             }
@@ -322,11 +402,16 @@ fn ask(
             Some(Question::new(blanked(), Answer::Single { choices }))
         }
         Make::Statement => {
-            // Every other statement is made false, when a term fits.
+            // Every other statement is made false, when a term fits: not a
+            // term in a list (its neighbours may be true in its place), nor
+            // one a level names (各级, 本级: another body clashes with it).
+            let in_list = term.before.ends_with('、') || term.after.starts_with('、');
+            let levelled = term.before.ends_with('级');
             let swap = (turn / TURNS.len())
                 .is_multiple_of(2)
-                .then(|| material.alike(term, sentence, 1, true).pop())
-                .flatten();
+                .then_some(())
+                .filter(|()| !in_list && !levelled)
+                .and_then(|()| material.alike(term, sentence, 1).pop());
             let statement = match swap {
                 Some(other) => sentence.replacen(&term.text, other, 1),
                 None => sentence.to_owned(),
@@ -342,13 +427,15 @@ fn ask(
         }
         // A blank one types in: only for a term specific enough that the
         // sentence calls for it alone.
-        Make::Blank if term.text.chars().count() >= 3 => Some(Question::new(
-            blanked(),
-            Answer::Blank {
-                accepted: vec![term.text.clone()],
-                partial: Vec::new(),
-            },
-        )),
+        Make::Blank if term.text.chars().count() >= 3 && !material.fits_others(term) => {
+            Some(Question::new(
+                blanked(),
+                Answer::Blank {
+                    accepted: vec![term.text.clone()],
+                    partial: Vec::new(),
+                },
+            ))
+        }
         Make::Blank => None,
     }
 }
@@ -425,6 +512,7 @@ fn standalone(words: &[Word]) -> Option<String> {
         && !text.ends_with('的')
         && !LEANS_ON_CONTEXT.iter().any(|w| text.contains(w))
         && !CONTINUES.iter().any(|w| text.starts_with(w))
+        && !["这些", "上述", "前述"].iter().any(|w| text.contains(w))
         && crate::library::item_label(&text).is_none();
     fine.then_some(text)
 }
@@ -432,8 +520,14 @@ fn standalone(words: &[Word]) -> Option<String> {
 /// The terms of some words: each maximal run of nouns, read as one.
 fn terms_of(words: &[Word]) -> Vec<Term> {
     // Tags of words that make the noun beside them part of a longer term.
-    let clings =
-        |word: Option<&Word>| word.is_some_and(|w| ["vn", "b", "j"].contains(&w.tag.as_str()));
+    let clings = |word: Option<&Word>| {
+        word.is_some_and(|w| ["vn", "b", "j", "a", "d"].contains(&w.tag.as_str()))
+    };
+    // Heads of longer terms that the segmenter may take for verbs
+    // (企业事业 组织).
+    let heads = |word: Option<&Word>| {
+        word.is_some_and(|w| ["组织", "单位", "机构", "制度"].contains(&w.text.as_str()))
+    };
     let mut terms = Vec::new();
     let mut start = 0;
     while start < words.len() {
@@ -447,17 +541,37 @@ fn terms_of(words: &[Word]) -> Vec<Term> {
         let length = text.chars().count();
         if (2..=LONGEST_TERM).contains(&length) && text.chars().all(crate::text::is_chinese) {
             let head = &run[run.len() - 1];
-            let class = match head.tag.as_str() {
-                "nt" | "ns" | "nr" => head.tag.chars().nth(1).unwrap_or('n'),
-                _ => 'n',
+            // Organizations are a closed class the segmenter knows well;
+            // the names it guesses of people and places are often words.
+            let class = if head.tag == "nt" { 't' } else { 'n' };
+            let mut tail = text.chars().rev();
+            let last = tail.next().unwrap_or(' ');
+            let before_last = tail.next().unwrap_or(' ');
+            let before: String = {
+                let text: String = words[..start].iter().map(|w| w.text.as_str()).collect();
+                let chars: Vec<char> = text.chars().collect();
+                chars[chars.len().saturating_sub(CONTEXT)..]
+                    .iter()
+                    .collect()
             };
-            let last = text.chars().last().unwrap_or(' ');
+            let after: String = words[end..]
+                .iter()
+                .flat_map(|w| w.text.chars())
+                .take(CONTEXT)
+                .collect();
             terms.push(Term {
                 text,
-                kind: TermKind { class, last },
+                kind: TermKind {
+                    class,
+                    last,
+                    before_last,
+                },
+                before,
+                after,
                 words: run.len(),
                 bound: clings(start.checked_sub(1).and_then(|i| words.get(i)))
-                    || clings(words.get(end)),
+                    || clings(words.get(end))
+                    || heads(words.get(end)),
             });
         }
         start = end;

@@ -212,20 +212,30 @@ async fn an_index_on_disk_catches_up_and_survives_a_restart() {
     .await;
 }
 
+/// A path inside the statute corpus, which is beside the checkout in
+/// development and CI but not in a user's clone: a test without it is
+/// skipped, except in CI, where its absence fails.
+fn corpus(inside: &str) -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/laws-zh")
+        .join(inside);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is absent, and CI must read the corpus",
+        path.display()
+    );
+    eprintln!("skipping: {} is absent", path.display());
+    None
+}
+
 #[tokio::test]
 async fn the_whole_corpus_is_searchable() {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/laws-zh");
-    if !dir.is_dir() {
-        // Beside the checkout in development and CI, not in a user's clone.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{} is absent, and CI must read the corpus",
-            dir.display()
-        );
-        eprintln!("skipping: {} is absent", dir.display());
+    let Some(dir) = corpus("") else {
         return;
-    }
+    };
     let db = suyuan_store::testing::TestDb::sqlite();
     let store = db.open().await;
     let root = add_unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
@@ -363,4 +373,95 @@ async fn results_come_a_page_at_a_time() {
         assert_eq!(seen.len(), 45, "every result can be paged to");
     })
     .await;
+}
+
+/// Every question proposed from the whole Constitution keeps the rules a
+/// person setting a test keeps: it names the statute and cites the
+/// article, asks about a sentence of that article that stands alone,
+/// blanks or swaps a whole term (a run of the segmenter's words), and a
+/// single choice has one right option among four distinct ones.
+#[test]
+fn questions_from_the_constitution_read_as_a_person_wrote_them() {
+    use suyuan_core::library::ExcerptId;
+    use suyuan_core::questions::{Answer, BLANK, Material, Reading, propose};
+    use suyuan_search::keywords::{key_terms, words};
+
+    let Some(path) = corpus("宪法/宪法.md") else {
+        return;
+    };
+    let text = std::fs::read_to_string(&path).expect("read");
+    let parsed = parse_text("宪法.md", &text, Markup::Markdown).expect("parses");
+    let segmented: Vec<_> = parsed.excerpts.iter().map(|e| words(&e.text)).collect();
+    let material = Material::new(&parsed.title, segmented.iter().map(Vec::as_slice));
+    let mut asked = 0;
+    for (index, (excerpt, words)) in parsed.excerpts.iter().zip(&segmented).enumerate() {
+        let place = if excerpt.label.is_empty() {
+            "序言".to_owned()
+        } else {
+            excerpt.label.clone()
+        };
+        let terms = key_terms(&excerpt.text, 8);
+        let reading = Reading {
+            excerpt: ExcerptId(index as i64),
+            place: &place,
+            words,
+            key_terms: &terms,
+        };
+        // Where the segmenter's words begin and end, in bytes.
+        let mut bounds = vec![0];
+        for word in words {
+            bounds.push(bounds.last().copied().unwrap_or(0) + word.text.len());
+        }
+        let whole = |term: &str| {
+            excerpt
+                .text
+                .match_indices(term)
+                .any(|(at, _)| bounds.contains(&at) && bounds.contains(&(at + term.len())))
+        };
+        for question in propose(reading, &material, "宪法", 3) {
+            asked += 1;
+            let text = &question.text;
+            let sentence = text
+                .strip_prefix("根据《宪法》，")
+                .and_then(|s| s.strip_suffix('。'))
+                .unwrap_or_else(|| panic!("names the statute: {text}"));
+            assert!(
+                question
+                    .explanation
+                    .starts_with(&format!("见《宪法》{place}：“")),
+                "cites the article: {question:?}"
+            );
+            for leaning in ["修改为", "本法", "下列", "：", "（一）", "前款"] {
+                assert!(!sentence.contains(leaning), "stands alone: {text}");
+            }
+            let filled = |term: &str| sentence.replacen(BLANK, term, 1);
+            match &question.answer {
+                Answer::Blank { accepted, .. } => {
+                    assert!(excerpt.text.contains(&filled(&accepted[0])), "{text}");
+                    assert!(whole(&accepted[0]), "a whole term: {text} {accepted:?}");
+                }
+                Answer::Single { choices } => {
+                    assert_eq!(choices.len(), 4, "{text}");
+                    let right: Vec<_> = choices.iter().filter(|c| c.is_right()).collect();
+                    assert_eq!(right.len(), 1, "{text}");
+                    assert!(excerpt.text.contains(&filled(&right[0].text)), "{text}");
+                    assert!(whole(&right[0].text), "a whole term: {text}");
+                    let distinct: HashSet<_> = choices.iter().map(|c| &c.text).collect();
+                    assert_eq!(distinct.len(), 4, "{choices:?}");
+                    for wrong in choices.iter().filter(|c| !c.is_right()) {
+                        assert!(!sentence.contains(&wrong.text), "{text} {choices:?}");
+                    }
+                }
+                Answer::TrueFalse { correct, .. } => {
+                    assert_eq!(
+                        *correct,
+                        excerpt.text.contains(sentence),
+                        "a true statement is the article's own: {text}"
+                    );
+                }
+                other => panic!("no other kind is proposed: {other:?}"),
+            }
+        }
+    }
+    assert!(asked >= 120, "only {asked} questions from the Constitution");
 }
