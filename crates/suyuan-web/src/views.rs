@@ -12,6 +12,65 @@ pub struct NavUser {
     pub name: String,
 }
 
+/// The main areas, one tab each: on a phone a bar at the bottom of every
+/// page, at a desk a row under the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Home,
+    Today,
+    Library,
+    Tests,
+    Me,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [Tab::Home, Tab::Today, Tab::Library, Tab::Tests, Tab::Me];
+
+    /// The tab a page belongs to, by its path.
+    pub fn of(path: &str) -> Option<Tab> {
+        let path = path.split(['?', '#']).next().unwrap_or(path);
+        let under = |prefix: &str| {
+            path == prefix
+                || path
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        };
+        if path == paths::HOME {
+            Some(Tab::Home)
+        } else if under(paths::TODAY) || under("/reading") {
+            Some(Tab::Today)
+        } else if under(paths::LIBRARY) || under("/excerpts") || under("/search") {
+            Some(Tab::Library)
+        } else if under(paths::TESTS) || under("/attempts") {
+            Some(Tab::Tests)
+        } else if under(paths::MY_PROGRESS) || under("/mistakes") || under("/account") {
+            Some(Tab::Me)
+        } else {
+            None
+        }
+    }
+
+    pub fn href(self) -> &'static str {
+        match self {
+            Tab::Home => paths::HOME,
+            Tab::Today => paths::TODAY,
+            Tab::Library => paths::LIBRARY,
+            Tab::Tests => paths::TESTS,
+            Tab::Me => paths::MY_PROGRESS,
+        }
+    }
+
+    pub fn name(self, t: &Texts) -> &'static str {
+        match self {
+            Tab::Home => t.tab_home,
+            Tab::Today => t.tab_today,
+            Tab::Library => t.tab_library,
+            Tab::Tests => t.tab_tests,
+            Tab::Me => t.tab_me,
+        }
+    }
+}
+
 pub struct Chrome {
     pub t: &'static Texts,
     pub lang: Lang,
@@ -19,6 +78,8 @@ pub struct Chrome {
     pub user: Option<NavUser>,
     /// Where the language switch leads, returning to this page.
     pub switch_href: String,
+    /// The main area this page is in, for the tab bar.
+    pub tab: Option<Tab>,
 }
 
 impl Chrome {
@@ -29,6 +90,7 @@ impl Chrome {
             csrf,
             user: None,
             switch_href: paths::switch_language(lang.other().code(), paths::HOME),
+            tab: None,
         }
     }
 
@@ -38,8 +100,17 @@ impl Chrome {
                 name: user.member.name.clone(),
             }),
             switch_href: paths::switch_language(lang.other().code(), here),
+            tab: Tab::of(here),
             ..Self::anonymous(lang, csrf)
         }
+    }
+
+    /// The tabs with whether each is this page's.
+    pub fn tabs(&self) -> Vec<(Tab, bool)> {
+        Tab::ALL
+            .iter()
+            .map(|tab| (*tab, self.tab == Some(*tab)))
+            .collect()
     }
 
     pub fn returning_to(mut self, here: &str) -> Self {

@@ -67,7 +67,7 @@ pub struct World {
     pub chunan_draft: i64,
 }
 
-pub const LAW: &str = "# 中华人民共和国示例法\n\n2020年5月1日 通过\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了示例，制定本法。\n\n### 第一节 细则\n\n第二条 第二条的文字。\n第二款的文字。\n\n## 第二章 附则\n\n第三条 本法自公布之日起施行。\n";
+pub const LAW: &str = "# 中华人民共和国示例法\n\n2020年5月1日 通过\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了示例，制定本法。\n\n### 第一节 细则\n\n第二条 国家实行社会主义市场经济。国家加强经济立法，发展社会主义市场经济。\n第二款的文字。\n\n## 第二章 附则\n\n第三条 本法自公布之日起施行。\n";
 pub const NOTES: &str = "# 西湖区学习札记\n\n学习要持之以恒。\n\n学而不思则罔。\n";
 pub const CHUNAN_NOTES: &str = "# 淳安县学习札记\n\n## 下姜村\n\n千岛湖畔学理论。\n";
 
