@@ -240,6 +240,8 @@ pub static TEXTS: Texts = Texts {
     test_time_left: "Time left",
     test_save: "Save",
     test_submit: "Hand in",
+    test_submit_anyway: "Hand in anyway",
+    unanswered_confirm: "{count} questions are still unanswered, and a test handed in cannot be changed. Hand it in anyway?",
     test_saved: "Saved",
     test_review: "Review",
     your_answer: "Your answer",

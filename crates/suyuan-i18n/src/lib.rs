@@ -308,6 +308,8 @@ mod texts {
         pub test_time_left: &'static str,
         pub test_save: &'static str,
         pub test_submit: &'static str,
+        pub test_submit_anyway: &'static str,
+        pub unanswered_confirm: &'static str,
         pub test_saved: &'static str,
         pub test_review: &'static str,
         pub your_answer: &'static str,

@@ -240,6 +240,8 @@ pub static TEXTS: Texts = Texts {
     test_time_left: "剩余时间",
     test_save: "保存",
     test_submit: "交卷",
+    test_submit_anyway: "确定交卷",
+    unanswered_confirm: "还有 {count} 题没有作答，交卷后就不能再改了。确定要交卷吗？",
     test_saved: "已保存",
     test_review: "答题回顾",
     your_answer: "你的答案",

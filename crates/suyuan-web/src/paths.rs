@@ -104,6 +104,11 @@ pub fn attempt(id: i64) -> String {
     format!("/attempts/{id}")
 }
 
+/// The attempt, asking whether to hand it in with questions unanswered.
+pub fn attempt_hand_in(id: i64) -> String {
+    format!("/attempts/{id}?confirm=1#hand-in")
+}
+
 pub const PRACTICE: &str = "/practice";
 
 pub fn practise(question: i64) -> String {

@@ -6,7 +6,7 @@ mod admin;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response as HttpResponse};
 use axum::routing::{get, post};
@@ -557,6 +557,8 @@ struct AttemptPage {
     deadline_iso: String,
     now_iso: String,
     sitting: Vec<SittingView>,
+    /// Asked after a hand-in with questions unanswered: how many.
+    confirm_hand_in: Option<String>,
     /// Once submitted: the score line, whether it passed, and the review.
     result: Option<(String, bool)>,
     review: Vec<ReviewView>,
@@ -598,12 +600,35 @@ fn truth_word(t: &Texts, value: bool) -> &'static str {
     if value { t.true_word } else { t.false_word }
 }
 
+/// `?confirm=1`: a hand-in was asked for with questions unanswered.
+#[derive(Deserialize)]
+struct AttemptQuery {
+    #[serde(default)]
+    confirm: Option<u8>,
+}
+
+/// How many questions of an attempt have no answer yet.
+fn unanswered(attempt: &Attempt, given: &[GivenAnswer]) -> usize {
+    let answered = |position: usize| {
+        given.iter().any(|a| {
+            a.position == position
+                && match &a.response {
+                    Response::Chosen(set) => !set.is_empty(),
+                    Response::Bool(_) => true,
+                    Response::Text(text) => !text.trim().is_empty(),
+                }
+        })
+    };
+    (0..attempt.items.len()).filter(|p| !answered(*p)).count()
+}
+
 async fn attempt_page(
     State(state): State<AppState>,
     lang: Lang,
     CsrfToken(csrf): CsrfToken,
     user: PageUser,
     Path(id): Path<i64>,
+    Query(query): Query<AttemptQuery>,
 ) -> Result<AttemptPage, WebError> {
     let t = lang.texts();
     let mut attempt = own_attempt(&state, &user.principal, id).await?;
@@ -718,6 +743,12 @@ async fn attempt_page(
         deadline: local(attempt.deadline),
         deadline_iso: attempt.deadline.to_rfc3339(),
         now_iso: state.now().to_rfc3339(),
+        confirm_hand_in: match unanswered(&attempt, &given) {
+            left if left > 0 && attempt.is_open() && query.confirm == Some(1) => {
+                Some(fill(t.unanswered_confirm, &[("count", &left)]))
+            }
+            _ => None,
+        },
         sitting,
         result,
         review,
@@ -799,6 +830,13 @@ async fn save_page(
         }
     }
     if fields.iter().any(|(k, v)| k == "action" && v == "submit") {
+        // A hand-in with questions unanswered is asked once, while there
+        // is time to answer them.
+        let confirmed = fields.iter().any(|(k, v)| k == "confirmed" && v == "1");
+        let given = state.store.answers(attempt.id).await?;
+        if !confirmed && now <= attempt.deadline && unanswered(&attempt, &given) > 0 {
+            return Ok(Redirect::to(&paths::attempt_hand_in(id)).into_response());
+        }
         state
             .store
             .submit_attempt(attempt.id, now.min(attempt.deadline))

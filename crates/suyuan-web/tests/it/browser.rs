@@ -823,9 +823,26 @@ async fn an_admin_sets_tests_reviews_questions_and_reads_results_on_a_phone() {
         .for_element(Locator::Css("form#sitting"))
         .await
         .expect("the attempt page");
+    // Handed in with nothing answered, the page asks once.
     c.find(Locator::Css("button[value='submit']"))
         .await
         .expect("hand in")
+        .tap()
+        .await
+        .expect("click");
+    let ask = c
+        .wait()
+        .for_element(Locator::Css("#hand-in"))
+        .await
+        .expect("asked to confirm");
+    assert!(
+        ask.text().await.expect("text").contains("题没有作答"),
+        "says how many are unanswered"
+    );
+    chrome.screenshot("hand-in-confirm").await;
+    ask.find(Locator::Css("button"))
+        .await
+        .expect("hand in anyway")
         .tap()
         .await
         .expect("click");

@@ -485,3 +485,48 @@ async fn an_admin_marks_a_short_answer_and_the_score_follows() {
     assert_eq!(sitter.get(&page).await.status(), StatusCode::FORBIDDEN);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn handing_in_with_questions_unanswered_asks_once() {
+    let app = TestApp::spawn().await;
+    let test = set_test(&app).await;
+    let member = Api::of(&app, "cuiyuan-member").await;
+    let (_, text) = member
+        .post(&format!("/api/v1/tests/{test}/attempts"), json!({}))
+        .await;
+    let id = json_of(&text)["id"].as_i64().expect("id");
+    let page = format!("/attempts/{id}");
+    let browser = app.signed_in("cuiyuan-member").await;
+    // Nothing answered: the hand-in is asked about, and nothing is handed in.
+    let asked = browser.submit(&page, &page, &[("action", "submit")]).await;
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        asked.headers()["location"],
+        format!("/attempts/{id}?confirm=1#hand-in")
+    );
+    let shown = browser.text(&format!("{page}?confirm=1")).await;
+    assert!(
+        shown.contains("id=\"hand-in\"") && shown.contains("还有 3 题没有作答"),
+        "{shown}"
+    );
+    assert!(
+        app.store
+            .attempt(suyuan_store::exams::AttemptId(id))
+            .await
+            .expect("attempt")
+            .is_open()
+    );
+    // Confirmed, it is handed in.
+    let handed = browser
+        .submit(&page, &page, &[("action", "submit"), ("confirmed", "1")])
+        .await;
+    assert_eq!(handed.headers()["location"], page.as_str());
+    assert!(
+        !app.store
+            .attempt(suyuan_store::exams::AttemptId(id))
+            .await
+            .expect("attempt")
+            .is_open()
+    );
+    app.stop().await;
+}
