@@ -547,13 +547,15 @@ fn terms_of(words: &[Word]) -> Vec<Term> {
             let mut tail = text.chars().rev();
             let last = tail.next().unwrap_or(' ');
             let before_last = tail.next().unwrap_or(' ');
-            let before: String = {
-                let text: String = words[..start].iter().map(|w| w.text.as_str()).collect();
-                let chars: Vec<char> = text.chars().collect();
-                chars[chars.len().saturating_sub(CONTEXT)..]
-                    .iter()
-                    .collect()
-            };
+            // The last few characters before the run, read backwards.
+            let mut before: Vec<char> = words[..start]
+                .iter()
+                .rev()
+                .flat_map(|w| w.text.chars().rev())
+                .take(CONTEXT)
+                .collect();
+            before.reverse();
+            let before: String = before.into_iter().collect();
             let after: String = words[end..]
                 .iter()
                 .flat_map(|w| w.text.chars())
