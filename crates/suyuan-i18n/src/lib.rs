@@ -54,11 +54,24 @@ impl Lang {
     }
 }
 
-/// Fills `{name}`-style holes in a text.
+/// Fills `{name}`-style holes in a text. A hole `{name|one|other}` is the
+/// word that agrees with the number `name` ("1 question", "2 questions");
+/// only English needs it.
 pub fn fill(text: &str, args: &[(&str, &(dyn std::fmt::Display + Sync))]) -> String {
     let mut out = text.to_owned();
     for (name, value) in args {
-        out = out.replace(&format!("{{{name}}}"), &value.to_string());
+        let value = value.to_string();
+        out = out.replace(&format!("{{{name}}}"), &value);
+        let opening = format!("{{{name}|");
+        while let Some(start) = out.find(&opening) {
+            let Some(length) = out[start..].find('}') else {
+                break;
+            };
+            let forms = &out[start + opening.len()..start + length];
+            let (one, other) = forms.split_once('|').unwrap_or((forms, forms));
+            let word = if value == "1" { one } else { other }.to_owned();
+            out.replace_range(start..=start + length, &word);
+        }
     }
     out
 }
@@ -525,5 +538,85 @@ mod texts {
         pub summary_sheet: &'static str,
         pub attended_of_held: &'static str,
         pub since_before: &'static str,
+        pub done_saved: &'static str,
+        pub done_campaign_created: &'static str,
+        pub done_reading_moved: &'static str,
+        pub done_topic_set: &'static str,
+        pub done_draft_created: &'static str,
+        pub done_heading_added: &'static str,
+        pub done_excerpt_added: &'static str,
+        pub done_published: &'static str,
+        pub done_unit_added: &'static str,
+        pub done_unit_renamed: &'static str,
+        pub done_unit_moved: &'static str,
+        pub done_unit_archived: &'static str,
+        pub done_answer_marked: &'static str,
+        pub done_answers_saved: &'static str,
+        pub done_reading_recorded: &'static str,
+        pub done_feed_reset: &'static str,
+        pub done_checked_in: &'static str,
+        pub done_checked_in_late: &'static str,
+        pub done_leave_asked: &'static str,
+        pub done_reflection_sent: &'static str,
+        pub done_attendance_marked: &'static str,
+        pub done_leave_decided: &'static str,
+        pub done_reflection_reviewed: &'static str,
+        pub done_minutes_saved: &'static str,
+        pub done_rescheduled: &'static str,
+        pub done_gathering_cancelled: &'static str,
+        pub done_photo_added: &'static str,
+        pub done_photo_removed: &'static str,
+        pub done_gatherings_planned: &'static str,
+        pub done_questions_accepted: &'static str,
+        pub done_questions_dropped: &'static str,
+        pub not_marked: &'static str,
+        pub choose_status: &'static str,
+        pub find_by_name: &'static str,
+        pub roll_filtered: &'static str,
+        pub show_all: &'static str,
+        /// Month names as dates use them: 12月 / Dec.
+        pub months: [&'static str; 12],
+        /// Whether a date reads month first (12月5日) or day first (5 Dec).
+        pub month_first: bool,
+        pub date_short: &'static str,
+        pub date_day_only: &'static str,
+        pub date_with_weekday: &'static str,
+        pub week_span: &'static str,
+        pub verdict_right: &'static str,
+        pub verdict_wrong: &'static str,
+        pub verdict_partial: &'static str,
+        pub verdict_pending: &'static str,
+        pub right_of_total: &'static str,
+        pub review_mistakes: &'static str,
+        pub mistakes_added: &'static str,
+        pub back_to_tests: &'static str,
+        pub find_in_text: &'static str,
+        pub question_kind: &'static str,
+        pub every_kind: &'static str,
+        pub every_category: &'static str,
+        pub filter: &'static str,
+        pub pages: &'static str,
+        pub accept_ticked: &'static str,
+        pub accept_ticked_help: &'static str,
+        pub tick_to_accept: &'static str,
+        pub members_found: &'static str,
+        pub find_member: &'static str,
+        /// The zones a campaign may keep, by name: (IANA code, name).
+        pub zones: [(&'static str, &'static str); 5],
+        pub units_hint: &'static str,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+
+    #[test]
+    fn a_word_agrees_with_its_number() {
+        let text = "{n} {n|question|questions} left";
+        assert_eq!(fill(text, &[("n", &1)]), "1 question left");
+        assert_eq!(fill(text, &[("n", &2)]), "2 questions left");
+        assert_eq!(fill(text, &[("n", &0)]), "0 questions left");
+        assert_eq!(fill("{n}道题", &[("n", &1)]), "1道题");
     }
 }

@@ -248,6 +248,44 @@ impl Store {
             .collect()
     }
 
+    /// A page of the members in a subtree whose name or number contains
+    /// `text` (all of them when it is empty), by unit then name; and how
+    /// many there are in all.
+    pub async fn find_members(
+        &self,
+        within: &UnitPath,
+        text: &str,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<(u64, Vec<Member>)> {
+        let (low, high) = within.subtree_range();
+        let mut query = entity::Entity::find()
+            .find_also_related(units::entity::Entity)
+            .filter(units::entity::Column::Path.gte(low))
+            .filter(units::entity::Column::Path.lt(high));
+        let text = text.trim();
+        if !text.is_empty() {
+            query = query.filter(
+                sea_orm::Condition::any()
+                    .add(Column::Name.contains(text))
+                    .add(Column::MemberNumber.contains(text)),
+            );
+        }
+        let total = query.clone().count(&self.db).await?;
+        let members = query
+            .order_by_asc(units::entity::Column::Path)
+            .order_by_asc(Column::Name)
+            .order_by_asc(Column::Id)
+            .limit(limit)
+            .offset(offset)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|(row, unit)| member_from(row, unit))
+            .collect::<StoreResult<_>>()?;
+        Ok((total, members))
+    }
+
     /// The members of a unit itself (not of the units below), by name.
     pub async fn own_members(&self, unit: UnitId) -> StoreResult<Vec<Member>> {
         entity::Entity::find()

@@ -102,6 +102,8 @@ pub struct QuestionFilter {
     pub status: Status,
     pub category: Option<String>,
     pub kind: Option<Kind>,
+    /// Words the question's text contains.
+    pub text: Option<String>,
     pub offset: u64,
     pub limit: u64,
 }
@@ -113,6 +115,7 @@ impl QuestionFilter {
             status: Status::Active,
             category: None,
             kind: None,
+            text: None,
             offset: 0,
             limit: 100,
         }
@@ -294,6 +297,14 @@ impl Store {
         if let Some(kind) = filter.kind {
             query = query.filter(Column::Kind.eq(kind.code()));
         }
+        if let Some(text) = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            query = query.filter(Column::Text.contains(text));
+        }
         query
     }
 
@@ -411,6 +422,17 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+
+    /// Accepts those of `ids` still proposed into the bank; how many.
+    pub async fn accept_questions(&self, ids: &[QuestionId]) -> StoreResult<usize> {
+        let result = entity::Entity::update_many()
+            .col_expr(Column::Status, Status::Active.code().into())
+            .filter(Column::Id.is_in(ids.iter().map(|id| id.0)))
+            .filter(Column::Status.eq(Status::Proposed.code()))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected as usize)
     }
 
     /// Drops a proposed question.

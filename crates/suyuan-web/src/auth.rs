@@ -30,11 +30,12 @@ use suyuan_store::auth::{
 };
 use suyuan_store::members::Member;
 
-use crate::csrf::{CsrfForm, CsrfToken, NoFields};
+use crate::csrf::{CsrfForm, NoFields};
 use crate::error::WebError;
 use crate::i18n::{LANG_COOKIE, Lang, fill};
 use crate::members::MemberJson;
-use crate::views::Chrome;
+use crate::notice::{Notice, done};
+use crate::views::{Chrome, Page};
 use crate::{AppState, paths};
 
 const SESSION_COOKIE: &str = "sy_session";
@@ -304,8 +305,7 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 async fn login_page(
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     MaybeSigned(user): MaybeUser,
     Query(query): Query<NextQuery>,
 ) -> Response {
@@ -314,7 +314,7 @@ async fn login_page(
         return Redirect::to(&next).into_response();
     }
     LoginPage {
-        chrome: Chrome::anonymous(lang, csrf).returning_to(paths::LOGIN),
+        chrome: Chrome::anonymous(page).returning_to(paths::LOGIN),
         login: String::new(),
         next,
         error: None,
@@ -344,11 +344,11 @@ fn time_from(duration: chrono::Duration) -> time::Duration {
 
 async fn login(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     jar: CookieJar,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, WebError> {
+    let lang = page.lang;
     let t = lang.texts();
     let next = safe_next(form.next.as_deref());
     match state
@@ -381,7 +381,7 @@ async fn login(
                 ),
             };
             let page = LoginPage {
-                chrome: Chrome::anonymous(lang, csrf).returning_to(paths::LOGIN),
+                chrome: Chrome::anonymous(page).returning_to(paths::LOGIN),
                 login: form.login,
                 next,
                 error: Some(message),
@@ -417,13 +417,9 @@ struct PasswordPage {
     error: Option<String>,
 }
 
-async fn password_page(
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
-    Pending(user): Pending<ByCookie>,
-) -> PasswordPage {
+async fn password_page(page: Page, Pending(user): Pending<ByCookie>) -> PasswordPage {
     PasswordPage {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::PASSWORD),
+        chrome: Chrome::for_user(page, &user, paths::PASSWORD),
         must_change: user.member.must_change_password,
         error: None,
     }
@@ -438,11 +434,11 @@ struct PasswordForm {
 
 async fn change_password(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     Pending(user): Pending<ByCookie>,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, WebError> {
+    let lang = page.lang;
     let t = lang.texts();
     let outcome = set_password(
         &state,
@@ -453,7 +449,7 @@ async fn change_password(
     )
     .await;
     let message = match outcome {
-        Ok(()) => return Ok(Redirect::to(paths::HOME).into_response()),
+        Ok(()) => return Ok(done(paths::HOME, Notice::PasswordChanged)),
         Err(PasswordProblem::Differ) => t.passwords_differ.to_owned(),
         Err(PasswordProblem::Same) => t.password_unchanged.to_owned(),
         Err(PasswordProblem::WrongCurrent) => t.wrong_current_password.to_owned(),
@@ -461,7 +457,7 @@ async fn change_password(
         Err(PasswordProblem::Web(err)) => return Err(err),
     };
     let page = PasswordPage {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::PASSWORD),
+        chrome: Chrome::for_user(page, &user, paths::PASSWORD),
         must_change: user.member.must_change_password,
         error: Some(message),
     };

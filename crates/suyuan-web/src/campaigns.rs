@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Redirect;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{Duration, NaiveDate, NaiveTime};
@@ -25,11 +25,12 @@ use suyuan_core::units::{UnitCode, UnitPath};
 use suyuan_store::campaigns::NewCampaign;
 
 use crate::auth::{ApiUser, PageUser};
-use crate::csrf::{CsrfForm, CsrfToken};
+use crate::csrf::CsrfForm;
 use crate::error::WebError;
-use crate::i18n::{Lang, fill};
+use crate::i18n::fill;
+use crate::notice::{Notice, done};
 use crate::reading::Book;
-use crate::views::Chrome;
+use crate::views::{Chrome, Page};
 use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
@@ -122,18 +123,27 @@ struct CampaignsPage {
 }
 
 pub struct NewForm {
+    /// The units that may take part, by name, the admin's own first.
+    pub units: Vec<UnitChoice>,
     pub unit_code: String,
     pub starts_on: String,
     pub ends_on: String,
     pub collections: Vec<CollectionChoice>,
 }
 
+pub struct UnitChoice {
+    pub code: String,
+    pub name: String,
+    /// How far below the admin's unit: for indenting.
+    pub depth: u8,
+}
+
 async fn campaigns_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
 ) -> Result<CampaignsPage, WebError> {
+    let t = page.lang.texts();
     let who = &user.principal;
     let campaigns = if who.is_admin() {
         state.store.campaigns_within(&who.unit_path).await?
@@ -152,14 +162,35 @@ async fn campaigns_page(
         };
         rows.push(CampaignRow {
             href: paths::campaign(campaign.id.0),
-            dates: format!("{} – {}", campaign.calendar.start, campaign.calendar.end),
+            dates: crate::dates::days(t, campaign.calendar.start, campaign.calendar.end),
             title: campaign.title,
             completion,
         });
     }
     let new_form = if who.is_admin() {
         let today = now.with_timezone(&DEFAULT_ZONE).date_naive();
+        let own = &user.member.unit;
+        let mut units = vec![UnitChoice {
+            code: own.code.clone(),
+            name: own.name.to_string(),
+            depth: 0,
+        }];
+        // The admin's unit and two levels below: enough to pick cities and
+        // districts by name; a unit ticked brings its whole subtree.
+        for child in state.store.children(who.unit_id).await? {
+            let grandchildren = state.store.children(child.id).await?;
+            for (unit, depth) in
+                std::iter::once((child, 1)).chain(grandchildren.into_iter().map(|g| (g, 2)))
+            {
+                units.push(UnitChoice {
+                    code: unit.code.to_string(),
+                    name: unit.name.to_string(),
+                    depth,
+                });
+            }
+        }
         Some(NewForm {
+            units,
             unit_code: user.member.unit.code.clone(),
             starts_on: today.to_string(),
             ends_on: (today + Duration::days(29)).to_string(),
@@ -178,7 +209,7 @@ async fn campaigns_page(
         None
     };
     Ok(CampaignsPage {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::CAMPAIGNS),
+        chrome: Chrome::for_user(page, &user, paths::CAMPAIGNS),
         rows,
         new_form,
     })
@@ -367,7 +398,7 @@ impl FormFields {
                 "" => None,
                 pace => Some(field("reading_pace", pace.parse::<u32>())?),
             },
-            units: self.value("units"),
+            units: self.all("units").collect::<Vec<_>>().join(","),
             collections: self.collections_in_pick_order()?,
             point_rules: None,
         })
@@ -378,10 +409,13 @@ async fn create_campaign(
     State(state): State<AppState>,
     user: PageUser,
     CsrfForm(form): CsrfForm<FormFields>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let new = new_campaign(&state, &user.principal, form.campaign_request()?).await?;
     let campaign = state.store.create_campaign(new, state.now()).await?;
-    Ok(Redirect::to(&paths::campaign(campaign.id.0)))
+    Ok(done(
+        &paths::campaign(campaign.id.0),
+        Notice::CampaignCreated,
+    ))
 }
 
 pub struct PlanItem {
@@ -393,6 +427,8 @@ pub struct PlanItem {
 /// The head of a week in the plan: its Monday and study topic.
 pub struct WeekHead {
     pub week_of: String,
+    /// "第49周（11月30日–12月6日）".
+    pub label: String,
     pub topic: String,
 }
 
@@ -400,6 +436,8 @@ pub struct PlanDay {
     /// On the first day shown of each week.
     pub week: Option<WeekHead>,
     pub date: String,
+    /// "12月5日 周六".
+    pub label: String,
     pub is_today: bool,
     pub items: Vec<PlanItem>,
 }
@@ -451,12 +489,12 @@ const WEEK: i64 = 7;
 
 async fn campaign_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Path(id): Path<i64>,
     Query(query): Query<FromQuery>,
 ) -> Result<CampaignPage, WebError> {
+    let lang = page.lang;
     let t = lang.texts();
     let who = &user.principal;
     let (campaign, owner_path) = visible(&state, who, CampaignId(id)).await?;
@@ -486,11 +524,13 @@ async fn campaign_page(
         let week_of = Calendar::week_of(date);
         let week = (date == from || date == week_of).then(|| WeekHead {
             week_of: week_of.to_string(),
+            label: crate::dates::week(t, week_of),
             topic: book.topics.get(&week_of).cloned().unwrap_or_default(),
         });
         days.push(PlanDay {
             week,
             date: date.to_string(),
+            label: crate::dates::day(t, date),
             is_today: date == today,
             items,
         });
@@ -526,13 +566,12 @@ async fn campaign_page(
     });
     Ok(CampaignPage {
         edit,
-        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        chrome: Chrome::for_user(page, &user, &here),
         id,
         dates: format!(
-            "{} – {} ({})",
-            calendar.start,
-            calendar.end,
-            calendar.zone.name()
+            "{}（{}）",
+            crate::dates::days(t, calendar.start, calendar.end),
+            crate::views::zone_name(t, calendar.zone)
         ),
         facts: fill(
             t.campaign_facts,
@@ -565,7 +604,7 @@ async fn move_reading(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<MoveForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let (campaign, owner_path) = visible(&state, &user.principal, CampaignId(id)).await?;
     user.principal.may_manage_within(&owner_path)?;
     let to = field(
@@ -578,7 +617,10 @@ async fn move_reading(
         .move_planned(&campaign, ExcerptId(form.excerpt_id), to)
         .await?;
     state.books.forget(campaign.id).await;
-    Ok(Redirect::to(&paths::campaign_from(id, to)))
+    Ok(done(
+        &format!("{}#day-{to}", paths::campaign_from(id, to)),
+        Notice::ReadingMoved,
+    ))
 }
 
 async fn edit_campaign(
@@ -586,7 +628,7 @@ async fn edit_campaign(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<FormFields>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let (campaign, owner_path) = visible(&state, &user.principal, CampaignId(id)).await?;
     user.principal.may_manage_within(&owner_path)?;
     let mut rules = PointRules {
@@ -611,7 +653,7 @@ async fn edit_campaign(
     })?;
     state.store.update_campaign(campaign.id, change).await?;
     state.books.forget(campaign.id).await;
-    Ok(Redirect::to(&paths::campaign(id)))
+    Ok(done(&paths::campaign(id), Notice::CampaignSaved))
 }
 
 #[derive(Deserialize)]
@@ -625,7 +667,7 @@ async fn set_topic(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<TopicForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let (campaign, owner_path) = visible(&state, &user.principal, CampaignId(id)).await?;
     user.principal.may_manage_within(&owner_path)?;
     state
@@ -633,10 +675,11 @@ async fn set_topic(
         .set_week_topic(&campaign, form.week_of, &Topic::parse(&form.topic)?)
         .await?;
     state.books.forget(campaign.id).await;
-    Ok(Redirect::to(&paths::campaign_from(
-        id,
-        form.week_of.max(campaign.calendar.start),
-    )))
+    let from = form.week_of.max(campaign.calendar.start);
+    Ok(done(
+        &format!("{}#week-{}", paths::campaign_from(id, from), form.week_of),
+        Notice::TopicSet,
+    ))
 }
 
 // ---------------------------------------------------------------- the API

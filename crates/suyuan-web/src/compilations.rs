@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::Redirect;
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -17,10 +17,11 @@ use suyuan_search::{Piece, Within};
 use suyuan_store::library::{Direction, Draft, DraftEntry};
 
 use crate::auth::PageUser;
-use crate::csrf::{CsrfForm, CsrfToken, NoFields};
+use crate::csrf::{CsrfForm, NoFields};
 use crate::error::WebError;
-use crate::i18n::Lang;
-use crate::views::Chrome;
+
+use crate::notice::{Notice, done};
+use crate::views::{Chrome, Page};
 use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
@@ -59,14 +60,13 @@ struct DraftsPage {
 
 async fn drafts_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
 ) -> Result<DraftsPage, WebError> {
     user.principal.must_be_admin()?;
     let drafts = state.store.drafts_within(&user.principal.unit_path).await?;
     Ok(DraftsPage {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::COMPILATIONS),
+        chrome: Chrome::for_user(page, &user, paths::COMPILATIONS),
         drafts: drafts
             .into_iter()
             .map(|d| DraftLink {
@@ -86,14 +86,14 @@ async fn create_draft(
     State(state): State<AppState>,
     user: PageUser,
     CsrfForm(form): CsrfForm<TitleForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     user.principal.must_be_admin()?;
     let title = Heading::parse(&form.title)?;
     let draft = state
         .store
         .create_draft(user.principal.unit_id, &title, state.now())
         .await?;
-    Ok(Redirect::to(&paths::draft(draft.id)))
+    Ok(done(&paths::draft(draft.id), Notice::DraftCreated))
 }
 
 pub struct ItemView {
@@ -103,6 +103,8 @@ pub struct ItemView {
     pub first: String,
     pub more: Vec<suyuan_core::library::Piece>,
     pub source: String,
+    /// The id of its place on the page, to return to after moving it.
+    pub anchor: String,
     pub up: String,
     pub down: String,
     pub remove: String,
@@ -134,8 +136,7 @@ struct DraftQuery {
 
 async fn draft_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Path(id): Path<i64>,
     Query(query): Query<DraftQuery>,
@@ -172,7 +173,7 @@ async fn draft_page(
     };
     let here = paths::draft(draft.id);
     Ok(DraftPage {
-        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        chrome: Chrome::for_user(page, &user, &here),
         items: items
             .into_iter()
             .map(|item| {
@@ -198,6 +199,7 @@ async fn draft_page(
                     first,
                     more,
                     source,
+                    anchor: item_anchor(item.id),
                     up: action(item.id, "up"),
                     down: action(item.id, "down"),
                     remove: action(item.id, "remove"),
@@ -223,14 +225,17 @@ async fn add_heading(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<HeadingForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let draft = own_draft(&state, &user, id).await?;
     let heading = Heading::parse(&form.heading)?;
     state
         .store
         .add_to_draft(draft.id, Some(&heading), None)
         .await?;
-    Ok(Redirect::to(&paths::draft(draft.id)))
+    Ok(done(
+        &format!("{}#add-heading", paths::draft(draft.id)),
+        Notice::HeadingAdded,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -245,7 +250,7 @@ async fn add_excerpt(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<ExcerptForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let draft = own_draft(&state, &user, id).await?;
     let excerpt = state.store.excerpt(ExcerptId(form.excerpt_id)).await?;
     let collection = state.store.collection(excerpt.collection).await?;
@@ -260,10 +265,11 @@ async fn add_excerpt(
         .store
         .add_to_draft(draft.id, None, Some(excerpt.id))
         .await?;
-    Ok(Redirect::to(&paths::draft_search(
-        draft.id,
-        form.q.as_deref().unwrap_or_default(),
-    )))
+    let back = paths::draft_search(draft.id, form.q.as_deref().unwrap_or_default());
+    Ok(done(
+        &format!("{back}#hit-{}", excerpt.id.0),
+        Notice::ExcerptAdded,
+    ))
 }
 
 async fn change_item(
@@ -271,8 +277,9 @@ async fn change_item(
     user: PageUser,
     Path((id, item, action)): Path<(i64, i64, String)>,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let draft = own_draft(&state, &user, id).await?;
+    let mut place = item_anchor(item);
     match action.as_str() {
         "up" => {
             state
@@ -286,10 +293,20 @@ async fn change_item(
                 .move_draft_item(draft.id, item, Direction::Down)
                 .await?
         }
-        "remove" => state.store.remove_draft_item(draft.id, item).await?,
+        "remove" => {
+            state.store.remove_draft_item(draft.id, item).await?;
+            place = "draft".to_owned();
+        }
         _ => return Err(WebError::NotFound),
     }
-    Ok(Redirect::to(&paths::draft(draft.id)))
+    Ok(done(
+        &format!("{}#{place}", paths::draft(draft.id)),
+        Notice::DraftChanged,
+    ))
+}
+
+fn item_anchor(item: i64) -> String {
+    format!("item-{item}")
 }
 
 #[derive(Deserialize)]
@@ -302,7 +319,7 @@ async fn publish(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<PublishForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let draft = own_draft(&state, &user, id).await?;
     let visibility = Visibility::parse(&form.visibility).unwrap_or(Visibility::Subtree);
     let collection = state
@@ -310,5 +327,5 @@ async fn publish(
         .publish_draft(draft.id, visibility, state.now())
         .await?;
     state.search.catch_up(&state.store).await?;
-    Ok(Redirect::to(&paths::collection(collection)))
+    Ok(done(&paths::collection(collection), Notice::Published))
 }

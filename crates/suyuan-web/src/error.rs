@@ -27,7 +27,7 @@ use suyuan_store::auth::SignInError;
 
 use crate::i18n::lang_of;
 use crate::paths;
-use crate::views::Chrome;
+use crate::views::{Chrome, Page};
 
 #[derive(Debug, Error)]
 pub enum WebError {
@@ -269,7 +269,11 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         _ => failure.message,
     };
     let page = ErrorPage {
-        chrome: Chrome::anonymous(lang, String::new()),
+        chrome: Chrome::anonymous(Page {
+            lang,
+            csrf: String::new(),
+            notice: None,
+        }),
         message,
     };
     match page.render() {

@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use crate::auth::{MaybeSigned, MaybeUser};
-use crate::csrf::CsrfToken;
+
 use crate::error::WebError;
-use crate::i18n::{Lang, fill};
+use crate::i18n::fill;
 use crate::units::{ChildRow, child_rows};
-use crate::views::{Chrome, role_name};
+use crate::views::{Chrome, Page, role_name};
 use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
@@ -54,10 +54,10 @@ struct HomePage {
 
 async fn home(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     MaybeSigned(user): MaybeUser,
 ) -> Result<Response, WebError> {
+    let lang = page.lang;
     let Some(user) = user else {
         return Ok(Redirect::to(paths::LOGIN).into_response());
     };
@@ -110,7 +110,7 @@ async fn home(
         });
     }
     Ok(HomePage {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::HOME),
+        chrome: Chrome::for_user(page, &user, paths::HOME),
         today,
         greeting: fill(t.welcome, &[("name", &member.name)]),
         number: member.number.clone(),

@@ -7,6 +7,7 @@ mod auth;
 mod campaigns;
 mod compilations;
 mod csrf;
+mod dates;
 mod error;
 mod exams;
 mod gatherings;
@@ -15,6 +16,7 @@ mod i18n;
 mod library;
 mod members;
 mod mistakes;
+mod notice;
 mod ops;
 mod paths;
 pub mod progress;
@@ -185,6 +187,7 @@ impl App {
             .route_layer(axum::middleware::from_fn(ops::track_metrics))
             .layer(axum::middleware::from_fn(error::render_errors))
             .layer(axum::middleware::from_fn(csrf::ensure_cookie))
+            .layer(axum::middleware::from_fn(notice::clear_once_shown))
             .layer(axum::middleware::from_fn(ops::security_headers))
             .layer(axum::extract::DefaultBodyLimit::max(
                 members::MAX_UPLOAD_BYTES,

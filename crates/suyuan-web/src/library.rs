@@ -27,10 +27,10 @@ use suyuan_core::library::{
 use suyuan_store::library::{Chapter, Collection, Excerpt};
 
 use crate::auth::{MaybeApiUser, MaybeSigned, MaybeUser, PageUser};
-use crate::csrf::{CsrfMultipart, CsrfToken};
+use crate::csrf::CsrfMultipart;
 use crate::error::WebError;
 use crate::i18n::{Lang, fill};
-use crate::views::Chrome;
+use crate::views::{Chrome, Page};
 use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
@@ -200,10 +200,10 @@ async fn readable(
     }
 }
 
-fn chrome(lang: Lang, csrf: String, user: &Option<PageUser>, here: &str) -> Chrome {
+fn chrome(page: Page, user: &Option<PageUser>, here: &str) -> Chrome {
     match user {
-        Some(user) => Chrome::for_user(lang, csrf, user, here),
-        None => Chrome::anonymous(lang, csrf).returning_to(here),
+        Some(user) => Chrome::for_user(page, user, here),
+        None => Chrome::anonymous(page).returning_to(here),
     }
 }
 
@@ -223,15 +223,15 @@ struct LibraryPage {
 
 async fn library_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     MaybeSigned(user): MaybeUser,
 ) -> Result<LibraryPage, WebError> {
+    let lang = page.lang;
     let t = lang.texts();
     let collections = state.catalog.readable(&state, principal(&user)).await?;
     Ok(LibraryPage {
         may_import: user.as_ref().is_some_and(|u| u.principal.is_admin()),
-        chrome: chrome(lang, csrf, &user, paths::LIBRARY),
+        chrome: chrome(page, &user, paths::LIBRARY),
         collections: collections
             .into_iter()
             .map(|c| CollectionRow {
@@ -292,8 +292,7 @@ struct CollectionPage {
 
 async fn collection_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     MaybeSigned(user): MaybeUser,
     Path(id): Path<i64>,
 ) -> Result<CollectionPage, WebError> {
@@ -312,7 +311,7 @@ async fn collection_page(
     };
     let here = paths::collection(collection.id);
     Ok(CollectionPage {
-        chrome: chrome(lang, csrf, &user, &here),
+        chrome: chrome(page, &user, &here),
         source_lines: collection.source.lines().map(str::to_owned).collect(),
         toc: chapters
             .iter()
@@ -416,7 +415,7 @@ async fn chapter_page(
     State(state): State<AppState>,
     lang: Lang,
     size: TextSize,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     MaybeSigned(user): MaybeUser,
     Path((id, chapter)): Path<(i64, i64)>,
 ) -> Result<ChapterPage, WebError> {
@@ -446,7 +445,7 @@ async fn chapter_page(
     let next = chapters[position + 1..].iter().find(sibling).map(link);
     let here = paths::chapter(collection.id, current.id);
     Ok(ChapterPage {
-        chrome: chrome(lang, csrf, &user, &here),
+        chrome: chrome(page, &user, &here),
         collection_title: collection.display_title.clone(),
         collection_href: paths::collection(collection.id),
         excerpts: reading_excerpts(&excerpts, &heading_path),
@@ -478,7 +477,7 @@ async fn excerpt_page(
     State(state): State<AppState>,
     lang: Lang,
     size: TextSize,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     MaybeSigned(user): MaybeUser,
     Path(id): Path<i64>,
 ) -> Result<ExcerptPage, WebError> {
@@ -505,7 +504,7 @@ async fn excerpt_page(
     }
     let mut shown = reading_excerpts(std::slice::from_ref(&excerpt), &excerpt.heading_path);
     Ok(ExcerptPage {
-        chrome: chrome(lang, csrf, &user, &here),
+        chrome: chrome(page, &user, &here),
         collection_title: collection.display_title,
         collection_href: paths::collection(collection.id),
         heading_path: excerpt.heading_path.join(" / "),
@@ -599,14 +598,13 @@ struct ImportPage {
 
 async fn import_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
 ) -> Result<ImportPage, WebError> {
     user.principal.must_be_admin()?;
     Ok(ImportPage {
         scope: state.store.unit(user.principal.unit_id).await?.name,
-        chrome: Chrome::for_user(lang, csrf, &user, paths::IMPORT_MATERIAL),
+        chrome: Chrome::for_user(page, &user, paths::IMPORT_MATERIAL),
         outcome: None,
         error: None,
     })
@@ -615,11 +613,11 @@ async fn import_page(
 /// Uploaded files become collections of the admin's unit: all or nothing.
 async fn import_upload(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
+    let lang = page.lang;
     user.principal.must_be_admin()?;
     let t = lang.texts();
     let visibility = form
@@ -671,7 +669,7 @@ async fn import_upload(
     };
     let page = ImportPage {
         scope: state.store.unit(user.principal.unit_id).await?.name,
-        chrome: Chrome::for_user(lang, csrf, &user, paths::IMPORT_MATERIAL),
+        chrome: Chrome::for_user(page, &user, paths::IMPORT_MATERIAL),
         outcome,
         error,
     };

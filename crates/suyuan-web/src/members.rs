@@ -19,11 +19,11 @@ use suyuan_store::auth::SessionChange;
 use suyuan_store::members::{Member, MemberFilter};
 
 use crate::auth::{ApiUser, PageUser};
-use crate::csrf::{CsrfMultipart, CsrfToken};
+use crate::csrf::CsrfMultipart;
 use crate::error::WebError;
-use crate::i18n::{Lang, fill};
+use crate::i18n::fill;
 use crate::units::{Crumb, breadcrumbs, managed_unit};
-use crate::views::{Chrome, role_name};
+use crate::views::{Chrome, Page, role_name};
 use crate::{AppState, paths};
 
 /// The largest upload accepted (a roster of a few hundred thousand rows).
@@ -72,12 +72,12 @@ struct PageQuery {
 
 async fn members_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    shared: Page,
     user: PageUser,
     Path(id): Path<i64>,
     Query(query): Query<PageQuery>,
 ) -> Result<MembersPage, WebError> {
+    let lang = shared.lang;
     let t = lang.texts();
     let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
     let total = state.store.count_members(&unit.path).await?;
@@ -94,7 +94,7 @@ async fn members_page(
         .await?;
     let here = paths::unit_members(unit.id, page);
     Ok(MembersPage {
-        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        chrome: Chrome::for_user(shared, &user, &here),
         title: fill(t.members_of, &[("unit", &unit.name)]),
         crumbs: breadcrumbs(&state, &user.principal, &unit).await?,
         rows: members
@@ -126,14 +126,13 @@ struct ImportPage {
 
 async fn import_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
 ) -> Result<ImportPage, WebError> {
     user.principal.must_be_admin()?;
     let scope = state.store.unit(user.principal.unit_id).await?.name;
     Ok(ImportPage {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::IMPORT_MEMBERS),
+        chrome: Chrome::for_user(page, &user, paths::IMPORT_MEMBERS),
         scope,
         outcome: None,
         warnings: Vec::new(),
@@ -180,11 +179,11 @@ async fn import_roster(
 
 async fn import_upload(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     form: CsrfMultipart,
 ) -> Result<(axum::http::StatusCode, ImportPage), WebError> {
+    let lang = page.lang;
     user.principal.must_be_admin()?;
     let t = lang.texts();
     let scope = state.store.unit(user.principal.unit_id).await?.name;
@@ -195,7 +194,7 @@ async fn import_upload(
         .map(String::as_str)
         .unwrap_or_default();
     let outcome = import_roster(&state, &user.principal.unit_path, file, password).await;
-    let chrome = Chrome::for_user(lang, csrf, &user, paths::IMPORT_MEMBERS);
+    let chrome = Chrome::for_user(page, &user, paths::IMPORT_MEMBERS);
     match outcome {
         Ok(report) => Ok((
             axum::http::StatusCode::OK,

@@ -9,12 +9,12 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 
 use crate::auth::PageUser;
-use crate::csrf::{CsrfForm, CsrfToken};
+use crate::csrf::CsrfForm;
 use crate::error::WebError;
 use crate::exams::{AnswerJson, answer_from_form, right_text, to_response};
-use crate::i18n::{Lang, Texts, fill};
+use crate::i18n::{Texts, fill};
 use crate::questions::{kind_name, letter};
-use crate::views::Chrome;
+use crate::views::{Chrome, Page};
 use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
@@ -76,13 +76,13 @@ async fn practice_view(
 
 async fn practice_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
 ) -> Result<PracticePage, WebError> {
+    let lang = page.lang;
     let (due_line, question) = practice_view(&state, lang.texts(), user.member.id).await?;
     Ok(PracticePage {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::PRACTICE),
+        chrome: Chrome::for_user(page, &user, paths::PRACTICE),
         due_line,
         question,
         outcome: None,
@@ -92,12 +92,12 @@ async fn practice_page(
 /// Grades a practised mistake, reschedules it, and shows what is right.
 async fn practise(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Path(question_id): Path<i64>,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<PracticePage, WebError> {
+    let lang = page.lang;
     let t = lang.texts();
     let id = suyuan_core::questions::QuestionId(question_id);
     let book = state.store.mistakes(user.member.id).await?;
@@ -122,7 +122,7 @@ async fn practise(
         .await?;
     let (due_line, _) = practice_view(&state, t, user.member.id).await?;
     Ok(PracticePage {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::PRACTICE),
+        chrome: Chrome::for_user(page, &user, paths::PRACTICE),
         due_line,
         question: None,
         outcome: Some((

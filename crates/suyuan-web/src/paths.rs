@@ -48,6 +48,7 @@ pub const IMPORT_QUESTIONS: &str = "/questions/import";
 pub const EXPORT_QUESTIONS: &str = "/questions/export";
 pub const QUESTIONS_TEMPLATE: &str = "/questions/template";
 pub const PROPOSALS: &str = "/questions/proposed";
+pub const ACCEPT_PROPOSALS: &str = "/questions/proposed/accept";
 pub const GENERATE_QUESTIONS: &str = "/questions/generate";
 
 pub fn questions_in(category: &str) -> String {
@@ -135,6 +136,11 @@ pub fn gathering_with_code(id: i64, code: &str) -> String {
 
 pub fn gathering_run(id: i64) -> String {
     format!("{GATHERINGS}/{id}/run")
+}
+
+/// The roll, to mark attendance by hand.
+pub fn gathering_roll(id: i64) -> String {
+    format!("{GATHERINGS}/{id}/roll")
 }
 
 pub fn gathering_attendance(id: i64) -> String {

@@ -15,7 +15,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -41,11 +41,12 @@ use suyuan_store::progress::Kept;
 use suyuan_store::reading::{Mark, Marking, NewMark, Recorded};
 
 use crate::auth::{ApiUser, PageUser};
-use crate::csrf::{CsrfForm, CsrfToken, sign, signed};
+use crate::csrf::{CsrfForm, sign, signed};
 use crate::error::WebError;
 use crate::i18n::{Lang, Texts, fill};
 use crate::library::{ReadingExcerpt, SizeChoice, TextSize, reading_excerpts, size_choices};
-use crate::views::Chrome;
+use crate::notice::{Notice, done};
+use crate::views::{Chrome, Page};
 use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
@@ -709,7 +710,7 @@ async fn today_page(
     State(state): State<AppState>,
     lang: Lang,
     size: TextSize,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
 ) -> Result<TodayPage, WebError> {
     let t = lang.texts();
@@ -783,7 +784,7 @@ async fn today_page(
         });
     }
     Ok(TodayPage {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::TODAY),
+        chrome: Chrome::for_user(page, &user, paths::TODAY),
         date: now.format("%Y-%m-%d").to_string(),
         cards,
         text_size: size,
@@ -859,7 +860,7 @@ async fn page_marks(
     Ok(if wants_json {
         Json(serde_json::json!({ "recorded": count })).into_response()
     } else {
-        Redirect::to(paths::TODAY).into_response()
+        done(paths::TODAY, Notice::ReadingRecorded)
     })
 }
 
@@ -908,11 +909,11 @@ fn status_label(t: &Texts, status: suyuan_core::reading::DayStatus) -> &'static 
 
 async fn calendar_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Query(query): Query<MonthQuery>,
 ) -> Result<CalendarPage, WebError> {
+    let lang = page.lang;
     use suyuan_core::reading::DayStatus;
     let t = lang.texts();
     let now = state.now();
@@ -973,7 +974,7 @@ async fn calendar_page(
     let next = (last + Duration::days(1)).format("%Y-%m").to_string();
     let month = first.format("%Y-%m").to_string();
     Ok(CalendarPage {
-        chrome: Chrome::for_user(lang, csrf, &user, &paths::reading_calendar(&month)),
+        chrome: Chrome::for_user(page, &user, &paths::reading_calendar(&month)),
         month,
         previous: paths::reading_calendar(&previous),
         next: paths::reading_calendar(&next),

@@ -17,10 +17,10 @@ use suyuan_core::library::CollectionId;
 use suyuan_search::{Piece, Results, Within};
 
 use crate::auth::{MaybeApiUser, MaybeSigned, MaybeUser};
-use crate::csrf::CsrfToken;
+
 use crate::error::WebError;
-use crate::i18n::{Lang, fill};
-use crate::views::Chrome;
+use crate::i18n::fill;
+use crate::views::{Chrome, Page};
 use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
@@ -113,11 +113,11 @@ struct SearchPage {
 
 async fn search_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    shared: Page,
     MaybeSigned(user): MaybeUser,
     Query(query): Query<SearchQuery>,
 ) -> Result<SearchPage, WebError> {
+    let lang = shared.lang;
     let t = lang.texts();
     let reader = user.as_ref().map(|u| &u.principal);
     let results = run(&state, reader, &query).await?;
@@ -142,8 +142,8 @@ async fn search_page(
         previous: (page > 1).then(|| at(page - 1)),
         next: (page < pages).then(|| at(page + 1)),
         chrome: match &user {
-            Some(user) => Chrome::for_user(lang, csrf, user, &here),
-            None => Chrome::anonymous(lang, csrf).returning_to(&here),
+            Some(user) => Chrome::for_user(shared, user, &here),
+            None => Chrome::anonymous(shared).returning_to(&here),
         },
         summary: (!text.trim().is_empty())
             .then(|| fill(t.search_found, &[("total", &results.total)])),

@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Redirect;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -18,10 +18,11 @@ use suyuan_store::auth::SessionChange;
 use suyuan_store::units::{NewUnit, Unit, UnitCount};
 
 use crate::auth::{ApiUser, PageUser};
-use crate::csrf::{CsrfForm, CsrfToken, NoFields};
+use crate::csrf::{CsrfForm, NoFields};
 use crate::error::WebError;
 use crate::i18n::Lang;
-use crate::views::{Chrome, kind_name};
+use crate::notice::{Notice, done};
+use crate::views::{Chrome, Page, kind_name};
 use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
@@ -122,16 +123,16 @@ struct UnitPage {
 
 async fn unit_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Path(id): Path<i64>,
 ) -> Result<UnitPage, WebError> {
+    let lang = page.lang;
     let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
     let here = paths::unit(unit.id);
     let t = lang.texts();
     Ok(UnitPage {
-        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        chrome: Chrome::for_user(page, &user, &here),
         kind: kind_name(t, unit.kind),
         crumbs: breadcrumbs(&state, &user.principal, &unit).await?,
         children: child_rows(lang, state.store.children_with_member_counts(&unit).await?),
@@ -163,7 +164,7 @@ async fn create_child(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<ChildForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let parent = managed_unit(&state, &user.principal, UnitId(id)).await?;
     let new = NewUnit {
         parent: Some(parent.id),
@@ -172,7 +173,12 @@ async fn create_child(
         kind: UnitKind::parse(&form.kind)?,
     };
     let child = state.store.create_unit(new, state.now()).await?;
-    Ok(Redirect::to(&paths::unit(child.id)))
+    Ok(done(
+        &paths::unit(child.id),
+        Notice::UnitAdded {
+            name: child.name.to_string(),
+        },
+    ))
 }
 
 /// Loads a unit the principal may rename, move or archive.
@@ -196,13 +202,16 @@ async fn rename(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<RenameForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let unit = changeable_unit(&state, &user.principal, UnitId(id)).await?;
-    state
-        .store
-        .rename_unit(unit.id, UnitName::parse(&form.name)?)
-        .await?;
-    Ok(Redirect::to(&paths::unit(unit.id)))
+    let name = UnitName::parse(&form.name)?;
+    state.store.rename_unit(unit.id, name.clone()).await?;
+    Ok(done(
+        &paths::unit(unit.id),
+        Notice::UnitRenamed {
+            name: name.to_string(),
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -236,13 +245,13 @@ async fn move_unit(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<MoveForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let parent = state
         .store
         .unit_by_code(&UnitCode::parse(&form.parent_code)?)
         .await?;
     let moved = move_within_scope(&state, &user.principal, UnitId(id), parent).await?;
-    Ok(Redirect::to(&paths::unit(moved.id)))
+    Ok(done(&paths::unit(moved.id), Notice::UnitMoved))
 }
 
 async fn archive(
@@ -250,13 +259,16 @@ async fn archive(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let unit = changeable_unit(&state, &user.principal, UnitId(id)).await?;
     state.store.archive_unit(unit.id, state.now()).await?;
-    Ok(Redirect::to(
+    Ok(done(
         &unit
             .parent_id
             .map_or_else(|| paths::HOME.to_owned(), paths::unit),
+        Notice::UnitArchived {
+            name: unit.name.to_string(),
+        },
     ))
 }
 

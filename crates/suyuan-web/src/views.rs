@@ -1,11 +1,20 @@
 //! What every page shares: the language, the signed-in person for the
-//! header, and the CSRF token its forms carry.
+//! header, the CSRF token its forms carry, and the notice of what the
+//! last action did.
 
 use suyuan_core::access::Role;
 use suyuan_core::units::UnitKind;
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::AppState;
 use crate::auth::PageUser;
-use crate::i18n::{Lang, Texts};
+
+use crate::csrf::CsrfToken;
+use crate::error::WebError;
+use crate::i18n::{Lang, Texts, lang_of};
+use crate::notice::Notice;
 use crate::paths;
 
 pub struct NavUser {
@@ -71,10 +80,33 @@ impl Tab {
     }
 }
 
+/// What a page handler takes from the request for its chrome.
+pub struct Page {
+    pub lang: Lang,
+    pub csrf: String,
+    pub notice: Option<Notice>,
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let lang = lang_of(&parts.headers);
+        let CsrfToken(csrf) = CsrfToken::from_request_parts(parts, state).await?;
+        Ok(Page {
+            lang,
+            csrf,
+            notice: Notice::of(parts),
+        })
+    }
+}
+
 pub struct Chrome {
     pub t: &'static Texts,
     pub lang: Lang,
     pub csrf: String,
+    /// What the action that led here did, in this page's words.
+    pub notice: Option<String>,
     pub user: Option<NavUser>,
     /// Where the language switch leads, returning to this page.
     pub switch_href: String,
@@ -83,25 +115,27 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    pub fn anonymous(lang: Lang, csrf: String) -> Self {
+    pub fn anonymous(page: Page) -> Self {
+        let Page { lang, csrf, notice } = page;
         Self {
             t: lang.texts(),
             lang,
             csrf,
+            notice: notice.map(|notice| notice.text(lang.texts())),
             user: None,
             switch_href: paths::switch_language(lang.other().code(), paths::HOME),
             tab: None,
         }
     }
 
-    pub fn for_user(lang: Lang, csrf: String, user: &PageUser, here: &str) -> Self {
+    pub fn for_user(page: Page, user: &PageUser, here: &str) -> Self {
         Self {
             user: Some(NavUser {
                 name: user.member.name.clone(),
             }),
-            switch_href: paths::switch_language(lang.other().code(), here),
+            switch_href: paths::switch_language(page.lang.other().code(), here),
             tab: Tab::of(here),
-            ..Self::anonymous(lang, csrf)
+            ..Self::anonymous(page)
         }
     }
 
@@ -117,6 +151,50 @@ impl Chrome {
         self.switch_href = paths::switch_language(self.lang.other().code(), here);
         self
     }
+}
+
+/// Where a long list stands: "page 2 of 5" and the links either side.
+/// One piece (`pager.html`) for every paged list.
+pub struct Pager {
+    /// From 1.
+    pub page: u64,
+    pub label: String,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// The page `asked` (from 1, clamped to those there are) of `total`
+    /// rows `size` to a page; `href` gives a page's address.
+    pub fn new(t: &Texts, asked: u64, total: u64, size: u64, href: impl Fn(u64) -> String) -> Self {
+        let pages = total.div_ceil(size).max(1);
+        let page = asked.clamp(1, pages);
+        Self {
+            page,
+            label: crate::i18n::fill(t.page_of, &[("page", &page), ("pages", &pages)]),
+            previous: (page > 1).then(|| href(page - 1)),
+            next: (page < pages).then(|| href(page + 1)),
+        }
+    }
+
+    /// Rows to skip to reach this page.
+    pub fn offset(&self, size: u64) -> u64 {
+        (self.page - 1) * size
+    }
+
+    /// Whether there is more than one page to move between.
+    pub fn shown(&self) -> bool {
+        self.previous.is_some() || self.next.is_some()
+    }
+}
+
+/// A time zone by the name people know it by; its code only when it is
+/// none of those a campaign is offered.
+pub fn zone_name(t: &Texts, zone: chrono_tz::Tz) -> String {
+    t.zones
+        .iter()
+        .find(|(code, _)| *code == zone.name())
+        .map_or_else(|| zone.name().to_owned(), |(_, name)| (*name).to_owned())
 }
 
 pub fn role_name(t: &Texts, role: Role) -> &'static str {

@@ -590,14 +590,33 @@ impl<'a> CheckInCode<'a> {
         DateTime::from_timestamp((Self::step(at) + 1) * Self::STEP_SECONDS, 0).unwrap_or(at)
     }
 
+    /// The code in the link an organizer forwards to the group: ten
+    /// digits that hold for the whole check-in window of this slot (and
+    /// no other), while the six on the screen keep rotating for the room.
+    pub fn for_window(&self, slot: &Slot) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.secret) else {
+            return String::new();
+        };
+        mac.update(b"window");
+        mac.update(&slot.starts_at.timestamp().to_be_bytes());
+        let digest = mac.finalize().into_bytes();
+        let value = u64::from_be_bytes([
+            digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+        ]);
+        format!("{:010}", value % 10_000_000_000)
+    }
+
     /// Whether `code`, typed at `now`, checks a member in to a gathering in
-    /// `slot`. The code of the step before is still taken, for a member
-    /// who typed it as it changed.
+    /// `slot`: the code on the screen (or the one before it, for a member
+    /// who typed it as it changed), or the forwarded link's code.
     pub fn check(&self, code: &str, slot: &Slot, now: DateTime<Utc>) -> Result<(), CheckInError> {
         if !slot.check_in_open(now) {
             return Err(CheckInError::Closed);
         }
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if code == self.for_window(slot) {
+            return Ok(());
+        }
         let step = Self::step(now);
         if [step, step - 1]
             .iter()
@@ -615,6 +634,38 @@ impl<'a> CheckInCode<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_forwarded_link_holds_for_the_whole_window_of_its_slot_only() {
+        let at = |h, m| {
+            chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 3, h, m, 0)
+                .single()
+                .expect("time")
+        };
+        let slot = Slot {
+            starts_at: at(10, 0),
+            ends_at: at(12, 0),
+        };
+        let code = CheckInCode::new(b"secret");
+        let link = code.for_window(&slot);
+        assert_eq!(link.len(), 10);
+        for now in [at(9, 30), at(10, 45), at(11, 59)] {
+            assert_eq!(code.check(&link, &slot, now), Ok(()));
+        }
+        assert_eq!(
+            code.check(&link, &slot, at(12, 1)),
+            Err(CheckInError::Closed)
+        );
+        let moved = Slot {
+            starts_at: at(14, 0),
+            ends_at: at(16, 0),
+        };
+        assert_eq!(
+            code.check(&link, &moved, at(14, 30)),
+            Err(CheckInError::Wrong)
+        );
+        assert_ne!(CheckInCode::new(b"other").for_window(&slot), link);
+    }
 
     #[test]
     fn a_gathering_s_record_changes_only_at_its_times() {

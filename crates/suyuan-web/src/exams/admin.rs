@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::response::Redirect;
+use axum::response::Response as HttpResponse;
 use chrono::Duration;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -17,12 +17,13 @@ use suyuan_core::units::UnitId;
 use suyuan_store::exams::{AttemptId, Exam, ExamId};
 use suyuan_store::members::MemberFilter;
 
-use super::local;
+use super::window_words;
 use crate::auth::PageUser;
-use crate::csrf::{CsrfForm, CsrfToken};
+use crate::csrf::CsrfForm;
 use crate::error::WebError;
 use crate::i18n::{Lang, Texts, fill};
-use crate::views::Chrome;
+use crate::notice::{Notice, done};
+use crate::views::{Chrome, Page};
 use crate::{AppState, paths};
 
 /// The most members listed by name on one results page; above it, the
@@ -46,25 +47,15 @@ pub struct CampaignTestsPage {
     title: String,
     rows: Vec<CampaignTestRow>,
     action: String,
-    /// What the last setting did.
-    done: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    set: Option<usize>,
-    already: Option<usize>,
 }
 
 pub async fn campaign_tests_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Path(id): Path<i64>,
-    Query(done): Query<DoneQuery>,
 ) -> Result<CampaignTestsPage, WebError> {
-    let t = lang.texts();
+    let t = page.lang.texts();
     let (campaign, owner) =
         crate::campaigns::visible(&state, &user.principal, CampaignId(id)).await?;
     user.principal.may_manage_within(&owner)?;
@@ -74,26 +65,18 @@ pub async fn campaign_tests_page(
         .await?
         .into_iter()
         .map(|exam| CampaignTestRow {
-            window: format!(
-                "{} – {}",
-                local(exam.test.window.opens),
-                local(exam.test.window.closes)
-            ),
+            window: window_words(t, exam.test.window.opens, exam.test.window.closes),
             title: exam.test.title,
             results: paths::test_results(exam.id.0, None),
         })
         .collect();
     let here = paths::campaign_tests(id);
     Ok(CampaignTestsPage {
-        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        chrome: Chrome::for_user(page, &user, &here),
         campaign_href: paths::campaign(id),
         title: campaign.title,
         rows,
         action: here,
-        done: done
-            .set
-            .zip(done.already)
-            .map(|(set, already)| fill(t.tests_set, &[("set", &set), ("already", &already)])),
     })
 }
 
@@ -113,7 +96,7 @@ pub async fn set_ten_day_tests(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<TenDayForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<HttpResponse, WebError> {
     let (campaign, owner) =
         crate::campaigns::visible(&state, &user.principal, CampaignId(id)).await?;
     user.principal.may_manage_within(&owner)?;
@@ -128,12 +111,13 @@ pub async fn set_ten_day_tests(
     let set =
         suyuan_app::exams::set_ten_day_tests(&state.store, &campaign, plan, lang, state.now())
             .await?;
-    Ok(Redirect::to(&format!(
-        "{}?set={}&already={}",
-        paths::campaign_tests(id),
-        set.set,
-        set.already
-    )))
+    Ok(done(
+        &paths::campaign_tests(id),
+        Notice::TestsSet {
+            set: set.set,
+            already: set.already,
+        },
+    ))
 }
 
 /// Whether an admin may see a test's results: a campaign's, if the
@@ -252,12 +236,12 @@ pub struct ScopeQuery {
 
 pub async fn results_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Path(id): Path<i64>,
     Query(query): Query<ScopeQuery>,
 ) -> Result<ResultsPage, WebError> {
+    let lang = page.lang;
     let t = lang.texts();
     let who = &user.principal;
     let exam = state.store.exam(ExamId(id)).await?;
@@ -343,9 +327,9 @@ pub async fn results_page(
         .collect();
     let window = exam.test.window;
     Ok(ResultsPage {
-        chrome: Chrome::for_user(lang, csrf, &user, &paths::test_results(id, query.unit)),
+        chrome: Chrome::for_user(page, &user, &paths::test_results(id, query.unit)),
         title: exam.test.title,
-        window: format!("{} – {}", local(window.opens), local(window.closes)),
+        window: window_words(t, window.opens, window.closes),
         crumbs,
         scope: scope.name,
         summary: Summary::of(t, &results),
@@ -381,8 +365,7 @@ const TO_MARK: usize = 50;
 
 pub async fn marking_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Path(id): Path<i64>,
 ) -> Result<MarkingPage, WebError> {
@@ -416,7 +399,7 @@ pub async fn marking_page(
     }
     let here = paths::test_marking(id);
     Ok(MarkingPage {
-        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        chrome: Chrome::for_user(page, &user, &here),
         title: exam.test.title,
         results: paths::test_results(id, None),
         rows,
@@ -433,7 +416,7 @@ pub async fn mark_answer(
     user: PageUser,
     Path((id, attempt, position)): Path<(i64, i64, usize)>,
     CsrfForm(form): CsrfForm<MarkForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<HttpResponse, WebError> {
     let who = &user.principal;
     let exam = state.store.exam(ExamId(id)).await?;
     may_see_results(&state, who, &exam).await?;
@@ -446,5 +429,8 @@ pub async fn mark_answer(
         .store
         .mark_by_hand(found.id, position, form.share, state.now())
         .await?;
-    Ok(Redirect::to(&paths::test_marking(id)))
+    Ok(done(
+        &format!("{}#to-mark", paths::test_marking(id)),
+        Notice::AnswerMarked,
+    ))
 }

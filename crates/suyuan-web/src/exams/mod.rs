@@ -23,11 +23,12 @@ use suyuan_core::questions::{Answer, Grade, Response};
 use suyuan_store::exams::{Attempt, AttemptId, Exam, ExamId, GivenAnswer};
 
 use crate::auth::{ApiUser, PageUser};
-use crate::csrf::{CsrfForm, CsrfToken, NoFields};
+use crate::csrf::{CsrfForm, NoFields};
 use crate::error::WebError;
-use crate::i18n::{Lang, Texts, fill};
+use crate::i18n::{Texts, fill};
+use crate::notice::{Notice, done};
 use crate::questions::{kind_name, letter};
-use crate::views::Chrome;
+use crate::views::{Chrome, Page};
 use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
@@ -449,18 +450,23 @@ struct TestsPage {
     rows: Vec<TestRow>,
 }
 
-fn local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&suyuan_core::campaigns::DEFAULT_ZONE)
-        .format("%m-%d %H:%M")
-        .to_string()
+/// A moment of a test as people say it, in the campaigns' zone.
+fn local(t: &Texts, at: DateTime<Utc>) -> String {
+    crate::dates::moment(t, &at.with_timezone(&suyuan_core::campaigns::DEFAULT_ZONE))
+}
+
+/// When a test may be sat: "12月1日 周二 00:00 – 12月10日 周四 23:59".
+fn window_words(t: &Texts, opens: DateTime<Utc>, closes: DateTime<Utc>) -> String {
+    let zone = suyuan_core::campaigns::DEFAULT_ZONE;
+    crate::dates::span(t, &opens.with_timezone(&zone), &closes.with_timezone(&zone))
 }
 
 async fn tests_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
 ) -> Result<TestsPage, WebError> {
+    let lang = page.lang;
     let t = lang.texts();
     let now = state.now();
     let mut rows = Vec::new();
@@ -475,32 +481,45 @@ async fn tests_page(
                 (label, paths::attempt(a.id.0))
             })
         });
-        rows.push(TestRow {
-            title: exam.test.title.clone(),
-            window: format!("{} – {}", local(window.opens), local(window.closes)),
-            limit: fill(
-                t.test_time_limit,
-                &[("minutes", &window.limit.num_minutes())],
-            ),
-            start: (open.is_some() || may_start).then(|| paths::start_test(exam.id.0)),
-            resumes: open.is_some(),
-            last,
-            results: user
-                .principal
-                .is_admin()
-                .then(|| paths::test_results(exam.id.0, None)),
-            note: if now < window.opens {
-                t.test_upcoming
-            } else if now >= window.closes {
-                t.test_closed
-            } else {
-                ""
+        // The one to sit now first, then those to come, then those past
+        // (the latest first).
+        let order = if open.is_some() || (may_start && now >= window.opens) {
+            (0, 0)
+        } else if now < window.opens {
+            (1, window.opens.timestamp())
+        } else {
+            (2, -window.closes.timestamp())
+        };
+        rows.push((
+            order,
+            TestRow {
+                title: exam.test.title.clone(),
+                window: window_words(t, window.opens, window.closes),
+                limit: fill(
+                    t.test_time_limit,
+                    &[("minutes", &window.limit.num_minutes())],
+                ),
+                start: (open.is_some() || may_start).then(|| paths::start_test(exam.id.0)),
+                resumes: open.is_some(),
+                last,
+                results: user
+                    .principal
+                    .is_admin()
+                    .then(|| paths::test_results(exam.id.0, None)),
+                note: if now < window.opens {
+                    t.test_upcoming
+                } else if now >= window.closes {
+                    t.test_closed
+                } else {
+                    ""
+                },
             },
-        });
+        ));
     }
+    rows.sort_by_key(|(order, _)| *order);
     Ok(TestsPage {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::TESTS),
-        rows,
+        chrome: Chrome::for_user(page, &user, paths::TESTS),
+        rows: rows.into_iter().map(|(_, row)| row).collect(),
     })
 }
 
@@ -509,14 +528,14 @@ async fn start_page(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Redirect, WebError> {
+) -> Result<HttpResponse, WebError> {
     let exam = state.store.exam(ExamId(id)).await?;
     may_sit(&state, &user.principal, &exam).await?;
     let attempt = state
         .store
         .start_attempt(&exam, user.member.id, state.now())
         .await?;
-    Ok(Redirect::to(&paths::attempt(attempt.id.0)))
+    Ok(Redirect::to(&paths::attempt(attempt.id.0)).into_response())
 }
 
 /// One question on the sitting page.
@@ -542,6 +561,8 @@ struct ReviewView {
     given: String,
     right: String,
     full: bool,
+    /// Said in words and a mark, never by colour alone.
+    verdict: (&'static str, &'static str),
     earned: String,
     explanation: String,
     excerpt_href: Option<String>,
@@ -561,6 +582,11 @@ struct AttemptPage {
     confirm_hand_in: Option<String>,
     /// Once submitted: the score line, whether it passed, and the review.
     result: Option<(String, bool)>,
+    /// "答对 7 题，共 10 题".
+    tally: String,
+    /// Questions not fully right, now in the mistake book.
+    missed: usize,
+    review_label: String,
     review: Vec<ReviewView>,
 }
 
@@ -624,12 +650,12 @@ fn unanswered(attempt: &Attempt, given: &[GivenAnswer]) -> usize {
 
 async fn attempt_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Path(id): Path<i64>,
     Query(query): Query<AttemptQuery>,
 ) -> Result<AttemptPage, WebError> {
+    let lang = page.lang;
     let t = lang.texts();
     let mut attempt = own_attempt(&state, &user.principal, id).await?;
     if attempt.is_open() && state.now() > attempt.deadline {
@@ -716,6 +742,13 @@ async fn attempt_page(
             given: given_text,
             right,
             full: grade.is_some_and(Grade::is_full),
+            verdict: match grade {
+                Some(grade) if grade.is_full() => ("✓", t.verdict_right),
+                Some(Grade::Pending) => ("…", t.verdict_pending),
+                Some(Grade::Scored(share)) if share > 0.0 => ("◐", t.verdict_partial),
+                Some(_) => ("✗", t.verdict_wrong),
+                None => ("✗", t.not_answered),
+            },
             earned: match grade {
                 Some(Grade::Scored(share)) => format!("{}", (share * 100.0).round() / 100.0),
                 Some(Grade::Pending) => t.marked_by_hand.to_owned(),
@@ -725,6 +758,16 @@ async fn attempt_page(
             excerpt_href: question.excerpt.map(paths::excerpt),
         });
     }
+    let right = review.iter().filter(|q| q.full).count();
+    // Answers given and not fully right: the mistake book's new entries.
+    let missed = review
+        .iter()
+        .filter(|q| [t.verdict_wrong, t.verdict_partial].contains(&q.verdict.1))
+        .count();
+    let tally = fill(
+        t.right_of_total,
+        &[("right", &right), ("total", &review.len())],
+    );
     let result = attempt.score.map(|score| {
         let passed = score.passes(exam.test.pass_mark);
         let mut line = fill(t.test_score, &[("percent", &score.percent())]);
@@ -737,10 +780,10 @@ async fn attempt_page(
         (line, passed)
     });
     Ok(AttemptPage {
-        chrome: Chrome::for_user(lang, csrf, &user, &paths::attempt(id)),
+        chrome: Chrome::for_user(page, &user, &paths::attempt(id)),
         title: exam.test.title,
         action: paths::attempt(id),
-        deadline: local(attempt.deadline),
+        deadline: local(t, attempt.deadline),
         deadline_iso: attempt.deadline.to_rfc3339(),
         now_iso: state.now().to_rfc3339(),
         confirm_hand_in: match unanswered(&attempt, &given) {
@@ -751,6 +794,9 @@ async fn attempt_page(
         },
         sitting,
         result,
+        tally,
+        missed,
+        review_label: fill(t.review_mistakes, &[("n", &missed)]),
         review,
     })
 }
@@ -829,7 +875,10 @@ async fn save_page(
             save_from_form(&state, &attempt, position, &fields, &format!("q{position}")).await?;
         }
     }
-    if fields.iter().any(|(k, v)| k == "action" && v == "submit") {
+    if !fields.iter().any(|(k, v)| k == "action" && v == "submit") {
+        return Ok(done(&paths::attempt(id), Notice::AnswersSaved));
+    }
+    {
         // A hand-in with questions unanswered is asked once, while there
         // is time to answer them.
         let confirmed = fields.iter().any(|(k, v)| k == "confirmed" && v == "1");

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -20,6 +20,7 @@ use crate::auth::{ApiUser, PageUser};
 use crate::csrf::{CsrfForm, NoFields};
 use crate::error::WebError;
 use crate::i18n::Lang;
+use crate::notice::{Notice, done};
 use crate::views::attachment;
 use crate::{AppState, paths};
 
@@ -187,12 +188,12 @@ pub async fn reset_my_feed(
     State(state): State<AppState>,
     user: PageUser,
     CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     state
         .store
         .reset_feed(FeedOwner::Member(user.member.id))
         .await?;
-    Ok(Redirect::to(paths::GATHERINGS))
+    Ok(done(paths::GATHERINGS, Notice::FeedReset))
 }
 
 /// A new link for a unit's feed (its admins'); the old one stops working.
@@ -201,14 +202,14 @@ pub async fn reset_unit_feed(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let unit = state.store.unit(UnitId(id)).await?;
     if !user.principal.may_see_unit(&unit.path) {
         return Err(WebError::NotFound);
     }
     user.principal.may_manage_within(&unit.path)?;
     state.store.reset_feed(FeedOwner::Unit(unit.id)).await?;
-    Ok(Redirect::to(&paths::unit_gatherings(unit.id)))
+    Ok(done(&paths::unit_gatherings(unit.id), Notice::FeedReset))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -18,10 +18,10 @@ use suyuan_store::units::Unit;
 
 use super::{attendance_name, kind_name, zone_of};
 use crate::auth::PageUser;
-use crate::csrf::CsrfToken;
+
 use crate::error::WebError;
 use crate::i18n::{Lang, Texts};
-use crate::views::{Chrome, attachment};
+use crate::views::{Chrome, Page, attachment};
 use crate::{AppState, paths};
 
 #[derive(Deserialize)]
@@ -166,18 +166,18 @@ pub struct LedgerPage {
 
 pub async fn ledger_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Path(id): Path<i64>,
     Query(period): Query<Period>,
 ) -> Result<LedgerPage, WebError> {
+    let lang = page.lang;
     let t = lang.texts();
     let unit = ledger_unit(&state, &user, id).await?;
     let (from, to) = period.days(state.now().with_timezone(&DEFAULT_ZONE).date_naive())?;
     let here = paths::unit_ledger(unit.id, from, to);
     Ok(LedgerPage {
-        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        chrome: Chrome::for_user(page, &user, &here),
         lines: lines(&state, t, &unit, from, to).await?,
         plan_href: paths::unit_gatherings(unit.id),
         action: paths::unit_ledger_base(unit.id),

@@ -11,7 +11,7 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::Redirect;
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -28,10 +28,11 @@ use suyuan_store::gatherings::{Gathering, GatheringId};
 use suyuan_store::members::Member;
 
 use crate::auth::PageUser;
-use crate::csrf::{CsrfForm, CsrfToken};
+use crate::csrf::CsrfForm;
 use crate::error::WebError;
-use crate::i18n::{Lang, Texts, fill};
-use crate::views::Chrome;
+use crate::i18n::{Texts, fill};
+use crate::notice::{Notice, done};
+use crate::views::{Chrome, Page};
 use crate::{AppState, paths};
 
 pub use organize::close_ended;
@@ -85,20 +86,12 @@ async fn zone_of(state: &AppState, gathering: &Gathering) -> Result<Tz, WebError
     })
 }
 
-/// "11-26 周四 19:00–20:30", in the gathering's zone.
+/// "11月26日 周四 19:00–20:30", in the gathering's zone.
 fn when(t: &Texts, zone: Tz, gathering: &Gathering) -> String {
-    let starts = gathering.slot.starts_at.with_timezone(&zone);
-    let ends = gathering.slot.ends_at.with_timezone(&zone);
-    let weekday = format!(
-        "{}{}",
-        t.weekday_prefix,
-        crate::views::weekday_name(t, chrono::Datelike::weekday(&starts))
-    );
-    format!(
-        "{} {weekday} {}–{}",
-        starts.format("%Y-%m-%d"),
-        starts.format("%H:%M"),
-        ends.format("%H:%M")
+    crate::dates::span(
+        t,
+        &gathering.slot.starts_at.with_timezone(&zone),
+        &gathering.slot.ends_at.with_timezone(&zone),
     )
 }
 
@@ -241,11 +234,11 @@ struct MyGatherings {
 
 async fn my_gatherings(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     headers: HeaderMap,
     user: PageUser,
 ) -> Result<MyGatherings, WebError> {
+    let lang = page.lang;
     let t = lang.texts();
     let now = state.now();
     let mut upcoming = Vec::new();
@@ -272,7 +265,7 @@ async fn my_gatherings(
     recent.reverse();
     let feed_url = calendar::member_feed_url(&state, &headers, &user.member).await?;
     Ok(MyGatherings {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::GATHERINGS),
+        chrome: Chrome::for_user(page, &user, paths::GATHERINGS),
         upcoming,
         recent,
         webcal_url: calendar::webcal(&feed_url),
@@ -366,12 +359,12 @@ struct CodeQuery {
 
 async fn gathering_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Path(id): Path<i64>,
     Query(query): Query<CodeQuery>,
 ) -> Result<GatheringPage, WebError> {
+    let lang = page.lang;
     let t = lang.texts();
     let now = state.now();
     let (gathering, role) = visible(&state, &user.principal, id).await?;
@@ -429,7 +422,7 @@ async fn gathering_page(
         .collect();
     let here = paths::gathering(id);
     Ok(GatheringPage {
-        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        chrome: Chrome::for_user(page, &user, &here),
         id,
         kind: kind_name(t, gathering.kind),
         when: when(t, zone, &gathering),
@@ -481,7 +474,7 @@ async fn check_in(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<CheckInForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let gathering = invited_to(&state, &user.principal, id).await?;
     let now = state.now();
     let member = user.member.id;
@@ -501,8 +494,13 @@ async fn check_in(
         }
         return Err(WebError::Invalid(err.to_string()));
     }
-    state.store.check_in(&gathering, member, now).await?;
-    Ok(Redirect::to(&paths::gathering(id)))
+    let presence = state.store.check_in(&gathering, member, now).await?;
+    Ok(done(
+        &format!("{}#mine", paths::gathering(id)),
+        Notice::CheckedIn {
+            late: presence.status == Attendance::Late,
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -515,7 +513,7 @@ async fn ask_leave(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<LeaveForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let gathering = invited_to(&state, &user.principal, id).await?;
     state
         .store
@@ -526,7 +524,10 @@ async fn ask_leave(
             state.now(),
         )
         .await?;
-    Ok(Redirect::to(&paths::gathering(id)))
+    Ok(done(
+        &format!("{}#mine", paths::gathering(id)),
+        Notice::LeaveAsked,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -539,7 +540,7 @@ async fn submit_reflection(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<ReflectionForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let gathering = invited_to(&state, &user.principal, id).await?;
     state
         .store
@@ -550,7 +551,10 @@ async fn submit_reflection(
             state.now(),
         )
         .await?;
-    Ok(Redirect::to(&paths::gathering(id)))
+    Ok(done(
+        &format!("{}#my-reflection", paths::gathering(id)),
+        Notice::ReflectionSent,
+    ))
 }
 
 /// The home page's line about gatherings: the next one, and notices of

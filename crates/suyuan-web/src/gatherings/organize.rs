@@ -6,9 +6,9 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::Redirect;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
@@ -23,19 +23,22 @@ use suyuan_core::gatherings::{
 use suyuan_core::gatherings::{Details, LeaveDecision, ReflectionReview, Text};
 use suyuan_core::members::MemberId;
 use suyuan_core::units::UnitId;
-use suyuan_store::gatherings::Gathering;
+use suyuan_store::gatherings::{Gathering, Presence};
+use suyuan_store::members::Member;
 
 use super::{Row, attendance_name, counted, kind_name, review_name, row_of, visible, zone_of};
 use crate::auth::PageUser;
-use crate::csrf::{CsrfForm, CsrfMultipart, CsrfToken, NoFields};
+use crate::csrf::{CsrfForm, CsrfMultipart, NoFields};
 use crate::error::WebError;
 use crate::i18n::{Lang, Texts, fill};
-use crate::views::Chrome;
+use crate::notice::{Notice, done};
+use crate::views::{Chrome, Page};
 use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/gatherings/{id}/run", get(run_page))
+        .route("/gatherings/{id}/roll", get(roll_page))
         .route("/gatherings/{id}/attendance", post(mark))
         .route("/gatherings/{id}/leaves/{member}", post(decide_leave))
         .route("/gatherings/{id}/reflections/{member}", post(review))
@@ -182,7 +185,10 @@ fn tally(t: &Texts, invited: usize, counts: [usize; 4]) -> String {
 
 pub struct RollRow {
     name: String,
-    detail: String,
+    unit: String,
+    /// The status marked, or "not marked" — never a default that looks
+    /// like one.
+    marked: String,
     status: Option<Attendance>,
     action: String,
     member: i64,
@@ -199,79 +205,140 @@ struct RunPage {
     chrome: Chrome,
     title: String,
     gathering_href: String,
+    roll_href: String,
     when: String,
     open: bool,
     code: String,
+    /// What it opens: the record page with the code on screen filled in.
     qr: String,
-    /// What the QR code opens: the record page with the code filled in.
-    link: String,
+    /// The link to forward to the group, good for the whole window.
+    forward: String,
     /// Seconds until the code rotates: the page reloads then.
     refresh: i64,
     tally: String,
-    roll: Vec<RollRow>,
-    statuses: Vec<StatusChoice>,
+}
+
+/// "Invited 12 · present 8 · …" for a gathering's roll.
+fn roll_tally(t: &Texts, roll: &[(Member, Option<Presence>)]) -> String {
+    tally(
+        t,
+        roll.len(),
+        Attendance::ALL.map(|status| {
+            roll.iter()
+                .filter(|(_, p)| p.as_ref().is_some_and(|p| p.status == status))
+                .count()
+        }),
+    )
 }
 
 async fn run_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     headers: HeaderMap,
     user: PageUser,
     Path(id): Path<i64>,
 ) -> Result<RunPage, WebError> {
-    let t = lang.texts();
+    let t = page.lang.texts();
     let gathering = organized(&state, &user, id).await?;
     let zone = zone_of(&state, &gathering).await?;
     let now = state.now();
     let open = !gathering.cancelled && gathering.slot.check_in_open(now);
-    let code = CheckInCode::new(&gathering.code_secret).at(now);
-    let link = format!(
-        "{}{}",
-        super::calendar::origin(&headers),
-        paths::gathering_with_code(id, &code)
+    let codes = CheckInCode::new(&gathering.code_secret);
+    let code = codes.at(now);
+    let origin = super::calendar::origin(&headers);
+    let link = format!("{origin}{}", paths::gathering_with_code(id, &code));
+    let forward = format!(
+        "{origin}{}",
+        paths::gathering_with_code(id, &codes.for_window(&gathering.slot))
     );
     let roll = state.store.roll(&gathering).await?;
     let here = paths::gathering_run(id);
     Ok(RunPage {
-        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        chrome: Chrome::for_user(page, &user, &here),
         title: gathering.details.title.clone(),
         gathering_href: paths::gathering(id),
+        roll_href: paths::gathering_roll(id),
         when: super::when(t, zone, &gathering),
         open,
         qr: if open { qr_svg(&link) } else { String::new() },
-        link,
+        forward,
         code: if open { code } else { String::new() },
         refresh: (CheckInCode::rotates_at(now) - now).num_seconds().max(1),
-        tally: tally(
-            t,
-            roll.len(),
-            Attendance::ALL.map(|status| {
-                roll.iter()
-                    .filter(|(_, p)| p.as_ref().is_some_and(|p| p.status == status))
-                    .count()
-            }),
-        ),
-        roll: roll
-            .into_iter()
-            .map(|(member, presence)| RollRow {
-                detail: match &presence {
-                    Some(p) => match p.checked_in_at {
-                        Some(at) => format!(
-                            "{} {}",
-                            attendance_name(t, p.status),
-                            at.with_timezone(&zone).format("%H:%M")
-                        ),
-                        None => attendance_name(t, p.status).to_owned(),
-                    },
-                    None => String::new(),
+        tally: roll_tally(t, &roll),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "gathering_roll.html")]
+struct RollPage {
+    chrome: Chrome,
+    title: String,
+    run_href: String,
+    when: String,
+    tally: String,
+    query: String,
+    /// How many the search left out.
+    hidden: usize,
+    roll: Vec<RollRow>,
+    statuses: Vec<StatusChoice>,
+}
+
+#[derive(Deserialize)]
+struct RollQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// The roll to mark by hand: no reloads, so marking one keeps the place.
+async fn roll_page(
+    State(state): State<AppState>,
+    page: Page,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(query): Query<RollQuery>,
+) -> Result<RollPage, WebError> {
+    let t = page.lang.texts();
+    let gathering = organized(&state, &user, id).await?;
+    let zone = zone_of(&state, &gathering).await?;
+    let roll = state.store.roll(&gathering).await?;
+    let wanted = query.q.trim();
+    let all = roll.len();
+    let rows: Vec<RollRow> = roll
+        .iter()
+        .filter(|(member, _)| {
+            wanted.is_empty()
+                || member.name.contains(wanted)
+                || member.unit.name.to_string().contains(wanted)
+        })
+        .map(|(member, presence)| RollRow {
+            marked: match presence {
+                Some(p) => match p.checked_in_at {
+                    Some(at) => format!(
+                        "{} {}",
+                        attendance_name(t, p.status),
+                        at.with_timezone(&zone).format("%H:%M")
+                    ),
+                    None => attendance_name(t, p.status).to_owned(),
                 },
-                status: presence.map(|p| p.status),
-                name: format!("{} · {}", member.name, member.unit.name),
-                action: paths::gathering_attendance(id),
-                member: member.id.0,
-            })
-            .collect(),
+                None => t.not_marked.to_owned(),
+            },
+            status: presence.as_ref().map(|p| p.status),
+            name: member.name.clone(),
+            unit: member.unit.name.to_string(),
+            action: paths::gathering_attendance(id),
+            member: member.id.0,
+        })
+        .collect();
+    let here = paths::gathering_roll(id);
+    Ok(RollPage {
+        chrome: Chrome::for_user(page, &user, &here),
+        title: gathering.details.title.clone(),
+        run_href: paths::gathering_run(id),
+        when: super::when(t, zone, &gathering),
+        tally: roll_tally(t, &roll),
+        query: wanted.to_owned(),
+        hidden: all - rows.len(),
+        roll: rows,
         statuses: Attendance::ALL
             .into_iter()
             .map(|status| StatusChoice {
@@ -307,7 +374,7 @@ async fn mark(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<MarkForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let gathering = organized(&state, &user, id).await?;
     let status = Attendance::parse(&form.status)
         .ok_or_else(|| WebError::Invalid(format!("status: unknown status {:?}", form.status)))?;
@@ -332,7 +399,10 @@ async fn mark(
         .store
         .mark_attendance(gathering.id, member.id, status, user.member.id, now)
         .await?;
-    Ok(Redirect::to(&paths::gathering_run(id)))
+    Ok(done(
+        &format!("{}#m-{}", paths::gathering_roll(id), member.id.0),
+        Notice::AttendanceMarked { name: member.name },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -373,7 +443,7 @@ async fn decide_leave(
     user: PageUser,
     Path((id, member)): Path<(i64, i64)>,
     CsrfForm(form): CsrfForm<DecisionForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let gathering = organized(&state, &user, id).await?;
     state
         .store
@@ -385,7 +455,10 @@ async fn decide_leave(
             state.now(),
         )
         .await?;
-    Ok(Redirect::to(&paths::gathering(id)))
+    Ok(done(
+        &format!("{}#leaves", paths::gathering(id)),
+        Notice::LeaveDecided,
+    ))
 }
 
 async fn review(
@@ -393,7 +466,7 @@ async fn review(
     user: PageUser,
     Path((id, member)): Path<(i64, i64)>,
     CsrfForm(form): CsrfForm<DecisionForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let gathering = organized(&state, &user, id).await?;
     state
         .store
@@ -405,7 +478,10 @@ async fn review(
             state.now(),
         )
         .await?;
-    Ok(Redirect::to(&paths::gathering(id)))
+    Ok(done(
+        &format!("{}#reflections", paths::gathering(id)),
+        Notice::ReflectionReviewed,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -418,7 +494,7 @@ async fn minutes(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<MinutesForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let gathering = organized(&state, &user, id).await?;
     state
         .store
@@ -428,7 +504,10 @@ async fn minutes(
             state.now(),
         )
         .await?;
-    Ok(Redirect::to(&paths::gathering(id)))
+    Ok(done(
+        &format!("{}#minutes", paths::gathering(id)),
+        Notice::MinutesSaved,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -455,7 +534,7 @@ async fn reschedule(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<RescheduleForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let gathering = organized(&state, &user, id).await?;
     let zone = zone_of(&state, &gathering).await?;
     let schedule = Schedule {
@@ -481,7 +560,7 @@ async fn reschedule(
         ],
     );
     crate::reminders::tell_group(&state, &moved.unit.path, &notice).await?;
-    Ok(Redirect::to(&paths::gathering(id)))
+    Ok(done(&paths::gathering(id), Notice::Rescheduled))
 }
 
 #[derive(Deserialize)]
@@ -504,7 +583,7 @@ async fn edit(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<EditForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let gathering = organized(&state, &user, id).await?;
     let details = Details {
         title: form.title,
@@ -518,7 +597,7 @@ async fn edit(
         .store
         .edit_gathering(gathering.id, details, state.now())
         .await?;
-    Ok(Redirect::to(&paths::gathering(id)))
+    Ok(done(&paths::gathering(id), Notice::GatheringSaved))
 }
 
 async fn cancel(
@@ -527,10 +606,10 @@ async fn cancel(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let gathering = organized(&state, &user, id).await?;
     if gathering.cancelled {
-        return Ok(Redirect::to(&paths::gathering(id)));
+        return Ok(Redirect::to(&paths::gathering(id)).into_response());
     }
     state
         .store
@@ -546,7 +625,7 @@ async fn cancel(
         ],
     );
     crate::reminders::tell_group(&state, &gathering.unit.path, &notice).await?;
-    Ok(Redirect::to(&paths::gathering(id)))
+    Ok(done(&paths::gathering(id), Notice::GatheringCancelled))
 }
 
 /// Photos decoded at once by this instance.
@@ -557,7 +636,7 @@ async fn add_photo(
     user: PageUser,
     Path(id): Path<i64>,
     form: CsrfMultipart,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let gathering = organized(&state, &user, id).await?;
     let bytes = form.files.bytes("photo").to_vec();
     // Decoding a camera's photo takes a moment and much memory: off the
@@ -568,7 +647,10 @@ async fn add_photo(
         .store
         .add_photo(gathering.id, &photo, user.member.id, state.now())
         .await?;
-    Ok(Redirect::to(&paths::gathering(id)))
+    Ok(done(
+        &format!("{}#photos", paths::gathering(id)),
+        Notice::PhotoAdded,
+    ))
 }
 
 async fn delete_photo(
@@ -576,10 +658,13 @@ async fn delete_photo(
     user: PageUser,
     Path((id, photo)): Path<(i64, i64)>,
     CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let gathering = organized(&state, &user, id).await?;
     state.store.delete_photo(gathering.id, photo).await?;
-    Ok(Redirect::to(&paths::gathering(id)))
+    Ok(done(
+        &format!("{}#photos", paths::gathering(id)),
+        Notice::PhotoRemoved,
+    ))
 }
 
 pub struct Choice {
@@ -608,12 +693,12 @@ struct PlanPage {
 
 async fn plan_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     headers: HeaderMap,
     user: PageUser,
     Path(id): Path<i64>,
 ) -> Result<PlanPage, WebError> {
+    let lang = page.lang;
     let t = lang.texts();
     let unit = state.store.unit(UnitId(id)).await?;
     if !user.principal.may_see_unit(&unit.path) {
@@ -654,7 +739,7 @@ async fn plan_page(
     let feed_url = super::calendar::unit_feed_url(&state, &headers, unit.id).await?;
     let here = paths::unit_gatherings(unit.id);
     Ok(PlanPage {
-        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        chrome: Chrome::for_user(page, &user, &here),
         unit_href: paths::unit(unit.id),
         ledger_href: paths::unit_ledger_base(unit.id),
         unit_name: unit.name,
@@ -782,7 +867,7 @@ async fn create(
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<PlanForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let unit = state.store.unit(UnitId(id)).await?;
     if !user.principal.may_see_unit(&unit.path) {
         return Err(WebError::NotFound);
@@ -828,8 +913,12 @@ async fn create(
         schedule,
     };
     let planned = plan(&state.store, vec![planned], user.member.id, state.now()).await?;
-    Ok(Redirect::to(&match planned.as_slice() {
-        [one] => paths::gathering(one.0),
-        _ => paths::unit_gatherings(unit.id),
-    }))
+    let count = planned.len();
+    Ok(done(
+        &match planned.as_slice() {
+            [one] => paths::gathering(one.0),
+            _ => paths::unit_gatherings(unit.id),
+        },
+        Notice::GatheringsPlanned { count },
+    ))
 }

@@ -28,11 +28,11 @@ use suyuan_store::units::Unit;
 
 use super::kind_name;
 use crate::auth::{ApiUser, PageUser};
-use crate::csrf::CsrfToken;
+
 use crate::error::WebError;
-use crate::i18n::{Lang, Texts};
+use crate::i18n::{Lang, Texts, fill};
 use crate::units::managed_unit;
-use crate::views::{Chrome, attachment};
+use crate::views::{Chrome, Page, Pager, attachment};
 use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
@@ -220,12 +220,12 @@ fn trend_svg(t: &Texts, daily: &[(NaiveDate, Figures)]) -> String {
 
 async fn dashboard(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Path(id): Path<i64>,
     Query(asked): Query<Asked>,
 ) -> Result<Dashboard, WebError> {
+    let lang = page.lang;
     let t = lang.texts();
     let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
     let here = paths::unit_progress(unit.id);
@@ -240,7 +240,7 @@ async fn dashboard(
         None => None,
     };
     let mut page = Dashboard {
-        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        chrome: Chrome::for_user(page, &user, &here),
         unit_name: unit.name.clone(),
         up_href,
         campaign_title: String::new(),
@@ -401,8 +401,19 @@ pub struct MembersPage {
     unit_name: String,
     back_href: String,
     days: String,
+    campaign: i64,
+    period: String,
+    query: String,
+    found: String,
     headings: Vec<&'static str>,
-    rows: Vec<(String, Vec<String>)>,
+    rows: Vec<MemberRow>,
+    pager: Pager,
+}
+
+pub struct MemberRow {
+    name: String,
+    unit: String,
+    values: Vec<String>,
 }
 
 /// The columns that mean something for one member.
@@ -418,17 +429,28 @@ const MEMBER_COLUMNS: [Column; 9] = [
     Column::Points,
 ];
 
-/// The members of the unit itself (not of the units below), each with
-/// their own figures, from their own records.
+/// Members on a page of the drill-down.
+const MEMBERS_PAGE: u64 = 50;
+
+#[derive(Deserialize)]
+struct MembersAsked {
+    campaign: Option<i64>,
+    period: Option<String>,
+    #[serde(default)]
+    q: String,
+    page: Option<u64>,
+}
+
+/// Every member of the unit's subtree (a page at a time, found by name
+/// or number), each with their own figures, from their own records.
 async fn members_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Path(id): Path<i64>,
-    Query(asked): Query<Asked>,
+    Query(asked): Query<MembersAsked>,
 ) -> Result<MembersPage, WebError> {
-    let t = lang.texts();
+    let t = page.lang.texts();
     let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
     let now = state.now();
     let chosen = choose(
@@ -440,26 +462,53 @@ async fn members_page(
     )
     .await?
     .ok_or(WebError::NotFound)?;
-    let members = state.store.own_members(unit.id).await?;
+    let code = chosen.period.code();
+    let base = format!(
+        "{}{}",
+        paths::unit_progress_members(unit.id),
+        query(chosen.campaign.id.0, &code, None)
+    );
+    let wanted = asked.q.trim().to_owned();
+    let href = |page: u64| {
+        let mut href = base.clone();
+        if !wanted.is_empty() {
+            href.push_str(&format!("&q={}", paths::encode(&wanted)));
+        }
+        if page > 1 {
+            href.push_str(&format!("&page={page}"));
+        }
+        href
+    };
+    let (total, _) = state.store.find_members(&unit.path, &wanted, 0, 0).await?;
+    let pager = Pager::new(t, asked.page.unwrap_or(1), total, MEMBERS_PAGE, href);
+    let (_, members) = state
+        .store
+        .find_members(
+            &unit.path,
+            &wanted,
+            pager.offset(MEMBERS_PAGE),
+            MEMBERS_PAGE,
+        )
+        .await?;
     let ids: Vec<MemberId> = members.iter().map(|m| m.id).collect();
-    let enrolled = chosen.campaign.includes(&unit.path);
     let days = state.store.member_days(&chosen.campaign, &ids).await?;
     let basis = state.store.progress_basis(&chosen.campaign, now).await?;
     let rows = members
         .iter()
         .zip(days)
         .map(|(member, days)| {
+            let enrolled = chosen.campaign.includes(&member.unit.path);
             let figures = basis.figures(u64::from(enrolled), &days, chosen.days);
-            (
-                member.name.clone(),
-                MEMBER_COLUMNS.iter().map(|c| c.shown(&figures)).collect(),
-            )
+            MemberRow {
+                name: member.name.clone(),
+                unit: member.unit.name.to_string(),
+                values: MEMBER_COLUMNS.iter().map(|c| c.shown(&figures)).collect(),
+            }
         })
         .collect();
-    let code = chosen.period.code();
-    let here = paths::unit_progress_members(unit.id);
+    let here = href(pager.page);
     Ok(MembersPage {
-        chrome: Chrome::for_user(lang, csrf, &user, &here),
+        chrome: Chrome::for_user(page, &user, &here),
         back_href: format!(
             "{}{}",
             paths::unit_progress(unit.id),
@@ -467,11 +516,17 @@ async fn members_page(
         ),
         unit_name: unit.name,
         days: format!(
-            "{} · {} – {}",
-            chosen.campaign.title, chosen.days.0, chosen.days.1
+            "{} · {}",
+            chosen.campaign.title,
+            crate::dates::days(t, chosen.days.0, chosen.days.1)
         ),
+        campaign: chosen.campaign.id.0,
+        period: code,
+        query: wanted,
+        found: fill(t.members_found, &[("total", &total)]),
         headings: MEMBER_COLUMNS.iter().map(|c| c.name(t)).collect(),
         rows,
+        pager,
     })
 }
 

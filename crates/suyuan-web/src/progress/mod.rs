@@ -18,11 +18,11 @@ use suyuan_core::reading::DayStatus;
 use suyuan_store::members::Member;
 
 use crate::auth::PageUser;
-use crate::csrf::CsrfToken;
+
 use crate::error::WebError;
-use crate::i18n::{Lang, Texts, fill};
+use crate::i18n::{Texts, fill};
 use crate::reading::{CampaignDay, running_for};
-use crate::views::Chrome;
+use crate::views::{Chrome, Page};
 use crate::{AppState, paths};
 
 pub mod dashboard;
@@ -88,11 +88,11 @@ fn kind_name(t: &Texts, kind: PeriodKind) -> &'static str {
 
 async fn my_progress(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Query(query): Query<PeriodQuery>,
 ) -> Result<MyProgress, WebError> {
+    let lang = page.lang;
     let t = lang.texts();
     let asked = query.period.as_deref().unwrap_or("week");
     let kind = PeriodKind::parse(asked)
@@ -107,7 +107,7 @@ async fn my_progress(
         campaigns.push(campaign_progress(&state, t, &user.member, &today, kind).await?);
     }
     Ok(MyProgress {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::MY_PROGRESS),
+        chrome: Chrome::for_user(page, &user, paths::MY_PROGRESS),
         campaigns,
     })
 }

@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -23,20 +23,26 @@ use suyuan_core::units::UnitId;
 use suyuan_store::questions::{BankQuestion, Owners, QuestionFilter};
 
 use crate::auth::{ApiUser, PageUser};
-use crate::csrf::{CsrfMultipart, CsrfToken};
+use crate::csrf::CsrfMultipart;
 use crate::error::WebError;
-use crate::i18n::{Lang, Texts, fill};
-use crate::views::Chrome;
+use crate::i18n::{Texts, fill};
+use crate::views::{Chrome, Page};
 use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(paths::QUESTIONS, get(bank_page))
-        .route(paths::IMPORT_QUESTIONS, post(import_upload))
+        // The import form is on the bank's page; its address leads there.
+        .route(
+            paths::IMPORT_QUESTIONS,
+            get(|| async { Redirect::to(&format!("{}#import", paths::QUESTIONS)) })
+                .post(import_upload),
+        )
         .route(paths::EXPORT_QUESTIONS, get(export))
         .route(paths::QUESTIONS_TEMPLATE, get(template))
         .route(paths::PROPOSALS, get(proposals::proposals_page))
         .route(paths::GENERATE_QUESTIONS, post(proposals::generate))
+        .route(paths::ACCEPT_PROPOSALS, post(proposals::accept_many))
         .route("/questions/{id}/accept", post(proposals::accept))
         .route("/questions/{id}/drop", post(proposals::drop))
 }
@@ -141,12 +147,11 @@ fn bank_of(principal: &Principal, category: Option<String>) -> QuestionFilter {
 
 async fn bank_view(
     state: &AppState,
-    lang: Lang,
-    csrf: String,
+    page: Page,
     user: &PageUser,
     query: BankQuery,
 ) -> Result<BankPage, WebError> {
-    let t = lang.texts();
+    let t = page.lang.texts();
     let mut filter = bank_of(&user.principal, query.category.clone());
     filter.offset = query.page * PAGE_SIZE;
     filter.limit = PAGE_SIZE;
@@ -164,7 +169,7 @@ async fn bank_view(
     let more_href = (filter.offset + PAGE_SIZE < total)
         .then(|| paths::questions_page(filter.category.as_deref(), query.page + 1));
     Ok(BankPage {
-        chrome: Chrome::for_user(lang, csrf, user, paths::QUESTIONS),
+        chrome: Chrome::for_user(page, user, paths::QUESTIONS),
         scope: state.store.unit(user.principal.unit_id).await?.name,
         total_label: fill(t.questions_total, &[("total", &total)]),
         categories,
@@ -201,13 +206,12 @@ fn format_name(format: Format) -> &'static str {
 
 async fn bank_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     Query(query): Query<BankQuery>,
 ) -> Result<BankPage, WebError> {
     user.principal.must_be_admin()?;
-    bank_view(&state, lang, csrf, &user, query).await
+    bank_view(&state, page, &user, query).await
 }
 
 /// The format of an uploaded file: as chosen, or from its name.
@@ -232,11 +236,11 @@ fn format_of(chosen: &str, file_name: &str) -> Option<Format> {
 /// nothing.
 async fn import_upload(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
+    let lang = page.lang;
     user.principal.must_be_admin()?;
     let t = lang.texts();
     let upload = form.files.all("file").next();
@@ -282,8 +286,7 @@ async fn import_upload(
     };
     let mut page = bank_view(
         &state,
-        lang,
-        csrf,
+        page,
         &user,
         BankQuery {
             category: None,

@@ -5,87 +5,153 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::response::Redirect;
+use axum::response::Response;
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use suyuan_app::questions::propose_from_readings;
 use suyuan_core::campaigns::CampaignId;
 use suyuan_core::campaigns::{DEFAULT_ZONE, Dekad};
-use suyuan_core::questions::QuestionId;
+use suyuan_core::questions::{Kind, QuestionId};
 use suyuan_store::questions::{Owners, QuestionFilter, Status};
 
 use super::{QuestionView, view};
 use crate::auth::PageUser;
-use crate::csrf::{CsrfForm, CsrfToken, NoFields};
+use crate::csrf::CsrfForm;
 use crate::error::WebError;
-use crate::i18n::{Lang, fill};
-use crate::views::Chrome;
+use crate::i18n::fill;
+use crate::notice::{Notice, done};
+use crate::views::{Chrome, Page, Pager};
 use crate::{AppState, paths};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "proposals.html")]
 pub struct ProposalsPage {
     chrome: Chrome,
-    outcome: Option<String>,
     /// The campaigns the admin may generate from: id and title.
     campaigns: Vec<(i64, String)>,
     /// The form's default period: the current dekad so far.
     from: String,
     to: String,
     total: String,
+    /// The filters as chosen, to show them and to come back to them.
+    query: ProposalsQuery,
+    back: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    categories: Vec<(String, u64)>,
     proposals: Vec<(i64, QuestionView)>,
+    pager: Pager,
 }
 
-#[derive(Deserialize)]
-pub struct OutcomeQuery {
-    added: Option<usize>,
-    already: Option<usize>,
+/// Proposals on a page; accepting or dropping brings up the next.
+const PAGE_SIZE: u64 = 30;
+
+/// The list's filters, in the address so that each view can be shared
+/// and returned to.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ProposalsQuery {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    q: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    kind: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    category: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    page: Option<u64>,
 }
 
-/// Proposals listed at once; accepting or dropping brings up the next.
-const LISTED: u64 = 50;
+impl ProposalsQuery {
+    fn filter(&self, user: &PageUser) -> QuestionFilter {
+        QuestionFilter {
+            status: Status::Proposed,
+            text: Some(self.q.clone()),
+            kind: Kind::parse(&self.kind),
+            category: Some(self.category.clone()).filter(|c| !c.is_empty()),
+            ..QuestionFilter::bank(Owners::Within(user.principal.unit_path.clone()))
+        }
+    }
 
-fn proposed_within(user: &PageUser) -> QuestionFilter {
-    QuestionFilter {
-        status: Status::Proposed,
-        limit: LISTED,
-        ..QuestionFilter::bank(Owners::Within(user.principal.unit_path.clone()))
+    /// The list's address with these filters, at `page`.
+    fn href(&self, page: Option<u64>) -> String {
+        let query = ProposalsQuery {
+            page: page.filter(|p| *p > 1),
+            q: self.q.clone(),
+            kind: self.kind.clone(),
+            category: self.category.clone(),
+        };
+        match serde_urlencoded::to_string(&query) {
+            Ok(encoded) if !encoded.is_empty() => format!("{}?{encoded}", paths::PROPOSALS),
+            _ => paths::PROPOSALS.to_owned(),
+        }
+    }
+
+    /// Where a review made from the list returns to: the same view, read
+    /// back from the form's `back` (never an address from elsewhere).
+    fn back_from(back: &str) -> String {
+        let query: ProposalsQuery = serde_urlencoded::from_str(back).unwrap_or_default();
+        format!("{}#proposals", query.href(query.page))
     }
 }
 
 pub async fn proposals_page(
     State(state): State<AppState>,
-    lang: Lang,
-    CsrfToken(csrf): CsrfToken,
+    page: Page,
     user: PageUser,
-    Query(outcome): Query<OutcomeQuery>,
+    Query(query): Query<ProposalsQuery>,
 ) -> Result<ProposalsPage, WebError> {
     user.principal.must_be_admin()?;
-    let t = lang.texts();
-    let (total, proposals) = state.store.questions(&proposed_within(&user)).await?;
+    let t = page.lang.texts();
+    let mut filter = query.filter(&user);
+    let (total, _) = state
+        .store
+        .questions(&QuestionFilter {
+            limit: 0,
+            ..query.filter(&user)
+        })
+        .await?;
+    let pager = Pager::new(t, query.page.unwrap_or(1), total, PAGE_SIZE, |p| {
+        query.href(Some(p))
+    });
+    filter.offset = pager.offset(PAGE_SIZE);
+    filter.limit = PAGE_SIZE;
+    let (_, proposals) = state.store.questions(&filter).await?;
+    let categories = state
+        .store
+        .question_categories(&QuestionFilter {
+            status: Status::Proposed,
+            ..QuestionFilter::bank(Owners::Within(user.principal.unit_path.clone()))
+        })
+        .await?;
     let campaigns = state
         .store
         .campaigns_within(&user.principal.unit_path)
         .await?;
     let today = state.now().with_timezone(&DEFAULT_ZONE).date_naive();
     let from = Dekad::of(today).first_day();
+    let back = serde_urlencoded::to_string(&ProposalsQuery {
+        page: Some(pager.page),
+        ..query.clone()
+    })
+    .unwrap_or_default();
+    let here = query.href(Some(pager.page));
     Ok(ProposalsPage {
-        chrome: Chrome::for_user(lang, csrf, &user, paths::PROPOSALS),
-        outcome: outcome.added.zip(outcome.already).map(|(added, already)| {
-            fill(
-                t.questions_proposed,
-                &[("added", &added), ("already", &already)],
-            )
-        }),
+        chrome: Chrome::for_user(page, &user, &here),
         campaigns: campaigns.into_iter().map(|c| (c.id.0, c.title)).collect(),
         from: from.to_string(),
         to: today.to_string(),
         total: fill(t.proposals_total, &[("total", &total)]),
+        back,
+        query,
+        kinds: Kind::ALL
+            .into_iter()
+            .map(|kind| (kind.code(), super::kind_name(t, kind)))
+            .collect(),
+        categories,
         proposals: proposals
             .iter()
             .map(|q| (q.id.0, view(t, &q.question)))
             .collect(),
+        pager,
     })
 }
 
@@ -100,7 +166,7 @@ pub async fn generate(
     State(state): State<AppState>,
     user: PageUser,
     CsrfForm(form): CsrfForm<GenerateForm>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     user.principal.must_be_admin()?;
     let campaign = state.store.campaign(CampaignId(form.campaign_id)).await?;
     let looked_after = state
@@ -127,12 +193,13 @@ pub async fn generate(
         state.now(),
     )
     .await?;
-    Ok(Redirect::to(&format!(
-        "{}?added={}&already={}",
-        paths::PROPOSALS,
-        added.added,
-        added.already
-    )))
+    Ok(done(
+        &format!("{}#proposals", paths::PROPOSALS),
+        Notice::QuestionsProposed {
+            added: added.added,
+            already: added.already,
+        },
+    ))
 }
 
 /// A proposal the admin may review: one owned within their subtree.
@@ -146,24 +213,70 @@ async fn reviewable(state: &AppState, user: &PageUser, id: i64) -> Result<Questi
     Ok(question.id)
 }
 
+/// A review made from the list: where to return to.
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    #[serde(default)]
+    back: String,
+}
+
 pub async fn accept(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Redirect, WebError> {
+    CsrfForm(form): CsrfForm<ReviewForm>,
+) -> Result<Response, WebError> {
     let id = reviewable(&state, &user, id).await?;
     state.store.accept_question(id).await?;
-    Ok(Redirect::to(paths::PROPOSALS))
+    Ok(done(
+        &ProposalsQuery::back_from(&form.back),
+        Notice::QuestionsAccepted { count: 1 },
+    ))
 }
 
 pub async fn drop(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Redirect, WebError> {
+    CsrfForm(form): CsrfForm<ReviewForm>,
+) -> Result<Response, WebError> {
     let id = reviewable(&state, &user, id).await?;
     state.store.drop_proposed_question(id).await?;
-    Ok(Redirect::to(paths::PROPOSALS))
+    Ok(done(
+        &ProposalsQuery::back_from(&form.back),
+        Notice::QuestionsDropped { count: 1 },
+    ))
+}
+
+/// Accepts the proposals ticked on a page (all those shown, unless some
+/// were unticked): every one must be the admin's to review.
+pub async fn accept_many(
+    State(state): State<AppState>,
+    user: PageUser,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let mut ids = Vec::new();
+    let mut back = String::new();
+    for (name, value) in fields {
+        match name.as_str() {
+            "id" => {
+                let id = value
+                    .parse()
+                    .map_err(|_| WebError::Invalid(format!("id: {value:?} is not a question")))?;
+                ids.push(reviewable(&state, &user, id).await?);
+            }
+            "back" => back = value,
+            _ => {}
+        }
+    }
+    if ids.is_empty() {
+        return Err(WebError::Invalid(
+            "id: tick at least one question to accept".into(),
+        ));
+    }
+    let count = state.store.accept_questions(&ids).await?;
+    Ok(done(
+        &ProposalsQuery::back_from(&back),
+        Notice::QuestionsAccepted { count },
+    ))
 }

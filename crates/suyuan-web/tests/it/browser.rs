@@ -786,7 +786,7 @@ async fn an_admin_sets_tests_reviews_questions_and_reads_results_on_a_phone() {
         .await
         .expect("click");
     c.wait()
-        .for_element(Locator::Css("p.notice"))
+        .for_element(Locator::Css("p.done"))
         .await
         .expect("what was proposed");
     let page = c.source().await.expect("source");
@@ -796,18 +796,68 @@ async fn an_admin_sets_tests_reviews_questions_and_reads_results_on_a_phone() {
         "the proposals page is wider than a phone"
     );
     chrome.screenshot("proposals").await;
-    c.find(Locator::Css("form[action$='/accept'] button"))
+    // Filtered to one type, every question of the page accepted at once.
+    let kind = c
+        .find(Locator::Css("ol.questions .badge"))
         .await
-        .expect("accept")
+        .expect("a proposal's type")
+        .text()
+        .await
+        .expect("text");
+    c.find(Locator::Css("select[name='kind']"))
+        .await
+        .expect("the type filter")
+        .select_by_label(&kind)
+        .await
+        .expect("choose a type");
+    c.find(Locator::Css("form.filters button"))
+        .await
+        .expect("filter")
         .tap()
         .await
         .expect("click");
-    // Back to the proposals, without the outcome of the generation.
-    let back = url::Url::parse(&app.url("/questions/proposed")).expect("url");
     c.wait()
-        .for_url(&back)
+        .for_element(Locator::Css("select[name='kind'] option[selected]"))
         .await
-        .expect("back to the proposals");
+        .expect("the filtered list");
+    let shown = c
+        .find_all(Locator::Css("ol.questions > li"))
+        .await
+        .expect("the filtered list");
+    for item in &shown {
+        let badge = item
+            .find(Locator::Css(".badge"))
+            .await
+            .expect("badge")
+            .text()
+            .await
+            .expect("text");
+        assert_eq!(badge, kind, "the filter keeps one type");
+    }
+    c.find(Locator::Css("form#bulk button"))
+        .await
+        .expect("accept the ticked")
+        .tap()
+        .await
+        .expect("click");
+    let said = c
+        .wait()
+        .for_element(Locator::Css("p.done"))
+        .await
+        .expect("what was accepted")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        said.contains(&format!("已采纳 {} 道题", shown.len())),
+        "{said}"
+    );
+    let url = c.current_url().await.expect("url");
+    assert!(
+        url.as_str().contains("kind="),
+        "back to the same filter: {url}"
+    );
+    chrome.screenshot("proposals-accepted").await;
     chrome.sign_out().await;
 
     // Xihu's admin reads the results of the test a member sat.
@@ -850,6 +900,40 @@ async fn an_admin_sets_tests_reviews_questions_and_reads_results_on_a_phone() {
         .for_element(Locator::Css("p.result"))
         .await
         .expect("the result");
+    // The result says how many were right and marks each question in
+    // words; with nothing answered there is nothing for the mistake book,
+    // and the next step is back to the tests.
+    let tally = c
+        .find(Locator::Css("p.tally"))
+        .await
+        .expect("how many were right")
+        .text()
+        .await
+        .expect("text");
+    assert!(tally.contains("答对 0 题"), "{tally}");
+    let verdict = c
+        .find(Locator::Css("li.missed .verdict"))
+        .await
+        .expect("a missed question marked")
+        .text()
+        .await
+        .expect("text");
+    assert!(verdict.contains("未作答"), "{verdict}");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the result page is wider than a phone"
+    );
+    chrome.screenshot("test-result").await;
+    c.find(Locator::Css("a.button[href='/tests']"))
+        .await
+        .expect("back to the tests")
+        .tap()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("a[href='/practice']"))
+        .await
+        .expect("the tests page, with the mistake book");
     chrome.sign_out().await;
     chrome.sign_in(&app, "xihu-admin").await;
     c.goto(&app.url(&format!("/tests/{test}/results")))
@@ -973,8 +1057,15 @@ async fn a_member_checks_in_with_the_code_on_the_organizers_phone() {
     c.goto(&app.url(&format!("/gatherings/{id}/run")))
         .await
         .expect("open");
+    c.find(Locator::Css(&format!("a[href='/gatherings/{id}/roll']")))
+        .await
+        .expect("the way to the roll")
+        .tap()
+        .await
+        .expect("click");
     let roll = c
-        .find(Locator::Css(".roll"))
+        .wait()
+        .for_element(Locator::Css(".roll"))
         .await
         .expect("the roll")
         .text()

@@ -21,6 +21,82 @@ pub fn code_on(page: &str) -> String {
 }
 
 #[tokio::test]
+async fn marking_by_hand_keeps_the_place_says_so_once_and_the_forwarded_link_holds() {
+    let app = TestApp::spawn().await;
+    let id = app.gathering(&app.world.branch, Duration::minutes(5)).await;
+    let organizer = app.signed_in("xihu-admin").await;
+    let member = app.signed_in("cuiyuan-member").await;
+    let roll = format!("/gatherings/{id}/roll");
+    let me = app.world.xihu_member;
+
+    // Nobody is marked yet, and nobody looks marked.
+    let page = organizer.text(&roll).await;
+    let row = &page[page
+        .find(&format!("id=\"m-{me}\""))
+        .expect("the member's row")..];
+    let row = &row[..row.find("</li>").expect("row end")];
+    assert!(
+        row.contains("未登记") && row.contains("selected disabled"),
+        "{row}"
+    );
+
+    let marked = organizer
+        .submit(
+            &roll,
+            &format!("/gatherings/{id}/attendance"),
+            &[("member", &me.to_string()), ("status", "present")],
+        )
+        .await;
+    assert_eq!(marked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        crate::location(&marked),
+        format!("/gatherings/{id}/roll#m-{me}"),
+        "back to the row just marked"
+    );
+    let after = organizer.text(&roll).await;
+    assert!(
+        after.contains("class=\"done\"") && after.contains("已为陈晓燕登记"),
+        "{after}"
+    );
+    let again = organizer.text(&roll).await;
+    assert!(!again.contains("class=\"done\""), "a notice is said once");
+
+    // The link to forward holds until check-in closes, long after the
+    // code on the screen has rotated.
+    let id = app
+        .gathering(&app.world.branch, Duration::minutes(20))
+        .await;
+    let screen = organizer.text(&format!("/gatherings/{id}/run")).await;
+    let marker = "id=\"check-in-link\"";
+    let link_at = screen.find(marker).expect("a link to forward");
+    let href = &screen[..link_at];
+    let href = &href[href.rfind("href=\"").expect("href") + 6..];
+    let code =
+        &href[href.find("code=").expect("a code in the link") + 5..href.find('"').expect("end")];
+    assert_eq!(code.len(), 10, "{href}");
+    app.clock.advance(Duration::minutes(50));
+    let page = format!("/gatherings/{id}");
+    let checked = member
+        .submit(
+            &page,
+            &format!("/gatherings/{id}/check-in"),
+            &[("code", code)],
+        )
+        .await;
+    assert_eq!(checked.status(), StatusCode::SEE_OTHER);
+    assert!(member.text(&page).await.contains("已签到"));
+    assert_eq!(
+        app.store
+            .presence(GatheringId(id), suyuan_core::members::MemberId(me))
+            .await
+            .expect("presence")
+            .map(|p| p.status),
+        Some(Attendance::Late)
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_weekly_series_is_planned_in_the_campaign_zone_with_the_plan_topics() {
     let app = TestApp::spawn().await;
     let campaign = app.campaign().await;
@@ -109,8 +185,8 @@ async fn checking_in_with_the_code_on_the_screen_and_only_while_it_holds() {
     let code = code_on(&screen);
     assert!(screen.contains("<svg"), "a QR code to scan");
     assert!(
-        screen.contains(&format!("/gatherings/{id}?code={code}")),
-        "the QR code opens the form with the code"
+        screen.contains(&format!("/gatherings/{id}?code=")),
+        "a link to forward opens the form with a code"
     );
 
     // Two minutes on, that code has expired.

@@ -234,5 +234,29 @@ async fn an_admin_sees_their_units_progress_and_the_exports_agree_with_the_page(
         .text(&format!("/units/{}/progress/members{query}", w.branch.id))
         .await;
     assert!(members_page.contains("按时学习率"), "{members_page}");
+    // A district's drill-down lists the members of the branches below it,
+    // found by name.
+    let district = browser
+        .text(&format!("/units/{}/progress/members{query}", w.xihu.id))
+        .await;
+    assert!(
+        district.contains("陈晓燕") && district.contains(&w.branch.name.to_string()),
+        "{district}"
+    );
+    let found = browser
+        .text(&format!(
+            "/units/{}/progress/members{query}&q={}",
+            w.xihu.id, "%E6%99%93%E7%87%95"
+        ))
+        .await;
+    let row = |name: &str| format!("class=\"unit\">{name}</th>");
+    assert!(
+        district.contains(&row("沈丽华")),
+        "the district's own admin too"
+    );
+    assert!(
+        found.contains(&row("陈晓燕")) && !found.contains(&row("沈丽华")),
+        "{found}"
+    );
     app.stop().await;
 }

@@ -263,6 +263,8 @@ async fn gathering_pages(app: &TestApp) -> Vec<Case> {
         get(format!("/gatherings/{theirs}/event.ics"), province_only),
         get(format!("/gatherings/{ours}/run"), admins),
         get(format!("/gatherings/{theirs}/run"), province_only),
+        get(format!("/gatherings/{ours}/roll"), admins),
+        get(format!("/gatherings/{theirs}/roll"), province_only),
         get(
             format!("/units/{}/gatherings", w.xihu.id),
             [Some(303), Some(200), Some(200), Some(403)],

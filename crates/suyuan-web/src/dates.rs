@@ -1,0 +1,117 @@
+//! Dates and times as people say them: "12月5日 周六 09:00",
+//! "第49周（12月1日–7日）" — never an ISO code or a zone's name.
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Weekday};
+
+use crate::i18n::{Texts, fill};
+use crate::views::weekday_name;
+
+/// "12月5日" / "5 Dec".
+pub fn short(t: &Texts, date: NaiveDate) -> String {
+    fill(
+        t.date_short,
+        &[
+            ("month", &t.months[date.month0() as usize]),
+            ("day", &date.day()),
+        ],
+    )
+}
+
+/// "12月5日 周六" / "Sat 5 Dec".
+pub fn day(t: &Texts, date: NaiveDate) -> String {
+    fill(
+        t.date_with_weekday,
+        &[
+            ("date", &short(t, date)),
+            ("weekday", &weekday_name(t, date.weekday())),
+        ],
+    )
+}
+
+/// "12月5日 周六 09:00", in the moment's own zone.
+pub fn moment<Z: TimeZone>(t: &Texts, at: &DateTime<Z>) -> String
+where
+    Z::Offset: std::fmt::Display,
+{
+    format!("{} {}", day(t, at.date_naive()), at.format("%H:%M"))
+}
+
+/// "12月5日 周六 09:00–10:30", or with both days when it runs past
+/// midnight.
+pub fn span<Z: TimeZone>(t: &Texts, from: &DateTime<Z>, to: &DateTime<Z>) -> String
+where
+    Z::Offset: std::fmt::Display,
+{
+    if from.date_naive() == to.date_naive() {
+        format!("{}–{}", moment(t, from), to.format("%H:%M"))
+    } else {
+        format!("{} – {}", moment(t, from), moment(t, to))
+    }
+}
+
+/// "12月1日–7日" / "1–7 Dec": a run of days, the month said once when
+/// it is the same.
+pub fn days(t: &Texts, from: NaiveDate, to: NaiveDate) -> String {
+    if from == to {
+        return short(t, from);
+    }
+    let (first, last) = if from.month() != to.month() || from.year() != to.year() {
+        (short(t, from), short(t, to))
+    } else if t.month_first {
+        (short(t, from), fill(t.date_day_only, &[("day", &to.day())]))
+    } else {
+        (fill(t.date_day_only, &[("day", &from.day())]), short(t, to))
+    };
+    format!("{first}–{last}")
+}
+
+/// "第49周（12月1日–7日）" for the ISO week holding `date`.
+pub fn week(t: &Texts, date: NaiveDate) -> String {
+    let monday = date.week(Weekday::Mon).first_day();
+    let sunday = date.week(Weekday::Mon).last_day();
+    let (first, last) = days(t, monday, sunday)
+        .split_once('–')
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .unwrap_or_default();
+    fill(
+        t.week_span,
+        &[
+            ("week", &date.iso_week().week()),
+            ("from", &first),
+            ("to", &last),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("date")
+    }
+
+    #[test]
+    fn dates_read_as_people_say_them() {
+        let zh = Lang::Zh.texts();
+        let en = Lang::En.texts();
+        assert_eq!(day(zh, date(2026, 12, 5)), "12月5日 周六");
+        assert_eq!(day(en, date(2026, 12, 5)), "Sat 5 Dec");
+        assert_eq!(week(zh, date(2026, 12, 3)), "第49周（11月30日–12月6日）");
+        assert_eq!(week(zh, date(2026, 12, 9)), "第50周（12月7日–13日）");
+        assert_eq!(week(en, date(2026, 12, 9)), "Week 50 (7–13 Dec)");
+        assert_eq!(days(zh, date(2026, 11, 25), date(2026, 11, 25)), "11月25日");
+        let zone = chrono_tz::Asia::Shanghai;
+        let at = |d, h| {
+            zone.with_ymd_and_hms(2026, 12, d, h, 30, 0)
+                .single()
+                .expect("time")
+        };
+        assert_eq!(span(zh, &at(5, 9), &at(5, 11)), "12月5日 周六 09:30–11:30");
+        assert_eq!(
+            span(en, &at(5, 9), &at(6, 11)),
+            "Sat 5 Dec 09:30 – Sun 6 Dec 11:30"
+        );
+    }
+}
