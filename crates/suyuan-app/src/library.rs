@@ -19,6 +19,9 @@ use crate::{AppError, AppResult};
 pub struct MaterialFile {
     pub name: String,
     pub bytes: Vec<u8>,
+    /// What it is filed under: the folder it was found in (none for a
+    /// file at the top), or as chosen on upload.
+    pub category: String,
 }
 
 /// What an import did.
@@ -39,11 +42,16 @@ pub fn read_material(path: &Path) -> AppResult<Vec<MaterialFile>> {
     };
     paths
         .into_iter()
-        .map(|path| {
-            let bytes = std::fs::read(&path).map_err(AppError::io(&path))?;
+        .map(|file| {
+            let bytes = std::fs::read(&file).map_err(AppError::io(&file))?;
+            let folder = file.parent().filter(|folder| *folder != path);
             Ok(MaterialFile {
-                name: path.display().to_string(),
+                name: file.display().to_string(),
                 bytes,
+                category: folder
+                    .and_then(Path::file_name)
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
             })
         })
         .collect()
@@ -102,7 +110,9 @@ pub async fn import_material(
     }
     let items: Vec<NewCollection> = parsed
         .iter()
-        .map(|parsed| NewCollection {
+        .zip(files)
+        .map(|(parsed, file)| NewCollection {
+            category: &file.category,
             parsed,
             owner,
             visibility,

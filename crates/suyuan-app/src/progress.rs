@@ -121,6 +121,16 @@ impl Column {
         }
     }
 
+    /// What the figure is counted over, to show beside it: a rate's
+    /// part and whole, or how many sittings an average is of.
+    pub fn base(self, f: &Figures) -> Base {
+        match (self, self.value(f)) {
+            (Column::AverageScore, _) => Base::Over(u64::try_from(f.counts.tests_sat).unwrap_or(0)),
+            (_, Value::Share(rate)) => Base::OfWhole(rate.part, rate.whole),
+            _ => Base::Nothing,
+        }
+    }
+
     pub fn shown(self, f: &Figures) -> String {
         match self.value(f) {
             Value::Count(n) => n.to_string(),
@@ -141,6 +151,16 @@ impl Column {
             ),
         }
     }
+}
+
+/// What a figure is counted over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    Nothing,
+    /// A rate: so many of so many.
+    OfWhole(u64, u64),
+    /// An average over so many.
+    Over(u64),
 }
 
 /// A campaign and a period of it, as asked.

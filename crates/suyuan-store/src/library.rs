@@ -32,6 +32,7 @@ pub(crate) mod collection {
         pub owner_unit_id: i64,
         pub visibility: String,
         pub kind: String,
+        pub category: String,
         pub chapter_count: i32,
         pub excerpt_count: i32,
         pub char_count: i64,
@@ -203,6 +204,8 @@ pub struct Collection {
     pub owner_path: UnitPath,
     pub visibility: Visibility,
     pub compilation: bool,
+    /// What it is filed under (宪法, 民法商法, …); empty when nothing.
+    pub category: String,
     pub chapter_count: i32,
     pub excerpt_count: i32,
     pub char_count: i64,
@@ -278,6 +281,7 @@ fn collection_from(
         owner_path,
         visibility,
         compilation: row.kind == CollectionKind::Compilation.as_str(),
+        category: row.category,
         chapter_count: row.chapter_count,
         excerpt_count: row.excerpt_count,
         char_count: row.char_count,
@@ -286,6 +290,8 @@ fn collection_from(
 
 /// A parsed file to store, and who it belongs to.
 pub struct NewCollection<'a> {
+    /// What it is filed under: the folder it came from, or as chosen.
+    pub category: &'a str,
     pub parsed: &'a ParsedCollection,
     pub owner: UnitId,
     pub visibility: Visibility,
@@ -814,6 +820,7 @@ impl Store {
         let name = display_title(&parsed.title, "", None);
         let txn = self.db.begin().await?;
         let item = NewCollection {
+            category: "",
             parsed: &parsed,
             owner: found.owner,
             visibility,
@@ -854,7 +861,8 @@ async fn insert_collection(
         owner_unit_id: Set(item.owner.0),
         visibility: Set(item.visibility.as_str().to_owned()),
         kind: Set(kind.as_str().to_owned()),
-        chapter_count: Set(parsed.chapters.len() as i32),
+        category: Set(item.category.to_owned()),
+        chapter_count: Set(parsed.chapter_count() as i32),
         excerpt_count: Set(parsed.excerpts.len() as i32),
         char_count: Set(parsed.char_count() as i64),
         created_at: Set(now),

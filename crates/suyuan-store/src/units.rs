@@ -246,6 +246,27 @@ impl Store {
         )
     }
 
+    /// Active units of a subtree whose name contains `text`, nearest the
+    /// top first, at most `limit`.
+    pub async fn find_units(
+        &self,
+        root: &UnitPath,
+        text: &str,
+        limit: u64,
+    ) -> StoreResult<Vec<Unit>> {
+        units(
+            entity::Entity::find()
+                .filter(in_subtree(root))
+                .filter(Column::ArchivedAt.is_null())
+                .filter(Column::Name.contains(text.trim()))
+                .order_by_asc(Column::Depth)
+                .order_by_asc(Column::Name)
+                .limit(limit)
+                .all(&self.db)
+                .await?,
+        )
+    }
+
     /// How many units a subtree holds, archived ones included.
     pub async fn count_units_within(&self, root: &UnitPath) -> StoreResult<u64> {
         Ok(entity::Entity::find()

@@ -213,12 +213,55 @@ pub struct CollectionRow {
     pub meta: String,
 }
 
+/// A category of the library and what is filed under it.
+pub struct Shelf {
+    pub name: String,
+    pub rows: Vec<CollectionRow>,
+    /// Shown open: the first shelf (the Constitution's).
+    pub open: bool,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "library.html")]
 struct LibraryPage {
     chrome: Chrome,
-    collections: Vec<CollectionRow>,
+    shelves: Vec<Shelf>,
     may_import: bool,
+}
+
+/// Which shelf a collection is on, in the library's order: the
+/// Constitution's category, then the units' own compilations, then the
+/// other categories.
+fn shelf_of(c: &Collection) -> (usize, String) {
+    if c.compilation {
+        return (1, String::new());
+    }
+    match suyuan_core::library::category_rank(&c.category) {
+        (0, _) => (0, String::new()),
+        (place, name) => (place + 1, name.to_owned()),
+    }
+}
+
+/// Where a collection stands on its shelf: the Constitution first, then
+/// statutes before their amendments and decisions, by title, the latest
+/// edition first.
+fn shelf_order(
+    c: &Collection,
+) -> (
+    bool,
+    bool,
+    String,
+    std::cmp::Reverse<Option<chrono::NaiveDate>>,
+) {
+    let amends = ["修正案", "决定", "解释"]
+        .iter()
+        .any(|w| c.title.contains(w));
+    (
+        c.title != "中华人民共和国宪法",
+        amends,
+        c.title.clone(),
+        std::cmp::Reverse(c.edition),
+    )
 }
 
 async fn library_page(
@@ -226,26 +269,42 @@ async fn library_page(
     page: Page,
     MaybeSigned(user): MaybeUser,
 ) -> Result<LibraryPage, WebError> {
-    let lang = page.lang;
-    let t = lang.texts();
-    let collections = state.catalog.readable(&state, principal(&user)).await?;
+    let t = page.lang.texts();
+    let mut collections = state.catalog.readable(&state, principal(&user)).await?;
+    collections.sort_by_cached_key(|c| (shelf_of(c), shelf_order(c)));
+    let mut shelves: Vec<Shelf> = Vec::new();
+    for c in collections {
+        let name = if c.compilation {
+            t.compilations_group.to_owned()
+        } else if c.category.is_empty() {
+            t.other_material.to_owned()
+        } else {
+            c.category.clone()
+        };
+        let row = CollectionRow {
+            href: paths::collection(c.id),
+            meta: fill(
+                t.collection_meta,
+                &[
+                    ("chapters", &c.chapter_count),
+                    ("excerpts", &c.excerpt_count),
+                ],
+            ),
+            title: c.display_title,
+        };
+        match shelves.last_mut() {
+            Some(shelf) if shelf.name == name => shelf.rows.push(row),
+            _ => shelves.push(Shelf {
+                open: shelves.is_empty(),
+                name,
+                rows: vec![row],
+            }),
+        }
+    }
     Ok(LibraryPage {
         may_import: user.as_ref().is_some_and(|u| u.principal.is_admin()),
         chrome: chrome(page, &user, paths::LIBRARY),
-        collections: collections
-            .into_iter()
-            .map(|c| CollectionRow {
-                href: paths::collection(c.id),
-                meta: fill(
-                    t.collection_meta,
-                    &[
-                        ("chapters", &c.chapter_count),
-                        ("excerpts", &c.excerpt_count),
-                    ],
-                ),
-                title: c.display_title,
-            })
-            .collect(),
+        shelves,
     })
 }
 
@@ -592,6 +651,8 @@ async fn print_page(
 struct ImportPage {
     chrome: Chrome,
     scope: String,
+    /// Categories to file under, offered as one types.
+    categories: &'static [&'static str],
     outcome: Option<String>,
     error: Option<String>,
 }
@@ -603,6 +664,7 @@ async fn import_page(
 ) -> Result<ImportPage, WebError> {
     user.principal.must_be_admin()?;
     Ok(ImportPage {
+        categories: &suyuan_core::library::CATEGORY_ORDER,
         scope: state.store.unit(user.principal.unit_id).await?.name,
         chrome: Chrome::for_user(page, &user, paths::IMPORT_MATERIAL),
         outcome: None,
@@ -625,12 +687,21 @@ async fn import_upload(
         .get("visibility")
         .and_then(|v| Visibility::parse(v))
         .unwrap_or(Visibility::Subtree);
+    let category = form
+        .fields
+        .get("category")
+        .map_or("", |c| c.trim())
+        .to_owned();
+    if category.chars().count() > 100 {
+        return Err(WebError::Invalid("category: at most 100 characters".into()));
+    }
     let files: Vec<MaterialFile> = form
         .files
         .take_all("files")
         .map(|upload| MaterialFile {
             name: upload.file_name,
             bytes: upload.bytes,
+            category: category.clone(),
         })
         .collect();
     let outcome = if files.is_empty() {
@@ -668,6 +739,7 @@ async fn import_upload(
         Err(errors) => (None, Some(format!("{}\n{errors}", t.nothing_imported))),
     };
     let page = ImportPage {
+        categories: &suyuan_core::library::CATEGORY_ORDER,
         scope: state.store.unit(user.principal.unit_id).await?.name,
         chrome: Chrome::for_user(page, &user, paths::IMPORT_MATERIAL),
         outcome,

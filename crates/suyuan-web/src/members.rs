@@ -23,7 +23,7 @@ use crate::csrf::CsrfMultipart;
 use crate::error::WebError;
 use crate::i18n::fill;
 use crate::units::{Crumb, breadcrumbs, managed_unit};
-use crate::views::{Chrome, Page, role_name};
+use crate::views::{Chrome, Page, Pager, role_name};
 use crate::{AppState, paths};
 
 /// The largest upload accepted (a roster of a few hundred thousand rows).
@@ -60,14 +60,17 @@ struct MembersPage {
     title: String,
     crumbs: Vec<Crumb>,
     rows: Vec<MemberRow>,
-    page_label: String,
-    previous: Option<String>,
-    next: Option<String>,
+    query: String,
+    found: String,
+    pager: Pager,
 }
 
 #[derive(Deserialize)]
 struct PageQuery {
     page: Option<u64>,
+    /// A name or member number to find.
+    #[serde(default)]
+    q: String,
 }
 
 async fn members_page(
@@ -80,19 +83,21 @@ async fn members_page(
     let lang = shared.lang;
     let t = lang.texts();
     let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
-    let total = state.store.count_members(&unit.path).await?;
-    let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let page = query.page.unwrap_or(1).clamp(1, pages);
-    let members = state
+    let wanted = query.q.trim().to_owned();
+    let href = |page: u64| {
+        let mut href = paths::unit_members(unit.id, page);
+        if !wanted.is_empty() {
+            href.push_str(&format!("&q={}", paths::encode(&wanted)));
+        }
+        href
+    };
+    let (total, _) = state.store.find_members(&unit.path, &wanted, 0, 0).await?;
+    let pager = Pager::new(t, query.page.unwrap_or(1), total, PAGE_SIZE, href);
+    let (_, members) = state
         .store
-        .list_members(&MemberFilter {
-            within: unit.path.clone(),
-            only: None,
-            limit: PAGE_SIZE,
-            offset: (page - 1) * PAGE_SIZE,
-        })
+        .find_members(&unit.path, &wanted, pager.offset(PAGE_SIZE), PAGE_SIZE)
         .await?;
-    let here = paths::unit_members(unit.id, page);
+    let here = href(pager.page);
     Ok(MembersPage {
         chrome: Chrome::for_user(shared, &user, &here),
         title: fill(t.members_of, &[("unit", &unit.name)]),
@@ -107,9 +112,9 @@ async fn members_page(
                 unit: m.unit.name,
             })
             .collect(),
-        page_label: fill(t.page_of, &[("page", &page), ("pages", &pages)]),
-        previous: (page > 1).then(|| paths::unit_members(unit.id, page - 1)),
-        next: (page < pages).then(|| paths::unit_members(unit.id, page + 1)),
+        found: fill(t.members_found, &[("total", &total)]),
+        query: wanted,
+        pager,
     })
 }
 

@@ -55,13 +55,6 @@ pub fn questions_in(category: &str) -> String {
     format!("{QUESTIONS}?category={}", encode(category))
 }
 
-pub fn questions_page(category: Option<&str>, page: u64) -> String {
-    match category {
-        Some(category) => format!("{}&page={page}", questions_in(category)),
-        None => format!("{QUESTIONS}?page={page}"),
-    }
-}
-
 pub fn export_questions(format: &str, category: Option<&str>) -> String {
     match category {
         Some(category) => format!(

@@ -119,16 +119,55 @@ struct UnitPage {
     action_rename: String,
     action_move: String,
     action_archive: String,
+    /// The search for a new parent, and the units it found (by name,
+    /// with where each stands).
+    parent_query: String,
+    parents: Vec<(String, String)>,
 }
+
+#[derive(Deserialize)]
+struct UnitQuery {
+    #[serde(default)]
+    parent_q: String,
+}
+
+/// New parents offered at once.
+const PARENTS_FOUND: u64 = 20;
 
 async fn unit_page(
     State(state): State<AppState>,
     page: Page,
     user: PageUser,
     Path(id): Path<i64>,
+    Query(query): Query<UnitQuery>,
 ) -> Result<UnitPage, WebError> {
     let lang = page.lang;
     let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
+    let parent_query = query.parent_q.trim().to_owned();
+    let mut parents = Vec::new();
+    if !parent_query.is_empty() {
+        let scope = state.store.unit(user.principal.unit_id).await?;
+        for found in state
+            .store
+            .find_units(&user.principal.unit_path, &parent_query, PARENTS_FOUND)
+            .await?
+        {
+            // Not the unit itself nor anything below it.
+            if unit.path.contains(&found.path) {
+                continue;
+            }
+            let mut place: Vec<String> = state
+                .store
+                .path_to_root(&found.path)
+                .await?
+                .into_iter()
+                .filter(|u| scope.path.contains(&u.path) && u.id != found.id)
+                .map(|u| u.name.to_string())
+                .collect();
+            place.push(found.name.to_string());
+            parents.push((found.code.to_string(), place.join(" › ")));
+        }
+    }
     let here = paths::unit(unit.id);
     let t = lang.texts();
     Ok(UnitPage {
@@ -148,6 +187,8 @@ async fn unit_page(
         action_rename: paths::unit_action(unit.id, "rename"),
         action_move: paths::unit_action(unit.id, "move"),
         action_archive: paths::unit_action(unit.id, "archive"),
+        parent_query,
+        parents,
         unit,
     })
 }

@@ -28,6 +28,7 @@ fn now() -> DateTime<Utc> {
 
 fn file(name: &str, text: &str) -> MaterialFile {
     MaterialFile {
+        category: String::new(),
         name: name.into(),
         bytes: text.as_bytes().to_vec(),
     }
@@ -82,6 +83,63 @@ async fn material_imports_all_or_nothing_and_is_searchable_at_once() {
     assert_eq!(index.len(), 2, "the index caught up at once");
     let again = import().await.expect("again");
     assert_eq!((again.created, again.already_there), (0, 1));
+}
+
+#[tokio::test]
+async fn a_folder_s_material_is_filed_under_its_folders_and_its_readme_left_out() {
+    let root = tempfile::tempdir().expect("folder");
+    let write = |path: &str, text: &str| {
+        let path = root.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("folders");
+        std::fs::write(path, text).expect("write");
+    };
+    write("README.md", "# About this folder\n\nNot study material.\n");
+    write("宪法/宪法.md", LAW);
+    write("刑法/刑法.md", &LAW.replace("示例法", "刑法"));
+    write("杂项.md", &LAW.replace("示例法", "杂项"));
+    let files = suyuan_app::library::read_material(root.path()).expect("read");
+    let mut filed: Vec<(String, String)> = files
+        .iter()
+        .map(|f| {
+            let name = std::path::Path::new(&f.name)
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            (name, f.category.clone())
+        })
+        .collect();
+    filed.sort();
+    assert_eq!(
+        filed,
+        [
+            ("刑法.md".to_owned(), "刑法".to_owned()),
+            ("宪法.md".to_owned(), "宪法".to_owned()),
+            ("杂项.md".to_owned(), String::new()),
+        ]
+    );
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let province = add_unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
+    import_material(&store, None, &files, province.id, Visibility::Public, now())
+        .await
+        .expect("import");
+    let mut stored: Vec<(String, String)> = store
+        .collections()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|c| (c.title, c.category))
+        .collect();
+    stored.sort();
+    assert_eq!(
+        stored,
+        [
+            ("刑法".to_owned(), "刑法".to_owned()),
+            ("杂项".to_owned(), String::new()),
+            ("示例法".to_owned(), "宪法".to_owned()),
+        ]
+    );
 }
 
 #[tokio::test]

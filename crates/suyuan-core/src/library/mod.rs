@@ -162,6 +162,25 @@ pub struct ParsedCollection {
 }
 
 impl ParsedCollection {
+    /// How many chapters it has as a reader counts them: its 章 when the
+    /// headings name them (a code's 编 and a chapter's 节 are not
+    /// chapters), else its outermost headings.
+    pub fn chapter_count(&self) -> usize {
+        let named = self
+            .chapters
+            .iter()
+            .filter(|c| is_chapter_heading(&c.heading))
+            .count();
+        if named > 0 {
+            return named;
+        }
+        let outermost = self.chapters.iter().map(|c| c.level).min();
+        self.chapters
+            .iter()
+            .filter(|c| Some(c.level) == outermost)
+            .count()
+    }
+
     /// The headings from the outermost chapter down to `chapter`.
     pub fn heading_path(&self, chapter: Option<usize>) -> Vec<&str> {
         let mut path = Vec::new();
@@ -634,9 +653,42 @@ pub fn parse_file(file: &str, bytes: &[u8]) -> Result<ParsedCollection, Material
 /// Whether a file name is one `parse_file` reads.
 pub fn is_material(file: &str) -> bool {
     let lower = file.to_ascii_lowercase();
-    [".md", ".markdown", ".txt", ".docx"]
-        .iter()
-        .any(|e| lower.ends_with(e))
+    let name = lower.rsplit(['/', '\\']).next().unwrap_or(&lower);
+    // A folder's README describes the folder; it is not study material.
+    !name.starts_with("readme.")
+        && [".md", ".markdown", ".txt", ".docx"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+}
+
+/// Whether a heading is a chapter's: `第三章 国家机构`.
+pub fn is_chapter_heading(heading: &str) -> bool {
+    let label = heading.split_whitespace().next().unwrap_or_default();
+    label.starts_with('第') && label.ends_with('章')
+}
+
+/// The categories of China's body of law, in the order the NPC lists
+/// them, the Constitution first: the library shows its categories so.
+pub const CATEGORY_ORDER: [&str; 9] = [
+    "宪法",
+    "宪法相关法",
+    "民法典",
+    "民法商法",
+    "行政法",
+    "经济法",
+    "社会法",
+    "刑法",
+    "诉讼与非诉讼程序法",
+];
+
+/// Where a category stands in the library: those of `CATEGORY_ORDER` in
+/// its order, then any other by name, then material with none.
+pub fn category_rank(category: &str) -> (usize, &str) {
+    match CATEGORY_ORDER.iter().position(|c| *c == category) {
+        Some(place) => (place, ""),
+        None if category.is_empty() => (CATEGORY_ORDER.len() + 1, ""),
+        None => (CATEGORY_ORDER.len(), category),
+    }
 }
 
 /// Headings in the corpus pad with two spaces (`第一章  总纲`).
@@ -688,6 +740,29 @@ pub fn chinese_date(line: &str) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chapters_are_counted_as_a_reader_counts_them() {
+        let code = "# 刑法\n\n## 第一编 总则\n\n### 第一章 任务\n\n第一条 甲。\n\n### 第二章 犯罪\n\n#### 第一节 责任\n\n第二条 乙。\n\n## 第二编 分则\n\n### 第三章 罪名\n\n第三条 丙。\n";
+        let parsed = parse_file("刑法.md", code.as_bytes()).expect("parse");
+        assert_eq!(parsed.chapters.len(), 6, "every heading is kept");
+        assert_eq!(parsed.chapter_count(), 3, "three 章, not 编 or 节");
+        let plain = "# 讲义\n\n## 开篇\n\n一段。\n\n### 小节\n\n二段。\n\n## 结语\n\n三段。\n";
+        let parsed = parse_file("讲义.md", plain.as_bytes()).expect("parse");
+        assert_eq!(
+            parsed.chapter_count(),
+            2,
+            "without 章, the outermost headings"
+        );
+        assert!(!is_material("corpus/README.md") && is_material("corpus/宪法/宪法.md"));
+    }
+
+    #[test]
+    fn the_constitution_s_category_comes_first_and_none_last() {
+        let mut categories = vec!["", "刑法", "地方法规", "宪法", "民法商法"];
+        categories.sort_by_key(|c| category_rank(c));
+        assert_eq!(categories, ["宪法", "民法商法", "刑法", "地方法规", ""]);
+    }
 
     #[test]
     fn deleted_articles_labels_alone_and_bare_headings_are_not_read() {

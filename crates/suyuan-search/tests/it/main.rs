@@ -26,6 +26,7 @@ async fn import(
     match &store
         .import_collections(
             &[NewCollection {
+                category: "",
                 parsed: &parsed,
                 owner,
                 visibility,
@@ -258,6 +259,7 @@ async fn the_whole_corpus_is_searchable() {
     let items: Vec<NewCollection> = parsed
         .iter()
         .map(|p| NewCollection {
+            category: "",
             parsed: p,
             owner: root.id,
             visibility: Visibility::Public,

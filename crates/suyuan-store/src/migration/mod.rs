@@ -19,6 +19,7 @@ mod m0010_progress;
 mod m0011_covering_marks;
 mod m0012_session_changes;
 mod m0013_one_mark_a_day;
+mod m0014_library_categories;
 
 use m0001_foundation::*;
 use m0002_library::*;
@@ -33,6 +34,7 @@ use m0010_progress::*;
 use m0011_covering_marks::*;
 use m0012_session_changes::*;
 use m0013_one_mark_a_day::*;
+use m0014_library_categories::*;
 
 pub struct Migrator;
 
@@ -52,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(CoveringMarks),
             Box::new(SessionChanges),
             Box::new(OneMarkADay),
+            Box::new(LibraryCategories),
         ]
     }
 }

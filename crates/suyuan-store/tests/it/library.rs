@@ -26,6 +26,7 @@ async fn collections_import_once_and_read_in_order() {
         let p = province(&store).await;
         let law = parse_text("示例法.md", LAW, Markup::Markdown).expect("parses");
         let items = [NewCollection {
+            category: "",
             parsed: &law,
             owner: p.province.id,
             visibility: Visibility::Public,
@@ -51,7 +52,10 @@ async fn collections_import_once_and_read_in_order() {
         assert!(matches!(&again[0], Imported::AlreadyThere { id: same, .. } if same == id));
 
         let collection = store.collection(*id).await.expect("collection");
-        assert_eq!((collection.chapter_count, collection.excerpt_count), (3, 3));
+        // Two chapters as a reader counts them: the 节 inside one is not a
+        // third.
+        assert_eq!((collection.chapter_count, collection.excerpt_count), (2, 3));
+        assert_eq!(store.chapters(*id).await.expect("chapters").len(), 3);
         let chapters = store.chapters(*id).await.expect("chapters");
         assert_eq!(chapters[1].parent, Some(chapters[0].id));
         let all = store.excerpts(*id, None).await.expect("excerpts");
@@ -81,11 +85,13 @@ async fn unit_material_is_read_only_within_its_subtree() {
             .import_collections(
                 &[
                     NewCollection {
+                        category: "",
                         parsed: &law,
                         owner: p.province.id,
                         visibility: Visibility::Public,
                     },
                     NewCollection {
+                        category: "",
                         parsed: &notes,
                         owner: p.xihu.id,
                         visibility: Visibility::Subtree,
@@ -129,6 +135,7 @@ async fn the_library_version_moves_with_each_import() {
         let imported = store
             .import_collections(
                 &[NewCollection {
+                    category: "",
                     parsed: &law,
                     owner: p.province.id,
                     visibility: Visibility::Public,
@@ -162,6 +169,7 @@ async fn the_library_version_moves_with_each_import() {
         store
             .import_collections(
                 &[NewCollection {
+                    category: "",
                     parsed: &notes,
                     owner: p.cuiyuan.id,
                     visibility: Visibility::Subtree,
@@ -192,11 +200,13 @@ async fn a_compilation_is_assembled_and_published() {
             .import_collections(
                 &[
                     NewCollection {
+                        category: "",
                         parsed: &law,
                         owner: p.province.id,
                         visibility: Visibility::Public,
                     },
                     NewCollection {
+                        category: "",
                         parsed: &notes,
                         owner: p.xihu.id,
                         visibility: Visibility::Subtree,
@@ -337,6 +347,7 @@ async fn another_units_own_material_neither_blocks_nor_shows_through_a_name() {
                 let outcome = store
                     .import_collections(
                         &[NewCollection {
+                            category: "",
                             parsed: &notes,
                             owner,
                             visibility,
@@ -364,6 +375,7 @@ async fn another_units_own_material_neither_blocks_nor_shows_through_a_name() {
         let public = store
             .import_collections(
                 &[NewCollection {
+                    category: "",
                     parsed: &law,
                     owner: p.province.id,
                     visibility: Visibility::Public,
@@ -375,6 +387,7 @@ async fn another_units_own_material_neither_blocks_nor_shows_through_a_name() {
         let by_xihu = store
             .import_collections(
                 &[NewCollection {
+                    category: "",
                     parsed: &law,
                     owner: p.xihu.id,
                     visibility: Visibility::Subtree,
@@ -391,4 +404,35 @@ async fn another_units_own_material_neither_blocks_nor_shows_through_a_name() {
         assert_eq!(first, second);
     })
     .await;
+}
+
+/// A database from before categories, whose chapter counts took every
+/// heading: opened by this release, its collections have no category and
+/// count their 章 only.
+#[tokio::test]
+async fn an_upgrade_files_nothing_and_counts_chapters_again() {
+    let mut dbs = vec![suyuan_store::testing::TestDb::sqlite()];
+    dbs.extend(suyuan_store::testing::TestDb::postgres().await);
+    for db in dbs {
+        let store = db.open().await;
+        let p = province(&store).await;
+        let law = crate::public_collection(&store, &p.province, "law.md", LAW).await;
+        let notes = crate::public_collection(&store, &p.province, "notes.md", NOTES).await;
+        store
+            .run_sql(&[
+                "ALTER TABLE collections DROP COLUMN category",
+                "UPDATE collections SET chapter_count = 3 WHERE title = '中华人民共和国示例法'",
+                "DELETE FROM seaql_migrations WHERE version = 'm0014_library_categories'",
+            ])
+            .await;
+        store.close().await.expect("close");
+
+        let store = db.open().await;
+        let law = store.collection(law).await.expect("law");
+        assert_eq!((law.chapter_count, law.category.as_str()), (2, ""));
+        let notes = store.collection(notes).await.expect("notes");
+        assert_eq!(notes.chapter_count, 0, "no headings, no chapters");
+        store.close().await.expect("close");
+        db.drop_database().await;
+    }
 }

@@ -107,6 +107,7 @@ pub async fn public_collection(
     let imported = store
         .import_collections(
             &[NewCollection {
+                category: "",
                 parsed: &parsed,
                 owner: owner.id,
                 visibility: Visibility::Public,

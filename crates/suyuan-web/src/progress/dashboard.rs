@@ -18,10 +18,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use suyuan_app::progress::{
-    Chosen, Column, ReportFormat, change, choose, file_name, ranked, report, write_report,
+    Base, Chosen, Column, ReportFormat, change, choose, file_name, ranked, report, write_report,
 };
 use suyuan_core::members::MemberId;
-use suyuan_core::progress::{Figures, PeriodKind};
+use suyuan_core::progress::{Figures, Period, PeriodKind};
 use suyuan_core::units::UnitId;
 use suyuan_store::progress::{Report, UnitFigures};
 use suyuan_store::units::Unit;
@@ -66,6 +66,9 @@ pub struct Asked {
     /// or a period: `2026-11-26`, `2026-W47`, `2026-11-D2`, `2026-11`,
     /// `campaign:ID`. This week by default.
     period: Option<String>,
+    /// With a kind of period (`week`, …): the period of that kind
+    /// holding this day, as the page's form asks for one.
+    on: Option<chrono::NaiveDate>,
     /// A column to sort the child units by (page only).
     sort: Option<String>,
     /// `asc` to sort the lowest first (page only).
@@ -119,11 +122,16 @@ pub struct Dashboard {
     campaign_title: String,
     campaigns: Vec<Choice>,
     periods: Vec<Choice>,
-    period_code: String,
     days: String,
+    /// The change column's heading: what it compares with ("比上周").
+    change_heading: String,
+    /// The form to pick another period: a day in it, and its kind.
+    on: String,
+    kinds: Vec<Choice>,
     action: String,
     campaign_id: i64,
-    tiles: Vec<(&'static str, String, Option<String>)>,
+    /// Name, figure, what it is over, and its change.
+    tiles: Vec<(&'static str, String, String, Option<String>)>,
     chart: String,
     headings: Vec<Heading>,
     total: Option<Cells>,
@@ -141,6 +149,17 @@ const PERIOD_KINDS: [PeriodKind; 5] = [
     PeriodKind::Month,
     PeriodKind::Campaign,
 ];
+
+/// A kind of period as the form offers it: "那一周".
+fn span_name(t: &Texts, kind: PeriodKind) -> &'static str {
+    match kind {
+        PeriodKind::Day => t.span_day,
+        PeriodKind::Week => t.span_week,
+        PeriodKind::Dekad => t.span_dekad,
+        PeriodKind::Month => t.span_month,
+        PeriodKind::Campaign => t.whole_campaign,
+    }
+}
 
 /// A query string for the dashboard and its exports.
 fn query(campaign: i64, period: &str, sort: Option<(&str, bool)>) -> String {
@@ -223,9 +242,18 @@ async fn dashboard(
     page: Page,
     user: PageUser,
     Path(id): Path<i64>,
-    Query(asked): Query<Asked>,
+    Query(mut asked): Query<Asked>,
 ) -> Result<Dashboard, WebError> {
     let lang = page.lang;
+    // The form names a day and a kind; the campaign's own period needs
+    // no day.
+    if let (Some(on), Some(kind)) = (
+        asked.on,
+        asked.period.as_deref().and_then(PeriodKind::parse),
+    ) && kind != PeriodKind::Campaign
+    {
+        asked.period = Some(Period::holding(kind, on, 0).code());
+    }
     let t = lang.texts();
     let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
     let here = paths::unit_progress(unit.id);
@@ -246,8 +274,10 @@ async fn dashboard(
         campaign_title: String::new(),
         campaigns: Vec::new(),
         periods: Vec::new(),
-        period_code: String::new(),
         days: String::new(),
+        change_heading: String::new(),
+        on: String::new(),
+        kinds: Vec::new(),
         action: here.clone(),
         campaign_id: 0,
         tiles: Vec::new(),
@@ -290,14 +320,24 @@ async fn dashboard(
             current: chosen.period.kind() == *kind,
         })
         .collect();
-    page.days = format!("{} – {}", chosen.days.0, chosen.days.1);
+    page.days = crate::dates::days(t, chosen.days.0, chosen.days.1);
+    let kind = chosen.period.kind();
+    page.change_heading = super::before_name(t, kind).map_or_else(
+        || t.change_col.to_owned(),
+        |before| fill(t.change_vs, &[("before", &before)]),
+    );
     let figures = &report.unit.now;
     let tile = |column: Column| {
         let changed = match column {
-            Column::OnTime => change(&report.unit).map(|pp| format!("{pp:+.1}")),
+            Column::OnTime => change(&report.unit).map(|pp| super::change_words(t, kind, pp)),
             _ => None,
         };
-        (column.name(t), column.shown(figures), changed)
+        let base = match column.base(figures) {
+            Base::Nothing => String::new(),
+            Base::OfWhole(part, whole) => format!("{part} / {whole}"),
+            Base::Over(n) => fill(t.over_sittings, &[("n", &n)]),
+        };
+        (column.name(t), column.shown(figures), base, changed)
     };
     page.tiles = [
         Column::Members,
@@ -363,13 +403,20 @@ async fn dashboard(
     page.xlsx_href = format!("{}{query_here}", paths::unit_progress_file(unit.id, "xlsx"));
     page.csv_href = format!("{}{query_here}", paths::unit_progress_file(unit.id, "csv"));
     page.report_href = format!("{}{query_here}", paths::unit_progress_report(unit.id));
-    if report.own_members > 0 {
-        page.members_href = Some(format!(
-            "{}{query_here}",
-            paths::unit_progress_members(unit.id)
-        ));
-    }
-    page.period_code = code;
+    // Every member of the subtree, found by name.
+    page.members_href = Some(format!(
+        "{}{query_here}",
+        paths::unit_progress_members(unit.id)
+    ));
+    page.on = chosen.days.0.to_string();
+    page.kinds = PERIOD_KINDS[..4]
+        .iter()
+        .map(|kind| Choice {
+            name: span_name(t, *kind).to_owned(),
+            href: kind.code().to_owned(),
+            current: kind == &chosen.period.kind(),
+        })
+        .collect();
     Ok(page)
 }
 

@@ -76,6 +76,28 @@ const KINDS: [PeriodKind; 4] = [
     PeriodKind::Campaign,
 ];
 
+/// What a period's change is measured against: "上周".
+pub fn before_name(t: &Texts, kind: PeriodKind) -> Option<&'static str> {
+    match kind {
+        PeriodKind::Day => Some(t.before_day),
+        PeriodKind::Week => Some(t.before_week),
+        PeriodKind::Dekad => Some(t.before_dekad),
+        PeriodKind::Month => Some(t.before_month),
+        PeriodKind::Campaign => None,
+    }
+}
+
+/// A change badge that says what it compares: "比上周 +3.2 个百分点".
+pub fn change_words(t: &Texts, kind: PeriodKind, points: f64) -> String {
+    match before_name(t, kind) {
+        Some(before) => fill(
+            t.change_since,
+            &[("before", &before), ("points", &format!("{points:+.1}"))],
+        ),
+        None => format!("{points:+.1}"),
+    }
+}
+
 fn kind_name(t: &Texts, kind: PeriodKind) -> &'static str {
     match kind {
         PeriodKind::Day => t.today,
@@ -227,9 +249,9 @@ fn done_in(record: &Record, today: &CampaignDay, (first, last): (NaiveDate, Naiv
     }
 }
 
-fn change(now: Rate, before: Option<Rate>) -> Option<String> {
+fn change(t: &Texts, kind: PeriodKind, now: Rate, before: Option<Rate>) -> Option<String> {
     let points = now.change_since(before?)?;
-    Some(format!("{points:+.1}"))
+    Some(change_words(t, kind, points))
 }
 
 async fn campaign_progress(
@@ -275,7 +297,7 @@ async fn campaign_progress(
                     ("late", &done.late),
                 ],
             ),
-            change: change(done.reading, before.as_ref().map(|b| b.reading)),
+            change: change(t, kind, done.reading, before.as_ref().map(|b| b.reading)),
         },
         Figure {
             name: t.points_earned,
@@ -299,7 +321,7 @@ async fn campaign_progress(
                     ("held", &done.attended.whole),
                 ],
             ),
-            change: change(done.attended, before.as_ref().map(|b| b.attended)),
+            change: change(t, kind, done.attended, before.as_ref().map(|b| b.attended)),
         },
     ];
     Ok(CampaignProgress {

@@ -26,7 +26,7 @@ use crate::auth::{ApiUser, PageUser};
 use crate::csrf::CsrfMultipart;
 use crate::error::WebError;
 use crate::i18n::{Texts, fill};
-use crate::views::{Chrome, Page};
+use crate::views::{Chrome, Page, Pager};
 use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
@@ -118,7 +118,10 @@ struct BankPage {
     categories: Vec<(String, u64, String)>,
     category: Option<String>,
     questions: Vec<QuestionView>,
-    more_href: Option<String>,
+    /// The filters as chosen, to show them.
+    query: BankQuery,
+    kinds: Vec<(&'static str, &'static str)>,
+    pager: Pager,
     outcome: Option<String>,
     /// What the import left out, one note a line.
     notes: Vec<String>,
@@ -127,11 +130,31 @@ struct BankPage {
     templates: Vec<(&'static str, String)>,
 }
 
-#[derive(Deserialize)]
+/// The bank's filters, in the address so that each view can be shared.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 struct BankQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     category: Option<String>,
-    #[serde(default)]
-    page: u64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    q: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    page: Option<u64>,
+}
+
+impl BankQuery {
+    /// The bank's address with these filters, at `page`.
+    fn href(&self, page: u64) -> String {
+        let query = BankQuery {
+            page: Some(page).filter(|p| *p > 1),
+            ..self.clone()
+        };
+        match serde_urlencoded::to_string(&query) {
+            Ok(encoded) if !encoded.is_empty() => format!("{}?{encoded}", paths::QUESTIONS),
+            _ => paths::QUESTIONS.to_owned(),
+        }
+    }
 }
 
 const PAGE_SIZE: u64 = 50;
@@ -152,10 +175,24 @@ async fn bank_view(
     query: BankQuery,
 ) -> Result<BankPage, WebError> {
     let t = page.lang.texts();
-    let mut filter = bank_of(&user.principal, query.category.clone());
-    filter.offset = query.page * PAGE_SIZE;
+    let mut filter = QuestionFilter {
+        text: Some(query.q.clone()),
+        kind: Kind::parse(&query.kind),
+        ..bank_of(&user.principal, query.category.clone())
+    };
+    let (total, _) = state
+        .store
+        .questions(&QuestionFilter {
+            limit: 0,
+            ..filter.clone()
+        })
+        .await?;
+    let pager = Pager::new(t, query.page.unwrap_or(1), total, PAGE_SIZE, |p| {
+        query.href(p)
+    });
+    filter.offset = pager.offset(PAGE_SIZE);
     filter.limit = PAGE_SIZE;
-    let (total, questions) = state.store.questions(&filter).await?;
+    let (_, questions) = state.store.questions(&filter).await?;
     let categories = state
         .store
         .question_categories(&bank_of(&user.principal, None))
@@ -166,8 +203,6 @@ async fn bank_view(
             (name, n, href)
         })
         .collect();
-    let more_href = (filter.offset + PAGE_SIZE < total)
-        .then(|| paths::questions_page(filter.category.as_deref(), query.page + 1));
     Ok(BankPage {
         chrome: Chrome::for_user(page, user, paths::QUESTIONS),
         scope: state.store.unit(user.principal.unit_id).await?.name,
@@ -175,7 +210,12 @@ async fn bank_view(
         categories,
         category: filter.category.clone(),
         questions: questions.iter().map(|q| view(t, &q.question)).collect(),
-        more_href,
+        kinds: Kind::ALL
+            .into_iter()
+            .map(|kind| (kind.code(), kind_name(t, kind)))
+            .collect(),
+        pager,
+        query,
         outcome: None,
         notes: Vec::new(),
         error: None,
@@ -284,16 +324,7 @@ async fn import_upload(
             },
         },
     };
-    let mut page = bank_view(
-        &state,
-        page,
-        &user,
-        BankQuery {
-            category: None,
-            page: 0,
-        },
-    )
-    .await?;
+    let mut page = bank_view(&state, page, &user, BankQuery::default()).await?;
     let status = match outcome {
         Ok((message, notes)) => {
             page.outcome = Some(message);

@@ -1083,3 +1083,157 @@ async fn a_member_checks_in_with_the_code_on_the_organizers_phone() {
     chrome.stop().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_organizer_marks_three_by_hand_in_a_row_without_losing_the_place() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    // A branch of a dozen, so that the roll runs past a phone's screen.
+    let names = [
+        "王一", "王二", "王三", "王四", "王五", "王六", "王七", "王八", "王九", "王十",
+    ];
+    let mut ids = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        ids.push(
+            crate::person(
+                &app.store,
+                &app.world.branch,
+                &format!("B{i:02}"),
+                name,
+                suyuan_core::access::Role::Member,
+                "unused",
+            )
+            .await,
+        );
+    }
+    let id = app
+        .gathering(&app.world.branch, chrono::Duration::minutes(10))
+        .await;
+    let c = &chrome.client;
+    chrome.sign_in(&app, "xihu-admin").await;
+    c.goto(&app.url(&format!("/gatherings/{id}/roll")))
+        .await
+        .expect("open");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the roll is wider than a phone"
+    );
+    chrome.screenshot("roll").await;
+    // The last three on the roll, one after another.
+    for (member, status) in ids[7..].iter().zip(["present", "late", "excused"]) {
+        let row = c
+            .find(Locator::Id(&format!("m-{member}")))
+            .await
+            .expect("the member's row");
+        assert!(
+            row.text().await.expect("text").contains("未登记"),
+            "unmarked shows as unmarked"
+        );
+        row.find(Locator::Css("select"))
+            .await
+            .expect("the status")
+            .select_by_value(status)
+            .await
+            .expect("choose");
+        row.find(Locator::Css("button"))
+            .await
+            .expect("mark")
+            .tap()
+            .await
+            .expect("click");
+        let back =
+            url::Url::parse(&app.url(&format!("/gatherings/{id}/roll#m-{member}"))).expect("url");
+        c.wait()
+            .for_url(&back)
+            .await
+            .expect("back at the row just marked");
+        let said = c
+            .find(Locator::Css("p.done"))
+            .await
+            .expect("the page says it is marked")
+            .text()
+            .await
+            .expect("text");
+        assert!(
+            said.contains(names[ids.iter().position(|i| i == member).expect("one of them")]),
+            "{said}"
+        );
+        // Back where the organizer was: the row just marked is in view,
+        // below the notice, and marked.
+        let placed = c
+            .execute(
+                "const r = document.getElementById(arguments[0]).getBoundingClientRect();\
+                 return r.top >= 0 && r.bottom <= window.innerHeight;",
+                vec![serde_json::json!(format!("m-{member}"))],
+            )
+            .await
+            .expect("script");
+        assert_eq!(placed, serde_json::json!(true), "the marked row is in view");
+        let row = c
+            .find(Locator::Id(&format!("m-{member}")))
+            .await
+            .expect("row")
+            .text()
+            .await
+            .expect("text");
+        assert!(!row.contains("未登记"), "{row}");
+    }
+    chrome.screenshot("roll-marked").await;
+    chrome.stop().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_district_admin_finds_a_member_of_a_branch_below_by_name() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.campaign().await;
+    let c = &chrome.client;
+    chrome.sign_in(&app, "xihu-admin").await;
+    c.goto(&app.url(&format!("/units/{}/progress", app.world.xihu.id)))
+        .await
+        .expect("open");
+    c.find(Locator::Css("a[href*='/progress/members']"))
+        .await
+        .expect("the member drill-down")
+        .tap()
+        .await
+        .expect("click");
+    let search = c
+        .wait()
+        .for_element(Locator::Css("form.filters input[name='q']"))
+        .await
+        .expect("a search by name");
+    search.send_keys("晓燕").await.expect("type");
+    c.find(Locator::Css("form.filters button"))
+        .await
+        .expect("search")
+        .tap()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("input[name='q'][value='晓燕']"))
+        .await
+        .expect("the search's result");
+    let rows = c
+        .find_all(Locator::Css("table tbody tr"))
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 1, "one member found");
+    let row = rows[0].text().await.expect("text");
+    assert!(
+        row.contains("陈晓燕") && row.contains(&app.world.branch.name.to_string()),
+        "{row}"
+    );
+    assert!(
+        chrome.fits_the_phone().await,
+        "the drill-down is wider than a phone"
+    );
+    chrome.screenshot("member-drill-down").await;
+    chrome.stop().await;
+    app.stop().await;
+}

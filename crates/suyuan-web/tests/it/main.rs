@@ -80,7 +80,7 @@ pub struct TestApp {
     stop: Option<oneshot::Sender<()>>,
 }
 
-async fn person(
+pub async fn person(
     store: &Store,
     unit: &Unit,
     number: &str,
@@ -227,16 +227,19 @@ impl TestApp {
             .import_collections(
                 &[
                     NewCollection {
+                        category: "",
                         parsed: &law,
                         owner: province.id,
                         visibility: Visibility::Public,
                     },
                     NewCollection {
+                        category: "",
                         parsed: &notes,
                         owner: xihu.id,
                         visibility: Visibility::Subtree,
                     },
                     NewCollection {
+                        category: "",
                         parsed: &chunan_notes,
                         owner: chunan.id,
                         visibility: Visibility::Subtree,

@@ -41,6 +41,7 @@ fn book() -> MaterialFile {
         text.push_str("\n\n");
     }
     MaterialFile {
+        category: String::new(),
         name: format!("{BOOK}.md"),
         bytes: text.into_bytes(),
     }

@@ -583,6 +583,7 @@ const SAMPLE: &str = "# 学习方法十二讲（示例）
 /// The demo's own sample of study material, for when no path is given.
 pub fn sample() -> MaterialFile {
     MaterialFile {
+        category: String::new(),
         name: "学习方法十二讲.md".into(),
         bytes: SAMPLE.as_bytes().to_vec(),
     }

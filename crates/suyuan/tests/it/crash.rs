@@ -277,6 +277,7 @@ async fn many_paragraphs(store: &Store) -> Vec<i64> {
     let imported = store
         .import_collections(
             &[NewCollection {
+                category: "",
                 parsed: &parsed,
                 owner: province.id,
                 visibility: Visibility::Public,
