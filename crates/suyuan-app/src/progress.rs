@@ -212,7 +212,7 @@ pub async fn choose(
         (None, Some(period)) => period,
         (None, None) => Period::holding(PeriodKind::Week, today, campaign.id.0),
     };
-    let days = period.days_in(&calendar).ok_or_else(|| {
+    let mut days = period.days_in(&calendar).ok_or_else(|| {
         AppError::Invalid(format!(
             "period: {} falls outside the campaign ({} – {})",
             period.code(),
@@ -220,6 +220,13 @@ pub async fn choose(
             calendar.end
         ))
     })?;
+    // Today is still being read: a longer period holding it is counted
+    // to yesterday, so an unfinished day does not pull its rates down
+    // (today on its own is the day period's, and says so).
+    let reading_today = calendar.date_at(now);
+    if days.0 < reading_today && reading_today <= days.1 {
+        days.1 = reading_today.pred_opt().unwrap_or(days.0);
+    }
     let before = period.previous().and_then(|p| p.days_in(&calendar));
     Ok(Some(Chosen {
         campaign,

@@ -544,4 +544,6 @@ pub static TEXTS: Texts = Texts {
     period_holding: "Holding the day",
     period_kind: "Period",
     over_sittings: "over {n} {n|sitting|sittings}",
+    collection_meta_flat: "{excerpts} {excerpts|excerpt|excerpts}",
+    period_today: "Today",
 };

@@ -620,6 +620,8 @@ mod texts {
         pub period_holding: &'static str,
         pub period_kind: &'static str,
         pub over_sittings: &'static str,
+        pub collection_meta_flat: &'static str,
+        pub period_today: &'static str,
     }
 }
 

@@ -544,4 +544,6 @@ pub static TEXTS: Texts = Texts {
     period_holding: "含这一天的",
     period_kind: "周期",
     over_sittings: "{n} 人次",
+    collection_meta_flat: "{excerpts} 条",
+    period_today: "今天",
 };

@@ -1055,9 +1055,10 @@ impl Store {
             .await?
             .remove(&unit.id)
             .unwrap_or_default();
+        // Finished days only: today's reading is still under way.
         let daily = calendar
             .days()
-            .take_while(|d| *d <= today)
+            .take_while(|d| *d < today)
             .filter(|d| basis.assigned.contains(d))
             .map(|d| (d, basis.figures(here.now.members, &whole, (d, d))))
             .collect();

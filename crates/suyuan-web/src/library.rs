@@ -283,13 +283,17 @@ async fn library_page(
         };
         let row = CollectionRow {
             href: paths::collection(c.id),
-            meta: fill(
-                t.collection_meta,
-                &[
-                    ("chapters", &c.chapter_count),
-                    ("excerpts", &c.excerpt_count),
-                ],
-            ),
+            meta: if c.chapter_count > 0 {
+                fill(
+                    t.collection_meta,
+                    &[
+                        ("chapters", &c.chapter_count),
+                        ("excerpts", &c.excerpt_count),
+                    ],
+                )
+            } else {
+                fill(t.collection_meta_flat, &[("excerpts", &c.excerpt_count)])
+            },
             title: c.display_title,
         };
         match shelves.last_mut() {

@@ -28,8 +28,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use suyuan_core::campaigns::Scoring;
 use suyuan_core::campaigns::{Campaign, CampaignId};
+use suyuan_core::campaigns::{DEFAULT_ZONE, Scoring};
 use suyuan_core::library::{CollectionId, ExcerptId};
 use suyuan_core::members::MemberId;
 use suyuan_core::reading::{
@@ -785,7 +785,7 @@ async fn today_page(
     }
     Ok(TodayPage {
         chrome: Chrome::for_user(page, &user, paths::TODAY),
-        date: now.format("%Y-%m-%d").to_string(),
+        date: crate::dates::day(t, now.with_timezone(&DEFAULT_ZONE).date_naive()),
         cards,
         text_size: size,
         sizes: size_choices(lang, size, paths::TODAY),

@@ -335,6 +335,7 @@ async fn dashboard(
         let base = match column.base(figures) {
             Base::Nothing => String::new(),
             Base::OfWhole(part, whole) => format!("{part} / {whole}"),
+            Base::Over(0) => String::new(),
             Base::Over(n) => fill(t.over_sittings, &[("n", &n)]),
         };
         (column.name(t), column.shown(figures), base, changed)

@@ -100,7 +100,7 @@ pub fn change_words(t: &Texts, kind: PeriodKind, points: f64) -> String {
 
 fn kind_name(t: &Texts, kind: PeriodKind) -> &'static str {
     match kind {
-        PeriodKind::Day => t.today,
+        PeriodKind::Day => t.period_today,
         PeriodKind::Week => t.this_week,
         PeriodKind::Dekad => t.this_dekad,
         PeriodKind::Month => t.this_month,
