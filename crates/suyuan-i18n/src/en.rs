@@ -546,4 +546,5 @@ pub static TEXTS: Texts = Texts {
     over_sittings: "over {n} {n|sitting|sittings}",
     collection_meta_flat: "{excerpts} {excerpts|excerpt|excerpts}",
     period_today: "Today",
+    more_in_ledger: "{n} more are not listed; every one is in the",
 };

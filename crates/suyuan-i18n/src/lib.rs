@@ -622,6 +622,7 @@ mod texts {
         pub over_sittings: &'static str,
         pub collection_meta_flat: &'static str,
         pub period_today: &'static str,
+        pub more_in_ledger: &'static str,
     }
 }
 

@@ -546,4 +546,5 @@ pub static TEXTS: Texts = Texts {
     over_sittings: "{n} 人次",
     collection_meta_flat: "{excerpts} 条",
     period_today: "今天",
+    more_in_ledger: "另有 {n} 次未列出，全部见",
 };

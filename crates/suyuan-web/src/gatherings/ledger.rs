@@ -68,7 +68,10 @@ impl Period {
 
 /// One gathering's line of the ledger, already in words and numbers.
 pub struct Line {
+    /// For the files: 2026-11-26.
     date: String,
+    /// For the page: 11月26日 周四.
+    day: String,
     time: String,
     kind: &'static str,
     title: String,
@@ -114,6 +117,7 @@ async fn lines(
         let came = counts[0] + counts[1];
         lines.push(Line {
             date: starts.format("%Y-%m-%d").to_string(),
+            day: crate::dates::day(t, starts.date_naive()),
             time: format!("{}–{}", starts.format("%H:%M"), ends.format("%H:%M")),
             kind: kind_name(t, gathering.kind),
             title: gathering.details.title.clone(),

@@ -681,6 +681,8 @@ struct PlanPage {
     ledger_href: String,
     upcoming: Vec<Row>,
     recent: Vec<Row>,
+    /// "12 more in the window: see the ledger", when some are left out.
+    more: Option<String>,
     action: String,
     kinds: Vec<Choice>,
     campaigns: Vec<Choice>,
@@ -690,6 +692,9 @@ struct PlanPage {
     feed_url: String,
     webcal_url: String,
 }
+
+/// Gatherings listed each side of now on the plan page.
+const PLAN_SHOWN: usize = 20;
 
 async fn plan_page(
     State(state): State<AppState>,
@@ -706,9 +711,7 @@ async fn plan_page(
     }
     user.principal.may_manage_within(&unit.path)?;
     let now = state.now();
-    let mut upcoming = Vec::new();
-    let mut recent = Vec::new();
-    for gathering in state
+    let (over, ahead): (Vec<Gathering>, Vec<Gathering>) = state
         .store
         .gatherings_within(
             &unit.path,
@@ -716,15 +719,18 @@ async fn plan_page(
             now + Duration::days(PLAN_AHEAD_DAYS),
         )
         .await?
-    {
-        let row = row_of(&state, t, &gathering, String::new()).await?;
-        if gathering.slot.is_over(now) {
-            recent.push(row);
-        } else {
-            upcoming.push(row);
-        }
+        .into_iter()
+        .partition(|g| g.slot.is_over(now));
+    // The next and the latest few; the ledger holds every one.
+    let mut upcoming = Vec::new();
+    for gathering in ahead.iter().take(PLAN_SHOWN) {
+        upcoming.push(row_of(&state, t, gathering, String::new()).await?);
     }
-    recent.reverse();
+    let mut recent = Vec::new();
+    for gathering in over.iter().rev().take(PLAN_SHOWN) {
+        recent.push(row_of(&state, t, gathering, String::new()).await?);
+    }
+    let more = ahead.len().saturating_sub(PLAN_SHOWN) + over.len().saturating_sub(PLAN_SHOWN);
     let campaigns = state
         .store
         .campaigns_for(&unit.path)
@@ -745,6 +751,7 @@ async fn plan_page(
         unit_name: unit.name,
         upcoming,
         recent,
+        more: (more > 0).then(|| fill(t.more_in_ledger, &[("n", &more)])),
         action: here,
         kinds: Kind::ALL
             .into_iter()
