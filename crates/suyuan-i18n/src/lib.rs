@@ -555,6 +555,7 @@ mod texts {
         pub done_leave_asked: &'static str,
         pub done_reflection_sent: &'static str,
         pub done_attendance_marked: &'static str,
+        pub done_attendance_marked_many: &'static str,
         pub done_leave_decided: &'static str,
         pub done_reflection_reviewed: &'static str,
         pub done_minutes_saved: &'static str,
@@ -623,6 +624,20 @@ mod texts {
         pub collection_meta_flat: &'static str,
         pub period_today: &'static str,
         pub more_in_ledger: &'static str,
+        pub roll_show_all: &'static str,
+        pub mark_page_unmarked: &'static str,
+        pub accept_page: &'static str,
+        pub unit_name: &'static str,
+        pub unit_code_hint: &'static str,
+        /// Punctuation as each language writes it: "：" / ": ".
+        pub colon: &'static str,
+        pub paren_open: &'static str,
+        pub paren_close: &'static str,
+        pub forgot_password: &'static str,
+        pub about_title: &'static str,
+        pub about_text: &'static str,
+        pub open_library: &'static str,
+        pub check_in_opens_at: &'static str,
     }
 }
 

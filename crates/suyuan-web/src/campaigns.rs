@@ -569,9 +569,11 @@ async fn campaign_page(
         chrome: Chrome::for_user(page, &user, &here),
         id,
         dates: format!(
-            "{}（{}）",
+            "{}{}{}{}",
             crate::dates::days(t, calendar.start, calendar.end),
-            crate::views::zone_name(t, calendar.zone)
+            t.paren_open,
+            crate::views::zone_name(t, calendar.zone),
+            t.paren_close
         ),
         facts: fill(
             t.campaign_facts,

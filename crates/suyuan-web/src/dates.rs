@@ -42,10 +42,20 @@ pub fn span<Z: TimeZone>(t: &Texts, from: &DateTime<Z>, to: &DateTime<Z>) -> Str
 where
     Z::Offset: std::fmt::Display,
 {
-    if from.date_naive() == to.date_naive() {
-        format!("{}–{}", moment(t, from), to.format("%H:%M"))
+    // A span ending at midnight ends with the day before, at 24:00: a
+    // test open "to 12月11日 00:00" reads as open on the 11th.
+    let (last_day, end) = if to.time() == chrono::NaiveTime::MIN && to > from {
+        (
+            to.date_naive().pred_opt().unwrap_or(to.date_naive()),
+            "24:00".to_owned(),
+        )
     } else {
-        format!("{} – {}", moment(t, from), moment(t, to))
+        (to.date_naive(), to.format("%H:%M").to_string())
+    };
+    if from.date_naive() == last_day {
+        format!("{}–{end}", moment(t, from))
+    } else {
+        format!("{} – {} {end}", moment(t, from), day(t, last_day))
     }
 }
 
@@ -112,6 +122,15 @@ mod tests {
         assert_eq!(
             span(en, &at(5, 9), &at(6, 11)),
             "Sat 5 Dec 09:30 – Sun 6 Dec 11:30"
+        );
+        let midnight = |d| {
+            zone.with_ymd_and_hms(2026, 12, d, 0, 0, 0)
+                .single()
+                .expect("time")
+        };
+        assert_eq!(
+            span(zh, &midnight(1), &midnight(11)),
+            "12月1日 周二 00:00 – 12月10日 周四 24:00"
         );
     }
 }

@@ -35,19 +35,38 @@ pub enum Notice {
     ExcerptAdded,
     DraftChanged,
     Published,
-    UnitAdded { name: String },
-    UnitRenamed { name: String },
+    UnitAdded {
+        name: String,
+    },
+    UnitRenamed {
+        name: String,
+    },
     UnitMoved,
-    UnitArchived { name: String },
-    TestsSet { set: usize, already: usize },
+    UnitArchived {
+        name: String,
+    },
+    TestsSet {
+        set: usize,
+        already: usize,
+    },
     AnswerMarked,
     AnswersSaved,
     ReadingRecorded,
     FeedReset,
-    CheckedIn { late: bool },
+    CheckedIn {
+        late: bool,
+    },
     LeaveAsked,
     ReflectionSent,
-    AttendanceMarked { name: String },
+    /// A status by its code (`present`), worded by the page.
+    AttendanceMarked {
+        name: String,
+        status: String,
+    },
+    AttendanceMarkedMany {
+        count: usize,
+        status: String,
+    },
     LeaveDecided,
     ReflectionReviewed,
     MinutesSaved,
@@ -56,10 +75,19 @@ pub enum Notice {
     GatheringCancelled,
     PhotoAdded,
     PhotoRemoved,
-    GatheringsPlanned { count: usize },
-    QuestionsProposed { added: usize, already: usize },
-    QuestionsAccepted { count: usize },
-    QuestionsDropped { count: usize },
+    GatheringsPlanned {
+        count: usize,
+    },
+    QuestionsProposed {
+        added: usize,
+        already: usize,
+    },
+    QuestionsAccepted {
+        count: usize,
+    },
+    QuestionsDropped {
+        count: usize,
+    },
 }
 
 impl Notice {
@@ -90,7 +118,14 @@ impl Notice {
             Notice::CheckedIn { late: true } => t.done_checked_in_late.to_owned(),
             Notice::LeaveAsked => t.done_leave_asked.to_owned(),
             Notice::ReflectionSent => t.done_reflection_sent.to_owned(),
-            Notice::AttendanceMarked { name } => fill(t.done_attendance_marked, &[("name", name)]),
+            Notice::AttendanceMarked { name, status } => fill(
+                t.done_attendance_marked,
+                &[("name", name), ("status", &status_name(t, status))],
+            ),
+            Notice::AttendanceMarkedMany { count, status } => fill(
+                t.done_attendance_marked_many,
+                &[("count", count), ("status", &status_name(t, status))],
+            ),
             Notice::LeaveDecided => t.done_leave_decided.to_owned(),
             Notice::ReflectionReviewed => t.done_reflection_reviewed.to_owned(),
             Notice::MinutesSaved => t.done_minutes_saved.to_owned(),
@@ -131,6 +166,13 @@ impl Notice {
             .get(COOKIE)
             .and_then(|cookie| Self::decode(cookie.value()))
     }
+}
+
+fn status_name(t: &Texts, code: &str) -> String {
+    suyuan_core::gatherings::Attendance::parse(code).map_or_else(
+        || code.to_owned(),
+        |status| crate::gatherings::attendance_name(t, status).to_owned(),
+    )
 }
 
 /// Redirects to `to` (a path, with a `#place` to return to) saying what
@@ -176,6 +218,7 @@ mod tests {
     fn a_notice_survives_its_cookie() {
         let notice = Notice::AttendanceMarked {
             name: "张三".into(),
+            status: "present".into(),
         };
         assert_eq!(Notice::decode(&notice.encode()), Some(notice));
         assert_eq!(Notice::decode("not a notice"), None);

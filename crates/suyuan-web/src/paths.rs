@@ -131,6 +131,11 @@ pub fn gathering_run(id: i64) -> String {
     format!("{GATHERINGS}/{id}/run")
 }
 
+/// Marks the members a form lists with one status.
+pub fn gathering_attendance_bulk(id: i64) -> String {
+    format!("{GATHERINGS}/{id}/attendance/bulk")
+}
+
 /// The roll, to mark attendance by hand.
 pub fn gathering_roll(id: i64) -> String {
     format!("{GATHERINGS}/{id}/roll")

@@ -207,9 +207,13 @@ async fn create_child(
     CsrfForm(form): CsrfForm<ChildForm>,
 ) -> Result<Response, WebError> {
     let parent = managed_unit(&state, &user.principal, UnitId(id)).await?;
+    let code = match form.code.trim() {
+        "" => free_code_below(&state, &parent).await?,
+        code => UnitCode::parse(code)?,
+    };
     let new = NewUnit {
         parent: Some(parent.id),
-        code: UnitCode::parse(&form.code)?,
+        code,
         name: UnitName::parse(&form.name)?,
         kind: UnitKind::parse(&form.kind)?,
     };
@@ -220,6 +224,20 @@ async fn create_child(
             name: child.name.to_string(),
         },
     ))
+}
+
+/// A code for a new unit below `parent` when none is given: the
+/// parent's, then the next free number (`zj-hz-xh-4`).
+async fn free_code_below(state: &AppState, parent: &Unit) -> Result<UnitCode, WebError> {
+    let mut number = state.store.children(parent.id).await?.len() + 1;
+    loop {
+        let code = UnitCode::parse(&format!("{}-{number}", parent.code))?;
+        match state.store.unit_by_code(&code).await {
+            Err(suyuan_store::StoreError::NotFound) => return Ok(code),
+            Err(other) => return Err(other.into()),
+            Ok(_) => number += 1,
+        }
+    }
 }
 
 /// Loads a unit the principal may rename, move or archive.

@@ -171,23 +171,39 @@ fn bars(results: &Results) -> Vec<Bar> {
         .collect()
 }
 
+/// A test's figures as shown: an average and a pass rate only when
+/// someone handed in ("—" otherwise, never a 0 that was not scored).
 struct Summary {
     sat: String,
-    participation: f64,
-    average: f64,
-    pass_rate: f64,
+    participation: String,
+    average: String,
+    pass_rate: String,
 }
 
 impl Summary {
     fn of(t: &Texts, results: &Results) -> Self {
+        let none = || "—".to_owned();
+        let scored = results.sat > 0;
         Summary {
             sat: fill(
                 t.sat_of,
                 &[("sat", &results.sat), ("expected", &results.expected)],
             ),
-            participation: results.participation(),
-            average: results.average,
-            pass_rate: results.pass_rate(),
+            participation: if results.expected > 0 {
+                format!("{}%", results.participation())
+            } else {
+                none()
+            },
+            average: if scored {
+                results.average.to_string()
+            } else {
+                none()
+            },
+            pass_rate: if scored {
+                format!("{}%", results.pass_rate())
+            } else {
+                none()
+            },
         }
     }
 }

@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 use suyuan_core::access::Principal;
 use suyuan_core::campaigns::Campaign;
 use suyuan_core::campaigns::DEFAULT_ZONE;
-use suyuan_core::gatherings::{Attendance, CheckInCode, CheckInError, Kind, Review, Text};
+use suyuan_core::gatherings::{Attendance, CheckInCode, CheckInError, Kind, Review, Slot, Text};
 use suyuan_core::reading::{Action, Event};
 use suyuan_store::gatherings::{Gathering, GatheringId};
 use suyuan_store::members::Member;
@@ -314,6 +314,8 @@ struct Mine {
     status: Option<String>,
     /// The check-in form, while check-in is open and they are not in.
     check_in: bool,
+    /// When check-in opens, while it is still to open.
+    check_in_opens: Option<String>,
     leave: Option<String>,
     /// The leave form, before the end.
     may_ask_leave: bool,
@@ -388,6 +390,16 @@ async fn gathering_page(
         Some(Mine {
             status: presence.map(|p| attendance_name(t, p.status).to_owned()),
             check_in: !attended && gathering.slot.check_in_open(now),
+            check_in_opens: (!gathering.cancelled
+                && now < gathering.slot.starts_at - Slot::OPENS_BEFORE)
+                .then(|| {
+                    let opens =
+                        (gathering.slot.starts_at - Slot::OPENS_BEFORE).with_timezone(&zone);
+                    fill(
+                        t.check_in_opens_at,
+                        &[("when", &crate::dates::moment(t, &opens))],
+                    )
+                }),
             leave: leave.map(|l| format!("{} · {}", review_name(t, l.state, true), l.reason)),
             may_ask_leave: !attended && occasion.may_ask_leave(now).is_ok(),
             may_reflect: occasion.may_reflect(now).is_ok()

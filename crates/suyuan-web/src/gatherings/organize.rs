@@ -10,9 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use suyuan_app::gatherings::{Planned, plan};
 use suyuan_core::campaigns::{Campaign, CampaignId};
@@ -32,7 +32,7 @@ use crate::csrf::{CsrfForm, CsrfMultipart, NoFields};
 use crate::error::WebError;
 use crate::i18n::{Lang, Texts, fill};
 use crate::notice::{Notice, done};
-use crate::views::{Chrome, Page};
+use crate::views::{Chrome, Page, Pager};
 use crate::{AppState, paths};
 
 pub fn router() -> Router<AppState> {
@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/gatherings/{id}/run", get(run_page))
         .route("/gatherings/{id}/roll", get(roll_page))
         .route("/gatherings/{id}/attendance", post(mark))
+        .route("/gatherings/{id}/attendance/bulk", post(mark_bulk))
         .route("/gatherings/{id}/leaves/{member}", post(decide_leave))
         .route("/gatherings/{id}/reflections/{member}", post(review))
         .route("/gatherings/{id}/minutes", post(minutes))
@@ -192,6 +193,8 @@ pub struct RollRow {
     status: Option<Attendance>,
     action: String,
     member: i64,
+    /// The row after it on the page, if any.
+    next: Option<i64>,
 }
 
 pub struct StatusChoice {
@@ -276,20 +279,71 @@ struct RollPage {
     run_href: String,
     when: String,
     tally: String,
-    query: String,
-    /// How many the search left out.
-    hidden: usize,
+    query: RollQuery,
+    /// The view as a form field, to come back to after marking.
+    back: String,
+    /// Whom to show: every one, the unmarked, or those of one status
+    /// (address, name, whether shown now).
+    shows: Vec<(String, String, bool)>,
+    found: String,
+    /// The view without its search.
+    clear_search: String,
     roll: Vec<RollRow>,
+    /// The unmarked on this page, for marking them all at once, and the
+    /// words offering it.
+    unmarked: Vec<i64>,
+    mark_unmarked: String,
     statuses: Vec<StatusChoice>,
+    pager: Pager,
+    bulk_action: String,
 }
 
-#[derive(Deserialize)]
+/// Members on a page of the roll.
+const ROLL_PAGE: u64 = 50;
+
+/// The roll's view, in the address: a search, whom to show, a page.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 struct RollQuery {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     q: String,
+    /// `unmarked`, a status's code, or empty for every one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    show: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    page: Option<u64>,
 }
 
-/// The roll to mark by hand: no reloads, so marking one keeps the place.
+impl RollQuery {
+    fn href(&self, id: i64, page: u64) -> String {
+        let query = RollQuery {
+            page: Some(page).filter(|p| *p > 1),
+            ..self.clone()
+        };
+        match serde_urlencoded::to_string(&query) {
+            Ok(encoded) if !encoded.is_empty() => {
+                format!("{}?{encoded}", paths::gathering_roll(id))
+            }
+            _ => paths::gathering_roll(id),
+        }
+    }
+
+    /// The view a form came from (never an address from elsewhere).
+    fn from_back(back: &str) -> Self {
+        serde_urlencoded::from_str(back).unwrap_or_default()
+    }
+
+    fn shows(&self, presence: Option<&Presence>) -> bool {
+        match (self.show.as_str(), presence) {
+            ("", _) => true,
+            ("unmarked", found) => found.is_none(),
+            (code, Some(p)) => p.status.code() == code,
+            (_, None) => false,
+        }
+    }
+}
+
+/// The roll to mark by hand: no reloads, so marking one keeps the place;
+/// found by name or unit, shown by status, a page at a time.
 async fn roll_page(
     State(state): State<AppState>,
     page: Page,
@@ -301,15 +355,27 @@ async fn roll_page(
     let gathering = organized(&state, &user, id).await?;
     let zone = zone_of(&state, &gathering).await?;
     let roll = state.store.roll(&gathering).await?;
-    let wanted = query.q.trim();
-    let all = roll.len();
-    let rows: Vec<RollRow> = roll
+    let wanted = query.q.trim().to_owned();
+    let chosen: Vec<&(Member, Option<Presence>)> = roll
         .iter()
-        .filter(|(member, _)| {
-            wanted.is_empty()
-                || member.name.contains(wanted)
-                || member.unit.name.to_string().contains(wanted)
+        .filter(|(member, presence)| {
+            query.shows(presence.as_ref())
+                && (wanted.is_empty()
+                    || member.name.contains(&wanted)
+                    || member.unit.name.to_string().contains(&wanted))
         })
+        .collect();
+    let pager = Pager::new(
+        t,
+        query.page.unwrap_or(1),
+        chosen.len() as u64,
+        ROLL_PAGE,
+        |p| query.href(id, p),
+    );
+    let rows: Vec<RollRow> = chosen
+        .iter()
+        .skip(pager.offset(ROLL_PAGE) as usize)
+        .take(ROLL_PAGE as usize)
         .map(|(member, presence)| RollRow {
             marked: match presence {
                 Some(p) => match p.checked_in_at {
@@ -327,18 +393,73 @@ async fn roll_page(
             unit: member.unit.name.to_string(),
             action: paths::gathering_attendance(id),
             member: member.id.0,
+            next: None,
         })
         .collect();
-    let here = paths::gathering_roll(id);
+    let mut rows = rows;
+    for at in 1..rows.len() {
+        rows[at - 1].next = Some(rows[at].member);
+    }
+    let count = |show: &str| {
+        let view = RollQuery {
+            show: show.to_owned(),
+            ..RollQuery::default()
+        };
+        roll.iter().filter(|(_, p)| view.shows(p.as_ref())).count()
+    };
+    let show = |value: &str, name: String| {
+        let view = RollQuery {
+            show: value.to_owned(),
+            q: wanted.clone(),
+            page: None,
+        };
+        (view.href(id, 1), name, value == query.show)
+    };
+    let mut shows = vec![
+        show("", fill(t.roll_show_all, &[("n", &roll.len())])),
+        show(
+            "unmarked",
+            format!("{} {}", t.not_marked, count("unmarked")),
+        ),
+    ];
+    for status in Attendance::ALL {
+        shows.push(show(
+            status.code(),
+            format!("{} {}", attendance_name(t, status), count(status.code())),
+        ));
+    }
+    let back = serde_urlencoded::to_string(&RollQuery {
+        page: Some(pager.page),
+        q: wanted.clone(),
+        ..query.clone()
+    })
+    .unwrap_or_default();
+    let here = query.href(id, pager.page);
     Ok(RollPage {
         chrome: Chrome::for_user(page, &user, &here),
         title: gathering.details.title.clone(),
         run_href: paths::gathering_run(id),
         when: super::when(t, zone, &gathering),
         tally: roll_tally(t, &roll),
-        query: wanted.to_owned(),
-        hidden: all - rows.len(),
+        found: fill(t.members_found, &[("total", &chosen.len())]),
+        clear_search: RollQuery {
+            show: query.show.clone(),
+            ..RollQuery::default()
+        }
+        .href(id, 1),
+        mark_unmarked: fill(
+            t.mark_page_unmarked,
+            &[("n", &rows.iter().filter(|r| r.status.is_none()).count())],
+        ),
+        unmarked: rows
+            .iter()
+            .filter(|r| r.status.is_none())
+            .map(|r| r.member)
+            .collect(),
         roll: rows,
+        query: RollQuery { q: wanted, ..query },
+        back,
+        shows,
         statuses: Attendance::ALL
             .into_iter()
             .map(|status| StatusChoice {
@@ -346,6 +467,8 @@ async fn roll_page(
                 name: attendance_name(t, status),
             })
             .collect(),
+        pager,
+        bulk_action: paths::gathering_attendance_bulk(id),
     })
 }
 
@@ -367,6 +490,27 @@ fn qr_svg(link: &str) -> String {
 struct MarkForm {
     member: i64,
     status: String,
+    /// The roll's view the form was on.
+    #[serde(default)]
+    back: String,
+    /// The row after this one: the place to return to when the marked
+    /// row leaves the view (as it does when only the unmarked are shown).
+    next: Option<i64>,
+}
+
+/// Whether attendance may be marked at all now, and with `status`.
+fn may_mark(gathering: &Gathering, status: Attendance, now: DateTime<Utc>) -> Result<(), WebError> {
+    if gathering.cancelled {
+        return Err(WebError::Invalid(
+            "status: this gathering is cancelled".into(),
+        ));
+    }
+    if status != Attendance::Excused && now < gathering.slot.starts_at - Slot::OPENS_BEFORE {
+        return Err(WebError::Invalid(
+            "status: attendance is marked from when check-in opens; before that, only leave".into(),
+        ));
+    }
+    Ok(())
 }
 
 async fn mark(
@@ -378,17 +522,8 @@ async fn mark(
     let gathering = organized(&state, &user, id).await?;
     let status = Attendance::parse(&form.status)
         .ok_or_else(|| WebError::Invalid(format!("status: unknown status {:?}", form.status)))?;
-    if gathering.cancelled {
-        return Err(WebError::Invalid(
-            "status: this gathering is cancelled".into(),
-        ));
-    }
     let now = state.now();
-    if status != Attendance::Excused && now < gathering.slot.starts_at - Slot::OPENS_BEFORE {
-        return Err(WebError::Invalid(
-            "status: attendance is marked from when check-in opens; before that, only leave".into(),
-        ));
-    }
+    may_mark(&gathering, status, now)?;
     let member = state.store.member(MemberId(form.member)).await?;
     if !gathering.unit.path.contains(&member.unit.path) {
         return Err(WebError::Invalid(
@@ -399,9 +534,75 @@ async fn mark(
         .store
         .mark_attendance(gathering.id, member.id, status, user.member.id, now)
         .await?;
+    let view = RollQuery::from_back(&form.back);
+    let place = match form.next {
+        Some(next)
+            if !view.shows(Some(&Presence {
+                status,
+                checked_in_at: None,
+            })) =>
+        {
+            next
+        }
+        _ => member.id.0,
+    };
     Ok(done(
-        &format!("{}#m-{}", paths::gathering_roll(id), member.id.0),
-        Notice::AttendanceMarked { name: member.name },
+        &format!("{}#m-{place}", view.href(id, view.page.unwrap_or(1))),
+        Notice::AttendanceMarked {
+            name: member.name,
+            status: status.code().to_owned(),
+        },
+    ))
+}
+
+/// Marks every member the form lists (the unmarked of a page of the
+/// roll) with one status: a roll taken on paper.
+async fn mark_bulk(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let gathering = organized(&state, &user, id).await?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let status = Attendance::parse(field("status")).ok_or_else(|| {
+        WebError::Invalid(format!("status: unknown status {:?}", field("status")))
+    })?;
+    let now = state.now();
+    may_mark(&gathering, status, now)?;
+    let mut marks = Vec::new();
+    for (_, value) in fields.iter().filter(|(k, _)| k == "member") {
+        let member = value
+            .parse()
+            .map_err(|_| WebError::Invalid(format!("member: {value:?} is not a member")))?;
+        let member = state.store.member(MemberId(member)).await?;
+        if !gathering.unit.path.contains(&member.unit.path) {
+            return Err(WebError::Invalid(format!(
+                "member: {} is not one of this gathering's members",
+                member.name
+            )));
+        }
+        marks.push((member.id, status));
+    }
+    if marks.is_empty() {
+        return Err(WebError::Invalid("member: nobody to mark".into()));
+    }
+    state
+        .store
+        .mark_many(gathering.id, &marks, user.member.id, now)
+        .await?;
+    let view = RollQuery::from_back(field("back"));
+    Ok(done(
+        &format!("{}#roll", view.href(id, view.page.unwrap_or(1))),
+        Notice::AttendanceMarkedMany {
+            count: marks.len(),
+            status: status.code().to_owned(),
+        },
     ))
 }
 

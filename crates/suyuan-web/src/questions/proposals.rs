@@ -28,6 +28,8 @@ use crate::{AppState, paths};
 #[template(path = "proposals.html")]
 pub struct ProposalsPage {
     chrome: Chrome,
+    /// "Accept all 30 on this page".
+    accept_page: String,
     /// The campaigns the admin may generate from: id and title.
     campaigns: Vec<(i64, String)>,
     /// The form's default period: the current dekad so far.
@@ -39,7 +41,9 @@ pub struct ProposalsPage {
     back: String,
     kinds: Vec<(&'static str, &'static str)>,
     categories: Vec<(String, u64)>,
-    proposals: Vec<(i64, QuestionView)>,
+    /// Each proposal: its id, how it reads, and the one after it (the
+    /// place to come back to once it is reviewed).
+    proposals: Vec<(i64, QuestionView, Option<i64>)>,
     pager: Pager,
 }
 
@@ -86,10 +90,12 @@ impl ProposalsQuery {
     }
 
     /// Where a review made from the list returns to: the same view, read
-    /// back from the form's `back` (never an address from elsewhere).
-    fn back_from(back: &str) -> String {
+    /// back from the form's `back` (never an address from elsewhere), at
+    /// the question that followed the one reviewed.
+    fn back_from(back: &str, next: Option<i64>) -> String {
         let query: ProposalsQuery = serde_urlencoded::from_str(back).unwrap_or_default();
-        format!("{}#proposals", query.href(query.page))
+        let place = next.map_or_else(|| "proposals".to_owned(), |id| format!("q-{id}"));
+        format!("{}#{place}", query.href(query.page))
     }
 }
 
@@ -135,6 +141,7 @@ pub async fn proposals_page(
     .unwrap_or_default();
     let here = query.href(Some(pager.page));
     Ok(ProposalsPage {
+        accept_page: fill(t.accept_page, &[("n", &proposals.len())]),
         chrome: Chrome::for_user(page, &user, &here),
         campaigns: campaigns.into_iter().map(|c| (c.id.0, c.title)).collect(),
         from: from.to_string(),
@@ -149,7 +156,11 @@ pub async fn proposals_page(
         categories,
         proposals: proposals
             .iter()
-            .map(|q| (q.id.0, view(t, &q.question)))
+            .enumerate()
+            .map(|(at, q)| {
+                let next = proposals.get(at + 1).map(|n| n.id.0);
+                (q.id.0, view(t, &q.question), next)
+            })
             .collect(),
         pager,
     })
@@ -218,6 +229,7 @@ async fn reviewable(state: &AppState, user: &PageUser, id: i64) -> Result<Questi
 pub struct ReviewForm {
     #[serde(default)]
     back: String,
+    next: Option<i64>,
 }
 
 pub async fn accept(
@@ -229,7 +241,7 @@ pub async fn accept(
     let id = reviewable(&state, &user, id).await?;
     state.store.accept_question(id).await?;
     Ok(done(
-        &ProposalsQuery::back_from(&form.back),
+        &ProposalsQuery::back_from(&form.back, form.next),
         Notice::QuestionsAccepted { count: 1 },
     ))
 }
@@ -243,7 +255,7 @@ pub async fn drop(
     let id = reviewable(&state, &user, id).await?;
     state.store.drop_proposed_question(id).await?;
     Ok(done(
-        &ProposalsQuery::back_from(&form.back),
+        &ProposalsQuery::back_from(&form.back, form.next),
         Notice::QuestionsDropped { count: 1 },
     ))
 }
@@ -255,18 +267,20 @@ pub async fn accept_many(
     user: PageUser,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
+    // "Accept the ticked" sends the ticked boxes (`id`); "accept the
+    // whole page" every question shown (`shown`).
+    let whole_page = fields.iter().any(|(k, v)| k == "which" && v == "page");
+    let wanted = if whole_page { "shown" } else { "id" };
     let mut ids = Vec::new();
     let mut back = String::new();
     for (name, value) in fields {
-        match name.as_str() {
-            "id" => {
-                let id = value
-                    .parse()
-                    .map_err(|_| WebError::Invalid(format!("id: {value:?} is not a question")))?;
-                ids.push(reviewable(&state, &user, id).await?);
-            }
-            "back" => back = value,
-            _ => {}
+        if name == wanted {
+            let id = value
+                .parse()
+                .map_err(|_| WebError::Invalid(format!("id: {value:?} is not a question")))?;
+            ids.push(reviewable(&state, &user, id).await?);
+        } else if name == "back" {
+            back = value;
         }
     }
     if ids.is_empty() {
@@ -276,7 +290,7 @@ pub async fn accept_many(
     }
     let count = state.store.accept_questions(&ids).await?;
     Ok(done(
-        &ProposalsQuery::back_from(&back),
+        &ProposalsQuery::back_from(&back, None),
         Notice::QuestionsAccepted { count },
     ))
 }

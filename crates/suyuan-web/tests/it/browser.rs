@@ -834,7 +834,7 @@ async fn an_admin_sets_tests_reviews_questions_and_reads_results_on_a_phone() {
             .expect("text");
         assert_eq!(badge, kind, "the filter keeps one type");
     }
-    c.find(Locator::Css("form#bulk button"))
+    c.find(Locator::Css("form#bulk button[value='page']"))
         .await
         .expect("accept the ticked")
         .tap()

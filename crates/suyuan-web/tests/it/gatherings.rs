@@ -61,6 +61,44 @@ async fn marking_by_hand_keeps_the_place_says_so_once_and_the_forwarded_link_hol
     let again = organizer.text(&roll).await;
     assert!(!again.contains("class=\"done\""), "a notice is said once");
 
+    // A roll taken on paper: the district's unmarked, all at once.
+    let district = app.gathering(&app.world.xihu, Duration::minutes(5)).await;
+    let unmarked = format!("/gatherings/{district}/roll?show=unmarked");
+    let page = organizer.text(&unmarked).await;
+    let members: Vec<String> = page
+        .match_indices("name=\"member\" value=\"")
+        .map(|(at, marker)| {
+            let rest = &page[at + marker.len()..];
+            rest[..rest.find('"').expect("end")].to_owned()
+        })
+        .collect();
+    assert!(members.len() >= 2, "{page}");
+    let back = crate::hidden(&page, "back").expect("the view to return to");
+    let mut form: Vec<(&str, &str)> = vec![("status", "absent"), ("back", &back)];
+    // Each member once: the bulk form's list, not each row's own field.
+    let mut listed: Vec<&str> = members.iter().map(String::as_str).collect();
+    listed.sort_unstable();
+    listed.dedup();
+    form.extend(listed.iter().map(|m| ("member", *m)));
+    let marked = organizer
+        .submit(
+            &unmarked,
+            &format!("/gatherings/{district}/attendance/bulk"),
+            &form,
+        )
+        .await;
+    assert_eq!(marked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        crate::location(&marked),
+        format!("/gatherings/{district}/roll?show=unmarked#roll")
+    );
+    let after = organizer.text(&unmarked).await;
+    assert!(
+        after.contains(&format!("已为 {} 人登记：缺席", listed.len())),
+        "{after}"
+    );
+    assert!(!after.contains("id=\"m-"), "nobody is left unmarked");
+
     // The link to forward holds until check-in closes, long after the
     // code on the screen has rotated.
     let id = app

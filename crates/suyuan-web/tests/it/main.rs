@@ -15,6 +15,7 @@ mod reading;
 mod reminders;
 mod roles;
 mod search;
+mod units;
 
 use chrono::{TimeZone, Utc};
 use reqwest::redirect::Policy;

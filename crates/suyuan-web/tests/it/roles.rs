@@ -361,6 +361,12 @@ async fn gathering_pages(app: &TestApp) -> Vec<Case> {
             ),
             case(
                 "POST",
+                format!("/gatherings/{gathering}/attendance/bulk"),
+                form(&[("member", &w.xihu_member.to_string()), ("status", "asleep")]),
+                expect,
+            ),
+            case(
+                "POST",
                 format!("/gatherings/{gathering}/leaves/{}", w.xihu_member),
                 form(&[("decision", "maybe")]),
                 expect,
