@@ -29,7 +29,7 @@ async fn a_unit_added_without_a_code_gets_one_and_the_page_says_so() {
         .await
         .expect("children")
         .into_iter()
-        .find(|u| u.name.to_string() == "翠苑第二社区")
+        .find(|u| u.name == "翠苑第二社区")
         .expect("the new unit");
     assert!(
         made.code
