@@ -561,4 +561,8 @@ pub static TEXTS: Texts = Texts {
     about_text: "Suyuan keeps members and the public studying: a reading a day, a study a week, a test every ten days and a lecture a month. Without an account you can still read the Constitution and the laws in the library.",
     open_library: "Open the library",
     check_in_opens_at: "Check-in opens at {when} (30 minutes before the start); then type the code shown in the room on this page.",
+    change_none: "level with {before}",
+    waiting_for_you: "Waiting for you",
+    next_test: "Sit the test: {title}",
+    next_proposals: "Review generated questions ({n} waiting)",
 };

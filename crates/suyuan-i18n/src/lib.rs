@@ -638,6 +638,10 @@ mod texts {
         pub about_text: &'static str,
         pub open_library: &'static str,
         pub check_in_opens_at: &'static str,
+        pub change_none: &'static str,
+        pub waiting_for_you: &'static str,
+        pub next_test: &'static str,
+        pub next_proposals: &'static str,
     }
 }
 

@@ -72,7 +72,7 @@ pub static TEXTS: Texts = Texts {
     bad_csrf: "表单已过期，请返回刷新后重试。",
     internal_error: "服务器出了问题，已记录下来。请稍后再试。",
     back_home: "返回首页",
-    library: "学习资料",
+    library: "书库",
     contents: "目录",
     no_collections: "还没有可读的学习资料。",
     collection_meta: "{chapters} 章 · {excerpts} 条",
@@ -561,4 +561,8 @@ pub static TEXTS: Texts = Texts {
     about_text: "溯源陪伴党员和群众学习：每天一读、每周一学、每旬一测、每月一讲。没有账号也可以阅读书库中的宪法和法律。",
     open_library: "打开书库",
     check_in_opens_at: "签到从 {when} 开始（活动开始前 30 分钟），届时在本页输入现场签到码。",
+    change_none: "与{before}持平",
+    waiting_for_you: "等你去做",
+    next_test: "参加测试：{title}",
+    next_proposals: "审核生成的题目（{n} 道待审）",
 };

@@ -7,10 +7,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
-use crate::auth::{MaybeSigned, MaybeUser};
+use crate::auth::{MaybeSigned, MaybeUser, PageUser};
 
 use crate::error::WebError;
-use crate::i18n::fill;
+use crate::i18n::{Texts, fill};
 use crate::units::{ChildRow, child_rows};
 use crate::views::{Chrome, Page, role_name};
 use crate::{AppState, paths};
@@ -39,10 +39,67 @@ pub struct TodayLine {
     pub reminded: bool,
 }
 
+/// Something waiting for the person, one tap away: a test open to sit,
+/// mistakes due for review, questions proposed for their review.
+pub struct NextStep {
+    pub label: String,
+    pub href: String,
+}
+
+/// What waits for a member (and, for an admin, for their unit).
+async fn next_steps(
+    state: &AppState,
+    t: &Texts,
+    user: &PageUser,
+) -> Result<Vec<NextStep>, WebError> {
+    let now = state.now();
+    let member = &user.member;
+    let mut steps = Vec::new();
+    for exam in state.store.exams_for(&user.principal.unit_path).await? {
+        let made = state.store.attempts_of(exam.id, member.id).await?;
+        let open = made.iter().any(|a| a.is_open() && now <= a.deadline);
+        let sat = made.iter().any(|a| !a.is_open());
+        let window = exam.test.window;
+        if open || (!sat && window.may_start(now, made.len() as u32).is_ok()) {
+            steps.push(NextStep {
+                label: fill(t.next_test, &[("title", &exam.test.title)]),
+                href: paths::TESTS.to_owned(),
+            });
+        }
+    }
+    let due = state.store.due_mistakes(member.id, now, 100).await?.len();
+    if due > 0 {
+        steps.push(NextStep {
+            label: fill(t.review_mistakes, &[("n", &due)]),
+            href: paths::PRACTICE.to_owned(),
+        });
+    }
+    if user.principal.is_admin() {
+        let (proposed, _) = state
+            .store
+            .questions(&suyuan_store::questions::QuestionFilter {
+                status: suyuan_store::questions::Status::Proposed,
+                limit: 0,
+                ..suyuan_store::questions::QuestionFilter::bank(
+                    suyuan_store::questions::Owners::Within(user.principal.unit_path.clone()),
+                )
+            })
+            .await?;
+        if proposed > 0 {
+            steps.push(NextStep {
+                label: fill(t.next_proposals, &[("n", &proposed)]),
+                href: paths::PROPOSALS.to_owned(),
+            });
+        }
+    }
+    Ok(steps)
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 struct HomePage {
     chrome: Chrome,
+    next: Vec<NextStep>,
     today: Vec<TodayLine>,
     greeting: String,
     number: String,
@@ -110,6 +167,7 @@ async fn home(
         });
     }
     Ok(HomePage {
+        next: next_steps(&state, t, &user).await?,
         chrome: Chrome::for_user(page, &user, paths::HOME),
         today,
         greeting: fill(t.welcome, &[("name", &member.name)]),

@@ -374,7 +374,9 @@ async fn dashboard(
         href,
         values: Column::ALL.iter().map(|c| c.shown(&row.now)).collect(),
         place: place.map_or_else(String::new, |p| p.to_string()),
-        change: change(row).map_or_else(String::new, |pp| format!("{pp:+.1}")),
+        change: change(row).map_or_else(String::new, |pp| {
+            format!("{:+.1}", if pp.abs() < 0.05 { 0.0 } else { pp })
+        }),
     };
     page.total = Some(cells(&report.unit, None, None));
     let places = ranked(&report.children);

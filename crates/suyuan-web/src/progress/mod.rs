@@ -89,6 +89,13 @@ pub fn before_name(t: &Texts, kind: PeriodKind) -> Option<&'static str> {
 
 /// A change badge that says what it compares: "比上周 +3.2 个百分点".
 pub fn change_words(t: &Texts, kind: PeriodKind, points: f64) -> String {
+    // What rounds to nothing is no change, not a "-0.0".
+    if points.abs() < 0.05 {
+        return match before_name(t, kind) {
+            Some(before) => fill(t.change_none, &[("before", &before)]),
+            None => "±0".to_owned(),
+        };
+    }
     match before_name(t, kind) {
         Some(before) => fill(
             t.change_since,

@@ -530,3 +530,20 @@ async fn handing_in_with_questions_unanswered_asks_once() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_home_page_points_to_the_test_open_now_until_it_is_sat() {
+    let app = TestApp::spawn().await;
+    let test = set_test(&app).await;
+    let member = app.signed_in("cuiyuan-member").await;
+    let home = member.text("/").await;
+    assert!(home.contains("参加测试：十一月下旬测试"), "{home}");
+    let api = Api::of(&app, "cuiyuan-member").await;
+    sit_right(&api, test).await;
+    let home = member.text("/").await;
+    assert!(
+        !home.contains("参加测试："),
+        "a test sat is no longer waiting"
+    );
+    app.stop().await;
+}
