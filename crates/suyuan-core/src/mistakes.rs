@@ -11,14 +11,17 @@ use rs_fsrs::{Card, FSRS, Rating};
 pub struct Schedule(Card);
 
 impl Schedule {
-    /// A question just answered wrong.
+    /// A question just answered wrong: due for a first review at once,
+    /// so that the member can go over it straight from the result.
     pub fn after_mistake(now: DateTime<Utc>) -> Self {
         let fresh = Card {
             due: now,
             last_review: now,
             ..Card::default()
         };
-        Self::review(fresh, now, false)
+        let Self(mut card) = Self::review(fresh, now, false);
+        card.due = now;
+        Self(card)
     }
 
     /// The schedule after the question is answered again.
@@ -71,7 +74,7 @@ mod tests {
     fn a_mistake_comes_back_soon_then_further_apart_while_answered_right() {
         let mut now = start();
         let mut schedule = Schedule::after_mistake(now);
-        assert!(schedule.due() > now && schedule.due() <= now + Duration::days(1));
+        assert_eq!(schedule.due(), now, "due for a first review at once");
         let mut last_gap = schedule.due() - now;
         for _ in 0..6 {
             now = schedule.due();

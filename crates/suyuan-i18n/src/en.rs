@@ -280,7 +280,6 @@ pub static TEXTS: Texts = Texts {
     not_sat: "Not sat",
     sat_of: "{sat} of {expected}",
     nobody_sat: "Nobody has handed in yet.",
-    too_many_members: "Too many members to list: open a unit above.",
     name_col: "Name",
     unit_col: "Unit",
     proposals: "Generated questions to review",
@@ -565,4 +564,6 @@ pub static TEXTS: Texts = Texts {
     waiting_for_you: "Waiting for you",
     next_test: "Sit the test: {title}",
     next_proposals: "Review generated questions ({n} waiting)",
+    feed_address: "For a computer's calendar: show the address",
+    earned_share: "{share} of the mark",
 };

@@ -361,7 +361,6 @@ mod texts {
         pub not_sat: &'static str,
         pub sat_of: &'static str,
         pub nobody_sat: &'static str,
-        pub too_many_members: &'static str,
         pub name_col: &'static str,
         pub unit_col: &'static str,
         pub proposals: &'static str,
@@ -642,6 +641,8 @@ mod texts {
         pub waiting_for_you: &'static str,
         pub next_test: &'static str,
         pub next_proposals: &'static str,
+        pub feed_address: &'static str,
+        pub earned_share: &'static str,
     }
 }
 

@@ -280,7 +280,6 @@ pub static TEXTS: Texts = Texts {
     not_sat: "未参加",
     sat_of: "{sat} / {expected} 人",
     nobody_sat: "还没有人交卷。",
-    too_many_members: "成员较多，请按单位逐级查看。",
     name_col: "姓名",
     unit_col: "单位",
     proposals: "待审核的生成题",
@@ -565,4 +564,6 @@ pub static TEXTS: Texts = Texts {
     waiting_for_you: "等你去做",
     next_test: "参加测试：{title}",
     next_proposals: "审核生成的题目（{n} 道待审）",
+    feed_address: "电脑日历：显示订阅地址",
+    earned_share: "得 {share} 题分",
 };

@@ -82,6 +82,11 @@ pub fn test_results(id: i64, unit: Option<i64>) -> String {
     }
 }
 
+/// A test's results page, before its query.
+pub fn tests_base_results(id: i64) -> String {
+    format!("{TESTS}/{id}/results")
+}
+
 pub fn test_marking(id: i64) -> String {
     format!("{TESTS}/{id}/marking")
 }

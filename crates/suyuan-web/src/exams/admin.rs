@@ -15,7 +15,6 @@ use suyuan_core::exams::{Results, TenDayTests, hardest};
 use suyuan_core::questions::{Answer, Response};
 use suyuan_core::units::UnitId;
 use suyuan_store::exams::{AttemptId, Exam, ExamId};
-use suyuan_store::members::MemberFilter;
 
 use super::window_words;
 use crate::auth::PageUser;
@@ -23,12 +22,11 @@ use crate::csrf::CsrfForm;
 use crate::error::WebError;
 use crate::i18n::{Lang, Texts, fill};
 use crate::notice::{Notice, done};
-use crate::views::{Chrome, Page};
+use crate::views::{Chrome, Page, Pager};
 use crate::{AppState, paths};
 
-/// The most members listed by name on one results page; above it, the
-/// admin opens a unit first.
-const LISTED: u64 = 300;
+/// Members listed by name on a page of a test's results.
+const LISTED: u64 = 50;
 
 /// The questions listed as the hardest.
 const HARDEST: usize = 10;
@@ -239,8 +237,12 @@ pub struct ResultsPage {
     summary: Summary,
     bars: Vec<Bar>,
     units: Vec<UnitRow>,
+    /// A page of the members in scope, found by name or number.
     members: Vec<MemberRow>,
-    too_many: bool,
+    member_query: String,
+    found: String,
+    unit_id: i64,
+    pager: Pager,
     hardest: Vec<HardRow>,
     marking: String,
 }
@@ -248,6 +250,10 @@ pub struct ResultsPage {
 #[derive(Deserialize)]
 pub struct ScopeQuery {
     unit: Option<i64>,
+    /// A member to find by name or number.
+    #[serde(default)]
+    q: String,
+    page: Option<u64>,
 }
 
 pub async fn results_page(
@@ -287,34 +293,39 @@ pub async fn results_page(
         });
     }
 
-    let too_many = expected as u64 > LISTED;
-    let mut members = Vec::new();
-    if !too_many {
-        let by_member: HashMap<_, _> = sittings
-            .iter()
-            .map(|s| (s.member.member.id, s.score))
-            .collect();
-        let listed = state
-            .store
-            .list_members(&MemberFilter {
-                within: scope.path.clone(),
-                only: None,
-                limit: LISTED,
-                offset: 0,
-            })
-            .await?;
-        for member in listed {
-            let score = by_member.get(&member.id);
-            members.push(MemberRow {
-                name: member.name,
-                unit: member.unit.name,
-                score: score.map_or_else(
-                    || t.not_sat.to_owned(),
-                    |s| fill(t.test_score, &[("percent", &s.percent())]),
-                ),
-                passed: score.map(|s| s.passes(pass_mark)),
-            });
+    let by_member: HashMap<_, _> = sittings
+        .iter()
+        .map(|s| (s.member.member.id, s.score))
+        .collect();
+    let wanted = query.q.trim().to_owned();
+    let href = |page: u64| {
+        let mut href = format!("{}?unit={}", paths::tests_base_results(id), scope.id.0);
+        if !wanted.is_empty() {
+            href.push_str(&format!("&q={}", paths::encode(&wanted)));
         }
+        if page > 1 {
+            href.push_str(&format!("&page={page}"));
+        }
+        href
+    };
+    let (found, _) = state.store.find_members(&scope.path, &wanted, 0, 0).await?;
+    let pager = Pager::new(t, query.page.unwrap_or(1), found, LISTED, href);
+    let (_, listed) = state
+        .store
+        .find_members(&scope.path, &wanted, pager.offset(LISTED), LISTED)
+        .await?;
+    let mut members = Vec::new();
+    for member in listed {
+        let score = by_member.get(&member.id);
+        members.push(MemberRow {
+            name: member.name,
+            unit: member.unit.name,
+            score: score.map_or_else(
+                || t.not_sat.to_owned(),
+                |s| fill(t.test_score, &[("percent", &s.percent())]),
+            ),
+            passed: score.map(|s| s.passes(pass_mark)),
+        });
     }
 
     let hard = hardest(&sittings, 3.min(sittings.len()).max(1), HARDEST);
@@ -352,7 +363,10 @@ pub async fn results_page(
         bars: bars(&results),
         units,
         members,
-        too_many,
+        member_query: wanted,
+        found: fill(t.members_found, &[("total", &found)]),
+        unit_id: scope.id.0,
+        pager,
         hardest,
         marking: paths::test_marking(id),
     })

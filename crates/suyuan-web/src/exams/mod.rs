@@ -749,10 +749,14 @@ async fn attempt_page(
                 Some(_) => ("✗", t.verdict_wrong),
                 None => ("✗", t.not_answered),
             },
+            // The verdict says right or wrong; a share is said only when
+            // it is partial.
             earned: match grade {
-                Some(Grade::Scored(share)) => format!("{}", (share * 100.0).round() / 100.0),
-                Some(Grade::Pending) => t.marked_by_hand.to_owned(),
-                None => "0".to_owned(),
+                Some(Grade::Scored(share)) if share > 0.0 && share < 1.0 => fill(
+                    t.earned_share,
+                    &[("share", &((share * 100.0).round() / 100.0))],
+                ),
+                _ => String::new(),
             },
             explanation: question.explanation.clone(),
             excerpt_href: question.excerpt.map(paths::excerpt),

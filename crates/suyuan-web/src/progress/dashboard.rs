@@ -227,10 +227,10 @@ fn trend_svg(t: &Texts, daily: &[(NaiveDate, Figures)]) -> String {
         svg.push_str(&format!(
             r#"<text x="{LEFT}" y="{}">{}</text><text x="{}" y="{}" text-anchor="end">{}</text>"#,
             H - 4.0,
-            first.format("%m-%d"),
+            crate::dates::short(t, *first),
             W - 6.0,
             H - 4.0,
-            last.format("%m-%d")
+            crate::dates::short(t, *last)
         ));
     }
     svg.push_str("</svg>");

@@ -333,7 +333,7 @@ async fn campaign_progress(
     ];
     Ok(CampaignProgress {
         title: today.book.campaign.title.clone(),
-        period: format!("{} – {}", days.0, days.1),
+        period: crate::dates::days(t, days.0, days.1),
         choices: KINDS
             .iter()
             .map(|k| PeriodChoice {

@@ -873,7 +873,14 @@ async fn an_admin_sets_tests_reviews_questions_and_reads_results_on_a_phone() {
         .for_element(Locator::Css("form#sitting"))
         .await
         .expect("the attempt page");
-    // Handed in with nothing answered, the page asks once.
+    // One answer given, and wrong; handed in with the rest unanswered,
+    // the page asks once.
+    c.find(Locator::Css("form#sitting input[autocomplete='off']"))
+        .await
+        .expect("the fill-in-the-blank question")
+        .send_keys("地方政府")
+        .await
+        .expect("type");
     c.find(Locator::Css("button[value='submit']"))
         .await
         .expect("hand in")
@@ -900,9 +907,8 @@ async fn an_admin_sets_tests_reviews_questions_and_reads_results_on_a_phone() {
         .for_element(Locator::Css("p.result"))
         .await
         .expect("the result");
-    // The result says how many were right and marks each question in
-    // words; with nothing answered there is nothing for the mistake book,
-    // and the next step is back to the tests.
+    // The result says how many were right, marks each answer in words,
+    // and leads to the mistake book, where the wrong one is due at once.
     let tally = c
         .find(Locator::Css("p.tally"))
         .await
@@ -911,29 +917,41 @@ async fn an_admin_sets_tests_reviews_questions_and_reads_results_on_a_phone() {
         .await
         .expect("text");
     assert!(tally.contains("答对 0 题"), "{tally}");
-    let verdict = c
-        .find(Locator::Css("li.missed .verdict"))
+    let verdicts = c
+        .find(Locator::Css("ol.review"))
         .await
-        .expect("a missed question marked")
+        .expect("the review")
         .text()
         .await
         .expect("text");
-    assert!(verdict.contains("未作答"), "{verdict}");
+    assert!(
+        verdicts.contains("答错") && verdicts.contains("未作答"),
+        "{verdicts}"
+    );
     assert!(
         chrome.fits_the_phone().await,
         "the result page is wider than a phone"
     );
     chrome.screenshot("test-result").await;
-    c.find(Locator::Css("a.button[href='/tests']"))
+    c.find(Locator::Css("a.button[href='/practice']"))
         .await
-        .expect("back to the tests")
+        .expect("review the mistakes")
         .tap()
         .await
         .expect("click");
-    c.wait()
-        .for_element(Locator::Css("a[href='/practice']"))
+    let question = c
+        .wait()
+        .for_element(Locator::Css("fieldset.question .question-text"))
         .await
-        .expect("the tests page, with the mistake book");
+        .expect("the wrong answer, due in the mistake book")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        question.contains("修改"),
+        "the blank answered wrong: {question}"
+    );
+    chrome.screenshot("mistake-book-after-test").await;
     chrome.sign_out().await;
     chrome.sign_in(&app, "xihu-admin").await;
     c.goto(&app.url(&format!("/tests/{test}/results")))
