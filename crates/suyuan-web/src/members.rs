@@ -21,7 +21,7 @@ use suyuan_store::members::{Member, MemberFilter};
 use crate::auth::{ApiUser, PageUser};
 use crate::csrf::CsrfMultipart;
 use crate::error::WebError;
-use crate::i18n::fill;
+use crate::i18n::{Texts, fill};
 use crate::units::{Crumb, breadcrumbs, managed_unit};
 use crate::views::{Chrome, Page, Pager, role_name};
 use crate::{AppState, paths};
@@ -83,21 +83,18 @@ async fn members_page(
     let lang = shared.lang;
     let t = lang.texts();
     let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
-    let wanted = query.q.trim().to_owned();
-    let href = |page: u64| {
-        let mut href = paths::unit_members(unit.id, page);
-        if !wanted.is_empty() {
-            href.push_str(&format!("&q={}", paths::encode(&wanted)));
-        }
-        href
-    };
-    let (total, _) = state.store.find_members(&unit.path, &wanted, 0, 0).await?;
-    let pager = Pager::new(t, query.page.unwrap_or(1), total, PAGE_SIZE, href);
-    let (_, members) = state
-        .store
-        .find_members(&unit.path, &wanted, pager.offset(PAGE_SIZE), PAGE_SIZE)
-        .await?;
-    let here = href(pager.page);
+    let found = find_page(
+        &state,
+        t,
+        &unit.path,
+        &query.q,
+        query.page,
+        PAGE_SIZE,
+        &paths::unit_members(unit.id, 1),
+    )
+    .await?;
+    let here = found.here.clone();
+    let (total, wanted, pager, members) = (found.total, found.query, found.pager, found.members);
     Ok(MembersPage {
         chrome: Chrome::for_user(shared, &user, &here),
         title: fill(t.members_of, &[("unit", &unit.name)]),
@@ -115,6 +112,46 @@ async fn members_page(
         found: fill(t.members_found, &[("total", &total)]),
         query: wanted,
         pager,
+    })
+}
+
+/// A page of the members of a subtree found by name or number: one
+/// mechanism for every list of members (a unit's, the progress
+/// drill-down, a test's results).
+pub struct FoundMembers {
+    /// The search, trimmed.
+    pub query: String,
+    pub total: u64,
+    pub pager: Pager,
+    pub members: Vec<Member>,
+    /// This page's address, with its search.
+    pub here: String,
+}
+
+pub async fn find_page(
+    state: &AppState,
+    t: &Texts,
+    within: &UnitPath,
+    q: &str,
+    page: Option<u64>,
+    size: u64,
+    base: &str,
+) -> Result<FoundMembers, WebError> {
+    let query = q.trim().to_owned();
+    let href = |page: u64| paths::with_search(base, &query, page);
+    let (total, _) = state.store.find_members(within, &query, 0, 0).await?;
+    let pager = Pager::new(t, page.unwrap_or(1), total, size, href);
+    let (_, members) = state
+        .store
+        .find_members(within, &query, pager.offset(size), size)
+        .await?;
+    let here = href(pager.page);
+    Ok(FoundMembers {
+        query,
+        total,
+        pager,
+        members,
+        here,
     })
 }
 

@@ -82,11 +82,6 @@ pub fn test_results(id: i64, unit: Option<i64>) -> String {
     }
 }
 
-/// A test's results page, before its query.
-pub fn tests_base_results(id: i64) -> String {
-    format!("{TESTS}/{id}/results")
-}
-
 pub fn test_marking(id: i64) -> String {
     format!("{TESTS}/{id}/marking")
 }
@@ -247,7 +242,24 @@ pub fn unit(id: UnitId) -> String {
 }
 
 pub fn unit_members(id: UnitId, page: u64) -> String {
-    format!("/units/{id}/members?page={page}")
+    with_search(&format!("/units/{id}/members"), "", page)
+}
+
+/// A list's address with a search and a page added to its query (the
+/// first page and an empty search add nothing).
+pub fn with_search(base: &str, q: &str, page: u64) -> String {
+    let mut href = base.to_owned();
+    let mut add = |pair: String| {
+        href.push(if href.contains('?') { '&' } else { '?' });
+        href.push_str(&pair);
+    };
+    if !q.is_empty() {
+        add(format!("q={}", encode(q)));
+    }
+    if page > 1 {
+        add(format!("page={page}"));
+    }
+    href
 }
 
 pub fn unit_action(id: UnitId, action: &str) -> String {

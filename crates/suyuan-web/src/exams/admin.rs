@@ -297,25 +297,18 @@ pub async fn results_page(
         .iter()
         .map(|s| (s.member.member.id, s.score))
         .collect();
-    let wanted = query.q.trim().to_owned();
-    let href = |page: u64| {
-        let mut href = format!("{}?unit={}", paths::tests_base_results(id), scope.id.0);
-        if !wanted.is_empty() {
-            href.push_str(&format!("&q={}", paths::encode(&wanted)));
-        }
-        if page > 1 {
-            href.push_str(&format!("&page={page}"));
-        }
-        href
-    };
-    let (found, _) = state.store.find_members(&scope.path, &wanted, 0, 0).await?;
-    let pager = Pager::new(t, query.page.unwrap_or(1), found, LISTED, href);
-    let (_, listed) = state
-        .store
-        .find_members(&scope.path, &wanted, pager.offset(LISTED), LISTED)
-        .await?;
+    let found = crate::members::find_page(
+        &state,
+        t,
+        &scope.path,
+        &query.q,
+        query.page,
+        LISTED,
+        &paths::test_results(id, Some(scope.id.0)),
+    )
+    .await?;
     let mut members = Vec::new();
-    for member in listed {
+    for member in found.members {
         let score = by_member.get(&member.id);
         members.push(MemberRow {
             name: member.name,
@@ -363,10 +356,10 @@ pub async fn results_page(
         bars: bars(&results),
         units,
         members,
-        member_query: wanted,
-        found: fill(t.members_found, &[("total", &found)]),
+        member_query: found.query,
+        found: fill(t.members_found, &[("total", &found.total)]),
         unit_id: scope.id.0,
-        pager,
+        pager: found.pager,
         hardest,
         marking: paths::test_marking(id),
     })

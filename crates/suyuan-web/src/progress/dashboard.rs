@@ -518,28 +518,23 @@ async fn members_page(
         paths::unit_progress_members(unit.id),
         query(chosen.campaign.id.0, &code, None)
     );
-    let wanted = asked.q.trim().to_owned();
-    let href = |page: u64| {
-        let mut href = base.clone();
-        if !wanted.is_empty() {
-            href.push_str(&format!("&q={}", paths::encode(&wanted)));
-        }
-        if page > 1 {
-            href.push_str(&format!("&page={page}"));
-        }
-        href
-    };
-    let (total, _) = state.store.find_members(&unit.path, &wanted, 0, 0).await?;
-    let pager = Pager::new(t, asked.page.unwrap_or(1), total, MEMBERS_PAGE, href);
-    let (_, members) = state
-        .store
-        .find_members(
-            &unit.path,
-            &wanted,
-            pager.offset(MEMBERS_PAGE),
-            MEMBERS_PAGE,
-        )
-        .await?;
+    let found = crate::members::find_page(
+        &state,
+        t,
+        &unit.path,
+        &asked.q,
+        asked.page,
+        MEMBERS_PAGE,
+        &base,
+    )
+    .await?;
+    let (total, wanted, pager, members, here) = (
+        found.total,
+        found.query,
+        found.pager,
+        found.members,
+        found.here,
+    );
     let ids: Vec<MemberId> = members.iter().map(|m| m.id).collect();
     let days = state.store.member_days(&chosen.campaign, &ids).await?;
     let basis = state.store.progress_basis(&chosen.campaign, now).await?;
@@ -556,7 +551,6 @@ async fn members_page(
             }
         })
         .collect();
-    let here = href(pager.page);
     Ok(MembersPage {
         chrome: Chrome::for_user(page, &user, &here),
         back_href: format!(
