@@ -566,4 +566,7 @@ pub static TEXTS: Texts = Texts {
     next_proposals: "Review generated questions ({n} waiting)",
     feed_address: "For a computer's calendar: show the address",
     earned_share: "{share} of the mark",
+    marks_open_at: "Present, late and absent can be marked once check-in opens ({when}); until then, only leave.",
+    read_today: "Read today",
+    month_heading: "{month} {year}",
 };

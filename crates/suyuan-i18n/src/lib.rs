@@ -643,6 +643,9 @@ mod texts {
         pub next_proposals: &'static str,
         pub feed_address: &'static str,
         pub earned_share: &'static str,
+        pub marks_open_at: &'static str,
+        pub read_today: &'static str,
+        pub month_heading: &'static str,
     }
 }
 

@@ -566,4 +566,7 @@ pub static TEXTS: Texts = Texts {
     next_proposals: "审核生成的题目（{n} 道待审）",
     feed_address: "电脑日历：显示订阅地址",
     earned_share: "得 {share} 题分",
+    marks_open_at: "出席、迟到和缺席从签到开始（{when}）起才能登记；现在只能登记请假。",
+    read_today: "今日已读",
+    month_heading: "{year}年{month}",
 };

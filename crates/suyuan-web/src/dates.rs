@@ -17,6 +17,17 @@ pub fn short(t: &Texts, date: NaiveDate) -> String {
     )
 }
 
+/// "2026年12月" / "Dec 2026": a month's heading.
+pub fn month(t: &Texts, date: NaiveDate) -> String {
+    fill(
+        t.month_heading,
+        &[
+            ("year", &date.year()),
+            ("month", &t.months[date.month0() as usize]),
+        ],
+    )
+}
+
 /// "12月5日 周六" / "Sat 5 Dec".
 pub fn day(t: &Texts, date: NaiveDate) -> String {
     fill(

@@ -975,7 +975,7 @@ async fn calendar_page(
     let month = first.format("%Y-%m").to_string();
     Ok(CalendarPage {
         chrome: Chrome::for_user(page, &user, &paths::reading_calendar(&month)),
-        month,
+        month: crate::dates::month(t, first),
         previous: paths::reading_calendar(&previous),
         next: paths::reading_calendar(&next),
         weekdays: t.weekdays,

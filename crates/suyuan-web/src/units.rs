@@ -113,6 +113,8 @@ struct UnitPage {
     total_members: u64,
     members_href: String,
     progress_href: String,
+    gatherings_href: String,
+    ledger_href: String,
     may_change: bool,
     kinds: Vec<(&'static str, &'static str)>,
     action_children: String,
@@ -178,6 +180,8 @@ async fn unit_page(
         total_members: state.store.count_members(&unit.path).await?,
         members_href: paths::unit_members(unit.id, 1),
         progress_href: paths::unit_progress(unit.id),
+        gatherings_href: paths::unit_gatherings(unit.id),
+        ledger_href: paths::unit_ledger_base(unit.id),
         may_change: user.principal.may_change_unit(&unit.path).is_ok(),
         kinds: UnitKind::ALL
             .iter()

@@ -162,6 +162,8 @@ pub struct LedgerPage {
     plan_href: String,
     from: String,
     to: String,
+    /// "12月1日–31日".
+    span: String,
     action: String,
     xlsx_href: String,
     lines: Vec<Line>,
@@ -187,6 +189,7 @@ pub async fn ledger_page(
         action: paths::unit_ledger_base(unit.id),
         xlsx_href: paths::unit_ledger_xlsx(unit.id, from, to),
         unit_name: unit.name,
+        span: crate::dates::days(t, from, to),
         from: from.to_string(),
         to: to.to_string(),
         statuses: Attendance::ALL.map(|s| attendance_name(t, s)).to_vec(),

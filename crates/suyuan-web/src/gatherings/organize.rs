@@ -294,6 +294,8 @@ struct RollPage {
     unmarked: Vec<i64>,
     mark_unmarked: String,
     statuses: Vec<StatusChoice>,
+    /// Before check-in opens: when the other marks may be made.
+    early_note: Option<String>,
     pager: Pager,
     bulk_action: String,
 }
@@ -355,6 +357,8 @@ async fn roll_page(
     let gathering = organized(&state, &user, id).await?;
     let zone = zone_of(&state, &gathering).await?;
     let roll = state.store.roll(&gathering).await?;
+    let opens = gathering.slot.starts_at - Slot::OPENS_BEFORE;
+    let early = state.now() < opens;
     let wanted = query.q.trim().to_owned();
     let chosen: Vec<&(Member, Option<Presence>)> = roll
         .iter()
@@ -460,13 +464,24 @@ async fn roll_page(
         query: RollQuery { q: wanted, ..query },
         back,
         shows,
+        // Before check-in opens only leave can be marked: offer no more.
         statuses: Attendance::ALL
             .into_iter()
+            .filter(|status| !early || *status == Attendance::Excused)
             .map(|status| StatusChoice {
                 code: status.code(),
                 name: attendance_name(t, status),
             })
             .collect(),
+        early_note: early.then(|| {
+            fill(
+                t.marks_open_at,
+                &[(
+                    "when",
+                    &crate::dates::moment(t, &opens.with_timezone(&zone)),
+                )],
+            )
+        }),
         pager,
         bulk_action: paths::gathering_attendance_bulk(id),
     })

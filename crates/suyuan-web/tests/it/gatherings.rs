@@ -61,6 +61,16 @@ async fn marking_by_hand_keeps_the_place_says_so_once_and_the_forwarded_link_hol
     let again = organizer.text(&roll).await;
     assert!(!again.contains("class=\"done\""), "a notice is said once");
 
+    // Long before it starts, the roll offers leave only, and says when
+    // the rest opens.
+    let later = app.gathering(&app.world.branch, Duration::hours(3)).await;
+    let early = organizer.text(&format!("/gatherings/{later}/roll")).await;
+    assert!(early.contains("只能登记请假"), "{early}");
+    assert!(
+        early.contains("value=\"excused\"") && !early.contains("value=\"present\""),
+        "{early}"
+    );
+
     // A roll taken on paper: the district's unmarked, all at once.
     let district = app.gathering(&app.world.xihu, Duration::minutes(5)).await;
     let unmarked = format!("/gatherings/{district}/roll?show=unmarked");
