@@ -168,6 +168,23 @@ impl NewPassword {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// A temporary password an admin reads out to a member: ten letters
+    /// and digits from random bytes, none that are told apart with
+    /// difficulty (no 0/o, 1/l/i), in two groups of five.
+    pub fn temporary(random: [u8; 10]) -> Self {
+        const READABLE: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+        let chars: Vec<char> = random
+            .iter()
+            .map(|b| char::from(READABLE[usize::from(*b) % READABLE.len()]))
+            .collect();
+        let (first, second) = chars.split_at(5);
+        Self(format!(
+            "{}-{}",
+            first.iter().collect::<String>(),
+            second.iter().collect::<String>()
+        ))
+    }
 }
 
 impl fmt::Debug for NewPassword {

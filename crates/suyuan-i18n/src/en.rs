@@ -569,4 +569,10 @@ pub static TEXTS: Texts = Texts {
     marks_open_at: "Present, late and absent can be marked once check-in opens ({when}); until then, only leave.",
     read_today: "Read today",
     month_heading: "{month} {year}",
+    reset_password: "Reset the password",
+    reset_password_help: "A temporary password is made and shown once; they are signed out everywhere, and must choose their own password after signing in with it.",
+    reset_password_confirm: "Reset it",
+    password_was_reset: "The password has been reset.",
+    temporary_password: "Temporary password:",
+    temporary_password_help: "Tell them in person or by phone, not in a group chat. It is not shown again once you leave this page.",
 };

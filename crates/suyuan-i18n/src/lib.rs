@@ -646,6 +646,12 @@ mod texts {
         pub marks_open_at: &'static str,
         pub read_today: &'static str,
         pub month_heading: &'static str,
+        pub reset_password: &'static str,
+        pub reset_password_help: &'static str,
+        pub reset_password_confirm: &'static str,
+        pub password_was_reset: &'static str,
+        pub temporary_password: &'static str,
+        pub temporary_password_help: &'static str,
     }
 }
 

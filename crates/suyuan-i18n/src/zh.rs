@@ -569,4 +569,10 @@ pub static TEXTS: Texts = Texts {
     marks_open_at: "出席、迟到和缺席从签到开始（{when}）起才能登记；现在只能登记请假。",
     read_today: "今日已读",
     month_heading: "{year}年{month}",
+    reset_password: "重设密码",
+    reset_password_help: "将生成一个临时密码，只显示一次；此人会在所有设备上退出，用临时密码登录后须自己设置新密码。",
+    reset_password_confirm: "确认重设",
+    password_was_reset: "密码已重设。",
+    temporary_password: "临时密码：",
+    temporary_password_help: "请当面或电话告诉本人，不要发到群里。此页关闭后不再显示。",
 };

@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,13 +13,13 @@ use utoipa_axum::routes;
 
 use suyuan_app::members::RosterReport;
 use suyuan_core::access::Role;
-use suyuan_core::members::MemberId;
+use suyuan_core::members::{MemberId, NewPassword};
 use suyuan_core::units::{UnitId, UnitPath};
 use suyuan_store::auth::SessionChange;
 use suyuan_store::members::{Member, MemberFilter};
 
 use crate::auth::{ApiUser, PageUser};
-use crate::csrf::CsrfMultipart;
+use crate::csrf::{CsrfForm, CsrfMultipart, NoFields};
 use crate::error::WebError;
 use crate::i18n::{Texts, fill};
 use crate::units::{Crumb, breadcrumbs, managed_unit};
@@ -34,6 +34,7 @@ const API_MAX_LIMIT: u64 = 1000;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/units/{id}/members", get(members_page))
+        .route("/members/{id}/password", post(reset_password))
         .route(paths::IMPORT_MEMBERS, get(import_page).post(import_upload))
         .route(paths::IMPORT_TEMPLATE, get(import_template))
 }
@@ -51,6 +52,8 @@ pub struct MemberRow {
     pub phone: String,
     pub unit: String,
     pub role: &'static str,
+    /// Where to reset the member's password (never one's own).
+    pub reset: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -102,6 +105,7 @@ async fn members_page(
         rows: members
             .into_iter()
             .map(|m| MemberRow {
+                reset: (m.id != user.member.id).then(|| paths::reset_password(m.id.0)),
                 role: role_name(t, m.role),
                 name: m.name,
                 number: m.number,
@@ -112,6 +116,46 @@ async fn members_page(
         found: fill(t.members_found, &[("total", &total)]),
         query: wanted,
         pager,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "password_reset.html")]
+struct ResetPage {
+    chrome: Chrome,
+    name: String,
+    password: String,
+    members_href: String,
+}
+
+/// An admin gives a member of their subtree a temporary password, shown
+/// once, to read out; the member must choose their own at next sign-in,
+/// and is signed out everywhere.
+async fn reset_password(
+    State(state): State<AppState>,
+    page: Page,
+    user: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<ResetPage, WebError> {
+    let member = state.store.member(MemberId(id)).await?;
+    if !user.principal.unit_path.contains(&member.unit.path) || member.id == user.member.id {
+        return Err(WebError::NotFound);
+    }
+    user.principal.may_manage_within(&member.unit.path)?;
+    let mut random = [0u8; 10];
+    getrandom::fill(&mut random).map_err(|e| WebError::Internal(e.to_string()))?;
+    let password = NewPassword::temporary(random);
+    state
+        .store
+        .reset_password(member.id, &password, state.now())
+        .await?;
+    state.sessions.forget(&SessionChange::Member(member.id));
+    Ok(ResetPage {
+        chrome: Chrome::for_user(page, &user, &paths::unit_members(member.unit.id, 1)),
+        name: member.name,
+        password: password.expose().to_owned(),
+        members_href: paths::unit_members(member.unit.id, 1),
     })
 }
 

@@ -245,6 +245,11 @@ pub fn unit_members(id: UnitId, page: u64) -> String {
     with_search(&format!("/units/{id}/members"), "", page)
 }
 
+/// Where an admin resets a member's password.
+pub fn reset_password(member: i64) -> String {
+    format!("/members/{member}/password")
+}
+
 /// A list's address with a search and a page added to its query (the
 /// first page and an empty search add nothing).
 pub fn with_search(base: &str, q: &str, page: u64) -> String {

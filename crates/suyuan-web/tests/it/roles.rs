@@ -117,6 +117,12 @@ async fn pages(app: &TestApp) -> Vec<Case> {
             [Some(303), Some(200), Some(404), Some(404)],
         ),
         case(
+            "POST",
+            format!("/members/{}/password", w.chunan_member),
+            form(&[]),
+            [Some(303), Some(200), Some(404), Some(404)],
+        ),
+        case(
             "GET",
             "/members/import".into(),
             Body::None,
