@@ -16,6 +16,7 @@ pub mod mistakes;
 pub mod progress;
 pub mod questions;
 pub mod reading;
+pub mod sites;
 pub mod table;
 pub mod text;
 pub mod units;
