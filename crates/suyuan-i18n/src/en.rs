@@ -496,7 +496,7 @@ pub static TEXTS: Texts = Texts {
     date_short: "{day} {month}",
     date_day_only: "{day}",
     date_with_weekday: "{weekday} {date}",
-    week_span: "Week {week} ({from}–{to})",
+    week_span: "Week {week} ({days})",
     verdict_right: "Right",
     verdict_wrong: "Wrong",
     verdict_partial: "Partly right",

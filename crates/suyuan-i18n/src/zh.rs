@@ -496,7 +496,7 @@ pub static TEXTS: Texts = Texts {
     date_short: "{month}{day}日",
     date_day_only: "{day}日",
     date_with_weekday: "{date} 周{weekday}",
-    week_span: "第{week}周（{from}–{to}）",
+    week_span: "第{week}周（{days}）",
     verdict_right: "答对",
     verdict_wrong: "答错",
     verdict_partial: "部分得分",

@@ -88,18 +88,12 @@ pub fn days(t: &Texts, from: NaiveDate, to: NaiveDate) -> String {
 
 /// "第49周（12月1日–7日）" for the ISO week holding `date`.
 pub fn week(t: &Texts, date: NaiveDate) -> String {
-    let monday = date.week(Weekday::Mon).first_day();
-    let sunday = date.week(Weekday::Mon).last_day();
-    let (first, last) = days(t, monday, sunday)
-        .split_once('–')
-        .map(|(a, b)| (a.to_owned(), b.to_owned()))
-        .unwrap_or_default();
+    let week = date.week(Weekday::Mon);
     fill(
         t.week_span,
         &[
             ("week", &date.iso_week().week()),
-            ("from", &first),
-            ("to", &last),
+            ("days", &days(t, week.first_day(), week.last_day())),
         ],
     )
 }

@@ -56,6 +56,11 @@ async fn next_steps(
     let member = &user.member;
     let mut steps = Vec::new();
     for exam in state.store.exams_for(&user.principal.unit_path).await? {
+        // Only a test open now can be waiting (an attempt ends by the
+        // close): the member's attempts are read for that one alone.
+        if now < exam.test.window.opens || now >= exam.test.window.closes {
+            continue;
+        }
         let made = state.store.attempts_of(exam.id, member.id).await?;
         let open = made.iter().any(|a| a.is_open() && now <= a.deadline);
         let sat = made.iter().any(|a| !a.is_open());

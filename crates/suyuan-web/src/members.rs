@@ -183,12 +183,16 @@ pub async fn find_page(
 ) -> Result<FoundMembers, WebError> {
     let query = q.trim().to_owned();
     let href = |page: u64| paths::with_search(base, &query, page);
-    let (total, _) = state.store.find_members(within, &query, 0, 0).await?;
-    let pager = Pager::new(t, page.unwrap_or(1), total, size, href);
-    let (_, members) = state
-        .store
-        .find_members(within, &query, pager.offset(size), size)
-        .await?;
+    let (pager, total, members) = Pager::load(t, page, size, href, |offset| {
+        let query = &query;
+        async move {
+            Ok(state
+                .store
+                .find_members(within, query, offset, size)
+                .await?)
+        }
+    })
+    .await?;
     let here = href(pager.page);
     Ok(FoundMembers {
         query,

@@ -250,6 +250,15 @@ pub fn reset_password(member: i64) -> String {
     format!("/members/{member}/password")
 }
 
+/// A list's address with its view (filters, search, page) as its query;
+/// an empty view adds nothing.
+pub fn with_query(base: &str, view: &impl serde::Serialize) -> String {
+    match serde_urlencoded::to_string(view) {
+        Ok(encoded) if !encoded.is_empty() => format!("{base}?{encoded}"),
+        _ => base.to_owned(),
+    }
+}
+
 /// A list's address with a search and a page added to its query (the
 /// first page and an empty search add nothing).
 pub fn with_search(base: &str, q: &str, page: u64) -> String {

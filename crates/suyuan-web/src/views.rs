@@ -182,6 +182,30 @@ impl Pager {
         (self.page - 1) * size
     }
 
+    /// The page asked for of a list that `fetch` reads from an offset,
+    /// giving the count of all its rows with the page's: read once, and a
+    /// second time only when the page asked for is past the end (the last
+    /// is shown instead). Gives the pager, the count and the rows.
+    pub async fn load<T, Fut>(
+        t: &Texts,
+        asked: Option<u64>,
+        size: u64,
+        href: impl Fn(u64) -> String,
+        fetch: impl Fn(u64) -> Fut,
+    ) -> Result<(Self, u64, Vec<T>), WebError>
+    where
+        Fut: std::future::Future<Output = Result<(u64, Vec<T>), WebError>>,
+    {
+        let asked = asked.unwrap_or(1).max(1);
+        let (total, rows) = fetch((asked - 1) * size).await?;
+        let pager = Self::new(t, asked, total, size, href);
+        if pager.page == asked {
+            return Ok((pager, total, rows));
+        }
+        let (_, rows) = fetch(pager.offset(size)).await?;
+        Ok((pager, total, rows))
+    }
+
     /// Whether there is more than one page to move between.
     pub fn shown(&self) -> bool {
         self.previous.is_some() || self.next.is_some()

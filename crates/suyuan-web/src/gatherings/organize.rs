@@ -317,16 +317,11 @@ struct RollQuery {
 
 impl RollQuery {
     fn href(&self, id: i64, page: u64) -> String {
-        let query = RollQuery {
+        let view = RollQuery {
             page: Some(page).filter(|p| *p > 1),
             ..self.clone()
         };
-        match serde_urlencoded::to_string(&query) {
-            Ok(encoded) if !encoded.is_empty() => {
-                format!("{}?{encoded}", paths::gathering_roll(id))
-            }
-            _ => paths::gathering_roll(id),
-        }
+        paths::with_query(&paths::gathering_roll(id), &view)
     }
 
     /// The view a form came from (never an address from elsewhere).
@@ -334,11 +329,12 @@ impl RollQuery {
         serde_urlencoded::from_str(back).unwrap_or_default()
     }
 
-    fn shows(&self, presence: Option<&Presence>) -> bool {
-        match (self.show.as_str(), presence) {
+    /// Whether a member marked `status` (or not at all) is in the view.
+    fn shows(&self, status: Option<Attendance>) -> bool {
+        match (self.show.as_str(), status) {
             ("", _) => true,
-            ("unmarked", found) => found.is_none(),
-            (code, Some(p)) => p.status.code() == code,
+            ("unmarked", marked) => marked.is_none(),
+            (code, Some(status)) => status.code() == code,
             (_, None) => false,
         }
     }
@@ -363,7 +359,7 @@ async fn roll_page(
     let chosen: Vec<&(Member, Option<Presence>)> = roll
         .iter()
         .filter(|(member, presence)| {
-            query.shows(presence.as_ref())
+            query.shows(presence.as_ref().map(|p| p.status))
                 && (wanted.is_empty()
                     || member.name.contains(&wanted)
                     || member.unit.name.to_string().contains(&wanted))
@@ -409,7 +405,9 @@ async fn roll_page(
             show: show.to_owned(),
             ..RollQuery::default()
         };
-        roll.iter().filter(|(_, p)| view.shows(p.as_ref())).count()
+        roll.iter()
+            .filter(|(_, p)| view.shows(p.as_ref().map(|p| p.status)))
+            .count()
     };
     let show = |value: &str, name: String| {
         let view = RollQuery {
@@ -551,14 +549,7 @@ async fn mark(
         .await?;
     let view = RollQuery::from_back(&form.back);
     let place = match form.next {
-        Some(next)
-            if !view.shows(Some(&Presence {
-                status,
-                checked_in_at: None,
-            })) =>
-        {
-            next
-        }
+        Some(next) if !view.shows(Some(status)) => next,
         _ => member.id.0,
     };
     Ok(done(

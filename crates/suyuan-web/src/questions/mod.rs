@@ -146,14 +146,11 @@ struct BankQuery {
 impl BankQuery {
     /// The bank's address with these filters, at `page`.
     fn href(&self, page: u64) -> String {
-        let query = BankQuery {
+        let view = BankQuery {
             page: Some(page).filter(|p| *p > 1),
             ..self.clone()
         };
-        match serde_urlencoded::to_string(&query) {
-            Ok(encoded) if !encoded.is_empty() => format!("{}?{encoded}", paths::QUESTIONS),
-            _ => paths::QUESTIONS.to_owned(),
-        }
+        paths::with_query(paths::QUESTIONS, &view)
     }
 }
 
@@ -175,24 +172,26 @@ async fn bank_view(
     query: BankQuery,
 ) -> Result<BankPage, WebError> {
     let t = page.lang.texts();
-    let mut filter = QuestionFilter {
+    let filter = QuestionFilter {
         text: Some(query.q.clone()),
         kind: Kind::parse(&query.kind),
+        limit: PAGE_SIZE,
         ..bank_of(&user.principal, query.category.clone())
     };
-    let (total, _) = state
-        .store
-        .questions(&QuestionFilter {
-            limit: 0,
-            ..filter.clone()
-        })
-        .await?;
-    let pager = Pager::new(t, query.page.unwrap_or(1), total, PAGE_SIZE, |p| {
-        query.href(p)
-    });
-    filter.offset = pager.offset(PAGE_SIZE);
-    filter.limit = PAGE_SIZE;
-    let (_, questions) = state.store.questions(&filter).await?;
+    let (pager, total, questions) = Pager::load(
+        t,
+        query.page,
+        PAGE_SIZE,
+        |p| query.href(p),
+        |offset| {
+            let filter = QuestionFilter {
+                offset,
+                ..filter.clone()
+            };
+            async move { Ok(state.store.questions(&filter).await?) }
+        },
+    )
+    .await?;
     let categories = state
         .store
         .question_categories(&bank_of(&user.principal, None))

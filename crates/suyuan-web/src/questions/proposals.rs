@@ -76,17 +76,12 @@ impl ProposalsQuery {
     }
 
     /// The list's address with these filters, at `page`.
-    fn href(&self, page: Option<u64>) -> String {
-        let query = ProposalsQuery {
-            page: page.filter(|p| *p > 1),
-            q: self.q.clone(),
-            kind: self.kind.clone(),
-            category: self.category.clone(),
+    fn href(&self, page: u64) -> String {
+        let view = ProposalsQuery {
+            page: Some(page).filter(|p| *p > 1),
+            ..self.clone()
         };
-        match serde_urlencoded::to_string(&query) {
-            Ok(encoded) if !encoded.is_empty() => format!("{}?{encoded}", paths::PROPOSALS),
-            _ => paths::PROPOSALS.to_owned(),
-        }
+        paths::with_query(paths::PROPOSALS, &view)
     }
 
     /// Where a review made from the list returns to: the same view, read
@@ -95,7 +90,7 @@ impl ProposalsQuery {
     fn back_from(back: &str, next: Option<i64>) -> String {
         let query: ProposalsQuery = serde_urlencoded::from_str(back).unwrap_or_default();
         let place = next.map_or_else(|| "proposals".to_owned(), |id| format!("q-{id}"));
-        format!("{}#{place}", query.href(query.page))
+        format!("{}#{place}", query.href(query.page.unwrap_or(1)))
     }
 }
 
@@ -107,20 +102,25 @@ pub async fn proposals_page(
 ) -> Result<ProposalsPage, WebError> {
     user.principal.must_be_admin()?;
     let t = page.lang.texts();
-    let mut filter = query.filter(&user);
-    let (total, _) = state
-        .store
-        .questions(&QuestionFilter {
-            limit: 0,
-            ..query.filter(&user)
-        })
-        .await?;
-    let pager = Pager::new(t, query.page.unwrap_or(1), total, PAGE_SIZE, |p| {
-        query.href(Some(p))
-    });
-    filter.offset = pager.offset(PAGE_SIZE);
-    filter.limit = PAGE_SIZE;
-    let (_, proposals) = state.store.questions(&filter).await?;
+    let filter = QuestionFilter {
+        limit: PAGE_SIZE,
+        ..query.filter(&user)
+    };
+    let (pager, total, proposals) = Pager::load(
+        t,
+        query.page,
+        PAGE_SIZE,
+        |p| query.href(p),
+        |offset| {
+            let filter = QuestionFilter {
+                offset,
+                ..filter.clone()
+            };
+            let state = &state;
+            async move { Ok(state.store.questions(&filter).await?) }
+        },
+    )
+    .await?;
     let categories = state
         .store
         .question_categories(&QuestionFilter {
@@ -139,7 +139,7 @@ pub async fn proposals_page(
         ..query.clone()
     })
     .unwrap_or_default();
-    let here = query.href(Some(pager.page));
+    let here = query.href(pager.page);
     Ok(ProposalsPage {
         accept_page: fill(t.accept_page, &[("n", &proposals.len())]),
         chrome: Chrome::for_user(page, &user, &here),
