@@ -156,6 +156,25 @@ impl BankQuery {
 
 const PAGE_SIZE: u64 = 50;
 
+/// The page asked for of the questions a filter finds, `size` to a page.
+pub async fn page_of_questions(
+    state: &AppState,
+    t: &Texts,
+    filter: &QuestionFilter,
+    (asked, size): (Option<u64>, u64),
+    href: impl Fn(u64) -> String,
+) -> Result<(Pager, u64, Vec<BankQuestion>), WebError> {
+    Pager::load(t, asked, size, href, |offset| {
+        let filter = QuestionFilter {
+            offset,
+            limit: size,
+            ..filter.clone()
+        };
+        async move { Ok(state.store.questions(&filter).await?) }
+    })
+    .await
+}
+
 /// The bank an admin works with: their unit's own questions and those
 /// shared from above.
 fn bank_of(principal: &Principal, category: Option<String>) -> QuestionFilter {
@@ -175,23 +194,13 @@ async fn bank_view(
     let filter = QuestionFilter {
         text: Some(query.q.clone()),
         kind: Kind::parse(&query.kind),
-        limit: PAGE_SIZE,
         ..bank_of(&user.principal, query.category.clone())
     };
-    let (pager, total, questions) = Pager::load(
-        t,
-        query.page,
-        PAGE_SIZE,
-        |p| query.href(p),
-        |offset| {
-            let filter = QuestionFilter {
-                offset,
-                ..filter.clone()
-            };
-            async move { Ok(state.store.questions(&filter).await?) }
-        },
-    )
-    .await?;
+    let (pager, total, questions) =
+        page_of_questions(state, t, &filter, (query.page, PAGE_SIZE), |p| {
+            query.href(p)
+        })
+        .await?;
     let categories = state
         .store
         .question_categories(&bank_of(&user.principal, None))

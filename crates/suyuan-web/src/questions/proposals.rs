@@ -102,23 +102,12 @@ pub async fn proposals_page(
 ) -> Result<ProposalsPage, WebError> {
     user.principal.must_be_admin()?;
     let t = page.lang.texts();
-    let filter = QuestionFilter {
-        limit: PAGE_SIZE,
-        ..query.filter(&user)
-    };
-    let (pager, total, proposals) = Pager::load(
+    let (pager, total, proposals) = super::page_of_questions(
+        &state,
         t,
-        query.page,
-        PAGE_SIZE,
+        &query.filter(&user),
+        (query.page, PAGE_SIZE),
         |p| query.href(p),
-        |offset| {
-            let filter = QuestionFilter {
-                offset,
-                ..filter.clone()
-            };
-            let state = &state;
-            async move { Ok(state.store.questions(&filter).await?) }
-        },
     )
     .await?;
     let categories = state
