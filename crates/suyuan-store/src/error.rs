@@ -52,6 +52,10 @@ invalid!(
     suyuan_core::exams::StartError,
     suyuan_core::units::UnitError,
     suyuan_core::campaigns::CalendarError,
+    suyuan_core::sites::SiteError,
+    suyuan_core::sites::HoursError,
+    suyuan_core::sites::BookingError,
+    suyuan_core::sites::CreditCodeError,
 );
 
 impl From<sea_orm::TryGetError> for StoreError {

@@ -18,8 +18,10 @@ pub mod progress;
 pub mod questions;
 pub mod reading;
 pub mod reminders;
+pub mod sites;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod throttle;
 pub mod units;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};

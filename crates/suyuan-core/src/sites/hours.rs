@@ -50,7 +50,26 @@ impl SlotTimes {
         Self::new(time(from)?, time(to)?)
     }
 
-    fn minutes(&self) -> i64 {
+    /// Reads a day's windows: spans separated by commas, semicolons or
+    /// spaces (`09:00-12:00, 13:30-16:30`); nothing is a day closed.
+    pub fn parse_list(input: &str) -> Result<Vec<Self>, HoursError> {
+        input
+            .split([',', '，', ';', '；', '、', ' ', '\u{3000}'])
+            .filter(|part| !part.trim().is_empty())
+            .map(Self::parse)
+            .collect()
+    }
+
+    /// Windows as `parse_list` reads them.
+    pub fn list_text(windows: &[Self]) -> String {
+        windows
+            .iter()
+            .map(|w| format!("{}-{}", w.starts.format("%H:%M"), w.ends.format("%H:%M")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub fn minutes(&self) -> i64 {
         (self.ends - self.starts).num_minutes()
     }
 }
@@ -150,6 +169,21 @@ impl OpeningHours {
         Ok(())
     }
 
+    /// The weekly pattern, Monday first.
+    pub fn week(&self) -> &[Vec<SlotTimes>; 7] {
+        &self.weekly
+    }
+
+    /// The days closed whatever the week says, in order.
+    pub fn closed_days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.closed.iter().copied()
+    }
+
+    /// The days open with windows of their own, in order.
+    pub fn special_days(&self) -> impl Iterator<Item = (NaiveDate, &[SlotTimes])> + '_ {
+        self.special.iter().map(|(d, w)| (*d, w.as_slice()))
+    }
+
     /// The opening windows of a day, exceptions first.
     pub fn windows_on(&self, date: NaiveDate) -> &[SlotTimes] {
         if self.closed.contains(&date) {
@@ -180,6 +214,12 @@ impl OpeningHours {
             }
         }
         slots
+    }
+
+    /// The slot that starts at `at`, if the hours have one.
+    pub fn slot_at(&self, at: DateTime<Utc>) -> Option<VisitSlot> {
+        let date = at.with_timezone(&self.zone).date_naive();
+        self.slots_on(date).into_iter().find(|s| s.starts_at == at)
     }
 
     /// The slots of the days from `from` to `to`, both included.
@@ -296,5 +336,8 @@ mod tests {
             Err(HoursError::SlotLength(5))
         );
         assert_eq!(span("09:00 至 10:30").to_string(), "09:00–10:30");
+        let day = SlotTimes::parse_list("09:00-12:00，13:30-16:30").expect("list");
+        assert_eq!(SlotTimes::list_text(&day), "09:00-12:00, 13:30-16:30");
+        assert_eq!(SlotTimes::parse_list("  "), Ok(vec![]));
     }
 }

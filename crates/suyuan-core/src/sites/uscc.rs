@@ -63,6 +63,62 @@ impl CreditCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// What kind of organization registered it, from its first two
+    /// characters: the registering authority and the kind it registers.
+    pub fn kind(&self) -> OrgKind {
+        match &self.0.as_bytes()[..2] {
+            b"11" => OrgKind::Agency,
+            b"12" => OrgKind::Institution,
+            [b'9', _] | [b'N', b'3'] => OrgKind::Enterprise,
+            [b'5' | b'8', _] | b"13" => OrgKind::SocialOrganization,
+            _ => OrgKind::Other,
+        }
+    }
+}
+
+/// The kinds of organization a site's figures count groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrgKind {
+    /// 机关: government and Party agencies.
+    Agency,
+    /// 事业单位: schools, hospitals, institutes.
+    Institution,
+    /// 企业: companies, sole traders, cooperatives.
+    Enterprise,
+    /// 社会组织: associations, foundations, trade unions.
+    SocialOrganization,
+    /// A unit of our own tree (党组织).
+    PartyOrganization,
+    Other,
+}
+
+impl OrgKind {
+    pub const ALL: [OrgKind; 6] = [
+        OrgKind::Agency,
+        OrgKind::Institution,
+        OrgKind::Enterprise,
+        OrgKind::SocialOrganization,
+        OrgKind::PartyOrganization,
+        OrgKind::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            OrgKind::Agency => "agency",
+            OrgKind::Institution => "institution",
+            OrgKind::Enterprise => "enterprise",
+            OrgKind::SocialOrganization => "social",
+            OrgKind::PartyOrganization => "party",
+            OrgKind::Other => "other",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.code() == code.trim())
+    }
 }
 
 impl fmt::Display for CreditCode {
@@ -107,6 +163,28 @@ mod tests {
         );
         // Lower case is read as capitals.
         assert!(CreditCode::parse("91110000802100433b").is_ok());
+    }
+
+    #[test]
+    fn the_first_two_characters_say_what_kind_of_organization() {
+        let kind = |code: &str| CreditCode::parse(code).map(|c| c.kind());
+        assert_eq!(kind("914403001922038216"), Ok(OrgKind::Enterprise));
+        let with_check = |body: &str| {
+            CHARSET
+                .chars()
+                .map(|c| format!("{body}{c}"))
+                .find(|code| CreditCode::parse(code).is_ok())
+                .expect("a check character fits")
+        };
+        assert_eq!(kind(&with_check("11330100002498765")), Ok(OrgKind::Agency));
+        assert_eq!(
+            kind(&with_check("12330100470000123")),
+            Ok(OrgKind::Institution)
+        );
+        assert_eq!(
+            kind(&with_check("51330000MJ8800001")),
+            Ok(OrgKind::SocialOrganization)
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod m0011_covering_marks;
 mod m0012_session_changes;
 mod m0013_one_mark_a_day;
 mod m0014_library_categories;
+mod m0015_sites;
 
 use m0001_foundation::*;
 use m0002_library::*;
@@ -35,6 +36,7 @@ use m0011_covering_marks::*;
 use m0012_session_changes::*;
 use m0013_one_mark_a_day::*;
 use m0014_library_categories::*;
+use m0015_sites::*;
 
 pub struct Migrator;
 
@@ -55,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(SessionChanges),
             Box::new(OneMarkADay),
             Box::new(LibraryCategories),
+            Box::new(Sites),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod members;
 mod progress;
 mod questions;
 mod reading;
+mod sites;
 mod units;
 
 use chrono::{DateTime, TimeZone, Utc};

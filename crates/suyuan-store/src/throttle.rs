@@ -1,0 +1,74 @@
+//! Rate limits for what the public may send without an account (outside
+//! bookings, later requests and comments): events counted per key (an
+//! address, a phone) in the database, so every instance counts the same.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::{Store, StoreResult};
+
+pub(crate) mod event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "throttle_events")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub key: String,
+        pub at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// How many events a key may have within a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub events: u64,
+    pub within: Duration,
+}
+
+/// Events older than this are dropped by the sweep.
+const KEPT: Duration = Duration::days(1);
+
+impl Store {
+    /// Counts one event under each key; whether every key is still within
+    /// its limit. The event is counted first, so that requests sent at
+    /// once cannot all slip under the limit.
+    pub async fn within_limits(
+        &self,
+        keys: &[(String, Limit)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut within = true;
+        for (key, limit) in keys {
+            event::Entity::insert(event::ActiveModel {
+                key: Set(key.clone()),
+                at: Set(now),
+                ..Default::default()
+            })
+            .exec_without_returning(&self.db)
+            .await?;
+            let count = event::Entity::find()
+                .filter(event::Column::Key.eq(key.as_str()))
+                .filter(event::Column::At.gt(now - limit.within))
+                .count(&self.db)
+                .await?;
+            within &= count <= limit.events;
+        }
+        Ok(within)
+    }
+
+    /// Drops events no limit looks at any more.
+    pub async fn forget_old_events(&self, now: DateTime<Utc>) -> StoreResult<()> {
+        event::Entity::delete_many()
+            .filter(event::Column::At.lt(now - KEPT))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}
