@@ -13,7 +13,8 @@ pub enum Role {
     Member,
     /// Sees and manages the subtree of their own unit.
     Admin,
-    /// Manages an on-site teaching site (a later issue gives it sites).
+    /// Manages the teaching sites they are named for: the door, bookings,
+    /// slots and hours; studies like a member otherwise.
     SiteManager,
 }
 
@@ -120,6 +121,15 @@ impl Principal {
             || (self.is_admin() && self.unit_path.contains(owner))
     }
 
+    /// A teaching site's door, bookings, slots and hours: the members named
+    /// its managers, and admins over its managing unit (who also name
+    /// the managers).
+    pub fn may_manage_site(&self, site_unit: &UnitPath, named_manager: bool) -> Result<(), Denied> {
+        (named_manager || (self.is_admin() && self.unit_path.contains(site_unit)))
+            .then_some(())
+            .ok_or(Denied)
+    }
+
     pub fn may_see_member(&self, member: MemberId, member_unit: &UnitPath) -> bool {
         member == self.member_id || (self.is_admin() && self.unit_path.contains(member_unit))
     }
@@ -161,6 +171,24 @@ mod tests {
         assert!(admin.may_change_unit(&xihu.child(UnitId(9))).is_ok());
         assert!(admin.may_see_member(MemberId(7), &xihu.child(UnitId(9))));
         assert!(!admin.may_see_member(MemberId(7), &chunan));
+    }
+
+    #[test]
+    fn a_site_is_managed_by_its_managers_and_the_admins_above_it() {
+        let province = UnitPath::root(UnitId(1));
+        let xihu = province.child(UnitId(2));
+        let chunan = province.child(UnitId(3));
+        let manager = principal(Role::SiteManager, &chunan);
+        assert!(manager.may_manage_site(&xihu, true).is_ok());
+        assert!(manager.may_manage_site(&xihu, false).is_err());
+        let admin = principal(Role::Admin, &xihu);
+        assert!(admin.may_manage_site(&xihu.child(UnitId(9)), false).is_ok());
+        assert!(admin.may_manage_site(&chunan, false).is_err());
+        assert!(
+            principal(Role::Member, &xihu)
+                .may_manage_site(&xihu, false)
+                .is_err()
+        );
     }
 
     #[test]

@@ -575,4 +575,5 @@ pub static TEXTS: Texts = Texts {
     password_was_reset: "The password has been reset.",
     temporary_password: "Temporary password:",
     temporary_password_help: "Tell them in person or by phone, not in a group chat. It is not shown again once you leave this page.",
+    sites: &crate::sites::EN,
 };

@@ -4,6 +4,7 @@
 //! because every field must be given.
 
 mod en;
+pub mod sites;
 mod zh;
 
 pub use texts::Texts;
@@ -652,6 +653,8 @@ mod texts {
         pub password_was_reset: &'static str,
         pub temporary_password: &'static str,
         pub temporary_password_help: &'static str,
+        /// The teaching sites' words.
+        pub sites: &'static crate::sites::SiteTexts,
     }
 }
 

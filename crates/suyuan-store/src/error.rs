@@ -26,6 +26,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+    /// A booking refused by a site's rules or places.
+    #[error(transparent)]
+    Booking(#[from] suyuan_core::sites::BookingError),
     /// A write that failed with others in its batch; retrying may succeed.
     #[error("the database could not record it ({0}); try again")]
     Unavailable(String),
@@ -54,7 +57,6 @@ invalid!(
     suyuan_core::campaigns::CalendarError,
     suyuan_core::sites::SiteError,
     suyuan_core::sites::HoursError,
-    suyuan_core::sites::BookingError,
     suyuan_core::sites::CreditCodeError,
 );
 

@@ -7,14 +7,14 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     AppState, auth, campaigns, exams, gatherings, library, members, progress, questions, reading,
-    reminders, search, units,
+    reminders, search, sites, units,
 };
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Suyuan API", description = "Units, members, sign-in, the library, search, daily reading, the question bank and tests. Errors are `{\"error\": {\"code\", \"message\"}}`."),
+    info(title = "Suyuan API", description = "Units, members, sign-in, the library, search, daily reading, the question bank, tests, gatherings and teaching sites. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "reading"), (name = "questions"), (name = "tests"), (name = "gatherings"))
+    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "reading"), (name = "questions"), (name = "tests"), (name = "gatherings"), (name = "sites"))
 )]
 struct ApiDoc;
 
@@ -44,4 +44,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(gatherings::api())
         .merge(progress::dashboard::api())
         .merge(reminders::api())
+        .merge(sites::api())
 }

@@ -18,6 +18,7 @@ use suyuan_core::gatherings::photo::PhotoError;
 use suyuan_core::library::HeadingError;
 use suyuan_core::members::{FieldError, ImportError};
 use suyuan_core::reading::{BadMarkId, MarkError, StampError};
+use suyuan_core::sites::{BookingError, CreditCodeError, HoursError, SiteError};
 use suyuan_core::table::TableError;
 use suyuan_core::text::TextError;
 use suyuan_core::units::UnitError;
@@ -92,6 +93,10 @@ impl From<StoreError> for WebError {
             StoreError::Conflict(message) => WebError::Conflict(message),
             StoreError::Invalid(message) => WebError::Invalid(message),
             StoreError::Import(err) => err.into(),
+            StoreError::Booking(
+                err @ (BookingError::Full { .. } | BookingError::Route(_) | BookingError::NotFull),
+            ) => WebError::Conflict(err.to_string()),
+            StoreError::Booking(err) => WebError::Invalid(err.to_string()),
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -143,6 +148,9 @@ from_errors!(Invalid:
     TextError,
     PhotoError,
     HeadingError,
+    SiteError,
+    HoursError,
+    CreditCodeError,
 );
 
 // Something failed on our side: 500, logged with its cause and shown as a

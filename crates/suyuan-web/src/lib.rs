@@ -24,6 +24,7 @@ mod questions;
 mod reading;
 mod reminders;
 mod search;
+mod sites;
 mod units;
 mod views;
 
@@ -59,6 +60,8 @@ pub struct Shared {
     marks: suyuan_store::reading::MarkWriter,
     outbox: reminders::Outbox,
     csrf_key: Box<[u8]>,
+    /// When organizations that book and do not come are held.
+    no_shows: suyuan_core::sites::NoShowRule,
 }
 
 impl std::ops::Deref for AppState {
@@ -158,6 +161,7 @@ impl App {
             catalog: Default::default(),
             books: Default::default(),
             csrf_key: csrf_key.into_bytes().into_boxed_slice(),
+            no_shows: Default::default(),
         }));
         let (api_router, openapi) = api::router().split_for_parts();
         let openapi = Arc::new(openapi);
@@ -176,6 +180,7 @@ impl App {
             .merge(mistakes::router())
             .merge(gatherings::router())
             .merge(progress::router())
+            .merge(sites::router())
             .merge(api_router)
             .merge(ops::router(openapi));
         let router = match mounted {
@@ -228,6 +233,12 @@ impl App {
     /// server does this every half minute by itself).
     pub async fn close_gatherings(&self) -> Result<usize, WebError> {
         gatherings::close_ended(&self.state).await
+    }
+
+    /// Marks the no-shows of ended slots and lapses offers that were not
+    /// taken up (the server does this every half minute by itself).
+    pub async fn close_bookings(&self) -> Result<u64, WebError> {
+        sites::close_ended(&self.state).await
     }
 
     /// Runs the evening reminders that are due now (the server does this
@@ -293,6 +304,18 @@ impl App {
                 }
             }
         });
+        let booking_state = self.state.clone();
+        let booking_sweep = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(sites::CLOSE_EVERY);
+            loop {
+                ticks.tick().await;
+                match sites::close_ended(&booking_state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(bookings = n, "no-shows marked"),
+                    Err(err) => tracing::warn!(%err, "ended bookings could not be closed"),
+                }
+            }
+        });
         let served = axum::serve(
             listener,
             self.router
@@ -304,6 +327,7 @@ impl App {
         reminding.abort();
         sweeping.abort();
         closing.abort();
+        booking_sweep.abort();
         served
     }
 }

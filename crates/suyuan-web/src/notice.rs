@@ -88,6 +88,28 @@ pub enum Notice {
     QuestionsDropped {
         count: usize,
     },
+    Booked,
+    BookingRepeated,
+    JoinedWaitingList,
+    BookingCancelled,
+    OfferTakenUp,
+    GroupCheckedIn {
+        organization: String,
+        people: u32,
+    },
+    GroupAlreadyIn {
+        organization: String,
+        time: String,
+    },
+    SlotChanged,
+    SiteAdded {
+        name: String,
+    },
+    SiteSaved,
+    ManagerNamed {
+        name: String,
+    },
+    ManagerRemoved,
 }
 
 impl Notice {
@@ -147,6 +169,27 @@ impl Notice {
             Notice::QuestionsDropped { count } => {
                 fill(t.done_questions_dropped, &[("count", count)])
             }
+            Notice::Booked => t.sites.done_booked.to_owned(),
+            Notice::BookingRepeated => t.sites.done_booking_repeated.to_owned(),
+            Notice::JoinedWaitingList => t.sites.done_waiting.to_owned(),
+            Notice::BookingCancelled => t.sites.done_cancelled.to_owned(),
+            Notice::OfferTakenUp => t.sites.done_offer_taken_up.to_owned(),
+            Notice::GroupCheckedIn {
+                organization,
+                people,
+            } => fill(
+                t.sites.done_group_checked_in,
+                &[("organization", organization), ("n", people)],
+            ),
+            Notice::GroupAlreadyIn { organization, time } => fill(
+                t.sites.done_group_already_in,
+                &[("organization", organization), ("time", time)],
+            ),
+            Notice::SlotChanged => t.sites.done_slot_changed.to_owned(),
+            Notice::SiteAdded { name } => fill(t.sites.done_site_added, &[("name", name)]),
+            Notice::SiteSaved => t.done_saved.to_owned(),
+            Notice::ManagerNamed { name } => fill(t.sites.done_manager_named, &[("name", name)]),
+            Notice::ManagerRemoved => t.sites.done_manager_removed.to_owned(),
         }
     }
 

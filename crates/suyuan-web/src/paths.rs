@@ -1,6 +1,7 @@
 //! Every URL a page links to, built in one place.
 
 use suyuan_core::library::{ChapterId, CollectionId, ExcerptId};
+use suyuan_core::sites::{BookingCode, RouteId, SiteId};
 use suyuan_core::units::UnitId;
 
 pub const HOME: &str = "/";
@@ -192,6 +193,51 @@ pub fn unit_ledger(unit: UnitId, from: chrono::NaiveDate, to: chrono::NaiveDate)
 
 pub fn unit_ledger_xlsx(unit: UnitId, from: chrono::NaiveDate, to: chrono::NaiveDate) -> String {
     format!("/units/{unit}/ledger.xlsx?from={from}&to={to}")
+}
+
+pub const SITES: &str = "/sites";
+pub const SITE_NEW: &str = "/sites/new";
+pub const ROUTES: &str = "/routes";
+
+pub fn site(id: SiteId) -> String {
+    format!("{SITES}/{}", id.0)
+}
+
+pub fn site_edit(id: SiteId) -> String {
+    format!("{SITES}/{}/edit", id.0)
+}
+
+pub fn site_door(id: SiteId) -> String {
+    format!("{SITES}/{}/door", id.0)
+}
+
+pub fn site_bookings(id: SiteId) -> String {
+    format!("{SITES}/{}/bookings", id.0)
+}
+
+pub fn site_photo(id: SiteId, photo: i64) -> String {
+    format!("{SITES}/{}/photos/{photo}", id.0)
+}
+
+/// A slot's start travels as seconds since 1970, which no zone misreads.
+pub fn book_site(id: SiteId, at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("{SITES}/{}/book?at={}", id.0, at.timestamp())
+}
+
+pub fn booking(code: &BookingCode) -> String {
+    format!("/bookings/{code}")
+}
+
+pub fn booking_event(code: &BookingCode) -> String {
+    format!("/bookings/{code}/event.ics")
+}
+
+pub fn route(id: RouteId) -> String {
+    format!("{ROUTES}/{}", id.0)
+}
+
+pub fn book_route(id: RouteId, at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("{ROUTES}/{}/book?at={}", id.0, at.timestamp())
 }
 
 pub fn calendar_feed(token: &str) -> String {

@@ -72,6 +72,24 @@ impl Outbox {
     }
 }
 
+impl Outbox {
+    /// Mails one message, when a mail server is set; whether it went.
+    pub async fn mail(&self, to: &str, subject: &str, body: &str) -> Result<bool, String> {
+        let Some((transport, from)) = &self.mail else {
+            return Ok(false);
+        };
+        let to: Mailbox = to.parse().map_err(|e: lettre::address::AddressError| e.to_string())?;
+        let message = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(subject)
+            .body(body.to_owned())
+            .map_err(|e| e.to_string())?;
+        transport.send(message).await.map_err(|e| e.to_string())?;
+        Ok(true)
+    }
+}
+
 /// What one round of reminders did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Round {

@@ -24,6 +24,8 @@ pub enum BookingError {
     Email(String),
     #[error("headcount: this site takes groups of {min} to {max}, not {given}")]
     GroupSize { min: u32, max: u32, given: u32 },
+    #[error("roster: row {row} has a name of more than 40 characters")]
+    RosterName { row: usize },
     #[error("roster: {names} names for a group of {headcount}")]
     RosterTooLong { names: usize, headcount: u32 },
     #[error("slot: this slot has begun; pick a later one")]
@@ -32,6 +34,61 @@ pub enum BookingError {
     TooEarly { days: u32, opens: DateTime<Utc> },
     #[error("booking: cancellation closed {hours} hours before the visit")]
     TooLateToCancel { hours: u32 },
+    #[error("slot: {free} places left, fewer than the group")]
+    Full { free: u32 },
+    #[error("slot: it has places for the group; book it instead of waiting")]
+    NotFull,
+    #[error("slot: the site has no slot starting then")]
+    NoSuchSlot,
+    #[error("site: it takes no bookings now")]
+    SiteClosed,
+    #[error(
+        "organization: after {count} visits booked and not made within {days} days, bookings are held until {until}"
+    )]
+    Held {
+        count: u32,
+        days: i64,
+        until: DateTime<Utc>,
+    },
+    #[error(transparent)]
+    Route(#[from] super::RouteError),
+    /// At the door: the code's booking is waiting, offered, cancelled or
+    /// lapsed.
+    #[error("code: the booking is {} and cannot be checked in", .0.code())]
+    NotBooked(BookingStatus),
+    #[error("code: the visit is on {0}; groups are checked in on the day")]
+    NotToday(chrono::NaiveDate),
+    #[error("booking: there is no offer of places to take up (it may have lapsed)")]
+    NoOffer,
+    #[error("actual_headcount: from 1 to {max}, not {given}")]
+    Headcount { max: u32, given: u32 },
+}
+
+impl BookingError {
+    /// The form field the refusal is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            BookingError::Text(TextError::Empty { field } | TextError::TooLong { field, .. }) => {
+                field
+            }
+            BookingError::CreditCode(_) => "credit_code",
+            BookingError::Phone(_) => "phone",
+            BookingError::Email(_) => "email",
+            BookingError::GroupSize { .. } => "headcount",
+            BookingError::RosterTooLong { .. } | BookingError::RosterName { .. } => "roster",
+            BookingError::Held { .. } => "organization",
+            BookingError::TooLateToCancel { .. } | BookingError::NoOffer => "booking",
+            BookingError::SiteClosed => "site",
+            BookingError::NotBooked(_) | BookingError::NotToday(_) => "code",
+            BookingError::Headcount { .. } => "actual_headcount",
+            BookingError::Started
+            | BookingError::TooEarly { .. }
+            | BookingError::Full { .. }
+            | BookingError::NotFull
+            | BookingError::NoSuchSlot
+            | BookingError::Route(_) => "slot",
+        }
+    }
 }
 
 /// Who a group is: an organization with its credit code, or a unit of
@@ -129,6 +186,32 @@ impl Contact {
         let tail: String = digits[digits.len().saturating_sub(4)..].iter().collect();
         format!("•••• {tail}")
     }
+}
+
+/// The visitors' names from a roster's rows (a spreadsheet read by
+/// `table::read`): the column headed 姓名 or "name", else the first; a
+/// header row and empty rows are skipped.
+pub fn roster_names(rows: &[Vec<String>]) -> Result<Vec<String>, BookingError> {
+    let is_name = |cell: &String| {
+        let cell = cell.trim().to_lowercase();
+        cell == "姓名" || cell == "名字" || cell == "name"
+    };
+    let (column, skip) = match rows.first().and_then(|r| r.iter().position(is_name)) {
+        Some(column) => (column, 1),
+        None => (0, 0),
+    };
+    let mut names = Vec::new();
+    for (i, row) in rows.iter().enumerate().skip(skip) {
+        let name = text::tidy(row.get(column).map_or("", String::as_str));
+        if name.is_empty() {
+            continue;
+        }
+        if name.chars().count() > 40 {
+            return Err(BookingError::RosterName { row: i + 1 });
+        }
+        names.push(name);
+    }
+    Ok(names)
 }
 
 /// A group's visit as asked for, checked against the site's rules.
@@ -457,6 +540,33 @@ mod tests {
             Party::new(unit, contact, 1, vec!["甲".into(), "乙".into()]),
             Err(BookingError::RosterTooLong { .. })
         ));
+    }
+
+    #[test]
+    fn a_roster_s_names_come_from_its_name_column() {
+        let rows = |cells: &[&[&str]]| -> Vec<Vec<String>> {
+            cells
+                .iter()
+                .map(|r| r.iter().map(|c| c.to_string()).collect())
+                .collect()
+        };
+        let table = rows(&[
+            &["序号", "姓名", "手机"],
+            &["1", "张三", ""],
+            &["2", "", ""],
+            &["3", " 李 四 ", ""],
+        ]);
+        assert_eq!(
+            roster_names(&table),
+            Ok(vec!["张三".into(), "李 四".into()])
+        );
+        let bare = rows(&[&["王五"], &["赵六"]]);
+        assert_eq!(roster_names(&bare), Ok(vec!["王五".into(), "赵六".into()]));
+        let long = rows(&[&["姓名"], &[&"长".repeat(41)]]);
+        assert_eq!(
+            roster_names(&long),
+            Err(BookingError::RosterName { row: 2 })
+        );
     }
 
     #[test]

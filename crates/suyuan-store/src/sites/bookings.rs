@@ -8,7 +8,8 @@ use super::*;
 use chrono::Duration;
 use sea_orm::DbErr;
 use suyuan_core::sites::{
-    BookingCode, BookingStatus, NoShowRule, OrgKind, Party, RouteId, VisitSlot, may_cancel,
+    BookingCode, BookingError, BookingStatus, NoShowRule, OrgKind, Party, RouteId, VisitSlot,
+    may_cancel,
 };
 
 /// A booking as its pages show it.
@@ -37,6 +38,7 @@ pub struct Booking {
     pub checked_in_at: Option<DateTime<Utc>>,
     pub actual_headcount: Option<u32>,
     pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 fn booking_of(row: booking::Model) -> StoreResult<Booking> {
@@ -63,6 +65,7 @@ fn booking_of(row: booking::Model) -> StoreResult<Booking> {
         checked_in_at: row.checked_in_at,
         actual_headcount: row.actual_headcount.map(to_u32),
         created_at: row.created_at,
+        updated_at: row.updated_at,
     })
 }
 
@@ -128,17 +131,6 @@ fn is_unique_violation(err: &DbErr) -> bool {
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
-}
-
-fn full_message(site: &Site, slot: &VisitSlot, free: u32, wanted: u32) -> String {
-    if free == 0 {
-        format!("slot: {} {} is full", site.details.name, slot.times)
-    } else {
-        format!(
-            "slot: {} {} has {free} places left, fewer than the group's {wanted}",
-            site.details.name, slot.times
-        )
-    }
 }
 
 fn new_row(
@@ -249,9 +241,7 @@ impl Store {
         rule: &NoShowRule,
         now: DateTime<Utc>,
     ) -> StoreResult<Booked> {
-        let slot = site.hours.slot_at(at).ok_or_else(|| {
-            StoreError::Invalid("slot: the site has no slot starting then".into())
-        })?;
+        let slot = site.hours.slot_at(at).ok_or(BookingError::NoSuchSlot)?;
         self.book_legs(&[LegAsk { site, slot }], None, asker, rule, now)
             .await
     }
@@ -265,28 +255,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<Booked> {
         for leg in legs {
-            asker
-                .party
-                .may_book(&leg.site.rules, &leg.slot, now)
-                .map_err(|err| StoreError::Invalid(err.to_string()))?;
+            asker.party.may_book(&leg.site.rules, &leg.slot, now)?;
             if leg.site.archived {
-                return Err(StoreError::Invalid(format!(
-                    "site: {} takes no bookings now",
-                    leg.site.details.name
-                )));
+                return Err(BookingError::SiteClosed.into());
             }
         }
-        if let Some(until) = self
-            .held_until(&asker.party.organization.key(), rule, now)
-            .await?
-        {
-            return Err(StoreError::Invalid(format!(
-                "organization: after {} visits booked and not made within {} days, bookings are held until {}",
-                rule.count,
-                rule.within.num_days(),
-                until.format("%Y-%m-%d")
-            )));
-        }
+        self.refuse_if_held(asker.party, rule, now).await?;
         if let Some(seen) = self.repeat_of(asker.key).await? {
             return Ok(seen);
         }
@@ -362,12 +336,7 @@ impl Store {
                     .slot_places(leg.site, leg.slot.starts_at)
                     .await
                     .map_or(0, |p| p.load.free());
-                return Err(StoreError::Conflict(full_message(
-                    leg.site,
-                    &leg.slot,
-                    free,
-                    asker.party.headcount,
-                )));
+                return Err(BookingError::Full { free }.into());
             }
             let slot = slot_id(&txn, leg.site.id, leg.slot.starts_at).await?;
             let inserted =
@@ -400,24 +369,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<Booked> {
         let places = self.slot_places(site, at).await?;
-        asker
-            .party
-            .may_book(&site.rules, &places.slot, now)
-            .map_err(|err| StoreError::Invalid(err.to_string()))?;
+        asker.party.may_book(&site.rules, &places.slot, now)?;
         if places.load.free() >= asker.party.headcount {
-            return Err(StoreError::Invalid(
-                "slot: it has places for the group; book it instead".into(),
-            ));
+            return Err(BookingError::NotFull.into());
         }
-        if let Some(until) = self
-            .held_until(&asker.party.organization.key(), rule, now)
-            .await?
-        {
-            return Err(StoreError::Invalid(format!(
-                "organization: bookings are held until {}",
-                until.format("%Y-%m-%d")
-            )));
-        }
+        self.refuse_if_held(asker.party, rule, now).await?;
         if let Some(seen) = self.repeat_of(asker.key).await? {
             return Ok(seen);
         }
@@ -513,6 +469,27 @@ impl Store {
         )
     }
 
+    /// Refuses an organization held for its no-shows.
+    async fn refuse_if_held(
+        &self,
+        party: &Party,
+        rule: &NoShowRule,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        match self
+            .held_until(&party.organization.key(), rule, now)
+            .await?
+        {
+            Some(until) => Err(BookingError::Held {
+                count: rule.count,
+                days: rule.within.num_days(),
+                until,
+            }
+            .into()),
+            None => Ok(()),
+        }
+    }
+
     /// Until when an organization is held from booking for its no-shows.
     pub async fn held_until(
         &self,
@@ -548,8 +525,7 @@ impl Store {
         let sites = self.sites_by_id(bookings.iter().map(|b| b.site)).await?;
         for booking in bookings.iter().filter(|b| b.status.cancellable()) {
             if booking.status != BookingStatus::Waiting {
-                may_cancel(&sites[&booking.site].rules, booking.starts_at, now)
-                    .map_err(|err| StoreError::Invalid(err.to_string()))?;
+                may_cancel(&sites[&booking.site].rules, booking.starts_at, now)?;
             }
         }
         let txn = self.db.begin().await?;
@@ -596,9 +572,7 @@ impl Store {
             .exec(&self.db)
             .await?;
         if accepted.rows_affected == 0 {
-            return Err(StoreError::Invalid(
-                "booking: there is no offer of places to take up (it may have lapsed)".into(),
-            ));
+            return Err(BookingError::NoOffer.into());
         }
         self.bookings_by_code(code).await
     }
@@ -624,36 +598,21 @@ impl Store {
         match booking.status {
             BookingStatus::CheckedIn => return Ok(CheckedIn::Already(booking)),
             BookingStatus::Booked | BookingStatus::NoShow => {}
-            BookingStatus::Offered => {
-                return Err(StoreError::Invalid(
-                    "booking: the group has not taken up the places offered to it".into(),
-                ));
-            }
-            BookingStatus::Waiting => {
-                return Err(StoreError::Invalid(
-                    "booking: the group is on the waiting list, not booked".into(),
-                ));
-            }
-            BookingStatus::Cancelled | BookingStatus::Lapsed => {
-                return Err(StoreError::Invalid("booking: it was cancelled".into()));
-            }
+            other => return Err(BookingError::NotBooked(other).into()),
         }
         let zone = site.hours.zone;
-        if local_day(zone, at) != local_day(zone, booking.starts_at)
-            || at > now + Duration::minutes(5)
-        {
-            return Err(StoreError::Invalid(format!(
-                "booking: the visit is on {}; groups are checked in on the day",
-                local_day(zone, booking.starts_at)
-            )));
+        let day = local_day(zone, booking.starts_at);
+        if local_day(zone, at) != day || at > now + Duration::minutes(5) {
+            return Err(BookingError::NotToday(day).into());
         }
-        if let Some(actual) = actual
-            && (actual == 0 || actual > site.rules.slot_capacity)
+        if let Some(given) = actual
+            && (given == 0 || given > site.rules.slot_capacity)
         {
-            return Err(StoreError::Invalid(format!(
-                "actual_headcount: from 1 to {}, not {actual}",
-                site.rules.slot_capacity
-            )));
+            return Err(BookingError::Headcount {
+                max: site.rules.slot_capacity,
+                given,
+            }
+            .into());
         }
         let done = booking::Entity::update_many()
             .col_expr(

@@ -158,7 +158,7 @@ impl Store {
             });
         }
         let itinerary = plan_route(&stops, start, asker.party.headcount)
-            .map_err(|err| StoreError::Conflict(err.to_string()))?;
+            .map_err(suyuan_core::sites::BookingError::from)?;
         let legs: Vec<LegAsk<'_>> = itinerary
             .iter()
             .zip(&sites)

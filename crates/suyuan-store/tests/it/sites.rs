@@ -6,8 +6,8 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::sync::Arc;
 use suyuan_core::sites::{
-    BookingStatus, Contact, CreditCode, NoShowRule, OpeningHours, OrgIdentity, Organization, Party,
-    SiteDetails, SlotTimes, VisitRules,
+    BookingError, BookingStatus, Contact, CreditCode, NoShowRule, OpeningHours, OrgIdentity,
+    Organization, Party, SiteDetails, SlotTimes, VisitRules,
 };
 use suyuan_core::units::UnitId;
 use suyuan_store::sites::{Asker, Booked, CheckedIn, RouteStop, Site, SiteForm};
@@ -146,9 +146,7 @@ async fn hundreds_of_concurrent_bookings_never_pass_a_capacity() {
             match task.await.expect("task") {
                 Ok(Booked::New(b)) => booked += b.len() as u32,
                 Ok(Booked::Repeat(_)) => panic!("no request was repeated"),
-                Err(StoreError::Conflict(message)) => {
-                    assert!(message.starts_with("slot: "), "{message}");
-                }
+                Err(StoreError::Booking(BookingError::Full { .. })) => {}
                 Err(other) => panic!("only 'full' may fail a booking, not {other}"),
             }
         }
@@ -225,7 +223,10 @@ async fn freed_places_are_offered_in_order_and_offers_lapse() {
         let full = store
             .book(&site, at, asker(&party(2, 10)), &rule(), now())
             .await;
-        assert!(matches!(full, Err(StoreError::Conflict(_))));
+        assert!(matches!(
+            full,
+            Err(StoreError::Booking(BookingError::Full { free: 0 }))
+        ));
         let second = store
             .join_waiting_list(&site, at, asker(&party(2, 10)), &rule(), now())
             .await
@@ -295,7 +296,9 @@ async fn freed_places_are_offered_in_order_and_offers_lapse() {
         let too_late = at - Duration::hours(2);
         assert!(matches!(
             store.cancel_booking(&second.code, too_late).await,
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Booking(BookingError::TooLateToCancel {
+                hours: 24
+            }))
         ));
     })
     .await;
@@ -364,7 +367,10 @@ async fn check_in_counts_once_and_no_shows_hold_an_organization() {
             .book(&site, next_week, asker(&absent), &rule(), evening)
             .await;
         assert!(
-            matches!(held, Err(StoreError::Invalid(ref m)) if m.starts_with("organization:")),
+            matches!(
+                held,
+                Err(StoreError::Booking(BookingError::Held { count: 3, .. }))
+            ),
             "{held:?}"
         );
         // Once the hold has passed, it books again.

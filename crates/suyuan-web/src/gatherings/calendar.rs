@@ -141,23 +141,45 @@ pub async fn feed(
         now - Duration::days(FEED_PAST_DAYS),
         now + Duration::days(FEED_AHEAD_DAYS),
     );
-    let (name, gatherings) = match owner {
+    let origin = origin(&headers);
+    let t = lang.texts();
+    let (name, events) = match owner {
         FeedOwner::Member(member) => {
             let member = state.store.member(member).await?;
             let gatherings = state
                 .store
                 .gatherings_for(&member.unit.path, from, to)
                 .await?;
-            (member.name, gatherings)
+            let mut events: Vec<Event> =
+                gatherings.iter().map(|g| event(lang, &origin, g)).collect();
+            // The visits the member booked from their account.
+            for booking in state.store.member_bookings(member.id).await? {
+                if booking.starts_at >= from && booking.starts_at < to {
+                    let site = state.store.site(booking.site).await?;
+                    events.push(crate::sites::booking_event(t, &origin, &booking, &site));
+                }
+            }
+            (member.name, events)
         }
         FeedOwner::Unit(unit) => {
             let unit = state.store.unit(unit).await?;
             let gatherings = state.store.gatherings_within(&unit.path, from, to).await?;
-            (unit.name, gatherings)
+            let events = gatherings.iter().map(|g| event(lang, &origin, g)).collect();
+            (unit.name, events)
+        }
+        FeedOwner::Site(site) => {
+            let site = state.store.site(site).await?;
+            let events = state
+                .store
+                .site_bookings(site.id, from, to)
+                .await?
+                .iter()
+                .filter(|b| b.status != suyuan_core::sites::BookingStatus::Waiting)
+                .map(|b| crate::sites::booking_event(t, &origin, b, &site))
+                .collect();
+            (site.details.name, events)
         }
     };
-    let origin = origin(&headers);
-    let events: Vec<Event> = gatherings.iter().map(|g| event(lang, &origin, g)).collect();
     let name = format!("{} · {}", lang.texts().app_name, name);
     Ok((
         [(header::CONTENT_TYPE, CALENDAR)],

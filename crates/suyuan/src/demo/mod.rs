@@ -1,11 +1,13 @@
 //! The demo province: a tree of offices, cities, districts, communities,
 //! villages and branches, about 3,000 members with plausible names, and
-//! three fixed logins for the README. Generated here; nothing is read from
+//! four fixed logins for the README. Generated here; nothing is read from
 //! outside.
 
 mod gatherings;
+mod sites;
 
 pub use gatherings::seed_gatherings;
+pub use sites::seed_sites;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -31,7 +33,10 @@ pub const PASSWORD: &str = "suyuan-demo";
 const PROVINCE_CODE: &str = "zj";
 
 /// The fixed logins: member number, name, unit code, role.
-const LOGINS: [(&str, &str, &str, Role); 3] = [
+/// The demo's site manager, of the constitution hall's branch.
+pub const SITE_MANAGER: &str = "site-manager";
+
+const LOGINS: [(&str, &str, &str, Role); 4] = [
     ("province-admin", "周建国", "zj", Role::Admin),
     ("xihu-admin", "沈丽华", "zj-hz-xh", Role::Admin),
     (
@@ -39,6 +44,12 @@ const LOGINS: [(&str, &str, &str, Role); 3] = [
         "陈晓燕",
         "zj-hz-xh-cy-cy1-b1",
         Role::Member,
+    ),
+    (
+        SITE_MANAGER,
+        "吴振宇",
+        "zj-hz-xh-memorial-b1",
+        Role::SiteManager,
     ),
 ];
 
@@ -409,28 +420,53 @@ pub async fn seed(store: &Store, now: DateTime<Utc>) -> Result<()> {
     }
     let report = import_rows(store, &rows, None, &password, now).await?;
 
-    for (number, name, unit_code, role) in LOGINS {
-        let unit = store.unit_by_code(&UnitCode::parse(unit_code)?).await?;
-        store
-            .create_member(
-                NewMember {
-                    unit: unit.id,
-                    number: MemberNumber::parse(number)?,
-                    name: PersonName::parse(name)?,
-                    phone: None,
-                    role,
-                    password_hash: hash.clone(),
-                    must_change_password: false,
-                },
-                now,
-            )
-            .await?;
+    for login in LOGINS {
+        create_login(store, login, &hash, now).await?;
     }
     println!(
         "Created {} units and {} members.",
         store.count_units().await?,
         report.created + LOGINS.len()
     );
+    Ok(())
+}
+
+async fn create_login(
+    store: &Store,
+    (number, name, unit_code, role): (&str, &str, &str, Role),
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let unit = store.unit_by_code(&UnitCode::parse(unit_code)?).await?;
+    store
+        .create_member(
+            NewMember {
+                unit: unit.id,
+                number: MemberNumber::parse(number)?,
+                name: PersonName::parse(name)?,
+                phone: None,
+                role,
+                password_hash: hash.to_owned(),
+                must_change_password: false,
+            },
+            now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Adds the fixed logins a demo made by an earlier release lacks.
+pub async fn add_missing_logins(store: &Store, now: DateTime<Utc>) -> Result<()> {
+    let hash = hash_password(&NewPassword::parse(PASSWORD)?)?;
+    for login in LOGINS {
+        if store
+            .member_by_number(&MemberNumber::parse(login.0)?)
+            .await
+            .is_err()
+        {
+            create_login(store, login, &hash, now).await?;
+        }
+    }
     Ok(())
 }
 
@@ -441,6 +477,9 @@ pub fn print_logins(listen: SocketAddr) {
         let what = match (number, role) {
             ("province-admin", _) => "admin of 浙江省 (the whole province)",
             ("xihu-admin", _) => "admin of 西湖区 (Xihu District)",
+            (SITE_MANAGER, _) => {
+                "manager of two teaching sites (the door: check groups in by their code)"
+            }
             _ => "a member of a branch in 翠苑一区社区 (Cuiyuan District 1 community)",
         };
         println!("  {number:<16} {name}  {what}");
