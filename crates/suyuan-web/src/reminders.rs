@@ -78,7 +78,9 @@ impl Outbox {
         let Some((transport, from)) = &self.mail else {
             return Ok(false);
         };
-        let to: Mailbox = to.parse().map_err(|e: lettre::address::AddressError| e.to_string())?;
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e: lettre::address::AddressError| e.to_string())?;
         let message = Message::builder()
             .from(from.clone())
             .to(to)

@@ -103,9 +103,7 @@ impl Store {
             .and_then(|row| match (row.member_id, row.unit_id, row.site_id) {
                 (Some(member), _, _) => Some(FeedOwner::Member(MemberId(member))),
                 (None, Some(unit), _) => Some(FeedOwner::Unit(UnitId(unit))),
-                (None, None, Some(site)) => {
-                    Some(FeedOwner::Site(suyuan_core::sites::SiteId(site)))
-                }
+                (None, None, Some(site)) => Some(FeedOwner::Site(suyuan_core::sites::SiteId(site))),
                 (None, None, None) => None,
             }))
     }

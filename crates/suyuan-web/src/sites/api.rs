@@ -7,9 +7,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use suyuan_core::sites::{
-    BookingCode, Contact, CreditCode, OrgIdentity, Organization, Party,
-};
+use suyuan_core::sites::{BookingCode, Contact, CreditCode, OrgIdentity, Organization, Party};
 use suyuan_store::sites::{Asker, Booked, Booking, CheckedIn};
 
 use super::booking::ClientAddress;
@@ -225,9 +223,9 @@ async fn book(
 ) -> Result<(StatusCode, Json<BookingJson>), WebError> {
     let site = state.store.site(SiteId(id)).await?;
     let identity = match request.credit_code.as_deref() {
-        Some(code) => OrgIdentity::CreditCode(CreditCode::parse(code).map_err(|e| {
-            WebError::Invalid(e.to_string())
-        })?),
+        Some(code) => OrgIdentity::CreditCode(
+            CreditCode::parse(code).map_err(|e| WebError::Invalid(e.to_string()))?,
+        ),
         None => OrgIdentity::Unit(user.member.unit.id),
     };
     let organization = Organization::new(&request.organization, identity)

@@ -183,7 +183,10 @@ pub fn refusal(t: &Texts, zone: Tz, err: &BookingError) -> String {
             s.err_too_early,
             &[
                 ("days", days),
-                ("opens", &dates::day(t, opens.with_timezone(&zone).date_naive())),
+                (
+                    "opens",
+                    &dates::day(t, opens.with_timezone(&zone).date_naive()),
+                ),
             ],
         ),
         BookingError::TooLateToCancel { hours } => {
@@ -199,7 +202,10 @@ pub fn refusal(t: &Texts, zone: Tz, err: &BookingError) -> String {
             &[
                 ("count", count),
                 ("days", days),
-                ("until", &dates::day(t, until.with_timezone(&zone).date_naive())),
+                (
+                    "until",
+                    &dates::day(t, until.with_timezone(&zone).date_naive()),
+                ),
             ],
         ),
         BookingError::Route(RouteError::Empty) => s.err_no_such_slot.to_owned(),
@@ -243,8 +249,15 @@ fn filled_by_a_person(state: &AppState, stamp: &str) -> bool {
 
 /// What the person is booking: a site's slot, or a route starting then.
 pub enum Target {
-    Slot { site: Site, at: DateTime<Utc> },
-    Route { route: suyuan_store::sites::Route, first: Site, at: DateTime<Utc> },
+    Slot {
+        site: Site,
+        at: DateTime<Utc>,
+    },
+    Route {
+        route: suyuan_store::sites::Route,
+        first: Site,
+        at: DateTime<Utc>,
+    },
 }
 
 impl Target {
@@ -328,7 +341,12 @@ pub async fn book_form(
     let member_unit = user.as_ref().map(|u| u.member.unit.name.clone());
     let mut fields = fields;
     if fields.identity.is_empty() {
-        fields.identity = if member_unit.is_some() { "unit" } else { "code" }.to_owned();
+        fields.identity = if member_unit.is_some() {
+            "unit"
+        } else {
+            "code"
+        }
+        .to_owned();
     }
     if let Some(user) = user {
         if fields.contact_name.value.is_empty() {
@@ -383,7 +401,14 @@ async fn book_page(
     if site.hours.slot_at(at).is_none() {
         return Err(WebError::NotFound);
     }
-    book_form(&state, page, &user, &Target::Slot { site, at }, BookFields::default()).await
+    book_form(
+        &state,
+        page,
+        &user,
+        &Target::Slot { site, at },
+        BookFields::default(),
+    )
+    .await
 }
 
 /// The form's fields as typed, and the group they describe if they hold.
@@ -455,14 +480,15 @@ pub fn read_party(
         .parse::<u32>()
         .map_err(|_| fields.refuse("headcount", t.sites.err_headcount_number.to_owned()))
         .ok();
-    let roster = match files.0.iter().find(|f| f.field == "roster" && !f.bytes.is_empty()) {
+    let roster = match files
+        .0
+        .iter()
+        .find(|f| f.field == "roster" && !f.bytes.is_empty())
+    {
         None => Some(Vec::new()),
         Some(file) => suyuan_core::table::read(&file.bytes)
             .map_err(|err| {
-                fields.refuse(
-                    "roster",
-                    fill(t.sites.err_roster_file, &[("reason", &err)]),
-                )
+                fields.refuse("roster", fill(t.sites.err_roster_file, &[("reason", &err)]))
             })
             .ok()
             .and_then(|rows| {
@@ -500,7 +526,10 @@ pub async fn screen(
     }
     let mut keys = vec![(format!("book-address:{address}"), PER_ADDRESS)];
     if let Some(party) = party {
-        keys.push((format!("book-phone:{}", party.contact.phone_key()), PER_PHONE));
+        keys.push((
+            format!("book-phone:{}", party.contact.phone_key()),
+            PER_PHONE,
+        ));
     }
     Ok(if state.store.within_limits(&keys, state.now()).await? {
         Ok(())
@@ -590,9 +619,7 @@ async fn book(
     let at = parse_start(&query.at)?;
     let (mut fields, party) = read_party(t, &form.fields, &form.files, &user);
     let target = Target::Slot { site, at };
-    if let Err(words) =
-        screen(&state, t, &form.fields, &user, &address, party.as_ref()).await?
-    {
+    if let Err(words) = screen(&state, t, &form.fields, &user, &address, party.as_ref()).await? {
         fields.form = Some(words);
         let form = book_form(&state, page, &user, &target, fields).await?;
         return Ok((axum::http::StatusCode::TOO_MANY_REQUESTS, form).into_response());
@@ -632,7 +659,10 @@ struct FindQuery {
 /// "Find my booking": a typed code leads to its page.
 async fn find(Query(query): Query<FindQuery>) -> Result<Response, WebError> {
     let code = BookingCode::parse(&query.code).ok_or_else(|| {
-        WebError::Invalid(format!("code: {:?} is not a booking code such as ABCD-EFGH", query.code))
+        WebError::Invalid(format!(
+            "code: {:?} is not a booking code such as ABCD-EFGH",
+            query.code
+        ))
     })?;
     Ok(axum::response::Redirect::to(&paths::booking(&code)).into_response())
 }
@@ -825,13 +855,18 @@ pub fn booking_event(
 ) -> suyuan_core::gatherings::ical::Event {
     suyuan_core::gatherings::ical::Event {
         uid: format!("booking-{}@suyuan", booking.id),
-        sequence: u32::from(!booking.status.cancellable() && booking.status != BookingStatus::CheckedIn),
+        sequence: u32::from(
+            !booking.status.cancellable() && booking.status != BookingStatus::CheckedIn,
+        ),
         stamp: booking.updated_at,
         starts_at: booking.starts_at,
         ends_at: booking.ends_at,
         summary: fill(
             t.sites.event_summary,
-            &[("site", &site.details.name), ("organization", &booking.organization)],
+            &[
+                ("site", &site.details.name),
+                ("organization", &booking.organization),
+            ],
         ),
         description: fill(
             t.sites.event_description,

@@ -53,7 +53,11 @@ pub struct BookingRow {
 
 fn booking_row(t: &Texts, booking: &Booking, zone: Tz) -> BookingRow {
     let mut meta = vec![
-        booking.starts_at.with_timezone(&zone).format("%H:%M").to_string(),
+        booking
+            .starts_at
+            .with_timezone(&zone)
+            .format("%H:%M")
+            .to_string(),
         fill(t.sites.people, &[("n", &booking.headcount)]),
         booking.contact_name.clone(),
         booking.phone.clone(),
@@ -73,7 +77,10 @@ fn booking_row(t: &Texts, booking: &Booking, zone: Tz) -> BookingRow {
         meta: meta.join(" · "),
         status: status_name(t, booking.status),
         status_code: booking.status.code(),
-        check_in: matches!(booking.status, BookingStatus::Booked | BookingStatus::NoShow),
+        check_in: matches!(
+            booking.status,
+            BookingStatus::Booked | BookingStatus::NoShow
+        ),
     }
 }
 
@@ -214,7 +221,11 @@ async fn check_in(
         "" => now,
         typed => parse_start(typed)?,
     };
-    match state.store.check_in_booking(&site, &code, actual, at, now).await {
+    match state
+        .store
+        .check_in_booking(&site, &code, actual, at, now)
+        .await
+    {
         Ok(CheckedIn::Now(booking)) => Ok(done(
             &format!("{}#code", paths::site_door(site.id)),
             Notice::GroupCheckedIn {
@@ -295,7 +306,10 @@ async fn bookings_page(
             capacity: p.load.slot_capacity,
             taken_line: fill(
                 t.sites.taken_of,
-                &[("taken", &p.load.slot_taken), ("capacity", &p.load.slot_capacity)],
+                &[
+                    ("taken", &p.load.slot_taken),
+                    ("capacity", &p.load.slot_capacity),
+                ],
             ),
             not_below: fill(t.sites.not_below_booked, &[("n", &p.load.slot_taken)]),
             closed: p.load.closed,

@@ -5,9 +5,7 @@
 
 use suyuan_core::gatherings::photo;
 use suyuan_core::members::{MemberId, MemberNumber};
-use suyuan_core::sites::{
-    Coordinates, OpeningHours, SiteDetails, SlotTimes, VisitRules, number,
-};
+use suyuan_core::sites::{Coordinates, OpeningHours, SiteDetails, SlotTimes, VisitRules, number};
 use suyuan_store::sites::SiteForm;
 
 use super::*;
@@ -495,16 +493,12 @@ async fn add_manager(
     let site = state.store.site(SiteId(id)).await?;
     user.principal.may_manage_site(&site.unit.path, false)?;
     let number = MemberNumber::parse(&form.number)?;
-    let member = state
-        .store
-        .member_by_number(&number)
-        .await
-        .map_err(|_| {
-            WebError::Invalid(format!(
-                "number: no member has the number {:?}",
-                form.number.trim()
-            ))
-        })?;
+    let member = state.store.member_by_number(&number).await.map_err(|_| {
+        WebError::Invalid(format!(
+            "number: no member has the number {:?}",
+            form.number.trim()
+        ))
+    })?;
     state.store.add_site_manager(site.id, member.id).await?;
     Ok(done(
         &format!("{}#managers", paths::site_edit(site.id)),

@@ -108,9 +108,8 @@ fn today(state: &AppState, zone: Tz) -> NaiveDate {
 /// The instants a month and a year began in `zone`, for the figures.
 fn month_and_year_start(zone: Tz, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     let local = now.with_timezone(&zone).date_naive();
-    let start = |date: NaiveDate| {
-        suyuan_core::campaigns::local_instant(zone, date, chrono::NaiveTime::MIN)
-    };
+    let start =
+        |date: NaiveDate| suyuan_core::campaigns::local_instant(zone, date, chrono::NaiveTime::MIN);
     let month = NaiveDate::from_ymd_opt(local.year(), local.month(), 1).unwrap_or(local);
     let year = NaiveDate::from_ymd_opt(local.year(), 1, 1).unwrap_or(local);
     (start(month), start(year))
@@ -201,7 +200,10 @@ fn slot_view(t: &Texts, site: &Site, places: &SlotPlaces, now: DateTime<Utc>) ->
             times,
             words: fill(
                 t.sites.opens_on,
-                &[("date", &dates::short(t, opens.with_timezone(&site.hours.zone).date_naive()))],
+                &[(
+                    "date",
+                    &dates::short(t, opens.with_timezone(&site.hours.zone).date_naive()),
+                )],
             ),
             href: None,
             state: "later",
@@ -310,13 +312,13 @@ async fn network(
     district: Option<i64>,
     date: &str,
 ) -> Result<Vec<NetworkSite>, WebError> {
-    let kind = match kind.trim() {
-        "" => None,
-        code => Some(
-            SiteKind::parse(code)
-                .ok_or_else(|| WebError::Invalid(format!("kind: {code:?} is not a kind of site")))?,
-        ),
-    };
+    let kind =
+        match kind.trim() {
+            "" => None,
+            code => Some(SiteKind::parse(code).ok_or_else(|| {
+                WebError::Invalid(format!("kind: {code:?} is not a kind of site"))
+            })?),
+        };
     let date = match date.trim() {
         "" => None,
         text => Some(
@@ -405,7 +407,10 @@ async fn network_page(
                     Some(p) => fill(
                         t.sites.next_free,
                         &[
-                            ("when", &dates::moment(t, &p.slot.starts_at.with_timezone(&zone))),
+                            (
+                                "when",
+                                &dates::moment(t, &p.slot.starts_at.with_timezone(&zone)),
+                            ),
                             ("free", &free_words(t, p.load.free())),
                         ],
                     ),

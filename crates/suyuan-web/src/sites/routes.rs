@@ -5,7 +5,9 @@
 use suyuan_core::sites::RouteId;
 use suyuan_store::sites::{Asker, Route};
 
-use super::booking::{BookFields, BookPage, ClientAddress, Target, answer, book_form, read_party, screen};
+use super::booking::{
+    BookFields, BookPage, ClientAddress, Target, answer, book_form, read_party, screen,
+};
 use super::*;
 use crate::csrf::CsrfMultipart;
 
@@ -79,7 +81,12 @@ fn route_svg(sites: &[Site]) -> String {
     // Centred: what the scale leaves over is shared out on both sides.
     let left = (width - (max_x - min_x) * scale) / 2.0;
     let top = (height - (max_y - min_y) * scale) / 2.0;
-    let at = |i: usize| (left + (xs[i] - min_x) * scale, top + (max_y - ys[i]) * scale);
+    let at = |i: usize| {
+        (
+            left + (xs[i] - min_x) * scale,
+            top + (max_y - ys[i]) * scale,
+        )
+    };
     let mut svg = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="route-map">"#
     );
@@ -167,7 +174,8 @@ async fn route_page(
                 view.words = t.sites.full.to_owned();
                 view.state = "later";
             }
-            view.href = (view.state == "open").then(|| paths::book_route(route.id, p.slot.starts_at));
+            view.href =
+                (view.state == "open").then(|| paths::book_route(route.id, p.slot.starts_at));
             view
         })
         .collect();

@@ -479,7 +479,7 @@ async fn leave_reflections_absence_and_points() {
 /// Parses a calendar with Python's `ical` package (strict RFC 5545) and
 /// returns its events as JSON, or `None` when the package is missing
 /// outside CI.
-fn parse_strictly(feed: &str) -> Option<Value> {
+pub fn parse_strictly(feed: &str) -> Option<Value> {
     let script = r#"
 import json, sys
 from ical.calendar_stream import IcsCalendarStream

@@ -15,6 +15,7 @@ mod reading;
 mod reminders;
 mod roles;
 mod search;
+mod sites;
 mod units;
 
 use chrono::{TimeZone, Utc};
@@ -192,6 +193,15 @@ impl TestApp {
         )
         .await;
         person(&store, &xihu, "xihu-admin", "沈丽华", Role::Admin, &hash).await;
+        person(
+            &store,
+            &branch,
+            "site-manager",
+            "吴振宇",
+            Role::SiteManager,
+            &hash,
+        )
+        .await;
         let xihu_member = person(
             &store,
             &branch,
@@ -345,6 +355,44 @@ impl TestApp {
     }
 
     /// `gathering`, as part of a campaign.
+    /// A teaching site of `unit`, open every day 09:00–12:00 and
+    /// 13:30–16:30 in slots of 90 minutes, 60 a slot; managed by
+    /// `site-manager` when `managed`.
+    pub async fn site(&self, unit: &Unit, name: &str, managed: bool) -> i64 {
+        use suyuan_core::clock::Clock;
+        use suyuan_core::sites::{OpeningHours, SiteDetails, SlotTimes, VisitRules};
+        let mut week: [Vec<SlotTimes>; 7] = Default::default();
+        for day in week.iter_mut() {
+            *day = SlotTimes::parse_list("09:00-12:00, 13:30-16:30").expect("hours");
+        }
+        let form = suyuan_store::sites::SiteForm {
+            unit: unit.id,
+            details: SiteDetails::new(name, "memorial_hall", "杭州市上城区皮市巷3号", None, "")
+                .expect("details"),
+            hours: OpeningHours::new(chrono_tz::Asia::Shanghai, 90, week).expect("week"),
+            rules: VisitRules::new(60, 300, (5, 60), 30, 24, 12).expect("rules"),
+        };
+        let site = self
+            .store
+            .create_site(&form, self.clock.now())
+            .await
+            .expect("site");
+        if managed {
+            let manager = self
+                .store
+                .member_by_number(
+                    &suyuan_core::members::MemberNumber::parse("site-manager").expect("number"),
+                )
+                .await
+                .expect("manager");
+            self.store
+                .add_site_manager(site.id, manager.id)
+                .await
+                .expect("manager named");
+        }
+        site.id.0
+    }
+
     pub async fn gathering_in(
         &self,
         unit: &Unit,

@@ -14,13 +14,16 @@ enum Who {
     ProvinceAdmin,
     XihuAdmin,
     Member,
+    /// A member of the same branch who manages a teaching site of Xihu.
+    SiteManager,
 }
 
-const EVERYONE: [Who; 4] = [
+const EVERYONE: [Who; 5] = [
     Who::Anonymous,
     Who::ProvinceAdmin,
     Who::XihuAdmin,
     Who::Member,
+    Who::SiteManager,
 ];
 
 impl Who {
@@ -30,6 +33,7 @@ impl Who {
             Who::ProvinceAdmin => Some("province-admin"),
             Who::XihuAdmin => Some("xihu-admin"),
             Who::Member => Some("cuiyuan-member"),
+            Who::SiteManager => Some("site-manager"),
         }
     }
 }
@@ -43,16 +47,16 @@ enum Body {
 }
 
 /// A request and the status each role gets (anonymous, province admin,
-/// Xihu admin, member); `None` where the request is not made for that role
+/// Xihu admin, member, site manager); `None` where the request is not made for that role
 /// (it would change what later rows see).
 struct Case {
     method: &'static str,
     path: String,
     body: Body,
-    expect: [Option<u16>; 4],
+    expect: [Option<u16>; 5],
 }
 
-fn case(method: &'static str, path: String, body: Body, expect: [Option<u16>; 4]) -> Case {
+fn case(method: &'static str, path: String, body: Body, expect: [Option<u16>; 5]) -> Case {
     Case {
         method,
         path,
@@ -84,61 +88,61 @@ async fn pages(app: &TestApp) -> Vec<Case> {
             "GET",
             "/".into(),
             Body::None,
-            [Some(303), Some(200), Some(200), Some(200)],
+            [Some(303), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "GET",
             format!("/units/{}", w.xihu.id),
             Body::None,
-            [Some(303), Some(200), Some(200), Some(404)],
+            [Some(303), Some(200), Some(200), Some(404), Some(404)],
         ),
         case(
             "GET",
             format!("/units/{}", w.chunan.id),
             Body::None,
-            [Some(303), Some(200), Some(404), Some(404)],
+            [Some(303), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             format!("/units/{}", w.xiajiang.id),
             Body::None,
-            [Some(303), Some(200), Some(404), Some(404)],
+            [Some(303), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             format!("/units/{}/members", w.xihu.id),
             Body::None,
-            [Some(303), Some(200), Some(200), Some(404)],
+            [Some(303), Some(200), Some(200), Some(404), Some(404)],
         ),
         case(
             "GET",
             format!("/units/{}/members", w.chunan.id),
             Body::None,
-            [Some(303), Some(200), Some(404), Some(404)],
+            [Some(303), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
             format!("/members/{}/password", w.chunan_member),
             form(&[]),
-            [Some(303), Some(200), Some(404), Some(404)],
+            [Some(303), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             "/members/import".into(),
             Body::None,
-            [Some(303), Some(200), Some(200), Some(403)],
+            [Some(303), Some(200), Some(200), Some(403), Some(403)],
         ),
         case(
             "GET",
             "/account/password".into(),
             Body::None,
-            [Some(303), Some(200), Some(200), Some(200)],
+            [Some(303), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "GET",
             "/units/999999".into(),
             Body::None,
-            [Some(303), Some(404), Some(404), Some(404)],
+            [Some(303), Some(404), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
@@ -148,7 +152,7 @@ async fn pages(app: &TestApp) -> Vec<Case> {
                 ("code", "zj-hz-ca-new"),
                 ("kind", "village"),
             ]),
-            [Some(303), Some(303), Some(404), Some(404)],
+            [Some(303), Some(303), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
@@ -158,56 +162,56 @@ async fn pages(app: &TestApp) -> Vec<Case> {
                 ("code", "zj-hz-xh-cy1-b2"),
                 ("kind", "branch"),
             ]),
-            [Some(303), None, Some(303), Some(404)],
+            [Some(303), None, Some(303), Some(404), Some(404)],
         ),
         case(
             "POST",
             format!("/units/{}/rename", w.cuiyuan.id),
             form(&[("name", "翠苑一区社区")]),
-            [Some(303), Some(303), Some(303), Some(404)],
+            [Some(303), Some(303), Some(303), Some(404), Some(404)],
         ),
         case(
             "POST",
             format!("/units/{}/rename", w.xiajiang.id),
             form(&[("name", "下姜村")]),
-            [Some(303), Some(303), Some(404), Some(404)],
+            [Some(303), Some(303), Some(404), Some(404), Some(404)],
         ),
         // An admin's own unit is changed from the level above.
         case(
             "POST",
             format!("/units/{}/rename", w.xihu.id),
             form(&[("name", "西湖区")]),
-            [Some(303), Some(303), Some(403), Some(404)],
+            [Some(303), Some(303), Some(403), Some(404), Some(404)],
         ),
         case(
             "POST",
             format!("/units/{}/archive", w.xiajiang.id),
             form(&[]),
-            [Some(303), Some(422), Some(404), Some(404)],
+            [Some(303), Some(422), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
             format!("/units/{}/move", w.branch.id),
             form(&[("parent_code", "zj-hz-ca")]),
-            [Some(303), None, Some(404), Some(404)],
+            [Some(303), None, Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             paths_with_next("/lang/en", "/"),
             Body::None,
-            [Some(303), Some(303), Some(303), Some(303)],
+            [Some(303), Some(303), Some(303), Some(303), Some(303)],
         ),
         case(
             "GET",
             "/members/import/template.csv".into(),
             Body::None,
-            [Some(303), Some(200), Some(200), Some(403)],
+            [Some(303), Some(200), Some(200), Some(403), Some(403)],
         ),
         case(
             "POST",
             "/members/import".into(),
             Body::Upload("file", "roster.csv"),
-            [Some(303), Some(422), Some(422), Some(403)],
+            [Some(303), Some(422), Some(422), Some(403), Some(403)],
         ),
         case(
             "POST",
@@ -217,7 +221,7 @@ async fn pages(app: &TestApp) -> Vec<Case> {
                 ("new_password", "a-brand-new-password"),
                 ("confirm_password", "a-brand-new-password"),
             ]),
-            [Some(303), Some(422), Some(422), Some(422)],
+            [Some(303), Some(422), Some(422), Some(422), Some(422)],
         ),
     ];
     cases.extend(reading_pages(campaign, w.law, law_excerpt));
@@ -231,12 +235,13 @@ async fn pages(app: &TestApp) -> Vec<Case> {
     ));
     cases.extend(question_pages());
     cases.extend(gathering_pages(app).await);
+    cases.extend(site_pages(app).await);
     // Last, as it ends the browser's session.
     cases.push(case(
         "POST",
         "/logout".into(),
         form(&[]),
-        [Some(303), Some(303), Some(303), Some(303)],
+        [Some(303), Some(303), Some(303), Some(303), Some(303)],
     ));
     cases
 }
@@ -250,18 +255,18 @@ async fn gathering_pages(app: &TestApp) -> Vec<Case> {
     let ours = app.gathering(&w.branch, day).await;
     let theirs = app.gathering(&w.xiajiang, day).await;
     let campaign = xihu_campaign(app).await;
-    let everyone = [Some(303), Some(200), Some(200), Some(200)];
-    let province_only = [Some(303), Some(200), Some(404), Some(404)];
-    let admins = [Some(303), Some(200), Some(200), Some(404)];
-    let refused_for_admins = [Some(303), Some(422), Some(422), Some(404)];
-    let refused_for_province = [Some(303), Some(422), Some(404), Some(404)];
+    let everyone = [Some(303), Some(200), Some(200), Some(200), Some(200)];
+    let province_only = [Some(303), Some(200), Some(404), Some(404), Some(404)];
+    let admins = [Some(303), Some(200), Some(200), Some(404), Some(404)];
+    let refused_for_admins = [Some(303), Some(422), Some(422), Some(404), Some(404)];
+    let refused_for_province = [Some(303), Some(422), Some(404), Some(404), Some(404)];
     let get = |path: String, expect| case("GET", path, Body::None, expect);
     let mut cases = vec![
         get("/gatherings".into(), everyone),
         get("/progress".into(), everyone),
         get(
             "/progress?period=year".into(),
-            [Some(303), Some(422), Some(422), Some(422)],
+            [Some(303), Some(422), Some(422), Some(422), Some(422)],
         ),
         get(format!("/gatherings/{ours}"), everyone),
         get(format!("/gatherings/{ours}/event.ics"), everyone),
@@ -273,88 +278,88 @@ async fn gathering_pages(app: &TestApp) -> Vec<Case> {
         get(format!("/gatherings/{theirs}/roll"), province_only),
         get(
             format!("/units/{}/gatherings", w.xihu.id),
-            [Some(303), Some(200), Some(200), Some(403)],
+            [Some(303), Some(200), Some(200), Some(403), Some(403)],
         ),
         get(
             format!("/units/{}/gatherings", w.branch.id),
-            [Some(303), Some(200), Some(200), Some(403)],
+            [Some(303), Some(200), Some(200), Some(403), Some(403)],
         ),
         get(format!("/units/{}/gatherings", w.chunan.id), province_only),
         get(
             format!("/units/{}/ledger", w.xihu.id),
-            [Some(303), Some(200), Some(200), Some(403)],
+            [Some(303), Some(200), Some(200), Some(403), Some(403)],
         ),
         get(format!("/units/{}/ledger", w.chunan.id), province_only),
         get(
             format!("/units/{}/ledger.xlsx", w.xihu.id),
-            [Some(303), Some(200), Some(200), Some(403)],
+            [Some(303), Some(200), Some(200), Some(403), Some(403)],
         ),
         get(format!("/units/{}/ledger.xlsx", w.chunan.id), province_only),
         get(
             format!("/units/{}/ledger?from=bad", w.xihu.id),
-            [Some(303), Some(422), Some(422), Some(403)],
+            [Some(303), Some(422), Some(422), Some(403), Some(403)],
         ),
         get(
             format!("/units/{}/progress", w.xihu.id),
-            [Some(303), Some(200), Some(200), Some(404)],
+            [Some(303), Some(200), Some(200), Some(404), Some(404)],
         ),
         get(format!("/units/{}/progress", w.chunan.id), province_only),
         get(
             format!("/units/{}/progress?period=2020-01", w.xihu.id),
-            [Some(303), Some(422), Some(422), Some(404)],
+            [Some(303), Some(422), Some(422), Some(404), Some(404)],
         ),
         get(
             format!("/units/{}/progress.xlsx?campaign={campaign}", w.xihu.id),
-            [Some(303), Some(200), Some(200), Some(404)],
+            [Some(303), Some(200), Some(200), Some(404), Some(404)],
         ),
         get(
             format!("/units/{}/progress.csv?campaign={campaign}", w.xihu.id),
-            [Some(303), Some(200), Some(200), Some(404)],
+            [Some(303), Some(200), Some(200), Some(404), Some(404)],
         ),
         get(
             format!(
                 "/units/{}/progress/report.xlsx?campaign={campaign}",
                 w.xihu.id
             ),
-            [Some(303), Some(200), Some(200), Some(404)],
+            [Some(303), Some(200), Some(200), Some(404), Some(404)],
         ),
         get(
             format!(
                 "/units/{}/progress/members?campaign={campaign}",
                 w.branch.id
             ),
-            [Some(303), Some(200), Some(200), Some(404)],
+            [Some(303), Some(200), Some(200), Some(404), Some(404)],
         ),
         get(
             format!("/units/{}/progress.csv", w.chunan.id),
             province_only,
         ),
         // A feed is opened by its token alone.
-        get("/calendar/not-a-token.ics".into(), [Some(404); 4]),
+        get("/calendar/not-a-token.ics".into(), [Some(404); 5]),
         // Members act on their own gatherings; admins outside them may not.
         case(
             "POST",
             format!("/gatherings/{ours}/check-in"),
             form(&[("code", "000000")]),
-            [Some(303), Some(403), Some(403), Some(422)],
+            [Some(303), Some(403), Some(403), Some(422), Some(422)],
         ),
         case(
             "POST",
             format!("/gatherings/{theirs}/check-in"),
             form(&[("code", "000000")]),
-            [Some(303), Some(403), Some(404), Some(404)],
+            [Some(303), Some(403), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
             format!("/gatherings/{ours}/leave"),
             form(&[("reason", " ")]),
-            [Some(303), Some(403), Some(403), Some(422)],
+            [Some(303), Some(403), Some(403), Some(422), Some(422)],
         ),
         case(
             "POST",
             format!("/gatherings/{ours}/reflection"),
             form(&[("text", "还没开始")]),
-            [Some(303), Some(403), Some(403), Some(422)],
+            [Some(303), Some(403), Some(403), Some(422), Some(422)],
         ),
     ];
     for (gathering, expect) in [(ours, refused_for_admins), (theirs, refused_for_province)] {
@@ -421,7 +426,7 @@ async fn gathering_pages(app: &TestApp) -> Vec<Case> {
     // A member sees their own units, but does not plan for them.
     cases.push(plan(
         w.xihu.id.0,
-        [Some(303), Some(422), Some(422), Some(403)],
+        [Some(303), Some(422), Some(422), Some(403), Some(403)],
     ));
     cases.push(plan(w.chunan.id.0, refused_for_province));
     cases.push(case(
@@ -434,44 +439,139 @@ async fn gathering_pages(app: &TestApp) -> Vec<Case> {
         "POST",
         format!("/gatherings/{theirs}/photos/999999/delete"),
         form(&[]),
-        [Some(303), Some(404), Some(404), Some(404)],
+        [Some(303), Some(404), Some(404), Some(404), Some(404)],
     ));
     cases.push(get(
         "/photos/999999".into(),
-        [Some(303), Some(404), Some(404), Some(404)],
+        [Some(303), Some(404), Some(404), Some(404), Some(404)],
     ));
     // A new feed link: one's own, or a unit's for its admins.
     cases.push(case(
         "POST",
         "/gatherings/feed/reset".into(),
         form(&[]),
-        [Some(303); 4],
+        [Some(303); 5],
     ));
     cases.push(case(
         "POST",
         format!("/units/{}/gatherings/feed/reset", w.xihu.id),
         form(&[]),
-        [Some(303), Some(303), Some(303), Some(403)],
+        [Some(303), Some(303), Some(303), Some(403), Some(403)],
     ));
     cases.push(case(
         "POST",
         format!("/units/{}/gatherings/feed/reset", w.chunan.id),
         form(&[]),
-        [Some(303), Some(303), Some(404), Some(404)],
+        [Some(303), Some(303), Some(404), Some(404), Some(404)],
     ));
     // Cancelling changes the gathering: only where it is refused.
     cases.push(case(
         "POST",
         format!("/gatherings/{theirs}/cancel"),
         form(&[]),
-        [Some(303), None, Some(404), Some(404)],
+        [Some(303), None, Some(404), Some(404), Some(404)],
+    ));
+    cases
+}
+
+/// Teaching sites: public pages for everyone; a site's desk for its
+/// managers and the admins above it (Xihu's site, managed by the site
+/// manager; Chun'an's, by nobody named). Writes are refused input.
+async fn site_pages(app: &TestApp) -> Vec<Case> {
+    let w = &app.world;
+    let ours = app.site(&w.xihu, "西湖教学点", true).await;
+    let theirs = app.site(&w.chunan, "淳安教学点", false).await;
+    let get = |path: String, expect| case("GET", path, Body::None, expect);
+    let desk_ours = [Some(303), Some(200), Some(200), Some(403), Some(200)];
+    let desk_theirs = [Some(303), Some(200), Some(403), Some(403), Some(403)];
+    let refused_ours = [Some(303), Some(422), Some(422), Some(403), Some(422)];
+    let refused_theirs = [Some(303), Some(422), Some(403), Some(403), Some(403)];
+    let admins_only = [Some(303), Some(422), Some(422), Some(403), Some(403)];
+    let mut cases = vec![
+        get("/sites".into(), [Some(200); 5]),
+        get(format!("/sites/{ours}"), [Some(200); 5]),
+        get(format!("/sites/{theirs}"), [Some(200); 5]),
+        get("/sites?kind=castle".into(), [Some(422); 5]),
+        get("/routes".into(), [Some(200); 5]),
+        get("/routes/999999".into(), [Some(404); 5]),
+        get(format!("/sites/{ours}/book?at=soon"), [Some(422); 5]),
+        get("/bookings/ABCD-EFGH".into(), [Some(404); 5]),
+        get(
+            "/sites/new".into(),
+            [Some(303), Some(200), Some(200), Some(403), Some(403)],
+        ),
+        case(
+            "POST",
+            format!("/sites/{ours}/book?at=soon"),
+            Body::Upload("roster", "roster.csv"),
+            [Some(422); 5],
+        ),
+        case(
+            "POST",
+            "/bookings/ABCD-EFGH/cancel".into(),
+            form(&[]),
+            [Some(404); 5],
+        ),
+        case(
+            "POST",
+            "/sites/new".into(),
+            form(&[("name", " ")]),
+            admins_only,
+        ),
+    ];
+    for (site, desk, refused) in [
+        (ours, desk_ours, refused_ours),
+        (theirs, desk_theirs, refused_theirs),
+    ] {
+        cases.extend([
+            get(format!("/sites/{site}/door"), desk),
+            get(format!("/sites/{site}/bookings"), desk),
+            get(format!("/sites/{site}/edit"), desk),
+            case(
+                "POST",
+                format!("/sites/{site}/check-in"),
+                form(&[("code", "not a code")]),
+                refused,
+            ),
+            case(
+                "POST",
+                format!("/sites/{site}/slots"),
+                form(&[("at", "soon"), ("capacity", "10")]),
+                refused,
+            ),
+            case(
+                "POST",
+                format!("/sites/{site}/edit"),
+                form(&[("name", " ")]),
+                refused,
+            ),
+            case(
+                "POST",
+                format!("/sites/{site}/photos"),
+                Body::Upload("photo", "empty.jpg"),
+                refused,
+            ),
+        ]);
+    }
+    // Naming managers is for the admins above a site, not its managers.
+    cases.push(case(
+        "POST",
+        format!("/sites/{ours}/managers"),
+        form(&[("number", "nobody-here")]),
+        admins_only,
+    ));
+    cases.push(case(
+        "POST",
+        format!("/sites/{theirs}/managers"),
+        form(&[("number", "nobody-here")]),
+        [Some(303), Some(422), Some(403), Some(403), Some(403)],
     ));
     cases
 }
 
 /// The question bank: admins' pages; an empty upload is refused.
 fn question_pages() -> Vec<Case> {
-    let admins = [Some(303), Some(200), Some(200), Some(403)];
+    let admins = [Some(303), Some(200), Some(200), Some(403), Some(403)];
     vec![
         case("GET", "/questions".into(), Body::None, admins),
         case(
@@ -490,49 +590,49 @@ fn question_pages() -> Vec<Case> {
             "POST",
             "/questions/import".into(),
             Body::Upload("file", "bank.gift"),
-            [Some(303), Some(422), Some(422), Some(403)],
+            [Some(303), Some(422), Some(422), Some(403), Some(403)],
         ),
         case(
             "GET",
             "/tests".into(),
             Body::None,
-            [Some(303), Some(200), Some(200), Some(200)],
+            [Some(303), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "GET",
             "/practice".into(),
             Body::None,
-            [Some(303), Some(200), Some(200), Some(200)],
+            [Some(303), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "POST",
             "/practice/999999".into(),
             form(&[("v", "true")]),
-            [Some(303), Some(404), Some(404), Some(404)],
+            [Some(303), Some(404), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
             "/tests/999999/start".into(),
             form(&[]),
-            [Some(303), Some(404), Some(404), Some(404)],
+            [Some(303), Some(404), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             "/attempts/999999".into(),
             Body::None,
-            [Some(303), Some(404), Some(404), Some(404)],
+            [Some(303), Some(404), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
             "/attempts/999999".into(),
             form(&[("action", "submit")]),
-            [Some(303), Some(404), Some(404), Some(404)],
+            [Some(303), Some(404), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
             "/attempts/999999/answers/0".into(),
             form(&[("v", "true")]),
-            [Some(303), Some(404), Some(404), Some(404)],
+            [Some(303), Some(404), Some(404), Some(404), Some(404)],
         ),
     ]
 }
@@ -550,7 +650,7 @@ async fn xihu_campaign(app: &TestApp) -> i64 {
 /// Daily reading and campaigns: members read their own; admins start
 /// campaigns within their subtree and edit those their unit owns.
 fn reading_pages(campaign: i64, law: i64, law_excerpt: ExcerptId) -> Vec<Case> {
-    let signed_in = [Some(303), Some(200), Some(200), Some(200)];
+    let signed_in = [Some(303), Some(200), Some(200), Some(200), Some(200)];
     vec![
         case("GET", "/today".into(), Body::None, signed_in),
         case("GET", "/reading/calendar".into(), Body::None, signed_in),
@@ -558,7 +658,7 @@ fn reading_pages(campaign: i64, law: i64, law_excerpt: ExcerptId) -> Vec<Case> {
             "POST",
             "/today/marks".into(),
             form(&[("campaign_id", &campaign.to_string()), ("marks", "")]),
-            [Some(303), Some(404), Some(400), Some(400)],
+            [Some(303), Some(404), Some(400), Some(400), Some(400)],
         ),
         case("GET", "/campaigns".into(), Body::None, signed_in),
         case(
@@ -571,7 +671,7 @@ fn reading_pages(campaign: i64, law: i64, law_excerpt: ExcerptId) -> Vec<Case> {
                 ("units", "zj-hz-ca"),
                 ("collections", &law.to_string()),
             ]),
-            [Some(303), Some(303), Some(422), Some(403)],
+            [Some(303), Some(303), Some(422), Some(403), Some(403)],
         ),
         case(
             "GET",
@@ -586,13 +686,13 @@ fn reading_pages(campaign: i64, law: i64, law_excerpt: ExcerptId) -> Vec<Case> {
                 ("excerpt_id", &law_excerpt.to_string()),
                 ("to", "2026-11-24"),
             ]),
-            [Some(303), Some(303), Some(403), Some(403)],
+            [Some(303), Some(303), Some(403), Some(403), Some(403)],
         ),
         case(
             "GET",
             format!("/campaigns/{campaign}/tests"),
             Body::None,
-            [Some(303), Some(200), Some(403), Some(403)],
+            [Some(303), Some(200), Some(403), Some(403), Some(403)],
         ),
         case(
             "POST",
@@ -605,25 +705,25 @@ fn reading_pages(campaign: i64, law: i64, law_excerpt: ExcerptId) -> Vec<Case> {
                 ("pass_mark", "60"),
                 ("mistakes", "0"),
             ]),
-            [Some(303), Some(422), Some(403), Some(403)],
+            [Some(303), Some(422), Some(403), Some(403), Some(403)],
         ),
         case(
             "GET",
             "/tests/999999/results".into(),
             Body::None,
-            [Some(303), Some(404), Some(404), Some(404)],
+            [Some(303), Some(404), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             "/tests/999999/marking".into(),
             Body::None,
-            [Some(303), Some(404), Some(404), Some(404)],
+            [Some(303), Some(404), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
             "/tests/999999/marking/1/0".into(),
             form(&[("share", "1")]),
-            [Some(303), Some(404), Some(404), Some(404)],
+            [Some(303), Some(404), Some(404), Some(404), Some(404)],
         ),
     ]
 }
@@ -642,9 +742,9 @@ fn library_pages(
     chunan_excerpt: ExcerptId,
     chunan_item: i64,
 ) -> Vec<Case> {
-    let all = |status| [Some(status); 4];
-    let chunan_only = [Some(404), Some(200), Some(404), Some(404)];
-    let admins = [Some(303), Some(200), Some(200), Some(403)];
+    let all = |status| [Some(status); 5];
+    let chunan_only = [Some(404), Some(200), Some(404), Some(404), Some(404)];
+    let admins = [Some(303), Some(200), Some(200), Some(403), Some(403)];
     vec![
         case("GET", "/library".into(), Body::None, all(200)),
         case("GET", format!("/library/{}", w.law), Body::None, all(200)),
@@ -670,7 +770,7 @@ fn library_pages(
             "GET",
             format!("/library/{}", w.xihu_notes),
             Body::None,
-            [Some(404), Some(200), Some(200), Some(200)],
+            [Some(404), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "GET",
@@ -714,38 +814,38 @@ fn library_pages(
             "POST",
             "/library/import".into(),
             Body::Upload("files", "notes.md"),
-            [Some(303), Some(422), Some(422), Some(403)],
+            [Some(303), Some(422), Some(422), Some(403), Some(403)],
         ),
         case("GET", "/library/compilations".into(), Body::None, admins),
         case(
             "POST",
             "/library/compilations".into(),
             form(&[("title", "新的汇编")]),
-            [Some(303), Some(303), Some(303), Some(403)],
+            [Some(303), Some(303), Some(303), Some(403), Some(403)],
         ),
         case(
             "GET",
             format!("/library/compilations/{}", w.xihu_draft),
             Body::None,
-            [Some(303), Some(200), Some(200), Some(404)],
+            [Some(303), Some(200), Some(200), Some(404), Some(404)],
         ),
         case(
             "GET",
             format!("/library/compilations/{}", w.chunan_draft),
             Body::None,
-            [Some(303), Some(200), Some(404), Some(404)],
+            [Some(303), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
             format!("/library/compilations/{}/headings", w.chunan_draft),
             form(&[("heading", "第二部分")]),
-            [Some(303), Some(303), Some(404), Some(404)],
+            [Some(303), Some(303), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
             format!("/library/compilations/{}/excerpts", w.chunan_draft),
             form(&[("excerpt_id", &law_excerpt.to_string())]),
-            [Some(303), Some(303), Some(404), Some(404)],
+            [Some(303), Some(303), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
@@ -754,13 +854,13 @@ fn library_pages(
                 w.chunan_draft
             ),
             form(&[]),
-            [Some(303), Some(303), Some(404), Some(404)],
+            [Some(303), Some(303), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
             format!("/library/compilations/{}/publish", w.chunan_draft),
             form(&[("visibility", "subtree")]),
-            [Some(303), None, Some(404), Some(404)],
+            [Some(303), None, Some(404), Some(404), Some(404)],
         ),
     ]
 }
@@ -773,30 +873,73 @@ async fn api(app: &TestApp) -> Vec<Case> {
     let admin = app.token("xihu-admin").await;
     let stamp = app.stamp(&admin, law_excerpt.0).await;
     app.clock.advance(chrono::Duration::minutes(2));
-    vec![
+    let ours = app.site(&w.xihu, "西湖接口教学点", true).await;
+    let theirs = app.site(&w.chunan, "淳安接口教学点", false).await;
+    let mut sites = vec![
+        case("GET", "/api/v1/sites".into(), Body::None, [Some(200); 5]),
+        case(
+            "GET",
+            format!("/api/v1/sites/{ours}"),
+            Body::None,
+            [Some(200); 5],
+        ),
+        case("GET", "/api/v1/routes".into(), Body::None, [Some(200); 5]),
+        case(
+            "GET",
+            "/api/v1/bookings/ABCD-EFGH".into(),
+            Body::None,
+            [Some(404); 5],
+        ),
+        case(
+            "POST",
+            format!("/api/v1/sites/{ours}/check-ins"),
+            Body::Json(json!({"code": "not a code"})),
+            [Some(401), Some(422), Some(422), Some(403), Some(422)],
+        ),
+        case(
+            "POST",
+            format!("/api/v1/sites/{theirs}/check-ins"),
+            Body::Json(json!({"code": "not a code"})),
+            [Some(401), Some(422), Some(403), Some(403), Some(403)],
+        ),
+        // A booking needs a token; this one's phone is refused.
+        case(
+            "POST",
+            format!("/api/v1/sites/{ours}/bookings"),
+            Body::Json(json!({
+                "starts_at": "2030-01-01T01:00:00Z",
+                "organization": "某公司",
+                "contact_name": "王芳",
+                "phone": "call me",
+                "headcount": 10
+            })),
+            [Some(401), Some(422), Some(422), Some(422), Some(422)],
+        ),
+    ];
+    let mut cases = vec![
         case(
             "GET",
             "/api/v1/me/calendar".into(),
             Body::None,
-            [Some(401), Some(200), Some(200), Some(200)],
+            [Some(401), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "GET",
             "/api/v1/me/today".into(),
             Body::None,
-            [Some(401), Some(200), Some(200), Some(200)],
+            [Some(401), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "GET",
             format!("/api/v1/progress?unit={}&campaign={campaign}", w.xihu.id),
             Body::None,
-            [Some(401), Some(200), Some(200), Some(404)],
+            [Some(401), Some(200), Some(200), Some(404), Some(404)],
         ),
         case(
             "GET",
             format!("/api/v1/progress?unit={}&period=2026-W48", w.chunan.id),
             Body::None,
-            [Some(401), Some(200), Some(404), Some(404)],
+            [Some(401), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
@@ -807,25 +950,25 @@ async fn api(app: &TestApp) -> Vec<Case> {
                               "campaign_id": campaign, "stamp": stamp,
                               "seconds_on_page": 60, "reached_end": true}),
             ),
-            [Some(401), Some(404), Some(201), Some(422)],
+            [Some(401), Some(404), Some(201), Some(422), Some(422)],
         ),
         case(
             "PUT",
             "/api/v1/me/email".into(),
             Body::Json(json!({"email": "someone@example.org"})),
-            [Some(401), Some(204), Some(204), Some(204)],
+            [Some(401), Some(204), Some(204), Some(204), Some(204)],
         ),
         case(
             "PUT",
             format!("/api/v1/units/{}/reminder-hook", w.chunan.id),
             Body::Json(json!({"url": "http://robot.example.org/hook"})),
-            [Some(401), Some(204), Some(404), Some(404)],
+            [Some(401), Some(204), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             "/api/v1/campaigns".into(),
             Body::None,
-            [Some(401), Some(200), Some(200), Some(200)],
+            [Some(401), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "POST",
@@ -833,43 +976,43 @@ async fn api(app: &TestApp) -> Vec<Case> {
             Body::Json(json!({"title": "测试", "opens_at": "2026-11-25T00:00:00Z",
                               "closes_at": "2026-11-26T00:00:00Z", "time_limit_minutes": 30,
                               "pass_mark": 60, "rules": []})),
-            [Some(401), Some(422), Some(422), Some(403)],
+            [Some(401), Some(422), Some(422), Some(403), Some(403)],
         ),
         case(
             "POST",
             "/api/v1/tests/999999/attempts".into(),
             Body::None,
-            [Some(401), Some(404), Some(404), Some(404)],
+            [Some(401), Some(404), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             "/api/v1/attempts/999999".into(),
             Body::None,
-            [Some(401), Some(404), Some(404), Some(404)],
+            [Some(401), Some(404), Some(404), Some(404), Some(404)],
         ),
         case(
             "PUT",
             "/api/v1/attempts/999999/answers/0".into(),
             Body::Json(json!({"value": true})),
-            [Some(401), Some(404), Some(404), Some(404)],
+            [Some(401), Some(404), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
             "/api/v1/attempts/999999/submit".into(),
             Body::None,
-            [Some(401), Some(404), Some(404), Some(404)],
+            [Some(401), Some(404), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             format!("/api/v1/questions?unit={}", w.chunan.id),
             Body::None,
-            [Some(401), Some(200), Some(404), Some(404)],
+            [Some(401), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             format!("/api/v1/questions?unit={}", w.cuiyuan.id),
             Body::None,
-            [Some(401), Some(200), Some(200), Some(200)],
+            [Some(401), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "POST",
@@ -878,91 +1021,92 @@ async fn api(app: &TestApp) -> Vec<Case> {
                 json!({"title": "淳安学法二", "starts_on": "2026-11-25", "ends_on": "2026-11-30",
                               "units": "zj-hz-ca", "collections": [w.law]}),
             ),
-            [Some(401), Some(201), Some(422), Some(403)],
+            [Some(401), Some(201), Some(422), Some(403), Some(403)],
         ),
         case(
             "PUT",
             format!("/api/v1/campaigns/{campaign}/topics/2026-11-23"),
             Body::Json(json!({"topic": "学习示例法"})),
-            [Some(401), Some(204), Some(403), Some(403)],
+            [Some(401), Some(204), Some(403), Some(403), Some(403)],
         ),
         case(
             "PATCH",
             format!("/api/v1/campaigns/{campaign}"),
             Body::Json(json!({"theme": "学习示例法，学以致用"})),
-            [Some(401), Some(200), Some(403), Some(403)],
+            [Some(401), Some(200), Some(403), Some(403), Some(403)],
         ),
         case(
             "GET",
             format!("/api/v1/campaigns/{campaign}/completion"),
             Body::None,
-            [Some(401), Some(200), Some(200), Some(404)],
+            [Some(401), Some(200), Some(200), Some(404), Some(404)],
         ),
         case(
             "GET",
             "/api/v1/me".into(),
             Body::None,
-            [Some(401), Some(200), Some(200), Some(200)],
+            [Some(401), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "GET",
             "/api/v1/units".into(),
             Body::None,
-            [Some(401), Some(200), Some(200), Some(200)],
+            [Some(401), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "GET",
             format!("/api/v1/units?root={}", w.chunan.id),
             Body::None,
-            [Some(401), Some(200), Some(404), Some(200)],
+            [Some(401), Some(200), Some(404), Some(200), Some(200)],
         ),
         case(
             "GET",
             format!("/api/v1/units/{}", w.xihu.id),
             Body::None,
-            [Some(401), Some(200), Some(200), Some(200)],
+            [Some(401), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "GET",
             format!("/api/v1/units/{}", w.chunan.id),
             Body::None,
-            [Some(401), Some(200), Some(404), Some(404)],
+            [Some(401), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             format!("/api/v1/units/{}", w.xiajiang.id),
             Body::None,
-            [Some(401), Some(200), Some(404), Some(404)],
+            [Some(401), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             "/api/v1/members".into(),
             Body::None,
-            [Some(401), Some(200), Some(200), Some(200)],
+            [Some(401), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "GET",
             format!("/api/v1/members?unit={}", w.chunan.id),
             Body::None,
-            [Some(401), Some(200), Some(404), Some(404)],
+            [Some(401), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             format!("/api/v1/members?unit={}", w.xiajiang.id),
             Body::None,
-            [Some(401), Some(200), Some(404), Some(404)],
+            [Some(401), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             format!("/api/v1/members/{}", w.chunan_member),
             Body::None,
-            [Some(401), Some(200), Some(404), Some(404)],
+            [Some(401), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             format!("/api/v1/members/{}", w.xihu_member),
             Body::None,
-            [Some(401), Some(200), Some(200), Some(200)],
+            // The member themself; not the site manager beside them.
+            [Some(401), Some(200), Some(200), Some(200), Some(404)],
         ),
         case(
             "POST",
@@ -970,7 +1114,7 @@ async fn api(app: &TestApp) -> Vec<Case> {
             Body::Json(
                 json!({"parent_id": w.chunan.id.0, "name": "新村二", "code": "zj-hz-ca-new2", "kind": "village"}),
             ),
-            [Some(401), Some(201), Some(404), Some(404)],
+            [Some(401), Some(201), Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
@@ -978,61 +1122,61 @@ async fn api(app: &TestApp) -> Vec<Case> {
             Body::Json(
                 json!({"parent_id": w.cuiyuan.id.0, "name": "第三党支部", "code": "zj-hz-xh-cy1-b3", "kind": "branch"}),
             ),
-            [Some(401), None, Some(201), Some(404)],
+            [Some(401), None, Some(201), Some(404), Some(404)],
         ),
         case(
             "PATCH",
             format!("/api/v1/units/{}", w.xiajiang.id),
             Body::Json(json!({"name": "下姜村"})),
-            [Some(401), Some(200), Some(404), Some(404)],
+            [Some(401), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "PATCH",
             format!("/api/v1/units/{}", w.branch.id),
             Body::Json(json!({"parent_id": w.chunan.id.0})),
-            [Some(401), None, Some(404), Some(404)],
+            [Some(401), None, Some(404), Some(404), Some(404)],
         ),
         case(
             "POST",
             format!("/api/v1/units/{}/archive", w.xiajiang.id),
             Body::None,
-            [Some(401), Some(422), Some(404), Some(404)],
+            [Some(401), Some(422), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             "/api/v1/collections".into(),
             Body::None,
-            [Some(200), Some(200), Some(200), Some(200)],
+            [Some(200), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "GET",
             format!("/api/v1/collections/{}", w.law),
             Body::None,
-            [Some(200), Some(200), Some(200), Some(200)],
+            [Some(200), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "GET",
             format!("/api/v1/collections/{}", w.chunan_notes),
             Body::None,
-            [Some(404), Some(200), Some(404), Some(404)],
+            [Some(404), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             format!("/api/v1/excerpts/{chunan_excerpt}"),
             Body::None,
-            [Some(404), Some(200), Some(404), Some(404)],
+            [Some(404), Some(200), Some(404), Some(404), Some(404)],
         ),
         case(
             "GET",
             "/api/v1/search?q=%E5%8D%83%E5%B2%9B%E6%B9%96".into(),
             Body::None,
-            [Some(200), Some(200), Some(200), Some(200)],
+            [Some(200), Some(200), Some(200), Some(200), Some(200)],
         ),
         case(
             "POST",
             "/api/v1/members/import".into(),
             Body::Upload("file", "roster.csv"),
-            [Some(401), Some(422), Some(422), Some(403)],
+            [Some(401), Some(422), Some(422), Some(403), Some(403)],
         ),
         case(
             "POST",
@@ -1040,16 +1184,21 @@ async fn api(app: &TestApp) -> Vec<Case> {
             Body::Json(
                 json!({"current_password": "not-the-password", "new_password": "a-brand-new-password"}),
             ),
-            [Some(401), Some(422), Some(422), Some(422)],
+            [Some(401), Some(422), Some(422), Some(422), Some(422)],
         ),
         // Last, as it ends the token.
         case(
             "POST",
             "/api/v1/auth/logout".into(),
             Body::None,
-            [Some(401), Some(204), Some(204), Some(204)],
+            [Some(401), Some(204), Some(204), Some(204), Some(204)],
         ),
-    ]
+    ];
+    // Sign-out stays last.
+    let logout = cases.pop();
+    cases.append(&mut sites);
+    cases.extend(logout);
+    cases
 }
 
 async fn page_status(browser: &Browser, case: &Case) -> u16 {

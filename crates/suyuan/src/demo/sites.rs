@@ -9,11 +9,11 @@
 use anyhow::Result;
 use chrono::{DateTime, Datelike, Duration, Utc};
 
+use suyuan_core::members::MemberNumber;
 use suyuan_core::sites::{
     Contact, Coordinates, CreditCode, NoShowRule, OpeningHours, OrgIdentity, Organization, Party,
     SiteDetails, SiteId, SlotTimes, VisitRules,
 };
-use suyuan_core::members::MemberNumber;
 use suyuan_core::units::UnitCode;
 use suyuan_store::Store;
 use suyuan_store::sites::{Asker, RouteStop, Site, SiteForm};
@@ -22,48 +22,195 @@ use super::{Dice, person};
 
 /// (managing unit, name, kind, address, latitude, longitude, description)
 const SITES: [(&str, &str, &str, &str, f64, f64, &str); 21] = [
-    ("zj-hz-xh-memorial", "\"五四宪法\"历史资料陈列馆", "exhibition_hall", "杭州市西湖区北山街84号", 30.2627, 120.1402,
-     "1953年底至1954年初，新中国第一部宪法的起草小组在杭州工作了七十多天，形成了宪法草案初稿。\n陈列馆以文献、照片和实物讲述“五四宪法”的起草过程，是学习宪法的现场课堂。"),
-    ("zj-hz-sc", "中共杭州小组纪念馆", "memorial_hall", "杭州市上城区皮市巷3号", 30.2601, 120.1718,
-     "1922年9月，中共杭州小组在这里成立，是杭州最早的党组织。\n纪念馆复原了当年的活动场景，展出早期党员的生平和革命活动。"),
-    ("zj-hz-xh", "浙江革命烈士纪念馆", "memorial_hall", "杭州市西湖区龙井路", 30.2447, 120.1339,
-     "纪念馆陈列浙江革命烈士的事迹与遗物，是开展革命传统教育的重要场所。"),
-    ("zj-hz-xh", "岳王庙", "historic_site", "杭州市西湖区北山街80号", 30.2612, 120.1374,
-     "岳飞墓庙，讲述精忠报国的故事。"),
-    ("zj-hz-xh", "于谦祠", "historic_site", "杭州市西湖区三台山路", 30.2366, 120.1398,
-     "明代名臣于谦的祠堂，“粉骨碎身浑不怕，要留清白在人间”。"),
-    ("zj-hz-xh", "章太炎纪念馆", "memorial_hall", "杭州市西湖区南山路", 30.2319, 120.1492,
-     "近代思想家章太炎的纪念馆，展出其生平与著述。"),
-    ("zj-hz-xh", "张苍水先生祠", "historic_site", "杭州市西湖区南山路", 30.2305, 120.1468,
-     "明末抗清英雄张煌言的祠堂。"),
-    ("zj-hz-xh-cy-cy1", "翠苑一区社区党群服务中心", "community", "杭州市西湖区翠苑一区", 30.2842, 120.1291,
-     "社区“红色议事厅”和党员志愿服务站，展示基层治理的日常做法。"),
-    ("zj-hz-sc", "杭州党史馆", "exhibition_hall", "杭州市上城区", 30.2523, 120.1688,
-     "以杭州地方党史为主线，展示杭州党组织的发展历程。"),
-    ("zj-hz-sc", "马寅初纪念馆", "memorial_hall", "杭州市上城区庆春路", 30.2608, 120.1762,
-     "经济学家、教育家马寅初的故居纪念馆。"),
-    ("zj-hz-sc-hb", "湖滨社区党群服务中心", "community", "杭州市上城区湖滨街道", 30.2566, 120.1638,
-     "湖滨社区“邻里议事”和志愿服务的阵地。"),
-    ("zj-hz-sc-qh", "清河坊街区党建馆", "community", "杭州市上城区河坊街", 30.2443, 120.1684,
-     "历史文化街区里的党建馆，讲述老街的保护与新生。"),
-    ("zj-hz-bj", "滨江区党群服务中心", "community", "杭州市滨江区江南大道", 30.2085, 120.2107,
-     "展示高新区党建与企业发展的融合。"),
-    ("zj-hz-bj-cf", "长风社区红色驿站", "community", "杭州市滨江区长风社区", 30.2037, 120.2172,
-     "为快递员、外卖骑手等新就业群体服务的红色驿站。"),
-    ("zj-hz-bj-bx", "白马湖社区文化家园", "community", "杭州市滨江区白马湖", 30.1834, 120.2016,
-     "社区文化家园，展示文明实践与邻里互助。"),
-    ("zj-hz-ca", "淳安县党史陈列馆", "exhibition_hall", "杭州市淳安县千岛湖镇", 29.6044, 119.0427,
-     "以淳安地方党史为主线，讲述山区县的发展之路。"),
-    ("zj-hz-ca-fsl-xj", "下姜村", "village", "杭州市淳安县枫树岭镇下姜村", 29.5253, 118.8905,
-     "从“穷山沟”到“绿富美”的乡村振兴样板村。\n参观村史馆、党建馆和民宿产业。"),
-    ("zj-hz-ca-fsl-dz", "大墅村", "village", "杭州市淳安县枫树岭镇大墅村", 29.5461, 118.9316,
-     "“大下姜”联合发展的成员村，展示先富带后富的做法。"),
-    ("zj-hz-ca-qdh-zp", "珍珠半岛村", "village", "杭州市淳安县千岛湖镇珍珠半岛", 29.5942, 119.0711,
-     "湖区村庄的生态保护与旅游发展。"),
-    ("zj-hz-ca-qdh-xh", "新安社区党群服务中心", "community", "杭州市淳安县千岛湖镇新安社区", 29.6069, 119.0356,
-     "移民社区的党群服务中心，讲述新安江水库移民的故事。"),
-    ("zj-hz-xh-ws-dm", "德苑社区法治文化公园", "community", "杭州市西湖区文新街道德苑社区", 30.2921, 120.1043,
-     "以宪法和民法典为主题的法治文化公园。"),
+    (
+        "zj-hz-xh-memorial",
+        "\"五四宪法\"历史资料陈列馆",
+        "exhibition_hall",
+        "杭州市西湖区北山街84号",
+        30.2627,
+        120.1402,
+        "1953年底至1954年初，新中国第一部宪法的起草小组在杭州工作了七十多天，形成了宪法草案初稿。\n陈列馆以文献、照片和实物讲述“五四宪法”的起草过程，是学习宪法的现场课堂。",
+    ),
+    (
+        "zj-hz-sc",
+        "中共杭州小组纪念馆",
+        "memorial_hall",
+        "杭州市上城区皮市巷3号",
+        30.2601,
+        120.1718,
+        "1922年9月，中共杭州小组在这里成立，是杭州最早的党组织。\n纪念馆复原了当年的活动场景，展出早期党员的生平和革命活动。",
+    ),
+    (
+        "zj-hz-xh",
+        "浙江革命烈士纪念馆",
+        "memorial_hall",
+        "杭州市西湖区龙井路",
+        30.2447,
+        120.1339,
+        "纪念馆陈列浙江革命烈士的事迹与遗物，是开展革命传统教育的重要场所。",
+    ),
+    (
+        "zj-hz-xh",
+        "岳王庙",
+        "historic_site",
+        "杭州市西湖区北山街80号",
+        30.2612,
+        120.1374,
+        "岳飞墓庙，讲述精忠报国的故事。",
+    ),
+    (
+        "zj-hz-xh",
+        "于谦祠",
+        "historic_site",
+        "杭州市西湖区三台山路",
+        30.2366,
+        120.1398,
+        "明代名臣于谦的祠堂，“粉骨碎身浑不怕，要留清白在人间”。",
+    ),
+    (
+        "zj-hz-xh",
+        "章太炎纪念馆",
+        "memorial_hall",
+        "杭州市西湖区南山路",
+        30.2319,
+        120.1492,
+        "近代思想家章太炎的纪念馆，展出其生平与著述。",
+    ),
+    (
+        "zj-hz-xh",
+        "张苍水先生祠",
+        "historic_site",
+        "杭州市西湖区南山路",
+        30.2305,
+        120.1468,
+        "明末抗清英雄张煌言的祠堂。",
+    ),
+    (
+        "zj-hz-xh-cy-cy1",
+        "翠苑一区社区党群服务中心",
+        "community",
+        "杭州市西湖区翠苑一区",
+        30.2842,
+        120.1291,
+        "社区“红色议事厅”和党员志愿服务站，展示基层治理的日常做法。",
+    ),
+    (
+        "zj-hz-sc",
+        "杭州党史馆",
+        "exhibition_hall",
+        "杭州市上城区",
+        30.2523,
+        120.1688,
+        "以杭州地方党史为主线，展示杭州党组织的发展历程。",
+    ),
+    (
+        "zj-hz-sc",
+        "马寅初纪念馆",
+        "memorial_hall",
+        "杭州市上城区庆春路",
+        30.2608,
+        120.1762,
+        "经济学家、教育家马寅初的故居纪念馆。",
+    ),
+    (
+        "zj-hz-sc-hb",
+        "湖滨社区党群服务中心",
+        "community",
+        "杭州市上城区湖滨街道",
+        30.2566,
+        120.1638,
+        "湖滨社区“邻里议事”和志愿服务的阵地。",
+    ),
+    (
+        "zj-hz-sc-qh",
+        "清河坊街区党建馆",
+        "community",
+        "杭州市上城区河坊街",
+        30.2443,
+        120.1684,
+        "历史文化街区里的党建馆，讲述老街的保护与新生。",
+    ),
+    (
+        "zj-hz-bj",
+        "滨江区党群服务中心",
+        "community",
+        "杭州市滨江区江南大道",
+        30.2085,
+        120.2107,
+        "展示高新区党建与企业发展的融合。",
+    ),
+    (
+        "zj-hz-bj-cf",
+        "长风社区红色驿站",
+        "community",
+        "杭州市滨江区长风社区",
+        30.2037,
+        120.2172,
+        "为快递员、外卖骑手等新就业群体服务的红色驿站。",
+    ),
+    (
+        "zj-hz-bj-bx",
+        "白马湖社区文化家园",
+        "community",
+        "杭州市滨江区白马湖",
+        30.1834,
+        120.2016,
+        "社区文化家园，展示文明实践与邻里互助。",
+    ),
+    (
+        "zj-hz-ca",
+        "淳安县党史陈列馆",
+        "exhibition_hall",
+        "杭州市淳安县千岛湖镇",
+        29.6044,
+        119.0427,
+        "以淳安地方党史为主线，讲述山区县的发展之路。",
+    ),
+    (
+        "zj-hz-ca-fsl-xj",
+        "下姜村",
+        "village",
+        "杭州市淳安县枫树岭镇下姜村",
+        29.5253,
+        118.8905,
+        "从“穷山沟”到“绿富美”的乡村振兴样板村。\n参观村史馆、党建馆和民宿产业。",
+    ),
+    (
+        "zj-hz-ca-fsl-dz",
+        "大墅村",
+        "village",
+        "杭州市淳安县枫树岭镇大墅村",
+        29.5461,
+        118.9316,
+        "“大下姜”联合发展的成员村，展示先富带后富的做法。",
+    ),
+    (
+        "zj-hz-ca-qdh-zp",
+        "珍珠半岛村",
+        "village",
+        "杭州市淳安县千岛湖镇珍珠半岛",
+        29.5942,
+        119.0711,
+        "湖区村庄的生态保护与旅游发展。",
+    ),
+    (
+        "zj-hz-ca-qdh-xh",
+        "新安社区党群服务中心",
+        "community",
+        "杭州市淳安县千岛湖镇新安社区",
+        29.6069,
+        119.0356,
+        "移民社区的党群服务中心，讲述新安江水库移民的故事。",
+    ),
+    (
+        "zj-hz-xh-ws-dm",
+        "德苑社区法治文化公园",
+        "community",
+        "杭州市西湖区文新街道德苑社区",
+        30.2921,
+        120.1043,
+        "以宪法和民法典为主题的法治文化公园。",
+    ),
 ];
 
 /// The organizations that book, with the first two characters of their
@@ -133,8 +280,7 @@ pub async fn seed_sites(store: &Store, now: DateTime<Utc>) -> Result<()> {
         let mut hours = hours(kind)?;
         // The New Year holiday closes the halls.
         let local = now.with_timezone(&hours.zone).date_naive();
-        let new_year = chrono::NaiveDate::from_ymd_opt(local.year() + 1, 1, 1)
-            .unwrap_or(local);
+        let new_year = chrono::NaiveDate::from_ymd_opt(local.year() + 1, 1, 1).unwrap_or(local);
         hours.close(new_year, new_year + Duration::days(2));
         let form = SiteForm {
             unit: unit.id,
@@ -210,7 +356,11 @@ fn stop(site: SiteId, travel_minutes: u32) -> RouteStop {
 }
 
 /// A demo group: an outside organization or a unit of the tree.
-fn group(dice: &mut Dice, units: &[(suyuan_core::units::UnitId, String)], headcount: u32) -> Result<Party> {
+fn group(
+    dice: &mut Dice,
+    units: &[(suyuan_core::units::UnitId, String)],
+    headcount: u32,
+) -> Result<Party> {
     let organization = if dice.next() % 3 == 0 && !units.is_empty() {
         let (id, name) = &units[(dice.next() % units.len() as u64) as usize];
         Organization::new(name, OrgIdentity::Unit(*id))?
@@ -230,7 +380,10 @@ fn group(dice: &mut Dice, units: &[(suyuan_core::units::UnitId, String)], headco
 async fn seed_bookings(store: &Store, sites: &[Site], now: DateTime<Utc>) -> Result<(usize, u64)> {
     let mut dice = Dice(0x5349_5445_5300_0001);
     let units: Vec<(suyuan_core::units::UnitId, String)> = store
-        .subtree(&store.unit_by_code(&UnitCode::parse("zj-hz")?).await?.path, false)
+        .subtree(
+            &store.unit_by_code(&UnitCode::parse("zj-hz")?).await?.path,
+            false,
+        )
         .await?
         .into_iter()
         .filter(|u| u.kind != suyuan_core::units::UnitKind::Branch)
@@ -245,12 +398,17 @@ async fn seed_bookings(store: &Store, sites: &[Site], now: DateTime<Utc>) -> Res
     for site in sites {
         let zone = site.hours.zone;
         let today = now.with_timezone(&zone).date_naive();
-        let busy = if site.details.name.contains("五四宪法") || site.details.name.contains("杭州小组") {
+        let busy = if site.details.name.contains("五四宪法")
+            || site.details.name.contains("杭州小组")
+        {
             0.6
         } else {
             0.25
         };
-        for slot in site.hours.slots_between(today - Duration::days(90), today + Duration::days(14)) {
+        for slot in site
+            .hours
+            .slots_between(today - Duration::days(90), today + Duration::days(14))
+        {
             if slot.starts_at <= now && slot.ends_at > now {
                 continue;
             }
@@ -270,7 +428,9 @@ async fn seed_bookings(store: &Store, sites: &[Site], now: DateTime<Utc>) -> Res
                     gathering: None,
                     key: None,
                 };
-                let Ok(booked) = store.book(site, slot.starts_at, asker, &rule, booked_at).await
+                let Ok(booked) = store
+                    .book(site, slot.starts_at, asker, &rule, booked_at)
+                    .await
                 else {
                     continue;
                 };
@@ -299,7 +459,11 @@ async fn seed_bookings(store: &Store, sites: &[Site], now: DateTime<Utc>) -> Res
     // Fill the constitution hall's next open slot, with a group waiting.
     let hall = &sites[0];
     let next = store
-        .places(hall, now.with_timezone(&hall.hours.zone).date_naive() + Duration::days(2), now.with_timezone(&hall.hours.zone).date_naive() + Duration::days(9))
+        .places(
+            hall,
+            now.with_timezone(&hall.hours.zone).date_naive() + Duration::days(2),
+            now.with_timezone(&hall.hours.zone).date_naive() + Duration::days(9),
+        )
         .await?
         .into_iter()
         .find(|p| p.load.free() >= hall.rules.min_group);
@@ -314,7 +478,9 @@ async fn seed_bookings(store: &Store, sites: &[Site], now: DateTime<Utc>) -> Res
                 gathering: None,
                 key: None,
             };
-            store.book(hall, places.slot.starts_at, asker, &rule, now).await?;
+            store
+                .book(hall, places.slot.starts_at, asker, &rule, now)
+                .await?;
             free -= headcount;
         }
         let party = group(&mut dice, &units, 20)?;

@@ -1,0 +1,230 @@
+//! Teaching sites from outside: the public pages without sign-in, an
+//! outside group booking through the form (once, however often the form
+//! is sent), following it by its code, the site manager checking it in by
+//! typing the code, and the site's bookings as a strict calendar feed.
+
+use reqwest::StatusCode;
+use reqwest::multipart::Form;
+
+use crate::{Browser, TestApp, hidden, location};
+
+/// The first address on `page` that starts with `prefix`, up to its quote.
+fn first_link(page: &str, prefix: &str) -> String {
+    let start = page
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} on the page:\n{page}"));
+    let end = page[start..].find(['"', '<']).expect("its end");
+    page[start..start + end].replace("&amp;", "&")
+}
+
+/// Sends the booking form on `page` (at `form_path`) with `fields` on
+/// top of what the form itself carries.
+async fn send_form(
+    browser: &Browser,
+    page: &str,
+    form_path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = Form::new();
+    for name in ["csrf", "key", "issued", "identity", "waiting"] {
+        if let Some(value) = hidden(page, name) {
+            form = form.text(name, value);
+        }
+    }
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    browser
+        .client
+        .post(browser.url(form_path))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST")
+}
+
+const GROUP: [(&str, &str); 5] = [
+    ("organization", "深圳市腾讯计算机系统有限公司"),
+    ("credit_code", "914403001922038216"),
+    ("contact_name", "王芳"),
+    ("phone", "13800138000"),
+    ("headcount", "30"),
+];
+
+#[tokio::test]
+async fn an_outside_group_books_once_follows_its_code_and_is_checked_in_at_the_door() {
+    let app = TestApp::spawn().await;
+    let site = app.site(&app.world.xihu, "中共杭州小组纪念馆", true).await;
+    let visitor = app.browser();
+    // Every public page opens without signing in.
+    for path in [
+        "/sites",
+        &format!("/sites/{site}"),
+        "/routes",
+        "/api/v1/sites",
+    ] {
+        assert_eq!(visitor.get(path).await.status(), StatusCode::OK, "{path}");
+    }
+    let site_page = visitor.text(&format!("/sites/{site}")).await;
+    assert!(site_page.contains("中共杭州小组纪念馆") && site_page.contains("每批 5–60 人"));
+    let form_path = first_link(&site_page, &format!("/sites/{site}/book?at="));
+    let form_page = visitor.text(&form_path).await;
+    assert!(form_page.contains("统一社会信用代码"), "{form_page}");
+
+    // Sent at once after the form was handed out: a script, refused.
+    let hurried = send_form(&visitor, &form_page, &form_path, &GROUP).await;
+    assert_eq!(hurried.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.clock.advance(chrono::Duration::seconds(5));
+
+    // A mistyped credit code is named beside its field, in the page's
+    // language, and nothing is booked.
+    let mut mistyped = GROUP.to_vec();
+    mistyped[1] = ("credit_code", "914403001922038316");
+    let refused = send_form(&visitor, &form_page, &form_path, &mistyped).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = refused.text().await.expect("page");
+    assert!(refused.contains("最后一位应是 7"), "{refused}");
+    assert!(refused.contains("credit_code-error"), "{refused}");
+
+    // Sent twice (a retry): one booking, the same code both times.
+    let first = send_form(&visitor, &form_page, &form_path, &GROUP).await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let tracking = location(&first);
+    assert!(tracking.starts_with("/bookings/"), "{tracking}");
+    let again = send_form(&visitor, &form_page, &form_path, &GROUP).await;
+    assert_eq!(location(&again), tracking);
+    let code = tracking.trim_start_matches("/bookings/").to_owned();
+    let page = visitor.text(&tracking).await;
+    assert!(page.contains(&code) && page.contains("已预约"), "{page}");
+    assert!(page.contains("<svg"), "the code as a QR code");
+    // The code is found however it is typed.
+    let found = visitor
+        .get(&format!(
+            "/bookings?code={}",
+            code.to_lowercase().replace('-', " ")
+        ))
+        .await;
+    assert_eq!(location(&found), tracking);
+
+    // On the day, the site manager types the code at the door.
+    let api: serde_json::Value = visitor
+        .get(&format!("/api/v1/bookings/{code}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let starts = chrono::DateTime::parse_from_rfc3339(api[0]["starts_at"].as_str().expect("start"))
+        .expect("time");
+    let ahead = starts.with_timezone(&chrono::Utc) - suyuan_core::clock::Clock::now(&app.clock);
+    app.clock.advance(ahead + chrono::Duration::minutes(5));
+    let manager = app.signed_in("site-manager").await;
+    let door = format!("/sites/{site}/door");
+    let typed = code.to_lowercase().replace('-', "");
+    let checked = manager
+        .submit(
+            &door,
+            &format!("/sites/{site}/check-in"),
+            &[("code", &typed), ("actual_headcount", "28")],
+        )
+        .await;
+    assert_eq!(checked.status(), StatusCode::SEE_OTHER);
+    let door_page = manager.text(&door).await;
+    assert!(
+        door_page.contains("已签到：深圳市腾讯计算机系统有限公司 28 人"),
+        "{door_page}"
+    );
+    // A second scan counts once.
+    manager
+        .submit(
+            &door,
+            &format!("/sites/{site}/check-in"),
+            &[("code", &typed)],
+        )
+        .await;
+    let door_page = manager.text(&door).await;
+    assert!(door_page.contains("不重复计数"), "{door_page}");
+    let bookings = app
+        .store
+        .bookings_by_code(&suyuan_core::sites::BookingCode::parse(&code).expect("code"))
+        .await
+        .expect("bookings");
+    assert_eq!(bookings.len(), 1);
+    assert_eq!(bookings[0].actual_headcount, Some(28));
+    // The site's page counts the visit.
+    let site_page = visitor.text(&format!("/sites/{site}")).await;
+    assert!(site_page.contains("1 批 · 28 人次"), "{site_page}");
+
+    // The site's bookings feed is strict iCalendar.
+    let bookings_page = manager.text(&format!("/sites/{site}/bookings")).await;
+    let feed_url = first_link(&bookings_page, "http://");
+    let feed = reqwest::get(&feed_url)
+        .await
+        .expect("feed")
+        .text()
+        .await
+        .expect("body");
+    if let Some(events) = crate::gatherings::parse_strictly(&feed) {
+        let events = events.as_array().expect("events");
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert!(
+            events[0]["summary"]
+                .as_str()
+                .is_some_and(|s| s.contains("中共杭州小组纪念馆")),
+            "{events:?}"
+        );
+    }
+    // So is a booking's own event.
+    let event = visitor.text(&format!("/bookings/{code}/event.ics")).await;
+    crate::gatherings::parse_strictly(&event);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_full_slot_offers_its_waiting_list_and_a_cancellation_offers_the_places() {
+    let app = TestApp::spawn().await;
+    let site = app.site(&app.world.xihu, "纪念馆", false).await;
+    let visitor = app.browser();
+    // Three days ahead: cancelling is open until the day before.
+    let site_page = visitor
+        .text(&format!(
+            "/sites/{site}?from={}",
+            (suyuan_core::clock::Clock::now(&app.clock) + chrono::Duration::days(3))
+                .format("%Y-%m-%d")
+        ))
+        .await;
+    let form_path = first_link(&site_page, &format!("/sites/{site}/book?at="));
+    let form_page = visitor.text(&form_path).await;
+    app.clock.advance(chrono::Duration::seconds(5));
+    let mut big = GROUP.to_vec();
+    big[4] = ("headcount", "60");
+    let booked = send_form(&visitor, &form_page, &form_path, &big).await;
+    assert_eq!(booked.status(), StatusCode::SEE_OTHER);
+    let first = location(&booked);
+    // The slot is full: its form now puts a group on the waiting list.
+    let form_page = visitor.text(&form_path).await;
+    assert!(form_page.contains("加入候补"), "{form_page}");
+    app.clock.advance(chrono::Duration::seconds(5));
+    let mut other = GROUP.to_vec();
+    other[0] = ("organization", "另一家公司");
+    other[1] = ("credit_code", "91110000802100433B");
+    let waiting = send_form(&visitor, &form_page, &form_path, &other).await;
+    let second = location(&waiting);
+    assert!(visitor.text(&second).await.contains("候补中"));
+    // The first group cancels; the second is offered the places.
+    let cancelled = visitor
+        .submit(&first, &format!("{first}/cancel"), &[])
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);
+    assert!(visitor.text(&first).await.contains("已取消"));
+    let offer = visitor.text(&second).await;
+    assert!(
+        offer.contains("有名额待确认") && offer.contains("确认参观"),
+        "{offer}"
+    );
+    let taken = visitor
+        .submit(&second, &format!("{second}/accept"), &[])
+        .await;
+    assert_eq!(taken.status(), StatusCode::SEE_OTHER);
+    assert!(visitor.text(&second).await.contains("已预约"));
+    app.stop().await;
+}
