@@ -1255,3 +1255,145 @@ async fn a_district_admin_finds_a_member_of_a_branch_below_by_name() {
     chrome.stop().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_outside_group_books_a_visit_on_a_phone_and_is_checked_in_at_the_door() {
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let site = app.site(&app.world.xihu, "中共杭州小组纪念馆", true).await;
+    let c = &chrome.client;
+    let tap = |css: &'static str| async move {
+        c.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("{css} on the page"))
+            .tap()
+            .await
+            .expect("tap");
+    };
+    let type_in = |css: &'static str, text: String| async move {
+        c.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("{css} on the page"))
+            .send_keys(&text)
+            .await
+            .expect("type");
+    };
+
+    // A visitor without an account finds the site and a free slot.
+    c.goto(&app.url("/sites")).await.expect("open");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the network is wider than a phone"
+    );
+    chrome.screenshot("sites").await;
+    c.find(Locator::Css(&format!("a[href='/sites/{site}']")))
+        .await
+        .expect("the site in the list")
+        .tap()
+        .await
+        .expect("tap");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the site's page is wider than a phone"
+    );
+    chrome.screenshot("site").await;
+    tap("ul.slots li.open a").await;
+
+    // The group fills in the form.
+    for (css, text) in [
+        ("input[name=organization]", "深圳市腾讯计算机系统有限公司"),
+        ("input[name=credit_code]", "914403001922038216"),
+        ("input[name=contact_name]", "王芳"),
+        ("input[name=phone]", "13800138000"),
+        ("input[name=headcount]", "30"),
+    ] {
+        type_in(css, text.to_owned()).await;
+    }
+    assert!(
+        chrome.fits_the_phone().await,
+        "the booking form is wider than a phone"
+    );
+    chrome.screenshot("site-book").await;
+    // People take longer than a script to fill it in.
+    app.clock.advance(chrono::Duration::seconds(30));
+    tap("form.stack button[type=submit]").await;
+    let code = c
+        .wait()
+        .for_element(Locator::Css("h1.booking-code"))
+        .await
+        .expect("the booking's page")
+        .text()
+        .await
+        .expect("text");
+    let notice = c
+        .find(Locator::Css("p.done"))
+        .await
+        .expect("the booking is confirmed")
+        .text()
+        .await
+        .expect("text");
+    assert!(notice.contains("预约成功"), "{notice}");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the booking's page is wider than a phone"
+    );
+    chrome.screenshot("booking").await;
+
+    // Later, the group finds its booking again by its code.
+    c.goto(&app.url("/sites")).await.expect("open");
+    type_in("#find-code", code.to_lowercase()).await;
+    tap("form[action='/bookings'] button").await;
+    let found = c
+        .wait()
+        .for_element(Locator::Css("h1.booking-code"))
+        .await
+        .expect("found by its code")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(found, code);
+    let page = c.source().await.expect("source");
+    assert!(page.contains("已预约"));
+
+    // On the day, the site manager types the code at the door.
+    let bookings = app
+        .store
+        .bookings_by_code(&suyuan_core::sites::BookingCode::parse(&code).expect("code"))
+        .await
+        .expect("booking");
+    let until = bookings[0].starts_at - suyuan_core::clock::Clock::now(&app.clock);
+    app.clock.advance(until + chrono::Duration::minutes(3));
+    chrome.sign_in(&app, "site-manager").await;
+    c.goto(&app.url(&format!("/sites/{site}/door")))
+        .await
+        .expect("open");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the door is wider than a phone"
+    );
+    type_in("#code input[name=code]", code.replace('-', "")).await;
+    tap("#code button[type=submit]").await;
+    let done = c
+        .wait()
+        .for_element(Locator::Css("p.done"))
+        .await
+        .expect("checked in")
+        .text()
+        .await
+        .expect("text");
+    assert!(done.contains("已签到") && done.contains("30 人"), "{done}");
+    chrome.screenshot("site-door").await;
+    let booking = app
+        .store
+        .bookings_by_code(&suyuan_core::sites::BookingCode::parse(&code).expect("code"))
+        .await
+        .expect("booking");
+    assert_eq!(
+        booking[0].status,
+        suyuan_core::sites::BookingStatus::CheckedIn
+    );
+    chrome.stop().await;
+    app.stop().await;
+}
