@@ -264,6 +264,20 @@ impl Store {
         if let Some(seen) = self.repeat_of(asker.key).await? {
             return Ok(seen);
         }
+        // A slot already too full is refused on a read, without queueing
+        // for the write lock: in a rush most requests are refusals. (Were
+        // places freed just after the read, the refusal still held when
+        // read; a slot read as free is checked again by the write.)
+        for leg in legs {
+            let free = self
+                .slot_places(leg.site, leg.slot.starts_at)
+                .await?
+                .load
+                .free();
+            if free < asker.party.headcount {
+                return Err(BookingError::Full { free }.into());
+            }
+        }
         for _ in 0..4 {
             let code = BookingCode::from_random(crate::auth::random_bytes());
             match self

@@ -9,6 +9,7 @@ mod data;
 mod evening;
 mod history;
 mod load;
+mod rush;
 mod year;
 
 use anyhow::{Context, Result, bail};
@@ -33,8 +34,8 @@ use load::{MakeRequest, Measured};
 #[derive(Args)]
 pub struct BenchArgs {
     /// Scenarios to run: noop, tree, home, sign-in, search, import,
-    /// reading-peak, test-evening, dashboard (default: all but
-    /// test-evening and dashboard).
+    /// reading-peak, test-evening, dashboard, booking-rush (default: all
+    /// but test-evening, dashboard and booking-rush).
     scenarios: Vec<String>,
     /// The SQLite data directory, kept between runs so that data sets are reused.
     #[arg(long, default_value = "suyuan-bench-data")]
@@ -93,6 +94,12 @@ pub struct BenchArgs {
     /// Members sitting back to back at once (with `--think-seconds 0`).
     #[arg(long, default_value_t = 100)]
     evening_clients: usize,
+    /// In the booking rush, the groups racing for one day's 300 places.
+    #[arg(long, default_value_t = 2_000)]
+    rush_clients: usize,
+    /// In the booking rush, the seconds over which the groups arrive.
+    #[arg(long, default_value_t = 10.0)]
+    rush_seconds: f64,
     /// Days of generated reading behind the dashboards.
     #[arg(long, default_value_t = 30)]
     history_days: i64,
@@ -123,10 +130,11 @@ enum Scenario {
     DistrictGroupBy,
     ProvinceDashboard,
     DistrictDashboard,
+    BookingRush,
 }
 
 impl Scenario {
-    const ALL: [Scenario; 18] = [
+    const ALL: [Scenario; 19] = [
         Scenario::NoopGet,
         Scenario::NoopPost,
         Scenario::DbInsert,
@@ -145,6 +153,7 @@ impl Scenario {
         Scenario::DistrictGroupBy,
         Scenario::ProvinceDashboard,
         Scenario::DistrictDashboard,
+        Scenario::BookingRush,
     ];
 
     fn name(self) -> &'static str {
@@ -167,6 +176,7 @@ impl Scenario {
             Scenario::DistrictGroupBy => "district-group-by",
             Scenario::ProvinceDashboard => "province-dashboard",
             Scenario::DistrictDashboard => "district-dashboard",
+            Scenario::BookingRush => "booking-rush",
         }
     }
 
@@ -178,7 +188,10 @@ impl Scenario {
     /// Whether it runs in every round: the import and the test evening
     /// are one whole event each, not a rate over a slice of time.
     fn repeats(self) -> bool {
-        !matches!(self, Scenario::Import | Scenario::TestEvening)
+        !matches!(
+            self,
+            Scenario::Import | Scenario::TestEvening | Scenario::BookingRush
+        )
     }
 
     /// What a scenario is compared with: the lowest of these (in the run).
@@ -196,6 +209,9 @@ impl Scenario {
             Scenario::DistrictDashboard => &[Scenario::DistrictGroupBy],
             // Held to its own figure: each answer's save, after commit.
             Scenario::TestEvening => &[],
+            // Held to its own figures: exactly the day's places booked,
+            // no refusal but "full", and the p99 of every answer.
+            Scenario::BookingRush => &[],
             Scenario::NoopPost | Scenario::Tree | Scenario::Home | Scenario::Search => {
                 &[Scenario::NoopGet]
             }
@@ -247,7 +263,7 @@ const DEFAULT: [&str; 7] = [
 ];
 
 /// Scenarios that later capability issues add.
-const COMING: [&str; 2] = ["booking-rush", "requests"];
+const COMING: [&str; 1] = ["requests"];
 
 fn select(names: &[String]) -> Result<Vec<Scenario>> {
     let names: Vec<&str> = if names.is_empty() {
@@ -258,7 +274,10 @@ fn select(names: &[String]) -> Result<Vec<Scenario>> {
     let mut chosen: Vec<Scenario> = Vec::new();
     for name in names {
         let Some(scenarios) = group(name) else {
-            let available = format!("{}, test-evening, dashboard", DEFAULT.join(", "));
+            let available = format!(
+                "{}, test-evening, dashboard, booking-rush",
+                DEFAULT.join(", ")
+            );
             if COMING.contains(&name) {
                 bail!(
                     "the {name} scenario arrives with its capability; available now: {available}"
@@ -379,6 +398,7 @@ struct Stage<'a> {
     reading: Option<data::Reading>,
     board: Option<dashboard::Board>,
     evening: Option<evening::Evening>,
+    rush: Option<rush::Rush>,
     address: std::net::SocketAddr,
     admin_token: suyuan_store::auth::Token,
     admin_cookie: String,
@@ -442,6 +462,21 @@ impl Stage<'_> {
                     outcome.answers.elapsed.as_secs_f64(),
                     outcome.start_p99_ms,
                     outcome.submit_p99_ms
+                );
+                outcome.answers
+            }
+            Scenario::BookingRush => {
+                let racing = self.rush.take().context("no booking rush")?;
+                let arrivals = Duration::from_secs_f64(args.rush_seconds.max(0.0));
+                let outcome = rush::measure(&self.store, racing, address, arrivals).await?;
+                println!(
+                    "booking rush: {} groups booked ({} places; recounted from the bookings: {}), {} told \"full\", {} other errors; p99 {:.1} ms",
+                    outcome.booked,
+                    outcome.places,
+                    outcome.recounted,
+                    outcome.full,
+                    outcome.answers.errors,
+                    outcome.answers.percentile_ms(99.0)
                 );
                 outcome.answers
             }
@@ -632,6 +667,16 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     } else {
         None
     };
+    let rush = if scenarios.contains(&Scenario::BookingRush) {
+        let rush = rush::prepare(&store, &dataset, args.rush_clients, clock.now()).await?;
+        println!(
+            "booking rush: {} groups of five race for one day's 300 places over {} s",
+            args.rush_clients, args.rush_seconds
+        );
+        Some(rush)
+    } else {
+        None
+    };
     // The home page is a member's a year into a daily campaign.
     let year = if scenarios.contains(&Scenario::Home) {
         let bar = progress_bar();
@@ -698,6 +743,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         reading,
         board,
         evening,
+        rush,
         address,
         admin_token,
         admin_cookie,
@@ -1137,6 +1183,7 @@ fn requests(
         | Scenario::Import
         | Scenario::MarkInsert
         | Scenario::TestEvening
+        | Scenario::BookingRush
         | Scenario::ProvinceGroupBy
         | Scenario::DistrictGroupBy
         | Scenario::ProvinceDashboard
