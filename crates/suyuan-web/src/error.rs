@@ -102,6 +102,12 @@ impl From<StoreError> for WebError {
     }
 }
 
+impl From<BookingError> for WebError {
+    fn from(err: BookingError) -> Self {
+        StoreError::Booking(err).into()
+    }
+}
+
 impl From<AppError> for WebError {
     fn from(err: AppError) -> Self {
         match err {

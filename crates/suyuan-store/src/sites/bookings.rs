@@ -532,13 +532,42 @@ impl Store {
         code: &BookingCode,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<Booking>> {
+        self.cancel(code, now, true).await
+    }
+
+    /// Takes back a booking whose request then failed (the activity day it
+    /// was for could not be planned): cancelled whatever the deadline.
+    pub async fn withdraw_booking(
+        &self,
+        code: &BookingCode,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Booking>> {
+        self.cancel(code, now, false).await
+    }
+
+    /// Ties what a code booked to the activity day it is for.
+    pub async fn link_booking(&self, code: &BookingCode, gathering: i64) -> StoreResult<()> {
+        booking::Entity::update_many()
+            .col_expr(booking::Column::GatheringId, Expr::value(gathering))
+            .filter(booking::Column::Code.eq(code.as_str()))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    async fn cancel(
+        &self,
+        code: &BookingCode,
+        now: DateTime<Utc>,
+        keep_deadline: bool,
+    ) -> StoreResult<Vec<Booking>> {
         let bookings = self.bookings_by_code(code).await?;
         if bookings.is_empty() {
             return Err(StoreError::NotFound);
         }
         let sites = self.sites_by_id(bookings.iter().map(|b| b.site)).await?;
         for booking in bookings.iter().filter(|b| b.status.cancellable()) {
-            if booking.status != BookingStatus::Waiting {
+            if keep_deadline && booking.status != BookingStatus::Waiting {
                 may_cancel(&sites[&booking.site].rules, booking.starts_at, now)?;
             }
         }

@@ -352,6 +352,9 @@ struct GatheringPage {
     code: String,
     mine: Option<Mine>,
     organizer: Option<organize::Desk>,
+    /// The teaching site visits booked for it: what, and the booking's
+    /// page.
+    visits: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -434,7 +437,21 @@ async fn gathering_page(
         })
         .collect();
     let here = paths::gathering(id);
+    let mut visits = Vec::new();
+    for booking in state.store.gathering_bookings(gathering.id.0).await? {
+        let site = state.store.site(booking.site).await?;
+        visits.push((
+            format!(
+                "{} · {} · {}",
+                site.details.name,
+                crate::sites::status_name(t, booking.status),
+                booking.code
+            ),
+            paths::booking(&booking.code),
+        ));
+    }
     Ok(GatheringPage {
+        visits,
         chrome: Chrome::for_user(page, &user, &here),
         id,
         kind: kind_name(t, gathering.kind),

@@ -898,6 +898,9 @@ struct PlanPage {
     today: String,
     feed_url: String,
     webcal_url: String,
+    /// The teaching sites an activity day can be held at.
+    sites: Vec<Choice>,
+    phone: String,
 }
 
 /// Gatherings listed each side of now on the plan page.
@@ -988,6 +991,17 @@ async fn plan_page(
             .to_string(),
         webcal_url: super::calendar::webcal(&feed_url),
         feed_url,
+        sites: state
+            .store
+            .sites(false)
+            .await?
+            .into_iter()
+            .map(|site| Choice {
+                value: site.id.0.to_string(),
+                name: site.details.name,
+            })
+            .collect(),
+        phone: user.member.phone.clone().unwrap_or_default(),
     })
 }
 
@@ -1043,6 +1057,14 @@ struct PlanForm {
     weekday: String,
     #[serde(default)]
     nth: String,
+    /// A teaching site the activity day is held at, whose slot starting
+    /// then is booked for it.
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    headcount: String,
+    #[serde(default)]
+    contact_phone: String,
 }
 
 impl PlanForm {
@@ -1072,6 +1094,73 @@ impl PlanForm {
             }
         })
     }
+}
+
+/// Books the slot of a teaching site an activity day is held at: the
+/// day's date and start must be one of the site's slots. The place is the
+/// site's when none was given. Gives the booking's code.
+#[allow(clippy::too_many_arguments)]
+async fn book_site(
+    state: &AppState,
+    user: &PageUser,
+    unit: &suyuan_store::units::Unit,
+    (headcount, phone): (&str, &str),
+    kind: Kind,
+    schedule: &Schedule,
+    site: &str,
+    details: &mut Details,
+) -> Result<suyuan_core::sites::BookingCode, WebError> {
+    use suyuan_core::sites::{Contact, OrgIdentity, Organization, Party, SiteId};
+    if kind != Kind::ActivityDay || !matches!(schedule.recurrence, Recurrence::Once) {
+        return Err(WebError::Invalid(
+            "site: a teaching site is booked for a single activity day".into(),
+        ));
+    }
+    let site = site
+        .parse::<i64>()
+        .map_err(|_| WebError::Invalid(format!("site: {site:?} is not a site")))?;
+    let site = state.store.site(SiteId(site)).await?;
+    let at = suyuan_core::campaigns::local_instant(site.hours.zone, schedule.from, schedule.starts);
+    let slot = site.hours.slot_at(at).ok_or_else(|| {
+        let times: Vec<String> = site
+            .hours
+            .slots_on(schedule.from)
+            .iter()
+            .map(|s| s.times.starts.format("%H:%M").to_string())
+            .collect();
+        WebError::Invalid(if times.is_empty() {
+            format!("date: {} is closed that day", site.details.name)
+        } else {
+            format!(
+                "time: {}'s slots that day start at {}",
+                site.details.name,
+                times.join(", ")
+            )
+        })
+    })?;
+    let headcount = suyuan_core::sites::number("headcount", headcount, 1, 10_000)?;
+    let organization = Organization::new(&unit.name, OrgIdentity::Unit(unit.id))?;
+    let contact = Contact::new(&user.member.name, phone, "")?;
+    let party = Party::new(organization, contact, headcount, Vec::new())?;
+    let booked = state
+        .store
+        .book(
+            &site,
+            slot.starts_at,
+            suyuan_store::sites::Asker {
+                party: &party,
+                member: Some(user.member.id),
+                gathering: None,
+                key: None,
+            },
+            &state.no_shows,
+            state.now(),
+        )
+        .await?;
+    if details.place.trim().is_empty() {
+        details.place = format!("{} · {}", site.details.name, site.details.address);
+    }
+    Ok(booked.bookings()[0].code.clone())
 }
 
 /// Plans a gathering, or a series of them. A weekly study in a campaign
@@ -1111,6 +1200,11 @@ async fn create(
         minutes: form.minutes,
     }
     .validate()?;
+    let (site, headcount, contact_phone) = (
+        form.site.clone(),
+        form.headcount.clone(),
+        form.contact_phone.clone(),
+    );
     let details = Details {
         title: form.title,
         topic: form.topic,
@@ -1119,6 +1213,23 @@ async fn create(
         meeting_point: form.meeting_point,
         materials: form.materials,
     };
+    let mut details = details;
+    let booked = match site.trim() {
+        "" => None,
+        site => Some(
+            book_site(
+                &state,
+                &user,
+                &unit,
+                (&headcount, &contact_phone),
+                kind,
+                &schedule,
+                site,
+                &mut details,
+            )
+            .await?,
+        ),
+    };
     let planned = Planned {
         unit: unit.id,
         campaign,
@@ -1126,7 +1237,18 @@ async fn create(
         details,
         schedule,
     };
-    let planned = plan(&state.store, vec![planned], user.member.id, state.now()).await?;
+    let planned = match plan(&state.store, vec![planned], user.member.id, state.now()).await {
+        Ok(planned) => planned,
+        Err(err) => {
+            if let Some(code) = &booked {
+                state.store.withdraw_booking(code, state.now()).await?;
+            }
+            return Err(err.into());
+        }
+    };
+    if let (Some(code), [one]) = (&booked, planned.as_slice()) {
+        state.store.link_booking(code, one.0).await?;
+    }
     let count = planned.len();
     Ok(done(
         &match planned.as_slice() {

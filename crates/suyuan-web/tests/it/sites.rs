@@ -228,3 +228,60 @@ async fn a_full_slot_offers_its_waiting_list_and_a_cancellation_offers_the_place
     assert!(visitor.text(&second).await.contains("已预约"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_activity_day_books_its_slot_at_a_site_from_the_gathering_form() {
+    let app = TestApp::spawn().await;
+    let site = app.site(&app.world.xiajiang, "下姜村", false).await;
+    let admin = app.signed_in("xihu-admin").await;
+    let plan = format!("/units/{}/gatherings", app.world.branch.id);
+    let day = (suyuan_core::clock::Clock::now(&app.clock) + chrono::Duration::days(5))
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d")
+        .to_string();
+    let site_id = site.to_string();
+    let fields = |time: &'static str| {
+        vec![
+            ("kind", "activity_day".to_owned()),
+            ("title", "走进下姜村".to_owned()),
+            ("date", day.clone()),
+            ("time", time.to_owned()),
+            ("minutes", "90".to_owned()),
+            ("repeat", "once".to_owned()),
+            ("site", site_id.clone()),
+            ("headcount", "25".to_owned()),
+            ("contact_phone", "13800138000".to_owned()),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let admin = &admin;
+        let plan = plan.clone();
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            admin.submit(&plan, &plan, &fields).await
+        }
+    };
+    // 10:00 is not one of the site's slot starts: refused, nothing planned.
+    let refused = send(fields("10:00")).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = refused.text().await.expect("page");
+    assert!(body.contains("09:00") && body.contains("10:30"), "{body}");
+    // At 09:00 the slot is booked for the day, and the day is planned.
+    let planned = send(fields("09:00")).await;
+    assert_eq!(planned.status(), StatusCode::SEE_OTHER);
+    let gathering = location(&planned);
+    let page = admin.text(&gathering).await;
+    assert!(
+        page.contains("预约的参观") && page.contains("下姜村"),
+        "{page}"
+    );
+    let id: i64 = gathering
+        .trim_start_matches("/gatherings/")
+        .parse()
+        .expect("a gathering");
+    let bookings = app.store.gathering_bookings(id).await.expect("bookings");
+    assert_eq!(bookings.len(), 1);
+    assert_eq!(bookings[0].headcount, 25);
+    assert_eq!(bookings[0].org_unit, Some(app.world.branch.id));
+    app.stop().await;
+}
