@@ -79,6 +79,26 @@ async fn next_steps(
             href: paths::PRACTICE.to_owned(),
         });
     }
+    // A site's managers start their day at its door.
+    for site in state.store.managed_sites(member.id).await? {
+        let zone = site.hours.zone;
+        let day = now.with_timezone(&zone).date_naive();
+        let start = suyuan_core::campaigns::local_instant(zone, day, chrono::NaiveTime::MIN);
+        let groups = state
+            .store
+            .site_bookings(site.id, start, start + chrono::Duration::days(1))
+            .await?
+            .iter()
+            .filter(|b| b.status.holds_places())
+            .count();
+        steps.push(NextStep {
+            label: fill(
+                t.sites.next_door,
+                &[("site", &site.details.name), ("n", &groups)],
+            ),
+            href: paths::site_door(site.id),
+        });
+    }
     if user.principal.is_admin() {
         let (proposed, _) = state
             .store

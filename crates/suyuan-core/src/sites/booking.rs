@@ -180,11 +180,10 @@ impl Contact {
         self.phone.chars().filter(char::is_ascii_digit).collect()
     }
 
-    /// The phone as shown to anyone but the site: the last four digits.
-    pub fn masked_phone(phone: &str) -> String {
+    /// What anyone but the site sees of a phone: its last four digits.
+    pub fn phone_tail(phone: &str) -> String {
         let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
-        let tail: String = digits[digits.len().saturating_sub(4)..].iter().collect();
-        format!("•••• {tail}")
+        digits[digits.len().saturating_sub(4)..].iter().collect()
     }
 }
 
@@ -528,7 +527,7 @@ mod tests {
         ));
         let contact = Contact::new("王芳", "138-0013-8000", "").expect("contact");
         assert_eq!(contact.phone_key(), "13800138000");
-        assert_eq!(Contact::masked_phone(&contact.phone), "•••• 8000");
+        assert_eq!(Contact::phone_tail(&contact.phone), "8000");
         let group = party(10);
         assert_eq!(group.organization.key(), "uscc:914403001922038216");
         assert_eq!(group.organization.kind(), OrgKind::Enterprise);

@@ -465,13 +465,7 @@ pub fn read_party(
         &fields.phone.value,
         &fields.email.value,
     )
-    .map_err(|err| {
-        let field = match err.field() {
-            "contact" => "contact",
-            other => other,
-        };
-        fields.refuse(field, refusal(t, Tz::UTC, &err));
-    })
+    .map_err(|err| fields.refuse(err.field(), refusal(t, Tz::UTC, &err)))
     .ok();
     let headcount = fields
         .headcount
@@ -668,6 +662,8 @@ async fn find(Query(query): Query<FindQuery>) -> Result<Response, WebError> {
 }
 
 struct LegView {
+    /// "参观", or "第 2 站" on a route.
+    label: String,
     site: String,
     site_href: String,
     when: String,
@@ -754,6 +750,11 @@ async fn tracking_page(
             cancel_closed = Some(refusal(t, zone, &err));
         }
         legs.push(LegView {
+            label: if bookings.len() > 1 {
+                fill(t.sites.stop, &[("n", &(legs.len() + 1))])
+            } else {
+                t.sites.visit.to_owned()
+            },
             site: site.details.name.clone(),
             site_href: paths::site(site.id),
             when: dates::span(
@@ -796,7 +797,10 @@ async fn tracking_page(
         contact: format!(
             "{} · {}",
             first.contact_name,
-            Contact::masked_phone(&first.phone)
+            fill(
+                t.sites.phone_tail,
+                &[("tail", &Contact::phone_tail(&first.phone))]
+            )
         ),
         headcount: {
             let people = fill(t.sites.people, &[("n", &first.headcount)]);

@@ -270,7 +270,7 @@ struct SiteFormPage {
     kinds: Vec<(&'static str, &'static str)>,
     units: Vec<(i64, String)>,
     zones: Vec<(&'static str, &'static str)>,
-    weekdays: Vec<(usize, &'static str)>,
+    weekdays: Vec<(usize, String)>,
     /// The site's desk: photos and managers (not when adding a site).
     site: Option<SiteDesk>,
 }
@@ -369,7 +369,12 @@ async fn form_page(
             .collect(),
         units,
         zones: t.zones.to_vec(),
-        weekdays: t.weekdays.iter().copied().enumerate().collect(),
+        weekdays: t
+            .weekdays
+            .iter()
+            .enumerate()
+            .map(|(i, day)| (i, format!("{}{day}", t.weekday_prefix)))
+            .collect(),
         site: desk,
         chrome: Chrome::for_user(page, user, &here),
     })

@@ -552,15 +552,16 @@ fn week_hours(t: &Texts, site: &Site) -> Vec<(String, String)> {
             _ => lines.push((day, day, text)),
         }
     }
+    let day = |i: usize| format!("{}{}", t.weekday_prefix, t.weekdays[i]);
     lines
         .into_iter()
         .map(|(first, last, text)| {
             let days = if first == last {
-                t.weekdays[first].to_owned()
+                day(first)
             } else {
                 fill(
                     t.sites.weekday_range,
-                    &[("from", &t.weekdays[first]), ("to", &t.weekdays[last])],
+                    &[("from", &day(first)), ("to", &day(last))],
                 )
             };
             (days, text)

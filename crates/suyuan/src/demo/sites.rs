@@ -361,7 +361,7 @@ fn group(
     units: &[(suyuan_core::units::UnitId, String)],
     headcount: u32,
 ) -> Result<Party> {
-    let organization = if dice.next() % 3 == 0 && !units.is_empty() {
+    let organization = if dice.next().is_multiple_of(3) && !units.is_empty() {
         let (id, name) = &units[(dice.next() % units.len() as u64) as usize];
         Organization::new(name, OrgIdentity::Unit(*id))?
     } else {
