@@ -431,7 +431,7 @@ async fn a_route_is_booked_all_or_nothing() {
             .book_route(&route, slot_at(&a, 9), asker(&group), &rule(), now())
             .await;
         assert!(
-            matches!(refused, Err(StoreError::Conflict(_))),
+            matches!(refused, Err(StoreError::Booking(BookingError::Route(_)))),
             "{refused:?}"
         );
         for site in [&a, &b] {

@@ -48,7 +48,8 @@ async fn an_admin_imports_a_roster_through_the_page() {
             .count_members(&app.world.xihu.path)
             .await
             .expect("count"),
-        2
+        // The admin, the member and the site manager.
+        3
     );
 
     let good = roster_with_bad_row_7().replace("不存在社区", "翠苑一区社区");
@@ -60,7 +61,7 @@ async fn an_admin_imports_a_roster_through_the_page() {
             .count_members(&app.world.xihu.path)
             .await
             .expect("count"),
-        8
+        9
     );
 
     let again = upload(&browser, &good, "initial-pass").await;
@@ -70,7 +71,7 @@ async fn an_admin_imports_a_roster_through_the_page() {
             .count_members(&app.world.xihu.path)
             .await
             .expect("count"),
-        8
+        9
     );
 
     // The new members sign in with the initial password.
