@@ -95,6 +95,15 @@ impl AppState {
     }
 }
 
+/// What an instance is started with beyond its store, clock and index.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Where evening reminders and booking confirmations go out.
+    pub reminders: ReminderSettings,
+    /// When organizations that book sites and do not come are held.
+    pub no_shows: suyuan_core::sites::NoShowRule,
+}
+
 /// What the router holds beyond the product.
 #[derive(Clone, Copy)]
 enum Mounted {
@@ -117,17 +126,18 @@ impl App {
         clock: Arc<dyn Clock>,
         search: Arc<SearchIndex>,
     ) -> Result<Self, StartError> {
-        Self::build_with(store, clock, search, &ReminderSettings::default()).await
+        Self::build_with(store, clock, search, &Settings::default()).await
     }
 
-    /// `build`, with the channels evening reminders go out through.
+    /// `build`, with its settings: the channels messages go out through,
+    /// and the hold on organizations that do not come.
     pub async fn build_with(
         store: Store,
         clock: Arc<dyn Clock>,
         search: Arc<SearchIndex>,
-        reminders: &ReminderSettings,
+        settings: &Settings,
     ) -> Result<Self, StartError> {
-        Self::assemble(store, clock, search, reminders, Mounted::Product).await
+        Self::assemble(store, clock, search, settings, Mounted::Product).await
     }
 
     /// `build`, with the no-op routes `suyuan bench` measures the HTTP
@@ -137,18 +147,24 @@ impl App {
         clock: Arc<dyn Clock>,
         search: Arc<SearchIndex>,
     ) -> Result<Self, StartError> {
-        let reminders = ReminderSettings::default();
-        Self::assemble(store, clock, search, &reminders, Mounted::WithBench).await
+        Self::assemble(
+            store,
+            clock,
+            search,
+            &Settings::default(),
+            Mounted::WithBench,
+        )
+        .await
     }
 
     async fn assemble(
         store: Store,
         clock: Arc<dyn Clock>,
         search: Arc<SearchIndex>,
-        reminders: &ReminderSettings,
+        settings: &Settings,
         mounted: Mounted,
     ) -> Result<Self, StartError> {
-        let outbox = reminders::Outbox::new(reminders)?;
+        let outbox = reminders::Outbox::new(&settings.reminders)?;
         let csrf_key = store.secret("csrf").await?;
         search.catch_up(&store).await?;
         let state = AppState(Arc::new(Shared {
@@ -161,7 +177,7 @@ impl App {
             catalog: Default::default(),
             books: Default::default(),
             csrf_key: csrf_key.into_bytes().into_boxed_slice(),
-            no_shows: Default::default(),
+            no_shows: settings.no_shows,
         }));
         let (api_router, openapi) = api::router().split_for_parts();
         let openapi = Arc::new(openapi);

@@ -272,3 +272,28 @@ pub fn attachment(
     )
         .into_response()
 }
+
+/// Photos decoded at once by this instance.
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// An uploaded photo re-encoded as a JPEG of bounded size. Decoding a
+/// camera's photo takes a moment and much memory: off the async threads,
+/// one at a time.
+pub async fn prepare_photo(
+    bytes: Vec<u8>,
+) -> Result<suyuan_core::gatherings::photo::Photo, WebError> {
+    let _turn = DECODING.acquire().await?;
+    Ok(
+        tokio::task::spawn_blocking(move || suyuan_core::gatherings::photo::prepare(&bytes))
+            .await??,
+    )
+}
+
+/// A text's paragraphs: its lines that hold something, trimmed.
+pub fn paragraphs(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}

@@ -81,12 +81,31 @@ struct MailArgs {
     mail_from: Option<String>,
 }
 
-impl MailArgs {
-    fn settings(&self) -> suyuan_web::ReminderSettings {
-        suyuan_web::ReminderSettings {
-            smtp_url: self.smtp_url.clone(),
-            mail_from: self.mail_from.clone(),
-        }
+/// How teaching sites hold organizations that book and do not come.
+#[derive(clap::Args)]
+struct SiteArgs {
+    /// No-shows that hold an organization from booking…
+    #[arg(long, default_value_t = 3, env = "SUYUAN_NO_SHOWS")]
+    no_shows: u32,
+    /// …when they fall within this many days…
+    #[arg(long, default_value_t = 90, env = "SUYUAN_NO_SHOW_DAYS")]
+    no_show_days: i64,
+    /// …hold it for this many days after the last of them.
+    #[arg(long, default_value_t = 30, env = "SUYUAN_NO_SHOW_HOLD_DAYS")]
+    no_show_hold_days: i64,
+}
+
+fn settings(mail: &MailArgs, sites: &SiteArgs) -> suyuan_web::Settings {
+    suyuan_web::Settings {
+        reminders: suyuan_web::ReminderSettings {
+            smtp_url: mail.smtp_url.clone(),
+            mail_from: mail.mail_from.clone(),
+        },
+        no_shows: suyuan_core::sites::NoShowRule {
+            count: sites.no_shows.max(1),
+            within: chrono::Duration::days(sites.no_show_days.max(1)),
+            hold: chrono::Duration::days(sites.no_show_hold_days.max(0)),
+        },
     }
 }
 
@@ -108,6 +127,8 @@ enum Command {
         data: DataArgs,
         #[command(flatten)]
         mail: MailArgs,
+        #[command(flatten)]
+        sites: SiteArgs,
     },
     /// Create (or reuse) the demo province and serve it.
     Demo {
@@ -127,6 +148,8 @@ enum Command {
         no_serve: bool,
         #[command(flatten)]
         mail: MailArgs,
+        #[command(flatten)]
+        sites: SiteArgs,
     },
     /// Manage units of the organization tree.
     #[command(subcommand)]
@@ -302,9 +325,21 @@ async fn main() -> Result<()> {
     init_logging(cli.log_format);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
-        Command::Serve { listen, data, mail } => {
+        Command::Serve {
+            listen,
+            data,
+            mail,
+            sites,
+        } => {
             let store = data.open().await?;
-            serve(store, clock, listen, &data.data_dir, &mail).await
+            serve(
+                store,
+                clock,
+                listen,
+                &data.data_dir,
+                &settings(&mail, &sites),
+            )
+            .await
         }
         Command::Demo {
             listen,
@@ -313,6 +348,7 @@ async fn main() -> Result<()> {
             material,
             no_serve,
             mail,
+            sites,
         } => {
             let data = DataArgs {
                 data_dir,
@@ -331,7 +367,14 @@ async fn main() -> Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(store, clock, listen, &data.data_dir, &mail).await
+            serve(
+                store,
+                clock,
+                listen,
+                &data.data_dir,
+                &settings(&mail, &sites),
+            )
+            .await
         }
         Command::Unit(UnitCommand::Create {
             code,
@@ -583,9 +626,9 @@ async fn serve(
     clock: Arc<dyn Clock>,
     listen: SocketAddr,
     data_dir: &std::path::Path,
-    mail: &MailArgs,
+    settings: &suyuan_web::Settings,
 ) -> Result<()> {
-    let app = App::build_with(store, clock, search_index(data_dir)?, &mail.settings()).await?;
+    let app = App::build_with(store, clock, search_index(data_dir)?, settings).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

@@ -86,6 +86,18 @@ pub struct Asker<'a> {
     pub key: Option<&'a str>,
 }
 
+impl<'a> Asker<'a> {
+    /// A group asking without an account, an activity day or a key.
+    pub fn group(party: &'a Party) -> Self {
+        Self {
+            party,
+            member: None,
+            gathering: None,
+            key: None,
+        }
+    }
+}
+
 /// What a booking request did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Booked {
@@ -278,10 +290,25 @@ impl Store {
                 return Err(BookingError::Full { free }.into());
             }
         }
+        self.write_booking(legs, route, &asker, BookingStatus::Booked, now)
+            .await
+    }
+
+    /// Writes a booking under a fresh code (another is drawn in the rare
+    /// case one is held at a site already), or gives what a request with
+    /// the same key booked meanwhile.
+    async fn write_booking(
+        &self,
+        legs: &[LegAsk<'_>],
+        route: Option<RouteId>,
+        asker: &Asker<'_>,
+        status: BookingStatus,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Booked> {
         for _ in 0..4 {
             let code = BookingCode::from_random(crate::auth::random_bytes());
             match self
-                .try_booking(legs, route, &asker, &code, BookingStatus::Booked, now)
+                .try_booking(legs, route, asker, &code, status, now)
                 .await?
             {
                 Attempt::Done(bookings) => return Ok(Booked::New(bookings)),
@@ -395,23 +422,8 @@ impl Store {
             site,
             slot: places.slot,
         }];
-        for _ in 0..4 {
-            let code = BookingCode::from_random(crate::auth::random_bytes());
-            match self
-                .try_booking(&legs, None, &asker, &code, BookingStatus::Waiting, now)
-                .await?
-            {
-                Attempt::Done(bookings) => return Ok(Booked::New(bookings)),
-                Attempt::CodeTaken => continue,
-                Attempt::KeySeen => {
-                    return self
-                        .repeat_of(asker.key)
-                        .await?
-                        .ok_or_else(|| StoreError::Unavailable("a booking key".into()));
-                }
-            }
-        }
-        Err(StoreError::Unavailable("no free booking code".into()))
+        self.write_booking(&legs, None, &asker, BookingStatus::Waiting, now)
+            .await
     }
 
     /// The sites of these ids, each read once.

@@ -72,12 +72,7 @@ fn party(n: u32, headcount: u32) -> Party {
 }
 
 fn asker(party: &Party) -> Asker<'_> {
-    Asker {
-        party,
-        member: None,
-        gathering: None,
-        key: None,
-    }
+    Asker::group(party)
 }
 
 fn rule() -> NoShowRule {

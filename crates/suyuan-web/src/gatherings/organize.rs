@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 
 use suyuan_app::gatherings::{Planned, plan};
 use suyuan_core::campaigns::{Campaign, CampaignId};
-use suyuan_core::gatherings::photo;
 use suyuan_core::gatherings::{
     Attendance, CheckInCode, Kind, Nth, Recurrence, Review, Schedule, Slot,
 };
@@ -835,9 +834,6 @@ async fn cancel(
     Ok(done(&paths::gathering(id), Notice::GatheringCancelled))
 }
 
-/// Photos decoded at once by this instance.
-static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
-
 async fn add_photo(
     State(state): State<AppState>,
     user: PageUser,
@@ -845,11 +841,7 @@ async fn add_photo(
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
     let gathering = organized(&state, &user, id).await?;
-    let bytes = form.files.bytes("photo").to_vec();
-    // Decoding a camera's photo takes a moment and much memory: off the
-    // async threads, one at a time.
-    let _turn = DECODING.acquire().await?;
-    let photo = tokio::task::spawn_blocking(move || photo::prepare(&bytes)).await??;
+    let photo = crate::views::prepare_photo(form.files.bytes("photo").to_vec()).await?;
     state
         .store
         .add_photo(gathering.id, &photo, user.member.id, state.now())

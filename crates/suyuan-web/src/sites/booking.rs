@@ -608,20 +608,41 @@ async fn book(
     Query(query): Query<AtQuery>,
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
-    let t = page.lang.texts();
     let site = state.store.site(SiteId(id)).await?;
     let at = parse_start(&query.at)?;
-    let (mut fields, party) = read_party(t, &form.fields, &form.files, &user);
-    let target = Target::Slot { site, at };
-    if let Err(words) = screen(&state, t, &form.fields, &user, &address, party.as_ref()).await? {
+    send(
+        &state,
+        page,
+        &user,
+        &address,
+        &Target::Slot { site, at },
+        &form,
+    )
+    .await
+}
+
+/// A sent booking form, for a slot or a route: screened, read, booked
+/// (or put on the waiting list), and answered.
+pub async fn send(
+    state: &AppState,
+    page: Page,
+    user: &Option<PageUser>,
+    address: &str,
+    target: &Target,
+    form: &CsrfMultipart,
+) -> Result<Response, WebError> {
+    let t = page.lang.texts();
+    let (mut fields, party) = read_party(t, &form.fields, &form.files, user);
+    if let Err(words) = screen(state, t, &form.fields, user, address, party.as_ref()).await? {
         fields.form = Some(words);
-        let form = book_form(&state, page, &user, &target, fields).await?;
+        let form = book_form(state, page, user, target, fields).await?;
         return Ok((axum::http::StatusCode::TOO_MANY_REQUESTS, form).into_response());
     }
     let Some(party) = party else {
-        let form = book_form(&state, page, &user, &target, fields).await?;
+        let form = book_form(state, page, user, target, fields).await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, form).into_response());
     };
+    // The form's own key: sent twice, it books once.
     let key = form.fields.get("key").map(|k| format!("form:{}", k.trim()));
     let asker = Asker {
         party: &party,
@@ -629,19 +650,20 @@ async fn book(
         gathering: None,
         key: key.as_deref().filter(|k| k.len() > 10 && k.len() <= 100),
     };
-    let Target::Slot { site, at } = &target else {
-        unreachable!("built above")
+    let (rule, now) = (&state.no_shows, state.now());
+    let outcome = match target {
+        Target::Slot { site, at } if form.fields.get("waiting").is_some_and(|v| v == "1") => {
+            state
+                .store
+                .join_waiting_list(site, *at, asker, rule, now)
+                .await
+        }
+        Target::Slot { site, at } => state.store.book(site, *at, asker, rule, now).await,
+        Target::Route { route, at, .. } => {
+            state.store.book_route(route, *at, asker, rule, now).await
+        }
     };
-    let rule = state.no_shows;
-    let outcome = if form.fields.get("waiting").is_some_and(|v| v == "1") {
-        state
-            .store
-            .join_waiting_list(site, *at, asker, &rule, state.now())
-            .await
-    } else {
-        state.store.book(site, *at, asker, &rule, state.now()).await
-    };
-    answer(&state, page, &user, &target, fields, outcome).await
+    answer(state, page, user, target, fields, outcome).await
 }
 
 #[derive(Deserialize)]

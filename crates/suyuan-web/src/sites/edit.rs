@@ -3,7 +3,6 @@
 //! its details, hours (with closed days and special openings), rules and
 //! photos.
 
-use suyuan_core::gatherings::photo;
 use suyuan_core::members::{MemberId, MemberNumber};
 use suyuan_core::sites::{Coordinates, OpeningHours, SiteDetails, SlotTimes, VisitRules, number};
 use suyuan_store::sites::SiteForm;
@@ -447,9 +446,6 @@ async fn update(
     Ok(done(&paths::site_edit(site.id), Notice::SiteSaved))
 }
 
-/// Photos are decoded one at a time: a camera's photo takes much memory.
-static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
-
 async fn add_photo(
     State(state): State<AppState>,
     user: PageUser,
@@ -457,9 +453,7 @@ async fn add_photo(
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
     let site = super::door::managed(&state, &user, id).await?;
-    let bytes = form.files.bytes("photo").to_vec();
-    let _turn = DECODING.acquire().await?;
-    let photo = tokio::task::spawn_blocking(move || photo::prepare(&bytes)).await??;
+    let photo = crate::views::prepare_photo(form.files.bytes("photo").to_vec()).await?;
     state
         .store
         .add_site_photo(site.id, &photo, user.member.id, state.now())

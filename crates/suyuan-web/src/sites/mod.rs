@@ -709,14 +709,7 @@ async fn site_page(
         ),
         address: site.details.address.clone(),
         map_links: map_links(t, &site),
-        description: site
-            .details
-            .description
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        description: crate::views::paragraphs(&site.details.description),
         photos,
         week_hours: week_hours(t, &site),
         exceptions: exceptions(t, &site, first_day),

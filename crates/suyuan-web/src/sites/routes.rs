@@ -3,11 +3,9 @@
 //! fetched here), and booked all or nothing.
 
 use suyuan_core::sites::RouteId;
-use suyuan_store::sites::{Asker, Route};
+use suyuan_store::sites::Route;
 
-use super::booking::{
-    BookFields, BookPage, ClientAddress, Target, answer, book_form, read_party, screen,
-};
+use super::booking::{BookFields, BookPage, ClientAddress, Target, book_form};
 use super::*;
 use crate::csrf::CsrfMultipart;
 
@@ -194,13 +192,7 @@ async fn route_page(
     Ok(RoutePage {
         id,
         map: route_svg(&sites),
-        description: route
-            .description
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        description: crate::views::paragraphs(&route.description),
         stops,
         date: day.to_string(),
         day: dates::day(t, day),
@@ -242,31 +234,6 @@ async fn book(
     Query(query): Query<super::booking::AtQuery>,
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
-    let t = page.lang.texts();
     let target = target(&state, id, &query.at).await?;
-    let (mut fields, party) = read_party(t, &form.fields, &form.files, &user);
-    if let Err(words) = screen(&state, t, &form.fields, &user, &address, party.as_ref()).await? {
-        fields.form = Some(words);
-        let form = book_form(&state, page, &user, &target, fields).await?;
-        return Ok((axum::http::StatusCode::TOO_MANY_REQUESTS, form).into_response());
-    }
-    let Some(party) = party else {
-        let form = book_form(&state, page, &user, &target, fields).await?;
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, form).into_response());
-    };
-    let Target::Route { route, at, .. } = &target else {
-        unreachable!("a route's target")
-    };
-    let key = form.fields.get("key").map(|k| format!("form:{}", k.trim()));
-    let asker = Asker {
-        party: &party,
-        member: user.as_ref().map(|u| u.member.id),
-        gathering: None,
-        key: key.as_deref().filter(|k| k.len() > 10 && k.len() <= 100),
-    };
-    let outcome = state
-        .store
-        .book_route(route, *at, asker, &state.no_shows, state.now())
-        .await;
-    answer(&state, page, &user, &target, fields, outcome).await
+    super::booking::send(&state, page, &user, &address, &target, &form).await
 }

@@ -640,8 +640,7 @@ async fn the_ledger_counts_each_gathering_and_opens_as_a_workbook() {
         )
         .await;
     assert_eq!(minutes.status(), StatusCode::SEE_OTHER);
-    // Nobody checked in: once closed, the branch's two (the member and
-    // the site manager beside them) are absent.
+    // Nobody checked in: once closed, the one member is absent.
     // The server's own sweep may have closed them already.
     app.store
         .close_ended(app.clock.now())
@@ -673,8 +672,8 @@ async fn the_ledger_counts_each_gathering_and_opens_as_a_workbook() {
     assert_eq!(rows[0][0], "日期");
     let held_row = &rows[1];
     let column = |name: &str| rows[0].iter().position(|h| h == name).expect(name);
-    assert_eq!(held_row[column("应到")], "2");
-    assert_eq!(held_row[column("缺席")], "2");
+    assert_eq!(held_row[column("应到")], "1");
+    assert_eq!(held_row[column("缺席")], "1");
     assert_eq!(held_row[column("出勤率")], "0");
     assert_eq!(held_row[column("会议纪要")], "有");
     assert_eq!(held_row[column("状态")], "已举行");
@@ -685,8 +684,8 @@ async fn the_ledger_counts_each_gathering_and_opens_as_a_workbook() {
         assert_eq!(sheet["freeze"], "A2", "{sheet}");
         assert_eq!(sheet["header_bold"], true, "{sheet}");
         let row = &sheet["rows"][1];
-        assert_eq!(row[column("应到")], 2, "{sheet}");
-        assert_eq!(row[column("缺席")], 2, "{sheet}");
+        assert_eq!(row[column("应到")], 1, "{sheet}");
+        assert_eq!(row[column("缺席")], 1, "{sheet}");
         assert_eq!(sheet["formats"][1][column("出勤率")], "0.0%", "{sheet}");
         assert_eq!(sheet["rows"][0][0], "日期");
         assert!(

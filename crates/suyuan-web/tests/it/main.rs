@@ -193,15 +193,6 @@ impl TestApp {
         )
         .await;
         person(&store, &xihu, "xihu-admin", "沈丽华", Role::Admin, &hash).await;
-        person(
-            &store,
-            &branch,
-            "site-manager",
-            "吴振宇",
-            Role::SiteManager,
-            &hash,
-        )
-        .await;
         let xihu_member = person(
             &store,
             &branch,
@@ -378,19 +369,35 @@ impl TestApp {
             .await
             .expect("site");
         if managed {
-            let manager = self
-                .store
-                .member_by_number(
-                    &suyuan_core::members::MemberNumber::parse("site-manager").expect("number"),
-                )
-                .await
-                .expect("manager");
+            let manager = self.site_manager().await;
             self.store
-                .add_site_manager(site.id, manager.id)
+                .add_site_manager(site.id, manager)
                 .await
                 .expect("manager named");
         }
         site.id.0
+    }
+
+    /// `site-manager`, a site manager in the branch beside
+    /// `cuiyuan-member`: made when a test first needs them, so that the
+    /// world's counts stay those of the tests that do not.
+    pub async fn site_manager(&self) -> suyuan_core::members::MemberId {
+        let number = suyuan_core::members::MemberNumber::parse("site-manager").expect("number");
+        if let Ok(manager) = self.store.member_by_number(&number).await {
+            return manager.id;
+        }
+        let hash = hash_password(&NewPassword::parse(PASSWORD).expect("password")).expect("hash");
+        suyuan_core::members::MemberId(
+            person(
+                &self.store,
+                &self.world.branch,
+                "site-manager",
+                "吴振宇",
+                Role::SiteManager,
+                &hash,
+            )
+            .await,
+        )
     }
 
     pub async fn gathering_in(
@@ -441,7 +448,11 @@ impl TestApp {
         let db = self.db.as_ref().expect("a database");
         let store = Store::open(&db.location).await.expect("open");
         let search = Arc::new(SearchIndex::in_memory().expect("index"));
-        App::build_with(store, Arc::new(self.clock.clone()), search, reminders)
+        let settings = suyuan_web::Settings {
+            reminders: reminders.clone(),
+            ..Default::default()
+        };
+        App::build_with(store, Arc::new(self.clock.clone()), search, &settings)
             .await
             .expect("app")
     }

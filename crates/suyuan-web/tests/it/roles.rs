@@ -1249,6 +1249,7 @@ async fn api_status(app: &TestApp, token: Option<&str>, case: &Case) -> u16 {
 async fn every_role_against_every_route() {
     for app in TestApp::spawn_each().await {
         app.campaign().await;
+        app.site_manager().await;
         let mut failures = Vec::new();
         for (index, who) in EVERYONE.iter().enumerate() {
             // The /login page gives anonymous browsers a CSRF token; a

@@ -285,3 +285,54 @@ async fn an_activity_day_books_its_slot_at_a_site_from_the_gathering_form() {
     assert_eq!(bookings[0].org_unit, Some(app.world.branch.id));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_roster_comes_with_the_booking_and_a_longer_one_is_refused() {
+    let app = TestApp::spawn().await;
+    let site = app.site(&app.world.xihu, "纪念馆", false).await;
+    let visitor = app.browser();
+    let site_page = visitor.text(&format!("/sites/{site}")).await;
+    let form_path = first_link(&site_page, &format!("/sites/{site}/book?at="));
+    let page = visitor.text(&form_path).await;
+    app.clock.advance(chrono::Duration::seconds(5));
+    let send = |roster: &'static str, headcount: &'static str| {
+        let (visitor, page, form_path) = (&visitor, &page, &form_path);
+        async move {
+            let mut form = Form::new();
+            for name in ["csrf", "key", "issued", "identity"] {
+                if let Some(value) = hidden(page, name) {
+                    form = form.text(name, value);
+                }
+            }
+            for (name, value) in GROUP {
+                let value = if name == "headcount" {
+                    headcount
+                } else {
+                    value
+                };
+                form = form.text(name, value);
+            }
+            let part =
+                reqwest::multipart::Part::bytes(roster.as_bytes().to_vec()).file_name("名单.csv");
+            visitor
+                .client
+                .post(visitor.url(form_path))
+                .multipart(form.part("roster", part))
+                .send()
+                .await
+                .expect("POST")
+        }
+    };
+    let refused = send("序号,姓名\n1,张三\n2,李四\n3,王五\n", "2").await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page_text = refused.text().await.expect("page");
+    assert!(
+        page_text.contains("名单有 3 人，多于预约人数 2 人"),
+        "{page_text}"
+    );
+    let booked = send("序号,姓名\n1,张三\n2,李四\n3,王五\n", "6").await;
+    assert_eq!(booked.status(), StatusCode::SEE_OTHER);
+    let tracking = visitor.text(&location(&booked)).await;
+    assert!(tracking.contains("6 人 · 名单 3 人"), "{tracking}");
+    app.stop().await;
+}

@@ -1,7 +1,8 @@
 //! The booking rush: when a popular site's day opens for booking, many
 //! groups race for its few places. `--rush-clients` members each send
 //! one booking through the API (a group of five, for one of the day's
-//! five slots, picked at random), arriving over `--rush-seconds`. Every
+//! five slots: the groups ask for them in turn, so that every slot is
+//! raced for), arriving at random moments over `--rush-seconds`. Every
 //! booking must be answered after its commit; the only refusal allowed is
 //! "full", and the places booked must be exactly the day's capacity.
 
@@ -151,7 +152,7 @@ async fn race(
     for (i, bearer) in rush.bearers.iter().enumerate() {
         let mut dice = Dice(0xB00C_1234_5678_9ABC ^ i as u64);
         let wait = arrivals.mul_f64(dice.fraction());
-        let start = rush.starts[(dice.next() % rush.starts.len() as u64) as usize];
+        let start = rush.starts[i % rush.starts.len()];
         let body = serde_json::json!({
             "starts_at": start,
             "organization": format!("参观团体{i}"),

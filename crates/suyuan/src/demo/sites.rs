@@ -422,12 +422,7 @@ async fn seed_bookings(store: &Store, sites: &[Site], now: DateTime<Utc>) -> Res
                     as u32;
                 let party = group(&mut dice, &units, headcount)?;
                 let booked_at = slot.starts_at - Duration::days(3 + (dice.next() % 10) as i64);
-                let asker = Asker {
-                    party: &party,
-                    member: None,
-                    gathering: None,
-                    key: None,
-                };
+                let asker = Asker::group(&party);
                 let Ok(booked) = store
                     .book(site, slot.starts_at, asker, &rule, booked_at)
                     .await
@@ -472,24 +467,14 @@ async fn seed_bookings(store: &Store, sites: &[Site], now: DateTime<Utc>) -> Res
         while free >= hall.rules.min_group {
             let headcount = free.min(hall.rules.max_group);
             let party = group(&mut dice, &units, headcount)?;
-            let asker = Asker {
-                party: &party,
-                member: None,
-                gathering: None,
-                key: None,
-            };
+            let asker = Asker::group(&party);
             store
                 .book(hall, places.slot.starts_at, asker, &rule, now)
                 .await?;
             free -= headcount;
         }
         let party = group(&mut dice, &units, 20)?;
-        let asker = Asker {
-            party: &party,
-            member: None,
-            gathering: None,
-            key: None,
-        };
+        let asker = Asker::group(&party);
         store
             .join_waiting_list(hall, places.slot.starts_at, asker, &rule, now)
             .await?;

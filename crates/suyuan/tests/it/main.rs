@@ -748,11 +748,39 @@ fn the_bench_measures_the_dashboards_beside_a_plain_group_by() {
 }
 
 #[test]
+fn the_booking_rush_books_exactly_the_day_s_places() {
+    let dir = tempfile::tempdir().expect("dir");
+    let json = dir.path().join("bench.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_suyuan"))
+        .args(["bench", "booking-rush", "--members", "100"])
+        .args(["--rush-clients", "80", "--rush-seconds", "0.5", "--json"])
+        .arg(&json)
+        .arg("--data-dir")
+        .arg(dir.path().join("bench-data"))
+        .current_dir(dir.path())
+        .env_remove("SUYUAN_DATABASE_URL")
+        .output()
+        .expect("run the bench");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let said = String::from_utf8_lossy(&output.stdout);
+    // 80 groups of five for 300 places: 60 booked, 20 told "full".
+    assert!(
+        said.contains("60 groups booked (300 places; recounted from the bookings: 300), 20 told \"full\", 0 other errors"),
+        "{said}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("a report");
+    let row = &report["scenarios"][0];
+    assert_eq!(row["name"], "booking-rush");
+    assert_eq!(row["errors"], 0, "{row}");
+}
+
+#[test]
 fn the_bench_names_unknown_scenarios() {
     let dir = tempfile::tempdir().expect("dir");
     let output = suyuan(
         &dir.path().join("data"),
-        &["bench", "booking-rush", "--seconds", "1"],
+        &["bench", "requests", "--seconds", "1"],
     );
     assert!(!output.status.success());
     assert!(
