@@ -56,6 +56,7 @@ invalid!(
     suyuan_core::units::UnitError,
     suyuan_core::campaigns::CalendarError,
     suyuan_core::sites::SiteError,
+    suyuan_core::pledges::PledgeError,
     suyuan_core::sites::HoursError,
     suyuan_core::sites::CreditCodeError,
 );

@@ -14,6 +14,7 @@ pub mod library;
 pub mod members;
 mod migration;
 pub mod mistakes;
+pub mod pledges;
 pub mod progress;
 pub mod questions;
 pub mod reading;

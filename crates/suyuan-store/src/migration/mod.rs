@@ -21,6 +21,7 @@ mod m0012_session_changes;
 mod m0013_one_mark_a_day;
 mod m0014_library_categories;
 mod m0015_sites;
+mod m0016_pledges;
 
 use m0001_foundation::*;
 use m0002_library::*;
@@ -37,6 +38,7 @@ use m0012_session_changes::*;
 use m0013_one_mark_a_day::*;
 use m0014_library_categories::*;
 use m0015_sites::*;
+use m0016_pledges::*;
 
 pub struct Migrator;
 
@@ -58,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(OneMarkADay),
             Box::new(LibraryCategories),
             Box::new(Sites),
+            Box::new(Pledges),
         ]
     }
 }

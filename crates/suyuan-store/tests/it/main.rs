@@ -7,6 +7,7 @@ mod gatherings;
 mod library;
 mod location;
 mod members;
+mod pledges;
 mod progress;
 mod questions;
 mod reading;
