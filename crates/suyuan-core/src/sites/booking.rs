@@ -149,7 +149,7 @@ impl Contact {
             .chars()
             .enumerate()
             .all(|(i, c)| c.is_ascii_digit() || c == '-' || (i == 0 && c == '+'));
-        if !shaped || !(7..=15).contains(&digits) {
+        if !shaped || !(7..=15).contains(&digits) || phone.len() > 24 {
             return Err(BookingError::Phone(phone));
         }
         let email = text::half_width(email).trim().to_owned();

@@ -3,9 +3,9 @@ use super::*;
 /// Teaching sites: their days out of the weekly pattern, managers and
 /// photos; the slots booked so far with the places they and their days
 /// hold; bookings (waiting list, offers, check-in and no-shows in one
-/// table); the keys that make a retried booking book once; routes; the
-/// events public forms are rate-limited by; and calendar feeds of a
-/// site's bookings.
+/// table); the codes handed out; the keys that make a retried booking
+/// book once; routes; the events public forms are rate-limited by; and
+/// calendar feeds of a site's bookings.
 pub(super) struct Sites;
 
 impl MigrationName for Sites {
@@ -123,6 +123,15 @@ enum Bookings {
 enum BookingRequests {
     Table,
     Key,
+    Code,
+    CreatedAt,
+}
+
+/// Every code handed out, once: a code names one group's booking (all the
+/// legs of a route) whatever the site.
+#[derive(DeriveIden, Clone, Copy)]
+enum BookingCodes {
+    Table,
     Code,
     CreatedAt,
 }
@@ -481,6 +490,20 @@ impl MigrationTrait for Sites {
                     )
                     .col(string(BookingRequests::Code, 8))
                     .col(timestamp(BookingRequests::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(BookingCodes::Table)
+                    .col(
+                        ColumnDef::new(BookingCodes::Code)
+                            .string_len(8)
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(timestamp(BookingCodes::CreatedAt))
                     .to_owned(),
             )
             .await?;

@@ -227,7 +227,7 @@ pub(super) async fn offer_freed(
     let mut offered = 0;
     for row in waiting {
         if take(txn, site, slot, to_u32(row.headcount)).await? {
-            booking::Entity::update_many()
+            let made = booking::Entity::update_many()
                 .col_expr(
                     booking::Column::Status,
                     Expr::value(BookingStatus::Offered.code()),
@@ -235,8 +235,23 @@ pub(super) async fn offer_freed(
                 .col_expr(booking::Column::OfferedUntil, Expr::value(until))
                 .col_expr(booking::Column::UpdatedAt, Expr::value(now))
                 .filter(booking::Column::Id.eq(row.id))
+                .filter(booking::Column::Status.eq(BookingStatus::Waiting.code()))
                 .exec(txn)
                 .await?;
+            if made.rows_affected == 0 {
+                // It left the list meanwhile: the places go back.
+                let places = to_u32(row.headcount);
+                release(
+                    txn,
+                    site.id,
+                    slot.starts_at,
+                    slot.date,
+                    places,
+                    Release::SlotAndDay,
+                )
+                .await?;
+                continue;
+            }
             offered += 1;
         }
     }
@@ -366,8 +381,24 @@ impl Store {
                 Err(err) => return Err(err.into()),
             }
         }
+        // A code names one group's booking at whatever site.
+        let claimed = booking_code::Entity::insert(booking_code::ActiveModel {
+            code: Set(code.as_str().to_owned()),
+            created_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await;
+        match claimed {
+            Ok(_) => {}
+            Err(err) if is_unique_violation(&err) => return Ok(Attempt::CodeTaken),
+            Err(err) => return Err(err.into()),
+        }
+        // Rows are locked site by site in one order, so that two routes
+        // over the same sites cannot wait on each other.
+        let mut in_order: Vec<&LegAsk<'_>> = legs.iter().collect();
+        in_order.sort_by_key(|leg| (leg.site.id, leg.slot.starts_at));
         let mut ids = Vec::with_capacity(legs.len());
-        for leg in legs {
+        for leg in in_order {
             ensure_rows(&txn, leg.site, &leg.slot).await?;
             if status.holds_places()
                 && !take(&txn, leg.site, &leg.slot, asker.party.headcount).await?
@@ -409,6 +440,9 @@ impl Store {
         rule: &NoShowRule,
         now: DateTime<Utc>,
     ) -> StoreResult<Booked> {
+        if site.archived {
+            return Err(BookingError::SiteClosed.into());
+        }
         let places = self.slot_places(site, at).await?;
         asker.party.may_book(&site.rules, &places.slot, now)?;
         if places.load.free() >= asker.party.headcount {
@@ -583,8 +617,12 @@ impl Store {
                 may_cancel(&sites[&booking.site].rules, booking.starts_at, now)?;
             }
         }
+        // Site by site, in the order bookings lock their rows.
+        let mut in_order: Vec<&Booking> =
+            bookings.iter().filter(|b| b.status.cancellable()).collect();
+        in_order.sort_by_key(|b| (b.site, b.starts_at));
         let txn = self.db.begin().await?;
-        for booking in bookings.iter().filter(|b| b.status.cancellable()) {
+        for booking in in_order {
             let site = &sites[&booking.site];
             let cancelled = booking::Entity::update_many()
                 .col_expr(

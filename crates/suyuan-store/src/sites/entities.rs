@@ -146,3 +146,9 @@ entity!(route_stop, "route_stops", {
     pub site_id: i64,
     pub travel_minutes: i32,
 });
+
+entity!(booking_code, "booking_codes", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub code: String,
+    pub created_at: DateTimeUtc,
+});

@@ -287,6 +287,18 @@ async fn freed_places_are_offered_in_order_and_offers_lapse() {
         );
         let (held, counted) = store.recount_slot(site.id, at).await.expect("recount");
         assert_eq!((held, counted), (20, 20));
+        // A site that takes no bookings takes no waiting groups either.
+        store
+            .archive_site(site.id, true, now())
+            .await
+            .expect("archived");
+        let closed = store.site(site.id).await.expect("site");
+        assert!(matches!(
+            store
+                .join_waiting_list(&closed, at, asker(&party(9, 10)), &rule(), now())
+                .await,
+            Err(StoreError::Booking(BookingError::SiteClosed))
+        ));
         // Cancelling closes the day before the visit.
         let too_late = at - Duration::hours(2);
         assert!(matches!(

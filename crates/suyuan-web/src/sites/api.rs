@@ -238,11 +238,18 @@ async fn book(
     .map_err(|e| WebError::Invalid(e.to_string()))?;
     let party = Party::new(organization, contact, request.headcount, request.roster)
         .map_err(|e| WebError::Invalid(e.to_string()))?;
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(|k| format!("api:{}:{}", user.member.id.0, k.trim()))
-        .filter(|k| k.len() <= 100);
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(value) => {
+            let key = value.to_str().map(str::trim).unwrap_or_default();
+            if key.is_empty() || key.len() > 64 {
+                return Err(WebError::BadRequest(
+                    "Idempotency-Key: 1 to 64 characters".into(),
+                ));
+            }
+            Some(format!("api:{}:{key}", user.member.id.0))
+        }
+    };
     let asker = Asker {
         party: &party,
         member: Some(user.member.id),

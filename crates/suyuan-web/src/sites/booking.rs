@@ -105,6 +105,9 @@ pub struct BookFields {
     pub roster: Field,
     /// Errors not about one field (the slot, the organization's hold).
     pub form: Option<String>,
+    /// The slot proved too full for the group: the form offers its
+    /// waiting list.
+    pub offer_waiting: bool,
 }
 
 impl BookFields {
@@ -337,7 +340,8 @@ pub async fn book_form(
         }
     };
     let rules = target.rules();
-    let waiting = matches!(target, Target::Slot { .. }) && free < rules.min_group;
+    let waiting =
+        matches!(target, Target::Slot { .. }) && (free < rules.min_group || fields.offer_waiting);
     let member_unit = user.as_ref().map(|u| u.member.unit.name.clone());
     let mut fields = fields;
     if fields.identity.is_empty() {
@@ -433,6 +437,7 @@ pub fn read_party(
         headcount: typed("headcount"),
         roster: Field::default(),
         form: None,
+        offer_waiting: false,
     };
     let identity = match (fields.identity.as_str(), user) {
         ("unit", Some(user)) => Some(OrgIdentity::Unit(user.member.unit.id)),
@@ -563,6 +568,7 @@ pub async fn answer(
                 }
                 _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             };
+            fields.offer_waiting = matches!(err, BookingError::Full { .. });
             let field = err.field();
             fields.refuse(field, refusal(t, target.zone(), &err));
             let form = book_form(state, page, user, target, fields).await?;
@@ -697,6 +703,8 @@ struct LegView {
 #[template(path = "booking.html")]
 struct TrackingPage {
     chrome: Chrome,
+    /// Why the last action was refused, in the page's words.
+    error: Option<String>,
     code: String,
     status: &'static str,
     status_code: &'static str,
@@ -719,14 +727,18 @@ async fn bookings_of(
     address: &str,
     user: &Option<PageUser>,
 ) -> Result<(BookingCode, Vec<Booking>), WebError> {
-    if user.is_none() {
-        let keys = [(format!("lookup-address:{address}"), LOOKUPS_PER_ADDRESS)];
-        if !state.store.within_limits(&keys, state.now()).await? {
-            return Err(WebError::Throttled(
-                "too many booking codes looked up from this address; try again in a few minutes"
-                    .into(),
-            ));
-        }
+    // Signed in or not: a code is the key to its booking.
+    let mut keys = vec![(format!("lookup-address:{address}"), LOOKUPS_PER_ADDRESS)];
+    if let Some(user) = user {
+        keys.push((
+            format!("lookup-member:{}", user.member.id.0),
+            LOOKUPS_PER_ADDRESS,
+        ));
+    }
+    if !state.store.within_limits(&keys, state.now()).await? {
+        return Err(WebError::Throttled(
+            "too many booking codes looked up from here; try again in a few minutes".into(),
+        ));
     }
     let code = BookingCode::parse(code).ok_or(WebError::NotFound)?;
     let bookings = state.store.bookings_by_code(&code).await?;
@@ -756,8 +768,19 @@ async fn tracking_page(
     ClientAddress(address): ClientAddress,
     Path(code): Path<String>,
 ) -> Result<TrackingPage, WebError> {
-    let t = page.lang.texts();
     let (code, bookings) = bookings_of(&state, &code, &address, &user).await?;
+    tracking(&state, page, &user, code, bookings, None).await
+}
+
+async fn tracking(
+    state: &AppState,
+    page: Page,
+    user: &Option<PageUser>,
+    code: BookingCode,
+    bookings: Vec<Booking>,
+    error: Option<String>,
+) -> Result<TrackingPage, WebError> {
+    let t = page.lang.texts();
     let now = state.now();
     let mut legs = Vec::with_capacity(bookings.len());
     let mut cancel_closed = None;
@@ -844,32 +867,61 @@ async fn tracking_page(
         cancel_closed: cancel_closed.filter(|_| bookings.iter().any(|b| b.status.cancellable())),
         calendar: paths::booking_event(&code),
         legs,
-        chrome: chrome(page, &user, &here),
+        error,
+        chrome: chrome(page, user, &here),
     })
 }
 
 async fn cancel(
     State(state): State<AppState>,
+    page: Page,
     MaybeSigned(user): MaybeUser,
     ClientAddress(address): ClientAddress,
     Path(code): Path<String>,
     _form: crate::csrf::CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     let (code, _) = bookings_of(&state, &code, &address, &user).await?;
-    state.store.cancel_booking(&code, state.now()).await?;
-    Ok(done(&paths::booking(&code), Notice::BookingCancelled))
+    let outcome = state.store.cancel_booking(&code, state.now()).await;
+    act(&state, page, &user, code, outcome, Notice::BookingCancelled).await
 }
 
 async fn accept(
     State(state): State<AppState>,
+    page: Page,
     MaybeSigned(user): MaybeUser,
     ClientAddress(address): ClientAddress,
     Path(code): Path<String>,
     _form: crate::csrf::CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     let (code, _) = bookings_of(&state, &code, &address, &user).await?;
-    state.store.accept_offer(&code, state.now()).await?;
-    Ok(done(&paths::booking(&code), Notice::OfferTakenUp))
+    let outcome = state.store.accept_offer(&code, state.now()).await;
+    act(&state, page, &user, code, outcome, Notice::OfferTakenUp).await
+}
+
+/// Answers what was done to a booking on its page: back to it with the
+/// notice, or the page again with the refusal in its words.
+async fn act(
+    state: &AppState,
+    page: Page,
+    user: &Option<PageUser>,
+    code: BookingCode,
+    outcome: Result<Vec<Booking>, StoreError>,
+    notice: Notice,
+) -> Result<Response, WebError> {
+    match outcome {
+        Ok(_) => Ok(done(&paths::booking(&code), notice)),
+        Err(StoreError::Booking(err)) => {
+            let zone = match state.store.bookings_by_code(&code).await?.first() {
+                Some(b) => state.store.site(b.site).await?.hours.zone,
+                None => suyuan_core::campaigns::DEFAULT_ZONE,
+            };
+            let words = refusal(page.lang.texts(), zone, &err);
+            let bookings = state.store.bookings_by_code(&code).await?;
+            let page = tracking(state, page, user, code, bookings, Some(words)).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// A booking as a calendar event.

@@ -517,6 +517,12 @@ async fn remove_manager(
         .store
         .remove_site_manager(site.id, MemberId(member))
         .await?;
+    // The feed carries every booking's code: one who no longer manages
+    // the site must not keep it.
+    state
+        .store
+        .reset_feed(suyuan_store::gatherings::FeedOwner::Site(site.id))
+        .await?;
     Ok(done(
         &format!("{}#managers", paths::site_edit(site.id)),
         Notice::ManagerRemoved,

@@ -196,10 +196,27 @@ async fn a_full_slot_offers_its_waiting_list_and_a_cancellation_offers_the_place
     let form_page = visitor.text(&form_path).await;
     app.clock.advance(chrono::Duration::seconds(5));
     let mut big = GROUP.to_vec();
-    big[4] = ("headcount", "60");
+    big[4] = ("headcount", "40");
     let booked = send_form(&visitor, &form_page, &form_path, &big).await;
     assert_eq!(booked.status(), StatusCode::SEE_OTHER);
     let first = location(&booked);
+    // Twenty places left: a group of thirty is told so, and offered the
+    // waiting list.
+    let form_page = visitor.text(&form_path).await;
+    app.clock.advance(chrono::Duration::seconds(5));
+    let mut thirty = GROUP.to_vec();
+    thirty[4] = ("headcount", "30");
+    let too_big = send_form(&visitor, &form_page, &form_path, &thirty).await;
+    assert_eq!(too_big.status(), StatusCode::CONFLICT);
+    let offered = too_big.text().await.expect("page");
+    assert!(
+        offered.contains("只剩 20 个名额") && offered.contains("加入候补"),
+        "{offered}"
+    );
+    let mut rest = GROUP.to_vec();
+    rest[4] = ("headcount", "20");
+    let filled = send_form(&visitor, &form_page, &form_path, &rest).await;
+    assert_eq!(filled.status(), StatusCode::SEE_OTHER);
     // The slot is full: its form now puts a group on the waiting list.
     let form_page = visitor.text(&form_path).await;
     assert!(form_page.contains("加入候补"), "{form_page}");
@@ -334,5 +351,50 @@ async fn a_roster_comes_with_the_booking_and_a_longer_one_is_refused() {
     assert_eq!(booked.status(), StatusCode::SEE_OTHER);
     let tracking = visitor.text(&location(&booked)).await;
     assert!(tracking.contains("6 人 · 名单 3 人"), "{tracking}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_api_booking_needs_a_usable_idempotency_key_when_it_sends_one() {
+    let app = TestApp::spawn().await;
+    let site = app.site(&app.world.xihu, "纪念馆", false).await;
+    let token = app.token("cuiyuan-member").await;
+    let detail: serde_json::Value = reqwest::get(app.url(&format!("/api/v1/sites/{site}")))
+        .await
+        .expect("site")
+        .json()
+        .await
+        .expect("json");
+    let start = detail["slots"]
+        .as_array()
+        .expect("slots")
+        .iter()
+        .find(|s| s["bookable"] == true)
+        .expect("a bookable slot")["starts_at"]
+        .clone();
+    let body = serde_json::json!({
+        "starts_at": start,
+        "organization": "翠苑一区社区",
+        "contact_name": "陈晓燕",
+        "phone": "13800138000",
+        "headcount": 10,
+    });
+    let send = |key: &'static str| {
+        let (token, body) = (&token, &body);
+        let url = app.url(&format!("/api/v1/sites/{site}/bookings"));
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .header("idempotency-key", key)
+                .json(body)
+                .send()
+                .await
+                .expect("POST")
+        }
+    };
+    assert_eq!(send("").await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(send("visit-2026-12-08").await.status(), StatusCode::CREATED);
+    assert_eq!(send("visit-2026-12-08").await.status(), StatusCode::OK);
     app.stop().await;
 }
