@@ -679,13 +679,12 @@ struct FindQuery {
 }
 
 /// "Find my booking": a typed code leads to its page.
-async fn find(Query(query): Query<FindQuery>) -> Result<Response, WebError> {
-    let code = BookingCode::parse(&query.code).ok_or_else(|| {
-        WebError::Invalid(format!(
-            "code: {:?} is not a booking code such as ABCD-EFGH",
-            query.code
-        ))
-    })?;
+async fn find(
+    lang: crate::i18n::Lang,
+    Query(query): Query<FindQuery>,
+) -> Result<Response, WebError> {
+    let code = BookingCode::parse(&query.code)
+        .ok_or_else(|| WebError::Invalid(lang.texts().sites.err_code.to_owned()))?;
     Ok(axum::response::Redirect::to(&paths::booking(&code)).into_response())
 }
 
@@ -723,6 +722,7 @@ struct TrackingPage {
 
 async fn bookings_of(
     state: &AppState,
+    t: &Texts,
     code: &str,
     address: &str,
     user: &Option<PageUser>,
@@ -736,9 +736,7 @@ async fn bookings_of(
         ));
     }
     if !state.store.within_limits(&keys, state.now()).await? {
-        return Err(WebError::Throttled(
-            "too many booking codes looked up from here; try again in a few minutes".into(),
-        ));
+        return Err(WebError::Throttled(t.sites.err_lookups.to_owned()));
     }
     let code = BookingCode::parse(code).ok_or(WebError::NotFound)?;
     let bookings = state.store.bookings_by_code(&code).await?;
@@ -768,7 +766,7 @@ async fn tracking_page(
     ClientAddress(address): ClientAddress,
     Path(code): Path<String>,
 ) -> Result<TrackingPage, WebError> {
-    let (code, bookings) = bookings_of(&state, &code, &address, &user).await?;
+    let (code, bookings) = bookings_of(&state, page.lang.texts(), &code, &address, &user).await?;
     tracking(&state, page, &user, code, bookings, None).await
 }
 
@@ -880,7 +878,7 @@ async fn cancel(
     Path(code): Path<String>,
     _form: crate::csrf::CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    let (code, _) = bookings_of(&state, &code, &address, &user).await?;
+    let (code, _) = bookings_of(&state, page.lang.texts(), &code, &address, &user).await?;
     let outcome = state.store.cancel_booking(&code, state.now()).await;
     act(&state, page, &user, code, outcome, Notice::BookingCancelled).await
 }
@@ -893,7 +891,7 @@ async fn accept(
     Path(code): Path<String>,
     _form: crate::csrf::CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    let (code, _) = bookings_of(&state, &code, &address, &user).await?;
+    let (code, _) = bookings_of(&state, page.lang.texts(), &code, &address, &user).await?;
     let outcome = state.store.accept_offer(&code, state.now()).await;
     act(&state, page, &user, code, outcome, Notice::OfferTakenUp).await
 }
@@ -969,7 +967,7 @@ async fn event(
 ) -> Result<Response, WebError> {
     let t = page.lang.texts();
     let code = code.strip_suffix(".ics").unwrap_or(&code).to_owned();
-    let (code, bookings) = bookings_of(&state, &code, &address, &user).await?;
+    let (code, bookings) = bookings_of(&state, page.lang.texts(), &code, &address, &user).await?;
     let origin = crate::gatherings::origin(&headers);
     let mut events = Vec::new();
     for booking in &bookings {

@@ -368,6 +368,7 @@ struct SlotForm {
 
 async fn set_slot(
     State(state): State<AppState>,
+    lang: crate::i18n::Lang,
     user: PageUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<SlotForm>,
@@ -376,6 +377,14 @@ async fn set_slot(
     let at = parse_start(&form.at)?;
     let slot: VisitSlot = site.hours.slot_at(at).ok_or(WebError::NotFound)?;
     let capacity = suyuan_core::sites::number("capacity", &form.capacity, 0, 10_000)?;
+    let taken = state.store.slot_places(&site, at).await?.load.slot_taken;
+    if capacity < taken {
+        let t = lang.texts();
+        return Err(WebError::Invalid(fill(
+            t.sites.not_below_booked,
+            &[("n", &taken)],
+        )));
+    }
     state
         .store
         .set_slot(&site, &slot, capacity, form.state == "closed", state.now())

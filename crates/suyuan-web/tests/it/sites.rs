@@ -150,6 +150,22 @@ async fn an_outside_group_books_once_follows_its_code_and_is_checked_in_at_the_d
         .expect("bookings");
     assert_eq!(bookings.len(), 1);
     assert_eq!(bookings[0].actual_headcount, Some(28));
+    // The slot cannot be made smaller than what is booked in it.
+    let at = starts.timestamp().to_string();
+    let shrunk = manager
+        .submit(
+            &format!("/sites/{site}/bookings"),
+            &format!("/sites/{site}/slots"),
+            &[("at", &at), ("capacity", "10"), ("state", "open")],
+        )
+        .await;
+    assert_eq!(shrunk.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let said = shrunk.text().await.expect("page");
+    assert!(said.contains("不能少于已约的 30 人"), "{said}");
+    // A code typed wrong is named as such, in the page's language.
+    let wrong = visitor.get("/bookings?code=ABC").await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.text().await.expect("page").contains("预约码是 8 位"));
     // The site's page counts the visit.
     let site_page = visitor.text(&format!("/sites/{site}")).await;
     assert!(site_page.contains("1 批 · 28 人次"), "{site_page}");
