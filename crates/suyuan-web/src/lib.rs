@@ -19,6 +19,7 @@ mod mistakes;
 mod notice;
 mod ops;
 mod paths;
+mod pledges;
 pub mod progress;
 mod questions;
 mod reading;
@@ -257,6 +258,12 @@ impl App {
         sites::close_ended(&self.state).await
     }
 
+    /// Counts the pledges that became overdue (the server does this every
+    /// minute by itself).
+    pub async fn count_overdue_pledges(&self) -> Result<u64, WebError> {
+        pledges::count_overdue(&self.state).await
+    }
+
     /// Runs the evening reminders that are due now (the server does this
     /// every half minute by itself).
     pub async fn remind_now(&self) -> Result<Round, WebError> {
@@ -332,6 +339,18 @@ impl App {
                 }
             }
         });
+        let pledge_state = self.state.clone();
+        let pledge_sweep = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(pledges::SWEEP_EVERY);
+            loop {
+                ticks.tick().await;
+                match pledges::count_overdue(&pledge_state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(pledges = n, "pledges counted overdue"),
+                    Err(err) => tracing::warn!(%err, "overdue pledges could not be counted"),
+                }
+            }
+        });
         let served = axum::serve(
             listener,
             self.router
@@ -344,6 +363,7 @@ impl App {
         sweeping.abort();
         closing.abort();
         booking_sweep.abort();
+        pledge_sweep.abort();
         served
     }
 }

@@ -9,6 +9,7 @@ mod exams;
 mod gatherings;
 mod import;
 mod library;
+mod pledges;
 mod progress;
 mod questions;
 mod reading;
