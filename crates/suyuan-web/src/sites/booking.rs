@@ -909,12 +909,12 @@ async fn act(
     match outcome {
         Ok(_) => Ok(done(&paths::booking(&code), notice)),
         Err(StoreError::Booking(err)) => {
-            let zone = match state.store.bookings_by_code(&code).await?.first() {
+            let bookings = state.store.bookings_by_code(&code).await?;
+            let zone = match bookings.first() {
                 Some(b) => state.store.site(b.site).await?.hours.zone,
                 None => suyuan_core::campaigns::DEFAULT_ZONE,
             };
             let words = refusal(page.lang.texts(), zone, &err);
-            let bookings = state.store.bookings_by_code(&code).await?;
             let page = tracking(state, page, user, code, bookings, Some(words)).await?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
