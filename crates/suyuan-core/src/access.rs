@@ -130,6 +130,19 @@ impl Principal {
             .ok_or(Denied)
     }
 
+    /// A pledge's updates and completion: the member who pledged it, and
+    /// admins over its unit (who also approve members' pledges and
+    /// moderate the comments on them).
+    pub fn may_keep_pledge(
+        &self,
+        unit: &UnitPath,
+        pledger: Option<MemberId>,
+    ) -> Result<(), Denied> {
+        (pledger == Some(self.member_id) || self.may_manage_within(unit).is_ok())
+            .then_some(())
+            .ok_or(Denied)
+    }
+
     pub fn may_see_member(&self, member: MemberId, member_unit: &UnitPath) -> bool {
         member == self.member_id || (self.is_admin() && self.unit_path.contains(member_unit))
     }

@@ -576,4 +576,5 @@ pub static TEXTS: Texts = Texts {
     temporary_password: "Temporary password:",
     temporary_password_help: "Tell them in person or by phone, not in a group chat. It is not shown again once you leave this page.",
     sites: &crate::sites::EN,
+    pledges: &crate::pledges::EN,
 };

@@ -4,6 +4,7 @@
 //! because every field must be given.
 
 mod en;
+pub mod pledges;
 pub mod sites;
 mod zh;
 
@@ -655,6 +656,8 @@ mod texts {
         pub temporary_password_help: &'static str,
         /// The teaching sites' words.
         pub sites: &'static crate::sites::SiteTexts,
+        /// The pledges' words.
+        pub pledges: &'static crate::pledges::PledgeTexts,
     }
 }
 

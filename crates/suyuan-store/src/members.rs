@@ -170,6 +170,21 @@ impl Store {
         self.member(MemberId(inserted.last_insert_id)).await
     }
 
+    /// The admins of a unit itself (not of the units above it).
+    pub async fn admins_of(&self, unit: UnitId) -> StoreResult<Vec<MemberId>> {
+        Ok(entity::Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::UnitId.eq(unit.0))
+            .filter(Column::Role.eq(Role::Admin.as_str()))
+            .into_tuple::<i64>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(MemberId)
+            .collect())
+    }
+
     pub async fn member(&self, id: MemberId) -> StoreResult<Member> {
         let (row, unit) = entity::Entity::find_by_id(id.0)
             .find_also_related(units::entity::Entity)

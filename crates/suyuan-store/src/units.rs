@@ -205,6 +205,26 @@ impl Store {
             .and_then(Unit::try_from)
     }
 
+    /// The units with these ids (archived ones too), by id.
+    pub async fn units_by_ids(
+        &self,
+        ids: impl IntoIterator<Item = UnitId>,
+    ) -> StoreResult<std::collections::HashMap<UnitId, Unit>> {
+        let ids: std::collections::BTreeSet<i64> = ids.into_iter().map(|u| u.0).collect();
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let mut found = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(BULK_CHUNK) {
+            let rows = entity::Entity::find()
+                .filter(Column::Id.is_in(chunk.iter().copied()))
+                .all(&self.db)
+                .await?;
+            for unit in units(rows)? {
+                found.insert(unit.id, unit);
+            }
+        }
+        Ok(found)
+    }
+
     /// The roots of the forest (usually one province).
     pub async fn root_units(&self) -> StoreResult<Vec<Unit>> {
         units(

@@ -6,15 +6,15 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
-    AppState, auth, campaigns, exams, gatherings, library, members, progress, questions, reading,
-    reminders, search, sites, units,
+    AppState, auth, campaigns, exams, gatherings, library, members, pledges, progress, questions,
+    reading, reminders, search, sites, units,
 };
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Suyuan API", description = "Units, members, sign-in, the library, search, daily reading, the question bank, tests, gatherings and teaching sites. Errors are `{\"error\": {\"code\", \"message\"}}`."),
+    info(title = "Suyuan API", description = "Units, members, sign-in, the library, search, daily reading, the question bank, tests, gatherings, teaching sites and pledges. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "reading"), (name = "questions"), (name = "tests"), (name = "gatherings"), (name = "sites"))
+    tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "reading"), (name = "questions"), (name = "tests"), (name = "gatherings"), (name = "sites"), (name = "pledges"))
 )]
 struct ApiDoc;
 
@@ -45,4 +45,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(progress::dashboard::api())
         .merge(reminders::api())
         .merge(sites::api())
+        .merge(pledges::api())
 }

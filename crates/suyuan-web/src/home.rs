@@ -99,6 +99,10 @@ async fn next_steps(
             href: paths::site_door(site.id),
         });
     }
+    // Pledges due soon or overdue, and what waits for an admin's word.
+    for (label, href) in crate::pledges::next_steps(state, t, member.id, &user.principal).await? {
+        steps.push(NextStep { label, href });
+    }
     if user.principal.is_admin() {
         let (proposed, _) = state
             .store

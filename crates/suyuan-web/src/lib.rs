@@ -28,6 +28,7 @@ mod search;
 mod sites;
 mod units;
 mod views;
+mod visitors;
 
 use axum::Router;
 use std::future::Future;
@@ -43,6 +44,7 @@ pub use error::WebError;
 
 pub use i18n::Lang;
 
+pub use pledges::Round as PledgeRound;
 pub use reminders::{ReminderSettings, Round};
 
 /// What every handler may reach: one shared value, so that handing it to
@@ -198,6 +200,7 @@ impl App {
             .merge(gatherings::router())
             .merge(progress::router())
             .merge(sites::router())
+            .merge(pledges::router())
             .merge(api_router)
             .merge(ops::router(openapi));
         let router = match mounted {
@@ -258,10 +261,10 @@ impl App {
         sites::close_ended(&self.state).await
     }
 
-    /// Counts the pledges that became overdue (the server does this every
-    /// minute by itself).
-    pub async fn count_overdue_pledges(&self) -> Result<u64, WebError> {
-        pledges::count_overdue(&self.state).await
+    /// Counts the pledges that became overdue and reminds pledgers whose
+    /// deadline is near (the server does this every minute by itself).
+    pub async fn pledge_round(&self) -> Result<PledgeRound, WebError> {
+        pledges::sweep(&self.state).await
     }
 
     /// Runs the evening reminders that are due now (the server does this
@@ -344,10 +347,10 @@ impl App {
             let mut ticks = tokio::time::interval(pledges::SWEEP_EVERY);
             loop {
                 ticks.tick().await;
-                match pledges::count_overdue(&pledge_state).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(pledges = n, "pledges counted overdue"),
-                    Err(err) => tracing::warn!(%err, "overdue pledges could not be counted"),
+                match pledges::sweep(&pledge_state).await {
+                    Ok(round) if round == pledges::Round::default() => {}
+                    Ok(round) => tracing::info!(?round, "pledges counted and reminded"),
+                    Err(err) => tracing::warn!(%err, "the pledge round failed"),
                 }
             }
         });

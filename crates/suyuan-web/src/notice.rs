@@ -110,6 +110,21 @@ pub enum Notice {
         name: String,
     },
     ManagerRemoved,
+    PledgeMade {
+        public: bool,
+    },
+    PledgeUpdated,
+    PledgeCompleted,
+    PledgeDecided {
+        approved: bool,
+    },
+    PledgeConfirmed {
+        counted: bool,
+    },
+    CommentHeld,
+    CommentModerated {
+        shown: bool,
+    },
 }
 
 impl Notice {
@@ -190,6 +205,19 @@ impl Notice {
             Notice::SiteSaved => t.done_saved.to_owned(),
             Notice::ManagerNamed { name } => fill(t.sites.done_manager_named, &[("name", name)]),
             Notice::ManagerRemoved => t.sites.done_manager_removed.to_owned(),
+            Notice::PledgeMade { public: true } => t.pledges.done_made_public.to_owned(),
+            Notice::PledgeMade { public: false } => t.pledges.done_made_awaiting.to_owned(),
+            Notice::PledgeUpdated => t.pledges.done_updated.to_owned(),
+            Notice::PledgeCompleted => t.pledges.done_completed.to_owned(),
+            Notice::PledgeDecided { approved: true } => t.pledges.done_approved.to_owned(),
+            Notice::PledgeDecided { approved: false } => t.pledges.done_returned.to_owned(),
+            Notice::PledgeConfirmed { counted: true } => t.pledges.done_confirmed.to_owned(),
+            Notice::PledgeConfirmed { counted: false } => {
+                t.pledges.done_confirmed_before.to_owned()
+            }
+            Notice::CommentHeld => t.pledges.done_comment_held.to_owned(),
+            Notice::CommentModerated { shown: true } => t.pledges.done_comment_shown.to_owned(),
+            Notice::CommentModerated { shown: false } => t.pledges.done_comment_hidden.to_owned(),
         }
     }
 

@@ -195,6 +195,18 @@ pub fn unit_ledger_xlsx(unit: UnitId, from: chrono::NaiveDate, to: chrono::Naive
     format!("/units/{unit}/ledger.xlsx?from={from}&to={to}")
 }
 
+pub const PLEDGES: &str = "/pledges";
+pub const PLEDGE_NEW: &str = "/pledges/new";
+pub const PLEDGE_DESK: &str = "/pledges/desk";
+
+pub fn pledge(id: suyuan_core::pledges::PledgeId) -> String {
+    format!("{PLEDGES}/{}", id.0)
+}
+
+pub fn pledge_photo(id: suyuan_core::pledges::PledgeId, photo: i64) -> String {
+    format!("{PLEDGES}/{}/photos/{photo}", id.0)
+}
+
 pub const SITES: &str = "/sites";
 pub const SITE_NEW: &str = "/sites/new";
 pub const ROUTES: &str = "/routes";

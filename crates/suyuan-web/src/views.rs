@@ -289,6 +289,22 @@ pub async fn prepare_photo(
     )
 }
 
+/// One field of a form: what was typed and what is wrong with it.
+#[derive(Debug, Default, Clone)]
+pub struct Field {
+    pub value: String,
+    pub error: Option<String>,
+}
+
+impl Field {
+    pub fn typed(value: &str) -> Self {
+        Self {
+            value: value.to_owned(),
+            error: None,
+        }
+    }
+}
+
 /// A text's paragraphs: its lines that hold something, trimmed.
 pub fn paragraphs(text: &str) -> Vec<String> {
     text.lines()

@@ -22,6 +22,7 @@ mod m0013_one_mark_a_day;
 mod m0014_library_categories;
 mod m0015_sites;
 mod m0016_pledges;
+mod m0017_pledge_reminders;
 
 use m0001_foundation::*;
 use m0002_library::*;
@@ -39,6 +40,7 @@ use m0013_one_mark_a_day::*;
 use m0014_library_categories::*;
 use m0015_sites::*;
 use m0016_pledges::*;
+use m0017_pledge_reminders::*;
 
 pub struct Migrator;
 
@@ -61,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(LibraryCategories),
             Box::new(Sites),
             Box::new(Pledges),
+            Box::new(PledgeReminders),
         ]
     }
 }

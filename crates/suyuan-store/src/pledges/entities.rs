@@ -23,6 +23,7 @@ pub(crate) mod pledge {
         pub completed_at: Option<DateTimeUtc>,
         pub evidence: String,
         pub overdue_counted: bool,
+        pub reminded_at: Option<DateTimeUtc>,
         pub created_by: i64,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,

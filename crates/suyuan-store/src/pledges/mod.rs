@@ -15,7 +15,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -41,6 +41,8 @@ pub struct Pledge {
     /// The pledging unit, or the member's own unit.
     pub unit: Unit,
     pub member: Option<MemberId>,
+    /// The unit's name, or the member's.
+    pub pledger_name: String,
     pub promise: Promise,
     pub timeline: Timeline,
     pub approval: Approval,
@@ -203,6 +205,7 @@ impl Store {
             completed_at: Set(None),
             evidence: Set(String::new()),
             overdue_counted: Set(false),
+            reminded_at: Set(None),
             created_by: Set(by.0),
             created_at: Set(now),
             updated_at: Set(now),
@@ -223,8 +226,49 @@ impl Store {
             .one(&self.db)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let unit = self.unit(UnitId(row.unit_id)).await?;
-        pledge_of(row, unit)
+        self.pledges_of(vec![row])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Pledges from their rows, with their units and members' names read
+    /// once for all.
+    async fn pledges_of(&self, rows: Vec<pledge::Model>) -> StoreResult<Vec<Pledge>> {
+        let units = self
+            .units_by_ids(rows.iter().map(|r| UnitId(r.unit_id)))
+            .await?;
+        let member_ids: Vec<i64> = rows.iter().filter_map(|r| r.member_id).collect();
+        let mut names = std::collections::HashMap::new();
+        for chunk in member_ids.chunks(500) {
+            for (id, name) in crate::members::entity::Entity::find()
+                .select_only()
+                .column(crate::members::entity::Column::Id)
+                .column(crate::members::entity::Column::Name)
+                .filter(crate::members::entity::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple::<(i64, String)>()
+                .all(&self.db)
+                .await?
+            {
+                names.insert(id, name);
+            }
+        }
+        rows.into_iter()
+            .map(|row| {
+                let unit = units
+                    .get(&UnitId(row.unit_id))
+                    .cloned()
+                    .ok_or_else(|| corrupt("a pledge's unit"))?;
+                let name = match row.member_id {
+                    Some(member) => names
+                        .get(&member)
+                        .cloned()
+                        .ok_or_else(|| corrupt("a pledge's member"))?,
+                    None => unit.name.clone(),
+                };
+                pledge_of(row, unit, name)
+            })
+            .collect()
     }
 
     /// An admin approves a member's pledge (it is then public and counted)
@@ -335,9 +379,7 @@ impl Store {
             .all(&self.db)
             .await?;
         let mut counted = 0;
-        for row in candidates {
-            let unit = self.unit(UnitId(row.unit_id)).await?;
-            let pledge = pledge_of(row, unit)?;
+        for pledge in self.pledges_of(candidates).await? {
             if pledge.standing(now) != Standing::Overdue {
                 continue;
             }
@@ -473,42 +515,171 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
+            .map(comment_of)
+            .collect()
+    }
+
+    /// The approved pledges of a unit's subtree, by deadline; with
+    /// `deadlines`, those due from its first day to its last.
+    pub async fn pledges_within(
+        &self,
+        within: &UnitPath,
+        deadlines: Option<(NaiveDate, NaiveDate)>,
+    ) -> StoreResult<Vec<Pledge>> {
+        let mut query = pledge::Entity::find()
+            .filter(pledge::Column::UnitId.in_subquery(units_within(within)))
+            .filter(pledge::Column::Approval.eq(Approval::Approved.code()));
+        if let Some((first, last)) = deadlines {
+            query = query
+                .filter(pledge::Column::Deadline.gte(first))
+                .filter(pledge::Column::Deadline.lte(last));
+        }
+        let rows = query
+            .order_by_asc(pledge::Column::Deadline)
+            .order_by_asc(pledge::Column::Id)
+            .all(&self.db)
+            .await?;
+        self.pledges_of(rows).await
+    }
+
+    /// A member's own pledges, whatever their approval, newest first.
+    pub async fn member_pledges(&self, member: MemberId) -> StoreResult<Vec<Pledge>> {
+        let rows = pledge::Entity::find()
+            .filter(pledge::Column::MemberId.eq(member.0))
+            .order_by_desc(pledge::Column::Id)
+            .all(&self.db)
+            .await?;
+        self.pledges_of(rows).await
+    }
+
+    /// The members' pledges of a subtree waiting for an admin, oldest
+    /// first.
+    pub async fn pledges_to_decide(&self, within: &UnitPath) -> StoreResult<Vec<Pledge>> {
+        let rows = pledge::Entity::find()
+            .filter(pledge::Column::UnitId.in_subquery(units_within(within)))
+            .filter(pledge::Column::Approval.eq(Approval::Awaiting.code()))
+            .order_by_asc(pledge::Column::Id)
+            .all(&self.db)
+            .await?;
+        self.pledges_of(rows).await
+    }
+
+    /// The comments on a subtree's pledges waiting for a moderator, oldest
+    /// first, each with its pledge.
+    pub async fn held_comments(
+        &self,
+        within: &UnitPath,
+        limit: u64,
+    ) -> StoreResult<Vec<(Pledge, PledgeComment)>> {
+        let pledges_within = Query::select()
+            .column(pledge::Column::Id)
+            .from(pledge::Entity)
+            .and_where(pledge::Column::UnitId.in_subquery(units_within(within)))
+            .to_owned();
+        let comments: Vec<comment::Model> = comment::Entity::find()
+            .filter(comment::Column::State.eq(CommentState::Held.code()))
+            .filter(comment::Column::PledgeId.in_subquery(pledges_within))
+            .order_by_asc(comment::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        let ids: std::collections::BTreeSet<i64> = comments.iter().map(|c| c.pledge_id).collect();
+        let rows = pledge::Entity::find()
+            .filter(pledge::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?;
+        let pledges: std::collections::HashMap<i64, Pledge> = self
+            .pledges_of(rows)
+            .await?
+            .into_iter()
+            .map(|p| (p.id.0, p))
+            .collect();
+        comments
+            .into_iter()
             .map(|row| {
-                Ok(PledgeComment {
-                    id: row.id,
-                    text: row.text,
-                    author: row.author_name,
-                    state: CommentState::parse(&row.state)
-                        .ok_or_else(|| corrupt("a comment's state"))?,
-                    moderated_by: row.moderated_by.map(MemberId),
-                    created_at: row.created_at,
-                })
+                let pledge = pledges
+                    .get(&row.pledge_id)
+                    .cloned()
+                    .ok_or_else(|| corrupt("a comment's pledge"))?;
+                Ok((pledge, comment_of(row)?))
             })
             .collect()
     }
 
-    /// The approved pledges of a unit's subtree, by deadline.
-    pub async fn pledges_within(&self, within: &UnitPath) -> StoreResult<Vec<Pledge>> {
-        let units = self.subtree(within, true).await?;
-        let ids: Vec<i64> = units.iter().map(|u| u.id.0).collect();
-        let by_id: std::collections::HashMap<i64, Unit> =
-            units.into_iter().map(|u| (u.id.0, u)).collect();
-        pledge::Entity::find()
-            .filter(pledge::Column::UnitId.is_in(ids))
+    /// How many have confirmed each of these pledges (those none has
+    /// confirmed are left out).
+    pub async fn confirmation_counts(
+        &self,
+        ids: &[PledgeId],
+    ) -> StoreResult<std::collections::HashMap<PledgeId, u64>> {
+        let mut counts = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            for (id, n) in confirmation::Entity::find()
+                .select_only()
+                .column(confirmation::Column::PledgeId)
+                .column_as(confirmation::Column::Id.count(), "n")
+                .filter(confirmation::Column::PledgeId.is_in(chunk.iter().map(|p| p.0)))
+                .group_by(confirmation::Column::PledgeId)
+                .into_tuple::<(i64, i64)>()
+                .all(&self.db)
+                .await?
+            {
+                counts.insert(PledgeId(id), u64::try_from(n).unwrap_or_default());
+            }
+        }
+        Ok(counts)
+    }
+
+    /// The units that have public pledges.
+    pub async fn pledging_units(&self) -> StoreResult<Vec<UnitId>> {
+        Ok(pledge::Entity::find()
+            .select_only()
+            .column(pledge::Column::UnitId)
+            .distinct()
             .filter(pledge::Column::Approval.eq(Approval::Approved.code()))
-            .order_by_asc(pledge::Column::Deadline)
-            .order_by_asc(pledge::Column::Id)
+            .into_tuple::<i64>()
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|row| {
-                let unit = by_id
-                    .get(&row.unit_id)
-                    .cloned()
-                    .ok_or_else(|| corrupt("a pledge's unit"))?;
-                pledge_of(row, unit)
-            })
-            .collect()
+            .map(UnitId)
+            .collect())
+    }
+
+    /// Claims the reminders due at `now` (approved pledges not done whose
+    /// deadline is within `before`), each for exactly one caller however
+    /// many instances ask: the pledges this caller is to remind of.
+    pub async fn claim_pledge_reminders(
+        &self,
+        now: DateTime<Utc>,
+        before: chrono::Duration,
+    ) -> StoreResult<Vec<Pledge>> {
+        // No zone's day is more than a day from UTC's: the candidates are
+        // those due by then, each checked in its own zone.
+        let horizon = (now + before + chrono::Duration::days(1)).date_naive();
+        let candidates = pledge::Entity::find()
+            .filter(pledge::Column::Approval.eq(Approval::Approved.code()))
+            .filter(pledge::Column::CompletedAt.is_null())
+            .filter(pledge::Column::RemindedAt.is_null())
+            .filter(pledge::Column::Deadline.lte(horizon))
+            .limit(1000)
+            .all(&self.db)
+            .await?;
+        let mut claimed = Vec::new();
+        for pledge in self.pledges_of(candidates).await? {
+            if !pledge.timeline.reminder_due(now, before) {
+                continue;
+            }
+            let taken = pledge::Entity::update_many()
+                .col_expr(pledge::Column::RemindedAt, Expr::value(now))
+                .filter(pledge::Column::Id.eq(pledge.id.0))
+                .filter(pledge::Column::RemindedAt.is_null())
+                .exec(&self.db)
+                .await?;
+            if taken.rows_affected == 1 {
+                claimed.push(pledge);
+            }
+        }
+        Ok(claimed)
     }
 
     /// The figures of a unit's subtree from `from` to `to` (both
@@ -548,13 +719,13 @@ impl Store {
             .filter(pledge::Column::Approval.eq(Approval::Approved.code()))
             .all(&self.db)
             .await?;
-        for row in rows {
-            let overdue_counted = row.overdue_counted;
-            let unit = self.unit(UnitId(row.unit_id)).await?;
-            let approved_at = row
-                .approved_at
-                .ok_or_else(|| corrupt("an approval's time"))?;
-            let pledge = pledge_of(row, unit)?;
+        let kept: std::collections::HashMap<i64, (bool, Option<DateTime<Utc>>)> = rows
+            .iter()
+            .map(|r| (r.id, (r.overdue_counted, r.approved_at)))
+            .collect();
+        for pledge in self.pledges_of(rows).await? {
+            let (overdue_counted, approved_at) = kept[&pledge.id.0];
+            let approved_at = approved_at.ok_or_else(|| corrupt("an approval's time"))?;
             let zone = pledge.timeline.zone;
             let path = &pledge.unit.path;
             add(
@@ -722,12 +893,35 @@ fn counts_of(row: &pledge_day::Model) -> PledgeCounts {
     }
 }
 
-fn pledge_of(row: pledge::Model, unit: Unit) -> StoreResult<Pledge> {
+fn comment_of(row: comment::Model) -> StoreResult<PledgeComment> {
+    Ok(PledgeComment {
+        id: row.id,
+        text: row.text,
+        author: row.author_name,
+        state: CommentState::parse(&row.state).ok_or_else(|| corrupt("a comment's state"))?,
+        moderated_by: row.moderated_by.map(MemberId),
+        created_at: row.created_at,
+    })
+}
+
+/// The ids of the units of a subtree, as a subquery.
+fn units_within(within: &UnitPath) -> sea_orm::sea_query::SelectStatement {
+    let (low, high) = within.subtree_range();
+    Query::select()
+        .column(crate::units::entity::Column::Id)
+        .from(crate::units::entity::Entity)
+        .and_where(crate::units::entity::Column::Path.gte(low))
+        .and_where(crate::units::entity::Column::Path.lt(high))
+        .to_owned()
+}
+
+fn pledge_of(row: pledge::Model, unit: Unit, pledger_name: String) -> StoreResult<Pledge> {
     let zone: Tz = row.zone.parse().map_err(|_| corrupt("a pledge's zone"))?;
     Ok(Pledge {
         id: PledgeId(row.id),
         unit,
         member: row.member_id.map(MemberId),
+        pledger_name,
         promise: Promise {
             title: row.title,
             description: row.description,

@@ -62,7 +62,7 @@ async fn a_member_s_pledge_is_public_once_approved_and_deadlines_decide_its_stan
         assert_eq!(own.approval, Approval::Awaiting);
         assert!(
             store
-                .pledges_within(&p.xihu.path)
+                .pledges_within(&p.xihu.path, None)
                 .await
                 .expect("list")
                 .is_empty()
@@ -98,7 +98,7 @@ async fn a_member_s_pledge_is_public_once_approved_and_deadlines_decide_its_stan
         .await;
         assert_eq!(
             store
-                .pledges_within(&p.xihu.path)
+                .pledges_within(&p.xihu.path, None)
                 .await
                 .expect("list")
                 .len(),

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -140,6 +140,10 @@ pub struct Dashboard {
     csv_href: String,
     report_href: String,
     members_href: Option<String>,
+    /// The pledges of the unit's subtree over the same days (this month
+    /// when no campaign is chosen).
+    pledges: crate::pledges::FiguresView,
+    pledges_href: String,
 }
 
 const PERIOD_KINDS: [PeriodKind; 5] = [
@@ -267,7 +271,23 @@ async fn dashboard(
         }
         None => None,
     };
+    let today = state
+        .now()
+        .with_timezone(&suyuan_core::campaigns::DEFAULT_ZONE)
+        .date_naive();
+    let month = (today.with_day(1).unwrap_or(today), today);
+    let pledge_figures = |days: (NaiveDate, NaiveDate)| {
+        let state = state.clone();
+        let unit = unit.clone();
+        async move {
+            let counts = crate::pledges::counts_within(&state, Some(&unit), days).await?;
+            let over = crate::dates::days(t, days.0, days.1);
+            Ok::<_, WebError>(crate::pledges::figures_view(t, over, &counts))
+        }
+    };
     let mut page = Dashboard {
+        pledges: pledge_figures(month).await?,
+        pledges_href: format!("{}?unit={}", paths::PLEDGES, unit.id.0),
         chrome: Chrome::for_user(page, &user, &here),
         unit_name: unit.name.clone(),
         up_href,
@@ -301,6 +321,7 @@ async fn dashboard(
         .and_then(Column::parse)
         .unwrap_or(Column::OnTime);
     let ascending = asked.dir.as_deref() == Some("asc");
+    page.pledges = pledge_figures(chosen.days).await?;
     page.campaign_title = chosen.campaign.title.clone();
     page.campaign_id = campaign_id;
     page.campaigns = chosen

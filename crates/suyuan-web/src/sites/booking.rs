@@ -6,7 +6,6 @@
 
 use axum::http::HeaderMap;
 use axum::http::header;
-use std::net::IpAddr;
 
 use suyuan_core::sites::{
     BookingCode, BookingError, Contact, CreditCode, CreditCodeError, OrgIdentity, Organization,
@@ -20,6 +19,9 @@ use suyuan_store::throttle::Limit;
 use super::*;
 use crate::csrf::{CsrfMultipart, Fields, Files, NoFields};
 use crate::notice::{Notice, done};
+pub use crate::views::Field;
+pub use crate::visitors::ClientAddress;
+use crate::visitors::TurnedAway;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -30,9 +32,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/bookings/{code}/accept", post(accept))
         .route("/bookings/{code}/event.ics", get(event))
 }
-
-/// A form filled in faster than this is a script's.
-const MIN_FILL_SECONDS: i64 = 3;
 
 /// Outside bookings per address and per phone.
 const PER_ADDRESS: Limit = Limit {
@@ -49,47 +48,6 @@ const LOOKUPS_PER_ADDRESS: Limit = Limit {
     events: 60,
     within: Duration::minutes(10),
 };
-
-/// The address a request came from: the peer's, or where a proxy on this
-/// machine or network says it came from.
-pub struct ClientAddress(pub String);
-
-impl axum::extract::FromRequestParts<AppState> for ClientAddress {
-    type Rejection = WebError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &AppState,
-    ) -> Result<Self, WebError> {
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip());
-        let behind_proxy = peer.is_none_or(|ip| match ip {
-            IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
-            IpAddr::V6(v6) => v6.is_loopback(),
-        });
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .map(|v| v.trim().to_owned())
-            .filter(|v| v.parse::<IpAddr>().is_ok());
-        Ok(ClientAddress(match (behind_proxy, forwarded, peer) {
-            (true, Some(forwarded), _) => forwarded,
-            (_, _, Some(peer)) => peer.to_string(),
-            _ => "unknown".to_owned(),
-        }))
-    }
-}
-
-/// One field of the form: what was typed and what is wrong with it.
-#[derive(Default, Clone)]
-pub struct Field {
-    pub value: String,
-    pub error: Option<String>,
-}
 
 /// The booking form's fields.
 #[derive(Default, Clone)]
@@ -231,25 +189,6 @@ pub fn refusal(t: &Texts, zone: Tz, err: &BookingError) -> String {
     }
 }
 
-/// The signed stamp of when a form was handed out.
-fn issued_stamp(state: &AppState) -> String {
-    let at = state.now().timestamp().to_string();
-    let signature = crate::csrf::sign(state, &format!("book:{at}"));
-    format!("{at}.{signature}")
-}
-
-/// Whether the form was handed out by us at least `MIN_FILL_SECONDS` ago.
-fn filled_by_a_person(state: &AppState, stamp: &str) -> bool {
-    let Some((at, signature)) = stamp.split_once('.') else {
-        return false;
-    };
-    let Ok(issued) = at.parse::<i64>() else {
-        return false;
-    };
-    crate::csrf::signed(state, &format!("book:{at}"), signature)
-        && state.now().timestamp() - issued >= MIN_FILL_SECONDS
-}
-
 /// What the person is booking: a site's slot, or a route starting then.
 pub enum Target {
     Slot {
@@ -381,7 +320,7 @@ pub async fn book_form(
         as_my_unit: member_unit.map(|unit| fill(t.sites.as_my_unit, &[("unit", &unit)])),
         fields,
         key: suyuan_store::auth::random_token().expose().to_owned(),
-        issued: issued_stamp(state),
+        issued: crate::visitors::issued_stamp(state),
         min_group: rules.min_group,
         max_group: rules.max_group,
         chrome: chrome(page, user, &here),
@@ -515,26 +454,23 @@ pub async fn screen(
     address: &str,
     party: Option<&Party>,
 ) -> Result<Result<(), String>, WebError> {
-    let honeypot = form.get("website").is_some_and(|v| !v.trim().is_empty());
-    let stamp = form.get("issued").map(String::as_str).unwrap_or_default();
-    if honeypot || !filled_by_a_person(state, stamp) {
-        return Ok(Err(t.sites.err_too_fast.to_owned()));
+    let mut keys = Vec::new();
+    // A signed-in member's bookings are theirs to answer for.
+    if user.is_none() {
+        keys.push((format!("book-address:{address}"), PER_ADDRESS));
+        if let Some(party) = party {
+            keys.push((
+                format!("book-phone:{}", party.contact.phone_key()),
+                PER_PHONE,
+            ));
+        }
     }
-    if user.is_some() {
-        return Ok(Ok(()));
-    }
-    let mut keys = vec![(format!("book-address:{address}"), PER_ADDRESS)];
-    if let Some(party) = party {
-        keys.push((
-            format!("book-phone:{}", party.contact.phone_key()),
-            PER_PHONE,
-        ));
-    }
-    Ok(if state.store.within_limits(&keys, state.now()).await? {
-        Ok(())
-    } else {
-        Err(t.sites.err_throttled.to_owned())
-    })
+    Ok(crate::visitors::screen(state, form, &keys)
+        .await?
+        .map_err(|turned| match turned {
+            TurnedAway::Script => t.sites.err_too_fast.to_owned(),
+            TurnedAway::TooOften => t.sites.err_throttled.to_owned(),
+        }))
 }
 
 /// Answers a booking request: to the tracking page, or back to the form

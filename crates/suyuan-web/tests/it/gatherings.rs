@@ -706,7 +706,7 @@ async fn the_ledger_counts_each_gathering_and_opens_as_a_workbook() {
 }
 
 /// A small PNG, made here.
-fn png() -> Vec<u8> {
+pub fn png() -> Vec<u8> {
     let mut out = Vec::new();
     let picture =
         image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));

@@ -33,7 +33,7 @@ pub async fn robot() -> (String, Arc<Mutex<Vec<Value>>>) {
 }
 
 /// A mail server that speaks just enough SMTP, and keeps what it is sent.
-async fn mail_server() -> (String, Arc<Mutex<Vec<String>>>) {
+pub async fn mail_server() -> (String, Arc<Mutex<Vec<String>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("smtp://{}", listener.local_addr().expect("address"));
