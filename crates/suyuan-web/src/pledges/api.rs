@@ -219,6 +219,13 @@ async fn create(
     user: ApiUser,
     Json(request): Json<NewPledgeRequest>,
 ) -> Result<(StatusCode, Json<PledgeJson>), WebError> {
+    let (unit, pledger) = pledger_for(
+        &state,
+        &user.member,
+        &user.principal,
+        request.unit.map(UnitId),
+    )
+    .await?;
     let now = state.now();
     let invalid = |err: PledgeError| WebError::Invalid(err.to_string());
     let promise = Promise::new(
@@ -228,19 +235,8 @@ async fn create(
         &request.place,
     )
     .map_err(invalid)?;
-    let timeline = Timeline::new(
-        request.deadline,
-        ZONE,
-        now.with_timezone(&ZONE).date_naive(),
-    )
-    .map_err(invalid)?;
-    let (unit, pledger) = pledger_for(
-        &state,
-        &user.member,
-        &user.principal,
-        request.unit.map(UnitId),
-    )
-    .await?;
+    let today = now.with_timezone(&ZONE).date_naive();
+    let timeline = Timeline::new(request.deadline, ZONE, today).map_err(invalid)?;
     let pledge = state
         .store
         .create_pledge(&unit, pledger, &promise, &timeline, user.member.id, now)

@@ -236,6 +236,7 @@ async fn pages(app: &TestApp) -> Vec<Case> {
     cases.extend(question_pages());
     cases.extend(gathering_pages(app).await);
     cases.extend(site_pages(app).await);
+    cases.extend(pledge_pages(app).await);
     // Last, as it ends the browser's session.
     cases.push(case(
         "POST",
@@ -567,6 +568,115 @@ async fn site_pages(app: &TestApp) -> Vec<Case> {
         [Some(303), Some(422), Some(403), Some(403), Some(403)],
     ));
     cases
+}
+
+/// Three pledges: Xihu District's own and Chun'an County's own (public),
+/// and the member's own, waiting for an admin of Xihu.
+async fn pledges(app: &TestApp) -> (i64, i64, i64) {
+    use suyuan_core::clock::Clock;
+    use suyuan_core::pledges::{Pledger, Promise, Timeline};
+    let w = &app.world;
+    let zone = chrono_tz::Asia::Shanghai;
+    let now = app.clock.now();
+    let today = now.with_timezone(&zone).date_naive();
+    let promise = Promise::new("修好楼道灯", "更换楼道灯", "居民", "").expect("promise");
+    let timeline = Timeline::new(today + chrono::Duration::days(9), zone, today).expect("timeline");
+    let member = suyuan_core::members::MemberId(w.xihu_member);
+    let member_unit = app.store.member(member).await.expect("member").unit;
+    let mut made = Vec::new();
+    for (unit, pledger) in [
+        (&w.xihu, Pledger::Unit(w.xihu.id)),
+        (&w.chunan, Pledger::Unit(w.chunan.id)),
+        (&member_unit, Pledger::Member(member)),
+    ] {
+        let pledge = app
+            .store
+            .create_pledge(unit, pledger, &promise, &timeline, member, now)
+            .await
+            .expect("pledge");
+        made.push(pledge.id.0);
+    }
+    (made[0], made[1], made[2])
+}
+
+/// Pledges: the board and public pledges for everyone; a pledge waiting
+/// for approval for its member and the admins above it; keeping them
+/// for their pledgers and admins above; writes are refused input.
+async fn pledge_pages(app: &TestApp) -> Vec<Case> {
+    let (ours, theirs, awaiting) = pledges(app).await;
+    let get = |path: String, expect| case("GET", path, Body::None, expect);
+    let signed_in = [Some(303), Some(200), Some(200), Some(200), Some(200)];
+    let keepers_ours = [Some(303), Some(422), Some(422), Some(403), Some(403)];
+    let keepers_theirs = [Some(303), Some(422), Some(403), Some(403), Some(403)];
+    vec![
+        get("/pledges".into(), [Some(200); 5]),
+        get("/pledges?status=lost".into(), [Some(422); 5]),
+        get("/pledges?month=soon".into(), [Some(422); 5]),
+        get(format!("/pledges/{ours}"), [Some(200); 5]),
+        get(format!("/pledges/{theirs}"), [Some(200); 5]),
+        get(
+            format!("/pledges/{awaiting}"),
+            [Some(404), Some(200), Some(200), Some(200), Some(404)],
+        ),
+        get("/pledges/new".into(), signed_in),
+        get("/pledges/desk".into(), signed_in),
+        case(
+            "POST",
+            "/pledges/new".into(),
+            form(&[("title", " "), ("deadline", "soon")]),
+            [Some(303), Some(422), Some(422), Some(422), Some(422)],
+        ),
+        case(
+            "POST",
+            format!("/pledges/{ours}/updates"),
+            form(&[("text", " ")]),
+            keepers_ours,
+        ),
+        case(
+            "POST",
+            format!("/pledges/{theirs}/updates"),
+            form(&[("text", " ")]),
+            keepers_theirs,
+        ),
+        case(
+            "POST",
+            format!("/pledges/{ours}/completion"),
+            Body::Upload("photos", "empty.jpg"),
+            keepers_ours,
+        ),
+        case(
+            "POST",
+            format!("/pledges/{awaiting}/decision"),
+            form(&[("decision", "maybe")]),
+            keepers_ours,
+        ),
+        case(
+            "POST",
+            format!("/pledges/{theirs}/decision"),
+            form(&[("decision", "maybe")]),
+            keepers_theirs,
+        ),
+        case(
+            "POST",
+            format!("/pledges/{ours}/comments/999999"),
+            form(&[("state", "maybe")]),
+            keepers_ours,
+        ),
+        // Without the form's stamp, a comment is a script's.
+        case(
+            "POST",
+            format!("/pledges/{ours}/comments"),
+            form(&[("text", "好")]),
+            [Some(429); 5],
+        ),
+        // Not done: nothing to confirm.
+        case(
+            "POST",
+            format!("/pledges/{ours}/confirmations"),
+            form(&[]),
+            [Some(422); 5],
+        ),
+    ]
 }
 
 /// The question bank: admins' pages; an empty upload is refused.
@@ -1194,6 +1304,57 @@ async fn api(app: &TestApp) -> Vec<Case> {
             [Some(401), Some(204), Some(204), Some(204), Some(204)],
         ),
     ];
+    let (ours, theirs, awaiting) = pledges(app).await;
+    let keepers_ours = [Some(401), Some(422), Some(422), Some(403), Some(403)];
+    let keepers_theirs = [Some(401), Some(422), Some(403), Some(403), Some(403)];
+    sites.extend([
+        case("GET", "/api/v1/pledges".into(), Body::None, [Some(200); 5]),
+        case(
+            "GET",
+            "/api/v1/pledges?status=lost".into(),
+            Body::None,
+            [Some(422); 5],
+        ),
+        case(
+            "GET",
+            format!("/api/v1/pledges/{awaiting}"),
+            Body::None,
+            [Some(404), Some(200), Some(200), Some(200), Some(404)],
+        ),
+        case(
+            "POST",
+            "/api/v1/pledges".into(),
+            Body::Json(json!({
+                "title": " ", "description": "x", "beneficiaries": "x",
+                "deadline": "2030-01-01", "unit": app.world.chunan.id
+            })),
+            keepers_theirs,
+        ),
+        case(
+            "POST",
+            format!("/api/v1/pledges/{theirs}/updates"),
+            Body::Json(json!({"text": " "})),
+            keepers_theirs,
+        ),
+        case(
+            "POST",
+            format!("/api/v1/pledges/{ours}/completion"),
+            Body::Json(json!({"evidence": " "})),
+            keepers_ours,
+        ),
+        case(
+            "POST",
+            format!("/api/v1/pledges/{awaiting}/decision"),
+            Body::Json(json!({"approve": false, "reason": ""})),
+            keepers_ours,
+        ),
+        case(
+            "POST",
+            format!("/api/v1/pledges/{ours}/comments/999999"),
+            Body::Json(json!({"state": "held"})),
+            keepers_ours,
+        ),
+    ]);
     // Sign-out stays last.
     let logout = cases.pop();
     cases.append(&mut sites);
