@@ -362,6 +362,7 @@ async fn main() -> Result<()> {
             demo::seed_gatherings(&store, clock.now()).await?;
             demo::add_missing_logins(&store, clock.now()).await?;
             demo::seed_sites(&store, clock.now()).await?;
+            demo::seed_pledges(&store, clock.now()).await?;
             demo::count_progress(&store).await?;
             demo::print_logins(listen);
             if no_serve {

@@ -1397,3 +1397,134 @@ async fn an_outside_group_books_a_visit_on_a_phone_and_is_checked_in_at_the_door
     chrome.stop().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_visitor_filters_the_pledges_by_district_and_comments_once_a_moderator_shows_it() {
+    use suyuan_core::clock::Clock;
+    use suyuan_core::pledges::{Pledger, Promise, Timeline};
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let zone = chrono_tz::Asia::Shanghai;
+    let now = app.clock.now();
+    let made = now - chrono::Duration::days(10);
+    let made_day = made.with_timezone(&zone).date_naive();
+    let admin = suyuan_core::members::MemberId(app.world.xihu_member);
+    let mut ids = Vec::new();
+    for (unit, title) in [
+        (&app.world.cuiyuan, "为 3 号楼加装楼道扶手"),
+        (&app.world.chunan, "修通下姜村到茶园的机耕路"),
+    ] {
+        let promise = Promise::new(title, "加装扶手", "3 号楼住户", "").expect("promise");
+        let timeline =
+            Timeline::new(made_day + chrono::Duration::days(5), zone, made_day).expect("timeline");
+        let pledge = app
+            .store
+            .create_pledge(
+                unit,
+                Pledger::Unit(unit.id),
+                &promise,
+                &timeline,
+                admin,
+                made,
+            )
+            .await
+            .expect("pledge");
+        ids.push(pledge.id.0);
+    }
+    // The server's own round may have counted one already.
+    app.store.count_overdue_pledges(now).await.expect("sweep");
+    let c = &chrome.client;
+    let tap = |css: String| async move {
+        c.find(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|_| panic!("{css} on the page"))
+            .tap()
+            .await
+            .expect("tap");
+    };
+
+    // A visitor opens the board and narrows it to Xihu District.
+    c.goto(&app.url("/pledges")).await.expect("open");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the board is wider than a phone"
+    );
+    c.find(Locator::Css("select[name=unit]"))
+        .await
+        .expect("the unit filter")
+        .select_by_value(&app.world.xihu.id.to_string())
+        .await
+        .expect("choose Xihu");
+    tap("form.filters button[type=submit]".into()).await;
+    // The page that answers has Xihu chosen.
+    let chosen = format!(
+        "select[name=unit] option[selected][value='{}']",
+        app.world.xihu.id
+    );
+    c.wait()
+        .for_element(Locator::Css(&chosen))
+        .await
+        .expect("the filtered board");
+    let board = c.source().await.expect("source");
+    assert!(board.contains("为 3 号楼加装楼道扶手") && board.contains("已逾期"));
+    assert!(
+        !board.contains("修通下姜村到茶园的机耕路"),
+        "Chun'an is filtered out"
+    );
+    chrome.screenshot("pledges").await;
+
+    // It opens the overdue pledge and leaves a comment.
+    tap(format!("a[href='/pledges/{}']", ids[0])).await;
+    c.find(Locator::Css("textarea[name=text]"))
+        .await
+        .expect("the comment box")
+        .send_keys("扶手装好后请通知一下，谢谢")
+        .await
+        .expect("type");
+    app.clock.advance(chrono::Duration::seconds(20));
+    tap("form[action$='/comments'] button[type=submit]".into()).await;
+    let notice = c
+        .wait()
+        .for_element(Locator::Css("p.done"))
+        .await
+        .expect("the comment is taken")
+        .text()
+        .await
+        .expect("text");
+    assert!(notice.contains("审核后公开显示"), "{notice}");
+    let page = c.source().await.expect("source");
+    assert!(!page.contains("扶手装好后请通知一下"), "held, not shown");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the pledge is wider than a phone"
+    );
+    chrome.screenshot("pledge").await;
+
+    // Xihu's admin shows it from the desk.
+    chrome.sign_in(&app, "xihu-admin").await;
+    c.goto(&app.url("/pledges/desk")).await.expect("open");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the desk is wider than a phone"
+    );
+    tap("#comments button[value=shown]".into()).await;
+    c.wait()
+        .for_element(Locator::Css("p.done"))
+        .await
+        .expect("shown");
+    chrome.sign_out().await;
+
+    // Now the visitor sees it.
+    c.goto(&app.url(&format!("/pledges/{}", ids[0])))
+        .await
+        .expect("open");
+    let page = c.source().await.expect("source");
+    assert!(
+        page.contains("扶手装好后请通知一下"),
+        "shown after moderation"
+    );
+    chrome.stop().await;
+    app.stop().await;
+}

@@ -4,9 +4,11 @@
 //! outside.
 
 mod gatherings;
+mod pledges;
 mod sites;
 
 pub use gatherings::seed_gatherings;
+pub use pledges::seed_pledges;
 pub use sites::seed_sites;
 
 use anyhow::Result;
