@@ -200,12 +200,7 @@ async fn readable(
     }
 }
 
-fn chrome(page: Page, user: &Option<PageUser>, here: &str) -> Chrome {
-    match user {
-        Some(user) => Chrome::for_user(page, user, here),
-        None => Chrome::anonymous(page).returning_to(here),
-    }
-}
+use crate::views::chrome;
 
 pub struct CollectionRow {
     pub title: String,

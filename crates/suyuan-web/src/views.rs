@@ -153,6 +153,15 @@ impl Chrome {
     }
 }
 
+/// The chrome of a page open to visitors: theirs, or a signed-in
+/// person's, the language switch returning to `here` either way.
+pub fn chrome(page: Page, user: &Option<PageUser>, here: &str) -> Chrome {
+    match user {
+        Some(user) => Chrome::for_user(page, user, here),
+        None => Chrome::anonymous(page).returning_to(here),
+    }
+}
+
 /// Where a long list stands: "page 2 of 5" and the links either side.
 /// One piece (`pager.html`) for every paged list.
 pub struct Pager {

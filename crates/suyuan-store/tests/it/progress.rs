@@ -218,6 +218,66 @@ async fn summaries_kept_on_write_match_a_recount_from_the_raw_records() {
                 .is_empty()
         );
 
+        // Pledges keep their figures per unit and day the same way:
+        // approved, done on time, counted overdue and then done late, and
+        // confirmed.
+        let zone = DEFAULT_ZONE;
+        let at = |d: u32, h: u32| {
+            zone.with_ymd_and_hms(2026, 11, d, h, 0, 0)
+                .single()
+                .expect("time")
+                .with_timezone(&Utc)
+        };
+        let promise = suyuan_core::pledges::Promise::new("修好路灯", "更换路灯", "居民", "")
+            .expect("promise");
+        let timeline =
+            suyuan_core::pledges::Timeline::new(day(22), zone, day(20)).expect("timeline");
+        let (admin, member_unit) = (members[0].0, &members[0].1);
+        let mut pledges = Vec::new();
+        for pledger in [
+            suyuan_core::pledges::Pledger::Unit(p.xihu.id),
+            suyuan_core::pledges::Pledger::Member(admin),
+            suyuan_core::pledges::Pledger::Unit(p.xiajiang.id),
+        ] {
+            let unit = match pledger {
+                suyuan_core::pledges::Pledger::Unit(id) if id == p.xihu.id => &p.xihu,
+                suyuan_core::pledges::Pledger::Unit(_) => &p.xiajiang,
+                suyuan_core::pledges::Pledger::Member(_) => member_unit,
+            };
+            let made = store
+                .create_pledge(unit, pledger, &promise, &timeline, admin, at(20, 9))
+                .await
+                .expect("pledge");
+            pledges.push(made.id);
+        }
+        store
+            .decide_pledge(pledges[1], true, "", admin, at(21, 9))
+            .await
+            .expect("approved");
+        store
+            .complete_pledge(pledges[0], "已更换", at(22, 20))
+            .await
+            .expect("on time");
+        assert_eq!(
+            store.count_overdue_pledges(at(23, 9)).await.expect("sweep"),
+            2
+        );
+        store
+            .complete_pledge(pledges[1], "已更换", at(24, 9))
+            .await
+            .expect("late");
+        for key in ["a", "b", "a"] {
+            store
+                .confirm_pledge(pledges[0], key, at(23, 10))
+                .await
+                .expect("confirmed");
+        }
+        assert_eq!(
+            store.kept_pledge_days().await.expect("kept"),
+            store.recount_pledge_days().await.expect("recount"),
+            "pledge figures kept on write ≠ recount"
+        );
+
         // Members per unit, subtree included, kept as members come.
         let sizes = store
             .unit_sizes(&[p.province.id, p.xihu.id, p.cuiyuan.id, p.chunan.id])

@@ -122,6 +122,9 @@ pub struct CommentJson {
     text: String,
     /// held, shown or hidden: the public sees only shown ones.
     state: &'static str,
+    /// The member who showed or hid it (for moderators).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    moderated_by: Option<i64>,
     created_at: DateTime<Utc>,
 }
 
@@ -192,6 +195,7 @@ async fn detail(
                 author: c.author,
                 text: c.text,
                 state: c.state.code(),
+                moderated_by: c.moderated_by.filter(|_| moderator).map(|m| m.0),
                 created_at: c.created_at,
             })
             .collect(),

@@ -209,15 +209,19 @@ pub(super) async fn keeper_view(
     let moderates = user.is_some_and(|u| u.principal.may_manage_within(&pledge.unit.path).is_ok());
     let open = pledge.timeline.completed_at.is_none();
     let moderation = if moderates {
-        Some(
-            state
-                .store
-                .pledge_comments(pledge.id, true)
-                .await?
-                .iter()
-                .map(|c| comment_view(t, pledge.timeline.zone, c))
-                .collect(),
-        )
+        let mut names: std::collections::HashMap<MemberId, String> = Default::default();
+        let mut views = Vec::new();
+        for comment in state.store.pledge_comments(pledge.id, true).await? {
+            let mut view = comment_view(t, pledge.timeline.zone, &comment);
+            if let Some(by) = comment.moderated_by {
+                if let std::collections::hash_map::Entry::Vacant(entry) = names.entry(by) {
+                    entry.insert(state.store.member(by).await?.name);
+                }
+                view.moderated_by = names.get(&by).cloned();
+            }
+            views.push(view);
+        }
+        Some(views)
     } else {
         None
     };

@@ -66,13 +66,7 @@ const CONFIRMATIONS_PER_ADDRESS: Limit = Limit {
 /// Pledges a board page lists.
 const PAGE_SIZE: u64 = 30;
 
-/// The page's chrome: a visitor's or a signed-in person's.
-fn chrome(page: Page, user: &Option<PageUser>, here: &str) -> Chrome {
-    match user {
-        Some(user) => Chrome::for_user(page, user, here),
-        None => Chrome::anonymous(page).returning_to(here),
-    }
-}
+use crate::views::chrome;
 
 pub fn standing_name(t: &Texts, standing: Standing) -> &'static str {
     match standing {
@@ -457,6 +451,8 @@ pub struct CommentView {
     pub paragraphs: Vec<String>,
     pub state: &'static str,
     pub state_name: &'static str,
+    /// Who showed or hid it, for moderators.
+    pub moderated_by: Option<String>,
 }
 
 fn comment_view(
@@ -479,6 +475,7 @@ fn comment_view(
             CommentState::Shown => t.pledges.comment_shown,
             CommentState::Hidden => t.pledges.comment_hidden,
         },
+        moderated_by: None,
     }
 }
 

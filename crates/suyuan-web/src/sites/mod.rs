@@ -50,13 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(routes::router())
 }
 
-/// The page's chrome: a visitor's or a signed-in person's.
-fn chrome(page: Page, user: &Option<PageUser>, here: &str) -> Chrome {
-    match user {
-        Some(user) => Chrome::for_user(page, user, here),
-        None => Chrome::anonymous(page).returning_to(here),
-    }
-}
+use crate::views::chrome;
 
 pub fn kind_name(t: &Texts, kind: SiteKind) -> &'static str {
     match kind {
