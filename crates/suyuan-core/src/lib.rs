@@ -17,6 +17,7 @@ pub mod pledges;
 pub mod progress;
 pub mod questions;
 pub mod reading;
+pub mod requests;
 pub mod sites;
 pub mod table;
 pub mod text;
