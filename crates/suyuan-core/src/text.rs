@@ -43,6 +43,16 @@ pub fn is_chinese(c: char) -> bool {
         0x3007 | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
 }
 
+/// A code as typed (a booking's, a request's): half-width, upper case,
+/// without the spaces and dashes people put in to read it out.
+pub fn typed_code(input: &str) -> String {
+    half_width(input)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 /// Full-width ASCII variants (Ａ１－) typed on Chinese keyboards become their
 /// half-width forms; everything else is kept.
 pub fn half_width(input: &str) -> String {

@@ -249,15 +249,16 @@ async fn post_text(state: &AppState, url: &str, content: &str) -> bool {
 }
 
 /// Tells the group of the unit at `path` — through its robot, or the
-/// nearest one above it — about a change; whether a robot took it.
+/// nearest one above it — about a change: whether the robot took it, or
+/// `None` when there is no robot to tell.
 pub async fn tell_group(
     state: &AppState,
     path: &suyuan_core::units::UnitPath,
     content: &str,
-) -> Result<bool, WebError> {
+) -> Result<Option<bool>, WebError> {
     match state.store.hooks_on_path(path).await?.pop() {
-        Some((_, url)) => Ok(post_text(state, &url, content).await),
-        None => Ok(false),
+        Some((_, url)) => Ok(Some(post_text(state, &url, content).await)),
+        None => Ok(None),
     }
 }
 

@@ -314,6 +314,21 @@ impl Field {
     }
 }
 
+/// A photo we encoded, served as the JPEG it is; `cache` is its
+/// Cache-Control (`public` for what anyone may see).
+pub fn jpeg(bytes: Vec<u8>, cache: &'static str) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, cache),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// A text's paragraphs: its lines that hold something, trimmed.
 pub fn paragraphs(text: &str) -> Vec<String> {
     text.lines()

@@ -30,11 +30,7 @@ impl TrackingCode {
     /// Reads a code as typed: any case, full-width or half-width, spaces
     /// and dashes ignored.
     pub fn parse(input: &str) -> Option<Self> {
-        let code: String = text::half_width(input)
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let code = text::typed_code(input);
         (code.len() == LENGTH && code.bytes().all(|b| CHARS.contains(&b))).then_some(Self(code))
     }
 

@@ -388,11 +388,7 @@ impl BookingCode {
 
     /// Reads a code as typed: any case, spaces and dashes ignored.
     pub fn parse(input: &str) -> Option<Self> {
-        let code: String = text::half_width(input)
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let code = text::typed_code(input);
         (code.len() == CODE_LENGTH && code.bytes().all(|b| CODE_CHARS.contains(&b)))
             .then_some(Self(code))
     }

@@ -542,6 +542,32 @@ impl Store {
         self.pledges_of(rows).await
     }
 
+    /// The approved pledges of a subtree not done yet, nearest deadline
+    /// (or longest overdue) first, at most `limit`.
+    pub async fn open_pledges_within(
+        &self,
+        within: &UnitPath,
+        limit: u64,
+    ) -> StoreResult<Vec<Pledge>> {
+        let rows = open_pledges()
+            .filter(pledge::Column::UnitId.in_subquery(units_within(within)))
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        self.pledges_of(rows).await
+    }
+
+    /// A unit's own pledges (not its members') not done yet, nearest
+    /// deadline first.
+    pub async fn open_pledges_of(&self, unit: UnitId) -> StoreResult<Vec<Pledge>> {
+        let rows = open_pledges()
+            .filter(pledge::Column::UnitId.eq(unit.0))
+            .filter(pledge::Column::MemberId.is_null())
+            .all(&self.db)
+            .await?;
+        self.pledges_of(rows).await
+    }
+
     /// A member's own pledges, whatever their approval, newest first.
     pub async fn member_pledges(&self, member: MemberId) -> StoreResult<Vec<Pledge>> {
         let rows = pledge::Entity::find()
@@ -902,6 +928,15 @@ fn comment_of(row: comment::Model) -> StoreResult<PledgeComment> {
         moderated_by: row.moderated_by.map(MemberId),
         created_at: row.created_at,
     })
+}
+
+/// The approved pledges not done, by deadline.
+fn open_pledges() -> sea_orm::Select<pledge::Entity> {
+    pledge::Entity::find()
+        .filter(pledge::Column::Approval.eq(Approval::Approved.code()))
+        .filter(pledge::Column::CompletedAt.is_null())
+        .order_by_asc(pledge::Column::Deadline)
+        .order_by_asc(pledge::Column::Id)
 }
 
 /// The ids of the units of a subtree, as a subquery.

@@ -293,21 +293,12 @@ async fn photo(
     user: PageUser,
     Path(id): Path<i64>,
 ) -> Result<axum::response::Response, WebError> {
-    use axum::http::header;
-    use axum::response::IntoResponse;
     let (gathering, content_type, bytes) = state.store.photo(id).await?;
     visible(&state, &user.principal, gathering.0).await?;
     if content_type != "image/jpeg" {
         return Err(WebError::NotFound);
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/jpeg"),
-            (header::CACHE_CONTROL, "private, max-age=86400"),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::views::jpeg(bytes, "private, max-age=86400"))
 }
 
 /// The member's own part in a gathering.

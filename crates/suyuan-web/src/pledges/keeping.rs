@@ -467,7 +467,7 @@ struct DeskPage {
 const HELD_ON_DESK: u64 = 50;
 /// Open pledges of an admin's subtree the desk lists, nearest deadline
 /// (or longest overdue) first.
-const OPEN_ON_DESK: usize = 20;
+const OPEN_ON_DESK: u64 = 20;
 
 async fn desk(
     State(state): State<AppState>,
@@ -493,17 +493,11 @@ async fn desk(
     let admin = user.principal.is_admin();
     let within = &user.principal.unit_path;
     let (open_within, to_decide, to_moderate) = if admin {
-        let mut open: Vec<Pledge> = state
+        let open = state
             .store
-            .pledges_within(within, None)
+            .open_pledges_within(within, OPEN_ON_DESK)
             .await?
-            .into_iter()
-            .filter(|p| p.timeline.completed_at.is_none())
-            .collect();
-        open.sort_by_key(|p| p.timeline.deadline);
-        let open = open
             .iter()
-            .take(OPEN_ON_DESK)
             .map(|p| pledge_row(t, p, now, 0))
             .collect();
         let to_decide = state
@@ -557,14 +551,7 @@ pub async fn next_steps(
     let mut steps = Vec::new();
     let mut watched = state.store.member_pledges(member).await?;
     if principal.is_admin() {
-        watched.extend(
-            state
-                .store
-                .pledges_within(&principal.unit_path, None)
-                .await?
-                .into_iter()
-                .filter(|p| p.member.is_none() && p.unit.id == principal.unit_id),
-        );
+        watched.extend(state.store.open_pledges_of(principal.unit_id).await?);
     }
     for pledge in watched {
         if pledge.approval != Approval::Approved {

@@ -208,12 +208,7 @@ pub async fn counts_within(
     };
     let mut total = PledgeCounts::default();
     for unit in units {
-        let counts = state.store.pledge_counts(unit, from, to).await?;
-        total.pledged += counts.pledged;
-        total.done_on_time += counts.done_on_time;
-        total.done_late += counts.done_late;
-        total.overdue += counts.overdue;
-        total.confirmed += counts.confirmed;
+        total += state.store.pledge_counts(unit, from, to).await?;
     }
     Ok(total)
 }
@@ -627,17 +622,9 @@ async fn photo(
     MaybeSigned(user): MaybeUser,
     Path((id, photo)): Path<(i64, i64)>,
 ) -> Result<Response, WebError> {
-    use axum::http::header;
     let pledge = visible(&state, &user, id).await?;
     let bytes = state.store.pledge_photo(pledge.id, photo).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/jpeg"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::views::jpeg(bytes, "public, max-age=86400"))
 }
 
 /// Screens a visitor's write: a person's, within the limit on its

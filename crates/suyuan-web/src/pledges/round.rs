@@ -69,14 +69,9 @@ pub async fn sweep(state: &AppState) -> Result<Round, WebError> {
         }
         let group = fill(t.pledges.group_message, &words);
         match crate::reminders::tell_group(state, &pledge.unit.path, &group).await? {
-            true => round.webhooks += 1,
-            false
-                if state
-                    .store
-                    .hooks_on_path(&pledge.unit.path)
-                    .await?
-                    .is_empty() => {}
-            false => round.failures += 1,
+            Some(true) => round.webhooks += 1,
+            Some(false) => round.failures += 1,
+            None => {}
         }
     }
     Ok(round)

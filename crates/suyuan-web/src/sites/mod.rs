@@ -723,16 +723,8 @@ async fn photo(
     State(state): State<AppState>,
     Path((id, photo)): Path<(i64, i64)>,
 ) -> Result<Response, WebError> {
-    use axum::http::header;
     let bytes = state.store.site_photo(SiteId(id), photo).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/jpeg"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::views::jpeg(bytes, "public, max-age=86400"))
 }
 
 /// The start of a slot as a form or address carries it (seconds since
