@@ -66,6 +66,43 @@ pub fn half_width(input: &str) -> String {
         .collect()
 }
 
+/// A phone number as typed: half-width, without spaces; digits with a
+/// leading + or inner dashes kept, 7 to 15 digits. Refused, it comes back
+/// as cleaned, for the message.
+pub fn phone_number(input: &str) -> Result<String, String> {
+    let phone = half_width(input).trim().replace([' ', '\u{3000}'], "");
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let shaped = phone
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c.is_ascii_digit() || c == '-' || (i == 0 && c == '+'));
+    if shaped && (7..=15).contains(&digits) && phone.len() <= 24 {
+        Ok(phone)
+    } else {
+        Err(phone)
+    }
+}
+
+/// An e-mail address as typed, or none when left empty: something@host.tld
+/// without spaces. Refused, it comes back as cleaned, for the message.
+pub fn email_address(input: &str) -> Result<Option<String>, String> {
+    let email = half_width(input).trim().to_owned();
+    match email.split_once('@') {
+        _ if email.is_empty() => Ok(None),
+        Some((user, host))
+            if !user.is_empty()
+                && host.contains('.')
+                && !host.starts_with('.')
+                && !host.ends_with('.')
+                && email.len() <= 120
+                && !email.contains(char::is_whitespace) =>
+        {
+            Ok(Some(email))
+        }
+        _ => Err(email),
+    }
+}
+
 /// The character a predefined XML entity (`&amp;` …) stands for.
 pub(crate) fn xml_entity(name: &str) -> Option<char> {
     match name {

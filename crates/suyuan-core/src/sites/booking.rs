@@ -141,32 +141,8 @@ pub struct Contact {
 
 impl Contact {
     pub fn new(name: &str, phone: &str, email: &str) -> Result<Self, BookingError> {
-        let phone = text::half_width(phone)
-            .trim()
-            .replace([' ', '\u{3000}'], "");
-        let digits = phone.chars().filter(char::is_ascii_digit).count();
-        let shaped = phone
-            .chars()
-            .enumerate()
-            .all(|(i, c)| c.is_ascii_digit() || c == '-' || (i == 0 && c == '+'));
-        if !shaped || !(7..=15).contains(&digits) || phone.len() > 24 {
-            return Err(BookingError::Phone(phone));
-        }
-        let email = text::half_width(email).trim().to_owned();
-        let email = match email.split_once('@') {
-            _ if email.is_empty() => None,
-            Some((user, host))
-                if !user.is_empty()
-                    && host.contains('.')
-                    && !host.starts_with('.')
-                    && !host.ends_with('.')
-                    && email.len() <= 120
-                    && !email.contains(char::is_whitespace) =>
-            {
-                Some(email)
-            }
-            _ => return Err(BookingError::Email(email)),
-        };
+        let phone = text::phone_number(phone).map_err(BookingError::Phone)?;
+        let email = text::email_address(email).map_err(BookingError::Email)?;
         Ok(Self {
             name: text::required("contact", &text::tidy(name), 40)?,
             phone,
