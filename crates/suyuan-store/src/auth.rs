@@ -193,7 +193,7 @@ impl Token {
         &self.0
     }
 
-    fn hash(&self) -> String {
+    pub(crate) fn hash(&self) -> String {
         hex::encode(Sha256::digest(self.0.as_bytes()))
     }
 }

@@ -29,6 +29,9 @@ pub enum StoreError {
     /// A booking refused by a site's rules or places.
     #[error(transparent)]
     Booking(#[from] suyuan_core::sites::BookingError),
+    /// A request's step refused by its rules, naming the field.
+    #[error(transparent)]
+    Request(#[from] suyuan_core::requests::RequestError),
     /// A write that failed with others in its batch; retrying may succeed.
     #[error("the database could not record it ({0}); try again")]
     Unavailable(String),

@@ -19,6 +19,7 @@ pub mod progress;
 pub mod questions;
 pub mod reading;
 pub mod reminders;
+pub mod requests;
 pub mod sites;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -526,3 +526,14 @@ pub(crate) async fn path_of<C: sea_orm::ConnectionTrait>(
         .ok_or(StoreError::NotFound)?;
     UnitPath::parse(&path).ok_or_else(|| StoreError::Corrupt(format!("unit {}: path", unit.0)))
 }
+
+/// The ids of the units of a subtree, as a subquery.
+pub(crate) fn ids_within(within: &UnitPath) -> sea_orm::sea_query::SelectStatement {
+    let (low, high) = within.subtree_range();
+    sea_orm::sea_query::Query::select()
+        .column(Column::Id)
+        .from(entity::Entity)
+        .and_where(Column::Path.gte(low))
+        .and_where(Column::Path.lt(high))
+        .to_owned()
+}

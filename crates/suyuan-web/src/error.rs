@@ -18,6 +18,7 @@ use suyuan_core::gatherings::photo::PhotoError;
 use suyuan_core::library::HeadingError;
 use suyuan_core::members::{FieldError, ImportError};
 use suyuan_core::reading::{BadMarkId, MarkError, StampError};
+use suyuan_core::requests::RequestError;
 use suyuan_core::sites::{BookingError, CreditCodeError, HoursError, SiteError};
 use suyuan_core::table::TableError;
 use suyuan_core::text::TextError;
@@ -97,6 +98,7 @@ impl From<StoreError> for WebError {
                 err @ (BookingError::Full { .. } | BookingError::Route(_) | BookingError::NotFull),
             ) => WebError::Conflict(err.to_string()),
             StoreError::Booking(err) => WebError::Invalid(err.to_string()),
+            StoreError::Request(err) => err.into(),
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -105,6 +107,21 @@ impl From<StoreError> for WebError {
 impl From<BookingError> for WebError {
     fn from(err: BookingError) -> Self {
         StoreError::Booking(err).into()
+    }
+}
+
+impl From<RequestError> for WebError {
+    /// A step the request's state does not allow conflicts with where it
+    /// stands; the rest are bad input.
+    fn from(err: RequestError) -> Self {
+        match err {
+            RequestError::NotNow(_)
+            | RequestError::SendBackTooLate
+            | RequestError::ReopenTooLate
+            | RequestError::ExtensionPending
+            | RequestError::NoExtensionAsked => WebError::Conflict(err.to_string()),
+            other => WebError::Invalid(other.to_string()),
+        }
     }
 }
 

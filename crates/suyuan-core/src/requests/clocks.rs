@@ -129,6 +129,13 @@ impl ClockRules {
     }
 }
 
+/// When a unit is reminded of a deadline: a quarter of the time it was
+/// given before it runs out, a day at most.
+pub fn remind_at(start: DateTime<Utc>, due: DateTime<Utc>) -> DateTime<Utc> {
+    let given = (due - start).max(Duration::zero());
+    due - (given / 4).min(Duration::days(1))
+}
+
 /// After a deadline is missed, the request climbs a level of the unit
 /// tree at once and another each time this passes again.
 pub const ESCALATE_EVERY: Duration = Duration::days(1);
@@ -214,6 +221,13 @@ mod tests {
         // (Mon).
         let due = Span::WorkingDays(4).due(at(2026, 9, 30, 10), SHANGHAI, &calendar);
         assert_eq!(due, at(2026, 10, 13, 0));
+    }
+
+    #[test]
+    fn a_reminder_comes_a_quarter_before_a_day_at_most() {
+        let start = at(2026, 12, 7, 9);
+        assert_eq!(remind_at(start, at(2026, 12, 7, 13)), at(2026, 12, 7, 12));
+        assert_eq!(remind_at(start, at(2026, 12, 14, 9)), at(2026, 12, 13, 9));
     }
 
     #[test]

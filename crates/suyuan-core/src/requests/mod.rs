@@ -21,7 +21,7 @@ use crate::text::{self, TextError};
 use crate::units::{UnitId, UnitPath};
 
 pub use calendar::{CalendarError, DayKind, WorkCalendar};
-pub use clocks::{ClockRules, Clocks, ESCALATE_EVERY, Span, Urgency, escalation_level};
+pub use clocks::{ClockRules, Clocks, ESCALATE_EVERY, Span, Urgency, escalation_level, remind_at};
 pub use code::TrackingCode;
 pub use figures::{RequestCounts, Tally};
 pub use handling::{

@@ -23,6 +23,7 @@ mod m0014_library_categories;
 mod m0015_sites;
 mod m0016_pledges;
 mod m0017_pledge_reminders;
+mod m0018_requests;
 
 use m0001_foundation::*;
 use m0002_library::*;
@@ -41,6 +42,7 @@ use m0014_library_categories::*;
 use m0015_sites::*;
 use m0016_pledges::*;
 use m0017_pledge_reminders::*;
+use m0018_requests::*;
 
 pub struct Migrator;
 
@@ -64,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(Sites),
             Box::new(Pledges),
             Box::new(PledgeReminders),
+            Box::new(Requests),
         ]
     }
 }

@@ -527,7 +527,7 @@ impl Store {
         deadlines: Option<(NaiveDate, NaiveDate)>,
     ) -> StoreResult<Vec<Pledge>> {
         let mut query = pledge::Entity::find()
-            .filter(pledge::Column::UnitId.in_subquery(units_within(within)))
+            .filter(pledge::Column::UnitId.in_subquery(crate::units::ids_within(within)))
             .filter(pledge::Column::Approval.eq(Approval::Approved.code()));
         if let Some((first, last)) = deadlines {
             query = query
@@ -550,7 +550,7 @@ impl Store {
         limit: u64,
     ) -> StoreResult<Vec<Pledge>> {
         let rows = open_pledges()
-            .filter(pledge::Column::UnitId.in_subquery(units_within(within)))
+            .filter(pledge::Column::UnitId.in_subquery(crate::units::ids_within(within)))
             .limit(limit)
             .all(&self.db)
             .await?;
@@ -582,7 +582,7 @@ impl Store {
     /// first.
     pub async fn pledges_to_decide(&self, within: &UnitPath) -> StoreResult<Vec<Pledge>> {
         let rows = pledge::Entity::find()
-            .filter(pledge::Column::UnitId.in_subquery(units_within(within)))
+            .filter(pledge::Column::UnitId.in_subquery(crate::units::ids_within(within)))
             .filter(pledge::Column::Approval.eq(Approval::Awaiting.code()))
             .order_by_asc(pledge::Column::Id)
             .all(&self.db)
@@ -600,7 +600,7 @@ impl Store {
         let pledges_within = Query::select()
             .column(pledge::Column::Id)
             .from(pledge::Entity)
-            .and_where(pledge::Column::UnitId.in_subquery(units_within(within)))
+            .and_where(pledge::Column::UnitId.in_subquery(crate::units::ids_within(within)))
             .to_owned();
         let comments: Vec<comment::Model> = comment::Entity::find()
             .filter(comment::Column::State.eq(CommentState::Held.code()))
@@ -937,17 +937,6 @@ fn open_pledges() -> sea_orm::Select<pledge::Entity> {
         .filter(pledge::Column::CompletedAt.is_null())
         .order_by_asc(pledge::Column::Deadline)
         .order_by_asc(pledge::Column::Id)
-}
-
-/// The ids of the units of a subtree, as a subquery.
-fn units_within(within: &UnitPath) -> sea_orm::sea_query::SelectStatement {
-    let (low, high) = within.subtree_range();
-    Query::select()
-        .column(crate::units::entity::Column::Id)
-        .from(crate::units::entity::Entity)
-        .and_where(crate::units::entity::Column::Path.gte(low))
-        .and_where(crate::units::entity::Column::Path.lt(high))
-        .to_owned()
 }
 
 fn pledge_of(row: pledge::Model, unit: Unit, pledger_name: String) -> StoreResult<Pledge> {

@@ -11,6 +11,7 @@ mod pledges;
 mod progress;
 mod questions;
 mod reading;
+mod requests;
 mod sites;
 mod units;
 
