@@ -577,4 +577,5 @@ pub static TEXTS: Texts = Texts {
     temporary_password_help: "Tell them in person or by phone, not in a group chat. It is not shown again once you leave this page.",
     sites: &crate::sites::EN,
     pledges: &crate::pledges::EN,
+    requests: &crate::requests::EN,
 };

@@ -5,6 +5,7 @@
 
 mod en;
 pub mod pledges;
+pub mod requests;
 pub mod sites;
 mod zh;
 
@@ -658,6 +659,8 @@ mod texts {
         pub sites: &'static crate::sites::SiteTexts,
         /// The pledges' words.
         pub pledges: &'static crate::pledges::PledgeTexts,
+        /// The requests' words.
+        pub requests: &'static crate::requests::RequestTexts,
     }
 }
 

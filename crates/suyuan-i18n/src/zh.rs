@@ -577,4 +577,5 @@ pub static TEXTS: Texts = Texts {
     temporary_password_help: "请当面或电话告诉本人，不要发到群里。此页关闭后不再显示。",
     sites: &crate::sites::ZH,
     pledges: &crate::pledges::ZH,
+    requests: &crate::requests::ZH,
 };

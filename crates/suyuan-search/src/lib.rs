@@ -12,6 +12,7 @@
 
 pub mod grams;
 pub mod keywords;
+pub mod requests;
 
 use std::collections::HashSet;
 use std::ops::Range;

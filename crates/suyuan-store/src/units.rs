@@ -266,6 +266,19 @@ impl Store {
         )
     }
 
+    /// Active units of these kinds, by path: where the public says a
+    /// request is about (the communities and villages).
+    pub async fn units_of_kinds(&self, kinds: &[UnitKind]) -> StoreResult<Vec<Unit>> {
+        units(
+            entity::Entity::find()
+                .filter(Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
+                .filter(Column::ArchivedAt.is_null())
+                .order_by_asc(Column::Path)
+                .all(&self.db)
+                .await?,
+        )
+    }
+
     /// Active units of a subtree whose name contains `text`, nearest the
     /// top first, at most `limit`.
     pub async fn find_units(

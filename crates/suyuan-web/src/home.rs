@@ -103,6 +103,11 @@ async fn next_steps(
     for (label, href) in crate::pledges::next_steps(state, t, member.id, &user.principal).await? {
         steps.push(NextStep { label, href });
     }
+    // Requests of the admin's unit near or past a deadline, and
+    // extensions waiting on them.
+    for (label, href) in crate::requests::next_steps(state, t, &user.principal).await? {
+        steps.push(NextStep { label, href });
+    }
     if user.principal.is_admin() {
         let (proposed, _) = state
             .store

@@ -24,6 +24,7 @@ pub mod progress;
 mod questions;
 mod reading;
 mod reminders;
+mod requests;
 mod search;
 mod sites;
 mod units;
@@ -46,6 +47,7 @@ pub use i18n::Lang;
 
 pub use pledges::Round as PledgeRound;
 pub use reminders::{ReminderSettings, Round};
+pub use requests::Round as RequestRound;
 
 /// What every handler may reach: one shared value, so that handing it to
 /// each request and middleware is one reference count, not one per part.
@@ -57,6 +59,8 @@ pub struct Shared {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub search: Arc<SearchIndex>,
+    /// The open requests by their text, for "someone asked this already".
+    pub requests_index: suyuan_search::requests::RequestIndex,
     catalog: library::Catalog,
     books: reading::Books,
     sessions: auth::SessionCache,
@@ -170,6 +174,8 @@ impl App {
         let outbox = reminders::Outbox::new(&settings.reminders)?;
         let csrf_key = store.secret("csrf").await?;
         search.catch_up(&store).await?;
+        let requests_index = suyuan_search::requests::RequestIndex::in_memory()?;
+        requests_index.catch_up(&store).await?;
         let state = AppState(Arc::new(Shared {
             marks: store.mark_writer(),
             sessions: auth::SessionCache::new(&store),
@@ -177,6 +183,7 @@ impl App {
             store,
             clock,
             search,
+            requests_index,
             catalog: Default::default(),
             books: Default::default(),
             csrf_key: csrf_key.into_bytes().into_boxed_slice(),
@@ -201,6 +208,8 @@ impl App {
             .merge(progress::router())
             .merge(sites::router())
             .merge(pledges::router())
+            .merge(requests::router())
+            .merge(requests::open311())
             .merge(api_router)
             .merge(ops::router(openapi));
         let router = match mounted {
@@ -267,6 +276,13 @@ impl App {
         pledges::sweep(&self.state).await
     }
 
+    /// Resolves lapsed answers, escalates requests past a deadline and
+    /// reminds units ahead of one (the server does this every minute by
+    /// itself).
+    pub async fn request_round(&self) -> Result<RequestRound, WebError> {
+        requests::sweep(&self.state).await
+    }
+
     /// Runs the evening reminders that are due now (the server does this
     /// every half minute by itself).
     pub async fn remind_now(&self) -> Result<Round, WebError> {
@@ -288,6 +304,9 @@ impl App {
                 ticks.tick().await;
                 if let Err(err) = state.search.catch_up(&state.store).await {
                     tracing::warn!(%err, "the search index could not catch up");
+                }
+                if let Err(err) = state.requests_index.catch_up(&state.store).await {
+                    tracing::warn!(%err, "the requests index could not catch up");
                 }
             }
         });
@@ -354,6 +373,18 @@ impl App {
                 }
             }
         });
+        let request_state = self.state.clone();
+        let request_sweep = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(requests::SWEEP_EVERY);
+            loop {
+                ticks.tick().await;
+                match requests::sweep(&request_state).await {
+                    Ok(round) if round == requests::Round::default() => {}
+                    Ok(round) => tracing::info!(?round, "requests resolved, escalated, reminded"),
+                    Err(err) => tracing::warn!(%err, "the request round failed"),
+                }
+            }
+        });
         let served = axum::serve(
             listener,
             self.router
@@ -367,6 +398,7 @@ impl App {
         closing.abort();
         booking_sweep.abort();
         pledge_sweep.abort();
+        request_sweep.abort();
         served
     }
 }

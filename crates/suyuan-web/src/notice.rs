@@ -122,6 +122,14 @@ pub enum Notice {
         counted: bool,
     },
     CommentHeld,
+    RequestSent,
+    RequestResponded {
+        reopened: bool,
+    },
+    /// A unit's step on a request, by the step's code.
+    RequestStep {
+        step: String,
+    },
     CommentModerated {
         shown: bool,
     },
@@ -216,6 +224,21 @@ impl Notice {
                 t.pledges.done_confirmed_before.to_owned()
             }
             Notice::CommentHeld => t.pledges.done_comment_held.to_owned(),
+            Notice::RequestSent => t.requests.done_sent.to_owned(),
+            Notice::RequestResponded { reopened: true } => t.requests.done_reopened.to_owned(),
+            Notice::RequestResponded { reopened: false } => t.requests.done_confirmed.to_owned(),
+            Notice::RequestStep { step } => match step.as_str() {
+                "acknowledged" => t.requests.done_acknowledged,
+                "answered" => t.requests.done_answered,
+                "sent_on" => t.requests.done_sent_on,
+                "sent_back" => t.requests.done_sent_back,
+                "rerouted" => t.requests.done_rerouted,
+                "extension_asked" => t.requests.done_extension_asked,
+                "extension_decided" => t.requests.done_extension_decided,
+                "hidden" => t.requests.done_hidden,
+                _ => t.requests.done_shown,
+            }
+            .to_owned(),
             Notice::CommentModerated { shown: true } => t.pledges.done_comment_shown.to_owned(),
             Notice::CommentModerated { shown: false } => t.pledges.done_comment_hidden.to_owned(),
         }

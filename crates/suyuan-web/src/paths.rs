@@ -207,6 +207,24 @@ pub fn pledge_photo(id: suyuan_core::pledges::PledgeId, photo: i64) -> String {
     format!("{PLEDGES}/{}/photos/{photo}", id.0)
 }
 
+pub const REQUESTS: &str = "/requests";
+pub const REQUEST_NEW: &str = "/requests/new";
+pub const REQUEST_DESK: &str = "/requests/desk";
+pub const TRACK: &str = "/track";
+
+pub fn request(id: suyuan_core::requests::RequestId) -> String {
+    format!("{REQUESTS}/{}", id.0)
+}
+
+pub fn request_photo(id: suyuan_core::requests::RequestId, photo: i64) -> String {
+    format!("{REQUESTS}/{}/photos/{photo}", id.0)
+}
+
+/// The requester's own page, by the code they were given.
+pub fn track(code: &suyuan_core::requests::TrackingCode) -> String {
+    format!("{TRACK}/{}", code.as_str())
+}
+
 pub const SITES: &str = "/sites";
 pub const SITE_NEW: &str = "/sites/new";
 pub const ROUTES: &str = "/routes";

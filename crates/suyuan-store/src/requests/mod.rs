@@ -112,6 +112,18 @@ pub struct NewRequest<'a> {
     pub key: Option<i64>,
 }
 
+/// What the similar-request index keeps of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestText {
+    pub id: RequestId,
+    pub category: i64,
+    /// Its description and address.
+    pub text: String,
+    /// Still owed an answer (only these are offered to follow).
+    pub open: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// Which requests a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
@@ -341,6 +353,38 @@ impl Store {
             ..Default::default()
         };
         Ok(self.requests(&filter, limit, 0).await?.0)
+    }
+
+    /// The texts of requests changed at or after `since` (all, without
+    /// it), oldest change first, at most `limit`: what the similar-request
+    /// index catches up from.
+    pub async fn request_texts_since(
+        &self,
+        since: Option<DateTime<Utc>>,
+        limit: u64,
+    ) -> StoreResult<Vec<RequestText>> {
+        let mut query = request::Entity::find();
+        if let Some(since) = since {
+            query = query.filter(request::Column::UpdatedAt.gte(since));
+        }
+        let rows = query
+            .order_by_asc(request::Column::UpdatedAt)
+            .order_by_asc(request::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                let open = handling_of(&row)?.state.awaits_unit() && !row.hidden;
+                Ok(RequestText {
+                    id: RequestId(row.id),
+                    category: row.category_id,
+                    text: format!("{}\n{}", row.description, row.address),
+                    open,
+                    updated_at: row.updated_at,
+                })
+            })
+            .collect()
     }
 
     /// How many requests a list would show.

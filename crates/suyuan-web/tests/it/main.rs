@@ -14,6 +14,7 @@ mod progress;
 mod questions;
 mod reading;
 mod reminders;
+mod requests;
 mod roles;
 mod search;
 mod sites;

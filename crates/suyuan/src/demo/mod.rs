@@ -5,10 +5,12 @@
 
 mod gatherings;
 mod pledges;
+mod requests;
 mod sites;
 
 pub use gatherings::seed_gatherings;
 pub use pledges::seed_pledges;
+pub use requests::seed_requests;
 pub use sites::seed_sites;
 
 use anyhow::Result;

@@ -259,7 +259,7 @@ const COMMENTS: [(&str, &str); 8] = [
 
 /// A picture of the work done, drawn here: sky, ground, a building and a
 /// sun, coloured by `seed`.
-fn evidence_photo(seed: u64) -> Result<suyuan_core::gatherings::photo::Photo> {
+pub(super) fn evidence_photo(seed: u64) -> Result<suyuan_core::gatherings::photo::Photo> {
     let (w, h) = (480u32, 320u32);
     let tint = |n: u64| u8::try_from(60 + (seed >> n) % 120).unwrap_or(120);
     let (r, g, b) = (tint(3), tint(9), tint(17));
