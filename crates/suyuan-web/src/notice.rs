@@ -236,6 +236,7 @@ impl Notice {
                 "extension_asked" => t.requests.done_extension_asked,
                 "extension_decided" => t.requests.done_extension_decided,
                 "hidden" => t.requests.done_hidden,
+                "settings" => t.requests.done_settings,
                 _ => t.requests.done_shown,
             }
             .to_owned(),

@@ -210,6 +210,7 @@ pub fn pledge_photo(id: suyuan_core::pledges::PledgeId, photo: i64) -> String {
 pub const REQUESTS: &str = "/requests";
 pub const REQUEST_NEW: &str = "/requests/new";
 pub const REQUEST_DESK: &str = "/requests/desk";
+pub const REQUEST_SETTINGS: &str = "/requests/settings";
 pub const TRACK: &str = "/track";
 
 pub fn request(id: suyuan_core::requests::RequestId) -> String {

@@ -9,6 +9,7 @@ mod asking;
 mod desk;
 mod open311;
 mod round;
+mod settings;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/photos/{photo}", get(photo))
         .merge(asking::router())
         .merge(desk::router())
+        .merge(settings::router())
 }
 
 /// Requests a board page lists.

@@ -385,3 +385,117 @@ async fn a_third_party_open311_client_lists_sends_and_follows_requests() {
     assert_eq!(request.unit.id, app.world.xihu.id, "routed");
     assert!(request.has_contact);
 }
+
+#[tokio::test]
+async fn the_top_admin_sets_clocks_and_imports_a_calendar_all_or_nothing() {
+    let app = TestApp::spawn().await;
+    let province = app.signed_in("province-admin").await;
+    let settings = "/requests/settings";
+
+    // A clock that is not one is named, and nothing is saved.
+    let fields = [
+        ("code", "housing"),
+        ("name", "住房保障"),
+        ("group", "民生保障"),
+        ("normal_acknowledge", "1wd"),
+        ("normal_resolve", "ten days"),
+        ("urgent_acknowledge", "1h"),
+        ("urgent_resolve", "24h"),
+        ("active", "1"),
+    ];
+    let refused = province
+        .submit(settings, "/requests/settings/categories", &fields)
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.expect("body").contains("normal_resolve"));
+    assert!(app.store.request_categories(false).await.expect("list").is_empty());
+    let mut good = fields;
+    good[4].1 = "10wd";
+    let saved = province
+        .submit(settings, "/requests/settings/categories", &good)
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let categories = app.store.request_categories(false).await.expect("list");
+    assert_eq!(categories.len(), 1);
+    assert_eq!(categories[0].category.clocks.normal.resolve.to_string(), "10wd");
+
+    // Only the top unit's admins set what holds for everyone.
+    let xihu = app.signed_in("xihu-admin").await;
+    let denied = xihu
+        .submit(settings, "/requests/settings/categories", &good)
+        .await;
+    assert!(matches!(
+        denied.status(),
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ));
+
+    // A calendar with a bad third line: named, and the year untouched.
+    let import = |csv: &'static str| {
+        let province = &province;
+        async move {
+            let csrf = province.csrf(settings).await;
+            let form = Form::new()
+                .text("csrf", csrf)
+                .text("year", "2027")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("2027.csv"),
+                );
+            province
+                .client
+                .post(province.url("/requests/settings/calendar"))
+                .multipart(form)
+                .send()
+                .await
+                .expect("POST")
+        }
+    };
+    let bad = import("日期,类型\n2027-10-01,休\n2027-10-09,上课\n").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.expect("body").contains("line 3"));
+    assert_eq!(app.store.work_calendar().await.expect("calendar").days().count(), 0);
+    let good = import("日期,类型\n2027-10-01,休\n2027-10-09,班\n").await;
+    assert_eq!(good.status(), StatusCode::SEE_OTHER);
+    let calendar = app.store.work_calendar().await.expect("calendar");
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2027, m, d).expect("day");
+    assert!(!calendar.is_working_day(day(10, 1)));
+    assert!(calendar.is_working_day(day(10, 9)), "a Saturday worked");
+
+    // Xihu routes within its own subtree, and issues a key shown once.
+    let rule = xihu
+        .submit(
+            settings,
+            "/requests/settings/routes",
+            &[
+                ("category", "housing"),
+                ("area", &app.world.cuiyuan.id.0.to_string()),
+                ("unit", &app.world.xihu.id.0.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(rule.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.store.routing_rules().await.expect("rules").len(), 1);
+    let outside = xihu
+        .submit(
+            settings,
+            "/requests/settings/routes",
+            &[
+                ("area", &app.world.xiajiang.id.0.to_string()),
+                ("unit", &app.world.xihu.id.0.to_string()),
+            ],
+        )
+        .await;
+    assert!(matches!(
+        outside.status(),
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ));
+    let issued = xihu
+        .submit(settings, "/requests/settings/keys", &[("name", "区小程序")])
+        .await;
+    let page = issued.text().await.expect("body");
+    let marker = "id=\"new-key\" class=\"break\">";
+    let start = page.find(marker).expect("the key") + marker.len();
+    let key = &page[start..start + 64];
+    assert!(app.store.open311_key(key).await.expect("key").is_some());
+    assert!(!xihu.text(settings).await.contains(key), "shown once");
+}
