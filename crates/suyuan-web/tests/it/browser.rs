@@ -1528,3 +1528,167 @@ async fn a_visitor_filters_the_pledges_by_district_and_comments_once_a_moderator
     chrome.stop().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_visitor_sees_a_similar_request_sends_anyway_and_follows_the_code_to_reopen_it() {
+    use suyuan_core::clock::Clock;
+    use suyuan_core::requests::{
+        Category, ClockRules, Contact, State, Submission, TrackingCode, Urgency,
+    };
+    let Some(chrome) = Chrome::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let category = Category::new("lights", "路灯照明", "", "城市管理", ClockRules::default())
+        .expect("category");
+    let lights = app
+        .store
+        .save_request_category(&category, 0, true)
+        .await
+        .expect("category");
+    // Someone already wrote about the lamp in front of building 3.
+    let earlier = Submission::new(
+        "3 号楼前的路灯坏了，晚上一片漆黑",
+        "翠苑一区 3 号楼前",
+        None,
+        Urgency::Normal,
+    )
+    .expect("submission");
+    let first = app
+        .store
+        .submit_request(
+            suyuan_store::requests::NewRequest {
+                category: &lights,
+                submission: &earlier,
+                area: &app.world.cuiyuan,
+                contact: &Contact::default(),
+                zone: chrono_tz::Asia::Shanghai,
+                key: None,
+            },
+            app.clock.now(),
+        )
+        .await
+        .expect("the earlier request");
+    let c = &chrome.client;
+    let tap = |css: String| async move {
+        c.find(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|_| panic!("{css} on the page"))
+            .tap()
+            .await
+            .expect("tap");
+    };
+    let choose = |name: &'static str, value: String| async move {
+        c.find(Locator::Css(&format!("select[name={name}]")))
+            .await
+            .unwrap_or_else(|_| panic!("the {name} choice"))
+            .select_by_value(&value)
+            .await
+            .expect("choose");
+    };
+    let type_in = |css: &'static str, text: &'static str| async move {
+        c.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("{css} on the page"))
+            .send_keys(text)
+            .await
+            .expect("type");
+    };
+
+    // A visitor, not signed in, writes about the same lamp.
+    c.goto(&app.url("/requests/new")).await.expect("open");
+    assert!(
+        chrome.fits_the_phone().await,
+        "the form is wider than a phone"
+    );
+    choose("category", "lights".into()).await;
+    choose("area", app.world.cuiyuan.id.to_string()).await;
+    type_in("#description", "3 号楼前的路灯坏了好几天，晚上一片漆黑").await;
+    type_in("#address", "翠苑一区 3 号楼").await;
+    type_in("#phone", "13800001111").await;
+    app.clock.advance(chrono::Duration::seconds(20));
+    tap("#send".into()).await;
+
+    // It is shown the open request first, and sends anyway.
+    c.wait()
+        .for_element(Locator::Css("#similar"))
+        .await
+        .expect("similar requests shown");
+    let page = c.source().await.expect("source");
+    assert!(
+        page.contains(&format!("/requests/{}", first.id.0)),
+        "the earlier one"
+    );
+    assert!(
+        chrome.fits_the_phone().await,
+        "the similar list is wider than a phone"
+    );
+    chrome.screenshot("request-similar").await;
+    app.clock.advance(chrono::Duration::seconds(20));
+    tap("#send".into()).await;
+    let code = c
+        .wait()
+        .for_element(Locator::Css("#tracking-code"))
+        .await
+        .expect("the tracking page")
+        .text()
+        .await
+        .expect("the code");
+    let code = TrackingCode::parse(&code).expect("a tracking code");
+    let mine = app.store.request_by_code(&code).await.expect("request");
+    assert_ne!(mine.id, first.id);
+
+    // Cuiyuan answers; the visitor comes back by the code alone.
+    let admin = suyuan_core::members::MemberId(app.world.xihu_member);
+    app.store
+        .answer_request(
+            mine.id,
+            "已更换灯泡，请您晚上看看。",
+            admin,
+            app.clock.now(),
+        )
+        .await
+        .expect("answered");
+    c.goto(&app.url("/track")).await.expect("open");
+    let typed = code.to_string().to_lowercase();
+    c.find(Locator::Css("#code"))
+        .await
+        .expect("the code box")
+        .send_keys(&typed)
+        .await
+        .expect("type");
+    tap("form[action='/track'] button[type=submit]".into()).await;
+    c.wait()
+        .for_element(Locator::Css("#respond"))
+        .await
+        .expect("the answer and the form");
+    let page = c.source().await.expect("source");
+    assert!(page.contains("已更换灯泡"));
+    assert!(
+        chrome.fits_the_phone().await,
+        "the tracking page is wider than a phone"
+    );
+
+    // Two stars, and reopened with a reason.
+    tap("#stars-2".into()).await;
+    type_in("#reason", "灯还是不亮").await;
+    tap("#respond button[value=reopen]".into()).await;
+    let notice = c
+        .wait()
+        .for_element(Locator::Css("p.done"))
+        .await
+        .expect("reopened")
+        .text()
+        .await
+        .expect("text");
+    assert!(notice.contains("重新打开"), "{notice}");
+    chrome.screenshot("request-reopened").await;
+    let after = app.store.request(mine.id).await.expect("request");
+    assert_eq!(after.state(), State::Acknowledged);
+    assert_eq!(
+        (after.reopened, after.stars.map(|s| s.value())),
+        (1, Some(2))
+    );
+    chrome.stop().await;
+    app.stop().await;
+}

@@ -407,8 +407,20 @@ async fn the_top_admin_sets_clocks_and_imports_a_calendar_all_or_nothing() {
         .submit(settings, "/requests/settings/categories", &fields)
         .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.text().await.expect("body").contains("normal_resolve"));
-    assert!(app.store.request_categories(false).await.expect("list").is_empty());
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("body")
+            .contains("normal_resolve")
+    );
+    assert!(
+        app.store
+            .request_categories(false)
+            .await
+            .expect("list")
+            .is_empty()
+    );
     let mut good = fields;
     good[4].1 = "10wd";
     let saved = province
@@ -417,7 +429,10 @@ async fn the_top_admin_sets_clocks_and_imports_a_calendar_all_or_nothing() {
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let categories = app.store.request_categories(false).await.expect("list");
     assert_eq!(categories.len(), 1);
-    assert_eq!(categories[0].category.clocks.normal.resolve.to_string(), "10wd");
+    assert_eq!(
+        categories[0].category.clocks.normal.resolve.to_string(),
+        "10wd"
+    );
 
     // Only the top unit's admins set what holds for everyone.
     let xihu = app.signed_in("xihu-admin").await;
@@ -434,13 +449,10 @@ async fn the_top_admin_sets_clocks_and_imports_a_calendar_all_or_nothing() {
         let province = &province;
         async move {
             let csrf = province.csrf(settings).await;
-            let form = Form::new()
-                .text("csrf", csrf)
-                .text("year", "2027")
-                .part(
-                    "file",
-                    reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("2027.csv"),
-                );
+            let form = Form::new().text("csrf", csrf).text("year", "2027").part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("2027.csv"),
+            );
             province
                 .client
                 .post(province.url("/requests/settings/calendar"))
@@ -453,7 +465,15 @@ async fn the_top_admin_sets_clocks_and_imports_a_calendar_all_or_nothing() {
     let bad = import("日期,类型\n2027-10-01,休\n2027-10-09,上课\n").await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text().await.expect("body").contains("line 3"));
-    assert_eq!(app.store.work_calendar().await.expect("calendar").days().count(), 0);
+    assert_eq!(
+        app.store
+            .work_calendar()
+            .await
+            .expect("calendar")
+            .days()
+            .count(),
+        0
+    );
     let good = import("日期,类型\n2027-10-01,休\n2027-10-09,班\n").await;
     assert_eq!(good.status(), StatusCode::SEE_OTHER);
     let calendar = app.store.work_calendar().await.expect("calendar");
