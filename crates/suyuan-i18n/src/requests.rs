@@ -5,6 +5,8 @@
 #[derive(Debug)]
 pub struct RequestTexts {
     pub nav: &'static str,
+    pub dashboard_title: &'static str,
+    pub dashboard_board: &'static str,
     pub settings: &'static str,
     pub settings_lead: &'static str,
     pub categories_title: &'static str,
@@ -225,6 +227,8 @@ pub struct RequestTexts {
 
 pub const ZH: RequestTexts = RequestTexts {
     nav: "诉求",
+    dashboard_title: "群众诉求办理",
+    dashboard_board: "查看诉求公开栏",
     settings: "诉求设置",
     settings_lead: "诉求的类别和办理时限、工作日历、分派规则和 Open311 接口密钥。",
     categories_title: "类别与时限",
@@ -445,6 +449,8 @@ pub const ZH: RequestTexts = RequestTexts {
 
 pub const EN: RequestTexts = RequestTexts {
     nav: "Requests",
+    dashboard_title: "Requests from the people",
+    dashboard_board: "See the request board",
     settings: "Request settings",
     settings_lead: "Categories and their clocks, the working-day calendar, routing rules and Open311 keys.",
     categories_title: "Categories and clocks",

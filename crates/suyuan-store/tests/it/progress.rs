@@ -278,6 +278,84 @@ async fn summaries_kept_on_write_match_a_recount_from_the_raw_records() {
             "pledge figures kept on write ≠ recount"
         );
 
+        // Requests: received, sent on, answered late, reopened, answered
+        // again, rated and confirmed; another left to lapse; a third
+        // escalated by the round.
+        use suyuan_core::requests::{Category, ClockRules, Contact, Stars, Submission, Urgency};
+        use suyuan_store::requests::{NewRequest, Response};
+        let category =
+            Category::new("lights", "路灯", "", "", ClockRules::default()).expect("category");
+        let lights = store
+            .save_request_category(&category, 0, true)
+            .await
+            .expect("category");
+        let asked = Submission::new("路灯不亮，晚上很黑", "文三路", None, Urgency::Normal)
+            .expect("submission");
+        let mut requests = Vec::new();
+        for area in [&p.xihu, &p.cuiyuan, &p.xiajiang] {
+            let new = NewRequest {
+                category: &lights,
+                submission: &asked,
+                area,
+                contact: &Contact::default(),
+                zone,
+                key: None,
+            };
+            requests.push(
+                store
+                    .submit_request(new, at(20, 9))
+                    .await
+                    .expect("request")
+                    .id,
+            );
+        }
+        store
+            .send_request_on(requests[0], &p.cuiyuan, "", admin, at(20, 10))
+            .await
+            .expect("sent on");
+        store
+            .answer_request(requests[0], "已修", admin, at(30, 9))
+            .await
+            .expect("answered late");
+        store
+            .respond_to_request(
+                requests[0],
+                &Response::Reopen {
+                    stars: Some(Stars::new(1).expect("stars")),
+                    reason: "没修好".into(),
+                },
+                at(30, 12),
+            )
+            .await
+            .expect("reopened");
+        store
+            .answer_request(requests[0], "换了线路", admin, at(30, 18))
+            .await
+            .expect("answered again");
+        store
+            .respond_to_request(
+                requests[0],
+                &Response::Confirm(Stars::new(5).expect("stars")),
+                at(30, 20),
+            )
+            .await
+            .expect("confirmed");
+        store
+            .acknowledge_request(requests[1], admin, at(20, 10))
+            .await
+            .expect("acknowledged");
+        store
+            .answer_request(requests[1], "已修", admin, at(21, 9))
+            .await
+            .expect("answered");
+        let round = store.request_round(at(30, 23)).await.expect("round");
+        assert_eq!((round.lapsed, round.escalated.len()), (1, 1));
+        assert_eq!(
+            store.kept_request_days().await.expect("kept"),
+            store.recount_request_days().await.expect("recount"),
+            "request figures kept on write ≠ recount"
+        );
+
         // Members per unit, subtree included, kept as members come.
         let sizes = store
             .unit_sizes(&[p.province.id, p.xihu.id, p.cuiyuan.id, p.chunan.id])

@@ -144,6 +144,9 @@ pub struct Dashboard {
     /// when no campaign is chosen).
     pledges: crate::pledges::FiguresView,
     pledges_href: String,
+    /// The requests its subtree handled over the same days.
+    requests: crate::requests::FiguresView,
+    requests_href: String,
 }
 
 const PERIOD_KINDS: [PeriodKind; 5] = [
@@ -285,8 +288,19 @@ async fn dashboard(
             Ok::<_, WebError>(crate::pledges::figures_view(t, over, &counts))
         }
     };
+    let request_figures = |days: (NaiveDate, NaiveDate)| {
+        let state = state.clone();
+        let unit = unit.clone();
+        async move {
+            let counts = crate::requests::counts_within(&state, Some(&unit), days).await?;
+            let over = crate::dates::days(t, days.0, days.1);
+            Ok::<_, WebError>(crate::requests::figures_view(t, over, &counts))
+        }
+    };
     let mut page = Dashboard {
         pledges: pledge_figures(month).await?,
+        requests: request_figures(month).await?,
+        requests_href: format!("{}?unit={}", paths::REQUESTS, unit.id.0),
         pledges_href: format!("{}?unit={}", paths::PLEDGES, unit.id.0),
         chrome: Chrome::for_user(page, &user, &here),
         unit_name: unit.name.clone(),
@@ -322,6 +336,7 @@ async fn dashboard(
         .unwrap_or(Column::OnTime);
     let ascending = asked.dir.as_deref() == Some("asc");
     page.pledges = pledge_figures(chosen.days).await?;
+    page.requests = request_figures(chosen.days).await?;
     page.campaign_title = chosen.campaign.title.clone();
     page.campaign_id = campaign_id;
     page.campaigns = chosen

@@ -237,6 +237,7 @@ async fn pages(app: &TestApp) -> Vec<Case> {
     cases.extend(gathering_pages(app).await);
     cases.extend(site_pages(app).await);
     cases.extend(pledge_pages(app).await);
+    cases.extend(request_pages(app).await);
     // Last, as it ends the browser's session.
     cases.push(case(
         "POST",
@@ -675,6 +676,125 @@ async fn pledge_pages(app: &TestApp) -> Vec<Case> {
             format!("/pledges/{ours}/confirmations"),
             form(&[]),
             [Some(422); 5],
+        ),
+    ]
+}
+
+/// Two requests: one about Cuiyuan, handled by Xihu District; one about
+/// Xiajiang, handled by Chun'an County.
+async fn requests(app: &TestApp) -> (i64, i64) {
+    use suyuan_core::clock::Clock;
+    use suyuan_core::requests::{Category, ClockRules, Contact, Submission, Urgency};
+    let w = &app.world;
+    let category =
+        Category::new("lights", "路灯", "", "", ClockRules::default()).expect("category");
+    let lights = app
+        .store
+        .save_request_category(&category, 0, true)
+        .await
+        .expect("category");
+    let asked =
+        Submission::new("路灯不亮，晚上很黑", "文三路", None, Urgency::Normal).expect("submission");
+    let contact = Contact::new("王", "13800001111", "").expect("contact");
+    let mut made = Vec::new();
+    for (area, unit) in [(&w.cuiyuan, &w.xihu), (&w.xiajiang, &w.chunan)] {
+        app.store
+            .set_routing_rule(Some(&lights), area, unit)
+            .await
+            .expect("rule");
+        let request = app
+            .store
+            .submit_request(
+                suyuan_store::requests::NewRequest {
+                    category: &lights,
+                    submission: &asked,
+                    area,
+                    contact: &contact,
+                    zone: chrono_tz::Asia::Shanghai,
+                    key: None,
+                },
+                app.clock.now(),
+            )
+            .await
+            .expect("request");
+        made.push(request.id.0);
+    }
+    (made[0], made[1])
+}
+
+/// Requests: the board, each request and the form for everyone; the desk
+/// and settings for admins; a request's steps for admins over its unit,
+/// the contact for its own unit's admins only, rerouting for those above.
+async fn request_pages(app: &TestApp) -> Vec<Case> {
+    let (ours, theirs) = requests(app).await;
+    let get = |path: String, expect| case("GET", path, Body::None, expect);
+    let admins = [Some(303), Some(200), Some(200), Some(403), Some(403)];
+    vec![
+        get("/requests".into(), [Some(200); 5]),
+        get("/requests?status=lost".into(), [Some(422); 5]),
+        get(format!("/requests/{ours}"), [Some(200); 5]),
+        get(format!("/requests/{theirs}"), [Some(200); 5]),
+        get("/requests/new".into(), [Some(200); 5]),
+        get("/track".into(), [Some(200); 5]),
+        get("/track?code=nope".into(), [Some(404); 5]),
+        get("/track/ABCDEFGHJKMNP".into(), [Some(404); 5]),
+        get("/requests/desk".into(), admins),
+        get("/requests/settings".into(), admins),
+        get("/open311/v2/services.json".into(), [Some(200); 5]),
+        get(format!("/open311/v2/requests/{ours}.json"), [Some(200); 5]),
+        case(
+            "POST",
+            "/requests/new".into(),
+            Body::Upload("photos", "empty.jpg"),
+            [Some(422); 5],
+        ),
+        case(
+            "POST",
+            format!("/requests/{ours}/answer"),
+            form(&[("text", " ")]),
+            [Some(303), Some(422), Some(422), Some(403), Some(403)],
+        ),
+        case(
+            "POST",
+            format!("/requests/{theirs}/answer"),
+            form(&[("text", " ")]),
+            [Some(303), Some(422), Some(403), Some(403), Some(403)],
+        ),
+        case(
+            "POST",
+            format!("/requests/{ours}/contact"),
+            form(&[]),
+            [Some(303), Some(403), Some(200), Some(403), Some(403)],
+        ),
+        case(
+            "POST",
+            format!("/requests/{theirs}/contact"),
+            form(&[]),
+            [Some(303), Some(403), Some(403), Some(403), Some(403)],
+        ),
+        case(
+            "POST",
+            format!("/requests/{ours}/reroute"),
+            form(&[]),
+            [Some(303), Some(422), Some(403), Some(403), Some(403)],
+        ),
+        case(
+            "POST",
+            format!("/requests/{ours}/extension/decision"),
+            form(&[("decision", "maybe")]),
+            [Some(303), Some(422), Some(403), Some(403), Some(403)],
+        ),
+        case(
+            "POST",
+            "/requests/settings/categories".into(),
+            form(&[("code", "bad code")]),
+            [Some(303), Some(422), Some(403), Some(403), Some(403)],
+        ),
+        case(
+            "POST",
+            "/open311/v2/requests.json".into(),
+            form(&[("service_code", "lights")]),
+            [Some(403); 5],
         ),
     ]
 }
