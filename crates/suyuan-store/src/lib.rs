@@ -295,3 +295,12 @@ impl Store {
         self.db.close().await.map_err(StoreError::from)
     }
 }
+
+/// Whether a statement broke a unique index (a race lost, or a random
+/// code drawn twice).
+pub(crate) fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

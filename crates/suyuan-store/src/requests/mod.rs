@@ -162,63 +162,57 @@ impl Store {
         let clocks = new.category.category.clocks.of(new.submission.urgency);
         let acknowledge_due = clocks.acknowledge.due(now, new.zone, &calendar);
         let resolve_due = clocks.resolve.due(now, new.zone, &calendar);
-        let txn = self.db.begin().await?;
-        let mut drawn = None;
-        // 64 random bits: a clash is not expected, but costs only a redraw.
-        for _ in 0..3 {
+        let submission = new.submission;
+        // A fresh code each try: 64 random bits rarely clash, and a clash
+        // costs only a redraw. The insert comes first in its transaction,
+        // so that on SQLite it takes the write lock at once.
+        for _ in 0..4 {
             let code =
                 TrackingCode::from_random(u64::from_le_bytes(crate::auth::random_bytes::<8>()));
-            let taken = request::Entity::find()
-                .filter(request::Column::Code.eq(code.as_str()))
-                .count(&txn)
-                .await?;
-            if taken == 0 {
-                drawn = Some(code);
-                break;
-            }
+            let row = request::ActiveModel {
+                code: Set(code.as_str().to_owned()),
+                category_id: Set(new.category.id),
+                urgency: Set(submission.urgency.code().to_owned()),
+                description: Set(submission.description.clone()),
+                address: Set(submission.address.clone()),
+                lat: Set(submission.point.map(|p| p.lat)),
+                long: Set(submission.point.map(|p| p.long)),
+                area_unit_id: Set(new.area.id.0),
+                unit_id: Set(unit.id.0),
+                state: Set(State::Open.code().to_owned()),
+                zone: Set(new.zone.name().to_owned()),
+                received_at: Set(now),
+                assigned_at: Set(now),
+                acknowledge_due: Set(acknowledge_due),
+                resolve_due: Set(resolve_due),
+                extension_until: Set(None),
+                answered_at: Set(None),
+                answer: Set(String::new()),
+                stars: Set(None),
+                reopened: Set(0),
+                escalation: Set(0),
+                reminded_due: Set(None),
+                hidden: Set(false),
+                contact_name: Set(new.contact.name.clone()),
+                contact_phone: Set(new.contact.phone.clone().unwrap_or_default()),
+                contact_email: Set(new.contact.email.clone().unwrap_or_default()),
+                key_id: Set(new.key),
+                version: Set(0),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            let txn = self.db.begin().await?;
+            let id = match request::Entity::insert(row).exec(&txn).await {
+                Ok(inserted) => inserted.last_insert_id,
+                Err(err) if crate::is_unique_violation(&err) => continue,
+                Err(err) => return Err(err.into()),
+            };
+            let received = steps::NewEvent::new(EventKind::Received, now);
+            steps::record(&txn, id, &unit, new.zone, None, &[received]).await?;
+            txn.commit().await?;
+            return self.request(RequestId(id)).await;
         }
-        let code = drawn.ok_or_else(|| StoreError::Conflict("no free tracking code".into()))?;
-        let submission = new.submission;
-        let row = request::ActiveModel {
-            code: Set(code.as_str().to_owned()),
-            category_id: Set(new.category.id),
-            urgency: Set(submission.urgency.code().to_owned()),
-            description: Set(submission.description.clone()),
-            address: Set(submission.address.clone()),
-            lat: Set(submission.point.map(|p| p.lat)),
-            long: Set(submission.point.map(|p| p.long)),
-            area_unit_id: Set(new.area.id.0),
-            unit_id: Set(unit.id.0),
-            state: Set(State::Open.code().to_owned()),
-            zone: Set(new.zone.name().to_owned()),
-            received_at: Set(now),
-            assigned_at: Set(now),
-            acknowledge_due: Set(acknowledge_due),
-            resolve_due: Set(resolve_due),
-            extension_until: Set(None),
-            answered_at: Set(None),
-            answer: Set(String::new()),
-            stars: Set(None),
-            reopened: Set(0),
-            escalation: Set(0),
-            reminded_due: Set(None),
-            hidden: Set(false),
-            contact_name: Set(new.contact.name.clone()),
-            contact_phone: Set(new.contact.phone.clone().unwrap_or_default()),
-            contact_email: Set(new.contact.email.clone().unwrap_or_default()),
-            key_id: Set(new.key),
-            version: Set(0),
-            updated_at: Set(now),
-            ..Default::default()
-        };
-        let id = request::Entity::insert(row)
-            .exec(&txn)
-            .await?
-            .last_insert_id;
-        let received = steps::NewEvent::new(EventKind::Received, now);
-        steps::record(&txn, id, &unit, new.zone, None, &[received]).await?;
-        txn.commit().await?;
-        self.request(RequestId(id)).await
+        Err(StoreError::Unavailable("no free tracking code".into()))
     }
 
     /// Keeps a photo sent with a request (already re-encoded as a JPEG).

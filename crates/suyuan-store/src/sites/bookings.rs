@@ -6,7 +6,6 @@
 use super::places::{Release, ensure_rows, release, take};
 use super::*;
 use chrono::Duration;
-use sea_orm::DbErr;
 use suyuan_core::sites::{
     BookingCode, BookingError, BookingStatus, NoShowRule, OrgKind, Party, RouteId, VisitSlot,
     may_cancel,
@@ -136,13 +135,6 @@ enum Attempt {
     KeySeen,
     /// The random code is held at one of the sites: draw another.
     CodeTaken,
-}
-
-fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
 }
 
 fn new_row(
@@ -377,7 +369,7 @@ impl Store {
             .await;
             match recorded {
                 Ok(_) => {}
-                Err(err) if is_unique_violation(&err) => return Ok(Attempt::KeySeen),
+                Err(err) if crate::is_unique_violation(&err) => return Ok(Attempt::KeySeen),
                 Err(err) => return Err(err.into()),
             }
         }
@@ -390,7 +382,7 @@ impl Store {
         .await;
         match claimed {
             Ok(_) => {}
-            Err(err) if is_unique_violation(&err) => return Ok(Attempt::CodeTaken),
+            Err(err) if crate::is_unique_violation(&err) => return Ok(Attempt::CodeTaken),
             Err(err) => return Err(err.into()),
         }
         // Rows are locked site by site in one order, so that two routes
@@ -417,7 +409,7 @@ impl Store {
                     .await;
             match inserted {
                 Ok(done) => ids.push(done.last_insert_id),
-                Err(err) if is_unique_violation(&err) => return Ok(Attempt::CodeTaken),
+                Err(err) if crate::is_unique_violation(&err) => return Ok(Attempt::CodeTaken),
                 Err(err) => return Err(err.into()),
             }
         }

@@ -62,7 +62,8 @@ impl Measured {
 const MAX_REQUESTS_PER_CLIENT: u64 = 5_000_000;
 
 /// Drives `make` with `concurrency` clients for `duration`, on a thread
-/// of its own. Any status other than 2xx counts as an error.
+/// of its own. Any status other than 2xx counts as an error, but a
+/// form's "303 See Other" to where it leads (not to the sign-in page).
 pub fn drive(concurrency: usize, duration: Duration, make: MakeRequest) -> Measured {
     let worker = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -106,6 +107,12 @@ async fn run(concurrency: usize, duration: Duration, make: MakeRequest) -> Measu
                 let outcome = tokio::time::timeout_at(deadline.into(), async {
                     let response = client.request(request).await.map_err(|e| e.to_string())?;
                     let status = response.status();
+                    let taken = status == hyper::StatusCode::SEE_OTHER
+                        && response
+                            .headers()
+                            .get("location")
+                            .and_then(|l| l.to_str().ok())
+                            .is_some_and(|l| !l.starts_with("/login"));
                     // Read the whole body: a response is done when it has arrived.
                     let body = response
                         .into_body()
@@ -113,7 +120,7 @@ async fn run(concurrency: usize, duration: Duration, make: MakeRequest) -> Measu
                         .await
                         .map_err(|e| e.to_string())?
                         .to_bytes();
-                    if status.is_success() {
+                    if status.is_success() || taken {
                         Ok(())
                     } else {
                         Err(format!("{status}: {}", String::from_utf8_lossy(&body)))

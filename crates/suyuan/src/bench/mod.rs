@@ -9,6 +9,7 @@ mod data;
 mod evening;
 mod history;
 mod load;
+mod requests;
 mod rush;
 mod year;
 
@@ -34,8 +35,9 @@ use load::{MakeRequest, Measured};
 #[derive(Args)]
 pub struct BenchArgs {
     /// Scenarios to run: noop, tree, home, sign-in, search, import,
-    /// reading-peak, test-evening, dashboard, booking-rush (default: all
-    /// but test-evening, dashboard and booking-rush).
+    /// reading-peak, test-evening, dashboard, booking-rush, requests
+    /// (default: all but test-evening, dashboard, booking-rush and
+    /// requests).
     scenarios: Vec<String>,
     /// The SQLite data directory, kept between runs so that data sets are reused.
     #[arg(long, default_value = "suyuan-bench-data")]
@@ -131,10 +133,12 @@ enum Scenario {
     ProvinceDashboard,
     DistrictDashboard,
     BookingRush,
+    RequestSubmit,
+    RequestTrack,
 }
 
 impl Scenario {
-    const ALL: [Scenario; 19] = [
+    const ALL: [Scenario; 21] = [
         Scenario::NoopGet,
         Scenario::NoopPost,
         Scenario::DbInsert,
@@ -154,6 +158,8 @@ impl Scenario {
         Scenario::ProvinceDashboard,
         Scenario::DistrictDashboard,
         Scenario::BookingRush,
+        Scenario::RequestSubmit,
+        Scenario::RequestTrack,
     ];
 
     fn name(self) -> &'static str {
@@ -177,6 +183,8 @@ impl Scenario {
             Scenario::ProvinceDashboard => "province-dashboard",
             Scenario::DistrictDashboard => "district-dashboard",
             Scenario::BookingRush => "booking-rush",
+            Scenario::RequestSubmit => "request-submit",
+            Scenario::RequestTrack => "request-track",
         }
     }
 
@@ -212,9 +220,14 @@ impl Scenario {
             // Held to its own figures: exactly the day's places booked,
             // no refusal but "full", and the p99 of every answer.
             Scenario::BookingRush => &[],
-            Scenario::NoopPost | Scenario::Tree | Scenario::Home | Scenario::Search => {
-                &[Scenario::NoopGet]
-            }
+            Scenario::NoopPost
+            | Scenario::Tree
+            | Scenario::Home
+            | Scenario::Search
+            | Scenario::RequestTrack => &[Scenario::NoopGet],
+            // A visitor's form, every check on, against the HTTP stack's
+            // POST.
+            Scenario::RequestSubmit => &[Scenario::NoopPost],
             // What the peak's many clients cost the HTTP stack alone.
             Scenario::PeakNoopPost => &[Scenario::NoopPost],
             Scenario::SignIn | Scenario::Import => &[Scenario::DbInsert],
@@ -234,6 +247,7 @@ fn group(name: &str) -> Option<Vec<Scenario>> {
         "noop" => vec![Scenario::NoopGet, Scenario::NoopPost],
         "search" => vec![Scenario::SearchIndex, Scenario::Search],
         "dashboard" => vec![Scenario::ProvinceDashboard, Scenario::DistrictDashboard],
+        "requests" => vec![Scenario::RequestSubmit, Scenario::RequestTrack],
         other => vec![*Scenario::ALL.iter().find(|s| s.name() == other)?],
     };
     let mut with_baselines = Vec::new();
@@ -262,9 +276,6 @@ const DEFAULT: [&str; 7] = [
     "reading-peak",
 ];
 
-/// Scenarios that later capability issues add.
-const COMING: [&str; 1] = ["requests"];
-
 fn select(names: &[String]) -> Result<Vec<Scenario>> {
     let names: Vec<&str> = if names.is_empty() {
         DEFAULT.to_vec()
@@ -275,14 +286,9 @@ fn select(names: &[String]) -> Result<Vec<Scenario>> {
     for name in names {
         let Some(scenarios) = group(name) else {
             let available = format!(
-                "{}, test-evening, dashboard, booking-rush",
+                "{}, test-evening, dashboard, booking-rush, requests",
                 DEFAULT.join(", ")
             );
-            if COMING.contains(&name) {
-                bail!(
-                    "the {name} scenario arrives with its capability; available now: {available}"
-                );
-            }
             bail!("unknown scenario {name}; available: {available}");
         };
         for scenario in scenarios {
@@ -399,6 +405,7 @@ struct Stage<'a> {
     board: Option<dashboard::Board>,
     evening: Option<evening::Evening>,
     rush: Option<rush::Rush>,
+    asking: Option<requests::Asking>,
     address: std::net::SocketAddr,
     admin_token: suyuan_store::auth::Token,
     admin_cookie: String,
@@ -525,6 +532,17 @@ impl Stage<'_> {
                 });
                 // One admin opening the page at a time: its latency.
                 tokio::task::spawn_blocking(move || load::drive(1, duration, make)).await?
+            }
+            Scenario::RequestSubmit | Scenario::RequestTrack => {
+                let asking = self.asking.as_ref().context("no requests")?;
+                let make = if scenario == Scenario::RequestSubmit {
+                    requests::submit(address, asking)
+                } else {
+                    requests::track(address, asking)
+                };
+                let concurrency = args.concurrency.max(1);
+                tokio::task::spawn_blocking(move || load::drive(concurrency, duration, make))
+                    .await?
             }
             Scenario::MarkInsert => {
                 let reading = self.reading.as_ref().context("no reading data")?;
@@ -677,6 +695,16 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     } else {
         None
     };
+    let wants_requests = scenarios
+        .iter()
+        .any(|s| matches!(s, Scenario::RequestSubmit | Scenario::RequestTrack));
+    let codes = if wants_requests {
+        let codes = requests::prepare(&store, &dataset, clock.now()).await?;
+        println!("requests: {} to track by their codes", codes.len());
+        codes
+    } else {
+        Vec::new()
+    };
     // The home page is a member's a year into a daily campaign.
     let year = if scenarios.contains(&Scenario::Home) {
         let bar = progress_bar();
@@ -719,6 +747,11 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             .collect(),
         None => Vec::new(),
     };
+    let asking = if wants_requests {
+        Some(requests::hand_out(address, &dataset, codes).await?)
+    } else {
+        None
+    };
     let peak = match &reading {
         Some(reading) => Some(
             Peak::sign_in(
@@ -744,6 +777,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         board,
         evening,
         rush,
+        asking,
         address,
         admin_token,
         admin_cookie,
@@ -1187,7 +1221,9 @@ fn requests(
         | Scenario::ProvinceGroupBy
         | Scenario::DistrictGroupBy
         | Scenario::ProvinceDashboard
-        | Scenario::DistrictDashboard => {
+        | Scenario::DistrictDashboard
+        | Scenario::RequestSubmit
+        | Scenario::RequestTrack => {
             unreachable!("{} is measured on its own", scenario.name())
         }
     }
