@@ -3,7 +3,9 @@
 //! address, a phone) in the database, so every instance counts the same.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
 
 use crate::{Store, StoreResult};
 
@@ -37,29 +39,35 @@ const KEPT: Duration = Duration::days(1);
 
 impl Store {
     /// Counts one event under each key; whether every key is still within
-    /// its limit. The event is counted first, so that requests sent at
-    /// once cannot all slip under the limit.
+    /// its limit. The events are counted first, so that requests sent at
+    /// once cannot all slip under the limit; and all in one transaction,
+    /// one commit however many keys a form has.
     pub async fn within_limits(
         &self,
         keys: &[(String, Limit)],
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
+        if keys.is_empty() {
+            return Ok(true);
+        }
+        let txn = self.db.begin().await?;
+        event::Entity::insert_many(keys.iter().map(|(key, _)| event::ActiveModel {
+            key: Set(key.clone()),
+            at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(&txn)
+        .await?;
         let mut within = true;
         for (key, limit) in keys {
-            event::Entity::insert(event::ActiveModel {
-                key: Set(key.clone()),
-                at: Set(now),
-                ..Default::default()
-            })
-            .exec_without_returning(&self.db)
-            .await?;
             let count = event::Entity::find()
                 .filter(event::Column::Key.eq(key.as_str()))
                 .filter(event::Column::At.gt(now - limit.within))
-                .count(&self.db)
+                .count(&txn)
                 .await?;
             within &= count <= limit.events;
         }
+        txn.commit().await?;
         Ok(within)
     }
 

@@ -337,3 +337,27 @@ pub fn paragraphs(text: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// Units as a choice lists them: in tree order, each indented by its
+/// depth below `base` (a full-width space a level), and `chosen` among them
+/// (added if it is not, however deep) marked.
+pub fn unit_options(
+    mut units: Vec<suyuan_store::units::Unit>,
+    base: i32,
+    chosen: Option<&suyuan_store::units::Unit>,
+) -> Vec<(i64, String, bool)> {
+    if let Some(chosen) = chosen
+        && !units.iter().any(|u| u.id == chosen.id)
+    {
+        units.push(chosen.clone());
+    }
+    units.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
+    units
+        .into_iter()
+        .map(|u| {
+            let indent = "\u{3000}".repeat(usize::try_from(u.depth() - base).unwrap_or(0));
+            let current = chosen.is_some_and(|c| c.id == u.id);
+            (u.id.0, format!("{indent}{}", u.name), current)
+        })
+        .collect()
+}

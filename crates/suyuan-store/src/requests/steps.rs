@@ -133,8 +133,14 @@ pub enum Response {
     },
 }
 
+/// A reason a step must give.
 fn reason(field: &'static str, input: &str) -> StoreResult<String> {
     Ok(text::required(field, input, 500).map_err(rules::RequestError::from)?)
+}
+
+/// A note a step may carry.
+fn optional_note(input: &str) -> StoreResult<String> {
+    Ok(text::bounded("note", input, 500).map_err(rules::RequestError::from)?)
 }
 
 impl Store {
@@ -217,7 +223,7 @@ impl Store {
         by: MemberId,
         now: DateTime<Utc>,
     ) -> StoreResult<Request> {
-        let note = text::bounded("note", note, 500).map_err(rules::RequestError::from)?;
+        let note = optional_note(note)?;
         self.step(id, now, |r| {
             r.handling.move_on()?;
             rules::may_send_on(&r.unit.path, &to.path)?;
@@ -264,7 +270,7 @@ impl Store {
         by: MemberId,
         now: DateTime<Utc>,
     ) -> StoreResult<Request> {
-        let note = text::bounded("note", note, 500).map_err(rules::RequestError::from)?;
+        let note = optional_note(note)?;
         self.step(id, now, |r| {
             r.handling.move_on()?;
             if r.unit.id == to.id {
@@ -315,7 +321,7 @@ impl Store {
         by: MemberId,
         now: DateTime<Utc>,
     ) -> StoreResult<Request> {
-        let note = text::bounded("note", note, 500).map_err(rules::RequestError::from)?;
+        let note = optional_note(note)?;
         self.step(id, now, |r| {
             let until = r.handling.decide_extension()?;
             let none: Option<DateTime<Utc>> = None;
@@ -438,7 +444,7 @@ impl Store {
         by: MemberId,
         now: DateTime<Utc>,
     ) -> StoreResult<Request> {
-        let note = text::bounded("note", note, 500).map_err(rules::RequestError::from)?;
+        let note = optional_note(note)?;
         self.step(id, now, |r| {
             if r.hidden == hidden {
                 return Err(StoreError::Invalid(if hidden {

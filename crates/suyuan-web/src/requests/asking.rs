@@ -437,8 +437,9 @@ async fn track(
     Query(query): Query<TrackQuery>,
 ) -> Result<Response, WebError> {
     let t = page.lang.texts();
-    let mut code = Field::typed(query.code.as_deref().unwrap_or_default());
-    if query.code.is_some() {
+    let typed = query.code.filter(|c| !c.trim().is_empty());
+    let mut code = Field::typed(typed.as_deref().unwrap_or_default());
+    if typed.is_some() {
         match TrackingCode::parse(&code.value) {
             Some(parsed) if state.store.request_by_code(&parsed).await.is_ok() => {
                 return Ok(axum::response::Redirect::to(&paths::track(&parsed)).into_response());

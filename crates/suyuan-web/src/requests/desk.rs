@@ -20,14 +20,7 @@ use crate::notice::{Notice, done};
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route(paths::REQUEST_DESK, get(desk))
-        .route("/requests/{id}/acknowledge", post(acknowledge))
-        .route("/requests/{id}/answer", post(answer))
-        .route("/requests/{id}/send-on", post(send_on))
-        .route("/requests/{id}/send-back", post(send_back))
-        .route("/requests/{id}/reroute", post(reroute))
-        .route("/requests/{id}/extension", post(ask_extension))
-        .route("/requests/{id}/extension/decision", post(decide_extension))
-        .route("/requests/{id}/moderation", post(moderate))
+        .route("/requests/{id}/steps/{step}", post(step))
         .route("/requests/{id}/contact", post(contact))
 }
 
@@ -53,9 +46,9 @@ pub struct DeskView {
     pub owed: bool,
     pub acknowledge: bool,
     pub send_back: bool,
-    pub send_on_to: Vec<(i64, String)>,
+    pub send_on_to: Vec<(i64, String, bool)>,
     /// For a dispatcher above.
-    pub reroute_to: Vec<(i64, String)>,
+    pub reroute_to: Vec<(i64, String, bool)>,
     pub may_ask_extension: bool,
     /// Until when an extension is asked for (the reason is in the history).
     pub extension_asked: Option<String>,
@@ -71,20 +64,16 @@ pub struct DeskView {
 }
 
 /// Units below `unit` to choose from, indented under it.
-async fn units_below(state: &AppState, unit: &Unit) -> Result<Vec<(i64, String)>, WebError> {
-    let base = unit.depth();
-    Ok(state
+async fn units_below(state: &AppState, unit: &Unit) -> Result<Vec<(i64, String, bool)>, WebError> {
+    let below: Vec<Unit> = state
         .store
         .subtree(&unit.path, false)
         .await?
         .into_iter()
         .filter(|u| u.id != unit.id)
         .take(MOVE_CHOICES)
-        .map(|u| {
-            let indent = "\u{3000}".repeat(usize::try_from(u.depth() - base - 1).unwrap_or(0));
-            (u.id.0, format!("{indent}{}", u.name))
-        })
-        .collect())
+        .collect();
+    Ok(crate::views::unit_options(below, unit.depth() + 1, None))
 }
 
 /// The request page, with what the person looking may do.
@@ -127,8 +116,8 @@ async fn desk_view(
     let reroute_to = if owed && dispatcher {
         let own = state.store.unit(principal.unit_id).await?;
         let mut units = units_below(state, &own).await?;
-        units.insert(0, (own.id.0, own.name.clone()));
-        units.retain(|(id, _)| *id != request.unit.id.0);
+        units.insert(0, (own.id.0, own.name.clone(), false));
+        units.retain(|(id, _, _)| *id != request.unit.id.0);
         units
     } else {
         Vec::new()
@@ -204,159 +193,97 @@ struct NoteForm {
     decision: String,
 }
 
-async fn acknowledge(
+/// A unit's step on a request, by its name in the address: each checks
+/// who may take it, and the store checks whether it may be taken now.
+async fn step(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
-    CsrfForm(_): CsrfForm<crate::csrf::Fields>,
-) -> Result<Response, WebError> {
-    let request = handled(&state, &user.principal, id).await?;
-    let request = state
-        .store
-        .acknowledge_request(request.id, user.member.id, state.now())
-        .await?;
-    Ok(step_done(&request, "acknowledged"))
-}
-
-async fn answer(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
+    Path((id, step)): Path<(i64, String)>,
     CsrfForm(form): CsrfForm<NoteForm>,
 ) -> Result<Response, WebError> {
     let request = handled(&state, &user.principal, id).await?;
-    let request = state
-        .store
-        .answer_request(request.id, &form.text, user.member.id, state.now())
-        .await?;
-    Ok(step_done(&request, "answered"))
-}
-
-async fn send_on(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    CsrfForm(form): CsrfForm<NoteForm>,
-) -> Result<Response, WebError> {
-    let request = handled(&state, &user.principal, id).await?;
-    let to = state
-        .store
-        .unit(UnitId(form.unit.ok_or_else(|| {
-            WebError::Invalid("unit: choose a unit".into())
-        })?))
-        .await?;
-    state
-        .store
-        .send_request_on(request.id, &to, &form.text, user.member.id, state.now())
-        .await?;
-    Ok(step_done(&request, "sent_on"))
-}
-
-async fn send_back(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    CsrfForm(form): CsrfForm<NoteForm>,
-) -> Result<Response, WebError> {
-    let request = handled(&state, &user.principal, id).await?;
-    state
-        .store
-        .send_request_back(request.id, &form.text, user.member.id, state.now())
-        .await?;
-    Ok(step_done(&request, "sent_back"))
-}
-
-/// A dispatcher above moves the request to a unit of their own subtree.
-async fn reroute(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    CsrfForm(form): CsrfForm<NoteForm>,
-) -> Result<Response, WebError> {
-    let request = handled(&state, &user.principal, id).await?;
-    if !above(&user.principal, &request) {
-        return Err(suyuan_core::access::Denied.into());
-    }
-    let to = state
-        .store
-        .unit(UnitId(form.unit.ok_or_else(|| {
-            WebError::Invalid("unit: choose a unit".into())
-        })?))
-        .await?;
-    user.principal.may_manage_within(&to.path)?;
-    state
-        .store
-        .reroute_request(request.id, &to, &form.text, user.member.id, state.now())
-        .await?;
-    Ok(step_done(&request, "rerouted"))
-}
-
-/// Asks for a later deadline: the end of the day chosen, in the zone.
-async fn ask_extension(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    CsrfForm(form): CsrfForm<NoteForm>,
-) -> Result<Response, WebError> {
-    let request = handled(&state, &user.principal, id).await?;
-    let day = chrono::NaiveDate::parse_from_str(form.until.trim(), "%Y-%m-%d").map_err(|_| {
-        WebError::Invalid(format!(
-            "until: {:?} is not a day like 2026-12-20",
-            form.until
-        ))
-    })?;
-    let until = suyuan_core::campaigns::local_instant(
-        request.zone,
-        day + Duration::days(1),
-        NaiveTime::MIN,
-    );
-    state
-        .store
-        .ask_request_extension(request.id, until, &form.text, user.member.id, state.now())
-        .await?;
-    Ok(step_done(&request, "extension_asked"))
-}
-
-/// A level up grants or refuses the extension asked for.
-async fn decide_extension(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    CsrfForm(form): CsrfForm<NoteForm>,
-) -> Result<Response, WebError> {
-    let request = handled(&state, &user.principal, id).await?;
-    if !above(&user.principal, &request) {
-        return Err(suyuan_core::access::Denied.into());
-    }
-    let grant = match form.decision.as_str() {
-        "grant" => true,
-        "refuse" => false,
-        other => {
-            return Err(WebError::Invalid(format!(
-                "decision: {other:?} is not grant or refuse"
-            )));
-        }
+    let (store, by, now) = (&state.store, user.member.id, state.now());
+    let chosen_unit = || async {
+        let id = form
+            .unit
+            .ok_or_else(|| WebError::Invalid("unit: choose a unit".into()))?;
+        Ok::<_, WebError>(store.unit(UnitId(id)).await?)
     };
-    state
-        .store
-        .decide_request_extension(request.id, grant, &form.text, user.member.id, state.now())
-        .await?;
-    Ok(step_done(&request, "extension_decided"))
-}
-
-async fn moderate(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    CsrfForm(form): CsrfForm<NoteForm>,
-) -> Result<Response, WebError> {
-    let request = handled(&state, &user.principal, id).await?;
-    let hide = form.decision == "hide";
-    state
-        .store
-        .set_request_hidden(request.id, hide, &form.text, user.member.id, state.now())
-        .await?;
-    Ok(step_done(&request, if hide { "hidden" } else { "shown" }))
+    // Rerouting and deciding an extension are for the levels above.
+    if matches!(step.as_str(), "reroute" | "extension-decision")
+        && !above(&user.principal, &request)
+    {
+        return Err(suyuan_core::access::Denied.into());
+    }
+    let id = request.id;
+    let done = match step.as_str() {
+        "acknowledge" => {
+            store.acknowledge_request(id, by, now).await?;
+            "acknowledged"
+        }
+        "answer" => {
+            store.answer_request(id, &form.text, by, now).await?;
+            "answered"
+        }
+        "send-on" => {
+            let to = chosen_unit().await?;
+            store.send_request_on(id, &to, &form.text, by, now).await?;
+            "sent_on"
+        }
+        "send-back" => {
+            store.send_request_back(id, &form.text, by, now).await?;
+            "sent_back"
+        }
+        "reroute" => {
+            let to = chosen_unit().await?;
+            user.principal.may_manage_within(&to.path)?;
+            store.reroute_request(id, &to, &form.text, by, now).await?;
+            "rerouted"
+        }
+        // The end of the day chosen, in the request's zone.
+        "extension" => {
+            let day =
+                chrono::NaiveDate::parse_from_str(form.until.trim(), "%Y-%m-%d").map_err(|_| {
+                    WebError::Invalid(format!(
+                        "until: {:?} is not a day like 2026-12-20",
+                        form.until
+                    ))
+                })?;
+            let until = suyuan_core::campaigns::local_instant(
+                request.zone,
+                day + Duration::days(1),
+                NaiveTime::MIN,
+            );
+            store
+                .ask_request_extension(id, until, &form.text, by, now)
+                .await?;
+            "extension_asked"
+        }
+        "extension-decision" => {
+            let grant = match form.decision.as_str() {
+                "grant" => true,
+                "refuse" => false,
+                other => {
+                    return Err(WebError::Invalid(format!(
+                        "decision: {other:?} is not grant or refuse"
+                    )));
+                }
+            };
+            store
+                .decide_request_extension(id, grant, &form.text, by, now)
+                .await?;
+            "extension_decided"
+        }
+        "moderation" => {
+            let hide = form.decision == "hide";
+            store
+                .set_request_hidden(id, hide, &form.text, by, now)
+                .await?;
+            if hide { "hidden" } else { "shown" }
+        }
+        _ => return Err(WebError::NotFound),
+    };
+    Ok(step_done(&request, done))
 }
 
 /// Shows the requester's contact to an admin of the handling unit, once,

@@ -252,20 +252,7 @@ async fn unit_choices(
         }
         units.push(root);
     }
-    if let Some(chosen) = chosen
-        && !units.iter().any(|u| u.id == chosen.id)
-    {
-        units.push(chosen.clone());
-    }
-    units.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
-    Ok(units
-        .into_iter()
-        .map(|u| {
-            let indent = "\u{3000}".repeat(usize::try_from(u.depth()).unwrap_or(0));
-            let current = chosen.is_some_and(|c| c.id == u.id);
-            (u.id.0, format!("{indent}{}", u.name), current)
-        })
-        .collect())
+    Ok(crate::views::unit_options(units, 0, chosen))
 }
 
 #[derive(Template, WebTemplate)]

@@ -57,7 +57,7 @@ struct SettingsPage {
     routes: Vec<(i64, String, String, String)>,
     /// Category code and name, for the rule form.
     codes: Vec<(String, String)>,
-    units: Vec<(i64, String)>,
+    units: Vec<(i64, String, bool)>,
     keys: Vec<(i64, String, String)>,
     unit_name: String,
     /// A key just issued: shown this once.
@@ -91,14 +91,7 @@ async fn page(
     }
     let own = state.store.unit(user.principal.unit_id).await?;
     let subtree = state.store.subtree(&own.path, false).await?;
-    let base = own.depth();
-    let units: Vec<(i64, String)> = subtree
-        .iter()
-        .map(|u| {
-            let indent = "\u{3000}".repeat(usize::try_from(u.depth() - base).unwrap_or(0));
-            (u.id.0, format!("{indent}{}", u.name))
-        })
-        .collect();
+    let units = crate::views::unit_options(subtree.clone(), own.depth(), None);
     let names: std::collections::HashMap<i64, &str> =
         subtree.iter().map(|u| (u.id.0, u.name.as_str())).collect();
     let rules = state.store.routing_rules().await?;

@@ -174,13 +174,13 @@ async fn a_visitor_asks_follows_by_code_rates_and_reopens_and_only_the_handler_s
     assert!(province.text(&page).await.contains("沈丽华"), "the record");
 
     // Xihu takes it on and answers; the requester rates it 2 and reopens.
-    let acknowledge = format!("/requests/{}/acknowledge", first.id.0);
+    let acknowledge = format!("/requests/{}/steps/acknowledge", first.id.0);
     assert_eq!(
         xihu.submit(&page, &acknowledge, &[]).await.status(),
         StatusCode::SEE_OTHER
     );
     let chunan = app.signed_in("chunan-admin").await;
-    let answer = format!("/requests/{}/answer", first.id.0);
+    let answer = format!("/requests/{}/steps/answer", first.id.0);
     let foreign = chunan
         .submit("/requests", &answer, &[("text", "不是我们的")])
         .await;
@@ -518,4 +518,92 @@ async fn the_top_admin_sets_clocks_and_imports_a_calendar_all_or_nothing() {
     let key = &page[start..start + 64];
     assert!(app.store.open311_key(key).await.expect("key").is_some());
     assert!(!xihu.text(settings).await.contains(key), "shown once");
+}
+
+#[tokio::test]
+async fn the_round_reminds_the_unit_once_and_escalates_once_across_instances() {
+    use crate::reminders::{mail_server, robot};
+    let app = TestApp::spawn().await;
+    lights(&app).await;
+    let category = app
+        .store
+        .request_category(&suyuan_core::requests::CategoryCode::parse("lights").expect("code"))
+        .await
+        .expect("category");
+    let asked = suyuan_core::requests::Submission::new(
+        "路灯坏了，晚上很黑",
+        "文三路 12 号",
+        None,
+        suyuan_core::requests::Urgency::Normal,
+    )
+    .expect("submission");
+    let request = app
+        .store
+        .submit_request(
+            suyuan_store::requests::NewRequest {
+                category: &category,
+                submission: &asked,
+                area: &app.world.cuiyuan,
+                contact: &suyuan_core::requests::Contact::default(),
+                zone: chrono_tz::Asia::Shanghai,
+                key: None,
+            },
+            app.clock.now(),
+        )
+        .await
+        .expect("request");
+    assert_eq!(request.unit.id, app.world.xihu.id);
+    let admin = app
+        .store
+        .member_by_number(&suyuan_core::members::MemberNumber::parse("xihu-admin").expect("number"))
+        .await
+        .expect("admin");
+    let email = suyuan_core::members::Email::parse("shen@example.org").expect("email");
+    app.store
+        .set_email(admin.id, Some(&email))
+        .await
+        .expect("email");
+    let (robot_url, posts) = robot().await;
+    let (smtp_url, mails) = mail_server().await;
+    app.store
+        .set_reminder_hook(app.world.xihu.id, Some(&robot_url), app.clock.now())
+        .await
+        .expect("hook");
+    let settings = suyuan_web::ReminderSettings {
+        smtp_url: Some(smtp_url),
+        mail_from: Some("溯源 <study@example.org>".into()),
+    };
+    let first = app.instance(&settings).await;
+    let second = app.instance(&settings).await;
+
+    // Four hours to acknowledge: at three and a half, Xihu is reminded,
+    // once, by e-mail and by its robot.
+    app.clock.advance(Duration::minutes(210));
+    let (a, b) = tokio::join!(first.request_round(), second.request_round());
+    let (a, b) = (a.expect("round"), b.expect("round"));
+    assert_eq!(a.reminded + b.reminded, 1);
+    assert_eq!(a.emails + b.emails, 1);
+    assert_eq!(mails.lock().expect("lock").len(), 1);
+    assert!(
+        posts.lock().expect("lock")[0]
+            .to_string()
+            .contains("路灯照明")
+    );
+    assert_eq!(first.request_round().await.expect("round").reminded, 0);
+    let home = app.signed_in("xihu-admin").await.text("/").await;
+    assert!(home.contains("诉求一天内到期"), "the home page says it too");
+
+    // Past the deadline: escalated to Hangzhou, once.
+    app.clock.advance(Duration::minutes(40));
+    let (a, b) = tokio::join!(first.request_round(), second.request_round());
+    let (a, b) = (a.expect("round"), b.expect("round"));
+    assert_eq!(a.escalated + b.escalated, 1);
+    let escalated = app.store.request(request.id).await.expect("request");
+    assert_eq!(escalated.escalation, 1);
+    let page = app
+        .browser()
+        .text(&format!("/requests/{}", request.id.0))
+        .await;
+    assert!(page.contains("上报杭州市督办"), "{page}");
+    app.stop().await;
 }

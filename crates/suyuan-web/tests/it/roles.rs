@@ -750,13 +750,13 @@ async fn request_pages(app: &TestApp) -> Vec<Case> {
         ),
         case(
             "POST",
-            format!("/requests/{ours}/answer"),
+            format!("/requests/{ours}/steps/answer"),
             form(&[("text", " ")]),
             [Some(303), Some(422), Some(422), Some(403), Some(403)],
         ),
         case(
             "POST",
-            format!("/requests/{theirs}/answer"),
+            format!("/requests/{theirs}/steps/answer"),
             form(&[("text", " ")]),
             [Some(303), Some(422), Some(403), Some(403), Some(403)],
         ),
@@ -774,13 +774,13 @@ async fn request_pages(app: &TestApp) -> Vec<Case> {
         ),
         case(
             "POST",
-            format!("/requests/{ours}/reroute"),
+            format!("/requests/{ours}/steps/reroute"),
             form(&[]),
             [Some(303), Some(422), Some(403), Some(403), Some(403)],
         ),
         case(
             "POST",
-            format!("/requests/{ours}/extension/decision"),
+            format!("/requests/{ours}/steps/extension-decision"),
             form(&[("decision", "maybe")]),
             [Some(303), Some(422), Some(403), Some(403), Some(403)],
         ),

@@ -464,8 +464,10 @@ async fn play(
                 .await?;
         }
     }
-    // Some are still in hand; a few of those past their deadline.
-    if fate < 20 {
+    // The recent ones partly still in hand; a few older ones too, past
+    // their deadline.
+    let recent = now - request.received_at < Duration::days(6);
+    if (fate < 20 && recent) || fate < 7 {
         if fate % 5 == 0 {
             let due = store.request(id).await?.handling.resolve_due;
             let _ = store
