@@ -420,16 +420,21 @@ impl Store {
             .order_by_asc(contact_view::Column::Id)
             .all(&self.db)
             .await?;
-        let mut names = HashMap::new();
+        let mut names: HashMap<MemberId, String> = HashMap::new();
         let mut views = Vec::with_capacity(rows.len());
         for row in rows {
             let member = MemberId(row.member_id);
-            if !names.contains_key(&member) {
-                names.insert(member, self.member(member).await?.name);
-            }
+            let name = match names.get(&member) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = self.member(member).await?.name;
+                    names.insert(member, name.clone());
+                    name
+                }
+            };
             views.push(ContactView {
                 member,
-                member_name: names[&member].clone(),
+                member_name: name,
                 at: row.at,
             });
         }

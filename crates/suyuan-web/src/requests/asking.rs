@@ -119,6 +119,10 @@ impl AskFields {
     }
 }
 
+/// Choices under headings: the heading, and each choice's value, label
+/// and whether it is chosen.
+type Grouped<V> = Vec<(String, Vec<(V, String, bool)>)>;
+
 /// An open request like the one being written.
 pub struct Similar {
     pub href: String,
@@ -131,9 +135,9 @@ pub struct Similar {
 struct AskPage {
     chrome: Chrome,
     /// Category code and name, by group.
-    groups: Vec<(String, Vec<(String, String, bool)>)>,
+    groups: Grouped<String>,
     /// Area id and name, by the unit above them.
-    areas: Vec<(String, Vec<(i64, String, bool)>)>,
+    areas: Grouped<i64>,
     fields: AskFields,
     similar: Vec<Similar>,
     issued: String,
@@ -141,10 +145,7 @@ struct AskPage {
 
 /// The areas a request can be about: the communities and villages (every
 /// unit below the top, where there are none), under the unit above each.
-async fn area_choices(
-    state: &AppState,
-    chosen: &str,
-) -> Result<Vec<(String, Vec<(i64, String, bool)>)>, WebError> {
+async fn area_choices(state: &AppState, chosen: &str) -> Result<Grouped<i64>, WebError> {
     let mut areas = state
         .store
         .units_of_kinds(&[UnitKind::Community, UnitKind::Village])
@@ -165,7 +166,7 @@ async fn area_choices(
         .store
         .units_by_ids(areas.iter().filter_map(|u| u.parent_id))
         .await?;
-    let mut groups: Vec<(String, Vec<(i64, String, bool)>)> = Vec::new();
+    let mut groups: Grouped<i64> = Vec::new();
     for area in areas {
         let above = area
             .parent_id
@@ -184,11 +185,8 @@ async fn area_choices(
     Ok(groups)
 }
 
-fn category_choices(
-    categories: &[RequestCategory],
-    chosen: &str,
-) -> Vec<(String, Vec<(String, String, bool)>)> {
-    let mut groups: Vec<(String, Vec<(String, String, bool)>)> = Vec::new();
+fn category_choices(categories: &[RequestCategory], chosen: &str) -> Grouped<String> {
+    let mut groups: Grouped<String> = Vec::new();
     for c in categories {
         let code = c.category.code.as_str().to_owned();
         let choice = (code.clone(), c.category.name.clone(), code == chosen);

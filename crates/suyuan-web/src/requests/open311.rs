@@ -311,7 +311,7 @@ async fn list(
                         .0,
                 );
             }
-            all.sort_by(|a, b| b.received_at.cmp(&a.received_at));
+            all.sort_by_key(|r| std::cmp::Reverse(r.received_at));
             all.truncate(LIST_LIMIT as usize);
             return Ok(Json(service_requests(&state, &origin, &all).await?));
         }

@@ -358,7 +358,7 @@ pub async fn seed_requests(store: &Store, now: DateTime<Utc>) -> Result<()> {
         let Some(category) = by_code(code) else {
             continue;
         };
-        let urgency = if dice.next() % 10 == 0 {
+        let urgency = if dice.next().is_multiple_of(10) {
             Urgency::Urgent
         } else {
             Urgency::Normal
@@ -434,7 +434,7 @@ async fn play(
         return Ok(());
     }
     // Most are taken on within the hour or two; one in seven late.
-    let delay = if dice.next() % 7 == 0 {
+    let delay = if dice.next().is_multiple_of(7) {
         300 + dice.next() % 300
     } else {
         10 + dice.next() % 150
@@ -455,7 +455,7 @@ async fn play(
     }
     store.acknowledge_request(id, by, at).await?;
     let current = store.request(id).await?;
-    if fate % 11 == 0 {
+    if fate.is_multiple_of(11) {
         let below = store.children(current.unit.id).await?;
         if let Some(to) = below.first() {
             at += Duration::hours(1);
@@ -468,7 +468,7 @@ async fn play(
     // their deadline.
     let recent = now - request.received_at < Duration::days(6);
     if (fate < 20 && recent) || fate < 7 {
-        if fate % 5 == 0 {
+        if fate.is_multiple_of(5) {
             let due = store.request(id).await?.handling.resolve_due;
             let _ = store
                 .ask_request_extension(
@@ -517,7 +517,7 @@ async fn play(
                     .answer_request(id, "已再次上门处理，并约定一周后回访。", by, at)
                     .await?;
                 at += Duration::hours(5);
-                if at < now && dice.next() % 2 == 0 {
+                if at < now && dice.next().is_multiple_of(2) {
                     store
                         .respond_to_request(id, &Response::Confirm(stars(4)?), at)
                         .await?;
