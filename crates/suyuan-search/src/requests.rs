@@ -41,8 +41,8 @@ pub struct RequestIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
-    /// The latest change seen.
-    seen: Mutex<Option<DateTime<Utc>>>,
+    /// The latest change seen: its time, and the request's id.
+    seen: Mutex<Option<(DateTime<Utc>, RequestId)>>,
 }
 
 fn pairs(text: &str) -> HashSet<String> {
@@ -100,13 +100,9 @@ impl RequestIndex {
                 .lock()
                 .map_err(|e| SearchError::Task(e.to_string()))?;
             let changed = store.request_texts_since(since, BATCH).await?;
-            let latest = changed.iter().map(|r| r.updated_at).max();
-            // The bound is inclusive: changes at the instant already seen
-            // come back, and are nothing new.
-            let full = changed.len() as u64 == BATCH;
-            if changed.is_empty() || (latest == since && !full) {
+            let Some(last) = changed.last().map(|r| (r.updated_at, r.id)) else {
                 break;
-            }
+            };
             let mut writer = self
                 .writer
                 .lock()
@@ -133,8 +129,8 @@ impl RequestIndex {
             *self
                 .seen
                 .lock()
-                .map_err(|e| SearchError::Task(e.to_string()))? = latest;
-            if !full || latest == since {
+                .map_err(|e| SearchError::Task(e.to_string()))? = Some(last);
+            if (changed.len() as u64) < BATCH {
                 break;
             }
         }

@@ -3,9 +3,7 @@
 //! address, a phone) in the database, so every instance counts the same.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::{Store, StoreResult};
 
@@ -39,9 +37,9 @@ const KEPT: Duration = Duration::days(1);
 
 impl Store {
     /// Counts one event under each key; whether every key is still within
-    /// its limit. The events are counted first, so that requests sent at
-    /// once cannot all slip under the limit; and all in one transaction,
-    /// one commit however many keys a form has.
+    /// its limit. The events are committed first (one commit however many
+    /// keys a form has) and counted after, so that requests sent at once
+    /// see each other's and cannot all slip under the limit.
     pub async fn within_limits(
         &self,
         keys: &[(String, Limit)],
@@ -50,24 +48,22 @@ impl Store {
         if keys.is_empty() {
             return Ok(true);
         }
-        let txn = self.db.begin().await?;
         event::Entity::insert_many(keys.iter().map(|(key, _)| event::ActiveModel {
             key: Set(key.clone()),
             at: Set(now),
             ..Default::default()
         }))
-        .exec_without_returning(&txn)
+        .exec_without_returning(&self.db)
         .await?;
         let mut within = true;
         for (key, limit) in keys {
             let count = event::Entity::find()
                 .filter(event::Column::Key.eq(key.as_str()))
                 .filter(event::Column::At.gt(now - limit.within))
-                .count(&txn)
+                .count(&self.db)
                 .await?;
             within &= count <= limit.events;
         }
-        txn.commit().await?;
         Ok(within)
     }
 

@@ -110,6 +110,9 @@ pub struct NewRequest<'a> {
     pub zone: Tz,
     /// The Open311 key it came through, if any.
     pub key: Option<i64>,
+    /// Photos sent with it (already re-encoded as JPEGs): kept in the
+    /// same transaction, so a request is never there without them.
+    pub photos: &'a [suyuan_core::gatherings::photo::Photo],
 }
 
 /// What the similar-request index keeps of a request.
@@ -209,31 +212,22 @@ impl Store {
             };
             let received = steps::NewEvent::new(EventKind::Received, now);
             steps::record(&txn, id, &unit, new.zone, None, &[received]).await?;
+            for photo in new.photos {
+                photo::Entity::insert(photo::ActiveModel {
+                    request_id: Set(id),
+                    width: Set(i32::try_from(photo.width).unwrap_or(i32::MAX)),
+                    height: Set(i32::try_from(photo.height).unwrap_or(i32::MAX)),
+                    data: Set(photo.jpeg.clone()),
+                    created_at: Set(now),
+                    ..Default::default()
+                })
+                .exec_without_returning(&txn)
+                .await?;
+            }
             txn.commit().await?;
             return self.request(RequestId(id)).await;
         }
         Err(StoreError::Unavailable("no free tracking code".into()))
-    }
-
-    /// Keeps a photo sent with a request (already re-encoded as a JPEG).
-    pub async fn add_request_photo(
-        &self,
-        id: RequestId,
-        photo: &suyuan_core::gatherings::photo::Photo,
-        now: DateTime<Utc>,
-    ) -> StoreResult<i64> {
-        let row = photo::ActiveModel {
-            request_id: Set(id.0),
-            width: Set(i32::try_from(photo.width).unwrap_or(i32::MAX)),
-            height: Set(i32::try_from(photo.height).unwrap_or(i32::MAX)),
-            data: Set(photo.jpeg.clone()),
-            created_at: Set(now),
-            ..Default::default()
-        };
-        Ok(photo::Entity::insert(row)
-            .exec(&self.db)
-            .await?
-            .last_insert_id)
     }
 
     /// A request's photos' ids, oldest first.
@@ -315,22 +309,32 @@ impl Store {
     }
 
     /// What a unit's desk works through: requests within `within` still
-    /// owed an answer, the nearest deadline first.
+    /// owed an answer, the nearest deadline first (waiting ones by their
+    /// acknowledge deadline, those in hand by their resolve deadline).
     pub async fn requests_owed_within(
         &self,
         within: &UnitPath,
         limit: u64,
     ) -> StoreResult<Vec<Request>> {
-        let rows = request::Entity::find()
-            .filter(request::Column::UnitId.in_subquery(crate::units::ids_within(within)))
-            .filter(request::Column::State.is_in([State::Open.code(), State::Acknowledged.code()]))
-            .order_by_asc(request::Column::AcknowledgeDue)
-            .order_by_asc(request::Column::Id)
-            .limit(limit)
-            .all(&self.db)
-            .await?;
+        let mut rows = Vec::new();
+        for (stage, due) in [
+            (State::Open, request::Column::AcknowledgeDue),
+            (State::Acknowledged, request::Column::ResolveDue),
+        ] {
+            rows.extend(
+                request::Entity::find()
+                    .filter(request::Column::UnitId.in_subquery(crate::units::ids_within(within)))
+                    .filter(request::Column::State.eq(stage.code()))
+                    .order_by_asc(due)
+                    .order_by_asc(request::Column::Id)
+                    .limit(limit)
+                    .all(&self.db)
+                    .await?,
+            );
+        }
         let mut requests = self.requests_of(rows).await?;
         requests.sort_by_key(|r| (r.handling.next_deadline(), r.id));
+        requests.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(requests)
     }
 
@@ -349,17 +353,25 @@ impl Store {
         Ok(self.requests(&filter, limit, 0).await?.0)
     }
 
-    /// The texts of requests changed at or after `since` (all, without
-    /// it), oldest change first, at most `limit`: what the similar-request
-    /// index catches up from.
+    /// The texts of requests changed after `since` (a change's time and
+    /// the request's id: all, without it), in that order, at most
+    /// `limit`: what the similar-request index catches up from.
     pub async fn request_texts_since(
         &self,
-        since: Option<DateTime<Utc>>,
+        since: Option<(DateTime<Utc>, RequestId)>,
         limit: u64,
     ) -> StoreResult<Vec<RequestText>> {
         let mut query = request::Entity::find();
-        if let Some(since) = since {
-            query = query.filter(request::Column::UpdatedAt.gte(since));
+        if let Some((at, id)) = since {
+            query = query.filter(
+                sea_orm::Condition::any()
+                    .add(request::Column::UpdatedAt.gt(at))
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(request::Column::UpdatedAt.eq(at))
+                            .add(request::Column::Id.gt(id.0)),
+                    ),
+            );
         }
         let rows = query
             .order_by_asc(request::Column::UpdatedAt)

@@ -205,6 +205,7 @@ impl Store {
             r.handling.acknowledge()?;
             Ok(Change::default()
                 .set(request::Column::State, State::Acknowledged.code())
+                .set(request::Column::Escalation, 0)
                 .event(
                     NewEvent::new(EventKind::Acknowledged, now)
                         .due(r.handling.acknowledge_due)
@@ -330,6 +331,7 @@ impl Store {
                 change
                     .set(request::Column::ResolveDue, until)
                     .set(request::Column::RemindedDue, none)
+                    .set(request::Column::Escalation, 0)
                     .event(
                         NewEvent::new(EventKind::ExtensionGranted, now)
                             .due(until)
@@ -368,7 +370,10 @@ impl Store {
                 );
             }
             let none: Option<i32> = None;
+            let no_extension: Option<DateTime<Utc>> = None;
             Ok(change
+                .set(request::Column::ExtensionUntil, no_extension)
+                .set(request::Column::Escalation, 0)
                 .set(request::Column::State, State::Answered.code())
                 .set(request::Column::AnsweredAt, Some(now))
                 .set(request::Column::Answer, answer.as_str())
@@ -467,11 +472,13 @@ impl Store {
 }
 
 /// A request arriving at another unit: the time it arrived, for sending
-/// it back, and a fresh reminder for the unit.
+/// it back, a fresh reminder for the unit, and no extension pending.
 fn moved(to: UnitId, now: DateTime<Utc>) -> Change {
     let none: Option<DateTime<Utc>> = None;
+    // An extension asked for by the unit it leaves is not the next one's.
     Change::default()
         .set(request::Column::UnitId, to.0)
         .set(request::Column::AssignedAt, now)
         .set(request::Column::RemindedDue, none)
+        .set(request::Column::ExtensionUntil, none)
 }

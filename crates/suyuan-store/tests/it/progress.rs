@@ -300,6 +300,7 @@ async fn summaries_kept_on_write_match_a_recount_from_the_raw_records() {
                 contact: &Contact::default(),
                 zone,
                 key: None,
+                photos: &[],
             };
             requests.push(
                 store

@@ -54,6 +54,7 @@ async fn submit(
                 contact,
                 zone: SHANGHAI,
                 key: None,
+                photos: &[],
             },
             now,
         )

@@ -320,8 +320,21 @@ async fn submit(
         .iter()
         .filter(|f| f.field == "photos" && !f.bytes.is_empty())
         .collect();
+    // Photos are read first: one that is not a picture is named beside
+    // the field, before anything is counted.
+    let mut photos = Vec::with_capacity(uploads.len());
     if uploads.len() > MAX_PHOTOS {
         fields.photos = Some(fill(t.requests.err_photos, &[("n", &MAX_PHOTOS)]));
+    } else {
+        for upload in &uploads {
+            match crate::views::prepare_photo(upload.bytes.clone()).await {
+                Ok(photo) => photos.push(photo),
+                Err(err) => {
+                    fields.photos = Some(format!("{}: {err}", upload.file_name));
+                    break;
+                }
+            }
+        }
     }
     let read = read(&state, t, &mut fields).await?;
     let Some((category, area, submission, contact)) = read.filter(|_| fields.photos.is_none())
@@ -351,11 +364,6 @@ async fn submit(
         let page = ask_page(&state, page, &user, fields, Vec::new()).await?;
         return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
     }
-    let mut photos = Vec::with_capacity(uploads.len());
-    for upload in uploads {
-        photos.push(crate::views::prepare_photo(upload.bytes.clone()).await?);
-    }
-    let now = state.now();
     let request = state
         .store
         .submit_request(
@@ -366,16 +374,11 @@ async fn submit(
                 contact: &contact,
                 zone: suyuan_core::campaigns::DEFAULT_ZONE,
                 key: None,
+                photos: &photos,
             },
-            now,
+            state.now(),
         )
         .await?;
-    for photo in &photos {
-        state
-            .store
-            .add_request_photo(request.id, photo, now)
-            .await?;
-    }
     Ok(done(&paths::track(&request.code), Notice::RequestSent))
 }
 
@@ -549,6 +552,8 @@ async fn respond(
     let reply = if reopening {
         if fields.reason.value.trim().is_empty() {
             fields.reason.error = Some(t.requests.err_reason.to_owned());
+        } else if fields.reason.value.trim().chars().count() > 500 {
+            fields.reason.error = Some(fill(t.requests.err_too_long, &[("limit", &500)]));
         }
         Reply::Reopen {
             stars,

@@ -36,8 +36,9 @@ fn above(principal: &Principal, request: &Request) -> bool {
         && principal.unit_path != request.unit.path
 }
 
-/// Only the handling unit's own admins read the requester's contact.
-fn reads_contact(principal: &Principal, request: &Request) -> bool {
+/// The handling unit's own admins: they alone read the requester's
+/// contact and ask for more time (which the levels above decide).
+fn own_unit(principal: &Principal, request: &Request) -> bool {
     principal.is_admin() && principal.unit_id == request.unit.id
 }
 
@@ -56,6 +57,8 @@ pub struct DeskView {
     pub today: String,
     pub hidden: bool,
     pub reads_contact: bool,
+    /// Hiding abusive text is for the levels above the unit.
+    pub moderates: bool,
     pub has_contact: bool,
     /// Shown once, right after it was asked for (and recorded).
     pub contact: Option<suyuan_core::requests::Contact>,
@@ -149,12 +152,13 @@ async fn desk_view(
             Vec::new()
         },
         reroute_to,
-        may_ask_extension: owed && extension_asked.is_none(),
+        may_ask_extension: owed && extension_asked.is_none() && own_unit(principal, request),
         decide_extension: dispatcher && extension_asked.is_some(),
         extension_asked,
         today: now.with_timezone(&request.zone).date_naive().to_string(),
         hidden: request.hidden,
-        reads_contact: reads_contact(principal, request),
+        reads_contact: own_unit(principal, request),
+        moderates: dispatcher,
         has_contact: request.has_contact,
         contact,
         contact_log,
@@ -209,10 +213,14 @@ async fn step(
             .ok_or_else(|| WebError::Invalid("unit: choose a unit".into()))?;
         Ok::<_, WebError>(store.unit(UnitId(id)).await?)
     };
-    // Rerouting and deciding an extension are for the levels above.
-    if matches!(step.as_str(), "reroute" | "extension-decision")
-        && !above(&user.principal, &request)
-    {
+    // Rerouting, deciding an extension and moderating are for the levels
+    // above; asking for more time is for the unit itself.
+    let allowed = match step.as_str() {
+        "reroute" | "extension-decision" | "moderation" => above(&user.principal, &request),
+        "extension" => own_unit(&user.principal, &request),
+        _ => true,
+    };
+    if !allowed {
         return Err(suyuan_core::access::Denied.into());
     }
     let id = request.id;
@@ -297,7 +305,7 @@ async fn contact(
     CsrfForm(_): CsrfForm<crate::csrf::Fields>,
 ) -> Result<RequestPage, WebError> {
     let request = handled(&state, &user.principal, id).await?;
-    if !reads_contact(&user.principal, &request) {
+    if !own_unit(&user.principal, &request) {
         return Err(suyuan_core::access::Denied.into());
     }
     let contact = state

@@ -444,10 +444,19 @@ pub async fn request_view(
         .collect();
     let units = state.store.units_by_ids(named).await?;
     let zone = request.zone;
+    // Hidden text stays hidden in the history too: a reopening's reason
+    // is the requester's words.
+    let shows_text = !request.hidden || desk;
     let history = events
         .iter()
         .filter(|e| desk || e.kind.public())
-        .map(|e| (local(t, zone, e.at), history_line(t, e, &units)))
+        .map(|e| {
+            let mut e = e.clone();
+            if !shows_text && e.kind == EventKind::Reopened {
+                e.note.clear();
+            }
+            (local(t, zone, e.at), history_line(t, &e, &units))
+        })
         .collect();
     let photos = state
         .store
@@ -457,7 +466,6 @@ pub async fn request_view(
         .map(|photo| paths::request_photo(request.id, photo))
         .collect();
     let stage = request.state();
-    let shows_text = !request.hidden || desk;
     Ok(RequestView {
         id: request.id.0,
         title: request.category.category.name.clone(),
@@ -527,5 +535,6 @@ async fn photo(
         return Err(WebError::NotFound);
     }
     let bytes = state.store.request_photo(request.id, photo).await?;
-    Ok(crate::views::jpeg(bytes, "public, max-age=86400"))
+    // Briefly: a moderator may hide it.
+    Ok(crate::views::jpeg(bytes, "public, max-age=300"))
 }

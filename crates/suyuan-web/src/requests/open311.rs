@@ -191,7 +191,12 @@ fn service_request(request: &Request, origin: &str, media: Option<i64>) -> Servi
         service_notice: String::new(),
         requested_datetime: w3(request.received_at),
         updated_datetime: w3(request.updated_at),
-        expected_datetime: request.handling.next_deadline().map(w3).unwrap_or_default(),
+        // When the answer is due, while it is owed.
+        expected_datetime: if request.state().awaits_unit() {
+            w3(request.handling.resolve_due)
+        } else {
+            String::new()
+        },
         address: request.submission.address.clone(),
         address_id: String::new(),
         zipcode: String::new(),
@@ -441,6 +446,7 @@ async fn create(
                 contact: &contact,
                 zone: suyuan_core::campaigns::DEFAULT_ZONE,
                 key: Some(key.id),
+                photos: &[],
             },
             state.now(),
         )

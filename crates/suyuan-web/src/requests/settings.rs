@@ -328,6 +328,18 @@ async fn add_route(
                 .await?,
         ),
     };
+    // A rule set above (its target outside this admin's subtree) is
+    // not theirs to replace.
+    let code = category.as_ref().map(|c| c.category.code.clone());
+    if let Some(same) = state
+        .store
+        .routing_rules()
+        .await?
+        .into_iter()
+        .find(|r| r.route.area == area.path && r.route.category == code)
+    {
+        may_change_rule(&state, &user.principal, &same).await?;
+    }
     state
         .store
         .set_routing_rule(category.as_ref(), &area, &to)
@@ -353,7 +365,7 @@ async fn delete_route(
         .into_iter()
         .find(|r| r.id == id)
         .ok_or(WebError::NotFound)?;
-    user.principal.may_manage_within(&rule.route.area)?;
+    may_change_rule(&state, &user.principal, &rule).await?;
     state.store.delete_routing_rule(id).await?;
     Ok(done(
         &format!("{}#routes", paths::REQUEST_SETTINGS),
@@ -361,6 +373,19 @@ async fn delete_route(
             step: "settings".into(),
         },
     ))
+}
+
+/// A rule is an admin's to change when both its area and the unit it
+/// sends to are in their subtree.
+async fn may_change_rule(
+    state: &AppState,
+    principal: &Principal,
+    rule: &suyuan_store::requests::RoutingRule,
+) -> Result<(), WebError> {
+    principal.may_manage_within(&rule.route.area)?;
+    let target = state.store.unit(rule.route.unit).await?;
+    principal.may_manage_within(&target.path)?;
+    Ok(())
 }
 
 async fn issue_key(

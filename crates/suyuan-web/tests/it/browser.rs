@@ -1564,6 +1564,7 @@ async fn a_visitor_sees_a_similar_request_sends_anyway_and_follows_the_code_to_r
                 contact: &Contact::default(),
                 zone: chrono_tz::Asia::Shanghai,
                 key: None,
+                photos: &[],
             },
             app.clock.now(),
         )

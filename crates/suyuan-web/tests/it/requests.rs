@@ -495,6 +495,51 @@ async fn the_top_admin_sets_clocks_and_imports_a_calendar_all_or_nothing() {
         .await;
     assert_eq!(rule.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.store.routing_rules().await.expect("rules").len(), 1);
+    // The province sends the same requests to itself; Xihu may not undo
+    // a rule set above it, nor delete it.
+    let cuiyuan = app.world.cuiyuan.id.0.to_string();
+    let to_province = app.world.province.id.0.to_string();
+    let above = province
+        .submit(
+            settings,
+            "/requests/settings/routes",
+            &[
+                ("category", "housing"),
+                ("area", &cuiyuan),
+                ("unit", &to_province),
+            ],
+        )
+        .await;
+    assert_eq!(above.status(), StatusCode::SEE_OTHER);
+    let undo = xihu
+        .submit(
+            settings,
+            "/requests/settings/routes",
+            &[
+                ("category", "housing"),
+                ("area", &cuiyuan),
+                ("unit", &app.world.xihu.id.0.to_string()),
+            ],
+        )
+        .await;
+    assert!(matches!(
+        undo.status(),
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ));
+    let rules = app.store.routing_rules().await.expect("rules");
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].route.unit, app.world.province.id);
+    let delete = xihu
+        .submit(
+            settings,
+            &format!("/requests/settings/routes/{}/delete", rules[0].id),
+            &[],
+        )
+        .await;
+    assert!(matches!(
+        delete.status(),
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ));
     let outside = xihu
         .submit(
             settings,
@@ -547,6 +592,7 @@ async fn the_round_reminds_the_unit_once_and_escalates_once_across_instances() {
                 contact: &suyuan_core::requests::Contact::default(),
                 zone: chrono_tz::Asia::Shanghai,
                 key: None,
+                photos: &[],
             },
             app.clock.now(),
         )

@@ -712,6 +712,7 @@ async fn requests(app: &TestApp) -> (i64, i64) {
                     contact: &contact,
                     zone: chrono_tz::Asia::Shanghai,
                     key: None,
+                    photos: &[],
                 },
                 app.clock.now(),
             )
@@ -776,6 +777,21 @@ async fn request_pages(app: &TestApp) -> Vec<Case> {
             "POST",
             format!("/requests/{ours}/steps/reroute"),
             form(&[]),
+            [Some(303), Some(422), Some(403), Some(403), Some(403)],
+        ),
+        // More time is asked for by the unit itself (a bad day: refused
+        // as input), never by those above, who decide it.
+        case(
+            "POST",
+            format!("/requests/{ours}/steps/extension"),
+            form(&[("until", "someday"), ("text", "等配件")]),
+            [Some(303), Some(403), Some(422), Some(403), Some(403)],
+        ),
+        // Moderation is for the levels above the handling unit.
+        case(
+            "POST",
+            format!("/requests/{ours}/steps/moderation"),
+            form(&[("decision", "show")]),
             [Some(303), Some(422), Some(403), Some(403), Some(403)],
         ),
         case(

@@ -1,8 +1,8 @@
 //! The requests' scenarios. `request-submit`: visitors send the request
 //! form with every abuse check on — the CSRF token, the honeypot, the
 //! signed stamp at least three seconds old, and the limits per address
-//! and per phone (each client sends from its own address, as people
-//! behind the load balancer do, with a phone of its own each time) — and
+//! and per phone (each request from an address and a phone of its own,
+//! as people behind the load balancer send, so that no limit trips) — and
 //! each is routed, its clocks set and its first event counted. They send
 //! it "anyway", past the similar-request check, so that every request is
 //! a submission. `request-track`: visitors open requests' tracking pages
@@ -69,6 +69,7 @@ pub async fn prepare(store: &Store, dataset: &Dataset, now: DateTime<Utc>) -> Re
                     contact: &Contact::default(),
                     zone: suyuan_core::campaigns::DEFAULT_ZONE,
                     key: None,
+                    photos: &[],
                 },
                 now,
             )

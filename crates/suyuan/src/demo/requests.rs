@@ -1,11 +1,13 @@
 //! The demo's requests from the people: eight categories with their
 //! clocks, routing rules for Xihu (roads to the district, street lights to
-//! Cuiyuan's street office), the working-day calendar for this year and
-//! next read from the same CSV an admin imports, and a few hundred requests
+//! Cuiyuan's street office), the working-day calendar of 2026 and 2027
+//! read from the same CSV an admin imports, and a few hundred requests
 //! over the last two months played through the same steps a unit takes —
 //! waiting, in hand, answered, rated, confirmed or left to lapse, reopened,
-//! sent on and back, extended, one hidden — with the round run at the end,
-//! so that some stand overdue and escalated.
+//! sent on and back, more time asked for, a few hidden — with the round
+//! run once at the end (so today's figures hold every lapse and
+//! escalation the past weeks would have had), some standing overdue and
+//! escalated.
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
@@ -372,9 +374,14 @@ pub async fn seed_requests(store: &Store, now: DateTime<Utc>) -> Result<()> {
                 "",
             )?,
         };
-        // Spread over the last 60 days, in the daytime.
+        // Spread over the last 60 days.
         let minutes = (dice.next() % (60 * 24 * 60)) as i64;
         let received = now - Duration::minutes(minutes);
+        let photos = if index % 37 == 5 {
+            vec![super::pledges::evidence_photo(dice.next())?]
+        } else {
+            Vec::new()
+        };
         let request = store
             .submit_request(
                 NewRequest {
@@ -384,19 +391,11 @@ pub async fn seed_requests(store: &Store, now: DateTime<Utc>) -> Result<()> {
                     contact: &contact,
                     zone,
                     key: None,
+                    photos: &photos,
                 },
                 received,
             )
             .await?;
-        if index % 37 == 5 {
-            store
-                .add_request_photo(
-                    request.id,
-                    &super::pledges::evidence_photo(dice.next())?,
-                    received,
-                )
-                .await?;
-        }
         play(store, &mut dice, &request, admin, now).await?;
     }
     let round = store.request_round(now).await?;
@@ -470,7 +469,7 @@ async fn play(
     if (fate < 20 && recent) || fate < 7 {
         if fate.is_multiple_of(5) {
             let due = store.request(id).await?.handling.resolve_due;
-            let _ = store
+            store
                 .ask_request_extension(
                     id,
                     due + Duration::days(5),
@@ -478,7 +477,7 @@ async fn play(
                     by,
                     at + Duration::hours(3),
                 )
-                .await;
+                .await?;
         }
         return Ok(());
     }
