@@ -266,6 +266,38 @@ impl Handling {
     pub fn reopen_until(&self) -> Option<DateTime<Utc>> {
         (self.state == State::Answered).then(|| self.reopen_closes())
     }
+
+    /// When the round must next look at the request, as it stands at
+    /// `now`: answered, when its reopening window has passed; owed, when
+    /// its unit is to be reminded (once a deadline, and only before it)
+    /// or when it climbs the next level (while there is one above);
+    /// otherwise never, until a step changes it.
+    pub fn next_check(&self, now: DateTime<Utc>, watch: Watch) -> Option<DateTime<Utc>> {
+        if self.state == State::Answered {
+            return Some(self.reopen_closes() + Duration::seconds(1));
+        }
+        let due = self.next_deadline()?;
+        let remind = (watch.reminded_due != Some(due) && now < due)
+            .then(|| super::remind_at(watch.received_at, due));
+        let climb = (watch.escalation < watch.levels_above).then(|| {
+            due + super::ESCALATE_EVERY * i32::try_from(watch.escalation).unwrap_or(i32::MAX)
+        });
+        match (remind, climb) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// What the round keeps of a request besides its handling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Watch {
+    pub received_at: DateTime<Utc>,
+    /// The deadline its unit was last reminded of.
+    pub reminded_due: Option<DateTime<Utc>>,
+    /// Levels it stands above its unit now, and levels there are above.
+    pub escalation: u32,
+    pub levels_above: u32,
 }
 
 /// The requester's stars for an answer, 1 to 5.
@@ -401,6 +433,59 @@ mod tests {
         };
         assert!(!taken.overdue(at(13, 23)));
         assert!(taken.overdue(at(14, 0)));
+    }
+
+    #[test]
+    fn the_round_looks_again_to_remind_to_climb_and_to_close_the_window() {
+        let handling = open();
+        let watch = Watch {
+            received_at: at(7, 9),
+            reminded_due: None,
+            escalation: 0,
+            levels_above: 2,
+        };
+        // Four hours given: reminded an hour before.
+        assert_eq!(handling.next_check(at(7, 9), watch), Some(at(7, 12)));
+        let reminded = Watch {
+            reminded_due: Some(at(7, 13)),
+            ..watch
+        };
+        assert_eq!(handling.next_check(at(7, 12), reminded), Some(at(7, 13)));
+        let climbed = Watch {
+            escalation: 1,
+            ..reminded
+        };
+        assert_eq!(handling.next_check(at(7, 13), climbed), Some(at(8, 13)));
+        let at_the_top = Watch {
+            escalation: 2,
+            ..reminded
+        };
+        assert_eq!(handling.next_check(at(8, 13), at_the_top), None);
+        // Past the deadline, a reminder is moot.
+        assert_eq!(
+            handling.next_check(
+                at(9, 0),
+                Watch {
+                    escalation: 2,
+                    ..watch
+                }
+            ),
+            None
+        );
+        let answered = Handling {
+            state: State::Answered,
+            answered_at: Some(at(10, 9)),
+            ..handling
+        };
+        assert_eq!(
+            answered.next_check(at(10, 9), watch),
+            Some(at(17, 9) + Duration::seconds(1))
+        );
+        let resolved = Handling {
+            state: State::Resolved,
+            ..answered
+        };
+        assert_eq!(resolved.next_check(at(10, 9), watch), None);
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub use clocks::{ClockRules, Clocks, ESCALATE_EVERY, Span, Urgency, escalation_l
 pub use code::TrackingCode;
 pub use figures::{RequestCounts, Tally};
 pub use handling::{
-    EventKind, Handling, LONGEST_EXTENSION, REOPEN_WITHIN, SEND_BACK_WITHIN, Stars, State,
+    EventKind, Handling, LONGEST_EXTENSION, REOPEN_WITHIN, SEND_BACK_WITHIN, Stars, State, Watch,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

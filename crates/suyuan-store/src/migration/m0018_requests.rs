@@ -72,6 +72,8 @@ enum RequestsTable {
     Reopened,
     Escalation,
     RemindedDue,
+    /// When the round must look at it next (none: until a step).
+    NextCheckAt,
     Hidden,
     ContactName,
     ContactPhone,
@@ -263,6 +265,7 @@ impl MigrationTrait for Requests {
                     .col(int(RequestsTable::Reopened))
                     .col(int(RequestsTable::Escalation))
                     .col(moment_or_null(RequestsTable::RemindedDue))
+                    .col(moment_or_null(RequestsTable::NextCheckAt))
                     .col(
                         ColumnDef::new(RequestsTable::Hidden)
                             .boolean()
@@ -299,7 +302,9 @@ impl MigrationTrait for Requests {
                 "requests_unit_state",
                 vec![RequestsTable::UnitId, RequestsTable::State],
             ),
-            // The round: requests still owed, by their deadlines.
+            // The round: what it must look at by now.
+            ("requests_next_check", vec![RequestsTable::NextCheckAt]),
+            // The desk: what is owed, by each state's deadline.
             (
                 "requests_state_acknowledge",
                 vec![RequestsTable::State, RequestsTable::AcknowledgeDue],

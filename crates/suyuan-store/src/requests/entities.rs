@@ -92,6 +92,7 @@ pub(crate) mod request {
         pub reopened: i32,
         pub escalation: i32,
         pub reminded_due: Option<DateTimeUtc>,
+        pub next_check_at: Option<DateTimeUtc>,
         pub hidden: bool,
         pub contact_name: String,
         pub contact_phone: String,

@@ -204,6 +204,24 @@ impl Store {
                 updated_at: Set(now),
                 ..Default::default()
             };
+            let handling = Handling {
+                state: State::Open,
+                assigned_at: now,
+                acknowledge_due,
+                resolve_due,
+                extension_asked: None,
+                answered_at: None,
+            };
+            let watch = rules::Watch {
+                received_at: now,
+                reminded_due: None,
+                escalation: 0,
+                levels_above: u32::try_from(unit.path.depth()).unwrap_or_default(),
+            };
+            let row = request::ActiveModel {
+                next_check_at: Set(handling.next_check(now, watch)),
+                ..row
+            };
             let txn = self.db.begin().await?;
             let id = match request::Entity::insert(row).exec(&txn).await {
                 Ok(inserted) => inserted.last_insert_id,
@@ -523,6 +541,22 @@ fn handling_of(row: &request::Model) -> StoreResult<Handling> {
         extension_asked: row.extension_until,
         answered_at: row.answered_at,
     })
+}
+
+/// When the round must look at a request next, as its row stands at
+/// `now` (its unit at `path`).
+fn next_check_of(
+    row: &request::Model,
+    path: &UnitPath,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<DateTime<Utc>>> {
+    let watch = rules::Watch {
+        received_at: row.received_at,
+        reminded_due: row.reminded_due,
+        escalation: u32::try_from(row.escalation).unwrap_or_default(),
+        levels_above: u32::try_from(path.depth()).unwrap_or_default(),
+    };
+    Ok(handling_of(row)?.next_check(now, watch))
 }
 
 fn zone_of(row: &request::Model) -> StoreResult<Tz> {

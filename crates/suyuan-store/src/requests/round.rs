@@ -4,12 +4,11 @@
 //! each deadline. Each is a step over the version read, so two instances
 //! running at once take each one once.
 
-use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use suyuan_core::requests::{
-    self as rules, EventKind, REOPEN_WITHIN, RequestId, State, escalation_level,
-};
+use suyuan_core::requests::{self as rules, EventKind, RequestId, State, escalation_level};
 use suyuan_core::units::UnitId;
 
 use super::Request;
@@ -27,8 +26,8 @@ pub struct RequestRound {
     pub reminders: Vec<(Request, DateTime<Utc>)>,
 }
 
-/// How many requests one round looks at of each kind.
-const ROUND_BATCH: u64 = 500;
+/// How many requests one round looks at.
+const ROUND_BATCH: u64 = 2_000;
 
 /// Whether a step lost to another taking it at the same time.
 fn lost(result: &StoreResult<Request>) -> bool {
@@ -39,110 +38,135 @@ fn lost(result: &StoreResult<Request>) -> bool {
 }
 
 impl Store {
+    /// Takes what is due by `now` of the requests whose next look has
+    /// come (each request says when: `next_check_at`, set by every step),
+    /// the earliest first.
     pub async fn request_round(&self, now: DateTime<Utc>) -> StoreResult<RequestRound> {
         let mut round = RequestRound::default();
-        let answered = request::Entity::find()
-            .select_only()
-            .column(request::Column::Id)
-            .filter(request::Column::State.eq(State::Answered.code()))
-            .filter(request::Column::AnsweredAt.lt(now - REOPEN_WITHIN))
-            .order_by_asc(request::Column::AnsweredAt)
+        let rows = request::Entity::find()
+            .filter(request::Column::NextCheckAt.lte(now))
+            .order_by_asc(request::Column::NextCheckAt)
+            .order_by_asc(request::Column::Id)
             .limit(ROUND_BATCH)
-            .into_tuple::<i64>()
             .all(&self.db)
             .await?;
-        for id in answered {
-            let done = self
-                .step(RequestId(id), now, |r| {
-                    if !r.handling.lapsed(now) {
-                        return Err(StoreError::Request(rules::RequestError::NotNow(r.state())));
-                    }
-                    Ok(Change::default()
-                        .set(request::Column::State, State::Resolved.code())
-                        .event(NewEvent::new(EventKind::Lapsed, now).due(r.handling.resolve_due)))
-                })
-                .await;
+        for request in self.requests_of(rows).await? {
+            let done = if request.handling.lapsed(now) {
+                self.lapse(&request, now).await.map(|_| round.lapsed += 1)
+            } else if let Some(due) = request.handling.next_deadline().filter(|due| now >= *due) {
+                self.escalate(&request, due, now)
+                    .await
+                    .map(|climbed| round.escalated.extend(climbed))
+            } else if let Some(due) = request
+                .handling
+                .next_deadline()
+                .filter(|due| now >= rules::remind_at(request.received_at, *due))
+                .filter(|due| request.reminded_due != Some(*due))
+            {
+                self.remind(&request, due, now)
+                    .await
+                    .map(|reminded| round.reminders.push((reminded, due)))
+            } else {
+                // Nothing is due after all (a step took it meanwhile):
+                // when to look next, from what it is now.
+                self.look_again(request.id, now).await
+            };
             match done {
-                Ok(_) => round.lapsed += 1,
-                Err(_) if lost(&done) => {}
+                Ok(()) => {}
+                Err(StoreError::Conflict(_) | StoreError::Request(_)) => {}
                 Err(e) => return Err(e),
             }
         }
-        // Owed requests with a deadline passed, or within a day of one.
-        let soon = now + Duration::days(1);
-        let owed = request::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(
-                        Condition::all()
-                            .add(request::Column::State.eq(State::Open.code()))
-                            .add(request::Column::AcknowledgeDue.lte(soon)),
-                    )
-                    .add(
-                        Condition::all()
-                            .add(request::Column::State.eq(State::Acknowledged.code()))
-                            .add(request::Column::ResolveDue.lte(soon)),
-                    ),
-            )
-            .order_by_asc(request::Column::Id)
-            .limit(ROUND_BATCH * 4)
-            .all(&self.db)
-            .await?;
-        for request in self.requests_of(owed).await? {
-            let Some(due) = request.handling.next_deadline() else {
-                continue;
-            };
-            if now >= due {
-                let above = u32::try_from(request.unit.path.depth()).unwrap_or_default();
-                let level = escalation_level(due, now, above);
-                if level <= request.escalation {
-                    continue;
-                }
-                let to = rules::escalated_to(&request.unit.path, level);
-                let from = request.escalation;
-                let done = self
-                    .step(request.id, now, |r| {
-                        if r.escalation != from {
-                            return Err(StoreError::Conflict("escalated meanwhile".into()));
-                        }
-                        let mut change = Change::default().set(
-                            request::Column::Escalation,
-                            i32::try_from(level).unwrap_or(i32::MAX),
-                        );
-                        for step in from + 1..=level {
-                            change = change.event(
-                                NewEvent::new(EventKind::Escalated, now)
-                                    .to(rules::escalated_to(&r.unit.path, step))
-                                    .due(due)
-                                    .value(step.into()),
-                            );
-                        }
-                        Ok(change)
-                    })
-                    .await;
-                match done {
-                    Ok(request) => round.escalated.push((request, to)),
-                    Err(_) if lost(&done) => {}
-                    Err(e) => return Err(e),
-                }
-            } else if now >= rules::remind_at(request.received_at, due) {
-                let done = self
-                    .step(request.id, now, |r| {
-                        if r.handling.next_deadline() != Some(due) || r.reminded_due == Some(due) {
-                            return Err(StoreError::Conflict("reminded meanwhile".into()));
-                        }
-                        Ok(Change::default()
-                            .set(request::Column::RemindedDue, Some(due))
-                            .event(NewEvent::new(EventKind::Reminded, now).due(due)))
-                    })
-                    .await;
-                match done {
-                    Ok(request) => round.reminders.push((request, due)),
-                    Err(_) if lost(&done) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-        }
         Ok(round)
+    }
+
+    /// An answer left unopened past its window: resolved.
+    async fn lapse(&self, request: &Request, now: DateTime<Utc>) -> StoreResult<Request> {
+        self.step(request.id, now, |r| {
+            if !r.handling.lapsed(now) {
+                return Err(StoreError::Request(rules::RequestError::NotNow(r.state())));
+            }
+            Ok(Change::default()
+                .set(request::Column::State, State::Resolved.code())
+                .event(NewEvent::new(EventKind::Lapsed, now).due(r.handling.resolve_due)))
+        })
+        .await
+    }
+
+    /// A missed deadline: up as many levels as the days since say.
+    async fn escalate(
+        &self,
+        request: &Request,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(Request, UnitId)>> {
+        let above = u32::try_from(request.unit.path.depth()).unwrap_or_default();
+        let level = escalation_level(due, now, above);
+        if level <= request.escalation {
+            self.look_again(request.id, now).await?;
+            return Ok(None);
+        }
+        let to = rules::escalated_to(&request.unit.path, level);
+        let from = request.escalation;
+        let done = self
+            .step(request.id, now, |r| {
+                if r.escalation != from || r.handling.next_deadline() != Some(due) {
+                    return Err(StoreError::Conflict("changed meanwhile".into()));
+                }
+                let mut change = Change::default().set(
+                    request::Column::Escalation,
+                    i32::try_from(level).unwrap_or(i32::MAX),
+                );
+                for step in from + 1..=level {
+                    change = change.event(
+                        NewEvent::new(EventKind::Escalated, now)
+                            .to(rules::escalated_to(&r.unit.path, step))
+                            .due(due)
+                            .value(step.into()),
+                    );
+                }
+                Ok(change)
+            })
+            .await;
+        match done {
+            Ok(request) => Ok(Some((request, to))),
+            Err(_) if lost(&done) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The unit reminded of a deadline ahead, once.
+    async fn remind(
+        &self,
+        request: &Request,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Request> {
+        self.step(request.id, now, |r| {
+            if r.handling.next_deadline() != Some(due) || r.reminded_due == Some(due) {
+                return Err(StoreError::Conflict("reminded meanwhile".into()));
+            }
+            Ok(Change::default()
+                .set(request::Column::RemindedDue, Some(due))
+                .event(NewEvent::new(EventKind::Reminded, now).due(due)))
+        })
+        .await
+    }
+
+    /// Sets when the round looks at a request next, from its row as it is.
+    async fn look_again(&self, id: RequestId, now: DateTime<Utc>) -> StoreResult<()> {
+        let row = request::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let unit = self.unit(UnitId(row.unit_id)).await?;
+        let next = super::next_check_of(&row, &unit.path, now)?;
+        request::Entity::update_many()
+            .col_expr(request::Column::NextCheckAt, Expr::value(next))
+            .filter(request::Column::Id.eq(id.0))
+            .filter(request::Column::Version.eq(row.version))
+            .exec(&self.db)
+            .await?;
+        Ok(())
     }
 }

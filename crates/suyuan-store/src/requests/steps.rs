@@ -181,6 +181,29 @@ impl Store {
                 "the request changed meanwhile; look at it again".into(),
             ));
         }
+        // When the round must look at it next, as it stands now.
+        let after = request::Entity::find_by_id(id.0)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let path = if after.unit_id == request.unit.id.0 {
+            request.unit.path.clone()
+        } else {
+            crate::units::entity::Entity::find_by_id(after.unit_id)
+                .one(&txn)
+                .await?
+                .ok_or(StoreError::NotFound)
+                .and_then(Unit::try_from)?
+                .path
+        };
+        request::Entity::update_many()
+            .col_expr(
+                request::Column::NextCheckAt,
+                Expr::value(super::next_check_of(&after, &path, now)?),
+            )
+            .filter(request::Column::Id.eq(id.0))
+            .exec(&txn)
+            .await?;
         record(
             &txn,
             id.0,
