@@ -578,4 +578,5 @@ pub static TEXTS: Texts = Texts {
     sites: &crate::sites::EN,
     pledges: &crate::pledges::EN,
     requests: &crate::requests::EN,
+    public: &crate::public::EN,
 };

@@ -5,6 +5,7 @@
 
 mod en;
 pub mod pledges;
+pub mod public;
 pub mod requests;
 pub mod sites;
 mod zh;
@@ -661,6 +662,8 @@ mod texts {
         pub pledges: &'static crate::pledges::PledgeTexts,
         /// The requests' words.
         pub requests: &'static crate::requests::RequestTexts,
+        /// What everyone sees without an account.
+        pub public: &'static crate::public::PublicTexts,
     }
 }
 

@@ -578,4 +578,5 @@ pub static TEXTS: Texts = Texts {
     sites: &crate::sites::ZH,
     pledges: &crate::pledges::ZH,
     requests: &crate::requests::ZH,
+    public: &crate::public::ZH,
 };

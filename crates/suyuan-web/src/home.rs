@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::auth::{MaybeSigned, MaybeUser, PageUser};
@@ -150,7 +150,7 @@ async fn home(
 ) -> Result<Response, WebError> {
     let lang = page.lang;
     let Some(user) = user else {
-        return Ok(Redirect::to(paths::LOGIN).into_response());
+        return Ok(front(&state, page).await?.into_response());
     };
     let t = lang.texts();
     let member = &user.member;
@@ -212,4 +212,31 @@ async fn home(
         gatherings: crate::gatherings::upcoming_for(&state, t, member).await?,
     }
     .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "front.html")]
+struct FrontPage {
+    chrome: Chrome,
+    /// The Constitution's page, when the library holds it publicly.
+    constitution: Option<String>,
+}
+
+/// The front page of a visitor without an account: what is open to
+/// everyone, and the way to sign in.
+async fn front(state: &AppState, page: Page) -> Result<FrontPage, WebError> {
+    let constitution = state
+        .store
+        .collections()
+        .await?
+        .into_iter()
+        .find(|c| {
+            c.title == "中华人民共和国宪法"
+                && c.visibility == suyuan_core::library::Visibility::Public
+        })
+        .map(|c| paths::collection(c.id));
+    Ok(FrontPage {
+        constitution,
+        chrome: Chrome::anonymous(page),
+    })
 }

@@ -174,14 +174,21 @@ async fn a_member_signs_in_on_a_phone() {
     };
     let app = TestApp::spawn().await;
     let c = &chrome.client;
+    // Not signed in, the front page: what is open to all, and the way in.
     c.goto(&app.url("/")).await.expect("open");
     assert!(
-        c.current_url()
-            .await
-            .expect("url")
-            .path()
-            .ends_with("/login")
+        chrome.fits_the_phone().await,
+        "the front page is wider than a phone"
     );
+    chrome.screenshot("front").await;
+    c.find(Locator::Css("#sign-in a.button"))
+        .await
+        .expect("the sign-in button")
+        .tap()
+        .await
+        .expect("tap");
+    let login = url::Url::parse(&app.url("/login")).expect("url");
+    c.wait().for_url(&login).await.expect("the sign-in page");
     assert!(
         chrome.fits_the_phone().await,
         "the sign-in page is wider than a phone"
