@@ -361,3 +361,21 @@ pub fn unit_options(
         })
         .collect()
 }
+
+/// The unit a board's figures are for, or every top unit when none is
+/// chosen (their subtrees together are everything).
+pub async fn unit_or_roots(
+    state: &AppState,
+    unit: Option<&suyuan_store::units::Unit>,
+) -> Result<Vec<suyuan_core::units::UnitId>, WebError> {
+    Ok(match unit {
+        Some(unit) => vec![unit.id],
+        None => state
+            .store
+            .root_units()
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect(),
+    })
+}

@@ -196,18 +196,8 @@ pub async fn counts_within(
     unit: Option<&Unit>,
     (from, to): (NaiveDate, NaiveDate),
 ) -> Result<PledgeCounts, WebError> {
-    let units = match unit {
-        Some(unit) => vec![unit.id],
-        None => state
-            .store
-            .root_units()
-            .await?
-            .into_iter()
-            .map(|u| u.id)
-            .collect(),
-    };
     let mut total = PledgeCounts::default();
-    for unit in units {
+    for unit in crate::views::unit_or_roots(state, unit).await? {
         total += state.store.pledge_counts(unit, from, to).await?;
     }
     Ok(total)

@@ -193,16 +193,7 @@ pub async fn counts_within(
     unit: Option<&Unit>,
     (from, to): (NaiveDate, NaiveDate),
 ) -> Result<RequestCounts, WebError> {
-    let units: Vec<UnitId> = match unit {
-        Some(unit) => vec![unit.id],
-        None => state
-            .store
-            .root_units()
-            .await?
-            .into_iter()
-            .map(|u| u.id)
-            .collect(),
-    };
+    let units = crate::views::unit_or_roots(state, unit).await?;
     let mut total = RequestCounts::default();
     for counts in state
         .store
