@@ -15,6 +15,7 @@ pub mod members;
 pub mod mistakes;
 pub mod pledges;
 pub mod progress;
+pub mod public;
 pub mod questions;
 pub mod reading;
 pub mod requests;

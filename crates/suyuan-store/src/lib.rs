@@ -16,6 +16,7 @@ mod migration;
 pub mod mistakes;
 pub mod pledges;
 pub mod progress;
+pub mod public;
 pub mod questions;
 pub mod reading;
 pub mod reminders;

@@ -33,6 +33,7 @@ pub(crate) mod entity {
         pub role: String,
         pub password_hash: Option<String>,
         pub must_change_password: bool,
+        pub elder_mode: bool,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
@@ -90,6 +91,8 @@ pub struct Member {
     pub phone: Option<String>,
     pub role: Role,
     pub must_change_password: bool,
+    /// Reads in elder mode (长辈版), on every device they sign in on.
+    pub elder_mode: bool,
     pub unit: Unit,
 }
 
@@ -108,6 +111,7 @@ pub(crate) fn member_from(
         phone: row.phone,
         role,
         must_change_password: row.must_change_password,
+        elder_mode: row.elder_mode,
         unit,
     })
 }
@@ -499,6 +503,30 @@ impl Store {
     /// Stores a password hash made earlier for each of `members` (the
     /// same hash may serve many, as an import's initial password does),
     /// in one transaction.
+    /// Remembers whether `member` reads in elder mode, and tells the other
+    /// instances that what they keep of the member's sessions is stale.
+    pub async fn set_elder_mode(
+        &self,
+        member: MemberId,
+        on: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let txn = self.db.begin().await?;
+        let updated = entity::Entity::update_many()
+            .col_expr(Column::ElderMode, sea_orm::sea_query::Expr::value(on))
+            .filter(Column::Id.eq(member.0))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if updated == 0 {
+            return Err(StoreError::NotFound);
+        }
+        crate::auth::record_session_change(&txn, crate::auth::SessionChange::Member(member), now)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     pub async fn set_password_hash(
         &self,
         members: &[MemberId],

@@ -366,7 +366,18 @@ async fn login(
             } else {
                 next
             };
-            let jar = jar.add(session_cookie(&token, SessionKind::Web));
+            // Elder mode chosen on this phone before signing in is kept
+            // with the person; theirs is kept on this phone.
+            let mut jar = jar.add(session_cookie(&token, SessionKind::Web));
+            if page.elder && !member.elder_mode {
+                state
+                    .store
+                    .set_elder_mode(member.id, true, state.now())
+                    .await?;
+            }
+            if member.elder_mode {
+                jar = jar.add(crate::prefs::mode_cookie(true));
+            }
             Ok((jar, Redirect::to(&target)).into_response())
         }
         Err(err @ (SignInError::WrongCredentials | SignInError::Throttled { .. })) => {

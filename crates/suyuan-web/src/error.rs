@@ -258,6 +258,9 @@ struct ErrorPage {
 pub async fn render_errors(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
     let lang = lang_of(request.headers());
+    let elder = crate::prefs::elder_in(&axum_extra::extract::CookieJar::from_headers(
+        request.headers(),
+    ));
     let here = request
         .uri()
         .path_and_query()
@@ -304,6 +307,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
             lang,
             csrf: String::new(),
             notice: None,
+            elder,
         }),
         message,
     };

@@ -220,23 +220,17 @@ struct FrontPage {
     chrome: Chrome,
     /// The Constitution's page, when the library holds it publicly.
     constitution: Option<String>,
+    /// The Constitution Day page's headline, when an admin features it.
+    featured: Option<String>,
 }
 
 /// The front page of a visitor without an account: what is open to
 /// everyone, and the way to sign in.
 async fn front(state: &AppState, page: Page) -> Result<FrontPage, WebError> {
-    let constitution = state
-        .store
-        .collections()
-        .await?
-        .into_iter()
-        .find(|c| {
-            c.title == "中华人民共和国宪法"
-                && c.visibility == suyuan_core::library::Visibility::Public
-        })
-        .map(|c| paths::collection(c.id));
+    let t = page.lang.texts();
     Ok(FrontPage {
-        constitution,
+        constitution: crate::public::constitution_href(state).await?,
+        featured: crate::public::featured_day(state, t).await?,
         chrome: Chrome::anonymous(page),
     })
 }

@@ -17,10 +17,13 @@ mod library;
 mod members;
 mod mistakes;
 mod notice;
+mod offline;
 mod ops;
 mod paths;
 mod pledges;
+mod prefs;
 pub mod progress;
+mod public;
 mod questions;
 mod reading;
 mod reminders;
@@ -69,6 +72,8 @@ pub struct Shared {
     csrf_key: Box<[u8]>,
     /// When organizations that book and do not come are held.
     no_shows: suyuan_core::sites::NoShowRule,
+    /// The public collections' readers counted today.
+    readers: public::readers::Counted,
 }
 
 impl std::ops::Deref for AppState {
@@ -188,6 +193,7 @@ impl App {
             books: Default::default(),
             csrf_key: csrf_key.into_bytes().into_boxed_slice(),
             no_shows: settings.no_shows,
+            readers: Default::default(),
         }));
         let (api_router, openapi) = api::router().split_for_parts();
         let openapi = Arc::new(openapi);
@@ -197,6 +203,9 @@ impl App {
             .merge(units::router())
             .merge(members::router())
             .merge(library::router())
+            .merge(prefs::router())
+            .merge(offline::router())
+            .merge(public::router())
             .merge(compilations::router())
             .merge(search::router())
             .merge(reading::router())

@@ -202,6 +202,21 @@ async fn readable(
 
 use crate::views::chrome;
 
+/// Counts the reader of a public collection's page for the public
+/// figures; other collections' readers are members at their study.
+async fn counted(
+    state: &AppState,
+    collection: &Collection,
+    headers: &axum::http::HeaderMap,
+    jar: CookieJar,
+) -> CookieJar {
+    if collection.visibility == Visibility::Public {
+        crate::public::readers::count(state, headers, jar).await
+    } else {
+        jar
+    }
+}
+
 pub struct CollectionRow {
     pub title: String,
     pub href: String,
@@ -351,10 +366,13 @@ struct CollectionPage {
 async fn collection_page(
     State(state): State<AppState>,
     page: Page,
+    headers: axum::http::HeaderMap,
+    jar: CookieJar,
     MaybeSigned(user): MaybeUser,
     Path(id): Path<i64>,
-) -> Result<CollectionPage, WebError> {
+) -> Result<(CookieJar, CollectionPage), WebError> {
     let collection = readable(&state, principal(&user), CollectionId(id)).await?;
+    let jar = counted(&state, &collection, &headers, jar).await;
     let chapters = state.store.chapters(collection.id).await?;
     let excerpts = if chapters.is_empty() {
         state
@@ -368,20 +386,23 @@ async fn collection_page(
         Vec::new()
     };
     let here = paths::collection(collection.id);
-    Ok(CollectionPage {
-        chrome: chrome(page, &user, &here),
-        source_lines: collection.source.lines().map(str::to_owned).collect(),
-        toc: chapters
-            .iter()
-            .map(|c| TocEntry {
-                heading: c.heading.clone(),
-                href: paths::chapter(collection.id, c.id),
-                indent: c.level - 1,
-            })
-            .collect(),
-        excerpts,
-        collection,
-    })
+    Ok((
+        jar,
+        CollectionPage {
+            chrome: chrome(page, &user, &here),
+            source_lines: collection.source.lines().map(str::to_owned).collect(),
+            toc: chapters
+                .iter()
+                .map(|c| TocEntry {
+                    heading: c.heading.clone(),
+                    href: paths::chapter(collection.id, c.id),
+                    indent: c.level - 1,
+                })
+                .collect(),
+            excerpts,
+            collection,
+        },
+    ))
 }
 
 /// An excerpt on a reading page, with the heading that opens a new
@@ -471,13 +492,16 @@ struct ChapterPage {
 
 async fn chapter_page(
     State(state): State<AppState>,
-    lang: Lang,
     size: TextSize,
     page: Page,
+    headers: axum::http::HeaderMap,
+    jar: CookieJar,
     MaybeSigned(user): MaybeUser,
     Path((id, chapter)): Path<(i64, i64)>,
-) -> Result<ChapterPage, WebError> {
+) -> Result<(CookieJar, ChapterPage), WebError> {
+    let lang = page.lang;
     let collection = readable(&state, principal(&user), CollectionId(id)).await?;
+    let jar = counted(&state, &collection, &headers, jar).await;
     let chapters = state.store.chapters(collection.id).await?;
     let position = chapters
         .iter()
@@ -502,17 +526,20 @@ async fn chapter_page(
     let previous = chapters[..position].iter().rev().find(sibling).map(link);
     let next = chapters[position + 1..].iter().find(sibling).map(link);
     let here = paths::chapter(collection.id, current.id);
-    Ok(ChapterPage {
-        chrome: chrome(page, &user, &here),
-        collection_title: collection.display_title.clone(),
-        collection_href: paths::collection(collection.id),
-        excerpts: reading_excerpts(&excerpts, &heading_path),
-        heading_path,
-        previous,
-        next,
-        text_size: size,
-        sizes: size_choices(lang, size, &here),
-    })
+    Ok((
+        jar,
+        ChapterPage {
+            chrome: chrome(page, &user, &here),
+            collection_title: collection.display_title.clone(),
+            collection_href: paths::collection(collection.id),
+            excerpts: reading_excerpts(&excerpts, &heading_path),
+            heading_path,
+            previous,
+            next,
+            text_size: size,
+            sizes: size_choices(lang, size, &here),
+        },
+    ))
 }
 
 #[derive(Template, WebTemplate)]
@@ -529,18 +556,42 @@ struct ExcerptPage {
     source: Option<ExcerptLink>,
     text_size: TextSize,
     sizes: Vec<SizeChoice>,
+    /// For an excerpt everyone may read: its link and the preview that
+    /// goes with it when the link is shared.
+    share: Option<Share>,
+}
+
+/// A public article's link and its preview (Open Graph).
+pub struct Share {
+    pub url: String,
+    pub title: String,
+    pub description: String,
+}
+
+/// The opening of a text, for a preview: at most `chars` characters.
+fn opening(text: &str, chars: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() > chars {
+        let cut: String = text.chars().take(chars).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
 }
 
 async fn excerpt_page(
     State(state): State<AppState>,
-    lang: Lang,
     size: TextSize,
     page: Page,
+    headers: axum::http::HeaderMap,
+    jar: CookieJar,
     MaybeSigned(user): MaybeUser,
     Path(id): Path<i64>,
-) -> Result<ExcerptPage, WebError> {
+) -> Result<(CookieJar, ExcerptPage), WebError> {
+    let lang = page.lang;
     let excerpt = state.store.excerpt(ExcerptId(id)).await?;
     let collection = readable(&state, principal(&user), excerpt.collection).await?;
+    let jar = counted(&state, &collection, &headers, jar).await;
     let (previous, next) = state.store.neighbours(&excerpt).await?;
     let here = paths::excerpt(excerpt.id);
     // The source is named only to those who may read it.
@@ -561,18 +612,29 @@ async fn excerpt_page(
         }
     }
     let mut shown = reading_excerpts(std::slice::from_ref(&excerpt), &excerpt.heading_path);
-    Ok(ExcerptPage {
-        chrome: chrome(page, &user, &here),
-        collection_title: collection.display_title,
-        collection_href: paths::collection(collection.id),
-        heading_path: excerpt.heading_path.join(" / "),
-        excerpt: shown.remove(0),
-        previous: previous.as_ref().map(excerpt_link),
-        next: next.as_ref().map(excerpt_link),
-        source,
-        text_size: size,
-        sizes: size_choices(lang, size, &here),
-    })
+    let share = (collection.visibility == Visibility::Public).then(|| Share {
+        url: format!("{}{here}", crate::views::origin(&headers)),
+        title: format!("{} {}", collection.display_title, excerpt.label)
+            .trim()
+            .to_owned(),
+        description: opening(&excerpt.text, 120),
+    });
+    Ok((
+        jar,
+        ExcerptPage {
+            share,
+            chrome: chrome(page, &user, &here),
+            collection_title: collection.display_title,
+            collection_href: paths::collection(collection.id),
+            heading_path: excerpt.heading_path.join(" / "),
+            excerpt: shown.remove(0),
+            previous: previous.as_ref().map(excerpt_link),
+            next: next.as_ref().map(excerpt_link),
+            source,
+            text_size: size,
+            sizes: size_choices(lang, size, &here),
+        },
+    ))
 }
 
 /// A top-level chapter of a booklet, with all that is below it.

@@ -122,6 +122,16 @@ pub enum Notice {
         counted: bool,
     },
     CommentHeld,
+    QuizHandedIn {
+        score: u32,
+    },
+    FeatureSaved,
+    QuestionsPublished {
+        count: usize,
+    },
+    QuestionsWithdrawn {
+        count: usize,
+    },
     RequestSent,
     RequestResponded {
         reopened: bool,
@@ -224,6 +234,14 @@ impl Notice {
                 t.pledges.done_confirmed_before.to_owned()
             }
             Notice::CommentHeld => t.pledges.done_comment_held.to_owned(),
+            Notice::QuizHandedIn { score } => fill(t.public.done_quiz, &[("score", score)]),
+            Notice::FeatureSaved => t.public.done_feature.to_owned(),
+            Notice::QuestionsPublished { count } => {
+                fill(t.public.done_published, &[("count", count)])
+            }
+            Notice::QuestionsWithdrawn { count } => {
+                fill(t.public.done_withdrawn, &[("count", count)])
+            }
             Notice::RequestSent => t.requests.done_sent.to_owned(),
             Notice::RequestResponded { reopened: true } => t.requests.done_reopened.to_owned(),
             Notice::RequestResponded { reopened: false } => t.requests.done_confirmed.to_owned(),

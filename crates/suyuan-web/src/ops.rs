@@ -19,6 +19,25 @@ const BOOKLET: &str = include_str!("../static/booklet.css");
 const READING_SCRIPT: &str = include_str!("../static/reading.js");
 const ATTEMPT_SCRIPT: &str = include_str!("../static/attempt.js");
 const PICKS_SCRIPT: &str = include_str!("../static/picks.js");
+const SPEAK_SCRIPT: &str = include_str!("../static/speak.js");
+const SHARE_SCRIPT: &str = include_str!("../static/share.js");
+const APP_SCRIPT: &str = include_str!("../static/app.js");
+const ICON_SVG: &str = include_str!("../static/icon.svg");
+const ICON_192: &[u8] = include_bytes!("../static/icon-192.png");
+const ICON_512: &[u8] = include_bytes!("../static/icon-512.png");
+
+/// What the static files are, for the service worker's version: a change
+/// to any of them makes phones fetch them again.
+pub const ASSETS_FINGERPRINT: [&str; 8] = [
+    STYLE,
+    READING_SCRIPT,
+    ATTEMPT_SCRIPT,
+    PICKS_SCRIPT,
+    SPEAK_SCRIPT,
+    SHARE_SCRIPT,
+    APP_SCRIPT,
+    ICON_SVG,
+];
 
 pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
     Router::new()
@@ -39,6 +58,52 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
             get(|| async { script(ATTEMPT_SCRIPT) }),
         )
         .route("/static/picks.js", get(|| async { script(PICKS_SCRIPT) }))
+        .route("/static/app.js", get(|| async { script(APP_SCRIPT) }))
+        .route("/static/speak.js", get(|| async { script(SPEAK_SCRIPT) }))
+        .route("/static/share.js", get(|| async { script(SHARE_SCRIPT) }))
+        .route(
+            "/static/icon.svg",
+            get(|| async { asset("image/svg+xml", ICON_SVG) }),
+        )
+        .route(
+            "/static/icon-192.png",
+            get(|| async { asset("image/png", ICON_192) }),
+        )
+        .route(
+            "/static/icon-512.png",
+            get(|| async { asset("image/png", ICON_512) }),
+        )
+        .route("/manifest.webmanifest", get(manifest))
+}
+
+/// The web app manifest: what a phone needs to put Suyuan on its home
+/// screen, named in the visitor's language.
+async fn manifest(headers: axum::http::HeaderMap) -> Response {
+    let lang = crate::i18n::lang_of(&headers);
+    let t = lang.texts();
+    let body = serde_json::json!({
+        "name": format!("{} · {}", t.app_name, t.tagline),
+        "short_name": t.app_name,
+        "lang": lang.html(),
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#fbf8f3",
+        "theme_color": "#b3261e",
+        "icons": [
+            { "src": "/static/icon-192.png", "sizes": "192x192", "type": "image/png" },
+            { "src": "/static/icon-512.png", "sizes": "512x512", "type": "image/png" },
+            { "src": "/static/icon.svg", "sizes": "any", "type": "image/svg+xml" },
+        ],
+    });
+    (
+        [
+            (CONTENT_TYPE, "application/manifest+json"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// Routes that do nothing, through the whole middleware stack: the HTTP
@@ -101,7 +166,7 @@ fn script(text: &'static str) -> Response {
     asset("text/javascript; charset=utf-8", text)
 }
 
-fn asset(content_type: &'static str, text: &'static str) -> Response {
+fn asset(content_type: &'static str, text: impl IntoResponse) -> Response {
     (
         [
             (CONTENT_TYPE, content_type),

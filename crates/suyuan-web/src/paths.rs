@@ -30,6 +30,15 @@ pub fn campaign_from(id: i64, from: chrono::NaiveDate) -> String {
 }
 
 pub const LIBRARY: &str = "/library";
+pub const MODE: &str = "/prefs/mode";
+pub const QUIZ: &str = "/quiz";
+pub const PUBLIC_QUESTIONS: &str = "/quiz/questions";
+pub const CONSTITUTION_DAY: &str = "/constitution-day";
+pub const PARTICIPATION: &str = "/participation";
+
+pub fn quiz(code: &suyuan_core::requests::TrackingCode) -> String {
+    format!("/quiz/{}", code.as_str())
+}
 pub const IMPORT_MATERIAL: &str = "/library/import";
 
 pub fn collection(id: CollectionId) -> String {
@@ -355,6 +364,11 @@ pub fn with_search(base: &str, q: &str, page: u64) -> String {
 
 pub fn unit_action(id: UnitId, action: &str) -> String {
     format!("/units/{id}/{action}")
+}
+
+/// A coming day's reading, kept by the phone for reading offline.
+pub fn today_on(day: chrono::NaiveDate) -> String {
+    format!("/today/on/{}", day.format("%Y-%m-%d"))
 }
 
 pub fn switch_language(code: &str, back_to: &str) -> String {

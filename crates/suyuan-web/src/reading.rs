@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(paths::TODAY, get(today_page))
         .route(paths::TODAY_MARKS, post(page_marks))
+        .route("/today/on/{day}", get(ahead_page))
         .route(paths::READING_CALENDAR, get(calendar_page))
 }
 
@@ -398,6 +399,16 @@ impl CampaignDay {
 /// what the mark writer, tests and gatherings keep: a few statements
 /// however many campaigns, and the same after a week or a year.
 pub async fn running_for(state: &AppState, member: &Member) -> Result<Vec<CampaignDay>, WebError> {
+    running_on(state, member, None).await
+}
+
+/// The member's campaigns running on `day` (today when `None`), as
+/// `running_for` gives them.
+async fn running_on(
+    state: &AppState,
+    member: &Member,
+    day: Option<NaiveDate>,
+) -> Result<Vec<CampaignDay>, WebError> {
     let now = state.now();
     let running: Vec<(Campaign, NaiveDate)> = state
         .store
@@ -405,7 +416,7 @@ pub async fn running_for(state: &AppState, member: &Member) -> Result<Vec<Campai
         .await?
         .into_iter()
         .map(|c| {
-            let date = c.calendar.date_at(now);
+            let date = day.unwrap_or_else(|| c.calendar.date_at(now));
             (c, date)
         })
         .filter(|(c, date)| c.calendar.contains(*date))
@@ -427,8 +438,17 @@ pub async fn running_for(state: &AppState, member: &Member) -> Result<Vec<Campai
 /// read, and today's points rule by rule: the kept standing and today's
 /// own records.
 pub async fn today_of(state: &AppState, member: &Member) -> Result<Vec<CampaignToday>, WebError> {
+    day_of(state, member, None).await
+}
+
+/// `today_of` for `day` (today when `None`).
+async fn day_of(
+    state: &AppState,
+    member: &Member,
+    day: Option<NaiveDate>,
+) -> Result<Vec<CampaignToday>, WebError> {
     let mut out = Vec::new();
-    for day in running_for(state, member).await? {
+    for day in running_on(state, member, day).await? {
         let (book, date) = (day.book, day.date);
         let marks = readings(
             &state
@@ -696,11 +716,22 @@ pub struct ReadForm {
     pub min_seconds: u32,
 }
 
+/// How many days ahead a member's phone keeps the readings, to read them
+/// without a network when their day comes.
+pub const DAYS_AHEAD: u64 = 3;
+
 #[derive(Template, WebTemplate)]
 #[template(path = "today.html")]
 struct TodayPage {
     chrome: Chrome,
     date: String,
+    /// The day this page is for (`YYYY-MM-DD`): the reading script holds
+    /// a day ahead's reading until the phone's calendar reaches it.
+    day: NaiveDate,
+    /// Whether this is a day ahead, kept for reading offline.
+    ahead: bool,
+    /// The pages of the coming days, for the phone to keep.
+    coming: Vec<String>,
     cards: Vec<TodayCard>,
     text_size: TextSize,
     sizes: Vec<SizeChoice>,
@@ -713,12 +744,58 @@ async fn today_page(
     page: Page,
     user: PageUser,
 ) -> Result<TodayPage, WebError> {
+    day_page(&state, lang, size, page, user, None).await
+}
+
+/// A coming day's reading (one of the next `DAYS_AHEAD`), for the phone
+/// to keep and read offline when its day comes.
+async fn ahead_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    size: TextSize,
+    page: Page,
+    user: PageUser,
+    axum::extract::Path(day): axum::extract::Path<String>,
+) -> Result<TodayPage, WebError> {
+    let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| WebError::NotFound)?;
+    let today = state.now().with_timezone(&DEFAULT_ZONE).date_naive();
+    let ahead = (day - today).num_days();
+    if !(1..=DAYS_AHEAD as i64).contains(&ahead) {
+        return Err(WebError::NotFound);
+    }
+    day_page(&state, lang, size, page, user, Some(day)).await
+}
+
+async fn day_page(
+    state: &AppState,
+    lang: Lang,
+    size: TextSize,
+    page: Page,
+    user: PageUser,
+    ahead: Option<NaiveDate>,
+) -> Result<TodayPage, WebError> {
     let t = lang.texts();
     let now = state.now();
+    let today = now.with_timezone(&DEFAULT_ZONE).date_naive();
+    let day = ahead.unwrap_or(today);
+    let campaigns = day_of(state, &user.member, ahead).await?;
+    let coming = if ahead.is_none() {
+        (1..=DAYS_AHEAD)
+            .filter_map(|n| today.checked_add_days(chrono::Days::new(n)))
+            .filter(|date| {
+                campaigns
+                    .iter()
+                    .any(|c| !c.book.assignment(*date).is_empty())
+            })
+            .map(paths::today_on)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut cards = Vec::new();
-    for today in today_of(&state, &user.member).await? {
+    for today in campaigns {
         let excerpts = today.assignment.iter().map(|(e, _)| *e).collect::<Vec<_>>();
-        let with_titles = with_titles(&state, &excerpts).await?;
+        let with_titles = with_titles(state, &excerpts).await?;
         let sources: Vec<String> = with_titles
             .iter()
             .map(|(excerpt, title)| source_line(excerpt, title))
@@ -738,7 +815,7 @@ async fn today_page(
                         "{}:{}:{}",
                         e.0,
                         suyuan_store::reading::new_mark_id()?.as_str(),
-                        opening_stamp(&state, user.member.id, *e, now)
+                        opening_stamp(state, user.member.id, *e, now)
                     ))
                 })
                 .collect::<Result<Vec<_>, suyuan_store::StoreError>>()?
@@ -783,12 +860,19 @@ async fn today_page(
             form,
         });
     }
+    let here = match ahead {
+        Some(day) => paths::today_on(day),
+        None => paths::TODAY.to_owned(),
+    };
     Ok(TodayPage {
-        chrome: Chrome::for_user(page, &user, paths::TODAY),
-        date: crate::dates::day(t, now.with_timezone(&DEFAULT_ZONE).date_naive()),
+        chrome: Chrome::for_user(page, &user, &here),
+        date: crate::dates::day(t, day),
+        day,
+        ahead: ahead.is_some(),
+        coming,
         cards,
         text_size: size,
-        sizes: size_choices(lang, size, paths::TODAY),
+        sizes: size_choices(lang, size, &here),
     })
 }
 

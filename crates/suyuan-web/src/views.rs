@@ -34,6 +34,8 @@ pub enum Tab {
 
 impl Tab {
     pub const ALL: [Tab; 5] = [Tab::Home, Tab::Today, Tab::Library, Tab::Tests, Tab::Me];
+    /// Elder mode's tabs: the simplest navigation.
+    pub const ELDER: [Tab; 3] = [Tab::Home, Tab::Today, Tab::Me];
 
     /// The tab a page belongs to, by its path.
     pub fn of(path: &str) -> Option<Tab> {
@@ -85,6 +87,8 @@ pub struct Page {
     pub lang: Lang,
     pub csrf: String,
     pub notice: Option<Notice>,
+    /// Whether this browser is set to elder mode.
+    pub elder: bool,
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -97,6 +101,9 @@ impl FromRequestParts<AppState> for Page {
             lang,
             csrf,
             notice: Notice::of(parts),
+            elder: crate::prefs::elder_in(&axum_extra::extract::CookieJar::from_headers(
+                &parts.headers,
+            )),
         })
     }
 }
@@ -112,11 +119,20 @@ pub struct Chrome {
     pub switch_href: String,
     /// The main area this page is in, for the tab bar.
     pub tab: Option<Tab>,
+    /// Elder mode (长辈版): larger text and controls, fewer tabs.
+    pub elder: bool,
+    /// This page, for the forms that come back to it.
+    pub here: String,
 }
 
 impl Chrome {
     pub fn anonymous(page: Page) -> Self {
-        let Page { lang, csrf, notice } = page;
+        let Page {
+            lang,
+            csrf,
+            notice,
+            elder,
+        } = page;
         Self {
             t: lang.texts(),
             lang,
@@ -125,6 +141,8 @@ impl Chrome {
             user: None,
             switch_href: paths::switch_language(lang.other().code(), paths::HOME),
             tab: None,
+            elder,
+            here: paths::HOME.to_owned(),
         }
     }
 
@@ -135,22 +153,57 @@ impl Chrome {
             }),
             switch_href: paths::switch_language(page.lang.other().code(), here),
             tab: Tab::of(here),
+            elder: user.member.elder_mode,
+            here: here.to_owned(),
             ..Self::anonymous(page)
         }
     }
 
-    /// The tabs with whether each is this page's.
-    pub fn tabs(&self) -> Vec<(Tab, bool)> {
-        Tab::ALL
-            .iter()
-            .map(|tab| (*tab, self.tab == Some(*tab)))
+    /// The tabs with whether each is this page's, and what each is
+    /// called: in elder mode only the day's reading and one's points
+    /// besides the home page.
+    pub fn tabs(&self) -> Vec<(Tab, bool, &'static str)> {
+        let tabs: &[Tab] = if self.elder { &Tab::ELDER } else { &Tab::ALL };
+        tabs.iter()
+            .map(|tab| {
+                let name = match tab {
+                    Tab::Me if self.elder => self.t.public.my_points,
+                    _ => tab.name(self.t),
+                };
+                (*tab, self.tab == Some(*tab), name)
+            })
             .collect()
     }
 
     pub fn returning_to(mut self, here: &str) -> Self {
         self.switch_href = paths::switch_language(self.lang.other().code(), here);
+        self.here = here.to_owned();
         self
     }
+}
+
+/// Where this server is reached, as the request says (behind a proxy, by
+/// its forwarded scheme): for the absolute links a shared page carries.
+pub fn origin(headers: &axum::http::HeaderMap) -> String {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let host = header("x-forwarded-host")
+        .or_else(|| header("host"))
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    let scheme = match header("x-forwarded-proto") {
+        Some("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
 }
 
 /// The chrome of a page open to visitors: theirs, or a signed-in

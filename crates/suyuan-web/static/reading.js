@@ -1,29 +1,42 @@
 // The reading timer of the today page: a reading counts once the reader
 // has spent the plausible time on the page (while it is visible) and has
-// reached its end. It then sends the page's form; a failed send is kept
-// and sent again later, with the same mark ids, so it never counts twice.
+// reached its end. It then sends the page's form with mark ids made here;
+// a send that fails (no network) is kept on the phone by app.js and sent
+// when the network returns, with the same ids, so it never counts twice.
 // Once sent, the streak and points at the top are brought up to date.
+// The today page also has the phone keep the coming days' readings.
 (function () {
   "use strict";
-  var KEY = "sy_pending_marks";
+  var marks = window.suyuanMarks;
+  if (!marks) return;
 
-  function pending() {
-    try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
-  }
-  function keep(list) {
-    try { localStorage.setItem(KEY, JSON.stringify(list)); } catch (e) { /* private mode */ }
-  }
-  function post(action, body) {
-    return fetch(action, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" }
-    }).then(function (response) {
-      // A refusal (4xx) will not change on a retry; only keep what may.
-      if (response.ok || (response.status >= 400 && response.status < 500)) return response;
-      throw new Error("status " + response.status);
+  // The coming days' pages, kept for the service worker to serve offline.
+  var coming = document.getElementById("coming");
+  if (coming && "caches" in window) {
+    caches.open("suyuan-pages").then(function (cache) {
+      coming.dataset.pages.split(" ").forEach(function (page) {
+        fetch(page, { credentials: "same-origin" }).then(function (response) {
+          if (response.ok && !response.redirected) cache.put(page, response);
+        }).catch(function () { /* kept on the next visit */ });
+      });
     });
+  }
+
+  // The phone's own date, as the page's day is written (YYYY-MM-DD).
+  function localDay() {
+    var now = new Date();
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return now.getFullYear() + "-" + two(now.getMonth() + 1) + "-" + two(now.getDate());
+  }
+
+  // Fresh mark ids made on the phone, where it can (a secure page).
+  function withOwnIds(value) {
+    if (!window.crypto || !crypto.randomUUID) return value;
+    return value.split(",").map(function (item) {
+      var parts = item.split(":");
+      if (parts.length >= 2) parts[1] = crypto.randomUUID();
+      return parts.join(":");
+    }).join(",");
   }
 
   // The streak and points above a reading just recorded: taken from the
@@ -44,17 +57,12 @@
       .catch(function () { /* they show on the next visit */ });
   }
 
-  // Replays readings that could not be sent before (offline, say).
-  var replay = pending();
-  keep([]);
-  replay.forEach(function (item) {
-    post(item.action, item.body).catch(function () { keep(pending().concat([item])); });
-  });
-
   Array.prototype.forEach.call(document.querySelectorAll("form.read-form"), function (form) {
     var need = Number(form.getAttribute("data-seconds")) || 0;
     var status = form.querySelector(".read-status");
     var end = form.parentNode.querySelector(".read-end");
+    var ids = form.querySelector("input[name=marks]");
+    ids.value = withOwnIds(ids.value);
     var spent = 0, last = Date.now(), reached = false, sending = false, done = false;
 
     form.classList.add("timed");
@@ -62,29 +70,41 @@
     function update() {
       if (done || sending) return;
       var left = Math.max(0, Math.ceil(need - spent));
-      if (left > 0) show(form.getAttribute("data-waiting").replace("{seconds}", left));
+      if (localDay() < form.dataset.day) show(form.dataset.early);
+      else if (left > 0) show(form.getAttribute("data-waiting").replace("{seconds}", left));
       else if (!reached) show(form.getAttribute("data-scroll"));
       else send();
     }
+    function finished(card, text) {
+      done = true;
+      card.classList.add("read-done");
+      show(text);
+    }
     function send() {
       sending = true;
-      show(form.getAttribute("data-sending"));
+      var card = form.closest(".card");
       var body = new URLSearchParams(new FormData(form));
       body.set("seconds", String(Math.floor(spent)));
-      body = body.toString();
-      post(form.action, body).then(function (response) {
+      var item = { action: form.action, body: body.toString() };
+      if (!navigator.onLine) {
+        marks.keep(item);
+        finished(card, form.dataset.kept);
+        return;
+      }
+      show(form.getAttribute("data-sending"));
+      marks.post(item.action, item.body).then(function (response) {
         if (!response.ok) throw new Error("refused");
-        done = true;
-        var card = form.closest(".card");
-        card.classList.add("read-done");
-        show(form.getAttribute("data-done"));
+        finished(card, form.getAttribute("data-done"));
         refreshStanding(card);
       }).catch(function (error) {
-        if (String(error.message).indexOf("refused") < 0) {
-          keep(pending().concat([{ action: form.action, body: body }]));
+        if (String(error.message).indexOf("refused") >= 0) {
+          // Refused (too soon, say): try again in a while, not every second.
+          show(form.getAttribute("data-retry"));
+          setTimeout(function () { sending = false; }, 30000);
+          return;
         }
-        sending = false;
-        show(form.getAttribute("data-retry"));
+        marks.keep(item);
+        finished(card, form.dataset.kept);
       });
     }
     if ("IntersectionObserver" in window && end) {

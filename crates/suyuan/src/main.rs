@@ -364,6 +364,7 @@ async fn main() -> Result<()> {
             demo::seed_sites(&store, clock.now()).await?;
             demo::seed_pledges(&store, clock.now()).await?;
             demo::seed_requests(&store, clock.now()).await?;
+            demo::seed_public(&store, clock.now()).await?;
             demo::count_progress(&store).await?;
             demo::print_logins(listen);
             if no_serve {

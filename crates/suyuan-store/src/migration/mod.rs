@@ -24,6 +24,8 @@ mod m0015_sites;
 mod m0016_pledges;
 mod m0017_pledge_reminders;
 mod m0018_requests;
+mod m0019_elder_mode;
+mod m0020_public;
 
 use m0001_foundation::*;
 use m0002_library::*;
@@ -43,6 +45,8 @@ use m0015_sites::*;
 use m0016_pledges::*;
 use m0017_pledge_reminders::*;
 use m0018_requests::*;
+use m0019_elder_mode::*;
+use m0020_public::*;
 
 pub struct Migrator;
 
@@ -67,6 +71,8 @@ impl MigratorTrait for Migrator {
             Box::new(Pledges),
             Box::new(PledgeReminders),
             Box::new(Requests),
+            Box::new(ElderMode),
+            Box::new(Public),
         ]
     }
 }

@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use suyuan_core::access::Principal;
-use suyuan_core::questions::{Answer, Grade, Response};
+use suyuan_core::questions::{Answer, Grade, Question, Response};
 use suyuan_store::exams::{Attempt, AttemptId, Exam, ExamId, GivenAnswer};
 
 use crate::auth::{ApiUser, PageUser};
@@ -539,33 +539,35 @@ async fn start_page(
 }
 
 /// One question on the sitting page.
-struct SittingView {
-    position: usize,
-    number: usize,
-    kind: &'static str,
+pub(crate) struct SittingView {
+    pub(crate) position: usize,
+    pub(crate) number: usize,
+    pub(crate) kind: &'static str,
     /// single, multiple, true_false, blank or short: which inputs to show.
-    code: &'static str,
-    text: String,
+    pub(crate) code: &'static str,
+    pub(crate) text: String,
     /// Shown index, letter, text, and whether it is chosen.
-    options: Vec<(usize, char, String, bool)>,
-    truth: Option<bool>,
-    written: String,
+    pub(crate) options: Vec<(usize, char, String, bool)>,
+    pub(crate) truth: Option<bool>,
+    pub(crate) written: String,
 }
 
 /// One question of the review.
-struct ReviewView {
-    kind: &'static str,
-    text: String,
+pub(crate) struct ReviewView {
+    pub(crate) kind: &'static str,
+    pub(crate) text: String,
     /// Letter, text, chosen, right.
-    options: Vec<(char, String, bool, bool)>,
-    given: String,
-    right: String,
-    full: bool,
+    pub(crate) options: Vec<(char, String, bool, bool)>,
+    pub(crate) given: String,
+    pub(crate) right: String,
+    pub(crate) full: bool,
     /// Said in words and a mark, never by colour alone.
-    verdict: (&'static str, &'static str),
-    earned: String,
-    explanation: String,
-    excerpt_href: Option<String>,
+    pub(crate) verdict: (&'static str, &'static str),
+    pub(crate) earned: String,
+    pub(crate) explanation: String,
+    pub(crate) excerpt_href: Option<String>,
+    /// What the link to the excerpt says, when not "the source".
+    pub(crate) excerpt_label: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -588,6 +590,130 @@ struct AttemptPage {
     missed: usize,
     review_label: String,
     review: Vec<ReviewView>,
+}
+
+impl ReviewView {
+    /// Links the question to where its answer rests, by name; or to
+    /// nothing, where the reader may not follow.
+    pub(crate) fn set_source(&mut self, source: Option<(String, String)>) {
+        match source {
+            Some((href, label)) => {
+                self.excerpt_href = Some(href);
+                self.excerpt_label = label;
+            }
+            None => self.excerpt_href = None,
+        }
+    }
+}
+
+/// A question as it is answered: its options in the order `order` gives
+/// (bank indices), with what `response` chose or wrote.
+pub(crate) fn sitting_view(
+    t: &Texts,
+    position: usize,
+    question: &Question,
+    order: &[usize],
+    response: Option<&Response>,
+) -> SittingView {
+    let chosen: BTreeSet<usize> = match response {
+        Some(Response::Chosen(set)) => set.clone(),
+        _ => BTreeSet::new(),
+    };
+    SittingView {
+        position,
+        number: position + 1,
+        kind: kind_name(t, question.answer.kind()),
+        code: question.answer.kind().code(),
+        text: question.text.clone(),
+        options: order
+            .iter()
+            .enumerate()
+            .filter_map(|(shown, bank)| {
+                let choice = question.answer.choices().get(*bank)?;
+                Some((
+                    shown,
+                    letter(shown),
+                    choice.text.clone(),
+                    chosen.contains(bank),
+                ))
+            })
+            .collect(),
+        truth: match response {
+            Some(Response::Bool(value)) => Some(*value),
+            _ => None,
+        },
+        written: match response {
+            Some(Response::Text(text)) => text.clone(),
+            _ => String::new(),
+        },
+    }
+}
+
+/// A question once graded: what was given, what is right, the verdict in
+/// words and a mark, the explanation and the excerpt it comes from.
+pub(crate) fn review_view(
+    t: &Texts,
+    question: &Question,
+    order: &[usize],
+    response: Option<&Response>,
+    grade: Option<Grade>,
+) -> ReviewView {
+    let chosen: BTreeSet<usize> = match response {
+        Some(Response::Chosen(set)) => set.clone(),
+        _ => BTreeSet::new(),
+    };
+    let options: Vec<(char, String, bool, bool)> = order
+        .iter()
+        .enumerate()
+        .filter_map(|(shown, bank)| {
+            let choice = question.answer.choices().get(*bank)?;
+            Some((
+                letter(shown),
+                choice.text.clone(),
+                chosen.contains(bank),
+                choice.is_right(),
+            ))
+        })
+        .collect();
+    let given_text = match response {
+        None => t.not_answered.to_owned(),
+        Some(Response::Chosen(_)) => options
+            .iter()
+            .filter(|o| o.2)
+            .map(|o| o.0.to_string())
+            .collect::<Vec<_>>()
+            .join(""),
+        Some(Response::Bool(value)) => truth_word(t, *value).to_owned(),
+        Some(Response::Text(text)) => text.clone(),
+    };
+    let right = right_text(t, &question.answer, order);
+    ReviewView {
+        kind: kind_name(t, question.answer.kind()),
+        text: question.text.clone(),
+        options,
+        given: given_text,
+        right,
+        full: grade.is_some_and(Grade::is_full),
+        verdict: match grade {
+            Some(grade) if grade.is_full() => ("✓", t.verdict_right),
+            Some(Grade::Pending) => ("…", t.verdict_pending),
+            Some(Grade::Scored(share)) if share > 0.0 => ("◐", t.verdict_partial),
+            Some(_) => ("✗", t.verdict_wrong),
+            None => ("✗", t.not_answered),
+        },
+        // The verdict says right or wrong; a share is said only when
+        // it is partial.
+        earned: match grade {
+            Some(Grade::Scored(share)) if share > 0.0 && share < 1.0 => fill(
+                t.earned_share,
+                &[("share", &((share * 100.0).round() / 100.0))],
+            ),
+            _ => String::new(),
+        },
+        explanation: question.explanation.clone(),
+        excerpt_href: question.excerpt.map(paths::excerpt),
+        excerpt_label: String::new(),
+    }
 }
 
 /// What is right, in words: option letters in the member's order
@@ -671,96 +797,24 @@ async fn attempt_page(
     let mut review = Vec::new();
     for (position, (item, question)) in attempt.items.iter().zip(questions).enumerate() {
         let answer = given.iter().find(|a| a.position == position);
-        let chosen: BTreeSet<usize> = match answer.map(|a| &a.response) {
-            Some(Response::Chosen(set)) => set.clone(),
-            _ => BTreeSet::new(),
-        };
-        let kind = kind_name(t, question.answer.kind());
+        let response = answer.map(|a| &a.response);
         if attempt.is_open() {
-            sitting.push(SittingView {
+            sitting.push(sitting_view(
+                t,
                 position,
-                number: position + 1,
-                kind,
-                code: question.answer.kind().code(),
-                text: question.text.clone(),
-                options: item
-                    .options
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(shown, bank)| {
-                        let choice = question.answer.choices().get(*bank)?;
-                        Some((
-                            shown,
-                            letter(shown),
-                            choice.text.clone(),
-                            chosen.contains(bank),
-                        ))
-                    })
-                    .collect(),
-                truth: match answer.map(|a| &a.response) {
-                    Some(Response::Bool(value)) => Some(*value),
-                    _ => None,
-                },
-                written: match answer.map(|a| &a.response) {
-                    Some(Response::Text(text)) => text.clone(),
-                    _ => String::new(),
-                },
-            });
-            continue;
+                &question,
+                &item.options,
+                response,
+            ));
+        } else {
+            review.push(review_view(
+                t,
+                &question,
+                &item.options,
+                response,
+                answer.and_then(|a| a.grade),
+            ));
         }
-        let options: Vec<(char, String, bool, bool)> = item
-            .options
-            .iter()
-            .enumerate()
-            .filter_map(|(shown, bank)| {
-                let choice = question.answer.choices().get(*bank)?;
-                Some((
-                    letter(shown),
-                    choice.text.clone(),
-                    chosen.contains(bank),
-                    choice.is_right(),
-                ))
-            })
-            .collect();
-        let given_text = match answer.map(|a| &a.response) {
-            None => t.not_answered.to_owned(),
-            Some(Response::Chosen(_)) => options
-                .iter()
-                .filter(|o| o.2)
-                .map(|o| o.0.to_string())
-                .collect::<Vec<_>>()
-                .join(""),
-            Some(Response::Bool(value)) => truth_word(t, *value).to_owned(),
-            Some(Response::Text(text)) => text.clone(),
-        };
-        let right = right_text(t, &question.answer, &item.options);
-        let grade = answer.and_then(|a| a.grade);
-        review.push(ReviewView {
-            kind,
-            text: question.text.clone(),
-            options,
-            given: given_text,
-            right,
-            full: grade.is_some_and(Grade::is_full),
-            verdict: match grade {
-                Some(grade) if grade.is_full() => ("✓", t.verdict_right),
-                Some(Grade::Pending) => ("…", t.verdict_pending),
-                Some(Grade::Scored(share)) if share > 0.0 => ("◐", t.verdict_partial),
-                Some(_) => ("✗", t.verdict_wrong),
-                None => ("✗", t.not_answered),
-            },
-            // The verdict says right or wrong; a share is said only when
-            // it is partial.
-            earned: match grade {
-                Some(Grade::Scored(share)) if share > 0.0 && share < 1.0 => fill(
-                    t.earned_share,
-                    &[("share", &((share * 100.0).round() / 100.0))],
-                ),
-                _ => String::new(),
-            },
-            explanation: question.explanation.clone(),
-            excerpt_href: question.excerpt.map(paths::excerpt),
-        });
     }
     let right = review.iter().filter(|q| q.full).count();
     // Answers given and not fully right: the mistake book's new entries.

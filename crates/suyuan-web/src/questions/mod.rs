@@ -70,6 +70,10 @@ pub fn letter(index: usize) -> char {
 
 /// One question as the bank page shows it to an admin.
 struct QuestionView {
+    id: i64,
+    /// For the admins of a top unit, of their own questions that may be
+    /// public: whether it is in the public quiz.
+    public: Option<bool>,
     kind: &'static str,
     category: String,
     difficulty: u8,
@@ -82,7 +86,7 @@ struct QuestionView {
     tags: String,
 }
 
-fn view(t: &Texts, question: &Question) -> QuestionView {
+fn view(t: &Texts, id: i64, question: &Question) -> QuestionView {
     let answer = match &question.answer {
         Answer::Single { .. } | Answer::Multiple { .. } => String::new(),
         Answer::TrueFalse { correct, .. } => {
@@ -92,6 +96,8 @@ fn view(t: &Texts, question: &Question) -> QuestionView {
         Answer::Short { model } => model.clone().unwrap_or_default(),
     };
     QuestionView {
+        id,
+        public: None,
         kind: kind_name(t, question.answer.kind()),
         category: question.category.clone(),
         difficulty: question.difficulty.level(),
@@ -128,6 +134,10 @@ struct BankPage {
     error: Option<String>,
     formats: Vec<(&'static str, String)>,
     templates: Vec<(&'static str, String)>,
+    /// For the admins of a top unit: this page's questions that may be
+    /// published and are not yet (ids, comma-separated), and the page's
+    /// address to come back to.
+    publishing: Option<(String, String)>,
 }
 
 /// The bank's filters, in the address so that each view can be shared.
@@ -201,6 +211,29 @@ async fn bank_view(
             query.href(p)
         })
         .await?;
+    let mut views: Vec<QuestionView> = questions
+        .iter()
+        .map(|q| view(t, q.id.0, &q.question))
+        .collect();
+    let publishing = if user.principal.is_admin() && user.principal.unit_path.depth() == 0 {
+        let ids: Vec<_> = questions.iter().map(|q| q.id).collect();
+        let public = state.store.public_among(&ids).await?;
+        let mut unpublished = Vec::new();
+        for (view, q) in views.iter_mut().zip(&questions) {
+            if q.owner == user.principal.unit_id
+                && suyuan_core::public::may_be_public(&q.question.answer)
+            {
+                let is_public = public.contains(&q.id);
+                view.public = Some(is_public);
+                if !is_public {
+                    unpublished.push(q.id.0.to_string());
+                }
+            }
+        }
+        Some((unpublished.join(","), query.href(pager.page)))
+    } else {
+        None
+    };
     let categories = state
         .store
         .question_categories(&bank_of(&user.principal, None))
@@ -217,7 +250,8 @@ async fn bank_view(
         total_label: fill(t.questions_total, &[("total", &total)]),
         categories,
         category: filter.category.clone(),
-        questions: questions.iter().map(|q| view(t, &q.question)).collect(),
+        questions: views,
+        publishing,
         kinds: Kind::ALL
             .into_iter()
             .map(|kind| (kind.code(), kind_name(t, kind)))

@@ -148,7 +148,7 @@ pub async fn proposals_page(
             .enumerate()
             .map(|(at, q)| {
                 let next = proposals.get(at + 1).map(|n| n.id.0);
-                (q.id.0, view(t, &q.question), next)
+                (q.id.0, view(t, q.id.0, &q.question), next)
             })
             .collect(),
         pager,

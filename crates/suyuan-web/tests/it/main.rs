@@ -11,6 +11,7 @@ mod import;
 mod library;
 mod pledges;
 mod progress;
+mod public;
 mod questions;
 mod reading;
 mod reminders;

@@ -10,7 +10,8 @@ use crate::{Browser, TestApp, World};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Who {
-    Anonymous,
+    /// The public: a visitor with no account.
+    Public,
     ProvinceAdmin,
     XihuAdmin,
     Member,
@@ -19,7 +20,7 @@ enum Who {
 }
 
 const EVERYONE: [Who; 5] = [
-    Who::Anonymous,
+    Who::Public,
     Who::ProvinceAdmin,
     Who::XihuAdmin,
     Who::Member,
@@ -29,7 +30,7 @@ const EVERYONE: [Who; 5] = [
 impl Who {
     fn login(self) -> Option<&'static str> {
         match self {
-            Who::Anonymous => None,
+            Who::Public => None,
             Who::ProvinceAdmin => Some("province-admin"),
             Who::XihuAdmin => Some("xihu-admin"),
             Who::Member => Some("cuiyuan-member"),
@@ -46,7 +47,7 @@ enum Body {
     Upload(&'static str, &'static str),
 }
 
-/// A request and the status each role gets (anonymous, province admin,
+/// A request and the status each role gets (the public, province admin,
 /// Xihu admin, member, site manager); `None` where the request is not made for that role
 /// (it would change what later rows see).
 struct Case {
@@ -233,6 +234,7 @@ async fn pages(app: &TestApp) -> Vec<Case> {
     cases.extend(site_pages(app).await);
     cases.extend(pledge_pages(app).await);
     cases.extend(request_pages(app).await);
+    cases.extend(public_pages(app).await);
     // Last, as it ends the browser's session.
     cases.push(case(
         "POST",
@@ -721,6 +723,64 @@ async fn requests(app: &TestApp) -> (i64, i64) {
 /// Requests: the board, each request and the form for everyone; the desk
 /// and settings for admins; a request's steps for admins over its unit,
 /// the contact for its own unit's admins only, rerouting for those above.
+/// The public side: open to everyone, and what only the province's admins
+/// change refused to everyone else (with input that is refused, so that
+/// nothing changes between roles).
+async fn public_pages(app: &TestApp) -> Vec<Case> {
+    use suyuan_core::clock::Clock;
+    let tomorrow = app.clock.now().date_naive() + chrono::Duration::days(1);
+    let get = |path: String, expect| case("GET", path, Body::None, expect);
+    let province_only = |ok: u16| [Some(303), Some(ok), Some(403), Some(403), Some(403)];
+    vec![
+        get("/quiz".into(), [Some(200); 5]),
+        get("/quiz/AAAABBBBCCCCD".into(), [Some(404); 5]),
+        get("/quiz/not-a-code".into(), [Some(404); 5]),
+        get("/constitution-day".into(), [Some(200); 5]),
+        get("/participation".into(), [Some(200); 5]),
+        get("/offline".into(), [Some(200); 5]),
+        get("/sw.js".into(), [Some(200); 5]),
+        get("/manifest.webmanifest".into(), [Some(200); 5]),
+        get(
+            format!("/today/on/{tomorrow}"),
+            [Some(303), Some(200), Some(200), Some(200), Some(200)],
+        ),
+        get(
+            "/today/on/1999-01-01".into(),
+            [Some(303), Some(404), Some(404), Some(404), Some(404)],
+        ),
+        case(
+            "POST",
+            "/quiz".into(),
+            form(&[("nickname", &"长".repeat(21))]),
+            [Some(422); 5],
+        ),
+        case(
+            "POST",
+            "/quiz/AAAABBBBCCCCD".into(),
+            form(&[]),
+            [Some(404); 5],
+        ),
+        case(
+            "POST",
+            "/quiz/questions".into(),
+            form(&[("ids", "x"), ("action", "publish")]),
+            province_only(400),
+        ),
+        case(
+            "POST",
+            "/constitution-day".into(),
+            form(&[("headline", &"宪".repeat(61))]),
+            province_only(422),
+        ),
+        case(
+            "POST",
+            "/prefs/mode".into(),
+            form(&[("mode", "huge")]),
+            [Some(400); 5],
+        ),
+    ]
+}
+
 async fn request_pages(app: &TestApp) -> Vec<Case> {
     let (ours, theirs) = requests(app).await;
     let get = |path: String, expect| case("GET", path, Body::None, expect);

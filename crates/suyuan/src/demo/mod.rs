@@ -5,11 +5,13 @@
 
 mod gatherings;
 mod pledges;
+mod public;
 mod requests;
 mod sites;
 
 pub use gatherings::seed_gatherings;
 pub use pledges::seed_pledges;
+pub use public::seed_public;
 pub use requests::seed_requests;
 pub use sites::seed_sites;
 
