@@ -96,6 +96,7 @@ pub struct PublicTexts {
     pub done_feature: &'static str,
     pub done_published: &'static str,
     pub done_withdrawn: &'static str,
+    pub site_menu: &'static str,
 }
 
 pub const ZH: PublicTexts = PublicTexts {
@@ -191,6 +192,7 @@ pub const ZH: PublicTexts = PublicTexts {
     done_feature: "已保存",
     done_published: "已公开 {count} 道题",
     done_withdrawn: "已撤回 {count} 道题",
+    site_menu: "网站导航",
 };
 
 pub const EN: PublicTexts = PublicTexts {
@@ -286,4 +288,5 @@ pub const EN: PublicTexts = PublicTexts {
     done_feature: "Saved",
     done_published: "{count} questions published",
     done_withdrawn: "{count} questions withdrawn",
+    site_menu: "Site",
 };

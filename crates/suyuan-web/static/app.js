@@ -61,6 +61,7 @@
         return !sent.some(function (done) { return done.body === item.body; });
       }));
       flushing = false;
+      if (sent.length) window.dispatchEvent(new CustomEvent("suyuan-marks-sent"));
     });
   }
 

@@ -80,6 +80,18 @@
       card.classList.add("read-done");
       show(text);
     }
+    // Finished offline: kept on the phone until the network returns, then
+    // shown as done like any other.
+    function kept(card) {
+      done = true;
+      card.classList.add("read-kept");
+      show(form.dataset.kept);
+      window.addEventListener("suyuan-marks-sent", function () {
+        card.classList.remove("read-kept");
+        finished(card, form.getAttribute("data-done"));
+        refreshStanding(card);
+      }, { once: true });
+    }
     function send() {
       sending = true;
       var card = form.closest(".card");
@@ -88,7 +100,7 @@
       var item = { action: form.action, body: body.toString() };
       if (!navigator.onLine) {
         marks.keep(item);
-        finished(card, form.dataset.kept);
+        kept(card);
         return;
       }
       show(form.getAttribute("data-sending"));
@@ -104,7 +116,7 @@
           return;
         }
         marks.keep(item);
-        finished(card, form.dataset.kept);
+        kept(card);
       });
     }
     if ("IntersectionObserver" in window && end) {

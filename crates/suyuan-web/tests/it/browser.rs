@@ -13,7 +13,7 @@ use crate::{PASSWORD, TestApp};
 /// Tapping as a thumb does: the element is scrolled to the middle of the
 /// screen first, clear of the tab bar fixed at the bottom of a phone's
 /// (WebDriver's own click scrolls it only just into view, under the bar).
-trait Tap {
+pub(crate) trait Tap {
     async fn tap(&self) -> Result<(), fantoccini::error::CmdError>;
 }
 
@@ -25,6 +25,31 @@ impl Tap for fantoccini::elements::Element {
             .execute("arguments[0].scrollIntoView({block: 'center'});", vec![me])
             .await?;
         self.click().await
+    }
+}
+
+/// A DevTools command, through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params});
+        (axum::http::Method::POST, Some(body.to_string()))
     }
 }
 
@@ -158,6 +183,34 @@ impl Chrome {
             .for_element(Locator::Css("input[name=login]"))
             .await
             .expect("signed out");
+    }
+
+    /// Sends a Chrome DevTools Protocol command to the page (chromedriver's
+    /// own endpoint for it): what WebDriver cannot do, such as cutting the
+    /// network.
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+        self.client
+            .issue_cmd(Cdp {
+                cmd: cmd.to_owned(),
+                params,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"))
+    }
+
+    /// Cuts the page's network, or gives it back.
+    pub async fn set_offline(&self, offline: bool) {
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({
+                "offline": offline,
+                "latency": 0,
+                "downloadThroughput": -1,
+                "uploadThroughput": -1
+            }),
+        )
+        .await;
     }
 
     pub async fn stop(mut self) {

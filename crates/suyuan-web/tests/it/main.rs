@@ -1,10 +1,12 @@
 //! The web server, started for real on a loopback port against a fresh
 //! database, driven over HTTP.
 
+mod accessibility;
 mod api;
 mod auth;
 mod browser;
 mod compilations;
+mod everyone;
 mod exams;
 mod gatherings;
 mod import;
