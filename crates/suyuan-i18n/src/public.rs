@@ -1,7 +1,8 @@
 //! The words of what everyone sees without an account, in both languages
-//! side by side: the front page so far.
+//! side by side: the front page, the public quiz, Constitution Day and
+//! participation, elder mode, read-aloud, sharing and reading offline.
 
-/// Every text of the public front page.
+/// Every text of what is open to everyone, and of reading for every person.
 #[derive(Debug)]
 pub struct PublicTexts {
     pub front_title: &'static str,
@@ -97,6 +98,8 @@ pub struct PublicTexts {
     pub done_published: &'static str,
     pub done_withdrawn: &'static str,
     pub site_menu: &'static str,
+    pub no_days_yet: &'static str,
+    pub waiting_sign_in: &'static str,
 }
 
 pub const ZH: PublicTexts = PublicTexts {
@@ -114,7 +117,7 @@ pub const ZH: PublicTexts = PublicTexts {
     library_hint: "法律法规和学习材料，可按词句搜索",
     my_points: "我的积分",
     elder_on: "切换到长辈版",
-    elder_off: "标准版",
+    elder_off: "切换到标准版",
     elder_title: "长辈版",
     elder_hint: "字更大、按钮更大、菜单更简单，还可以朗读。随时可以换回标准版。",
     skip_to_content: "跳到正文",
@@ -140,7 +143,7 @@ pub const ZH: PublicTexts = PublicTexts {
     offline_now: "现在没有网络。读完的内容先记在这部手机上，联网后自动发送。",
     waiting_marks: "{count} 次阅读等联网后发送",
     offline_title: "没有网络",
-    offline_body: "这一页没有存在这部手机上，联网后再打开。今天和之后几天的阅读已经存下，可以先读。",
+    offline_body: "这一页没有存在这部手机上，联网后再打开。党员打开过的“今日阅读”会存在手机上，没有网络也能读。",
     offline_today: "打开今日阅读",
     read_kept: "读完了，已记在这部手机上，联网后自动发送。",
     quiz_title: "宪法知识答题",
@@ -151,7 +154,7 @@ pub const ZH: PublicTexts = PublicTexts {
     quiz_empty: "公众题库里还没有题目。可以先读一读宪法。",
     quiz_hand_in: "交卷",
     quiz_hand_in_anyway: "仍然交卷",
-    quiz_score: "得分 {score}",
+    quiz_score: "得分 {score} 分（满分 100）",
     quiz_again: "再答一次",
     quiz_result: "答题结果",
     quiz_keep_link: "这一页的地址就是您的成绩，可以收藏。",
@@ -180,7 +183,7 @@ pub const ZH: PublicTexts = PublicTexts {
     today_so_far: "今天（还没结束）",
     day_column: "日期",
     no_average: "“—”表示这一天没有人交卷。",
-    front_quiz_hint: "10 道题，不用注册，交卷马上看解析",
+    front_quiz_hint: "不用注册，交卷马上看对错和解析",
     front_day_hint: "12月4日，一起学宪法",
     featured: "推荐",
     publish: "公开到公众答题",
@@ -188,11 +191,13 @@ pub const ZH: PublicTexts = PublicTexts {
     is_public: "公众答题中",
     publish_shown: "把这一页能公开的题都公开",
     publish_help: "公开的题会出现在不用注册的宪法答题里；问答题要人工批改，不能公开。",
-    done_quiz: "已交卷 · 得分 {score}",
+    done_quiz: "已交卷 · 得分 {score} 分",
     done_feature: "已保存",
     done_published: "已公开 {count} 道题",
     done_withdrawn: "已撤回 {count} 道题",
     site_menu: "网站导航",
+    no_days_yet: "以前的日子还没有数据：今天是开始统计的第一天。",
+    waiting_sign_in: "{count} 次阅读等登录后发送",
 };
 
 pub const EN: PublicTexts = PublicTexts {
@@ -210,7 +215,7 @@ pub const EN: PublicTexts = PublicTexts {
     library_hint: "Laws, regulations and study material, searchable by any phrase",
     my_points: "My points",
     elder_on: "Switch to large print",
-    elder_off: "Standard",
+    elder_off: "Switch to standard view",
     elder_title: "Large print",
     elder_hint: "Bigger text and buttons, a simpler menu, and reading aloud. Switch back at any time.",
     skip_to_content: "Skip to content",
@@ -234,9 +239,9 @@ pub const EN: PublicTexts = PublicTexts {
     ahead_note: "This day's reading is kept on this phone: on that day, open Today's reading and finish it even without a network; it is sent when the network returns.",
     read_early: "This is the reading for {date}: finish it on that day and it will count.",
     offline_now: "No network right now. What you finish is kept on this phone and sent when the network returns.",
-    waiting_marks: "{count} readings waiting to be sent",
+    waiting_marks: "Readings waiting to be sent: {count}",
     offline_title: "No network",
-    offline_body: "This page is not kept on this phone: open it again when the network returns. Today's reading and the next few days' are kept, and can be read now.",
+    offline_body: "This page is not kept on this phone: open it again when the network returns. A member's Today's reading, once opened, is kept on the phone and can be read without a network.",
     offline_today: "Open today's reading",
     read_kept: "Finished: kept on this phone, and sent when the network returns.",
     quiz_title: "Constitution quiz",
@@ -247,7 +252,7 @@ pub const EN: PublicTexts = PublicTexts {
     quiz_empty: "The public question bank has no questions yet. Read the Constitution meanwhile.",
     quiz_hand_in: "Hand in",
     quiz_hand_in_anyway: "Hand in anyway",
-    quiz_score: "Score: {score}",
+    quiz_score: "Score: {score} out of 100",
     quiz_again: "Take another quiz",
     quiz_result: "Your result",
     quiz_keep_link: "This page's address is your result: bookmark it to come back.",
@@ -257,7 +262,7 @@ pub const EN: PublicTexts = PublicTexts {
     err_headline: "The headline has at most {limit} characters.",
     err_message: "The text has at most {limit} characters.",
     day_title: "National Constitution Day",
-    day_which: "{date}, {year} · National Constitution Day no. {n}",
+    day_which: "{date}, {year} · the {nth} National Constitution Day",
     day_default: "Since 2014, December 4 has been National Constitution Day: a day to read the Constitution together, study it, and try the quiz.",
     read_constitution: "Read the Constitution",
     take_quiz: "Take the Constitution quiz",
@@ -276,7 +281,7 @@ pub const EN: PublicTexts = PublicTexts {
     today_so_far: "Today (not over yet)",
     day_column: "Day",
     no_average: "\"—\" means no quiz was handed in that day.",
-    front_quiz_hint: "Ten questions, no account, explanations at once",
+    front_quiz_hint: "No account; see what was right, and why, as soon as you hand in",
     front_day_hint: "December 4: study the Constitution together",
     featured: "Featured",
     publish: "Publish to the public quiz",
@@ -284,9 +289,11 @@ pub const EN: PublicTexts = PublicTexts {
     is_public: "In the public quiz",
     publish_shown: "Publish every question on this page that can be public",
     publish_help: "Published questions appear in the quiz anyone may take without an account; written answers are marked by hand and cannot be published.",
-    done_quiz: "Handed in · score {score}",
+    done_quiz: "Handed in · score {score} out of 100",
     done_feature: "Saved",
-    done_published: "{count} questions published",
-    done_withdrawn: "{count} questions withdrawn",
+    done_published: "Questions published: {count}",
+    done_withdrawn: "Questions withdrawn: {count}",
     site_menu: "Site",
+    no_days_yet: "No earlier days yet: counting began today.",
+    waiting_sign_in: "Readings waiting to be sent once you sign in: {count}",
 };

@@ -500,9 +500,6 @@ impl Store {
         })
     }
 
-    /// Stores a password hash made earlier for each of `members` (the
-    /// same hash may serve many, as an import's initial password does),
-    /// in one transaction.
     /// Remembers whether `member` reads in elder mode, and tells the other
     /// instances that what they keep of the member's sessions is stale.
     pub async fn set_elder_mode(
@@ -527,6 +524,9 @@ impl Store {
         Ok(())
     }
 
+    /// Stores a password hash made earlier for each of `members` (the
+    /// same hash may serve many, as an import's initial password does),
+    /// in one transaction.
     pub async fn set_password_hash(
         &self,
         members: &[MemberId],

@@ -70,6 +70,8 @@ mod entities {
         pub struct Model {
             #[sea_orm(primary_key, auto_increment = false)]
             pub day: Date,
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub shard: i32,
             pub readers: i64,
             pub quizzes: i64,
             pub score_sum: i64,
@@ -349,7 +351,7 @@ impl Store {
             .rows_affected;
         if updated == 0 {
             // Unknown, or handed in already.
-            drop(txn);
+            txn.rollback().await?;
             self.public_quiz(code).await?;
             return Err(StoreError::Conflict(
                 "this quiz was already handed in".into(),
@@ -393,26 +395,34 @@ impl Store {
             .rows_affected)
     }
 
-    /// The days from `from` to `to` that have figures, in order.
+    /// The days from `from` to `to` that have figures, in order (each
+    /// day's shards added together).
     pub async fn public_days(
         &self,
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<DayFigures>> {
-        Ok(public_day::Entity::find()
+        let mut days: Vec<DayFigures> = Vec::new();
+        for row in public_day::Entity::find()
             .filter(public_day::Column::Day.gte(from))
             .filter(public_day::Column::Day.lte(to))
             .order_by_asc(public_day::Column::Day)
             .all(&self.db)
             .await?
-            .into_iter()
-            .map(|row| DayFigures {
-                day: row.day,
-                readers: row.readers.max(0) as u64,
-                quizzes: row.quizzes.max(0) as u64,
-                score_sum: row.score_sum.max(0) as u64,
-            })
-            .collect())
+        {
+            if days.last().is_none_or(|last| last.day != row.day) {
+                days.push(DayFigures {
+                    day: row.day,
+                    ..DayFigures::default()
+                });
+            }
+            if let Some(figures) = days.last_mut() {
+                figures.readers += row.readers.max(0) as u64;
+                figures.quizzes += row.quizzes.max(0) as u64;
+                figures.score_sum += row.score_sum.max(0) as u64;
+            }
+        }
+        Ok(days)
     }
 
     /// How many quizzes were ever handed in, and their scores together:
@@ -491,7 +501,11 @@ impl Store {
     }
 }
 
-/// Adds to a day's figures (the row made if it is the day's first).
+/// Rows a day's figures are spread over.
+const DAY_SHARDS: u8 = 8;
+
+/// Adds to a day's figures, in one of its shards chosen at random (the
+/// row made if it is the shard's first).
 async fn add_to_day(
     conn: &impl sea_orm::ConnectionTrait,
     day: NaiveDate,
@@ -501,13 +515,19 @@ async fn add_to_day(
 ) -> StoreResult<()> {
     use public_day::Column as C;
     use sea_orm::sea_query::ExprTrait as _;
+    let shard = i32::from(crate::auth::random_bytes::<1>()[0] % DAY_SHARDS);
     public_day::Entity::insert(public_day::ActiveModel {
         day: Set(day),
+        shard: Set(shard),
         readers: Set(0),
         quizzes: Set(0),
         score_sum: Set(0),
     })
-    .on_conflict(OnConflict::column(C::Day).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::columns([C::Day, C::Shard])
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(conn)
     .await?;
     public_day::Entity::update_many()
@@ -515,6 +535,7 @@ async fn add_to_day(
         .col_expr(C::Quizzes, Expr::col(C::Quizzes).add(quizzes))
         .col_expr(C::ScoreSum, Expr::col(C::ScoreSum).add(score_sum))
         .filter(C::Day.eq(day))
+        .filter(C::Shard.eq(shard))
         .exec(conn)
         .await?;
     Ok(())

@@ -366,10 +366,12 @@ async fn login(
             } else {
                 next
             };
+            let jar = jar.add(session_cookie(&token, SessionKind::Web));
+            let (mut jar, another) = crate::offline::signed_in(&state, jar, member.id);
             // Elder mode chosen on this phone before signing in is kept
-            // with the person; theirs is kept on this phone.
-            let mut jar = jar.add(session_cookie(&token, SessionKind::Web));
-            if page.elder && !member.elder_mode {
+            // with the person (unless the phone was another person's);
+            // theirs is kept on this phone.
+            if page.elder && !another && !member.elder_mode {
                 state
                     .store
                     .set_elder_mode(member.id, true, state.now())
@@ -378,7 +380,12 @@ async fn login(
             if member.elder_mode {
                 jar = jar.add(crate::prefs::mode_cookie(true));
             }
-            Ok((jar, Redirect::to(&target)).into_response())
+            let mut response = (jar, Redirect::to(&target)).into_response();
+            if another {
+                let (name, value) = crate::offline::CLEAR_SITE_DATA;
+                response.headers_mut().insert(name, value);
+            }
+            Ok(response)
         }
         Err(err @ (SignInError::WrongCredentials | SignInError::Throttled { .. })) => {
             let (status, message) = match err {
@@ -416,8 +423,15 @@ async fn logout(
             state.sessions.forget(&SessionChange::Member(member.id));
         }
     }
-    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
-    Ok((jar, Redirect::to(paths::LOGIN)).into_response())
+    // The phone forgets what it kept of the person (their pages, readings
+    // waiting) and their elder mode, which stays with them for next time.
+    let jar = jar
+        .remove(Cookie::build(SESSION_COOKIE).path("/"))
+        .remove(Cookie::build(crate::prefs::MODE_COOKIE).path("/"));
+    let mut response = (jar, Redirect::to(paths::LOGIN)).into_response();
+    let (name, value) = crate::offline::CLEAR_SITE_DATA;
+    response.headers_mut().insert(name, value);
+    Ok(response)
 }
 
 #[derive(Template, WebTemplate)]

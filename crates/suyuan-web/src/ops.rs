@@ -28,15 +28,18 @@ const ICON_512: &[u8] = include_bytes!("../static/icon-512.png");
 
 /// What the static files are, for the service worker's version: a change
 /// to any of them makes phones fetch them again.
-pub const ASSETS_FINGERPRINT: [&str; 8] = [
-    STYLE,
-    READING_SCRIPT,
-    ATTEMPT_SCRIPT,
-    PICKS_SCRIPT,
-    SPEAK_SCRIPT,
-    SHARE_SCRIPT,
-    APP_SCRIPT,
-    ICON_SVG,
+pub const ASSETS_FINGERPRINT: [&[u8]; 11] = [
+    STYLE.as_bytes(),
+    READING_SCRIPT.as_bytes(),
+    ATTEMPT_SCRIPT.as_bytes(),
+    PICKS_SCRIPT.as_bytes(),
+    SPEAK_SCRIPT.as_bytes(),
+    SHARE_SCRIPT.as_bytes(),
+    APP_SCRIPT.as_bytes(),
+    ICON_SVG.as_bytes(),
+    ICON_192,
+    ICON_512,
+    include_bytes!("../templates/offline.html"),
 ];
 
 pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {

@@ -16,7 +16,7 @@ use crate::csrf::CsrfForm;
 use crate::error::WebError;
 use crate::{AppState, paths};
 
-const MODE_COOKIE: &str = "sy_mode";
+pub const MODE_COOKIE: &str = "sy_mode";
 const ELDER: &str = "elder";
 
 /// Whether this browser is set to elder mode (before or without signing

@@ -19,6 +19,8 @@ use crate::paths;
 
 pub struct NavUser {
     pub name: String,
+    /// Whose page this is, for the readings a phone keeps offline.
+    pub id: i64,
 }
 
 /// The main areas, one tab each: on a phone a bar at the bottom of every
@@ -150,6 +152,7 @@ impl Chrome {
         Self {
             user: Some(NavUser {
                 name: user.member.name.clone(),
+                id: user.member.id.0,
             }),
             switch_href: paths::switch_language(page.lang.other().code(), here),
             tab: Tab::of(here),
@@ -180,30 +183,6 @@ impl Chrome {
         self.here = here.to_owned();
         self
     }
-}
-
-/// Where this server is reached, as the request says (behind a proxy, by
-/// its forwarded scheme): for the absolute links a shared page carries.
-pub fn origin(headers: &axum::http::HeaderMap) -> String {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    };
-    let host = header("x-forwarded-host")
-        .or_else(|| header("host"))
-        .filter(|h| {
-            h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("localhost");
-    let scheme = match header("x-forwarded-proto") {
-        Some("https") => "https",
-        _ => "http",
-    };
-    format!("{scheme}://{host}")
 }
 
 /// The chrome of a page open to visitors: theirs, or a signed-in

@@ -22,11 +22,10 @@
     });
   }
 
-  // The phone's own date, as the page's day is written (YYYY-MM-DD).
+  // Today in the campaign's time zone (YYYY-MM-DD, as the page's day is
+  // written), whatever zone the phone is set to.
   function localDay() {
-    var now = new Date();
-    function two(n) { return (n < 10 ? "0" : "") + n; }
-    return now.getFullYear() + "-" + two(now.getMonth() + 1) + "-" + two(now.getDate());
+    return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
   }
 
   // Fresh mark ids made on the phone, where it can (a secure page).
@@ -82,16 +81,19 @@
     }
     // Finished offline: kept on the phone until the network returns, then
     // shown as done like any other.
-    function kept(card) {
+    function kept(card, item) {
       done = true;
       card.classList.add("read-kept");
       show(form.dataset.kept);
-      window.addEventListener("suyuan-marks-sent", function () {
+      window.addEventListener("suyuan-mark-sent", function sent(event) {
+        if (event.detail !== item.body) return;
+        window.removeEventListener("suyuan-mark-sent", sent);
         card.classList.remove("read-kept");
         finished(card, form.getAttribute("data-done"));
         refreshStanding(card);
-      }, { once: true });
+      });
     }
+    var refusals = 0;
     function send() {
       sending = true;
       var card = form.closest(".card");
@@ -100,23 +102,24 @@
       var item = { action: form.action, body: body.toString() };
       if (!navigator.onLine) {
         marks.keep(item);
-        kept(card);
+        kept(card, item);
         return;
       }
       show(form.getAttribute("data-sending"));
-      marks.post(item.action, item.body).then(function (response) {
-        if (!response.ok) throw new Error("refused");
-        finished(card, form.getAttribute("data-done"));
-        refreshStanding(card);
-      }).catch(function (error) {
-        if (String(error.message).indexOf("refused") >= 0) {
-          // Refused (too soon, say): try again in a while, not every second.
+      marks.post(item.action, item.body).then(function (outcome) {
+        if (outcome === "sent") {
+          finished(card, form.getAttribute("data-done"));
+          refreshStanding(card);
+        } else if (outcome === "kept") {
+          marks.keep(item);
+          kept(card, item);
+        } else {
+          // Refused (read too fast, say): a little later, with the time
+          // read by then; not every second, and not for ever.
           show(form.getAttribute("data-retry"));
-          setTimeout(function () { sending = false; }, 30000);
-          return;
+          refusals += 1;
+          if (refusals < 3) setTimeout(function () { sending = false; }, 30000);
         }
-        marks.keep(item);
-        kept(card);
       });
     }
     if ("IntersectionObserver" in window && end) {

@@ -12,7 +12,10 @@
   var now = bar.querySelector(".speak-now");
   var toggle = bar.querySelector(".speak-toggle");
   var rate = bar.querySelector(".speak-rate");
-  var playing = null; // { sentences, index, voice, label }
+  var playing = null; // { sentences, index, voice, button }
+  // Asking once starts the loading of the voices, so that they are there
+  // by the time a button is tapped (a phone may speak only on the tap).
+  if (synth) synth.getVoices();
 
   function language(text) { return /[\u3400-\u9fff]/.test(text) ? "zh" : "en"; }
 
@@ -53,7 +56,8 @@
       var owner = node.parentNode.closest("p, li, td, th, h1, h2, h3");
       if (owner !== block && current.length) { sentences.push(current); current = []; }
       block = owner;
-      var pieces = node.nodeValue.split(/(?<=[。！？；!?;]["”’」』）)]?)/);
+      // Each piece ends a sentence, but for the last one of the node.
+      var pieces = node.nodeValue.match(/[^。！？；!?;]+(?:[。！？；!?;]+["”’」』）)]?)?|[。！？；!?;]+["”’」』）)]?/g) || [];
       var fragment = document.createDocumentFragment();
       pieces.forEach(function (piece) {
         if (!piece) return;
@@ -126,7 +130,7 @@
     withVoices(function (voices) {
       var voice = voiceFor(voices, language(article.textContent));
       if (!voice) { unavailable(button); return; }
-      if (playing) { synth.cancel(); mark(playing.sentences[playing.index], false); }
+      if (playing) { stopSpeaking(); mark(playing.sentences[playing.index], false); }
       playing = { sentences: sentencesOf(article), index: 0, voice: voice, button: button };
       if (!playing.sentences.length) { finish(); return; }
       now.textContent = words.reading + (label ? " · " + label : "");
@@ -134,6 +138,13 @@
       bar.hidden = false;
       say();
     });
+  }
+
+  // A paused voice must be resumed before it can be cancelled.
+  function stopSpeaking() {
+    if (!synth) return;
+    if (synth.paused) synth.resume();
+    synth.cancel();
   }
 
   toggle.addEventListener("click", function () {
@@ -144,9 +155,9 @@
   bar.querySelector(".speak-stop").addEventListener("click", function () {
     var mine = playing;
     finish();
-    if (mine && synth) synth.cancel();
+    if (mine) stopSpeaking();
   });
-  window.addEventListener("pagehide", function () { if (synth) synth.cancel(); });
+  window.addEventListener("pagehide", stopSpeaking);
 
   Array.prototype.forEach.call(document.querySelectorAll("article.excerpt"), function (article) {
     var labelled = article.querySelector(".label");

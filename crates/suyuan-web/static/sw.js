@@ -2,9 +2,11 @@
 // network. Pages are asked of the network first; the reading pages (home,
 // today, the coming days the today page asks the phone to keep, the
 // library's) are kept as they arrive and shown from the phone when the
-// network is gone. Scripts, styles and icons are kept at install, under
-// this build's version. Signing out forgets every kept page. Nothing is
-// sent from here: forms go to the network as they always do.
+// network is gone or too slow. Scripts, styles and icons are kept at
+// install, under this build's version. Signing out with the button forgets
+// every kept page before it goes; the server also clears the site's data
+// when the person signs out or another person signs in. Nothing is sent
+// from here: forms go to the network as they always do.
 "use strict";
 var VERSION = "__VERSION__";
 var ASSETS = "suyuan-assets-" + VERSION;
@@ -16,7 +18,10 @@ var PRECACHE = [
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(ASSETS)
-    .then(function (cache) { return cache.addAll(PRECACHE); })
+    .then(function (cache) {
+      // Past the browser's own cache, so that a new version keeps new files.
+      return cache.addAll(PRECACHE.map(function (url) { return new Request(url, { cache: "reload" }); }));
+    })
     .then(function () { return self.skipWaiting(); }));
 });
 
@@ -33,12 +38,13 @@ function kept(path) {
     path === "/library" || path.indexOf("/library/") === 0 || path.indexOf("/excerpts/") === 0;
 }
 
-// The phone's date, as the coming days' pages are named.
+// Today in the campaigns' time zone, as the coming days' pages are named.
 function localDay() {
-  var now = new Date();
-  function two(n) { return (n < 10 ? "0" : "") + n; }
-  return now.getFullYear() + "-" + two(now.getMonth() + 1) + "-" + two(now.getDate());
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
 }
+
+// How long a page may take before the one kept on the phone is shown.
+var PATIENCE_MS = 6000;
 
 // A page from the phone: for the today page, the day's own page kept
 // ahead if there is one, then the last today page seen.
@@ -62,7 +68,7 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.method === "POST" && url.pathname === "/logout") {
-    event.waitUntil(caches.delete(PAGES));
+    event.respondWith(caches.delete(PAGES).then(function () { return fetch(request); }));
     return;
   }
   if (request.method !== "GET") return;
@@ -71,11 +77,24 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   if (request.mode !== "navigate" || !kept(url.pathname)) return;
-  event.respondWith(fetch(request).then(function (response) {
-    if (response.ok && !response.redirected) {
-      var copy = response.clone();
-      caches.open(PAGES).then(function (cache) { return cache.put(url.pathname, copy); });
+  event.respondWith(new Promise(function (resolve) {
+    var answered = false;
+    function answer(response) {
+      if (!answered && response) { answered = true; resolve(response); }
     }
-    return response;
-  }).catch(function () { return fromPhone(url); }));
+    fetch(request).then(function (response) {
+      if (response.ok && !response.redirected) {
+        var copy = response.clone();
+        event.waitUntil(caches.open(PAGES).then(function (cache) { return cache.put(url.pathname, copy); }));
+      }
+      answer(response);
+    }, function () {
+      fromPhone(url).then(answer);
+    });
+    setTimeout(function () {
+      caches.open(PAGES)
+        .then(function (cache) { return cache.match(url.pathname); })
+        .then(answer);
+    }, PATIENCE_MS);
+  }));
 });

@@ -4,7 +4,9 @@ use super::*;
 /// questions a top unit's admins published), the quizzes taken without an
 /// account, the figures of public participation by day (and who read that
 /// day, by a random id of the browser's, to count each reader once), and
-/// what an admin says on the Constitution Day page.
+/// what an admin says on the Constitution Day page. A day's figures are
+/// kept in a few rows (shards) added together when read, so that readers
+/// and quizzes on every instance do not all wait on one row.
 pub(super) struct Public;
 
 impl MigrationName for Public {
@@ -38,6 +40,7 @@ enum PublicQuizzes {
 enum PublicDays {
     Table,
     Day,
+    Shard,
     Readers,
     Quizzes,
     ScoreSum,
@@ -119,15 +122,12 @@ impl MigrationTrait for Public {
             .create_table(
                 Table::create()
                     .table(PublicDays::Table)
-                    .col(
-                        ColumnDef::new(PublicDays::Day)
-                            .date()
-                            .not_null()
-                            .primary_key(),
-                    )
+                    .col(ColumnDef::new(PublicDays::Day).date().not_null())
+                    .col(int(PublicDays::Shard))
                     .col(tally(PublicDays::Readers))
                     .col(tally(PublicDays::Quizzes))
                     .col(tally(PublicDays::ScoreSum))
+                    .primary_key(Index::create().col(PublicDays::Day).col(PublicDays::Shard))
                     .to_owned(),
             )
             .await?;

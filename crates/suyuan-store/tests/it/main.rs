@@ -9,6 +9,7 @@ mod location;
 mod members;
 mod pledges;
 mod progress;
+mod public;
 mod questions;
 mod reading;
 mod requests;

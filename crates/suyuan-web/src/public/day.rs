@@ -49,6 +49,18 @@ fn row(t: &Texts, figures: &DayFigures) -> FiguresRow {
     }
 }
 
+/// 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st: for the English page.
+fn ordinal(n: i32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 fn today(state: &AppState) -> NaiveDate {
     state.now().with_timezone(&DEFAULT_ZONE).date_naive()
 }
@@ -159,6 +171,7 @@ async fn day_view(
                 ("date", &crate::dates::day(t, day)),
                 ("year", &day.year()),
                 ("n", &(day.year() - FIRST_YEAR + 1)),
+                ("nth", &ordinal(day.year() - FIRST_YEAR + 1)),
             ],
         ),
         message,
@@ -258,8 +271,11 @@ pub async fn participation_page(
         .checked_sub_days(Days::new(DAYS_SHOWN))
         .unwrap_or(today);
     let known = state.store.public_days(from, today).await?;
+    // From the first day anything was counted: the days before are no
+    // data, not zeros.
     let mut days: Vec<FiguresRow> = every_day(from, today, &known)
         .iter()
+        .skip_while(|f| f.day < today && f.readers == 0 && f.quizzes == 0)
         .map(|f| row(t, f))
         .collect();
     let today_row = days.pop().unwrap_or_else(|| {

@@ -332,15 +332,17 @@ pub async fn hand_in(
     let day = now
         .with_timezone(&suyuan_core::campaigns::DEFAULT_ZONE)
         .date_naive();
-    match state
+    let handed = match state
         .store
         .finish_public_quiz(&quiz.code, &answers, score, day, now)
         .await
     {
-        // Sent twice (a double tap): the first counted; show it.
-        Ok(_) | Err(StoreError::Conflict(_)) => {}
+        Ok(quiz) => quiz,
+        // Sent twice (a double tap): the first counted; say its score.
+        Err(StoreError::Conflict(_)) => state.store.public_quiz(&quiz.code).await?,
         Err(err) => return Err(err.into()),
-    }
+    };
+    let score = handed.result.map_or(score, |r| r.score);
     Ok(done(
         &format!("{here}#result"),
         Notice::QuizHandedIn { score },

@@ -85,9 +85,13 @@ pub async fn count(state: &AppState, headers: &axum::http::HeaderMap, jar: Cooki
         }
         new_day
     };
-    // Figures are a courtesy: a failure to count never fails the page.
+    // Figures are a courtesy: a failure to count never fails the page
+    // (the reader is counted on their next page instead).
     if let Err(err) = state.store.count_public_reader(day, &reader).await {
         tracing::warn!(%err, "could not count a public reader");
+        if let Ok(mut counted) = state.readers.0.lock() {
+            counted.1.remove(&reader);
+        }
     }
     if new_day
         && let Some(before) = day.checked_sub_days(chrono::Days::new(2))

@@ -235,7 +235,7 @@ async fn a_visitor_reads_article_38_shares_it_hears_it_and_takes_the_quiz() {
         .await
         .expect("tap");
     let score = text_of(&chrome, "#result .result").await;
-    assert_eq!(score, "得分 100");
+    assert_eq!(score, "得分 100 分（满分 100）");
     chrome.screenshot("quiz-result").await;
     // The explanation leads to the article it rests on.
     c.find(Locator::Css("ol.review a[href^='/excerpts/']"))

@@ -220,7 +220,12 @@ async fn a_visitor_takes_the_public_quiz_drawn_only_from_what_the_province_publi
         );
 
         let handed = hand_in(true).await.expect("hand in");
-        assert_eq!(handed.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            handed.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            handed.text().await.unwrap_or_default()
+        );
         let result = visitor.text(&quiz).await;
         assert!(result.contains("得分 50"), "{result}");
         assert!(result.contains("答对 1 题，共 2 题"), "{result}");
@@ -377,7 +382,7 @@ async fn a_public_article_carries_its_link_and_preview_and_a_members_one_does_no
         .client
         .get(app.url(&format!("/excerpts/{}", law[1].id.0)))
         .header("x-forwarded-proto", "https")
-        .header("x-forwarded-host", "study.example.org")
+        .header("host", "study.example.org")
         .send()
         .await
         .expect("page")
@@ -591,5 +596,44 @@ async fn a_member_s_coming_days_are_served_for_the_phone_to_keep() {
             "{src}"
         );
     }
+    app.stop().await;
+}
+
+/// Signs in from the front page (as after a session lapsed, the phone
+/// still holding whatever it kept).
+async fn sign_in(phone: &Browser, login: &str) -> reqwest::Response {
+    phone
+        .submit(
+            "/",
+            "/login",
+            &[("login", login), ("password", crate::PASSWORD)],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_phone_forgets_what_it_kept_of_one_person_before_the_next_signs_in() {
+    let app = TestApp::spawn().await;
+    let clears = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("clear-site-data")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("\"storage\"") && v.contains("\"cache\""))
+    };
+    let phone = app.browser();
+    // The first person on a phone: nothing to forget; signing in again
+    // keeps what waits to be sent.
+    let first = sign_in(&phone, "cuiyuan-member").await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    assert!(!clears(&first));
+    assert!(!clears(&sign_in(&phone, "cuiyuan-member").await));
+    // Another person signs in without the first signing out: the phone
+    // forgets the first one's pages and readings.
+    assert!(clears(&sign_in(&phone, "xihu-admin").await));
+    // Signing out forgets it all.
+    let out = phone.submit("/", "/logout", &[]).await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert!(clears(&out));
     app.stop().await;
 }
