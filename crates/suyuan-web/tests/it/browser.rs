@@ -198,19 +198,43 @@ impl Chrome {
             .unwrap_or_else(|e| panic!("{cmd}: {e}"))
     }
 
-    /// Cuts the page's network, or gives it back.
+    /// Cuts the network, or gives it back: the page's, and its service
+    /// workers' (which fetch on their own, beside the page's emulation).
     pub async fn set_offline(&self, offline: bool) {
+        let conditions = json!({
+            "offline": offline,
+            "latency": 0,
+            "downloadThroughput": -1,
+            "uploadThroughput": -1
+        });
         self.cdp("Network.enable", json!({})).await;
-        self.cdp(
-            "Network.emulateNetworkConditions",
-            json!({
-                "offline": offline,
-                "latency": 0,
-                "downloadThroughput": -1,
-                "uploadThroughput": -1
-            }),
-        )
-        .await;
+        self.cdp("Network.emulateNetworkConditions", conditions.clone())
+            .await;
+        let targets = self.cdp("Target.getTargets", json!({})).await;
+        let workers = targets["targetInfos"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|t| t["type"] == "service_worker");
+        for worker in workers {
+            let attached = self
+                .cdp(
+                    "Target.attachToTarget",
+                    json!({"targetId": worker["targetId"], "flatten": false}),
+                )
+                .await;
+            for (id, method, params) in [
+                (1, "Network.enable", json!({})),
+                (2, "Network.emulateNetworkConditions", conditions.clone()),
+            ] {
+                let message = json!({"id": id, "method": method, "params": params});
+                self.cdp(
+                    "Target.sendMessageToTarget",
+                    json!({"sessionId": attached["sessionId"], "message": message.to_string()}),
+                )
+                .await;
+            }
+        }
     }
 
     pub async fn stop(mut self) {

@@ -355,6 +355,19 @@ async fn a_member_finishes_today_s_reading_offline_and_it_counts_once() {
         .expect("resend");
     assert_eq!(again, json!(200));
     assert_eq!(app.store.count_marks().await.expect("count"), marks);
+
+    // Offline again, the pages come from the worker: a page the phone
+    // never kept is our own "no network" page, today's reading is kept.
+    chrome.set_offline(true).await;
+    c.goto(&app.url(&format!("/library/{}", app.world.law)))
+        .await
+        .expect("open offline");
+    let page = text_of(&chrome, "main h1").await;
+    assert_eq!(page, "没有网络");
+    c.goto(&app.url("/today")).await.expect("open offline");
+    let text = text_of(&chrome, ".reading article.excerpt").await;
+    assert!(text.contains("本法自公布之日起施行"), "{text}");
+    chrome.set_offline(false).await;
     chrome.stop().await;
     app.stop().await;
 }
