@@ -80,6 +80,13 @@ impl Principal {
         self.role == Role::Admin
     }
 
+    /// An admin of a top unit: decides what holds for every unit (request
+    /// categories, the working calendar) and what the public is told (the
+    /// public question bank, the featured page).
+    pub fn speaks_for_all(&self) -> bool {
+        self.is_admin() && self.unit_path.depth() == 0
+    }
+
     /// An admin sees their subtree; anyone sees their own unit and the
     /// units above it, which name where they belong.
     pub fn may_see_unit(&self, unit: &UnitPath) -> bool {

@@ -144,7 +144,7 @@ async fn day_view(
         Some(editor) => Some(editor),
         None => user
             .as_ref()
-            .filter(|u| super::speaks_for_all(u))
+            .filter(|u| u.principal.speaks_for_all())
             .map(|_| Editor {
                 headline: feature.headline.clone(),
                 message: feature.message.clone(),
@@ -209,7 +209,7 @@ pub async fn save_feature(
     user: PageUser,
     CsrfForm(form): CsrfForm<FeatureForm>,
 ) -> Result<Response, WebError> {
-    if !super::speaks_for_all(&user) {
+    if !user.principal.speaks_for_all() {
         return Err(WebError::Forbidden(
             "only the admins of a top unit change what the public is told".into(),
         ));

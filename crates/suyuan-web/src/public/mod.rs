@@ -26,9 +26,3 @@ pub fn router() -> Router<AppState> {
         )
         .route(paths::PARTICIPATION, get(day::participation_page))
 }
-
-/// Whether the person is an admin of a top unit: they speak for the whole
-/// organization to the public (publish questions, feature a page).
-fn speaks_for_all(user: &crate::auth::PageUser) -> bool {
-    user.principal.is_admin() && user.principal.unit_path.depth() == 0
-}

@@ -365,7 +365,7 @@ pub async fn publish(
     user: PageUser,
     CsrfForm(form): CsrfForm<PublishForm>,
 ) -> Result<Response, WebError> {
-    if !super::speaks_for_all(&user) {
+    if !user.principal.speaks_for_all() {
         return Err(WebError::Forbidden(
             "only the admins of a top unit publish questions to the public".into(),
         ));

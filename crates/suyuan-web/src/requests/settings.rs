@@ -29,12 +29,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/requests/settings/keys/{id}/revoke", post(revoke_key))
 }
 
-/// Categories and the calendar hold for every unit: only an admin of a
-/// top unit changes them.
-fn sets_for_everyone(principal: &Principal) -> bool {
-    principal.is_admin() && principal.unit_path.depth() == 0
-}
-
 pub struct CategoryRow {
     pub code: String,
     pub name: String,
@@ -125,7 +119,7 @@ async fn page(
         .collect();
     let today = state.now().with_timezone(&DEFAULT_ZONE).date_naive();
     Ok(SettingsPage {
-        everyone: sets_for_everyone(&user.principal),
+        everyone: user.principal.speaks_for_all(),
         categories: categories
             .iter()
             .map(|c| {
@@ -223,7 +217,7 @@ async fn save_category(
     CsrfForm(form): CsrfForm<Fields>,
 ) -> Result<Response, WebError> {
     let t = page_.lang.texts();
-    if !sets_for_everyone(&user.principal) {
+    if !user.principal.speaks_for_all() {
         return Err(suyuan_core::access::Denied.into());
     }
     match read_category(t, &form) {
@@ -252,7 +246,7 @@ async fn import_calendar(
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
     let t = page_.lang.texts();
-    if !sets_for_everyone(&user.principal) {
+    if !user.principal.speaks_for_all() {
         return Err(suyuan_core::access::Denied.into());
     }
     let year = form.fields.get("year").map_or("", |y| y.trim());
