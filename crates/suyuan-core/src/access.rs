@@ -155,9 +155,84 @@ impl Principal {
     }
 }
 
+/// How sign-in failures slow further tries on one key (an account, an
+/// address, a known device): the first `free` failures cost nothing; each
+/// after them doubles the wait after the last, from `first` up to
+/// `most`. The wait never grows past `most`, so failures sent by someone
+/// else can delay a person, never lock them out; and a refused try is not
+/// a failure, so trying during the wait does not lengthen it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub free: u64,
+    pub first: chrono::Duration,
+    pub most: chrono::Duration,
+}
+
+impl Backoff {
+    /// Failures older than this are forgotten.
+    pub const WINDOW: chrono::Duration = chrono::Duration::hours(1);
+
+    /// A person's own account, from a phone or browser they have not
+    /// signed in on before: five tries, then 30 s, 1 min, 2 min … 15 min.
+    pub const ACCOUNT: Backoff = Backoff {
+        free: 5,
+        first: chrono::Duration::seconds(30),
+        most: chrono::Duration::minutes(15),
+    };
+
+    /// A phone or browser the person has signed in on before: their way
+    /// in while someone else is trying their account.
+    pub const KNOWN_DEVICE: Backoff = Backoff {
+        free: 10,
+        first: chrono::Duration::seconds(30),
+        most: chrono::Duration::minutes(5),
+    };
+
+    /// One address, whatever account it tries (an office behind one
+    /// address has many people who mistype).
+    pub const ADDRESS: Backoff = Backoff {
+        free: 50,
+        first: chrono::Duration::seconds(30),
+        most: chrono::Duration::minutes(15),
+    };
+
+    /// When the next try may be made, after `failures` failures within
+    /// `WINDOW`, the last at `last`; `None` when it may be made now.
+    pub fn next_try(
+        &self,
+        failures: u64,
+        last: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        let over = failures.checked_sub(self.free)?;
+        let wait = (0..over.min(32))
+            .try_fold(self.first, |wait, _| wait.checked_add(&wait))
+            .unwrap_or(self.most)
+            .min(self.most);
+        let next = last + wait;
+        (next > now).then_some(next)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_slow_a_key_down_but_never_lock_it() {
+        let at =
+            |s: i64| chrono::DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap_or_default();
+        let rule = Backoff::ACCOUNT;
+        assert_eq!(rule.next_try(4, at(0), at(0)), None);
+        assert_eq!(rule.next_try(5, at(0), at(1)), Some(at(30)));
+        assert_eq!(rule.next_try(6, at(0), at(1)), Some(at(60)));
+        assert_eq!(rule.next_try(7, at(0), at(1)), Some(at(120)));
+        assert_eq!(rule.next_try(6, at(0), at(60)), None);
+        for failures in [12, 40, 10_000, u64::MAX] {
+            assert_eq!(rule.next_try(failures, at(0), at(1)), Some(at(900)));
+            assert_eq!(rule.next_try(failures, at(0), at(900)), None);
+        }
+    }
 
     fn principal(role: Role, path: &UnitPath) -> Principal {
         Principal {

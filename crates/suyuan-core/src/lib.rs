@@ -13,6 +13,7 @@ pub mod gatherings;
 pub mod library;
 pub mod members;
 pub mod mistakes;
+pub mod outbound;
 pub mod pledges;
 pub mod progress;
 pub mod public;

@@ -65,6 +65,12 @@ pub enum FieldError {
     PasswordTooShort(usize),
     #[error("a password may have at most {0} characters")]
     PasswordTooLong(usize),
+    #[error("a password must not contain your name, member number or phone number")]
+    PasswordPersonal,
+    #[error(
+        "this password is among those people use most, or too easy to guess: choose a longer one, or several words"
+    )]
+    PasswordCommon,
 }
 
 /// A person's name as written, such as 王秀英.
@@ -163,6 +169,30 @@ impl NewPassword {
             n if n > Self::MAX => Err(FieldError::PasswordTooLong(Self::MAX)),
             _ => Ok(Self(input.to_owned())),
         }
+    }
+
+    /// A password a member chooses for themselves: long enough, without
+    /// their own name, number or phone (`personal`), and not among the
+    /// passwords people use most nor as easy to guess (zxcvbn's estimate,
+    /// whose lists ship in the binary, below a million guesses).
+    pub fn chosen(input: &str, personal: &[&str]) -> Result<Self, FieldError> {
+        let password = Self::parse(input)?;
+        let lower = input.to_lowercase();
+        let digits: String = input.chars().filter(char::is_ascii_digit).collect();
+        let contains = |part: &str| {
+            let part = part.trim().to_lowercase();
+            let part_digits: String = part.chars().filter(char::is_ascii_digit).collect();
+            // A phone is found however it is spaced or dashed.
+            (part.chars().count() >= 2 && lower.contains(&part))
+                || (part_digits.len() >= 6 && digits.contains(&part_digits))
+        };
+        if personal.iter().any(|part| contains(part)) {
+            return Err(FieldError::PasswordPersonal);
+        }
+        if zxcvbn::zxcvbn(input, personal).score() < zxcvbn::Score::Two {
+            return Err(FieldError::PasswordCommon);
+        }
+        Ok(password)
     }
 
     pub fn expose(&self) -> &str {
@@ -600,6 +630,47 @@ mod tests {
         );
         assert_eq!(column_letters(0), "A");
         assert_eq!(column_letters(27), "AB");
+    }
+
+    #[test]
+    fn a_chosen_password_is_not_the_persons_own_details_nor_a_common_one() {
+        let personal = ["ZJ100", "陈静", "139-0000-1111"];
+        for own in [
+            "zj100zj100",
+            "我是陈静我是陈静",
+            "p13900001111",
+            "1390000 1111x",
+        ] {
+            assert_eq!(
+                NewPassword::chosen(own, &personal).map(|_| ()),
+                Err(FieldError::PasswordPersonal),
+                "{own}"
+            );
+        }
+        for common in [
+            "password",
+            "12345678",
+            "qwertyuiop",
+            "iloveyou1",
+            "11111111",
+        ] {
+            assert_eq!(
+                NewPassword::chosen(common, &personal).map(|_| ()),
+                Err(FieldError::PasswordCommon),
+                "{common}"
+            );
+        }
+        assert_eq!(
+            NewPassword::chosen("short", &personal).map(|_| ()),
+            Err(FieldError::PasswordTooShort(NewPassword::MIN))
+        );
+        for fine in [
+            "西湖边读宪法2026",
+            "river-lamp-orchid",
+            "correct horse battery",
+        ] {
+            assert!(NewPassword::chosen(fine, &personal).is_ok(), "{fine}");
+        }
     }
 
     #[test]

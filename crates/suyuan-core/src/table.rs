@@ -28,12 +28,41 @@ pub enum TableError {
 
 /// Reads a CSV or XLSX table (told apart by XLSX's zip signature). Row
 /// `i` of the result is the spreadsheet's row `i + 1`, so that errors can
-/// name the row a person sees.
+/// name the row a person sees. A cell we wrote quoted (`'=…`) reads back
+/// as it was.
 pub fn read(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
+    let mut table = if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)?
     } else {
-        read_csv(bytes)
+        read_csv(bytes)?
+    };
+    for cell in table.iter_mut().flatten() {
+        if cell.starts_with('\'') && quoted_formula(cell) {
+            cell.remove(0);
+        }
+    }
+    Ok(table)
+}
+
+/// What a spreadsheet may take as the start of a formula when a cell
+/// begins with it.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether text, past any leading quotes, starts like a formula.
+fn quoted_formula(text: &str) -> bool {
+    text.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// Text as written into a cell a spreadsheet opens: text that would start
+/// a formula (`=HYPERLINK(…)` typed into a request, say) is quoted with a
+/// leading `'`, which spreadsheets show as text and `read` takes off.
+/// (Text that already starts with quotes before such a start gets one
+/// more, so that it reads back whole.)
+fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    if quoted_formula(text) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 
@@ -256,7 +285,13 @@ pub fn write_csv<C: Clone + Into<Cell>>(rows: &[Vec<C>]) -> Vec<u8> {
             .flexible(true)
             .from_writer(&mut out);
         for row in rows {
-            let record: Vec<String> = row.iter().map(|c| c.clone().into().to_string()).collect();
+            let record: Vec<String> = row
+                .iter()
+                .map(|c| match c.clone().into() {
+                    Cell::Text(text) => inert(&text).into_owned(),
+                    number => number.to_string(),
+                })
+                .collect();
             // Writing to memory cannot fail.
             let _ = writer.write_record(record);
         }
@@ -294,9 +329,9 @@ pub fn write_workbook<C: Clone + Into<Cell>>(
                 let cell: Cell = cell.clone().into();
                 match (&cell, r) {
                     (Cell::Text(text), 0) => {
-                        worksheet.write_string_with_format(r, c16, text, &bold)
+                        worksheet.write_string_with_format(r, c16, inert(text), &bold)
                     }
-                    (Cell::Text(text), _) => worksheet.write_string(r, c16, text),
+                    (Cell::Text(text), _) => worksheet.write_string(r, c16, inert(text)),
                     (Cell::Number(n), _) => worksheet.write_number(r, c16, *n),
                     (Cell::Percent(share), _) => {
                         worksheet.write_number_with_format(r, c16, *share, &percent)
@@ -328,6 +363,44 @@ pub fn write_workbook<C: Clone + Into<Cell>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_that_would_start_a_formula_is_written_inert_and_read_back_whole() {
+        let typed = [
+            "=HYPERLINK(\"http://evil.example\",\"点我\")",
+            "+86 139",
+            "-5 的绝对值",
+            "@SUM(A1)",
+            "\t=1",
+            "'=already quoted",
+            "''-twice",
+            "'plain quote",
+            "平常的字",
+        ];
+        let rows: Vec<Vec<Cell>> = vec![
+            typed.iter().map(|t| Cell::from(*t)).collect(),
+            vec![Cell::Number(-3.0), Cell::from("x")],
+        ];
+        let csv = write_csv(&rows);
+        let xlsx = write_xlsx("t", &rows).expect("workbook");
+        for (format, bytes) in [("csv", csv), ("xlsx", xlsx)] {
+            let table = read_raw(&bytes, format);
+            for cell in &table[0] {
+                assert!(!cell.starts_with(FORMULA_STARTS), "{format}: {cell:?}");
+            }
+            assert_eq!(table[1][0], "-3", "{format}: numbers stay numbers");
+            let back = read(&bytes).expect("read");
+            assert_eq!(back[0], typed, "{format}");
+        }
+    }
+
+    /// The cells as a spreadsheet holds them, before `read` unquotes.
+    fn read_raw(bytes: &[u8], format: &str) -> Vec<Vec<String>> {
+        match format {
+            "csv" => read_csv(bytes).expect("csv"),
+            _ => read_xlsx(bytes).expect("xlsx"),
+        }
+    }
 
     #[test]
     fn whole_numbers_are_written_as_their_format_shows_them() {

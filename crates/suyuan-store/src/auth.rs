@@ -6,14 +6,16 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DeleteMany, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, QueryTrait, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use thiserror::Error;
 
+use suyuan_core::access::{Backoff, Role};
 use suyuan_core::members::{MemberId, NewPassword};
 use suyuan_core::units::UnitPath;
 
@@ -158,26 +160,63 @@ impl SessionKind {
         }
     }
 
+    /// How long a session lasts at most from its sign-in, however much
+    /// it is used.
     pub fn lifetime(self) -> Duration {
         match self {
             SessionKind::Web => Duration::days(14),
             SessionKind::Api => Duration::days(30),
         }
     }
+
+    /// How long a session lasts unused: a working day for the people who
+    /// manage others' data at a desk, a week for a member's phone (who
+    /// may study weekly) and for scripts.
+    pub fn idle(self, role: Role) -> Duration {
+        match (self, role) {
+            (SessionKind::Web, Role::Admin | Role::SiteManager) => Duration::hours(12),
+            (SessionKind::Web, Role::Member) | (SessionKind::Api, _) => Duration::days(7),
+        }
+    }
 }
 
-/// Repeated failures for one sign-in name within this window block it.
-pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
-pub const THROTTLE_LIMIT: u64 = 5;
+/// A session's use moves its idle deadline on once this share of its idle
+/// time has passed since the last move (a write an hour or so for an
+/// admin at work, not one a request).
+const IDLE_MOVED_AFTER: i32 = 10;
+
+/// Where a sign-in comes from, as the web tells it: the address (failures
+/// from one address slow it down, whatever account it tries) and, when the
+/// browser shows one, the phone or browser a member signed in on before.
+#[derive(Debug, Clone, Default)]
+pub struct SignInFrom {
+    pub address: Option<String>,
+    pub known_device: Option<KnownDevice>,
+}
+
+/// A phone or browser where `member` signed in before (the web signs the
+/// cookie that says so). Tries from it for that member are slowed by its
+/// own failures only, so someone trying the account elsewhere cannot keep
+/// the person out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownDevice {
+    pub member: MemberId,
+    pub id: String,
+}
 
 #[derive(Debug, Error)]
 pub enum SignInError {
     #[error("wrong sign-in name or password")]
     WrongCredentials,
-    #[error("too many failed attempts; try again in {minutes} minute(s)")]
-    Throttled { minutes: i64 },
+    #[error("too many failed attempts; try again in {} minute(s)", retry_minutes(*retry_after))]
+    Throttled { retry_after: Duration },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A wait in whole minutes, rounded up, as a person is told it.
+pub fn retry_minutes(wait: Duration) -> i64 {
+    (wait.num_seconds().max(1) + 59) / 60
 }
 
 /// A secret token handed out once; only its hash is stored.
@@ -194,6 +233,11 @@ impl Token {
     }
 
     pub(crate) fn hash(&self) -> String {
+        self.hash_hex()
+    }
+
+    /// What the token is known by where it must not be kept itself.
+    pub fn hash_hex(&self) -> String {
         hex::encode(Sha256::digest(self.0.as_bytes()))
     }
 }
@@ -284,41 +328,84 @@ fn login_key(login: &str) -> String {
 }
 
 impl Store {
-    /// Checks a sign-in name (member number or phone) and password, with
-    /// throttling: after `THROTTLE_LIMIT` failures within `THROTTLE_WINDOW`
-    /// the name is refused until the window has passed.
+    /// Checks a sign-in name (member number or phone) and password. Each
+    /// failure slows the next try on its keys (core's `Backoff`): the
+    /// account and the address, or for a known device that device alone.
+    /// A refused try checks no password and counts as no failure.
     pub async fn sign_in(
         &self,
         login: &str,
         password: &str,
+        from: &SignInFrom,
         now: DateTime<Utc>,
     ) -> Result<Member, SignInError> {
         let found = self.member_for_login(login).await?;
         // One key per account however its name is written (number or
         // phone, any spelling); unknown names by their tidied spelling.
-        let key = match &found {
+        let account = match &found {
             Some((member, _)) => format!("member:{}", member.id),
             None => login_key(login),
         };
-        // The attempt is recorded before the (slow) check, so that
-        // attempts sent at once cannot all slip under the limit.
-        login_failure::Entity::insert(login_failure::ActiveModel {
-            login_key: Set(key.clone()),
-            failed_at: Set(now),
-            ..Default::default()
-        })
-        .exec(&self.db)
-        .await
-        .map_err(StoreError::from)?;
-        let attempts = login_failure::Entity::find()
-            .filter(login_failure::Column::LoginKey.eq(&key))
-            .filter(login_failure::Column::FailedAt.gt(now - THROTTLE_WINDOW))
-            .count(&self.db)
+        let device = from
+            .known_device
+            .as_ref()
+            .filter(|device| found.as_ref().is_some_and(|(m, _)| m.id == device.member));
+        let keys: Vec<(String, Backoff)> = match device {
+            Some(device) => vec![(format!("device:{}", device.id), Backoff::KNOWN_DEVICE)],
+            None => std::iter::once((account.clone(), Backoff::ACCOUNT))
+                .chain(
+                    from.address
+                        .iter()
+                        .map(|address| (format!("address:{address}"), Backoff::ADDRESS)),
+                )
+                .collect(),
+        };
+        // The try is recorded before the (slow) check and counted after,
+        // so that tries sent at once see each other and cannot all slip
+        // under the limit; a refused or successful try is taken back.
+        let mut recorded = Vec::with_capacity(keys.len());
+        let mut next_try: Option<DateTime<Utc>> = None;
+        for (key, rule) in &keys {
+            let id = login_failure::Entity::insert(login_failure::ActiveModel {
+                login_key: Set(key.clone()),
+                failed_at: Set(now),
+                ..Default::default()
+            })
+            .exec(&self.db)
             .await
-            .map_err(StoreError::from)?;
-        if attempts > THROTTLE_LIMIT {
+            .map_err(StoreError::from)?
+            .last_insert_id;
+            recorded.push(id);
+            let others = || {
+                login_failure::Entity::find()
+                    .filter(login_failure::Column::LoginKey.eq(key.as_str()))
+                    .filter(login_failure::Column::FailedAt.gt(now - Backoff::WINDOW))
+                    .filter(login_failure::Column::Id.ne(id))
+            };
+            let failures = others().count(&self.db).await.map_err(StoreError::from)?;
+            if failures < rule.free {
+                continue;
+            }
+            let last = others()
+                .order_by_desc(login_failure::Column::FailedAt)
+                .one(&self.db)
+                .await
+                .map_err(StoreError::from)?;
+            if let Some(at) = last.and_then(|last| rule.next_try(failures, last.failed_at, now)) {
+                next_try = next_try.max(Some(at));
+            }
+        }
+        let take_back = |ids: Vec<i64>| async move {
+            login_failure::Entity::delete_many()
+                .filter(login_failure::Column::Id.is_in(ids))
+                .exec(&self.db)
+                .await
+                .map_err(StoreError::from)
+        };
+        if let Some(at) = next_try {
+            take_back(recorded).await?;
             return Err(SignInError::Throttled {
-                minutes: THROTTLE_WINDOW.num_minutes(),
+                retry_after: at - now,
             });
         }
         let hash = found.as_ref().and_then(|(_, hash)| hash.clone());
@@ -327,8 +414,18 @@ impl Store {
             argon2_off_thread(move || verify_password(hash.as_deref(), &candidate)).await?;
         match found {
             Some((member, _)) if verified => {
+                take_back(recorded).await?;
+                // The person is in: what was tried on their account and
+                // this device is forgotten (not what their address tried).
                 login_failure::Entity::delete_many()
-                    .filter(login_failure::Column::LoginKey.eq(&key))
+                    .filter(
+                        login_failure::Column::LoginKey.is_in(
+                            keys.into_iter()
+                                .map(|(key, _)| key)
+                                .filter(|key| !key.starts_with("address:"))
+                                .chain([account]),
+                        ),
+                    )
                     .exec(&self.db)
                     .await
                     .map_err(StoreError::from)?;
@@ -338,19 +435,21 @@ impl Store {
         }
     }
 
+    /// Starts a session. Its `expires_at` is its idle deadline, moved on
+    /// as it is used; `created_at` bounds its whole life.
     pub async fn create_session(
         &self,
-        member: MemberId,
+        member: &Member,
         kind: SessionKind,
         now: DateTime<Utc>,
     ) -> StoreResult<Token> {
         let token = random_token();
         session::Entity::insert(session::ActiveModel {
             token_hash: Set(token.hash()),
-            member_id: Set(member.0),
+            member_id: Set(member.id.0),
             kind: Set(kind.as_str().to_owned()),
             created_at: Set(now),
-            expires_at: Set(now + kind.lifetime()),
+            expires_at: Set(now + kind.idle(member.role)),
         })
         .exec(&self.db)
         .await?;
@@ -397,7 +496,9 @@ impl Store {
             .zip(&hashes)
             .map(|(query, hash)| {
                 let session = sessions.get(hash)?;
-                (session.kind == query.kind.as_str() && session.expires_at > query.now)
+                (session.kind == query.kind.as_str()
+                    && session.expires_at > query.now
+                    && session.created_at + query.kind.lifetime() > query.now)
                     .then_some(session.member_id)
             })
             .collect();
@@ -418,6 +519,28 @@ impl Store {
             for (member, unit) in found {
                 members.insert(member.id, member_from(member, unit)?);
             }
+        }
+        // Sessions in use have their idle deadline moved on, a statement
+        // for each deadline (one per role and kind asked at one time).
+        let mut moved: HashMap<DateTime<Utc>, Vec<String>> = HashMap::new();
+        for ((query, hash), owner) in queries.iter().zip(&hashes).zip(&owners) {
+            let (Some(session), Some(member)) =
+                (sessions.get(hash), owner.and_then(|id| members.get(&id)))
+            else {
+                continue;
+            };
+            let idle = query.kind.idle(member.role);
+            let deadline = query.now + idle;
+            if session.expires_at < deadline - idle / IDLE_MOVED_AFTER {
+                moved.entry(deadline).or_default().push(hash.clone());
+            }
+        }
+        for (deadline, hashes) in moved {
+            session::Entity::update_many()
+                .col_expr(session::Column::ExpiresAt, Expr::value(deadline))
+                .filter(session::Column::TokenHash.is_in(hashes))
+                .exec(&self.db)
+                .await?;
         }
         Ok(owners
             .into_iter()
@@ -522,12 +645,13 @@ impl Store {
             .collect::<Vec<_>>()
             .chunks(1_000)
         {
+            // Scripts' and the bench's sessions: the longest idle time.
             let rows = chunk.iter().map(|(member, token)| session::ActiveModel {
                 token_hash: Set(token.hash()),
                 member_id: Set(member.0),
                 kind: Set(kind.as_str().to_owned()),
                 created_at: Set(now),
-                expires_at: Set(now + kind.lifetime()),
+                expires_at: Set(now + kind.idle(Role::Member)),
             });
             session::Entity::insert_many(rows).exec(&txn).await?;
         }
@@ -579,6 +703,12 @@ impl Store {
         let hash = hash_password(password)?;
         self.set_password_hash(&[member], hash, true, now).await?;
         self.end_all_sessions(member, now).await?;
+        // The person's way in when someone keeps trying their account:
+        // an admin's new password opens it at once.
+        login_failure::Entity::delete_many()
+            .filter(login_failure::Column::LoginKey.eq(format!("member:{member}")))
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 

@@ -299,6 +299,13 @@ impl Store {
 
 /// Whether a statement broke a unique index (a race lost, or a random
 /// code drawn twice).
+/// A count of rows asked for from outside (an API's `limit`, `offset`),
+/// as the databases take one: at most PostgreSQL's largest bigint, which
+/// is past the end of any table.
+pub(crate) fn rows(asked: u64) -> u64 {
+    asked.min(i64::MAX.unsigned_abs())
+}
+
 pub(crate) fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
     matches!(
         err.sql_err(),

@@ -258,8 +258,8 @@ impl Store {
             .order_by_asc(units::entity::Column::Path)
             .order_by_asc(Column::Name)
             .order_by_asc(Column::Id)
-            .limit(filter.limit)
-            .offset(filter.offset)
+            .limit(crate::rows(filter.limit))
+            .offset(crate::rows(filter.offset))
             .all(&self.db)
             .await?
             .into_iter()
@@ -295,8 +295,8 @@ impl Store {
             .order_by_asc(units::entity::Column::Path)
             .order_by_asc(Column::Name)
             .order_by_asc(Column::Id)
-            .limit(limit)
-            .offset(offset)
+            .limit(crate::rows(limit))
+            .offset(crate::rows(offset))
             .all(&self.db)
             .await?
             .into_iter()

@@ -318,8 +318,8 @@ impl Store {
             .bank_query(filter)
             .order_by_asc(Column::Category)
             .order_by_asc(Column::Id)
-            .offset(filter.offset)
-            .limit(filter.limit)
+            .offset(crate::rows(filter.offset))
+            .limit(crate::rows(filter.limit))
             .all(&self.db)
             .await?;
         let questions = rows.into_iter().map(from_row).collect::<StoreResult<_>>()?;

@@ -3,7 +3,10 @@
 //! address, a phone) in the database, so every instance counts the same.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use crate::{Store, StoreResult};
 
@@ -36,17 +39,18 @@ pub struct Limit {
 const KEPT: Duration = Duration::days(1);
 
 impl Store {
-    /// Counts one event under each key; whether every key is still within
-    /// its limit. The events are committed first (one commit however many
-    /// keys a form has) and counted after, so that requests sent at once
-    /// see each other's and cannot all slip under the limit.
+    /// Counts one event under each key; `None` when every key is still
+    /// within its limit, else how long until the next event would pass.
+    /// The events are committed first (one commit however many keys a
+    /// form has) and counted after, so that requests sent at once see
+    /// each other's and cannot all slip under the limit.
     pub async fn within_limits(
         &self,
         keys: &[(String, Limit)],
         now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<Duration>> {
         if keys.is_empty() {
-            return Ok(true);
+            return Ok(None);
         }
         event::Entity::insert_many(keys.iter().map(|(key, _)| event::ActiveModel {
             key: Set(key.clone()),
@@ -55,16 +59,28 @@ impl Store {
         }))
         .exec_without_returning(&self.db)
         .await?;
-        let mut within = true;
+        let mut wait: Option<Duration> = None;
         for (key, limit) in keys {
-            let count = event::Entity::find()
-                .filter(event::Column::Key.eq(key.as_str()))
-                .filter(event::Column::At.gt(now - limit.within))
-                .count(&self.db)
-                .await?;
-            within &= count <= limit.events;
+            let recent = || {
+                event::Entity::find()
+                    .filter(event::Column::Key.eq(key.as_str()))
+                    .filter(event::Column::At.gt(now - limit.within))
+            };
+            let count = recent().count(&self.db).await?;
+            if count <= limit.events {
+                continue;
+            }
+            // The next event passes once enough of these have aged out
+            // that it makes no more than the limit.
+            let ages_out = recent()
+                .order_by_asc(event::Column::At)
+                .offset(count - limit.events)
+                .one(&self.db)
+                .await?
+                .map_or(limit.within, |event| event.at + limit.within - now);
+            wait = wait.max(Some(ages_out.max(Duration::seconds(1))));
         }
-        Ok(within)
+        Ok(wait)
     }
 
     /// Drops events no limit looks at any more.

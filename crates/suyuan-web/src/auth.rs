@@ -23,10 +23,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use suyuan_core::access::Principal;
-use suyuan_core::members::NewPassword;
+use suyuan_core::members::MemberId;
+use suyuan_core::members::{FieldError, NewPassword};
 use suyuan_store::Store;
 use suyuan_store::auth::{
-    SessionChange, SessionKind, SessionLookup, SessionQuery, SignInError, Token,
+    KnownDevice, SessionChange, SessionKind, SessionLookup, SessionQuery, SignInError, SignInFrom,
+    Token,
 };
 use suyuan_store::members::Member;
 
@@ -36,9 +38,45 @@ use crate::i18n::{LANG_COOKIE, Lang, fill};
 use crate::members::MemberJson;
 use crate::notice::{Notice, done};
 use crate::views::{Chrome, Page};
+use crate::visitors::ClientAddress;
 use crate::{AppState, paths};
 
-const SESSION_COOKIE: &str = "sy_session";
+pub(crate) const SESSION_COOKIE: &str = "sy_session";
+
+/// Says that a member signed in on this phone or browser before (signed,
+/// so it cannot be made up): their way in while someone else is trying
+/// their account.
+const DEVICE_COOKIE: &str = "sy_device";
+
+/// How long a phone stays known without signing in again.
+const DEVICE_KEPT: chrono::Duration = chrono::Duration::days(365);
+
+/// The known device this browser shows, when its cookie is ours.
+fn known_device(state: &AppState, jar: &CookieJar) -> Option<KnownDevice> {
+    let value = jar.get(DEVICE_COOKIE)?.value().to_owned();
+    let (claim, signature) = value.rsplit_once('.')?;
+    let (member, id) = claim.split_once('.')?;
+    let member = MemberId(member.parse().ok()?);
+    crate::csrf::signed(state, &format!("device:{claim}"), signature).then(|| KnownDevice {
+        member,
+        id: id.to_owned(),
+    })
+}
+
+/// Makes this browser known for `member` (kept when it already is).
+fn remember_device(state: &AppState, jar: CookieJar, member: MemberId) -> CookieJar {
+    if known_device(state, &jar).is_some_and(|device| device.member == member) {
+        return jar;
+    }
+    let claim = format!("{member}.{}", suyuan_store::auth::random_token().expose());
+    let signature = crate::csrf::sign(state, &format!("device:{claim}"));
+    jar.add(
+        Cookie::build((DEVICE_COOKIE, format!("{claim}.{signature}")))
+            .path("/")
+            .max_age(time_from(DEVICE_KEPT))
+            .build(),
+    )
+}
 
 /// How long an instance trusts a session it has looked up, at most.
 /// Changes to sessions (sign-outs, new passwords, moves) reach every
@@ -153,6 +191,64 @@ impl SessionCache {
     }
 }
 
+/// How fast one API token may call: a burst of `burst`, then `per_second`
+/// a second. Kept per instance, in memory: behind a balancer that spreads
+/// calls, a token's pace is this times the instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiPace {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+impl Default for ApiPace {
+    /// Well above what a person's phone or an export script needs.
+    fn default() -> Self {
+        Self {
+            per_second: 20,
+            burst: 200,
+        }
+    }
+}
+
+/// Each API token's calls so far, for `ApiPace`.
+pub struct ApiPacer(Option<governor::DefaultKeyedRateLimiter<String>>);
+
+impl ApiPacer {
+    /// `None`: no limit (the bench's server, which measures throughput).
+    pub fn new(pace: Option<ApiPace>) -> Self {
+        Self(pace.and_then(|pace| {
+            let quota = governor::Quota::per_second(std::num::NonZeroU32::new(pace.per_second)?)
+                .allow_burst(std::num::NonZeroU32::new(pace.burst)?);
+            Some(governor::RateLimiter::keyed(quota))
+        }))
+    }
+
+    /// Counts a call with `token`: refused, with how long to wait, when
+    /// the token is over its pace.
+    fn call(&self, token: &Token) -> Result<(), WebError> {
+        let Some(limiter) = &self.0 else {
+            return Ok(());
+        };
+        limiter.check_key(&token.hash_hex()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            WebError::Throttled(
+                "too many calls with this token; wait and try again".into(),
+                chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(1)),
+            )
+        })
+    }
+
+    /// Forgets tokens that have been quiet long enough to be full again.
+    pub fn forget_quiet(&self) {
+        if let Some(limiter) = &self.0 {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+}
+
 /// Where a request's session token comes from.
 pub trait Channel: Send + Sync + 'static {
     const KIND: SessionKind;
@@ -217,6 +313,9 @@ impl<C: Channel> FromRequestParts<AppState> for Pending<C> {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = C::token(parts).ok_or(WebError::SignInRequired)?;
+        if C::KIND == SessionKind::Api {
+            state.api_pacer.call(&token)?;
+        }
         state.sessions.catch_up(&state.store, state.now()).await?;
         let member = state
             .sessions
@@ -346,27 +445,33 @@ async fn login(
     State(state): State<AppState>,
     page: Page,
     jar: CookieJar,
+    ClientAddress(address): ClientAddress,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, WebError> {
     let lang = page.lang;
     let t = lang.texts();
     let next = safe_next(form.next.as_deref());
+    let from = SignInFrom {
+        address: Some(address),
+        known_device: known_device(&state, &jar),
+    };
     match state
         .store
-        .sign_in(&form.login, &form.password, state.now())
+        .sign_in(&form.login, &form.password, &from, state.now())
         .await
     {
         Ok(member) => {
             let token = state
                 .store
-                .create_session(member.id, SessionKind::Web, state.now())
+                .create_session(&member, SessionKind::Web, state.now())
                 .await?;
             let target = if member.must_change_password {
                 paths::PASSWORD.to_owned()
             } else {
                 next
             };
-            let jar = jar.add(session_cookie(&token, SessionKind::Web));
+            let jar = crate::csrf::rotated(jar.add(session_cookie(&token, SessionKind::Web)));
+            let jar = remember_device(&state, jar, member.id);
             let (mut jar, another) = crate::offline::signed_in(&state, jar, member.id);
             // Elder mode chosen on this phone before signing in is kept
             // with the person (unless the phone was another person's);
@@ -388,14 +493,19 @@ async fn login(
             Ok(response)
         }
         Err(err @ (SignInError::WrongCredentials | SignInError::Throttled { .. })) => {
-            let (status, message) = match err {
-                SignInError::Throttled { minutes } => (
+            let (status, message, wait) = match err {
+                SignInError::Throttled { retry_after } => (
                     StatusCode::TOO_MANY_REQUESTS,
-                    fill(t.throttled, &[("minutes", &minutes)]),
+                    fill(
+                        t.throttled,
+                        &[("minutes", &suyuan_store::auth::retry_minutes(retry_after))],
+                    ),
+                    Some(crate::error::retry_after(retry_after)),
                 ),
                 _ => (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     t.wrong_credentials.to_owned(),
+                    None,
                 ),
             };
             let page = LoginPage {
@@ -404,7 +514,7 @@ async fn login(
                 next,
                 error: Some(message),
             };
-            Ok((status, page).into_response())
+            Ok((status, wait, page).into_response())
         }
         Err(SignInError::Store(err)) => Err(err.into()),
     }
@@ -425,7 +535,7 @@ async fn logout(
     }
     // The phone forgets what it kept of the person (their pages, readings
     // waiting) and their elder mode, which stays with them for next time.
-    let jar = jar
+    let jar = crate::csrf::rotated(jar)
         .remove(Cookie::build(SESSION_COOKIE).path("/"))
         .remove(Cookie::build(crate::prefs::MODE_COOKIE).path("/"));
     let mut response = (jar, Redirect::to(paths::LOGIN)).into_response();
@@ -478,7 +588,7 @@ async fn change_password(
         Err(PasswordProblem::Differ) => t.passwords_differ.to_owned(),
         Err(PasswordProblem::Same) => t.password_unchanged.to_owned(),
         Err(PasswordProblem::WrongCurrent) => t.wrong_current_password.to_owned(),
-        Err(PasswordProblem::Rule(message)) => message,
+        Err(PasswordProblem::Rule(rule)) => rule_words(t, &rule),
         Err(PasswordProblem::Web(err)) => return Err(err),
     };
     let page = PasswordPage {
@@ -493,8 +603,19 @@ enum PasswordProblem {
     Differ,
     Same,
     WrongCurrent,
-    Rule(String),
+    Rule(FieldError),
     Web(WebError),
+}
+
+/// A broken password rule, in the page's language.
+fn rule_words(t: &suyuan_i18n::Texts, rule: &FieldError) -> String {
+    match rule {
+        FieldError::PasswordTooShort(min) => fill(t.password_too_short, &[("min", min)]),
+        FieldError::PasswordTooLong(max) => fill(t.password_too_long, &[("max", max)]),
+        FieldError::PasswordPersonal => t.password_personal.to_owned(),
+        FieldError::PasswordCommon => t.password_common.to_owned(),
+        other => other.to_string(),
+    }
 }
 
 impl From<WebError> for PasswordProblem {
@@ -521,10 +642,16 @@ async fn set_password<C>(
     if new == current {
         return Err(PasswordProblem::Same);
     }
-    let password = NewPassword::parse(new).map_err(|e| PasswordProblem::Rule(e.to_string()))?;
+    let member = &user.member;
+    let personal = [
+        member.number.as_str(),
+        member.name.as_str(),
+        member.phone.as_deref().unwrap_or_default(),
+    ];
+    let password = NewPassword::chosen(new, &personal).map_err(PasswordProblem::Rule)?;
     match state
         .store
-        .sign_in(&user.member.number, current, state.now())
+        .sign_in(&member.number, current, &SignInFrom::default(), state.now())
         .await
     {
         Ok(_) => {}
@@ -581,15 +708,20 @@ pub struct LoginResponse {
     responses((status = 200, body = LoginResponse), (status = 422, description = "wrong sign-in name or password"), (status = 429, description = "too many failed attempts")))]
 async fn api_login(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Json(request): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, WebError> {
+    let from = SignInFrom {
+        address: Some(address),
+        known_device: None,
+    };
     let member = state
         .store
-        .sign_in(&request.login, &request.password, state.now())
+        .sign_in(&request.login, &request.password, &from, state.now())
         .await?;
     let token = state
         .store
-        .create_session(member.id, SessionKind::Api, state.now())
+        .create_session(&member, SessionKind::Api, state.now())
         .await?;
     Ok(Json(LoginResponse {
         token: token.expose().to_owned(),
@@ -641,7 +773,7 @@ async fn api_change_password(
             "the new password must differ from the current one".into(),
         )),
         Err(PasswordProblem::Differ) => Err(WebError::Invalid("the new passwords differ".into())),
-        Err(PasswordProblem::Rule(message)) => Err(WebError::Invalid(message)),
+        Err(PasswordProblem::Rule(rule)) => Err(WebError::Invalid(rule.to_string())),
         Err(PasswordProblem::Web(err)) => Err(err),
     }
 }

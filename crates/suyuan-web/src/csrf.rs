@@ -1,9 +1,11 @@
 //! CSRF protection for every form that changes something: a random
-//! cookie per browser, and in each form a token that is the HMAC of that
-//! cookie under a key kept in the database (so any instance can check
-//! it). A cross-site page can neither read the cookie nor forge the token.
-//! Handlers that change something take `CsrfForm` or `CsrfMultipart`, so
-//! a form without a valid token never reaches them.
+//! cookie per browser, made anew at sign-in and sign-out, and in each form
+//! a token that is the HMAC of that cookie and the session's under a key
+//! kept in the database (so any instance can check it). A cross-site page
+//! can neither read the cookies nor forge the token, and a form whose
+//! browser says it came from another site is refused before its token is
+//! read. Handlers that change something take `CsrfForm` or
+//! `CsrfMultipart`, so a form without a valid token never reaches them.
 
 use axum::Form;
 use axum::body::{Body, Bytes};
@@ -29,16 +31,35 @@ const FIELD: &str = "csrf";
 #[derive(Clone)]
 struct FreshSeed(String);
 
+/// What a form's token signs: this browser's CSRF cookie and its session
+/// (none before sign-in), so a token is good for one session only.
 fn seed_of(parts: &Parts) -> Option<String> {
-    parts
+    let jar = CookieJar::from_headers(&parts.headers);
+    let seed = parts
         .extensions
         .get::<FreshSeed>()
         .map(|seed| seed.0.clone())
-        .or_else(|| {
-            CookieJar::from_headers(&parts.headers)
-                .get(COOKIE)
-                .map(|c| c.value().to_owned())
-        })
+        .or_else(|| jar.get(COOKIE).map(|c| c.value().to_owned()))?;
+    let session = jar
+        .get(crate::auth::SESSION_COOKIE)
+        .map_or("", |c| c.value());
+    Some(format!("{seed}\n{session}"))
+}
+
+/// A new CSRF cookie for this browser, at sign-in and sign-out: forms
+/// handed out before no longer pass.
+pub fn rotated(jar: CookieJar) -> CookieJar {
+    jar.add(seed_cookie(
+        suyuan_store::auth::random_token().expose().to_owned(),
+    ))
+}
+
+fn seed_cookie(seed: String) -> Cookie<'static> {
+    Cookie::build((COOKIE, seed))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .build()
 }
 
 fn mac(key: &[u8], seed: &str) -> Hmac<Sha256> {
@@ -71,15 +92,10 @@ pub async fn ensure_cookie(mut request: Request, next: Next) -> Response {
         request.extensions_mut().insert(FreshSeed(seed.clone()));
     }
     let mut response = next.run(request).await;
-    if let Some(seed) = seed {
-        let cookie = Cookie::build((COOKIE, seed))
-            .path("/")
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .build();
-        if let Ok(value) = cookie.to_string().parse() {
-            response.headers_mut().append(SET_COOKIE, value);
-        }
+    if let Some(seed) = seed
+        && let Ok(value) = seed_cookie(seed).to_string().parse()
+    {
+        response.headers_mut().append(SET_COOKIE, value);
     }
     response
 }
@@ -102,6 +118,9 @@ impl FromRequestParts<AppState> for CsrfToken {
 }
 
 fn verify(state: &AppState, parts: &Parts, token: Option<&str>) -> Result<(), WebError> {
+    if !crate::security::same_origin(state, &parts.headers) {
+        return Err(WebError::BadCsrf);
+    }
     let seed = seed_of(parts).ok_or(WebError::BadCsrf)?;
     let token = token
         .and_then(|t| hex::decode(t).ok())

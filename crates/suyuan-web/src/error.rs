@@ -49,8 +49,9 @@ pub enum WebError {
     Invalid(String),
     #[error("{0}")]
     Conflict(String),
+    /// Too many tries: the message, and how long to wait.
     #[error("{0}")]
-    Throttled(String),
+    Throttled(String, chrono::Duration),
     #[error("internal error")]
     Internal(String),
 }
@@ -66,7 +67,7 @@ impl WebError {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict(_) => StatusCode::CONFLICT,
-            WebError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Throttled(..) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -81,7 +82,7 @@ impl WebError {
             WebError::BadRequest(_) => "bad_request",
             WebError::Invalid(_) => "invalid",
             WebError::Conflict(_) => "conflict",
-            WebError::Throttled(_) => "too_many_requests",
+            WebError::Throttled(..) => "too_many_requests",
             WebError::Internal(_) => "internal",
         }
     }
@@ -141,7 +142,9 @@ impl From<SignInError> for WebError {
     fn from(err: SignInError) -> Self {
         match err {
             SignInError::WrongCredentials => WebError::Invalid(err.to_string()),
-            SignInError::Throttled { .. } => WebError::Throttled(err.to_string()),
+            SignInError::Throttled { retry_after } => {
+                WebError::Throttled(err.to_string(), retry_after)
+            }
             SignInError::Store(err) => err.into(),
         }
     }
@@ -209,6 +212,16 @@ from_errors!(BadRequest: serde_urlencoded::de::Error);
 
 from_errors!(Forbidden: Denied);
 
+/// The `Retry-After` header every 429 carries: how long until a try may
+/// pass, in whole seconds (at least one).
+pub fn retry_after(wait: chrono::Duration) -> [(header::HeaderName, header::HeaderValue); 1] {
+    let seconds = (wait.num_milliseconds().max(0) + 999) / 1000;
+    [(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(seconds.max(1)),
+    )]
+}
+
 /// What a failed response carries until `render_errors` renders it.
 #[derive(Debug, Clone)]
 struct Failure {
@@ -216,6 +229,7 @@ struct Failure {
     message: String,
     sign_in: bool,
     change_password: bool,
+    retry_after: Option<chrono::Duration>,
 }
 
 impl IntoResponse for WebError {
@@ -228,6 +242,10 @@ impl IntoResponse for WebError {
             message: self.to_string(),
             sign_in: matches!(self, WebError::SignInRequired),
             change_password: matches!(self, WebError::PasswordChangeRequired),
+            retry_after: match &self {
+                WebError::Throttled(_, wait) => Some(*wait),
+                _ => None,
+            },
         };
         let mut response = self.status().into_response();
         response.extensions_mut().insert(failure);
@@ -272,6 +290,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         None if is_plain_error(&response) => rejection(response).await,
         None => return response,
     };
+    let wait = failure.retry_after.map(retry_after);
     if is_api {
         let body = ErrorBody {
             error: ErrorDetail {
@@ -279,7 +298,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
                 message: &failure.message,
             },
         };
-        let mut json = (status, Json(body)).into_response();
+        let mut json = (status, wait, Json(body)).into_response();
         if failure.sign_in {
             json.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -312,7 +331,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         message,
     };
     match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
+        Ok(html) => (status, wait, Html(html)).into_response(),
         Err(err) => {
             tracing::error!(%err, "cannot render the error page");
             status.into_response()
@@ -357,5 +376,6 @@ async fn rejection(response: Response) -> Failure {
         message,
         sign_in: false,
         change_password: false,
+        retry_after: None,
     }
 }

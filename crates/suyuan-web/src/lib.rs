@@ -19,6 +19,7 @@ mod mistakes;
 mod notice;
 mod offline;
 mod ops;
+mod outbound;
 mod paths;
 mod pledges;
 mod prefs;
@@ -29,6 +30,7 @@ mod reading;
 mod reminders;
 mod requests;
 mod search;
+mod security;
 mod sites;
 mod units;
 mod views;
@@ -44,12 +46,15 @@ use suyuan_core::clock::Clock;
 use suyuan_search::SearchIndex;
 use suyuan_store::Store;
 
+pub use auth::ApiPace;
 pub use error::WebError;
+pub use security::Policy as SecurityPolicy;
 
 pub use i18n::Lang;
 
+pub use outbound::OutboundSettings;
 pub use pledges::Round as PledgeRound;
-pub use reminders::{ReminderSettings, Round};
+pub use reminders::Round;
 pub use requests::Round as RequestRound;
 
 /// What every handler may reach: one shared value, so that handing it to
@@ -68,12 +73,16 @@ pub struct Shared {
     books: reading::Books,
     sessions: auth::SessionCache,
     marks: suyuan_store::reading::MarkWriter,
-    outbox: reminders::Outbox,
+    outbox: outbound::Outbox,
     csrf_key: Box<[u8]>,
     /// When organizations that book and do not come are held.
     no_shows: suyuan_core::sites::NoShowRule,
     /// The public collections' readers counted today.
     readers: public::readers::Counted,
+    /// Where the site is published, and who may read its metrics.
+    security: security::Policy,
+    /// Each API token's calls, kept to its pace.
+    api_pacer: auth::ApiPacer,
 }
 
 impl std::ops::Deref for AppState {
@@ -108,12 +117,29 @@ impl AppState {
 }
 
 /// What an instance is started with beyond its store, clock and index.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
-    /// Where evening reminders and booking confirmations go out.
-    pub reminders: ReminderSettings,
+    /// Where mail and group robots' messages go out, and which private
+    /// networks they may reach.
+    pub outbound: OutboundSettings,
     /// When organizations that book sites and do not come are held.
     pub no_shows: suyuan_core::sites::NoShowRule,
+    /// The public URL (cookies and HSTS behind TLS) and who may read
+    /// `/metrics`.
+    pub security: security::Policy,
+    /// How fast one API token may call (`None`: no limit).
+    pub api_pace: Option<auth::ApiPace>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            outbound: Default::default(),
+            no_shows: Default::default(),
+            security: Default::default(),
+            api_pace: Some(ApiPace::default()),
+        }
+    }
 }
 
 /// What the router holds beyond the product.
@@ -176,7 +202,7 @@ impl App {
         settings: &Settings,
         mounted: Mounted,
     ) -> Result<Self, StartError> {
-        let outbox = reminders::Outbox::new(&settings.reminders)?;
+        let outbox = outbound::Outbox::new(&settings.outbound).await?;
         let csrf_key = store.secret("csrf").await?;
         search.catch_up(&store).await?;
         let requests_index = suyuan_search::requests::RequestIndex::in_memory()?;
@@ -194,6 +220,11 @@ impl App {
             csrf_key: csrf_key.into_bytes().into_boxed_slice(),
             no_shows: settings.no_shows,
             readers: Default::default(),
+            security: settings.security.clone(),
+            api_pacer: auth::ApiPacer::new(match mounted {
+                Mounted::Product => settings.api_pace,
+                Mounted::WithBench => None,
+            }),
         }));
         let (api_router, openapi) = api::router().split_for_parts();
         let openapi = Arc::new(openapi);
@@ -231,7 +262,10 @@ impl App {
             .layer(axum::middleware::from_fn(error::render_errors))
             .layer(axum::middleware::from_fn(csrf::ensure_cookie))
             .layer(axum::middleware::from_fn(notice::clear_once_shown))
-            .layer(axum::middleware::from_fn(ops::security_headers))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                security::headers,
+            ))
             .layer(axum::extract::DefaultBodyLimit::max(
                 members::MAX_UPLOAD_BYTES,
             ))
@@ -242,6 +276,24 @@ impl App {
 
     pub fn router(&self) -> Router {
         self.router.clone()
+    }
+
+    /// Every path the router serves (`/units/{id}`), for the sweeps that
+    /// try each route. axum lists its routes only in its description of
+    /// the router, so they are read from there: each path appears there
+    /// once, as the id its route was given (`RouteId(7): "/units/{id}"`).
+    pub fn route_paths(&self) -> Vec<String> {
+        let described = format!("{:?}", self.router);
+        let mut paths: Vec<String> = described
+            .split("RouteId(")
+            .filter_map(|part| part.split_once("): \"")?.1.split_once('"'))
+            .map(|(path, _)| path.to_owned())
+            // axum's own catch-all for the fallback is not a route of ours.
+            .filter(|path| path.starts_with('/') && !path.contains("__private__axum"))
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
     }
 
     /// Signs opening stamps as this server hands them out with excerpts
@@ -317,6 +369,7 @@ impl App {
                 if let Err(err) = state.requests_index.catch_up(&state.store).await {
                     tracing::warn!(%err, "the requests index could not catch up");
                 }
+                state.api_pacer.forget_quiet();
             }
         });
         let reminding = tokio::spawn(async move {

@@ -613,7 +613,7 @@ async fn excerpt_page(
     }
     let mut shown = reading_excerpts(std::slice::from_ref(&excerpt), &excerpt.heading_path);
     let share = (collection.visibility == Visibility::Public).then(|| Share {
-        url: format!("{}{here}", crate::gatherings::origin(&headers)),
+        url: format!("{}{here}", crate::security::origin(&state, &headers)),
         title: format!("{} {}", collection.display_title, excerpt.label)
             .trim()
             .to_owned(),

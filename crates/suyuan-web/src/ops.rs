@@ -1,9 +1,9 @@
 //! Operations: `/healthz`, `/metrics` (Prometheus), the OpenAPI document,
-//! static files, request metrics and security headers.
+//! static files and request metrics.
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -150,7 +150,18 @@ fn prometheus() -> &'static Option<PrometheusHandle> {
     })
 }
 
-async fn metrics() -> Response {
+async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    request: Request,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    if !crate::security::may_read_metrics(&state, &headers, peer) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     match prometheus() {
         Some(handle) => (
             [(CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -196,22 +207,5 @@ pub async fn track_metrics(request: Request, next: Next) -> Response {
     metrics::counter!("http_requests_total", &labels).increment(1);
     metrics::histogram!("http_request_duration_seconds", &labels)
         .record(started.elapsed().as_secs_f64());
-    response
-}
-
-pub async fn security_headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    for (name, value) in [
-        ("x-content-type-options", "nosniff"),
-        ("x-frame-options", "DENY"),
-        ("referrer-policy", "same-origin"),
-        (
-            "content-security-policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
-        ),
-    ] {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
     response
 }

@@ -9,8 +9,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use lettre::message::Mailbox;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use utoipa::ToSchema;
@@ -22,74 +20,14 @@ use suyuan_core::members::{Email, MemberId};
 use suyuan_core::units::UnitId;
 use suyuan_store::members::Member;
 
+use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::WebError;
-use crate::{AppState, StartError};
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(api_set_email))
         .routes(routes!(api_set_hook))
-}
-
-/// Where reminders go out, besides the home page.
-#[derive(Debug, Clone, Default)]
-pub struct ReminderSettings {
-    /// An SMTP server: `smtp://host:25` (plain, for a relay on the same
-    /// network), `smtp://host:587?tls=required` (STARTTLS) or
-    /// `smtps://user:password@host:465`.
-    pub smtp_url: Option<String>,
-    /// The sender of reminder mail, such as `溯源 <study@example.org>`.
-    pub mail_from: Option<String>,
-}
-
-/// The outbound channels, made once at start.
-pub struct Outbox {
-    mail: Option<(AsyncSmtpTransport<Tokio1Executor>, Mailbox)>,
-    http: reqwest::Client,
-}
-
-impl Outbox {
-    pub fn new(settings: &ReminderSettings) -> Result<Self, StartError> {
-        let mail = match &settings.smtp_url {
-            None => None,
-            Some(url) => {
-                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| StartError::Settings(format!("--smtp-url {url:?}: {e}")))?
-                    .build();
-                let from = settings.mail_from.as_deref().unwrap_or("suyuan@localhost");
-                let from: Mailbox = from
-                    .parse()
-                    .map_err(|e| StartError::Settings(format!("--mail-from {from:?}: {e}")))?;
-                Some((transport, from))
-            }
-        };
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .map_err(|e| StartError::Settings(format!("cannot make the webhook client: {e}")))?;
-        Ok(Self { mail, http })
-    }
-}
-
-impl Outbox {
-    /// Mails one message, when a mail server is set; whether it went.
-    pub async fn mail(&self, to: &str, subject: &str, body: &str) -> Result<bool, String> {
-        let Some((transport, from)) = &self.mail else {
-            return Ok(false);
-        };
-        let to: Mailbox = to
-            .parse()
-            .map_err(|e: lettre::address::AddressError| e.to_string())?;
-        let message = Message::builder()
-            .from(from.clone())
-            .to(to)
-            .subject(subject)
-            .body(body.to_owned())
-            .map_err(|e| e.to_string())?;
-        transport.send(message).await.map_err(|e| e.to_string())?;
-        Ok(true)
-    }
 }
 
 /// What one round of reminders did.
@@ -157,32 +95,22 @@ async fn send_mail(
     members: &[&Member],
     round: &mut Round,
 ) -> Result<(), WebError> {
-    let Some((transport, from)) = &state.outbox.mail else {
+    if !state.outbox.mails() {
         return Ok(());
-    };
+    }
     let ids: Vec<MemberId> = members.iter().map(|m| m.id).collect();
     let names: HashMap<MemberId, &str> = members.iter().map(|m| (m.id, m.name.as_str())).collect();
     for (member, address) in state.store.emails_of(&ids).await? {
         let name = names.get(&member).copied().unwrap_or_default();
-        let message = address
-            .parse::<Mailbox>()
-            .map_err(|e| e.to_string())
-            .and_then(|to| {
-                Message::builder()
-                    .from(from.clone())
-                    .to(to)
-                    .subject("【溯源】今日阅读提醒")
-                    .body(format!(
-                        "{name}同志：您好！\n\n您今天在「{}」中的阅读还没有完成，请在今天结束前读完。\n\n溯源学习平台",
-                        campaign.title
-                    ))
-                    .map_err(|e| e.to_string())
-            });
-        let sent = match message {
-            Ok(message) => transport.send(message).await.map_err(|e| e.to_string()),
-            Err(err) => Err(err),
-        };
-        match sent {
+        let body = format!(
+            "{name}同志：您好！\n\n您今天在「{}」中的阅读还没有完成，请在今天结束前读完。\n\n溯源学习平台",
+            campaign.title
+        );
+        match state
+            .outbox
+            .mail(&address, "【溯源】今日阅读提醒", &body)
+            .await
+        {
             Ok(_) => round.emails += 1,
             Err(err) => {
                 round.failures += 1;
@@ -225,27 +153,13 @@ async fn post_to_groups(
             campaign.title,
             names.join("、")
         );
-        if post_text(state, &url, &content).await {
+        if state.outbox.post_to_robot(&url, &content).await {
             round.webhooks += 1;
         } else {
             round.failures += 1;
         }
     }
     Ok(())
-}
-
-/// Posts a text message to a group robot (the JSON WeCom and DingTalk
-/// robots take); a failure is logged and reported as `false`.
-async fn post_text(state: &AppState, url: &str, content: &str) -> bool {
-    let body = serde_json::json!({"msgtype": "text", "text": {"content": content}});
-    let posted = state.outbox.http.post(url).json(&body).send().await;
-    match posted.and_then(|r| r.error_for_status()) {
-        Ok(_) => true,
-        Err(err) => {
-            tracing::warn!(%err, "a group robot did not take a message");
-            false
-        }
-    }
 }
 
 /// Tells the group of the unit at `path` — through its robot, or the
@@ -257,7 +171,7 @@ pub async fn tell_group(
     content: &str,
 ) -> Result<Option<bool>, WebError> {
     match state.store.hooks_on_path(path).await?.pop() {
-        Some((_, url)) => Ok(Some(post_text(state, &url, content).await)),
+        Some((_, url)) => Ok(Some(state.outbox.post_to_robot(&url, content).await)),
         None => Ok(None),
     }
 }
@@ -300,7 +214,8 @@ pub struct HookRequest {
 /// its members who have not read are named there each evening.
 #[utoipa::path(put, path = "/api/v1/units/{id}/reminder-hook", tag = "reading", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = HookRequest,
-    responses((status = 204), (status = 422, description = "not an http(s) URL")))]
+    responses((status = 204), (status = 404, description = "no such unit in the caller's scope"),
+        (status = 422, description = "not an http(s) URL, or one on this machine or a private network")))]
 async fn api_set_hook(
     State(state): State<AppState>,
     user: ApiUser,
@@ -317,13 +232,11 @@ async fn api_set_hook(
         .map(str::trim)
         .filter(|u| !u.is_empty());
     if let Some(url) = url {
-        let parsed =
-            reqwest::Url::parse(url).map_err(|e| WebError::Invalid(format!("url: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-            return Err(WebError::Invalid(
-                "url: use an http or https address".into(),
-            ));
-        }
+        state
+            .outbox
+            .check_robot(url)
+            .await
+            .map_err(|e| WebError::Invalid(format!("url: {e}")))?;
     }
     state
         .store

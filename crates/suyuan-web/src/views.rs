@@ -194,6 +194,10 @@ pub fn chrome(page: Page, user: &Option<PageUser>, here: &str) -> Chrome {
     }
 }
 
+/// The highest page number taken as asked; one past it is a page past
+/// the end, shown as the last.
+const MOST_PAGES: u64 = 1_000_000;
+
 /// Where a long list stands: "page 2 of 5" and the links either side.
 /// One piece (`pager.html`) for every paged list.
 pub struct Pager {
@@ -220,7 +224,7 @@ impl Pager {
 
     /// Rows to skip to reach this page.
     pub fn offset(&self, size: u64) -> u64 {
-        (self.page - 1) * size
+        self.page.saturating_sub(1).saturating_mul(size)
     }
 
     /// The page asked for of a list that `fetch` reads from an offset,
@@ -237,8 +241,9 @@ impl Pager {
     where
         Fut: std::future::Future<Output = Result<(u64, Vec<T>), WebError>>,
     {
-        let asked = asked.unwrap_or(1).max(1);
-        let (total, rows) = fetch((asked - 1) * size).await?;
+        // A page past any list there could be is the last one.
+        let asked = asked.unwrap_or(1).clamp(1, MOST_PAGES);
+        let (total, rows) = fetch((asked - 1).saturating_mul(size)).await?;
         let pager = Self::new(t, asked, total, size, href);
         if pager.page == asked {
             return Ok((pager, total, rows));

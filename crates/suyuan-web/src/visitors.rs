@@ -75,8 +75,21 @@ pub fn filled_by_a_person(state: &AppState, form: &Fields) -> bool {
 pub enum TurnedAway {
     /// Its honeypot was filled in, or it came back too fast or unstamped.
     Script,
-    /// One of its keys (an address, a phone) is over its limit.
-    TooOften,
+    /// One of its keys (an address, a phone) is over its limit, for this
+    /// long yet.
+    TooOften(chrono::Duration),
+}
+
+impl TurnedAway {
+    /// How long before sending again may pass: a form sent too fast may
+    /// come back once it has been open long enough; one over a limit,
+    /// once the limit has room.
+    pub fn wait(self) -> chrono::Duration {
+        match self {
+            TurnedAway::Script => chrono::Duration::seconds(MIN_FILL_SECONDS),
+            TurnedAway::TooOften(wait) => wait,
+        }
+    }
 }
 
 /// Screens a sent form: a person's, and each key within its limit (each
@@ -89,9 +102,8 @@ pub async fn screen(
     if !filled_by_a_person(state, form) {
         return Ok(Err(TurnedAway::Script));
     }
-    if keys.is_empty() || state.store.within_limits(keys, state.now()).await? {
-        Ok(Ok(()))
-    } else {
-        Ok(Err(TurnedAway::TooOften))
+    match state.store.within_limits(keys, state.now()).await? {
+        None => Ok(Ok(())),
+        Some(wait) => Ok(Err(TurnedAway::TooOften(wait))),
     }
 }

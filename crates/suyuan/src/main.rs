@@ -79,6 +79,12 @@ struct MailArgs {
     /// The sender of reminder e-mail, e.g. "溯源 <study@example.org>".
     #[arg(long, env = "SUYUAN_MAIL_FROM")]
     mail_from: Option<String>,
+    /// Addresses or networks on this machine or a private network that
+    /// mail and group robots may still reach, comma-separated (a mail
+    /// relay on this machine: 127.0.0.1). Without it they reach only the
+    /// public internet.
+    #[arg(long, env = "SUYUAN_OUTBOUND_ALLOW", value_delimiter = ',')]
+    outbound_allow: Vec<String>,
 }
 
 /// How teaching sites hold organizations that book and do not come.
@@ -95,18 +101,45 @@ struct SiteArgs {
     no_show_hold_days: i64,
 }
 
-fn settings(mail: &MailArgs, sites: &SiteArgs) -> suyuan_web::Settings {
-    suyuan_web::Settings {
-        reminders: suyuan_web::ReminderSettings {
+/// Where the site is published, and who may read its metrics.
+#[derive(clap::Args)]
+struct WebArgs {
+    /// The address people reach the site by, e.g.
+    /// https://study.example.org: absolute links use it, forms must come
+    /// from it, and when it is https cookies are Secure with the __Host-
+    /// prefix and HSTS is sent.
+    #[arg(long, env = "SUYUAN_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// A bearer token that may read /metrics.
+    #[arg(long, env = "SUYUAN_METRICS_TOKEN")]
+    metrics_token: Option<String>,
+    /// Addresses or networks that may read /metrics, comma-separated
+    /// (without this or a token, only this machine).
+    #[arg(long, env = "SUYUAN_METRICS_FROM", value_delimiter = ',')]
+    metrics_from: Vec<String>,
+}
+
+fn settings(mail: &MailArgs, sites: &SiteArgs, web: &WebArgs) -> Result<suyuan_web::Settings> {
+    let security = suyuan_web::SecurityPolicy::new(
+        web.public_url.as_deref(),
+        web.metrics_token.as_deref(),
+        &web.metrics_from,
+    )
+    .map_err(anyhow::Error::msg)?;
+    Ok(suyuan_web::Settings {
+        security,
+        api_pace: Some(suyuan_web::ApiPace::default()),
+        outbound: suyuan_web::OutboundSettings {
             smtp_url: mail.smtp_url.clone(),
             mail_from: mail.mail_from.clone(),
+            allow: mail.outbound_allow.clone(),
         },
         no_shows: suyuan_core::sites::NoShowRule {
             count: sites.no_shows.max(1),
             within: chrono::Duration::days(sites.no_show_days.max(1)),
             hold: chrono::Duration::days(sites.no_show_hold_days.max(0)),
         },
-    }
+    })
 }
 
 fn describe(location: &Location) -> String {
@@ -129,6 +162,8 @@ enum Command {
         mail: MailArgs,
         #[command(flatten)]
         sites: SiteArgs,
+        #[command(flatten)]
+        web: WebArgs,
     },
     /// Create (or reuse) the demo province and serve it.
     Demo {
@@ -150,6 +185,8 @@ enum Command {
         mail: MailArgs,
         #[command(flatten)]
         sites: SiteArgs,
+        #[command(flatten)]
+        web: WebArgs,
     },
     /// Manage units of the organization tree.
     #[command(subcommand)]
@@ -330,16 +367,11 @@ async fn main() -> Result<()> {
             data,
             mail,
             sites,
+            web,
         } => {
+            let settings = settings(&mail, &sites, &web)?;
             let store = data.open().await?;
-            serve(
-                store,
-                clock,
-                listen,
-                &data.data_dir,
-                &settings(&mail, &sites),
-            )
-            .await
+            serve(store, clock, listen, &data.data_dir, &settings).await
         }
         Command::Demo {
             listen,
@@ -349,7 +381,9 @@ async fn main() -> Result<()> {
             no_serve,
             mail,
             sites,
+            web,
         } => {
+            let settings = settings(&mail, &sites, &web)?;
             let data = DataArgs {
                 data_dir,
                 database_url,
@@ -370,14 +404,7 @@ async fn main() -> Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(
-                store,
-                clock,
-                listen,
-                &data.data_dir,
-                &settings(&mail, &sites),
-            )
-            .await
+            serve(store, clock, listen, &data.data_dir, &settings).await
         }
         Command::Unit(UnitCommand::Create {
             code,

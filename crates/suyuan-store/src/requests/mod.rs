@@ -319,8 +319,8 @@ impl Store {
         let rows = query
             .order_by_desc(request::Column::ReceivedAt)
             .order_by_desc(request::Column::Id)
-            .limit(limit)
-            .offset(offset)
+            .limit(crate::rows(limit))
+            .offset(crate::rows(offset))
             .all(&self.db)
             .await?;
         Ok((self.requests_of(rows).await?, total))

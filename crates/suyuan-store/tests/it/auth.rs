@@ -3,7 +3,7 @@ use suyuan_core::access::Role;
 use suyuan_core::members::{MemberNumber, NewPassword, PersonName, Phone};
 use suyuan_store::Store;
 use suyuan_store::auth::{
-    SessionChange, SessionKind, SessionQuery, SignInError, THROTTLE_LIMIT, THROTTLE_WINDOW, Token,
+    KnownDevice, SessionChange, SessionKind, SessionQuery, SignInError, SignInFrom, Token,
     hash_password, random_token,
 };
 use suyuan_store::members::NewMember;
@@ -45,19 +45,24 @@ async fn sign_in_by_number_or_phone_and_keep_a_session() {
         let p = province(&store).await;
         let chen = member(&store, p.cuiyuan.id).await;
         let by_number = store
-            .sign_in("ZJ100", "correct horse", now())
+            .sign_in("ZJ100", "correct horse", &SignInFrom::default(), now())
             .await
             .expect("by number");
         assert_eq!(by_number.id, chen.id);
         let by_phone = store
-            .sign_in("139-0000-1111", "correct horse", now())
+            .sign_in(
+                "139-0000-1111",
+                "correct horse",
+                &SignInFrom::default(),
+                now(),
+            )
             .await
             .expect("by phone");
         assert_eq!(by_phone.id, chen.id);
         assert!(by_phone.must_change_password);
 
         let token = store
-            .create_session(chen.id, SessionKind::Web, now())
+            .create_session(&chen, SessionKind::Web, now())
             .await
             .expect("session");
         let found = store
@@ -128,14 +133,14 @@ async fn sessions_looked_up_together_are_answered_each_in_turn() {
             let store = store.clone();
             async move {
                 store
-                    .create_session(member, kind, now())
+                    .create_session(&member, kind, now())
                     .await
                     .expect("session")
             }
         };
-        let chen_web = session(chen.id, SessionKind::Web).await;
-        let chen_api = session(chen.id, SessionKind::Api).await;
-        let wang_api = session(wang.id, SessionKind::Api).await;
+        let chen_web = session(chen.clone(), SessionKind::Web).await;
+        let chen_api = session(chen.clone(), SessionKind::Api).await;
+        let wang_api = session(wang.clone(), SessionKind::Api).await;
         let ask = |token: &Token, kind, at| SessionQuery {
             token: token.clone(),
             kind,
@@ -185,16 +190,83 @@ async fn sessions_looked_up_together_are_answered_each_in_turn() {
 }
 
 #[tokio::test]
+async fn a_session_ends_when_left_unused_and_at_the_end_of_its_life() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let chen = member(&store, p.cuiyuan.id).await;
+        let live = |token: Token, at| {
+            let store = store.clone();
+            async move {
+                store
+                    .session_member(&token, SessionKind::Web, at)
+                    .await
+                    .expect("lookup")
+                    .is_some()
+            }
+        };
+        // A member's phone: a week unused ends it.
+        let idle = SessionKind::Web.idle(Role::Member);
+        let phone = store
+            .create_session(&chen, SessionKind::Web, now())
+            .await
+            .expect("session");
+        assert!(live(phone.clone(), now() + idle - Duration::minutes(1)).await);
+        let left = store
+            .create_session(&chen, SessionKind::Web, now())
+            .await
+            .expect("session");
+        assert!(!live(left, now() + idle + Duration::minutes(1)).await);
+        // Used every few days, it lasts until its life ends (14 days).
+        let mut at = now();
+        while at < now() + SessionKind::Web.lifetime() - Duration::days(3) {
+            at += Duration::days(3);
+            assert!(live(phone.clone(), at).await, "used at {at}");
+        }
+        assert!(
+            !live(
+                phone,
+                now() + SessionKind::Web.lifetime() + Duration::minutes(1)
+            )
+            .await
+        );
+        // An admin's desk: half a day unused ends it.
+        let admin = store
+            .create_member(
+                NewMember {
+                    unit: p.xihu.id,
+                    number: MemberNumber::parse("ZJ300").expect("number"),
+                    name: PersonName::parse("沈丽华").expect("name"),
+                    phone: None,
+                    role: Role::Admin,
+                    password_hash: String::new(),
+                    must_change_password: false,
+                },
+                now(),
+            )
+            .await
+            .expect("admin");
+        let desk = store
+            .create_session(&admin, SessionKind::Web, now())
+            .await
+            .expect("session");
+        assert!(live(desk.clone(), now() + Duration::hours(11)).await);
+        assert!(live(desk.clone(), now() + Duration::hours(22)).await);
+        assert!(!live(desk, now() + Duration::hours(35)).await);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn changing_the_password_ends_other_sessions() {
     each_backend(|store| async move {
         let p = province(&store).await;
         let chen = member(&store, p.cuiyuan.id).await;
         let phone = store
-            .create_session(chen.id, SessionKind::Web, now())
+            .create_session(&chen, SessionKind::Web, now())
             .await
             .expect("phone");
         let laptop = store
-            .create_session(chen.id, SessionKind::Web, now())
+            .create_session(&chen, SessionKind::Web, now())
             .await
             .expect("laptop");
         let new = NewPassword::parse("a brand new one").expect("password");
@@ -217,12 +289,12 @@ async fn changing_the_password_ends_other_sessions() {
         assert!(!kept.must_change_password);
         assert!(
             store
-                .sign_in("ZJ100", "correct horse", now())
+                .sign_in("ZJ100", "correct horse", &SignInFrom::default(), now())
                 .await
                 .is_err()
         );
         store
-            .sign_in("ZJ100", "a brand new one", now())
+            .sign_in("ZJ100", "a brand new one", &SignInFrom::default(), now())
             .await
             .expect("new password");
         assert_eq!(
@@ -237,29 +309,19 @@ async fn changing_the_password_ends_other_sessions() {
 }
 
 #[tokio::test]
-async fn repeated_failures_are_throttled_for_a_while() {
+async fn failures_slow_an_account_down_without_locking_the_person_out() {
     each_backend(|store| async move {
         let p = province(&store).await;
-        member(&store, p.cuiyuan.id).await;
-        for _ in 0..THROTTLE_LIMIT {
-            let err = store
-                .sign_in("ZJ100", "wrong", now())
-                .await
-                .expect_err("wrong");
-            assert!(matches!(err, SignInError::WrongCredentials));
-        }
-        let err = store
-            .sign_in("ZJ100", "correct horse", now())
-            .await
-            .expect_err("throttled");
-        assert!(matches!(err, SignInError::Throttled { .. }), "{err:?}");
-        let later = now() + THROTTLE_WINDOW + Duration::seconds(1);
-        store
-            .sign_in("ZJ100", "correct horse", later)
-            .await
-            .expect("after the window");
-        // Spelling the same account differently does not reset the count.
-        let later = later + THROTTLE_WINDOW + Duration::seconds(1);
+        let chen = member(&store, p.cuiyuan.id).await;
+        let from = |address: &str| SignInFrom {
+            address: Some(address.to_owned()),
+            known_device: None,
+        };
+        let throttled = |result: Result<_, SignInError>| match result {
+            Err(SignInError::Throttled { retry_after }) => retry_after,
+            other => panic!("expected a wait, got {other:?}"),
+        };
+        // Five tries are free, however the account's name is spelled.
         for spelling in [
             "ZJ100",
             "１３９０００01111",
@@ -268,7 +330,7 @@ async fn repeated_failures_are_throttled_for_a_while() {
             "13900001111",
         ] {
             let err = store
-                .sign_in(spelling, "wrong", later)
+                .sign_in(spelling, "wrong", &from("203.0.113.9"), now())
                 .await
                 .expect_err("wrong");
             assert!(
@@ -276,14 +338,132 @@ async fn repeated_failures_are_throttled_for_a_while() {
                 "{spelling}: {err:?}"
             );
         }
+        // Then the account waits 30 s after the last failure, from any
+        // address, and trying during the wait does not lengthen it.
+        for _ in 0..20 {
+            let wait = throttled(
+                store
+                    .sign_in("ZJ100", "correct horse", &from("198.51.100.7"), now())
+                    .await,
+            );
+            assert_eq!(wait, Duration::seconds(30));
+        }
+        // Each failure after the free ones doubles the wait.
+        let later = now() + Duration::seconds(30);
         let err = store
-            .sign_in("ZJ100", "correct horse", later)
+            .sign_in("ZJ100", "wrong", &from("203.0.113.9"), later)
             .await
-            .expect_err("throttled");
-        assert!(matches!(err, SignInError::Throttled { .. }), "{err:?}");
-        // Unknown names fail the same way.
+            .expect_err("wrong");
+        assert!(matches!(err, SignInError::WrongCredentials));
+        let wait = throttled(
+            store
+                .sign_in("ZJ100", "correct horse", &from("198.51.100.7"), later)
+                .await,
+        );
+        assert_eq!(wait, Duration::minutes(1));
+        // The phone the person signed in on before is their way in.
+        let phone = KnownDevice {
+            member: chen.id,
+            id: "phone".into(),
+        };
+        let on_phone = SignInFrom {
+            address: Some("203.0.113.9".into()),
+            known_device: Some(phone.clone()),
+        };
+        store
+            .sign_in("ZJ100", "correct horse", &on_phone, later)
+            .await
+            .expect("from the known phone");
+        // Success forgets the account's failures.
+        store
+            .sign_in("ZJ100", "correct horse", &from("198.51.100.7"), later)
+            .await
+            .expect("after success");
+        // A device known for someone else is no way into this account.
+        let for_another = SignInFrom {
+            address: None,
+            known_device: Some(KnownDevice {
+                member: suyuan_core::members::MemberId(chen.id.0 + 1),
+                id: "theirs".into(),
+            }),
+        };
+        for _ in 0..5 {
+            store
+                .sign_in("ZJ100", "wrong", &for_another, later)
+                .await
+                .expect_err("wrong");
+        }
+        throttled(
+            store
+                .sign_in("ZJ100", "correct horse", &for_another, later)
+                .await,
+        );
+        // However long someone keeps trying, the wait is 15 minutes at
+        // most after their last try; an admin's reset opens it at once.
+        let mut at = later + Duration::hours(2);
+        let mut failures = 0;
+        while failures < 12 {
+            match store
+                .sign_in("ZJ100", "wrong", &from("203.0.113.9"), at)
+                .await
+            {
+                Err(SignInError::Throttled { retry_after }) => {
+                    assert!(retry_after <= Duration::minutes(15), "{retry_after}");
+                    at += retry_after;
+                }
+                Err(SignInError::WrongCredentials) => failures += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        let wait = throttled(
+            store
+                .sign_in("ZJ100", "correct horse", &from("198.51.100.7"), at)
+                .await,
+        );
+        assert_eq!(wait, Duration::minutes(15));
+        let temporary = NewPassword::parse("temporary-1").expect("password");
+        store
+            .reset_password(chen.id, &temporary, at)
+            .await
+            .expect("reset");
+        store
+            .sign_in("ZJ100", "temporary-1", &from("198.51.100.7"), at)
+            .await
+            .expect("after the reset");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn failures_from_one_address_slow_that_address_down() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        member(&store, p.cuiyuan.id).await;
+        let from = |address: &str| SignInFrom {
+            address: Some(address.to_owned()),
+            known_device: None,
+        };
+        // Fifty names tried once each from one address: no account waits,
+        // but the address does.
+        for n in 0..50 {
+            let err = store
+                .sign_in(&format!("guess{n}"), "wrong", &from("203.0.113.9"), now())
+                .await
+                .expect_err("wrong");
+            assert!(matches!(err, SignInError::WrongCredentials), "{n}: {err:?}");
+        }
         let err = store
-            .sign_in("nobody", "correct horse", later + THROTTLE_WINDOW)
+            .sign_in("ZJ100", "correct horse", &from("203.0.113.9"), now())
+            .await
+            .expect_err("the address waits");
+        assert!(matches!(err, SignInError::Throttled { .. }), "{err:?}");
+        store
+            .sign_in("ZJ100", "correct horse", &from("198.51.100.7"), now())
+            .await
+            .expect("another address is not held");
+        // Unknown names fail like wrong passwords.
+        let err = store
+            .sign_in("nobody", "correct horse", &from("198.51.100.7"), now())
             .await
             .expect_err("unknown");
         assert!(matches!(err, SignInError::WrongCredentials));

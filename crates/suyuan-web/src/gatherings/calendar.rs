@@ -28,27 +28,6 @@ use crate::{AppState, paths};
 const FEED_PAST_DAYS: i64 = 92;
 const FEED_AHEAD_DAYS: i64 = 366;
 
-/// The scheme and host the request came to, for absolute links (a proxy
-/// in front says `X-Forwarded-Proto: https`).
-pub fn origin(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        })
-        .unwrap_or("localhost");
-    let scheme = match headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-    {
-        Some("https") => "https",
-        _ => "http",
-    };
-    format!("{scheme}://{host}")
-}
-
 /// The same feed for calendar apps that subscribe by `webcal:`.
 pub fn webcal(url: &str) -> String {
     match url.split_once("://") {
@@ -68,7 +47,7 @@ pub async fn member_feed_url(
         .await?;
     Ok(format!(
         "{}{}",
-        origin(headers),
+        crate::security::origin(state, headers),
         paths::calendar_feed(&token)
     ))
 }
@@ -84,7 +63,7 @@ pub async fn unit_feed_url(
         .await?;
     Ok(format!(
         "{}{}",
-        origin(headers),
+        crate::security::origin(state, headers),
         paths::calendar_feed(&token)
     ))
 }
@@ -141,7 +120,7 @@ pub async fn feed(
         now - Duration::days(FEED_PAST_DAYS),
         now + Duration::days(FEED_AHEAD_DAYS),
     );
-    let origin = origin(&headers);
+    let origin = crate::security::origin(&state, &headers);
     let t = lang.texts();
     let (name, events) = match owner {
         FeedOwner::Member(member) => {
@@ -197,7 +176,7 @@ pub async fn single_event(
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
     let (gathering, _) = visible(&state, &user.principal, id).await?;
-    let event = event(lang, &origin(&headers), &gathering);
+    let event = event(lang, &crate::security::origin(&state, &headers), &gathering);
     Ok(attachment(
         CALENDAR,
         &format!("gathering-{id}.ics"),

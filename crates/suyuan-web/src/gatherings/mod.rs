@@ -35,7 +35,6 @@ use crate::notice::{Notice, done};
 use crate::views::{Chrome, Page};
 use crate::{AppState, paths};
 
-pub use calendar::origin;
 pub use organize::close_ended;
 
 /// How often an instance closes the gatherings that have ended.

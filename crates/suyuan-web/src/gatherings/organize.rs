@@ -247,7 +247,7 @@ async fn run_page(
     let open = !gathering.cancelled && gathering.slot.check_in_open(now);
     let codes = CheckInCode::new(&gathering.code_secret);
     let code = codes.at(now);
-    let origin = super::calendar::origin(&headers);
+    let origin = crate::security::origin(&state, &headers);
     let link = format!("{origin}{}", paths::gathering_with_code(id, &code));
     let forward = format!(
         "{origin}{}",

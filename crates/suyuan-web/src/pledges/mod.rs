@@ -496,7 +496,7 @@ async fn pledge_page(
     Path(id): Path<i64>,
 ) -> Result<PledgePage, WebError> {
     let pledge = visible(&state, &user, id).await?;
-    let origin = crate::gatherings::origin(&headers);
+    let origin = crate::security::origin(&state, &headers);
     show(
         &state,
         page,
@@ -606,7 +606,7 @@ async fn photo(
 
 /// Screens a visitor's write: a person's, within the limit on its
 /// address (a signed-in member's is counted by their id instead). `Err`
-/// holds the refusal's words.
+/// holds the refusal's words and how long to wait.
 async fn screened(
     state: &AppState,
     t: &Texts,
@@ -614,16 +614,19 @@ async fn screened(
     address: &str,
     (kind, limit): (&str, Limit),
     form: &crate::csrf::Fields,
-) -> Result<Result<(), String>, WebError> {
+) -> Result<Result<(), (String, chrono::Duration)>, WebError> {
     let key = match user {
         Some(user) => format!("{kind}-member:{}", user.member.id.0),
         None => format!("{kind}-address:{address}"),
     };
     Ok(crate::visitors::screen(state, form, &[(key, limit)])
         .await?
-        .map_err(|turned| match turned {
-            TurnedAway::Script => t.pledges.err_too_fast.to_owned(),
-            TurnedAway::TooOften => t.pledges.err_throttled.to_owned(),
+        .map_err(|turned| {
+            let words = match turned {
+                TurnedAway::Script => t.pledges.err_too_fast,
+                TurnedAway::TooOften(_) => t.pledges.err_throttled,
+            };
+            (words.to_owned(), turned.wait())
         }))
 }
 
@@ -660,18 +663,19 @@ async fn comment(
             let limit = ("comment", COMMENTS_PER_ADDRESS);
             match screened(&state, t, &user, &address, limit, &form).await? {
                 Ok(()) => None,
-                Err(words) => {
+                Err((words, wait)) => {
                     fields.form = Some(words);
-                    Some(axum::http::StatusCode::TOO_MANY_REQUESTS)
+                    Some((axum::http::StatusCode::TOO_MANY_REQUESTS, Some(wait)))
                 }
             }
         }
-        _ => Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY),
+        _ => Some((axum::http::StatusCode::UNPROCESSABLE_ENTITY, None)),
     };
-    if let Some(status) = status {
-        let origin = crate::gatherings::origin(&headers);
+    if let Some((status, wait)) = status {
+        let origin = crate::security::origin(&state, &headers);
         let page = show(&state, page, &user, &origin, pledge, fields).await?;
-        return Ok((status, page).into_response());
+        let wait = wait.map(crate::error::retry_after);
+        return Ok((status, wait, page).into_response());
     }
     state
         .store
@@ -699,8 +703,8 @@ async fn confirm(
         return Err(WebError::Invalid(t.pledges.err_not_done.to_owned()));
     }
     let limit = ("confirm", CONFIRMATIONS_PER_ADDRESS);
-    if let Err(words) = screened(&state, t, &user, &address, limit, &form).await? {
-        return Err(WebError::Throttled(words));
+    if let Err((words, wait)) = screened(&state, t, &user, &address, limit, &form).await? {
+        return Err(WebError::Throttled(words, wait));
     }
     let key = match &user {
         Some(user) => format!("member:{}", user.member.id.0),

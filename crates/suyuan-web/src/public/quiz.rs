@@ -139,10 +139,15 @@ pub async fn start(
         }
     };
     let keys = [(format!("quiz-address:{address}"), PER_ADDRESS)];
-    if !state.store.within_limits(&keys, state.now()).await? {
+    if let Some(wait) = state.store.within_limits(&keys, state.now()).await? {
         let error = Some(t.public.err_too_many_quizzes.to_owned());
         let page = intro(&state, page, &user, form.nickname, error).await?;
-        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+        return Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            crate::error::retry_after(wait),
+            page,
+        )
+            .into_response());
     }
     let ids = draw(state.store.public_question_ids().await?, QUIZ_LENGTH)?;
     if ids.is_empty() {

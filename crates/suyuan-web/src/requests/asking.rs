@@ -359,10 +359,11 @@ async fn submit(
     if let Err(turned) = crate::visitors::screen(&state, &form.fields, &keys).await? {
         fields.form = Some(match turned {
             TurnedAway::Script => t.requests.err_too_fast.to_owned(),
-            TurnedAway::TooOften => t.requests.err_throttled.to_owned(),
+            TurnedAway::TooOften(_) => t.requests.err_throttled.to_owned(),
         });
         let page = ask_page(&state, page, &user, fields, Vec::new()).await?;
-        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+        let wait = crate::error::retry_after(turned.wait());
+        return Ok((StatusCode::TOO_MANY_REQUESTS, wait, page).into_response());
     }
     let request = state
         .store
@@ -482,7 +483,7 @@ async fn tracked_page(
     request: &Request,
     respond: RespondView,
 ) -> Result<RequestPage, WebError> {
-    let origin = crate::gatherings::origin(headers);
+    let origin = crate::security::origin(state, headers);
     let mut shown = desk::show(state, page, user, &origin, request, None).await?;
     let t = shown.chrome.t;
     shown.code = Some(request.code.to_string());

@@ -312,7 +312,7 @@ async fn contact(
         .store
         .request_contact(request.id, user.member.id, state.now())
         .await?;
-    let origin = crate::gatherings::origin(&headers);
+    let origin = crate::security::origin(&state, &headers);
     show(&state, page, &Some(user), &origin, &request, Some(contact)).await
 }
 

@@ -512,7 +512,7 @@ async fn request_page(
     Path(id): Path<i64>,
 ) -> Result<RequestPage, WebError> {
     let request = state.store.request(RequestId(id)).await?;
-    let origin = crate::gatherings::origin(&headers);
+    let origin = crate::security::origin(&state, &headers);
     desk::show(&state, page, &user, &origin, &request, None).await
 }
 

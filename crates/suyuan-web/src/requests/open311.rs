@@ -40,7 +40,7 @@ const PER_KEY: Limit = Limit {
 };
 
 /// An Open311 error: a list of one, with its status.
-struct Open311Error(StatusCode, String);
+struct Open311Error(StatusCode, String, Option<chrono::Duration>);
 
 impl IntoResponse for Open311Error {
     fn into_response(self) -> Response {
@@ -53,23 +53,27 @@ impl IntoResponse for Open311Error {
             code: self.0.as_u16(),
             description: self.1,
         }];
-        (self.0, Json(body)).into_response()
+        let wait = self.2.map(crate::error::retry_after);
+        (self.0, wait, Json(body)).into_response()
     }
 }
 
 impl From<WebError> for Open311Error {
     fn from(err: WebError) -> Self {
-        let status = err.status();
-        Open311Error(status, err.to_string())
+        let wait = match &err {
+            WebError::Throttled(_, wait) => Some(*wait),
+            _ => None,
+        };
+        Open311Error(err.status(), err.to_string(), wait)
     }
 }
 
 fn bad(description: impl Into<String>) -> Open311Error {
-    Open311Error(StatusCode::BAD_REQUEST, description.into())
+    Open311Error(StatusCode::BAD_REQUEST, description.into(), None)
 }
 
 fn not_found(what: &str) -> Open311Error {
-    Open311Error(StatusCode::NOT_FOUND, format!("{what} not found"))
+    Open311Error(StatusCode::NOT_FOUND, format!("{what} not found"), None)
 }
 
 /// `name.json` to `name`; any other format is refused.
@@ -78,12 +82,13 @@ fn json_file(file: &str) -> Result<&str, Open311Error> {
         Open311Error(
             StatusCode::NOT_FOUND,
             "only JSON is offered here (.json)".into(),
+            None,
         )
     })
 }
 
-async fn discovery(headers: HeaderMap) -> Json<serde_json::Value> {
-    let origin = crate::gatherings::origin(&headers);
+async fn discovery(State(state): State<AppState>, headers: HeaderMap) -> Json<serde_json::Value> {
+    let origin = crate::security::origin(&state, &headers);
     Json(serde_json::json!({
         "changeset": "2026-12-05T00:00:00Z",
         "contact": "The admins of the unit that issued your key.",
@@ -260,7 +265,7 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Vec<ServiceRequest>>, Open311Error> {
     let params = params(raw);
-    let origin = crate::gatherings::origin(&headers);
+    let origin = crate::security::origin(&state, &headers);
     let ids: Vec<RequestId> = params
         .get("service_request_id")
         .into_iter()
@@ -355,7 +360,7 @@ async fn one(
         .request(RequestId(id))
         .await
         .map_err(|_| not_found("service request"))?;
-    let origin = crate::gatherings::origin(&headers);
+    let origin = crate::security::origin(&state, &headers);
     Ok(Json(service_requests(&state, &origin, &[request]).await?))
 }
 
@@ -386,6 +391,7 @@ async fn create(
         return Err(Open311Error(
             StatusCode::FORBIDDEN,
             "api_key: a key issued to a unit is required to send requests".into(),
+            None,
         ));
     }
     let key = state
@@ -394,7 +400,11 @@ async fn create(
         .await
         .map_err(WebError::from)?
         .ok_or_else(|| {
-            Open311Error(StatusCode::FORBIDDEN, "api_key: not a key we issued".into())
+            Open311Error(
+                StatusCode::FORBIDDEN,
+                "api_key: not a key we issued".into(),
+                None,
+            )
         })?;
     let code =
         CategoryCode::parse(field("service_code")).map_err(|_| bad("service_code: required"))?;
@@ -425,16 +435,17 @@ async fn create(
     let contact =
         Contact::new(&name, field("phone"), field("email")).map_err(|e| bad(e.to_string()))?;
     let keys = [(format!("open311-key:{}", key.id), PER_KEY)];
-    if !state
+    if let Some(wait) = state
         .store
         .within_limits(&keys, state.now())
         .await
         .map_err(WebError::from)?
     {
-        return Err(Open311Error(
-            StatusCode::TOO_MANY_REQUESTS,
+        return Err(WebError::Throttled(
             "too many requests with this key; wait a while".into(),
-        ));
+            wait,
+        )
+        .into());
     }
     let request = state
         .store

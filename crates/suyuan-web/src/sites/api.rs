@@ -289,9 +289,10 @@ async fn one_booking(
             within: Duration::minutes(10),
         },
     )];
-    if !state.store.within_limits(&keys, state.now()).await? {
+    if let Some(wait) = state.store.within_limits(&keys, state.now()).await? {
         return Err(WebError::Throttled(
             "too many booking codes looked up from this address".into(),
+            wait,
         ));
     }
     let code = BookingCode::parse(&code).ok_or(WebError::NotFound)?;

@@ -453,7 +453,7 @@ pub async fn screen(
     user: &Option<PageUser>,
     address: &str,
     party: Option<&Party>,
-) -> Result<Result<(), String>, WebError> {
+) -> Result<Result<(), (String, chrono::Duration)>, WebError> {
     let mut keys = Vec::new();
     // A signed-in member's bookings are theirs to answer for.
     if user.is_none() {
@@ -467,9 +467,12 @@ pub async fn screen(
     }
     Ok(crate::visitors::screen(state, form, &keys)
         .await?
-        .map_err(|turned| match turned {
-            TurnedAway::Script => t.sites.err_too_fast.to_owned(),
-            TurnedAway::TooOften => t.sites.err_throttled.to_owned(),
+        .map_err(|turned| {
+            let words = match turned {
+                TurnedAway::Script => t.sites.err_too_fast,
+                TurnedAway::TooOften(_) => t.sites.err_throttled,
+            };
+            (words.to_owned(), turned.wait())
         }))
 }
 
@@ -575,10 +578,17 @@ pub async fn send(
 ) -> Result<Response, WebError> {
     let t = page.lang.texts();
     let (mut fields, party) = read_party(t, &form.fields, &form.files, user);
-    if let Err(words) = screen(state, t, &form.fields, user, address, party.as_ref()).await? {
+    if let Err((words, wait)) =
+        screen(state, t, &form.fields, user, address, party.as_ref()).await?
+    {
         fields.form = Some(words);
         let form = book_form(state, page, user, target, fields).await?;
-        return Ok((axum::http::StatusCode::TOO_MANY_REQUESTS, form).into_response());
+        return Ok((
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            crate::error::retry_after(wait),
+            form,
+        )
+            .into_response());
     }
     let Some(party) = party else {
         let form = book_form(state, page, user, target, fields).await?;
@@ -671,8 +681,8 @@ async fn bookings_of(
             LOOKUPS_PER_ADDRESS,
         ));
     }
-    if !state.store.within_limits(&keys, state.now()).await? {
-        return Err(WebError::Throttled(t.sites.err_lookups.to_owned()));
+    if let Some(wait) = state.store.within_limits(&keys, state.now()).await? {
+        return Err(WebError::Throttled(t.sites.err_lookups.to_owned(), wait));
     }
     let code = BookingCode::parse(code).ok_or(WebError::NotFound)?;
     let bookings = state.store.bookings_by_code(&code).await?;
@@ -904,7 +914,7 @@ async fn event(
     let t = page.lang.texts();
     let code = code.strip_suffix(".ics").unwrap_or(&code).to_owned();
     let (code, bookings) = bookings_of(&state, page.lang.texts(), &code, &address, &user).await?;
-    let origin = crate::gatherings::origin(&headers);
+    let origin = crate::security::origin(&state, &headers);
     let mut events = Vec::new();
     for booking in &bookings {
         let site = state.store.site(booking.site).await?;

@@ -349,7 +349,7 @@ async fn bookings_page(
         waiting,
         feed: format!(
             "{}{}",
-            crate::gatherings::origin(&headers),
+            crate::security::origin(&state, &headers),
             paths::calendar_feed(&token)
         ),
         edit: paths::site_edit(site.id),

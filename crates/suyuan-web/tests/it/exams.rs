@@ -257,7 +257,7 @@ async fn the_deadline_is_kept_on_the_server() {
     assert!(text.contains("time was up"), "{text}");
 
     // The sweep submits it, as of its deadline, with what was saved.
-    let instance = app.instance(&suyuan_web::ReminderSettings::default()).await;
+    let instance = app.instance(&suyuan_web::OutboundSettings::default()).await;
     assert_eq!(instance.submit_overdue().await.expect("swept"), 1);
     assert_eq!(instance.submit_overdue().await.expect("swept"), 0);
     let (_, text) = member

@@ -8,6 +8,7 @@ mod browser;
 mod compilations;
 mod everyone;
 mod exams;
+mod extremes;
 mod gatherings;
 mod import;
 mod library;
@@ -20,6 +21,7 @@ mod reminders;
 mod requests;
 mod roles;
 mod search;
+mod security;
 mod sites;
 mod units;
 
@@ -112,6 +114,18 @@ pub async fn person(
         .expect("member")
         .id
         .0
+}
+
+/// The served test app's settings: its robots and mail servers are test
+/// servers on this machine, which the operator's allowance lets it reach.
+pub fn settings() -> suyuan_web::Settings {
+    suyuan_web::Settings {
+        outbound: suyuan_web::OutboundSettings {
+            allow: vec!["127.0.0.1".into()],
+            ..Default::default()
+        },
+        ..Default::default()
+    }
 }
 
 /// Serves an app on a free loopback port: its base URL and its stop.
@@ -290,7 +304,7 @@ impl TestApp {
                 .expect("time"),
         );
         let search = Arc::new(SearchIndex::in_memory().expect("index"));
-        let app = App::build(store.clone(), Arc::new(clock.clone()), search)
+        let app = App::build_with(store.clone(), Arc::new(clock.clone()), search, &settings())
             .await
             .expect("app");
         let (base, stop) = serve(app).await;
@@ -449,27 +463,42 @@ impl TestApp {
 
     /// Another instance of the application on the same database, with
     /// the same clock (the way instances behind a load balancer share one).
-    pub async fn instance(&self, reminders: &suyuan_web::ReminderSettings) -> App {
+    pub async fn instance(&self, outbound: &suyuan_web::OutboundSettings) -> App {
+        self.instance_with(&suyuan_web::Settings {
+            outbound: outbound.clone(),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// `instance`, with settings of its own.
+    pub async fn instance_with(&self, settings: &suyuan_web::Settings) -> App {
+        self.try_instance(settings).await.expect("app")
+    }
+
+    /// `instance_with`, or why it would not start.
+    pub async fn try_instance(&self, settings: &suyuan_web::Settings) -> Result<App, String> {
         let db = self.db.as_ref().expect("a database");
         let store = Store::open(&db.location).await.expect("open");
         let search = Arc::new(SearchIndex::in_memory().expect("index"));
-        let settings = suyuan_web::Settings {
-            reminders: reminders.clone(),
-            ..Default::default()
-        };
-        App::build_with(store, Arc::new(self.clock.clone()), search, &settings)
+        App::build_with(store, Arc::new(self.clock.clone()), search, settings)
             .await
-            .expect("app")
+            .map_err(|e| e.to_string())
+    }
+
+    /// Another instance with settings of its own, serving until its stop
+    /// is sent or dropped: its base URL and its stop.
+    pub async fn serve_with(
+        &self,
+        settings: &suyuan_web::Settings,
+    ) -> (String, oneshot::Sender<()>) {
+        serve(self.instance_with(settings).await).await
     }
 
     /// Another instance on the same database, serving on a port of its
     /// own until dropped: its base URL and its stop.
     pub async fn serve_instance(&self) -> (String, oneshot::Sender<()>) {
-        serve(
-            self.instance(&suyuan_web::ReminderSettings::default())
-                .await,
-        )
-        .await
+        serve(self.instance_with(&settings()).await).await
     }
 
     pub fn backend(&self) -> Backend {
@@ -621,6 +650,18 @@ pub fn hidden(page: &str, name: &str) -> Option<String> {
     let start = page.find(&marker)? + marker.len();
     let end = page[start..].find('"')?;
     Some(page[start..start + end].to_owned())
+}
+
+/// The seconds a 429 says to wait (`Retry-After`), which it must say.
+pub fn retry_after(response: &Response) -> u64 {
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .filter(|seconds| *seconds > 0)
+        .unwrap_or_else(|| panic!("a 429 says when to try again: {:?}", response.headers()))
 }
 
 pub fn location(response: &Response) -> String {

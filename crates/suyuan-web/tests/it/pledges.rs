@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use suyuan_core::clock::Clock;
 use suyuan_core::pledges::{Pledger, Promise, Timeline};
-use suyuan_web::ReminderSettings;
+use suyuan_web::OutboundSettings;
 
 use crate::reminders::{mail_server, robot};
 use crate::{Browser, TestApp, hidden, location};
@@ -442,9 +442,10 @@ async fn the_round_reminds_once_and_counts_overdue_once_across_instances() {
         .set_email(admin.id, Some(&email))
         .await
         .expect("email");
-    let settings = ReminderSettings {
+    let settings = OutboundSettings {
         smtp_url: Some(smtp_url),
         mail_from: Some("溯源 <study@example.org>".into()),
+        allow: vec!["127.0.0.1".into()],
     };
     let first = app.instance(&settings).await;
     let second = app.instance(&settings).await;

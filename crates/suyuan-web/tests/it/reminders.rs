@@ -8,9 +8,10 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-use suyuan_web::ReminderSettings;
+use suyuan_web::OutboundSettings;
 
 use crate::TestApp;
+use suyuan_core::clock::Clock;
 
 /// A group robot: records every JSON body posted to it.
 pub async fn robot() -> (String, Arc<Mutex<Vec<Value>>>) {
@@ -89,9 +90,10 @@ async fn members_who_have_not_read_are_reminded_once_by_one_instance() {
         let campaign = app.campaign().await;
         let (robot_url, posts) = robot().await;
         let (smtp_url, mails) = mail_server().await;
-        let settings = ReminderSettings {
+        let settings = OutboundSettings {
             smtp_url: Some(smtp_url),
             mail_from: Some("溯源 <study@example.org>".into()),
+            allow: vec!["127.0.0.1".into()],
         };
         // Xihu District's group robot, and the member's own address.
         let admin = app.token("xihu-admin").await;
@@ -186,4 +188,122 @@ async fn members_who_have_not_read_are_reminded_once_by_one_instance() {
         let _ = campaign;
         app.stop().await;
     }
+}
+
+/// A robot's address that sends every post on to `to` (307 keeps POST).
+async fn redirector(to: String) -> String {
+    let app = axum::Router::new().route(
+        "/robot",
+        post(move || {
+            let to = to.clone();
+            async move { axum::response::Redirect::temporary(&to) }
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/robot", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn robots_and_mail_never_reach_this_machine_or_a_private_network() {
+    let app = TestApp::spawn().await;
+    let _campaign = app.campaign().await;
+    let (robot_url, posts) = robot().await;
+    let port = robot_url
+        .trim_start_matches("http://127.0.0.1:")
+        .trim_end_matches("/robot")
+        .to_owned();
+
+    // Set through the API of an instance the operator allowed nothing:
+    // addresses on this machine or a private network are refused, named.
+    let (base, _stop) = app.serve_with(&suyuan_web::Settings::default()).await;
+    let admin = app.token("xihu-admin").await;
+    let hook = format!("{base}/api/v1/units/{}/reminder-hook", app.world.xihu.id);
+    for url in [
+        robot_url.clone(),
+        format!("http://localhost:{port}/robot"),
+        "http://[::1]/robot".to_owned(),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://10.1.1.1/robot".to_owned(),
+        "http://0.0.0.0/robot".to_owned(),
+        "http://[::ffff:127.0.0.1]/robot".to_owned(),
+        "http://100.100.100.200/latest".to_owned(),
+    ] {
+        let refused = reqwest::Client::new()
+            .put(&hook)
+            .bearer_auth(&admin)
+            .json(&serde_json::json!({ "url": url }))
+            .send()
+            .await
+            .expect("put");
+        assert_eq!(refused.status(), 422, "{url}");
+        let body: Value = refused.json().await.expect("json");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("private network"), "{url}: {message}");
+    }
+
+    // A robot stored before (or a name that resolves elsewhere since) is
+    // still not reached when a message goes. (The campaign's three
+    // readings are due on the 23rd, 24th and 25th.)
+    let evening = |day| {
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, day, 12, 30, 0)
+            .single()
+            .expect("time")
+    };
+    let unallowed = app.instance_with(&suyuan_web::Settings::default()).await;
+    app.store
+        .set_reminder_hook(
+            app.world.xihu.id,
+            Some(&format!("http://localhost:{port}/robot")),
+            app.clock.now(),
+        )
+        .await
+        .expect("hook");
+    app.clock.set(evening(23));
+    let round = unallowed.remind_now().await.expect("round");
+    assert_eq!((round.webhooks, round.failures), (0, 1), "{round:?}");
+
+    // Allowed its own machine's IPv4 address, the platform follows a
+    // redirect there, but not one to anywhere else.
+    let allowed = app
+        .instance(&OutboundSettings {
+            allow: vec!["127.0.0.1".into()],
+            ..Default::default()
+        })
+        .await;
+    let elsewhere = redirector(format!("http://[::1]:{port}/robot")).await;
+    app.store
+        .set_reminder_hook(app.world.xihu.id, Some(&elsewhere), app.clock.now())
+        .await
+        .expect("hook");
+    app.clock.set(evening(24));
+    let round = allowed.remind_now().await.expect("round");
+    assert_eq!((round.webhooks, round.failures), (0, 1), "{round:?}");
+    let onward = redirector(robot_url.clone()).await;
+    app.store
+        .set_reminder_hook(app.world.xihu.id, Some(&onward), app.clock.now())
+        .await
+        .expect("hook");
+    app.clock.set(evening(25));
+    let round = allowed.remind_now().await.expect("round");
+    assert_eq!((round.webhooks, round.failures), (1, 0), "{round:?}");
+    assert_eq!(posts.lock().expect("lock").len(), 1);
+
+    // A mail server on this machine needs the operator's allowance too;
+    // the refusal says how to give it.
+    let (smtp_url, _mails) = mail_server().await;
+    let refused = app
+        .try_instance(&suyuan_web::Settings {
+            outbound: OutboundSettings {
+                smtp_url: Some(smtp_url),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .await
+        .err()
+        .expect("refused at start");
+    assert!(refused.contains("--outbound-allow"), "{refused}");
+    app.stop().await;
 }

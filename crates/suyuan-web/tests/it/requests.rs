@@ -615,9 +615,10 @@ async fn the_round_reminds_the_unit_once_and_escalates_once_across_instances() {
         .set_reminder_hook(app.world.xihu.id, Some(&robot_url), app.clock.now())
         .await
         .expect("hook");
-    let settings = suyuan_web::ReminderSettings {
+    let settings = suyuan_web::OutboundSettings {
         smtp_url: Some(smtp_url),
         mail_from: Some("溯源 <study@example.org>".into()),
+        allow: vec!["127.0.0.1".into()],
     };
     let first = app.instance(&settings).await;
     let second = app.instance(&settings).await;

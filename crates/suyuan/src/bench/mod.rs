@@ -728,13 +728,14 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let server = tokio::spawn(app.serve(listener, async {
         let _ = stopped.await;
     }));
+    let admin = store.member(dataset.admin).await?;
     let admin_token = store
-        .create_session(dataset.admin, SessionKind::Api, clock.now())
+        .create_session(&admin, SessionKind::Api, clock.now())
         .await?;
     let admin_cookie = format!(
         "sy_session={}",
         store
-            .create_session(dataset.admin, SessionKind::Web, clock.now())
+            .create_session(&admin, SessionKind::Web, clock.now())
             .await?
             .expose()
     );

@@ -329,7 +329,12 @@ fn the_demo_seeds_once_and_prints_its_logins() {
             ("cuiyuan-member", "翠苑一区社区第一党支部"),
         ] {
             let member = store
-                .sign_in(login, "suyuan-demo", chrono::Utc::now())
+                .sign_in(
+                    login,
+                    "suyuan-demo",
+                    &Default::default(),
+                    chrono::Utc::now(),
+                )
                 .await
                 .unwrap_or_else(|e| panic!("{login}: {e}"));
             assert_eq!(member.unit.name, unit, "{login}");
@@ -337,7 +342,12 @@ fn the_demo_seeds_once_and_prints_its_logins() {
         let path = store
             .path_to_root(
                 &store
-                    .sign_in("cuiyuan-member", "suyuan-demo", chrono::Utc::now())
+                    .sign_in(
+                        "cuiyuan-member",
+                        "suyuan-demo",
+                        &Default::default(),
+                        chrono::Utc::now(),
+                    )
                     .await
                     .expect("member")
                     .unit
@@ -353,7 +363,12 @@ fn the_demo_seeds_once_and_prints_its_logins() {
         // ones have their record, upcoming ones are in the member's feed.
         use suyuan_core::gatherings::{Attendance, Kind};
         let member = store
-            .sign_in("cuiyuan-member", "suyuan-demo", chrono::Utc::now())
+            .sign_in(
+                "cuiyuan-member",
+                "suyuan-demo",
+                &Default::default(),
+                chrono::Utc::now(),
+            )
             .await
             .expect("member");
         let now = chrono::Utc::now();
