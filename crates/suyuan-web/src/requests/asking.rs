@@ -436,17 +436,21 @@ async fn track(
     State(state): State<AppState>,
     page: Page,
     MaybeSigned(user): MaybeUser,
+    ClientAddress(address): ClientAddress,
     Query(query): Query<TrackQuery>,
 ) -> Result<Response, WebError> {
     let t = page.lang.texts();
     let typed = query.code.filter(|c| !c.trim().is_empty());
     let mut code = Field::typed(typed.as_deref().unwrap_or_default());
     if typed.is_some() {
-        match TrackingCode::parse(&code.value) {
-            Some(parsed) if state.store.request_by_code(&parsed).await.is_ok() => {
-                return Ok(axum::response::Redirect::to(&paths::track(&parsed)).into_response());
+        match by_code(&state, t, &code.value, &address).await {
+            Ok(request) => {
+                return Ok(
+                    axum::response::Redirect::to(&paths::track(&request.code)).into_response()
+                );
             }
-            _ => code.error = Some(t.requests.err_code.to_owned()),
+            Err(err @ WebError::Throttled(..)) => return Err(err),
+            Err(_) => code.error = Some(t.requests.err_code.to_owned()),
         }
     }
     let status = if code.error.is_some() {
@@ -470,7 +474,25 @@ pub struct RespondView {
     pub reason: Field,
 }
 
-async fn by_code(state: &AppState, code: &str) -> Result<Request, WebError> {
+/// Tracking codes looked up from one address: a code is its request's
+/// only key, so no address may try many.
+const LOOKUPS_PER_ADDRESS: Limit = Limit {
+    events: 60,
+    within: Duration::minutes(10),
+};
+
+/// The request a tracking code names, counted against its address's
+/// lookups.
+pub async fn by_code(
+    state: &AppState,
+    t: &Texts,
+    code: &str,
+    address: &str,
+) -> Result<Request, WebError> {
+    let keys = [(format!("track-address:{address}"), LOOKUPS_PER_ADDRESS)];
+    if let Some(wait) = state.store.within_limits(&keys, state.now()).await? {
+        return Err(WebError::Throttled(t.sites.err_lookups.to_owned(), wait));
+    }
     let code = TrackingCode::parse(code).ok_or(WebError::NotFound)?;
     Ok(state.store.request_by_code(&code).await?)
 }
@@ -502,10 +524,11 @@ async fn tracked(
     State(state): State<AppState>,
     page: Page,
     MaybeSigned(user): MaybeUser,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Result<RequestPage, WebError> {
-    let request = by_code(&state, &code).await?;
+    let request = by_code(&state, page.lang.texts(), &code, &address).await?;
     tracked_page(
         &state,
         page,
@@ -523,12 +546,13 @@ async fn respond(
     State(state): State<AppState>,
     page: Page,
     MaybeSigned(user): MaybeUser,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     Path(code): Path<String>,
     CsrfForm(form): CsrfForm<Fields>,
 ) -> Result<Response, WebError> {
     let t = page.lang.texts();
-    let request = by_code(&state, &code).await?;
+    let request = by_code(&state, t, &code, &address).await?;
     let typed = |name: &str| Field::typed(form.get(name).map_or("", String::as_str));
     let mut fields = RespondView {
         stars: typed("stars"),

@@ -14,11 +14,12 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
 
-use suyuan_core::requests::{CategoryCode, Contact, Point, Submission, TrackingCode, Urgency};
+use suyuan_core::requests::{CategoryCode, Contact, Point, Submission, Urgency};
 use suyuan_store::requests::NewRequest;
 use suyuan_store::throttle::Limit;
 
 use super::*;
+use crate::visitors::ClientAddress;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -366,14 +367,16 @@ async fn one(
 
 async fn token(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Path(file): Path<String>,
 ) -> Result<Json<serde_json::Value>, Open311Error> {
-    let code = TrackingCode::parse(json_file(&file)?).ok_or_else(|| not_found("token"))?;
-    let request = state
-        .store
-        .request_by_code(&code)
-        .await
-        .map_err(|_| not_found("token"))?;
+    let t = crate::Lang::En.texts();
+    let request = match super::asking::by_code(&state, t, json_file(&file)?, &address).await {
+        Ok(request) => request,
+        Err(err @ WebError::Throttled(..)) => return Err(err.into()),
+        Err(_) => return Err(not_found("token")),
+    };
+    let code = request.code.clone();
     Ok(Json(serde_json::json!([{
         "service_request_id": request.id.0.to_string(),
         "token": code.as_str(),

@@ -360,3 +360,27 @@ async fn a_new_password_is_not_the_members_own_details_nor_a_common_one() {
     assert_eq!(location(&response), "/");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn tracking_codes_tried_from_one_address_are_limited() {
+    let app = TestApp::spawn().await;
+    let client = plain_client();
+    for n in 0..60 {
+        let tried = client
+            .get(app.url("/track/ABCDEFGHJKMNP"))
+            .send()
+            .await
+            .expect("track");
+        assert_eq!(tried.status(), StatusCode::NOT_FOUND, "try {n}");
+    }
+    for path in [
+        "/track/ABCDEFGHJKMNP",
+        "/track?code=ABCDEFGHJKMNP",
+        "/open311/v2/tokens/ABCDEFGHJKMNP.json",
+    ] {
+        let held = client.get(app.url(path)).send().await.expect("track");
+        let wait = retry_after(&held);
+        assert!((1..=600).contains(&wait), "{path}: {wait}");
+    }
+    app.stop().await;
+}
