@@ -8,6 +8,10 @@ use thiserror::Error;
 
 /// The most rows a table may have.
 pub const MAX_ROWS: usize = 500_000;
+/// The most columns a sheet may use.
+pub const MAX_COLUMNS: usize = 256;
+/// The most cells a sheet may make (its rows times its used columns).
+pub const MAX_CELLS: usize = 2_000_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TableError {
@@ -24,6 +28,10 @@ pub enum TableError {
     },
     #[error("the file has more than {0} rows")]
     TooManyRows(usize),
+    #[error("the sheet uses more than {0} columns")]
+    TooManyColumns(usize),
+    #[error("the sheet has more than {0} cells")]
+    TooManyCells(usize),
 }
 
 /// Reads a CSV or XLSX table (told apart by XLSX's zip signature). Row
@@ -112,52 +120,84 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
 
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
     check_archive(bytes)?;
-    use calamine::{Data, Reader, Xlsx};
-    let mut workbook: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| TableError::Unreadable(e.to_string()))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| TableError::Unreadable("the workbook has no sheet".into()))?
-        .map_err(|e| TableError::Unreadable(e.to_string()))?;
-    if range.height() > MAX_ROWS {
-        return Err(TableError::TooManyRows(MAX_ROWS));
+    use calamine::{Data, DataRef, Reader, Xlsx};
+    let unreadable = |e: calamine::XlsxError| TableError::Unreadable(e.to_string());
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let sheet = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| TableError::Unreadable("the workbook has no sheet".into()))?;
+    // The cells are read one by one, and counted, before any table is
+    // made: a sheet's size is what its cells say, not what it declares
+    // (two cells far apart would otherwise make a table of billions).
+    let mut reader = workbook
+        .worksheet_cells_reader(&sheet)
+        .map_err(unreadable)?;
+    let mut cells: Vec<((u32, u32), String)> = Vec::new();
+    while let Some((cell, style)) = reader.next_cell_with_style_id().map_err(unreadable)? {
+        let (row, column) = cell.get_position();
+        if row as usize >= MAX_ROWS {
+            return Err(TableError::TooManyRows(MAX_ROWS));
+        }
+        if column as usize >= MAX_COLUMNS {
+            return Err(TableError::TooManyColumns(MAX_COLUMNS));
+        }
+        // A number's format says how Excel shows it (000000 keeps a
+        // member number's leading zeros).
+        let format = reader
+            .styles()
+            .get(style)
+            .and_then(|style| style.number_format.as_ref())
+            .map(|format| format.format_code.clone());
+        let text = match cell.get_value() {
+            DataRef::Empty => continue,
+            DataRef::String(s) => s.clone(),
+            DataRef::SharedString(s) => (*s).to_owned(),
+            // Numbers typed into Excel come back as floats; whole ones
+            // are written without ".0", or as their format pads them.
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                whole_number(*f as i64, format.as_deref())
+            }
+            DataRef::Int(i) => whole_number(*i, format.as_deref()),
+            other => Data::from(other.clone()).to_string(),
+        };
+        if cells.len() >= MAX_CELLS {
+            return Err(TableError::TooManyCells(MAX_CELLS));
+        }
+        cells.push(((row, column), text));
     }
-    // A number's format says how Excel shows it (000000 keeps a member
-    // number's leading zeros).
-    let sheet = workbook.sheet_names().first().cloned().unwrap_or_default();
-    let styles = workbook
-        .worksheet_style(&sheet)
-        .map_err(|e| TableError::Unreadable(e.to_string()))?;
-    // Rows are numbered from the sheet's first row, even when the used
-    // range starts lower, so that errors match what Excel shows.
-    let (first_row, first_column) = range.start().unwrap_or((0, 0));
-    let mut table = vec![Vec::new(); first_row as usize];
-    table.extend(range.rows().enumerate().map(|(r, row)| {
-        row.iter()
-            .enumerate()
-            .map(|(c, cell)| {
-                let at = (first_row + r as u32, first_column + c as u32);
-                let format = || {
-                    styles
-                        .get(at)
-                        .and_then(|style| style.number_format.as_ref())
-                        .map(|format| format.format_code.as_str())
-                };
-                match cell {
-                    Data::Empty => String::new(),
-                    Data::String(s) => s.clone(),
-                    // Numbers typed into Excel come back as floats; whole
-                    // ones are written without ".0", or as their format
-                    // pads them.
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
-                        whole_number(*f as i64, format())
-                    }
-                    Data::Int(i) => whole_number(*i, format()),
-                    other => other.to_string(),
-                }
-            })
-            .collect()
-    }));
+    // Rows are numbered from the sheet's first row, even when the cells
+    // start lower, so that errors match what Excel shows; columns start
+    // at the first one used.
+    let last_row = cells.iter().map(|((r, _), _)| *r as usize).max();
+    let first_column = cells.iter().map(|((_, c), _)| *c).min().unwrap_or(0);
+    let width = cells
+        .iter()
+        .map(|((_, c), _)| (c - first_column) as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let height = last_row.map_or(0, |r| r + 1);
+    if height.saturating_mul(width) > MAX_CELLS {
+        return Err(TableError::TooManyCells(MAX_CELLS));
+    }
+    let first_row = cells
+        .iter()
+        .map(|((r, _), _)| *r as usize)
+        .min()
+        .unwrap_or(0);
+    let mut table: Vec<Vec<String>> = (0..height)
+        .map(|r| {
+            if r < first_row {
+                Vec::new()
+            } else {
+                vec![String::new(); width]
+            }
+        })
+        .collect();
+    for ((row, column), text) in cells {
+        table[row as usize][(column - first_column) as usize] = text;
+    }
     Ok(table)
 }
 
@@ -392,6 +432,37 @@ mod tests {
             let back = read(&bytes).expect("read");
             assert_eq!(back[0], typed, "{format}");
         }
+    }
+
+    #[test]
+    fn a_sheet_is_bounded_by_its_cells_before_a_table_is_made() {
+        let workbook = |cells: &[(u32, u16)]| {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet();
+            for (row, column) in cells {
+                sheet.write_string(*row, *column, "x").expect("cell");
+            }
+            workbook.save_to_buffer().expect("workbook")
+        };
+        // Two cells far apart: a table of a hundred million, refused.
+        assert_eq!(
+            read(&workbook(&[(0, 0), (499_000, 250)])),
+            Err(TableError::TooManyCells(MAX_CELLS))
+        );
+        assert_eq!(
+            read(&workbook(&[(0, 0), (0, 300)])),
+            Err(TableError::TooManyColumns(MAX_COLUMNS))
+        );
+        assert_eq!(
+            read(&workbook(&[(600_000, 0)])),
+            Err(TableError::TooManyRows(MAX_ROWS))
+        );
+        // Cells that start low and to the right keep their row numbers.
+        let table = read(&workbook(&[(2, 3), (3, 4)])).expect("table");
+        assert_eq!(table.len(), 4);
+        assert!(table[0].is_empty() && table[1].is_empty());
+        assert_eq!(table[2], ["x", ""]);
+        assert_eq!(table[3], ["", "x"]);
     }
 
     /// The cells as a spreadsheet holds them, before `read` unquotes.

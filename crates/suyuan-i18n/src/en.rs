@@ -11,7 +11,7 @@ pub static TEXTS: Texts = Texts {
     login_label: "Member number or phone",
     login_hint: "Sign in with your member number or your registered mobile number.",
     wrong_credentials: "Wrong member number, phone or password.",
-    throttled: "Too many failed attempts; try again in {minutes} {minutes|minute|minutes}.",
+    throttled: "Too many failed attempts; try again in {minutes} {minutes|minute|minutes}. On a phone you have signed in on before, you can sign in as usual.",
     password: "Password",
     current_password: "Current password",
     new_password: "New password",

@@ -11,7 +11,7 @@ pub static TEXTS: Texts = Texts {
     login_label: "编号或手机号",
     login_hint: "使用党员编号或登记的手机号登录。",
     wrong_credentials: "编号/手机号或密码不正确。",
-    throttled: "失败次数过多，请 {minutes} 分钟后再试。",
+    throttled: "失败次数过多，请 {minutes} 分钟后再试。在你以前登录过的手机上可以照常登录。",
     password: "密码",
     current_password: "当前密码",
     new_password: "新密码",

@@ -117,6 +117,10 @@ struct WebArgs {
     /// (without this or a token, only this machine).
     #[arg(long, env = "SUYUAN_METRICS_FROM", value_delimiter = ',')]
     metrics_from: Vec<String>,
+    /// Calls one API token may make a second, each instance (after a
+    /// burst of ten times that); 0 for no limit.
+    #[arg(long, default_value_t = 20, env = "SUYUAN_API_PACE")]
+    api_pace: u32,
 }
 
 fn settings(mail: &MailArgs, sites: &SiteArgs, web: &WebArgs) -> Result<suyuan_web::Settings> {
@@ -128,7 +132,10 @@ fn settings(mail: &MailArgs, sites: &SiteArgs, web: &WebArgs) -> Result<suyuan_w
     .map_err(anyhow::Error::msg)?;
     Ok(suyuan_web::Settings {
         security,
-        api_pace: Some(suyuan_web::ApiPace::default()),
+        api_pace: (web.api_pace > 0).then(|| suyuan_web::ApiPace {
+            per_second: web.api_pace,
+            burst: web.api_pace.saturating_mul(10),
+        }),
         outbound: suyuan_web::OutboundSettings {
             smtp_url: mail.smtp_url.clone(),
             mail_from: mail.mail_from.clone(),

@@ -467,3 +467,48 @@ fn questions_from_the_constitution_read_as_a_person_wrote_them() {
     }
     assert!(asked >= 120, "only {asked} questions from the Constitution");
 }
+
+/// Every search the fuzz target keeps (`fuzz/corpus/search_query`) and
+/// every crash case fuzzing found (`fuzz/regressions/search_query`) is
+/// searched again, over a real index with text in it: refused or
+/// answered, never a panic.
+#[tokio::test]
+async fn every_kept_fuzz_search_is_answered_without_a_panic() {
+    each_backend(|store| async move {
+        let province = add_unit(&store, None, "zj", "浙江省", UnitKind::Province).await;
+        let law = import(
+            &store,
+            "security.md",
+            SECURITY,
+            province.id,
+            Visibility::Public,
+        )
+        .await;
+        let index = SearchIndex::in_memory().expect("index");
+        index.catch_up(&store).await.expect("indexed");
+        let fuzz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+        let mut searched = 0;
+        for kept in ["corpus", "regressions"] {
+            let Ok(entries) = std::fs::read_dir(fuzz.join(kept).join("search_query")) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let bytes = std::fs::read(entry.path()).expect("read");
+                let Ok(text) = std::str::from_utf8(&bytes) else {
+                    continue;
+                };
+                let _ = index.search(
+                    text,
+                    &Within {
+                        readable: &all(&[law]),
+                        collection: None,
+                    },
+                    10,
+                );
+                searched += 1;
+            }
+        }
+        assert!(searched > 0, "fuzz/corpus/search_query keeps its seeds");
+    })
+    .await;
+}
