@@ -232,12 +232,8 @@ impl Token {
         &self.0
     }
 
-    pub(crate) fn hash(&self) -> String {
-        self.hash_hex()
-    }
-
     /// What the token is known by where it must not be kept itself.
-    pub fn hash_hex(&self) -> String {
+    pub fn hash(&self) -> String {
         hex::encode(Sha256::digest(self.0.as_bytes()))
     }
 }

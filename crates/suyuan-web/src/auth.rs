@@ -229,7 +229,7 @@ impl ApiPacer {
         let Some(limiter) = &self.0 else {
             return Ok(());
         };
-        limiter.check_key(&token.hash_hex()).map_err(|not_until| {
+        limiter.check_key(&token.hash()).map_err(|not_until| {
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
                 &governor::clock::DefaultClock::default(),
             ));

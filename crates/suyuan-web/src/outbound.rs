@@ -122,13 +122,11 @@ impl Outbox {
             .allow
             .iter()
             .map(|raw| {
-                raw.parse::<IpNet>()
-                    .or_else(|_| raw.parse::<IpAddr>().map(IpNet::from))
-                    .map_err(|_| {
-                        StartError::Settings(format!(
-                            "--outbound-allow {raw:?}: not an address or a network"
-                        ))
-                    })
+                crate::security::network(raw).ok_or_else(|| {
+                    StartError::Settings(format!(
+                        "--outbound-allow {raw:?}: not an address or a network"
+                    ))
+                })
             })
             .collect::<Result<_, _>>()?;
         let reach = Arc::new(Reach { allowed });

@@ -62,11 +62,9 @@ impl Policy {
         let metrics_from = metrics_from
             .iter()
             .map(|raw| {
-                raw.parse::<IpNet>()
-                    .or_else(|_| raw.parse::<IpAddr>().map(IpNet::from))
-                    .map_err(|_| {
-                        format!("the metrics address {raw:?} is not an address or a network")
-                    })
+                network(raw).ok_or_else(|| {
+                    format!("the metrics address {raw:?} is not an address or a network")
+                })
             })
             .collect::<Result<_, _>>()?;
         Ok(Self {
@@ -84,6 +82,14 @@ impl Policy {
             .as_deref()
             .is_some_and(|o| o.starts_with("https://"))
     }
+}
+
+/// A network (`10.0.0.0/8`) or a single address (`127.0.0.1`), as an
+/// operator writes one in a setting.
+pub fn network(raw: &str) -> Option<IpNet> {
+    raw.parse::<IpNet>()
+        .ok()
+        .or_else(|| raw.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
 /// The scheme and host of the site, for absolute links: the public URL
