@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod archive;
+pub mod audit;
 pub mod campaigns;
 pub mod clock;
 pub mod exams;

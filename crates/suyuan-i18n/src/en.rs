@@ -583,4 +583,5 @@ pub static TEXTS: Texts = Texts {
     pledges: &crate::pledges::EN,
     requests: &crate::requests::EN,
     public: &crate::public::EN,
+    audit: &crate::audit::EN,
 };

@@ -3,6 +3,7 @@
 //! is one `Texts` value: a key missing from either fails the build,
 //! because every field must be given.
 
+pub mod audit;
 mod en;
 pub mod pledges;
 pub mod public;
@@ -668,6 +669,8 @@ mod texts {
         pub requests: &'static crate::requests::RequestTexts,
         /// What everyone sees without an account.
         pub public: &'static crate::public::PublicTexts,
+        /// The audit log's words.
+        pub audit: &'static crate::audit::AuditTexts,
     }
 }
 

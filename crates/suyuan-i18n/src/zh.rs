@@ -583,4 +583,5 @@ pub static TEXTS: Texts = Texts {
     pledges: &crate::pledges::ZH,
     requests: &crate::requests::ZH,
     public: &crate::public::ZH,
+    audit: &crate::audit::ZH,
 };

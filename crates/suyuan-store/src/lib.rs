@@ -4,6 +4,7 @@
 //! One module per domain area; each holds its tables' entities and the
 //! functions the rest of Suyuan calls. Only this crate contains SQL.
 
+pub mod audit;
 pub mod auth;
 pub mod batch;
 pub mod campaigns;

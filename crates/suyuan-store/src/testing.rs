@@ -130,6 +130,16 @@ impl Store {
         }
     }
 
+    /// Runs one statement as it is, answering the database's refusal: for
+    /// a test that what the schema forbids stays forbidden.
+    pub async fn try_sql(&self, sql: &str) -> Result<(), String> {
+        self.db
+            .execute_unprepared(sql)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
     /// How the database answers a subtree query, with sequential scans
     /// discouraged on PostgreSQL (its planner prefers them on tiny tables):
     /// for checking that the query can use the path index.

@@ -322,6 +322,9 @@ impl<C: Channel> FromRequestParts<AppState> for Pending<C> {
             .member(&token, C::KIND, state.now())
             .await?
             .ok_or(WebError::SignInRequired)?;
+        if let Some(witness) = parts.extensions.get::<crate::audit::Witness>() {
+            witness.saw(&member);
+        }
         Ok(Pending(Signed {
             principal: principal_of(&member),
             member,

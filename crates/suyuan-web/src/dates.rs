@@ -3,6 +3,10 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Weekday};
 
+use suyuan_core::campaigns::month_end;
+use suyuan_core::gatherings::{FIRST_YEAR, LAST_YEAR};
+
+use crate::error::WebError;
 use crate::i18n::{Texts, fill};
 use crate::views::weekday_name;
 
@@ -137,5 +141,47 @@ mod tests {
             span(zh, &midnight(1), &midnight(11)),
             "12月1日 周二 00:00 – 12月10日 周四 24:00"
         );
+    }
+}
+
+#[derive(serde::Deserialize)]
+/// A span of days asked for in a query (`?from=2026-11-01&to=2026-11-30`):
+/// a ledger's or a log's.
+pub struct Period {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl Period {
+    /// The days asked for, both included: this month by default.
+    pub fn days(&self, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), WebError> {
+        let parse = |field: &str, value: &Option<String>| -> Result<Option<NaiveDate>, WebError> {
+            match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .map(Some)
+                    .map_err(|_| {
+                        WebError::Invalid(format!("{field}: a date such as 2026-11-01, not {v:?}"))
+                    }),
+            }
+        };
+        let from = parse("from", &self.from)?.unwrap_or_else(|| today.with_day(1).unwrap_or(today));
+        let to = parse("to", &self.to)?.unwrap_or_else(|| month_end(from.year(), from.month()));
+        for (field, day) in [("from", from), ("to", to)] {
+            if !(FIRST_YEAR..=LAST_YEAR).contains(&day.year()) {
+                return Err(WebError::Invalid(format!(
+                    "{field}: {day} is outside the years {FIRST_YEAR}–{LAST_YEAR}"
+                )));
+            }
+        }
+        if to < from {
+            return Err(WebError::Invalid(format!(
+                "to: {to} is before from: {from}"
+            )));
+        }
+        if (to - from).num_days() > 366 {
+            return Err(WebError::Invalid("to: a span covers at most a year".into()));
+        }
+        Ok((from, to))
     }
 }

@@ -3,6 +3,7 @@
 //! endpoints. Handlers are thin: parse, authorize, call the store, render.
 
 mod api;
+mod audit;
 mod auth;
 mod campaigns;
 mod compilations;
@@ -232,6 +233,7 @@ impl App {
             .merge(home::router())
             .merge(auth::router())
             .merge(units::router())
+            .merge(audit::router())
             .merge(members::router())
             .merge(library::router())
             .merge(prefs::router())
@@ -259,6 +261,10 @@ impl App {
         let router = router
             // A route layer sees the matched route, which labels metrics.
             .route_layer(axum::middleware::from_fn(ops::track_metrics))
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                audit::record,
+            ))
             .layer(axum::middleware::from_fn(error::render_errors))
             .layer(axum::middleware::from_fn(csrf::ensure_cookie))
             .layer(axum::middleware::from_fn(notice::clear_once_shown))

@@ -5,7 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -18,6 +18,7 @@ use suyuan_core::units::{UnitId, UnitPath};
 use suyuan_store::auth::SessionChange;
 use suyuan_store::members::{Member, MemberFilter};
 
+use crate::audit::{self, Concerns};
 use crate::auth::{ApiUser, PageUser};
 use crate::csrf::{CsrfForm, CsrfMultipart, NoFields};
 use crate::error::WebError;
@@ -82,7 +83,7 @@ async fn members_page(
     user: PageUser,
     Path(id): Path<i64>,
     Query(query): Query<PageQuery>,
-) -> Result<MembersPage, WebError> {
+) -> Result<(Extension<Concerns>, MembersPage), WebError> {
     let lang = shared.lang;
     let t = lang.texts();
     let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
@@ -98,7 +99,8 @@ async fn members_page(
     .await?;
     let here = found.here.clone();
     let (total, wanted, pager, members) = (found.total, found.query, found.pager, found.members);
-    Ok(MembersPage {
+    let shown = audit::shows_personal_data(&unit.path);
+    let page = MembersPage {
         chrome: Chrome::for_user(shared, &user, &here),
         title: fill(t.members_of, &[("unit", &unit.name)]),
         crumbs: breadcrumbs(&state, &user.principal, &unit).await?,
@@ -116,7 +118,8 @@ async fn members_page(
         found: fill(t.members_found, &[("total", &total)]),
         query: wanted,
         pager,
-    })
+    };
+    Ok((shown, page))
 }
 
 #[derive(Template, WebTemplate)]
@@ -367,7 +370,7 @@ async fn api_list_members(
     State(state): State<AppState>,
     user: ApiUser,
     Query(query): Query<MembersQuery>,
-) -> Result<Json<Vec<MemberJson>>, WebError> {
+) -> Result<(Option<Extension<Concerns>>, Json<Vec<MemberJson>>), WebError> {
     let within = match query.unit {
         Some(id) => state.store.unit(UnitId(id)).await?.path,
         None => user.principal.unit_path.clone(),
@@ -377,6 +380,7 @@ async fn api_list_members(
     }
     let only = (!user.principal.is_admin() || !user.principal.unit_path.contains(&within))
         .then_some(user.principal.member_id);
+    let shown = only.is_none().then(|| audit::shows_personal_data(&within));
     let members = state
         .store
         .list_members(&MemberFilter {
@@ -386,7 +390,7 @@ async fn api_list_members(
             offset: query.offset.unwrap_or(0),
         })
         .await?;
-    Ok(Json(members.iter().map(MemberJson::from).collect()))
+    Ok((shown, Json(members.iter().map(MemberJson::from).collect())))
 }
 
 /// One member the caller may see.
@@ -396,12 +400,14 @@ async fn api_get_member(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
-) -> Result<Json<MemberJson>, WebError> {
+) -> Result<(Option<Extension<Concerns>>, Json<MemberJson>), WebError> {
     let member = state.store.member(MemberId(id)).await?;
     if !user.principal.may_see_member(member.id, &member.unit.path) {
         return Err(WebError::NotFound);
     }
-    Ok(Json(MemberJson::from(&member)))
+    let shown =
+        (member.id != user.member.id).then(|| audit::shows_personal_data(&member.unit.path));
+    Ok((shown, Json(MemberJson::from(&member))))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -327,6 +327,15 @@ pub fn unit(id: UnitId) -> String {
     format!("/units/{id}")
 }
 
+/// A unit's audit log (its subtree's).
+pub fn unit_audit(id: UnitId) -> String {
+    format!("/units/{id}/audit")
+}
+
+pub fn unit_audit_file(id: UnitId, extension: &str) -> String {
+    format!("/units/{id}/audit.{extension}")
+}
+
 pub fn unit_members(id: UnitId, page: u64) -> String {
     with_search(&format!("/units/{id}/members"), "", page)
 }

@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,7 @@ use suyuan_core::units::{UnitCode, UnitId, UnitKind, UnitName};
 use suyuan_store::auth::SessionChange;
 use suyuan_store::units::{NewUnit, Unit, UnitCount};
 
+use crate::audit;
 use crate::auth::{ApiUser, PageUser};
 use crate::csrf::{CsrfForm, NoFields};
 use crate::error::WebError;
@@ -115,6 +116,7 @@ struct UnitPage {
     progress_href: String,
     gatherings_href: String,
     ledger_href: String,
+    audit_href: String,
     may_change: bool,
     kinds: Vec<(&'static str, &'static str)>,
     action_children: String,
@@ -182,6 +184,7 @@ async fn unit_page(
         progress_href: paths::unit_progress(unit.id),
         gatherings_href: paths::unit_gatherings(unit.id),
         ledger_href: paths::unit_ledger_base(unit.id),
+        audit_href: paths::unit_audit(unit.id),
         may_change: user.principal.may_change_unit(&unit.path).is_ok(),
         kinds: UnitKind::ALL
             .iter()
@@ -222,12 +225,13 @@ async fn create_child(
         kind: UnitKind::parse(&form.kind)?,
     };
     let child = state.store.create_unit(new, state.now()).await?;
-    Ok(done(
+    let added = done(
         &paths::unit(child.id),
         Notice::UnitAdded {
             name: child.name.to_string(),
         },
-    ))
+    );
+    Ok((audit::changes_within(&parent.path), added).into_response())
 }
 
 /// A code for a new unit below `parent` when none is given: the
@@ -269,12 +273,13 @@ async fn rename(
     let unit = changeable_unit(&state, &user.principal, UnitId(id)).await?;
     let name = UnitName::parse(&form.name)?;
     state.store.rename_unit(unit.id, name.clone()).await?;
-    Ok(done(
+    let renamed = done(
         &paths::unit(unit.id),
         Notice::UnitRenamed {
             name: name.to_string(),
         },
-    ))
+    );
+    Ok((audit::changes_within(&unit.path), renamed).into_response())
 }
 
 #[derive(Deserialize)]
@@ -314,7 +319,8 @@ async fn move_unit(
         .unit_by_code(&UnitCode::parse(&form.parent_code)?)
         .await?;
     let moved = move_within_scope(&state, &user.principal, UnitId(id), parent).await?;
-    Ok(done(&paths::unit(moved.id), Notice::UnitMoved))
+    let done = done(&paths::unit(moved.id), Notice::UnitMoved);
+    Ok((audit::changes_within(&moved.path), done).into_response())
 }
 
 async fn archive(
@@ -325,14 +331,15 @@ async fn archive(
 ) -> Result<Response, WebError> {
     let unit = changeable_unit(&state, &user.principal, UnitId(id)).await?;
     state.store.archive_unit(unit.id, state.now()).await?;
-    Ok(done(
+    let archived = done(
         &unit
             .parent_id
             .map_or_else(|| paths::HOME.to_owned(), paths::unit),
         Notice::UnitArchived {
             name: unit.name.to_string(),
         },
-    ))
+    );
+    Ok((audit::changes_within(&unit.path), archived).into_response())
 }
 
 /// A unit as the API shows it.

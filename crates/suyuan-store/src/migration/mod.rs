@@ -26,6 +26,7 @@ mod m0017_pledge_reminders;
 mod m0018_requests;
 mod m0019_elder_mode;
 mod m0020_public;
+mod m0021_audit_log;
 
 use m0001_foundation::*;
 use m0002_library::*;
@@ -47,6 +48,7 @@ use m0017_pledge_reminders::*;
 use m0018_requests::*;
 use m0019_elder_mode::*;
 use m0020_public::*;
+use m0021_audit_log::*;
 
 pub struct Migrator;
 
@@ -73,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(Requests),
             Box::new(ElderMode),
             Box::new(Public),
+            Box::new(AuditLog),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! The store's story, run against SQLite and (when it answers) PostgreSQL.
 
+mod audit;
 mod auth;
 mod campaigns;
 mod exams;

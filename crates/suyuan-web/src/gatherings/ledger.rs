@@ -6,11 +6,10 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
-use serde::Deserialize;
+use chrono::{Duration, NaiveDate, NaiveTime};
 
-use suyuan_core::campaigns::{DEFAULT_ZONE, local_instant, month_end};
-use suyuan_core::gatherings::{Attendance, FIRST_YEAR, LAST_YEAR};
+use suyuan_core::campaigns::{DEFAULT_ZONE, local_instant};
+use suyuan_core::gatherings::Attendance;
 use suyuan_core::progress::Rate;
 use suyuan_core::table::{Cell, write_xlsx};
 use suyuan_core::units::UnitId;
@@ -18,53 +17,12 @@ use suyuan_store::units::Unit;
 
 use super::{attendance_name, kind_name, zone_of};
 use crate::auth::PageUser;
+use crate::dates::Period;
 
 use crate::error::WebError;
 use crate::i18n::{Lang, Texts};
 use crate::views::{Chrome, Page, attachment};
 use crate::{AppState, paths};
-
-#[derive(Deserialize)]
-pub struct Period {
-    from: Option<String>,
-    to: Option<String>,
-}
-
-impl Period {
-    /// The days asked for, both included: this month by default.
-    fn days(&self, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), WebError> {
-        let parse = |field: &str, value: &Option<String>| -> Result<Option<NaiveDate>, WebError> {
-            match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                None => Ok(None),
-                Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                    .map(Some)
-                    .map_err(|_| {
-                        WebError::Invalid(format!("{field}: a date such as 2026-11-01, not {v:?}"))
-                    }),
-            }
-        };
-        let from = parse("from", &self.from)?.unwrap_or_else(|| today.with_day(1).unwrap_or(today));
-        let to = parse("to", &self.to)?.unwrap_or_else(|| month_end(from.year(), from.month()));
-        for (field, day) in [("from", from), ("to", to)] {
-            if !(FIRST_YEAR..=LAST_YEAR).contains(&day.year()) {
-                return Err(WebError::Invalid(format!(
-                    "{field}: {day} is outside the years {FIRST_YEAR}–{LAST_YEAR}"
-                )));
-            }
-        }
-        if to < from {
-            return Err(WebError::Invalid(format!(
-                "to: {to} is before from: {from}"
-            )));
-        }
-        if (to - from).num_days() > 366 {
-            return Err(WebError::Invalid(
-                "to: a ledger covers at most a year".into(),
-            ));
-        }
-        Ok((from, to))
-    }
-}
 
 /// One gathering's line of the ledger, already in words and numbers.
 pub struct Line {

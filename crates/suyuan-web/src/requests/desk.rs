@@ -6,6 +6,7 @@
 //! (the handling unit's own admins only, each reading recorded, the
 //! record read by the admins above).
 
+use axum::Extension;
 use axum::routing::post;
 use chrono::{Duration, NaiveTime};
 
@@ -14,6 +15,7 @@ use suyuan_core::requests::SEND_BACK_WITHIN;
 use suyuan_store::requests::ContactView;
 
 use super::*;
+use crate::audit::{self, Concerns};
 use crate::csrf::CsrfForm;
 use crate::notice::{Notice, done};
 
@@ -303,17 +305,19 @@ async fn contact(
     headers: HeaderMap,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<crate::csrf::Fields>,
-) -> Result<RequestPage, WebError> {
+) -> Result<(Extension<Concerns>, RequestPage), WebError> {
     let request = handled(&state, &user.principal, id).await?;
     if !own_unit(&user.principal, &request) {
         return Err(suyuan_core::access::Denied.into());
     }
+    let shown = audit::shows_personal_data(&request.unit.path);
     let contact = state
         .store
         .request_contact(request.id, user.member.id, state.now())
         .await?;
     let origin = crate::security::origin(&state, &headers);
-    show(&state, page, &Some(user), &origin, &request, Some(contact)).await
+    let page = show(&state, page, &Some(user), &origin, &request, Some(contact)).await?;
+    Ok((shown, page))
 }
 
 #[derive(Template, WebTemplate)]

@@ -4,6 +4,7 @@
 //! is closed or resized; the calendar feed of the site's bookings; and
 //! the sweep that marks no-shows.
 
+use axum::Extension;
 use suyuan_core::sites::{BookingCode, VisitSlot};
 use suyuan_store::StoreError;
 use suyuan_store::gatherings::FeedOwner;
@@ -11,6 +12,7 @@ use suyuan_store::sites::{Booking, CheckedIn};
 
 use super::booking::refusal;
 use super::*;
+use crate::audit::{self, Concerns};
 use crate::csrf::CsrfForm;
 use crate::notice::{Notice, done};
 
@@ -126,7 +128,7 @@ async fn door(
     site: &Site,
     code: String,
     error: Option<String>,
-) -> Result<DoorPage, WebError> {
+) -> Result<(Extension<Concerns>, DoorPage), WebError> {
     let t = page.lang.texts();
     let zone = site.hours.zone;
     let day = today(state, zone);
@@ -147,7 +149,7 @@ async fn door(
         .map(|b| booking_row(t, b, zone))
         .collect();
     let here = paths::site_door(site.id);
-    Ok(DoorPage {
+    let page = DoorPage {
         id: site.id.0,
         name: site.details.name.clone(),
         today: dates::day(t, day),
@@ -159,7 +161,9 @@ async fn door(
         ),
         rows,
         chrome: Chrome::for_user(page, user, &here),
-    })
+    };
+    // The groups' contacts are on it.
+    Ok((audit::shows_personal_data(&site.unit.path), page))
 }
 
 async fn door_page(
@@ -168,7 +172,7 @@ async fn door_page(
     user: PageUser,
     Path(id): Path<i64>,
     Query(query): Query<DoorQuery>,
-) -> Result<DoorPage, WebError> {
+) -> Result<(Extension<Concerns>, DoorPage), WebError> {
     let site = managed(&state, &user, id).await?;
     door(&state, page, &user, &site, query.code, None).await
 }
@@ -289,7 +293,7 @@ async fn bookings_page(
     headers: axum::http::HeaderMap,
     Path(id): Path<i64>,
     Query(query): Query<DayQuery>,
-) -> Result<BookingsPage, WebError> {
+) -> Result<(Extension<Concerns>, BookingsPage), WebError> {
     let t = page.lang.texts();
     let site = managed(&state, &user, id).await?;
     let zone = site.hours.zone;
@@ -338,23 +342,27 @@ async fn bookings_page(
         )
     };
     let here = day_href(day);
-    Ok(BookingsPage {
-        id,
-        name: site.details.name.clone(),
-        day: dates::day(t, day),
-        date: day.to_string(),
-        previous: day_href(day - Duration::days(1)),
-        next: day_href(day + Duration::days(1)),
-        slots,
-        waiting,
-        feed: format!(
-            "{}{}",
-            crate::security::origin(&state, &headers),
-            paths::calendar_feed(&token)
-        ),
-        edit: paths::site_edit(site.id),
-        chrome: Chrome::for_user(page, &user, &here),
-    })
+    let shown = audit::shows_personal_data(&site.unit.path);
+    Ok((
+        shown,
+        BookingsPage {
+            id,
+            name: site.details.name.clone(),
+            day: dates::day(t, day),
+            date: day.to_string(),
+            previous: day_href(day - Duration::days(1)),
+            next: day_href(day + Duration::days(1)),
+            slots,
+            waiting,
+            feed: format!(
+                "{}{}",
+                crate::security::origin(&state, &headers),
+                paths::calendar_feed(&token)
+            ),
+            edit: paths::site_edit(site.id),
+            chrome: Chrome::for_user(page, &user, &here),
+        },
+    ))
 }
 
 #[derive(Deserialize)]

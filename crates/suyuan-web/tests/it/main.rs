@@ -3,6 +3,7 @@
 
 mod accessibility;
 mod api;
+mod audit;
 mod auth;
 mod browser;
 mod compilations;

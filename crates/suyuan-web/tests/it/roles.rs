@@ -299,6 +299,21 @@ async fn gathering_pages(app: &TestApp) -> Vec<Case> {
             [Some(303), Some(422), Some(422), Some(403), Some(403)],
         ),
         get(
+            format!("/units/{}/audit", w.xihu.id),
+            [Some(303), Some(200), Some(200), Some(404), Some(404)],
+        ),
+        get(format!("/units/{}/audit", w.chunan.id), province_only),
+        get(
+            format!("/units/{}/audit.csv", w.xihu.id),
+            [Some(303), Some(200), Some(200), Some(404), Some(404)],
+        ),
+        get(format!("/units/{}/audit.csv", w.chunan.id), province_only),
+        get(
+            format!("/units/{}/audit.xlsx", w.xihu.id),
+            [Some(303), Some(200), Some(200), Some(404), Some(404)],
+        ),
+        get(format!("/units/{}/audit.xlsx", w.chunan.id), province_only),
+        get(
             format!("/units/{}/progress", w.xihu.id),
             [Some(303), Some(200), Some(200), Some(404), Some(404)],
         ),
