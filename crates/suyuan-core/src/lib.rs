@@ -21,6 +21,7 @@ pub mod public;
 pub mod questions;
 pub mod reading;
 pub mod requests;
+pub mod second_factor;
 pub mod sites;
 pub mod table;
 pub mod text;

@@ -584,4 +584,5 @@ pub static TEXTS: Texts = Texts {
     requests: &crate::requests::EN,
     public: &crate::public::EN,
     audit: &crate::audit::EN,
+    second_factor: &crate::second_factor::EN,
 };

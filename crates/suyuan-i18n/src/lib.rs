@@ -8,6 +8,7 @@ mod en;
 pub mod pledges;
 pub mod public;
 pub mod requests;
+pub mod second_factor;
 pub mod sites;
 mod zh;
 
@@ -671,6 +672,8 @@ mod texts {
         pub public: &'static crate::public::PublicTexts,
         /// The audit log's words.
         pub audit: &'static crate::audit::AuditTexts,
+        /// The second step of sign-in.
+        pub second_factor: &'static crate::second_factor::SecondFactorTexts,
     }
 }
 

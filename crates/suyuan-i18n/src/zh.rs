@@ -584,4 +584,5 @@ pub static TEXTS: Texts = Texts {
     requests: &crate::requests::ZH,
     public: &crate::public::ZH,
     audit: &crate::audit::ZH,
+    second_factor: &crate::second_factor::ZH,
 };

@@ -689,7 +689,8 @@ impl Store {
         Ok(())
     }
 
-    /// Sets a password an administrator chose; the member must change it.
+    /// Sets a password an administrator chose; the member must change it,
+    /// and signs in without a second step until they set one up again.
     pub async fn reset_password(
         &self,
         member: MemberId,
@@ -705,7 +706,9 @@ impl Store {
             .filter(login_failure::Column::LoginKey.eq(format!("member:{member}")))
             .exec(&self.db)
             .await?;
-        Ok(())
+        // And for a person who lost their phone and their recovery codes,
+        // their authenticator app is forgotten: they set it up again.
+        self.remove_second_factor(member).await
     }
 
     /// A named secret shared by every instance, made on first use.

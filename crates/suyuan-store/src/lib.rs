@@ -22,6 +22,7 @@ pub mod questions;
 pub mod reading;
 pub mod reminders;
 pub mod requests;
+pub mod second_factor;
 pub mod sites;
 #[cfg(feature = "testing")]
 pub mod testing;

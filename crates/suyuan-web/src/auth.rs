@@ -31,6 +31,7 @@ use suyuan_store::auth::{
     Token,
 };
 use suyuan_store::members::Member;
+use suyuan_store::second_factor::SecondFactor;
 
 use crate::csrf::{CsrfForm, NoFields};
 use crate::error::WebError;
@@ -400,7 +401,7 @@ struct NextQuery {
     next: Option<String>,
 }
 
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     next.filter(|n| paths::is_local(n))
         .unwrap_or(paths::HOME)
         .to_owned()
@@ -415,13 +416,21 @@ async fn login_page(
     if user.is_some() {
         return Redirect::to(&next).into_response();
     }
+    login_page_with(page, next, None).into_response()
+}
+
+/// The sign-in page, from the start, with why when there is a reason.
+pub(crate) fn login_page_with(
+    page: Page,
+    next: String,
+    error: Option<String>,
+) -> impl IntoResponse {
     LoginPage {
         chrome: Chrome::anonymous(page).returning_to(paths::LOGIN),
         login: String::new(),
         next,
-        error: None,
+        error,
     }
-    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -464,36 +473,7 @@ async fn login(
         .await
     {
         Ok(member) => {
-            let token = state
-                .store
-                .create_session(&member, SessionKind::Web, state.now())
-                .await?;
-            let target = if member.must_change_password {
-                paths::PASSWORD.to_owned()
-            } else {
-                next
-            };
-            let jar = crate::csrf::rotated(jar.add(session_cookie(&token, SessionKind::Web)));
-            let jar = remember_device(&state, jar, member.id);
-            let (mut jar, another) = crate::offline::signed_in(&state, jar, member.id);
-            // Elder mode chosen on this phone before signing in is kept
-            // with the person (unless the phone was another person's);
-            // theirs is kept on this phone.
-            if page.elder && !another && !member.elder_mode {
-                state
-                    .store
-                    .set_elder_mode(member.id, true, state.now())
-                    .await?;
-            }
-            if member.elder_mode {
-                jar = jar.add(crate::prefs::mode_cookie(true));
-            }
-            let mut response = (jar, Redirect::to(&target)).into_response();
-            if another {
-                let (name, value) = crate::offline::CLEAR_SITE_DATA;
-                response.headers_mut().insert(name, value);
-            }
-            Ok(response)
+            crate::second_factor::after_password(&state, page.elder, jar, member, next).await
         }
         Err(err @ (SignInError::WrongCredentials | SignInError::Throttled { .. })) => {
             let (status, message, wait) = match err {
@@ -521,6 +501,49 @@ async fn login(
         }
         Err(SignInError::Store(err)) => Err(err.into()),
     }
+}
+
+/// Starts a signed-in person's browser session, once every step of
+/// sign-in is passed: the session and CSRF cookies, this browser made
+/// known for them, and their elder mode brought along (`elder`: this
+/// browser was in elder mode before).
+pub(crate) async fn start_session(
+    state: &AppState,
+    elder: bool,
+    jar: CookieJar,
+    member: Member,
+    next: String,
+) -> Result<Response, WebError> {
+    let token = state
+        .store
+        .create_session(&member, SessionKind::Web, state.now())
+        .await?;
+    let target = if member.must_change_password {
+        paths::PASSWORD.to_owned()
+    } else {
+        next
+    };
+    let jar = crate::csrf::rotated(jar.add(session_cookie(&token, SessionKind::Web)));
+    let jar = remember_device(state, jar, member.id);
+    let (mut jar, another) = crate::offline::signed_in(state, jar, member.id);
+    // Elder mode chosen on this phone before signing in is kept
+    // with the person (unless the phone was another person's);
+    // theirs is kept on this phone.
+    if elder && !another && !member.elder_mode {
+        state
+            .store
+            .set_elder_mode(member.id, true, state.now())
+            .await?;
+    }
+    if member.elder_mode {
+        jar = jar.add(crate::prefs::mode_cookie(true));
+    }
+    let mut response = (jar, Redirect::to(&target)).into_response();
+    if another {
+        let (name, value) = crate::offline::CLEAR_SITE_DATA;
+        response.headers_mut().insert(name, value);
+    }
+    Ok(response)
 }
 
 async fn logout(
@@ -695,6 +718,10 @@ pub struct LoginRequest {
     /// A member number or a mobile phone number.
     login: String,
     password: String,
+    /// For an account with two-step sign-in on: the code its
+    /// authenticator app shows, or one of its recovery codes.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -708,7 +735,7 @@ pub struct LoginResponse {
 
 /// Signs in and returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 422, description = "wrong sign-in name or password"), (status = 429, description = "too many failed attempts")))]
+    responses((status = 200, body = LoginResponse), (status = 422, description = "wrong sign-in name or password, or a second-step code missing or wrong"), (status = 429, description = "too many failed attempts")))]
 async fn api_login(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -722,6 +749,18 @@ async fn api_login(
         .store
         .sign_in(&request.login, &request.password, &from, state.now())
         .await?;
+    if let Some(SecondFactor::On { .. }) = state.store.second_factor(member.id).await? {
+        let code = request.code.as_deref().unwrap_or_default();
+        if code.trim().is_empty() {
+            return Err(WebError::Invalid(
+                "this account signs in in two steps: send the code its authenticator app shows (or a recovery code) as `code`".into(),
+            ));
+        }
+        state
+            .store
+            .pass_second_factor(member.id, code, state.now())
+            .await?;
+    }
     let token = state
         .store
         .create_session(&member, SessionKind::Api, state.now())

@@ -26,6 +26,7 @@ use suyuan_core::units::UnitError;
 use suyuan_search::SearchError;
 use suyuan_store::StoreError;
 use suyuan_store::auth::SignInError;
+use suyuan_store::second_factor::SecondFactorError;
 
 use crate::i18n::lang_of;
 use crate::paths;
@@ -146,6 +147,20 @@ impl From<SignInError> for WebError {
                 WebError::Throttled(err.to_string(), retry_after)
             }
             SignInError::Store(err) => err.into(),
+        }
+    }
+}
+
+impl From<SecondFactorError> for WebError {
+    fn from(err: SecondFactorError) -> Self {
+        match err {
+            SecondFactorError::Throttled { retry_after } => {
+                WebError::Throttled(err.to_string(), retry_after)
+            }
+            SecondFactorError::Store(err) => err.into(),
+            SecondFactorError::Code(_) | SecondFactorError::NotSetUp => {
+                WebError::Invalid(err.to_string())
+            }
         }
     }
 }

@@ -138,6 +138,8 @@ struct HomePage {
     greeting: String,
     number: String,
     role: &'static str,
+    /// Offered a second step at sign-in (those who see others' data).
+    second_factor: bool,
     unit_path: String,
     scope: Option<Scope>,
     gatherings: crate::gatherings::Upcoming,
@@ -207,6 +209,7 @@ async fn home(
         greeting: fill(t.welcome, &[("name", &member.name)]),
         number: member.number.clone(),
         role: role_name(t, member.role),
+        second_factor: crate::second_factor::offered(member.role),
         unit_path,
         scope,
         gatherings: crate::gatherings::upcoming_for(&state, t, member).await?,

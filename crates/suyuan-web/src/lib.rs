@@ -31,6 +31,7 @@ mod reading;
 mod reminders;
 mod requests;
 mod search;
+mod second_factor;
 mod security;
 mod sites;
 mod units;
@@ -232,6 +233,7 @@ impl App {
         let router = Router::new()
             .merge(home::router())
             .merge(auth::router())
+            .merge(second_factor::router())
             .merge(units::router())
             .merge(audit::router())
             .merge(members::router())

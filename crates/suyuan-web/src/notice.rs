@@ -26,6 +26,7 @@ const COOKIE: &str = "sy_notice";
 #[serde(tag = "k", rename_all = "snake_case")]
 pub enum Notice {
     PasswordChanged,
+    SecondFactorOff,
     CampaignCreated,
     ReadingMoved,
     CampaignSaved,
@@ -149,6 +150,7 @@ impl Notice {
     pub fn text(&self, t: &Texts) -> String {
         match self {
             Notice::PasswordChanged => t.password_changed.to_owned(),
+            Notice::SecondFactorOff => t.second_factor.turned_off.to_owned(),
             Notice::CampaignCreated => t.done_campaign_created.to_owned(),
             Notice::ReadingMoved => t.done_reading_moved.to_owned(),
             Notice::CampaignSaved => t.done_saved.to_owned(),

@@ -8,6 +8,10 @@ pub const HOME: &str = "/";
 pub const LOGIN: &str = "/login";
 pub const LOGOUT: &str = "/logout";
 pub const PASSWORD: &str = "/account/password";
+/// The second step of sign-in, once the password was right.
+pub const LOGIN_CODE: &str = "/login/code";
+/// Setting up an authenticator app and recovery codes.
+pub const SECOND_FACTOR: &str = "/account/second-factor";
 pub const IMPORT_MEMBERS: &str = "/members/import";
 pub const IMPORT_TEMPLATE: &str = "/members/import/template.csv";
 

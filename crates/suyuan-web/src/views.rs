@@ -319,6 +319,21 @@ pub fn attachment(
         .into_response()
 }
 
+/// Text as a QR code at least `size` pixels wide, drawn on the server as
+/// SVG (a check-in link, a booking's code, an authenticator's address).
+pub fn qr_svg(text: &str, size: u32) -> String {
+    use qrcode::render::svg;
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code
+            .render::<svg::Color>()
+            .min_dimensions(size, size)
+            .quiet_zone(true)
+            .build(),
+        // What we encode always fits; the page also shows it as text.
+        Err(_) => String::new(),
+    }
+}
+
 /// Photos decoded at once by this instance.
 static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 

@@ -1,4 +1,4 @@
-// What every page shares: the service worker that keeps pages for reading
+// What every page shares: print buttons, the service worker that keeps pages for reading
 // without a network, and the readings finished offline. A reading that
 // could not be sent is kept on the phone with whose it is and the mark ids
 // the page made (so that it counts once however often it is sent), and is
@@ -99,4 +99,9 @@
   window.addEventListener("online", flush);
   window.addEventListener("offline", show);
   flush();
+
+  // A button that prints its page (recovery codes, a ledger).
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
 })();

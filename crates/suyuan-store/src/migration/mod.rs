@@ -27,6 +27,7 @@ mod m0018_requests;
 mod m0019_elder_mode;
 mod m0020_public;
 mod m0021_audit_log;
+mod m0022_second_factor;
 
 use m0001_foundation::*;
 use m0002_library::*;
@@ -49,6 +50,7 @@ use m0018_requests::*;
 use m0019_elder_mode::*;
 use m0020_public::*;
 use m0021_audit_log::*;
+use m0022_second_factor::*;
 
 pub struct Migrator;
 
@@ -76,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(ElderMode),
             Box::new(Public),
             Box::new(AuditLog),
+            Box::new(SecondFactor),
         ]
     }
 }

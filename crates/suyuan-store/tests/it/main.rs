@@ -14,6 +14,7 @@ mod public;
 mod questions;
 mod reading;
 mod requests;
+mod second_factor;
 mod sites;
 mod units;
 

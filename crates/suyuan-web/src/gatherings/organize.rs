@@ -262,7 +262,11 @@ async fn run_page(
         roll_href: paths::gathering_roll(id),
         when: super::when(t, zone, &gathering),
         open,
-        qr: if open { qr_svg(&link) } else { String::new() },
+        qr: if open {
+            crate::views::qr_svg(&link, 220)
+        } else {
+            String::new()
+        },
         forward,
         code: if open { code } else { String::new() },
         refresh: (CheckInCode::rotates_at(now) - now).num_seconds().max(1),
@@ -482,20 +486,6 @@ async fn roll_page(
         pager,
         bulk_action: paths::gathering_attendance_bulk(id),
     })
-}
-
-/// The check-in link as a QR code, drawn on the server as SVG.
-fn qr_svg(link: &str) -> String {
-    use qrcode::render::svg;
-    match qrcode::QrCode::new(link.as_bytes()) {
-        Ok(code) => code
-            .render::<svg::Color>()
-            .min_dimensions(220, 220)
-            .quiet_zone(true)
-            .build(),
-        // A URL this short always fits a QR code; the typed code still works.
-        Err(_) => String::new(),
-    }
 }
 
 #[derive(Deserialize)]

@@ -692,19 +692,6 @@ async fn bookings_of(
     Ok((code, bookings))
 }
 
-/// The booking's code as a QR code, drawn on the server.
-pub fn qr_svg(text: &str) -> String {
-    use qrcode::render::svg;
-    match qrcode::QrCode::new(text.as_bytes()) {
-        Ok(code) => code
-            .render::<svg::Color>()
-            .min_dimensions(200, 200)
-            .quiet_zone(true)
-            .build(),
-        Err(_) => String::new(),
-    }
-}
-
 async fn tracking_page(
     State(state): State<AppState>,
     page: Page,
@@ -780,7 +767,7 @@ async fn tracking(
         status: status_name(t, first.status),
         status_code: first.status.code(),
         explanation,
-        qr: qr_svg(&code.to_string()),
+        qr: crate::views::qr_svg(&code.to_string(), 200),
         organization: first.organization.clone(),
         org_kind: org_kind_name(t, first.org_kind),
         contact: format!(

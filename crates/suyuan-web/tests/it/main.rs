@@ -22,6 +22,7 @@ mod reminders;
 mod requests;
 mod roles;
 mod search;
+mod second_factor;
 mod security;
 mod sites;
 mod units;

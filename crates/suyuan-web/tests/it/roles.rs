@@ -134,6 +134,45 @@ async fn pages(app: &TestApp) -> Vec<Case> {
             Body::None,
             [Some(303), Some(200), Some(200), Some(200), Some(200)],
         ),
+        // Two-step sign-in is offered to those who see others' data.
+        case(
+            "GET",
+            "/account/second-factor".into(),
+            Body::None,
+            [Some(303), Some(200), Some(200), Some(404), Some(200)],
+        ),
+        case(
+            "POST",
+            "/account/second-factor/begin".into(),
+            form(&[]),
+            [Some(303), Some(303), Some(303), Some(404), Some(303)],
+        ),
+        case(
+            "POST",
+            "/account/second-factor/confirm".into(),
+            form(&[("code", "000000")]),
+            [Some(303), Some(422), Some(422), Some(404), Some(422)],
+        ),
+        case(
+            "POST",
+            "/account/second-factor/recovery-codes".into(),
+            form(&[("code", "000000")]),
+            [Some(303), Some(422), Some(422), Some(404), Some(422)],
+        ),
+        case(
+            "POST",
+            "/account/second-factor/off".into(),
+            form(&[("code", "000000")]),
+            [Some(303), Some(422), Some(422), Some(404), Some(422)],
+        ),
+        // Without a password step just passed, there is no second one.
+        case("GET", "/login/code".into(), Body::None, [Some(303); 5]),
+        case(
+            "POST",
+            "/login/code".into(),
+            form(&[("code", "000000")]),
+            [Some(422); 5],
+        ),
         case(
             "GET",
             "/units/999999".into(),
