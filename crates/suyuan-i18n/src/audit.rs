@@ -69,6 +69,8 @@ pub const ZH: AuditTexts = AuditTexts {
         ("login", "登录"),
         ("logout", "退出登录"),
         ("prefs", "显示设置"),
+        ("second-factor", "两步验证"),
+        ("account", "账号"),
     ],
     other_area: "其他",
 };
@@ -116,6 +118,8 @@ pub const EN: AuditTexts = AuditTexts {
         ("login", "Sign-in"),
         ("logout", "Sign-out"),
         ("prefs", "Display"),
+        ("second-factor", "Two-step sign-in"),
+        ("account", "Account"),
     ],
     other_area: "Other",
 };

@@ -217,20 +217,14 @@ fn deed_name(t: &Texts, deed: Deed) -> &'static str {
     }
 }
 
-/// The part of the platform a route belongs to, by its first word
-/// (`POST /units/{id}/rename`: units; `/api/v1/members`: members).
+/// The part of the platform a route belongs to: its last word that names
+/// one (`GET /units/{id}/members`: members; `POST /units/{id}/rename`:
+/// units; `/api/v1/members`: members).
 fn area_name(t: &Texts, action: &str) -> &'static str {
     let path = action.split_once(' ').map_or(action, |(_, path)| path);
-    let path = path.strip_prefix("/api/v1").unwrap_or(path);
-    let first = path
-        .trim_start_matches('/')
-        .split(['/', '.'])
-        .next()
-        .unwrap_or("");
-    t.audit
-        .areas
-        .iter()
-        .find(|(word, _)| *word == first)
+    path.split(['/', '.'])
+        .rev()
+        .find_map(|word| t.audit.areas.iter().find(|(area, _)| *area == word))
         .map_or(t.audit.other_area, |(_, name)| name)
 }
 
