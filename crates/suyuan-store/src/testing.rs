@@ -80,6 +80,29 @@ impl TestDb {
             .expect("open the test store")
     }
 
+    /// Leaves the database as a release with only the first `steps`
+    /// migrations made it, holding what `statements` insert: for a test
+    /// that the migrations since carry it forward.
+    pub async fn made_by_first_migrations(&self, steps: u32, statements: &[&str]) {
+        use sea_orm_migration::MigratorTrait;
+        let url = match &self.location {
+            Location::DataDir(dir) => {
+                format!("sqlite://{}?mode=rwc", dir.join(crate::DB_FILE).display())
+            }
+            Location::Url(url) => url.clone(),
+        };
+        let db = Database::connect(&url).await.expect("connect");
+        crate::migration::Migrator::up(&db, Some(steps))
+            .await
+            .expect("the earlier migrations");
+        for sql in statements {
+            db.execute_unprepared(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        db.close().await.expect("close");
+    }
+
     pub async fn drop_database(self) {
         if let Some((admin_url, name)) = &self.postgres
             && let Ok(admin) = Database::connect(admin_url).await

@@ -17,6 +17,7 @@ mod requests;
 mod second_factor;
 mod sites;
 mod units;
+mod upgrade;
 
 use chrono::{DateTime, TimeZone, Utc};
 use suyuan_core::library::Markup;

@@ -1,6 +1,7 @@
 //! The server killed with SIGKILL at a random moment, twenty rounds on
-//! each backend, while members mark their reading, groups book a teaching
-//! site and a unit writes how its pledge is getting on. After each kill,
+//! each backend, while a member marks their reading and answers a test,
+//! groups book a teaching site and a unit writes how its pledge is
+//! getting on. After each kill,
 //! every acknowledged write is there exactly once and every kept figure
 //! equals its recount (reading progress, a site's slots, pledges by day).
 //! On PostgreSQL the database server is a private one, stopped the hard
@@ -19,16 +20,20 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use suyuan_core::access::Role;
 use suyuan_core::campaigns::{Calendar, CampaignId, DEFAULT_ZONE};
+use suyuan_core::exams::{DrawRule, Window};
 use suyuan_core::library::{CollectionId, Markup, Visibility, parse_text};
 use suyuan_core::members::{MemberId, MemberNumber, NewPassword, PersonName};
 use suyuan_core::pledges::{PledgeId, Pledger, Promise, Timeline};
+use suyuan_core::questions::{Answer, Question, Response};
 use suyuan_core::reading::{PointRules, ReadingPace};
 use suyuan_core::sites::{BookingCode, OpeningHours, SiteDetails, SiteId, SlotTimes, VisitRules};
 use suyuan_core::units::UnitKind;
 use suyuan_store::auth::hash_password;
 use suyuan_store::campaigns::NewCampaign;
+use suyuan_store::exams::{AttemptId, ExamId, NewExam};
 use suyuan_store::library::{Imported, NewCollection};
 use suyuan_store::members::NewMember;
+use suyuan_store::questions::Status;
 use suyuan_store::testing::{TestDb, add_unit};
 use suyuan_store::{Location, Store};
 
@@ -36,6 +41,8 @@ const ROUNDS: usize = 20;
 const PASSWORD: &str = "crash-test-password";
 /// Reading marks sent in a round, at most (two clients share them).
 const MARKS_A_ROUND: usize = 80;
+/// Questions in the test sat once a round.
+const QUESTIONS: usize = 20;
 
 /// A running `suyuan serve` and the address it printed.
 struct Server {
@@ -138,6 +145,7 @@ struct World {
     /// Slots from three days ahead, to book.
     slots: Vec<DateTime<Utc>>,
     pledge: PledgeId,
+    exam: ExamId,
 }
 
 async fn seed(store: &Store) -> World {
@@ -258,6 +266,51 @@ async fn seed(store: &Store) -> World {
         .await
         .expect("pledge")
         .id;
+    // A test of twenty true-or-false questions, open all the rounds long,
+    // sat once a round.
+    let bank: Vec<Question> = (1..=20)
+        .map(|i| {
+            Question::new(
+                format!("第{i}题：宪法是国家的根本法。"),
+                Answer::TrueFalse {
+                    correct: true,
+                    if_true: None,
+                    if_false: None,
+                },
+            )
+        })
+        .collect();
+    store
+        .add_questions(district.id, &bank, Status::Active, now)
+        .await
+        .expect("the bank");
+    let exam = store
+        .create_exam(
+            NewExam {
+                owner: district.id,
+                campaign: None,
+                title: "宪法知识测试".into(),
+                window: Window {
+                    opens: now - chrono::Duration::hours(1),
+                    closes: now + chrono::Duration::days(1),
+                    limit: chrono::Duration::hours(2),
+                    attempts_allowed: (ROUNDS + 1) as u32,
+                },
+                pass_mark: 60,
+                rules: vec![DrawRule {
+                    category: None,
+                    difficulty: None,
+                    from_readings: false,
+                    count: QUESTIONS,
+                }],
+                mistakes: 0,
+                readings: None,
+            },
+            now,
+        )
+        .await
+        .expect("the test")
+        .id;
     World {
         member,
         campaign,
@@ -265,6 +318,7 @@ async fn seed(store: &Store) -> World {
         site,
         slots,
         pledge,
+        exam,
     }
 }
 
@@ -321,6 +375,10 @@ struct Acknowledged {
     bookings: Vec<(String, String, String)>,
     /// Each pledge update's text (each is unique).
     updates: Vec<String>,
+    /// Each answer: its attempt, the question's position, the answer.
+    answers: Vec<(i64, usize, bool)>,
+    /// Attempts handed in.
+    submitted: Vec<i64>,
 }
 
 /// A small generator of the kill's moment: the same rounds every run.
@@ -420,6 +478,53 @@ fn round(
             }
         }));
     }
+    // A test sat: last round's attempt handed in, a new one started, and
+    // each question answered once, in turn.
+    {
+        let (address, token) = (server.address.clone(), member.clone());
+        let (gone, acknowledged) = (gone.clone(), acknowledged.clone());
+        let exam = world.exam.0;
+        clients.push(std::thread::spawn(move || {
+            let start = || {
+                let path = format!("/api/v1/tests/{exam}/attempts");
+                let (status, answer) = request(&address, "POST", &path, Some(&token), &[], "")?;
+                assert_eq!(status, 200, "an attempt: {answer}");
+                json(&answer)["id"].as_i64()
+            };
+            let Some(mut attempt) = start() else { return };
+            if acknowledged
+                .lock()
+                .expect("lock")
+                .answers
+                .iter()
+                .any(|(a, _, _)| *a == attempt)
+            {
+                let path = format!("/api/v1/attempts/{attempt}/submit");
+                match request(&address, "POST", &path, Some(&token), &[], "") {
+                    Some((200, _)) => acknowledged.lock().expect("lock").submitted.push(attempt),
+                    Some((status, answer)) => panic!("handing in: {status}: {answer}"),
+                    None => return,
+                }
+                let Some(next) = start() else { return };
+                attempt = next;
+            }
+            for position in 0..QUESTIONS {
+                let value = (n + position) % 2 == 0;
+                let path = format!("/api/v1/attempts/{attempt}/answers/{position}");
+                let body = format!(r#"{{"value":{value}}}"#);
+                match request(&address, "PUT", &path, Some(&token), &[], &body) {
+                    Some((204, _)) => acknowledged
+                        .lock()
+                        .expect("lock")
+                        .answers
+                        .push((attempt, position, value)),
+                    Some((status, answer)) => panic!("an answer: {status}: {answer}"),
+                    None if gone.load(Ordering::SeqCst) => return,
+                    None => continue,
+                }
+            }
+        }));
+    }
     std::thread::sleep(moment(n));
     gone.store(true, Ordering::SeqCst);
     server.child.kill().expect("SIGKILL");
@@ -478,12 +583,35 @@ async fn verify(store: &Store, world: &World, acknowledged: &Acknowledged) -> us
             "acknowledged update {text:?} is stored {copies} times"
         );
     }
+    for (attempt, position, value) in &acknowledged.answers {
+        let given = store.answers(AttemptId(*attempt)).await.expect("answers");
+        let at: Vec<_> = given.iter().filter(|a| a.position == *position).collect();
+        assert_eq!(
+            at.len(),
+            1,
+            "attempt {attempt}'s answer {position} is stored {} times",
+            at.len()
+        );
+        assert_eq!(
+            at[0].response,
+            Response::Bool(*value),
+            "attempt {attempt}'s answer {position}"
+        );
+    }
+    for attempt in &acknowledged.submitted {
+        let handed_in = store.attempt(AttemptId(*attempt)).await.expect("attempt");
+        assert!(!handed_in.is_open(), "attempt {attempt} was handed in");
+    }
     assert_eq!(
         store.kept_pledge_days().await.expect("kept"),
         store.recount_pledge_days().await.expect("recount"),
         "pledge figures drifted from their recount"
     );
-    acknowledged.marks.len() + acknowledged.bookings.len() + acknowledged.updates.len()
+    acknowledged.marks.len()
+        + acknowledged.bookings.len()
+        + acknowledged.updates.len()
+        + acknowledged.answers.len()
+        + acknowledged.submitted.len()
 }
 
 /// A private PostgreSQL server, so that stopping it the hard way between
@@ -697,11 +825,13 @@ fn crash_rounds(location: Location, cluster: Option<&Cluster>) {
     let _ = server.child.wait();
     // The figures RELIABILITY.md records.
     println!(
-        "{ROUNDS} rounds survived in {:.0?}: {checked} acknowledged writes checked ({} marks, {} bookings, {} pledge updates)",
+        "{ROUNDS} rounds survived in {:.0?}: {checked} acknowledged writes checked ({} marks, {} bookings, {} pledge updates, {} answers, {} attempts handed in)",
         started.elapsed(),
         acknowledged.marks.len(),
         acknowledged.bookings.len(),
-        acknowledged.updates.len()
+        acknowledged.updates.len(),
+        acknowledged.answers.len(),
+        acknowledged.submitted.len()
     );
 }
 
