@@ -509,7 +509,7 @@ fn round(
                 attempt = next;
             }
             for position in 0..QUESTIONS {
-                let value = (n + position) % 2 == 0;
+                let value = (n + position).is_multiple_of(2);
                 let path = format!("/api/v1/attempts/{attempt}/answers/{position}");
                 let body = format!(r#"{{"value":{value}}}"#);
                 match request(&address, "PUT", &path, Some(&token), &[], &body) {
