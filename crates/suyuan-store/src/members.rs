@@ -368,12 +368,15 @@ impl Store {
             .iter()
             .filter_map(|r| r.phone.as_ref().map(Phone::as_str))
             .collect();
-        let mut phone_owner: HashMap<String, String> = HashMap::new();
+        // Each phone's owner: their number and where they belong.
+        let mut phone_owner: HashMap<String, (String, String)> = HashMap::new();
         for chunk in phones.chunks(IMPORT_CHUNK) {
-            let taken: Vec<(Option<String>, String)> = entity::Entity::find()
+            let taken: Vec<(Option<String>, String, String)> = entity::Entity::find()
                 .select_only()
                 .column(Column::Phone)
                 .column(Column::MemberNumber)
+                .column(units::entity::Column::Path)
+                .inner_join(units::entity::Entity)
                 .filter(Column::Phone.is_in(chunk.iter().copied()))
                 .into_tuple()
                 .all(&txn)
@@ -381,18 +384,26 @@ impl Store {
             phone_owner.extend(
                 taken
                     .into_iter()
-                    .filter_map(|(phone, number)| Some((phone?, number))),
+                    .filter_map(|(phone, number, path)| Some((phone?, (number, path)))),
             );
         }
         for row in rows {
             let owner = row.phone.as_ref().and_then(|p| phone_owner.get(p.as_str()));
-            if let Some(owner) = owner
-                .filter(|owner| *owner != row.number.as_str() && !numbers.contains(owner.as_str()))
-            {
+            if let Some((owner, path)) = owner.filter(|(owner, _)| {
+                *owner != row.number.as_str() && !numbers.contains(owner.as_str())
+            }) {
+                // Someone outside the importer's scope is not named.
+                let seen = within.is_none_or(|scope| {
+                    UnitPath::parse(path).is_some_and(|path| scope.contains(&path))
+                });
                 errors.push(RowError {
                     row: row.row,
                     column: Some("手机/phone".into()),
-                    reason: format!("this phone already belongs to member {owner}"),
+                    reason: if seen {
+                        format!("this phone already belongs to member {owner}")
+                    } else {
+                        "this phone already belongs to another member".to_owned()
+                    },
                 });
             }
         }

@@ -215,3 +215,53 @@ async fn an_admin_cannot_take_over_members_elsewhere_by_number() {
     })
     .await;
 }
+
+/// An import's errors name no one outside the importer's scope: a phone
+/// that belongs to someone in another district is "another member's".
+#[tokio::test]
+async fn an_imports_errors_name_no_one_outside_the_importers_scope() {
+    each_backend(|store| async move {
+        let p = province(&store).await;
+        let roster = "姓名,编号,单位,手机\n\
+            张伟,ZJ003,浙江省/淳安县/下姜村,13800000003\n\
+            李强,ZJ004,zj-hz-xh-cy1,13800000004\n";
+        let rows = parse_roster(roster.as_bytes()).expect("valid").rows;
+        store
+            .import_members(&rows, None, HASH, now())
+            .await
+            .expect("import");
+
+        let clash = "姓名,编号,单位,手机\n\
+            赵六,ZJ009,zj-hz-xh-cy1,13800000003\n\
+            钱七,ZJ010,zj-hz-xh-cy1,13800000004\n";
+        let rows = parse_roster(clash.as_bytes()).expect("valid").rows;
+        let refused = store
+            .import_members(&rows, Some(&p.xihu.path), HASH, now())
+            .await
+            .expect_err("phones taken");
+        let StoreError::Import(ImportError::Rows(errors)) = refused else {
+            panic!("{refused:?}");
+        };
+        let reasons: Vec<&str> = errors.iter().map(|e| e.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "this phone already belongs to another member",
+                "this phone already belongs to member ZJ004",
+            ]
+        );
+        // The province's admin sees everyone, and is told whose it is.
+        let refused = store
+            .import_members(&rows, None, HASH, now())
+            .await
+            .expect_err("phones taken");
+        let StoreError::Import(ImportError::Rows(errors)) = refused else {
+            panic!("{refused:?}");
+        };
+        assert_eq!(
+            errors[0].reason,
+            "this phone already belongs to member ZJ003"
+        );
+    })
+    .await;
+}
