@@ -155,6 +155,34 @@ impl Principal {
     }
 }
 
+/// Where a session is used: a browser (cookie) or a script (bearer token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Web,
+    Api,
+}
+
+impl SessionKind {
+    /// How long a session lasts at most from its sign-in, however much
+    /// it is used.
+    pub fn lifetime(self) -> chrono::Duration {
+        match self {
+            SessionKind::Web => chrono::Duration::days(14),
+            SessionKind::Api => chrono::Duration::days(30),
+        }
+    }
+
+    /// How long a session lasts unused: a working day for the people who
+    /// manage others' data at a desk, a week for a member's phone (who
+    /// may study weekly) and for scripts.
+    pub fn idle(self, role: Role) -> chrono::Duration {
+        match (self, role) {
+            (SessionKind::Web, Role::Admin | Role::SiteManager) => chrono::Duration::hours(12),
+            (SessionKind::Web, Role::Member) | (SessionKind::Api, _) => chrono::Duration::days(7),
+        }
+    }
+}
+
 /// How sign-in failures slow further tries on one key (an account, an
 /// address, a known device): the first `free` failures cost nothing; each
 /// after them doubles the wait after the last, from `first` up to

@@ -145,38 +145,13 @@ pub(crate) mod secret {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Where a session is used: a browser (cookie) or a script (bearer token).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionKind {
-    Web,
-    Api,
-}
+pub use suyuan_core::access::SessionKind;
 
-impl SessionKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            SessionKind::Web => "web",
-            SessionKind::Api => "api",
-        }
-    }
-
-    /// How long a session lasts at most from its sign-in, however much
-    /// it is used.
-    pub fn lifetime(self) -> Duration {
-        match self {
-            SessionKind::Web => Duration::days(14),
-            SessionKind::Api => Duration::days(30),
-        }
-    }
-
-    /// How long a session lasts unused: a working day for the people who
-    /// manage others' data at a desk, a week for a member's phone (who
-    /// may study weekly) and for scripts.
-    pub fn idle(self, role: Role) -> Duration {
-        match (self, role) {
-            (SessionKind::Web, Role::Admin | Role::SiteManager) => Duration::hours(12),
-            (SessionKind::Web, Role::Member) | (SessionKind::Api, _) => Duration::days(7),
-        }
+/// How a session's kind is stored.
+fn kind_code(kind: SessionKind) -> &'static str {
+    match kind {
+        SessionKind::Web => "web",
+        SessionKind::Api => "api",
     }
 }
 
@@ -443,7 +418,7 @@ impl Store {
         session::Entity::insert(session::ActiveModel {
             token_hash: Set(token.hash()),
             member_id: Set(member.id.0),
-            kind: Set(kind.as_str().to_owned()),
+            kind: Set(kind_code(kind).to_owned()),
             created_at: Set(now),
             expires_at: Set(now + kind.idle(member.role)),
         })
@@ -492,7 +467,7 @@ impl Store {
             .zip(&hashes)
             .map(|(query, hash)| {
                 let session = sessions.get(hash)?;
-                (session.kind == query.kind.as_str()
+                (session.kind == kind_code(query.kind)
                     && session.expires_at > query.now
                     && session.created_at + query.kind.lifetime() > query.now)
                     .then_some(session.member_id)
@@ -645,7 +620,7 @@ impl Store {
             let rows = chunk.iter().map(|(member, token)| session::ActiveModel {
                 token_hash: Set(token.hash()),
                 member_id: Set(member.0),
-                kind: Set(kind.as_str().to_owned()),
+                kind: Set(kind_code(kind).to_owned()),
                 created_at: Set(now),
                 expires_at: Set(now + kind.idle(Role::Member)),
             });
