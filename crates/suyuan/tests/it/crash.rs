@@ -1,9 +1,10 @@
 //! The server killed with SIGKILL at a random moment, twenty rounds on
 //! each backend, while a member marks their reading and answers a test,
-//! groups book a teaching site and a unit writes how its pledge is
-//! getting on. After each kill,
+//! groups book a teaching site, a unit writes how its pledge is getting
+//! on and the public sends requests through a unit's Open311 app. After each kill,
 //! every acknowledged write is there exactly once and every kept figure
-//! equals its recount (reading progress, a site's slots, pledges by day).
+//! equals its recount (reading progress, a site's slots, pledges and
+//! requests by day).
 //! On PostgreSQL the database server is a private one, stopped the hard
 //! way (`pg_ctl stop -m immediate`, a crash it recovers from) and started
 //! again between rounds.
@@ -26,6 +27,7 @@ use suyuan_core::members::{MemberId, MemberNumber, NewPassword, PersonName};
 use suyuan_core::pledges::{PledgeId, Pledger, Promise, Timeline};
 use suyuan_core::questions::{Answer, Question, Response};
 use suyuan_core::reading::{PointRules, ReadingPace};
+use suyuan_core::requests::{Category, ClockRules, RequestId};
 use suyuan_core::sites::{BookingCode, OpeningHours, SiteDetails, SiteId, SlotTimes, VisitRules};
 use suyuan_core::units::UnitKind;
 use suyuan_store::auth::hash_password;
@@ -43,6 +45,8 @@ const PASSWORD: &str = "crash-test-password";
 const MARKS_A_ROUND: usize = 80;
 /// Questions in the test sat once a round.
 const QUESTIONS: usize = 20;
+/// Requests sent in a round, at most (a key may send 600 an hour).
+const REQUESTS_A_ROUND: usize = 25;
 
 /// A running `suyuan serve` and the address it printed.
 struct Server {
@@ -116,7 +120,13 @@ fn request(
         auth.push_str(&format!("{name}: {value}\r\n"));
     }
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{auth}Content-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        // Our JSON bodies are objects; the rest are forms.
+        if body.is_empty() || body.starts_with('{') {
+            "application/json"
+        } else {
+            "application/x-www-form-urlencoded"
+        },
         body.len()
     );
     stream.write_all(head.as_bytes()).ok()?;
@@ -146,6 +156,8 @@ struct World {
     slots: Vec<DateTime<Utc>>,
     pledge: PledgeId,
     exam: ExamId,
+    /// The key a unit's app sends requests from the public with.
+    open311_key: String,
 }
 
 async fn seed(store: &Store) -> World {
@@ -311,7 +323,18 @@ async fn seed(store: &Store) -> World {
         .await
         .expect("the test")
         .id;
+    let category =
+        Category::new("lights", "路灯", "", "", ClockRules::default()).expect("category");
+    store
+        .save_request_category(&category, 0, true)
+        .await
+        .expect("a category");
+    let (_, open311_key) = store
+        .issue_open311_key(&district, "街道App", admin, now)
+        .await
+        .expect("a key");
     World {
+        open311_key: open311_key.expose().to_owned(),
         member,
         campaign,
         excerpts,
@@ -379,6 +402,8 @@ struct Acknowledged {
     answers: Vec<(i64, usize, bool)>,
     /// Attempts handed in.
     submitted: Vec<i64>,
+    /// Requests from the public: their id and description.
+    requests: Vec<(i64, String)>,
 }
 
 /// A small generator of the kill's moment: the same rounds every run.
@@ -525,6 +550,33 @@ fn round(
             }
         }));
     }
+    // Requests from the public, sent through a unit's Open311 app.
+    {
+        let address = server.address.clone();
+        let (gone, acknowledged) = (gone.clone(), acknowledged.clone());
+        let key = world.open311_key.clone();
+        clients.push(std::thread::spawn(move || {
+            for i in 0..REQUESTS_A_ROUND {
+                let description = format!("round {n} request {i}: the street light on Wensan Road is out");
+                let body = format!(
+                    "api_key={key}&service_code=lights&address_string=Wensan+Road&description={}&last_name=Zhang&first_name=San&phone=13800000000",
+                    description.replace(' ', "+").replace(':', "%3A")
+                );
+                match request(&address, "POST", "/open311/v2/requests.json", None, &[], &body) {
+                    Some((201, answer)) => {
+                        let id = json(&answer)[0]["service_request_id"]
+                            .as_str()
+                            .and_then(|id| id.parse().ok())
+                            .expect("a request id");
+                        acknowledged.lock().expect("lock").requests.push((id, description));
+                    }
+                    Some((status, answer)) => panic!("a request: {status}: {answer}"),
+                    None if gone.load(Ordering::SeqCst) => return,
+                    None => continue,
+                }
+            }
+        }));
+    }
     std::thread::sleep(moment(n));
     gone.store(true, Ordering::SeqCst);
     server.child.kill().expect("SIGKILL");
@@ -602,6 +654,18 @@ async fn verify(store: &Store, world: &World, acknowledged: &Acknowledged) -> us
         let handed_in = store.attempt(AttemptId(*attempt)).await.expect("attempt");
         assert!(!handed_in.is_open(), "attempt {attempt} was handed in");
     }
+    for (id, description) in &acknowledged.requests {
+        let stored = store
+            .request(RequestId(*id))
+            .await
+            .expect("an acknowledged request");
+        assert_eq!(&stored.submission.description, description, "request {id}");
+    }
+    assert_eq!(
+        store.kept_request_days().await.expect("kept"),
+        store.recount_request_days().await.expect("recount"),
+        "request figures drifted from their recount"
+    );
     assert_eq!(
         store.kept_pledge_days().await.expect("kept"),
         store.recount_pledge_days().await.expect("recount"),
@@ -612,6 +676,7 @@ async fn verify(store: &Store, world: &World, acknowledged: &Acknowledged) -> us
         + acknowledged.updates.len()
         + acknowledged.answers.len()
         + acknowledged.submitted.len()
+        + acknowledged.requests.len()
 }
 
 /// A private PostgreSQL server, so that stopping it the hard way between
@@ -825,13 +890,14 @@ fn crash_rounds(location: Location, cluster: Option<&Cluster>) {
     let _ = server.child.wait();
     // The figures RELIABILITY.md records.
     println!(
-        "{ROUNDS} rounds survived in {:.0?}: {checked} acknowledged writes checked ({} marks, {} bookings, {} pledge updates, {} answers, {} attempts handed in)",
+        "{ROUNDS} rounds survived in {:.0?}: {checked} acknowledged writes checked ({} marks, {} bookings, {} pledge updates, {} answers, {} attempts handed in, {} requests)",
         started.elapsed(),
         acknowledged.marks.len(),
         acknowledged.bookings.len(),
         acknowledged.updates.len(),
         acknowledged.answers.len(),
-        acknowledged.submitted.len()
+        acknowledged.submitted.len(),
+        acknowledged.requests.len()
     );
 }
 
