@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use thiserror::Error;
 
-use suyuan_core::access::{Backoff, Role};
+use suyuan_core::access::Backoff;
 use suyuan_core::members::{MemberId, NewPassword};
 use suyuan_core::units::UnitPath;
 
@@ -622,7 +622,7 @@ impl Store {
                 member_id: Set(member.0),
                 kind: Set(kind_code(kind).to_owned()),
                 created_at: Set(now),
-                expires_at: Set(now + kind.idle(Role::Member)),
+                expires_at: Set(now + kind.idle(suyuan_core::access::Role::Member)),
             });
             session::Entity::insert_many(rows).exec(&txn).await?;
         }

@@ -2,7 +2,8 @@
 //! the OpenAPI document is generated from the handlers themselves.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
@@ -14,6 +15,7 @@ use crate::{
 #[openapi(
     info(title = "Suyuan API", description = "Units, members, sign-in, the library, search, daily reading, the question bank, tests, gatherings, teaching sites and pledges. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&BearerAuth),
+    components(schemas(Failure)),
     tags((name = "auth"), (name = "units"), (name = "members"), (name = "library"), (name = "reading"), (name = "questions"), (name = "tests"), (name = "gatherings"), (name = "sites"), (name = "pledges"))
 )]
 struct ApiDoc;
@@ -46,4 +48,79 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(reminders::api())
         .merge(sites::api())
         .merge(pledges::api())
+}
+
+/// Every error's body, as `render_errors` writes it.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct Failure {
+    error: FailureDetail,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct FailureDetail {
+    /// What kind of refusal: `invalid`, `not_found`, `sign_in_required` …
+    code: String,
+    /// Why, in words.
+    message: String,
+}
+
+fn failure(why: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(why)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Failure")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+/// Adds to every operation of the generated document what it may answer
+/// whatever its handler says — the extractors' refusals and the limits
+/// around every route — so that the document is true of every route, new
+/// ones included, and each handler documents only what is its own.
+pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let names_an_object = path.contains('{');
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let signed_in = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let has_body = operation.request_body.is_some();
+            let mut statuses = vec![("400", "a parameter that does not parse")];
+            if names_an_object {
+                statuses.push(("404", "no such object, or one outside the caller's scope"));
+            }
+            if signed_in {
+                statuses.extend([
+                    ("401", "no token, or one that has ended"),
+                    ("403", "outside what the caller's role allows, or the password must be changed first"),
+                    ("429", "the token's pace is exceeded; `Retry-After` says when to try again"),
+                ]);
+            }
+            if has_body {
+                statuses.extend([
+                    ("413", "the body is larger than the 32 MiB an upload may be"),
+                    ("415", "the body is not of the type the operation takes"),
+                    ("422", "the body does not fit the schema, or breaks a rule"),
+                ]);
+            }
+            for (status, why) in statuses {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| failure(why));
+            }
+        }
+    }
 }

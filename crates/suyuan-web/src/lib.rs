@@ -228,7 +228,8 @@ impl App {
                 Mounted::WithBench => None,
             }),
         }));
-        let (api_router, openapi) = api::router().split_for_parts();
+        let (api_router, mut openapi) = api::router().split_for_parts();
+        api::complete(&mut openapi);
         let openapi = Arc::new(openapi);
         let router = Router::new()
             .merge(home::router())

@@ -872,7 +872,7 @@ async fn api_collections(
 }
 
 /// One collection with its chapters, in reading order.
-#[utoipa::path(get, path = "/api/v1/collections/{id}", tag = "library", security((), ("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/collections/{id}", params(("id" = i64, Path, description = "The collection")), tag = "library", security((), ("bearer" = [])),
     responses((status = 200, body = CollectionWithChapters), (status = 404)))]
 async fn api_collection(
     State(state): State<AppState>,
@@ -918,7 +918,7 @@ pub struct ExcerptJson {
 
 /// One excerpt, with its neighbours' ids, and for a signed-in caller the
 /// opening stamp for marking it read.
-#[utoipa::path(get, path = "/api/v1/excerpts/{id}", tag = "library", security((), ("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/excerpts/{id}", params(("id" = i64, Path, description = "The excerpt")), tag = "library", security((), ("bearer" = [])),
     responses((status = 200, body = ExcerptJson), (status = 404)))]
 async fn api_excerpt(
     State(state): State<AppState>,

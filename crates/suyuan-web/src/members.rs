@@ -354,6 +354,7 @@ impl From<&Member> for MemberJson {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct MembersQuery {
     /// The unit whose subtree to list (default: the caller's own unit).
     unit: Option<i64>,
@@ -394,7 +395,7 @@ async fn api_list_members(
 }
 
 /// One member the caller may see.
-#[utoipa::path(get, path = "/api/v1/members/{id}", tag = "members", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/members/{id}", params(("id" = i64, Path, description = "The member")), tag = "members", security(("bearer" = [])),
     responses((status = 200, body = MemberJson), (status = 404)))]
 async fn api_get_member(
     State(state): State<AppState>,

@@ -34,6 +34,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 const PAGE_LIMIT: usize = 20;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Words to look for, in Chinese or English.
     q: Option<String>,

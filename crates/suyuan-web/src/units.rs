@@ -375,6 +375,7 @@ impl From<Unit> for UnitJson {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UnitsQuery {
     /// Only this unit and its subtree (default: all the caller may see).
     root: Option<i64>,
@@ -410,7 +411,7 @@ async fn api_list_units(
 }
 
 /// One unit of the caller's scope.
-#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/units/{id}", params(("id" = i64, Path, description = "The unit")), tag = "units", security(("bearer" = [])),
     responses((status = 200, body = UnitJson), (status = 404)))]
 async fn api_get_unit(
     State(state): State<AppState>,
@@ -461,7 +462,7 @@ pub struct UpdateUnit {
 }
 
 /// Renames and/or moves a unit below the caller's own.
-#[utoipa::path(patch, path = "/api/v1/units/{id}", tag = "units", security(("bearer" = [])), request_body = UpdateUnit,
+#[utoipa::path(patch, path = "/api/v1/units/{id}", params(("id" = i64, Path, description = "The unit")), tag = "units", security(("bearer" = [])), request_body = UpdateUnit,
     responses((status = 200, body = UnitJson), (status = 404), (status = 409), (status = 422)))]
 async fn api_update_unit(
     State(state): State<AppState>,
@@ -482,7 +483,7 @@ async fn api_update_unit(
 }
 
 /// Archives an empty unit below the caller's own.
-#[utoipa::path(post, path = "/api/v1/units/{id}/archive", tag = "units", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/units/{id}/archive", params(("id" = i64, Path, description = "The unit")), tag = "units", security(("bearer" = [])),
     responses((status = 200, body = UnitJson), (status = 404), (status = 422, description = "the unit still has units or members")))]
 async fn api_archive_unit(
     State(state): State<AppState>,

@@ -73,6 +73,7 @@ fn pledge_json(pledge: &Pledge, now: DateTime<Utc>, confirmations: u64) -> Pledg
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PledgesQuery {
     /// A unit's id: its pledges and those of the units below it.
     unit: Option<i64>,
@@ -139,7 +140,7 @@ pub struct PledgeDetailJson {
     comments: Vec<CommentJson>,
 }
 
-#[utoipa::path(get, path = "/api/v1/pledges/{id}", tag = "pledges", responses((status = 200, body = PledgeDetailJson), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/pledges/{id}", params(("id" = i64, Path, description = "The pledge")), tag = "pledges", responses((status = 200, body = PledgeDetailJson), (status = 404)))]
 async fn one(
     State(state): State<AppState>,
     MaybeSigned(user): MaybeApiUser,
@@ -253,7 +254,7 @@ pub struct UpdateRequest {
     text: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/pledges/{id}/updates", tag = "pledges", security(("bearer" = [])), request_body = UpdateRequest, responses((status = 201, body = UpdateJson), (status = 403), (status = 404), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/pledges/{id}/updates", params(("id" = i64, Path, description = "The pledge")), tag = "pledges", security(("bearer" = [])), request_body = UpdateRequest, responses((status = 201, body = UpdateJson), (status = 403), (status = 404), (status = 422)))]
 async fn add_update(
     State(state): State<AppState>,
     user: ApiUser,
@@ -284,7 +285,7 @@ pub struct CompletionRequest {
     evidence: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/pledges/{id}/completion", tag = "pledges", security(("bearer" = [])), request_body = CompletionRequest, responses((status = 200, body = PledgeJson), (status = 403), (status = 404), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/pledges/{id}/completion", params(("id" = i64, Path, description = "The pledge")), tag = "pledges", security(("bearer" = [])), request_body = CompletionRequest, responses((status = 200, body = PledgeJson), (status = 403), (status = 404), (status = 422)))]
 async fn complete(
     State(state): State<AppState>,
     user: ApiUser,
@@ -310,7 +311,7 @@ pub struct DecisionRequest {
     reason: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/pledges/{id}/decision", tag = "pledges", security(("bearer" = [])), request_body = DecisionRequest, responses((status = 200, body = PledgeJson), (status = 403), (status = 404), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/pledges/{id}/decision", params(("id" = i64, Path, description = "The pledge")), tag = "pledges", security(("bearer" = [])), request_body = DecisionRequest, responses((status = 200, body = PledgeJson), (status = 403), (status = 404), (status = 422)))]
 async fn decide(
     State(state): State<AppState>,
     user: ApiUser,
@@ -343,7 +344,7 @@ pub struct ModerationRequest {
     state: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/pledges/{id}/comments/{comment}", tag = "pledges", security(("bearer" = [])), request_body = ModerationRequest, responses((status = 204), (status = 403), (status = 404), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/pledges/{id}/comments/{comment}", params(("id" = i64, Path, description = "The pledge"), ("comment" = i64, Path, description = "The comment")), tag = "pledges", security(("bearer" = [])), request_body = ModerationRequest, responses((status = 204), (status = 403), (status = 404), (status = 422)))]
 async fn moderate(
     State(state): State<AppState>,
     user: ApiUser,

@@ -58,6 +58,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Asked {
     /// The campaign; by default the latest one the unit takes part in or
     /// owns.
@@ -613,6 +614,7 @@ async fn members_page(
 // ---------------------------------------------------------------- the API
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProgressParams {
     /// The unit's id.
     unit: i64,

@@ -504,6 +504,7 @@ fn examples() -> Vec<Question> {
 // ---------------------------------------------------------------- the API
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct QuestionsQuery {
     /// The unit whose bank is listed: its own questions and those shared
     /// down from the units above it.

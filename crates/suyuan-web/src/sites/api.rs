@@ -57,6 +57,7 @@ fn site_json(found: &NetworkSite) -> SiteJson {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SitesQuery {
     /// A kind of site.
     kind: Option<String>,
@@ -110,7 +111,7 @@ pub struct SiteDetailJson {
     slots: Vec<SlotJson>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{id}", tag = "sites", responses((status = 200, body = SiteDetailJson), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/sites/{id}", params(("id" = i64, Path, description = "The teaching site")), tag = "sites", responses((status = 200, body = SiteDetailJson), (status = 404)))]
 async fn one_site(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -213,7 +214,7 @@ fn booking_json(b: &Booking) -> BookingJson {
 /// Books a slot. Send an `Idempotency-Key` header: a retried request with
 /// the same key books once and gets the first booking back (200 instead
 /// of 201). A full slot answers 409.
-#[utoipa::path(post, path = "/api/v1/sites/{id}/bookings", tag = "sites", security(("bearer" = [])), request_body = BookingRequest, responses((status = 201, body = BookingJson), (status = 200, body = BookingJson), (status = 409), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/sites/{id}/bookings", params(("id" = i64, Path, description = "The teaching site")), tag = "sites", security(("bearer" = [])), request_body = BookingRequest, responses((status = 201, body = BookingJson), (status = 200, body = BookingJson), (status = 409), (status = 422)))]
 async fn book(
     State(state): State<AppState>,
     user: ApiUser,
@@ -276,7 +277,7 @@ async fn book(
     Ok((status, Json(booking_json(first))))
 }
 
-#[utoipa::path(get, path = "/api/v1/bookings/{code}", tag = "sites", responses((status = 200, body = Vec<BookingJson>), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/bookings/{code}", params(("code" = String, Path, description = "The booking code shown at the door")), tag = "sites", responses((status = 200, body = Vec<BookingJson>), (status = 404), (status = 429, description = "too many codes looked up from this address")))]
 async fn one_booking(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -320,7 +321,7 @@ pub struct CheckInJson {
     booking: BookingJson,
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{id}/check-ins", tag = "sites", security(("bearer" = [])), request_body = CheckInRequest, responses((status = 200, body = CheckInJson), (status = 403), (status = 404), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/sites/{id}/check-ins", params(("id" = i64, Path, description = "The teaching site")), tag = "sites", security(("bearer" = [])), request_body = CheckInRequest, responses((status = 200, body = CheckInJson), (status = 403), (status = 404), (status = 422)))]
 async fn check_in(
     State(state): State<AppState>,
     user: ApiUser,

@@ -53,6 +53,82 @@ async fn the_openapi_document_describes_the_routes() {
     app.stop().await;
 }
 
+/// Every JSON route the router serves is in the document, with each of
+/// its path's parameters declared in the path and every query parameter
+/// in the query; every operation names the refusals every route may give.
+#[tokio::test]
+async fn the_openapi_document_is_complete_for_every_route_the_router_serves() {
+    let app = TestApp::spawn().await;
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let routes = app.instance_with(&crate::settings()).await.route_paths();
+    let mut problems = Vec::new();
+    for route in routes
+        .iter()
+        .filter(|r| r.starts_with("/api/v1/") && *r != "/api/v1/openapi.json")
+    {
+        let item = &doc["paths"][route.as_str()];
+        if !item.is_object() {
+            problems.push(format!("{route}: not in the document"));
+            continue;
+        }
+        let names: Vec<&str> = route
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split('}').next())
+            .collect();
+        for (method, operation) in item.as_object().into_iter().flatten() {
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for name in &names {
+                let declared = parameters
+                    .iter()
+                    .any(|p| p["name"] == *name && p["in"] == "path");
+                if !declared {
+                    problems.push(format!(
+                        "{method} {route}: {{{name}}} not declared in the path"
+                    ));
+                }
+            }
+            for p in &parameters {
+                if p["in"] == "path" && !names.contains(&p["name"].as_str().unwrap_or_default()) {
+                    problems.push(format!(
+                        "{method} {route}: {} is no part of the path",
+                        p["name"]
+                    ));
+                }
+            }
+            let responses = &operation["responses"];
+            let mut owed = vec!["400"];
+            if !names.is_empty() {
+                owed.push("404");
+            }
+            if operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty())
+            {
+                owed.extend(["401", "403", "429"]);
+            }
+            if operation["requestBody"].is_object() {
+                owed.extend(["413", "415", "422"]);
+            }
+            for status in owed {
+                if !responses[status].is_object() {
+                    problems.push(format!("{method} {route}: {status} not documented"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    app.stop().await;
+}
+
 /// The no-op routes the bench measures the HTTP stack by are not mounted
 /// on a served instance: nobody can post large bodies to them.
 #[tokio::test]
