@@ -56,6 +56,9 @@ const WRITER_MEMORY: usize = 50_000_000;
 const SNIPPET_CHARS: usize = 120;
 /// The most results one query returns.
 pub const MAX_LIMIT: usize = 100;
+/// No page of results starts past this one: beyond it is the last page
+/// (the collector holds as many results as the offset and the limit).
+pub const MAX_OFFSET: usize = 10_000;
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -318,7 +321,7 @@ impl SearchIndex {
             &query,
             &(
                 TopDocs::with_limit(limit.clamp(1, MAX_LIMIT))
-                    .and_offset(offset)
+                    .and_offset(offset.min(MAX_OFFSET))
                     .order_by_score(),
                 Count,
             ),

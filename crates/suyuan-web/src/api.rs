@@ -1,6 +1,7 @@
 //! `/api/v1`: every JSON route, registered through utoipa-axum so that
 //! the OpenAPI document is generated from the handlers themselves.
 
+use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -96,9 +97,19 @@ pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
         for operation in operations.into_iter().flatten() {
             let signed_in = operation.security.as_ref().is_some_and(|s| !s.is_empty());
             let has_body = operation.request_body.is_some();
+            let has_query = operation.parameters.as_ref().is_some_and(|p| {
+                p.iter()
+                    .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query))
+            });
             let mut statuses = vec![("400", "a parameter that does not parse")];
-            if names_an_object {
-                statuses.push(("404", "no such object, or one outside the caller's scope"));
+            // What the path, the query or the body names (a unit, a
+            // campaign, a parent) may not exist, or lie outside the
+            // caller's scope; and a value may parse yet break a rule.
+            if names_an_object || has_query || has_body {
+                statuses.extend([
+                    ("404", "no such object, or one outside the caller's scope"),
+                    ("422", "a value that parses but breaks a rule"),
+                ]);
             }
             if signed_in {
                 statuses.extend([
@@ -111,7 +122,6 @@ pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
                 statuses.extend([
                     ("413", "the body is larger than the 32 MiB an upload may be"),
                     ("415", "the body is not of the type the operation takes"),
-                    ("422", "the body does not fit the schema, or breaks a rule"),
                 ]);
             }
             for (status, why) in statuses {

@@ -52,7 +52,7 @@ impl SearchQuery {
     /// Where the results asked for start.
     fn skip(&self) -> usize {
         match self.page {
-            Some(page) => page.saturating_sub(1) * PAGE_LIMIT,
+            Some(page) => page.saturating_sub(1).saturating_mul(PAGE_LIMIT),
             None => self.offset.unwrap_or(0),
         }
     }

@@ -276,11 +276,13 @@ async fn sweep_every_route(app: TestApp) {
                 );
             }
             for query in queries {
+                // With words to look for, so that a search reads its
+                // page and offset rather than answering nothing at once.
                 query_jobs.push((
                     admin.clone(),
                     Expect::NoFailure,
                     Method::GET,
-                    format!("{path}?{query}"),
+                    format!("{path}?{query}&q=%E5%AE%AA%E6%B3%95"),
                 ));
             }
         }
