@@ -224,3 +224,69 @@ pub async fn add_unit(
         .await
         .expect("create the unit")
 }
+
+/// A table and what it holds: its rows, and a SHA-256 of them in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableDigest {
+    pub table: String,
+    pub rows: usize,
+    pub digest: String,
+}
+
+/// Every table of the database, digested: for tests that a copy holds
+/// what the original held, row for row.
+pub async fn table_digests(store: &Store) -> Vec<TableDigest> {
+    use sha2::{Digest, Sha256};
+    let backend = store.db.get_database_backend();
+    let query = |sql: String| store.db.query_all_raw(Statement::from_string(backend, sql));
+    let tables_sql = match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+        }
+        _ => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
+        }
+    };
+    let tables: Vec<String> = query(tables_sql.to_owned())
+        .await
+        .expect("the tables")
+        .iter()
+        .map(|row| row.try_get_by_index(0).expect("a name"))
+        .collect();
+    let mut digests = Vec::new();
+    for table in tables {
+        // Each row as one text: PostgreSQL writes a row out itself; SQLite
+        // quotes each column.
+        let row_text = match backend {
+            sea_orm::DatabaseBackend::Postgres => "t::text".to_owned(),
+            _ => {
+                let columns = query(format!("SELECT name FROM pragma_table_info('{table}')"))
+                    .await
+                    .expect("the columns");
+                columns
+                    .iter()
+                    .map(|c| {
+                        let name: String = c.try_get_by_index(0).expect("a column");
+                        format!("quote(\"{name}\")")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" || ',' || ")
+            }
+        };
+        let rows = query(format!("SELECT {row_text} FROM \"{table}\" t ORDER BY 1"))
+            .await
+            .expect("the rows");
+        let mut hasher = Sha256::new();
+        for row in &rows {
+            let text: Option<String> = row.try_get_by_index(0).expect("a row's text");
+            hasher.update(text.unwrap_or_default().as_bytes());
+            hasher.update(b"\n");
+        }
+        digests.push(TableDigest {
+            table,
+            rows: rows.len(),
+            digest: hex::encode(hasher.finalize()),
+        });
+    }
+    digests
+}

@@ -207,7 +207,8 @@ enum Command {
     /// Export reports.
     #[command(subcommand)]
     Export(ExportCommand),
-    /// Write a consistent copy of the SQLite database, while it is in use.
+    /// Write a consistent copy of the database, while it is in use
+    /// (PostgreSQL's with pg_dump, which must be installed).
     Backup {
         /// The new file to write.
         file: PathBuf,
@@ -216,7 +217,7 @@ enum Command {
     },
     /// Measure the platform against its own limits (see BENCHMARKS.md).
     Bench(bench::BenchArgs),
-    /// Replace the SQLite database with a backup. Stop the server first.
+    /// Replace the database with a backup. Stop the server first.
     Restore {
         /// A file written by `suyuan backup`.
         file: PathBuf,
@@ -574,13 +575,21 @@ async fn main() -> Result<()> {
         }
         Command::Backup { file, data } => {
             let store = data.open().await?;
-            suyuan_app::backup::backup(&store, &file).await?;
+            suyuan_app::backup::backup(&store, &data.location(), &file).await?;
             println!("wrote a backup to {}", file.display());
             Ok(())
         }
         Command::Restore { file, data } => {
-            let restored = suyuan_app::backup::restore(&data.location(), &file).await?;
-            println!("restored {} from {}", restored.display(), file.display());
+            match suyuan_app::backup::restore(&data.location(), &file).await? {
+                suyuan_app::backup::Restored::File(db) => {
+                    println!("restored {} from {}", db.display(), file.display())
+                }
+                suyuan_app::backup::Restored::Database => println!(
+                    "restored the database ({}) from {}",
+                    describe(&data.location()),
+                    file.display()
+                ),
+            }
             Ok(())
         }
         Command::Bench(args) => bench::run(args).await,

@@ -251,7 +251,7 @@ async fn restore_replaces_nothing_with_what_is_not_a_backup() {
     let postgres = Location::Url("postgres://localhost/x".into());
     let refused = restore(&postgres, &notes).await;
     assert!(
-        matches!(&refused, Err(AppError::Invalid(m)) if m.contains("pg_restore")),
+        matches!(&refused, Err(AppError::Invalid(m)) if m.contains("not a PostgreSQL backup")),
         "{refused:?}"
     );
 }

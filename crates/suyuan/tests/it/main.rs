@@ -453,6 +453,12 @@ fn the_demo_seeds_once_and_prints_its_logins() {
         store.close().await.expect("close");
     });
 
+    backup_round_trip(
+        dir.path(),
+        &Location::DataDir(data.clone()),
+        &Location::DataDir(dir.path().join("restored")),
+    );
+
     // The period report from the command line.
     for (format, magic) in [("xlsx", &b"PK"[..]), ("csv", &b"\xEF\xBB\xBF"[..])] {
         let file = dir.path().join(format!("xihu.{format}"));
@@ -478,6 +484,130 @@ fn the_demo_seeds_once_and_prints_its_logins() {
         "{}",
         stderr(&refused)
     );
+}
+
+/// Runs `suyuan` on a database: a data directory, or a URL.
+fn suyuan_on(dir: &Path, location: &Location, args: &[&str]) -> Output {
+    match location {
+        Location::DataDir(data) => suyuan(data, args),
+        Location::Url(url) => {
+            let args: Vec<&str> = args
+                .iter()
+                .copied()
+                .chain(["--database-url", url.as_str()])
+                .collect();
+            suyuan(&dir.join("no-data"), &args)
+        }
+    }
+}
+
+fn table_digests(location: &Location) -> Vec<suyuan_store::testing::TableDigest> {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let store = Store::open(location).await.expect("open");
+        let digests = suyuan_store::testing::table_digests(&store).await;
+        store.close().await.expect("close");
+        digests
+    })
+}
+
+/// Backs the database at `from` up; restores the copy into `into`, and
+/// over `from` once that has changed: every table is as it was backed up,
+/// row for row, each time. A backup cut short changes nothing.
+fn backup_round_trip(dir: &Path, from: &Location, into: &Location) {
+    let backup = dir.join("the-backup");
+    let file = backup.to_str().expect("path");
+    let made = suyuan_on(dir, from, &["backup", file]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let again = suyuan_on(dir, from, &["backup", file]);
+    assert!(
+        stderr(&again).contains("already exists"),
+        "a backup never overwrites a file: {}",
+        stderr(&again)
+    );
+    let before = table_digests(from);
+    let rows: usize = before.iter().map(|t| t.rows).sum();
+    assert!(
+        before.len() > 40 && rows > 10_000,
+        "{} tables",
+        before.len()
+    );
+    // For RELIABILITY.md (`--no-capture`).
+    eprintln!("{} tables, {rows} rows compared", before.len());
+
+    let restored = suyuan_on(dir, into, &["restore", file]);
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    assert_eq!(table_digests(into), before, "restored into a new database");
+
+    let changed = suyuan_on(
+        dir,
+        from,
+        &[
+            "unit",
+            "create",
+            "--code",
+            "zz",
+            "--name",
+            "备份后",
+            "--kind",
+            "province",
+        ],
+    );
+    assert!(changed.status.success(), "{}", stderr(&changed));
+    assert_ne!(table_digests(from), before);
+    let restored = suyuan_on(dir, from, &["restore", file]);
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    assert_eq!(table_digests(from), before, "restored over the database");
+
+    let bytes = std::fs::read(&backup).expect("the backup");
+    let cut = dir.join("cut-short");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
+    let refused = suyuan_on(dir, from, &["restore", cut.to_str().expect("path")]);
+    assert!(!refused.status.success(), "a cut-short backup is refused");
+    assert!(
+        stderr(&refused).contains("nothing changed")
+            || stderr(&refused).contains("not a Suyuan backup"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        table_digests(from),
+        before,
+        "a cut-short backup changes nothing"
+    );
+}
+
+/// The demo on PostgreSQL backs up with pg_dump and restores every table.
+#[test]
+fn a_backup_of_the_demo_on_postgres_restores_every_table() {
+    use suyuan_store::testing::TestDb;
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (Some(from), Some(into)) =
+        runtime.block_on(async { (TestDb::postgres().await, TestDb::postgres().await) })
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let seeded = suyuan_on(dir.path(), &from.location, &["demo", "--no-serve"]);
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    backup_round_trip(dir.path(), &from.location, &into.location);
+    // An SQLite backup is not restored into PostgreSQL.
+    let sqlite = dir.path().join("sqlite.db");
+    std::fs::write(&sqlite, b"SQLite format 3\0 and the rest").expect("write");
+    let refused = suyuan_on(
+        dir.path(),
+        &from.location,
+        &["restore", sqlite.to_str().expect("path")],
+    );
+    assert!(
+        stderr(&refused).contains("is an SQLite backup"),
+        "{}",
+        stderr(&refused)
+    );
+    runtime.block_on(async {
+        from.drop_database().await;
+        into.drop_database().await;
+    });
 }
 
 const STATUTE: &str = "# 示例条例\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 第一条的文字。\n\n第二条 第二条的文字。\n";
