@@ -421,6 +421,27 @@ impl TestApp {
         )
     }
 
+    /// `branch-admin`, the admin of `cuiyuan-member`'s branch: made, like
+    /// the site manager, when a test first needs them.
+    pub async fn branch_admin(&self) -> suyuan_core::members::MemberId {
+        let number = suyuan_core::members::MemberNumber::parse("branch-admin").expect("number");
+        if let Ok(admin) = self.store.member_by_number(&number).await {
+            return admin.id;
+        }
+        let hash = hash_password(&NewPassword::parse(PASSWORD).expect("password")).expect("hash");
+        suyuan_core::members::MemberId(
+            person(
+                &self.store,
+                &self.world.branch,
+                "branch-admin",
+                "钱志刚",
+                Role::Admin,
+                &hash,
+            )
+            .await,
+        )
+    }
+
     pub async fn gathering_in(
         &self,
         unit: &Unit,
