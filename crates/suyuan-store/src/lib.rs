@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod batch;
 pub mod campaigns;
 mod error;
@@ -261,30 +262,6 @@ impl Store {
         if self.is_postgres() {
             self.db.execute_unprepared("ANALYZE").await?;
         }
-        Ok(())
-    }
-
-    /// Writes a consistent copy of an SQLite database to `target` while it
-    /// is in use. PostgreSQL has its own tools for this (`pg_dump`).
-    pub async fn backup_to(&self, target: &Path) -> StoreResult<()> {
-        if self.is_postgres() {
-            return Err(StoreError::Unsupported(
-                "backups of PostgreSQL are made with pg_dump (and restored with pg_restore or psql)",
-            ));
-        }
-        if target.exists() {
-            return Err(StoreError::Invalid(format!(
-                "{} already exists; choose a new file name",
-                target.display()
-            )));
-        }
-        self.db
-            .execute_raw(Statement::from_sql_and_values(
-                DatabaseBackend::Sqlite,
-                "VACUUM INTO ?",
-                [target.display().to_string().into()],
-            ))
-            .await?;
         Ok(())
     }
 
