@@ -57,12 +57,13 @@ pub async fn dump_postgres(url: &str, file: &Path) -> StoreResult<()> {
     fresh(file)?;
     let (url, file) = (url.to_owned(), file.to_owned());
     blocking(move || {
-        let dumped = run(Command::new("pg_dump")
-            .args(["--format=custom", "--no-owner", "--no-privileges"])
-            .arg("--file")
-            .arg(&file)
-            .arg("--dbname")
-            .arg(&url));
+        let dumped = run(connect(
+            Command::new("pg_dump")
+                .args(["--format=custom", "--no-owner", "--no-privileges"])
+                .arg("--file")
+                .arg(&file),
+            &url,
+        )?);
         if dumped.is_err() {
             // Half a dump is not a backup.
             let _ = std::fs::remove_file(&file);
@@ -88,24 +89,30 @@ pub async fn restore_postgres(url: &str, file: &Path) -> StoreResult<()> {
             )));
         }
         let mut psql = spawn(
-            Command::new("psql")
-                .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction"])
-                .arg("--dbname")
-                .arg(&url)
-                // Unread until psql ends: no notices (the drop's would
-                // list every table).
-                .args([
-                    "-c",
-                    "SET client_min_messages = warning",
-                    "-c",
-                    "DROP SCHEMA public CASCADE",
-                    "-c",
-                    "CREATE SCHEMA public",
-                ])
-                .args(["-f", "-"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped()),
+            connect(
+                Command::new("psql").args([
+                    "-X",
+                    "-q",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "--single-transaction",
+                ]),
+                &url,
+            )?
+            // Unread until psql ends: no notices (the drop's would
+            // list every table).
+            .args([
+                "-c",
+                "SET client_min_messages = warning",
+                "-c",
+                "DROP SCHEMA public CASCADE",
+                "-c",
+                "CREATE SCHEMA public",
+            ])
+            .args(["-f", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
         )?;
         let mut script = spawn(
             Command::new("pg_restore")
@@ -149,6 +156,20 @@ pub async fn restore_postgres(url: &str, file: &Path) -> StoreResult<()> {
         Ok(())
     })
     .await
+}
+
+/// Names the database to a tool. The password goes by the environment
+/// (`PGPASSWORD`), not the command line, where anyone on the machine
+/// could read it.
+fn connect<'c>(command: &'c mut Command, url: &str) -> StoreResult<&'c mut Command> {
+    let mut parsed =
+        url::Url::parse(url).map_err(|e| StoreError::Invalid(format!("the database URL: {e}")))?;
+    if let Some(password) = parsed.password() {
+        let password = percent_encoding::percent_decode_str(password).decode_utf8_lossy();
+        command.env("PGPASSWORD", password.as_ref());
+        let _ = parsed.set_password(None);
+    }
+    Ok(command.arg("--dbname").arg(parsed.as_str()))
 }
 
 /// Runs blocking work (the tools and their pipes) off the async workers.
@@ -201,4 +222,35 @@ fn output(command: &mut Command) -> StoreResult<String> {
 
 fn run(command: &mut Command) -> StoreResult<()> {
     output(command).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_goes_by_the_environment_not_the_command_line() {
+        let mut command = Command::new("psql");
+        connect(
+            &mut command,
+            "postgres://suyuan:p%40ss@db.example:5432/study?sslmode=require",
+        )
+        .expect("a URL");
+        let args: Vec<_> = command.get_args().collect();
+        assert_eq!(
+            args,
+            [
+                "--dbname",
+                "postgres://suyuan@db.example:5432/study?sslmode=require"
+            ]
+        );
+        let envs: Vec<_> = command.get_envs().collect();
+        assert_eq!(
+            envs,
+            [(
+                std::ffi::OsStr::new("PGPASSWORD"),
+                Some(std::ffi::OsStr::new("p@ss"))
+            )]
+        );
+    }
 }

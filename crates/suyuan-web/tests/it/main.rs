@@ -403,43 +403,31 @@ impl TestApp {
     /// `cuiyuan-member`: made when a test first needs them, so that the
     /// world's counts stay those of the tests that do not.
     pub async fn site_manager(&self) -> suyuan_core::members::MemberId {
-        let number = suyuan_core::members::MemberNumber::parse("site-manager").expect("number");
-        if let Ok(manager) = self.store.member_by_number(&number).await {
-            return manager.id;
-        }
-        let hash = hash_password(&NewPassword::parse(PASSWORD).expect("password")).expect("hash");
-        suyuan_core::members::MemberId(
-            person(
-                &self.store,
-                &self.world.branch,
-                "site-manager",
-                "吴振宇",
-                Role::SiteManager,
-                &hash,
-            )
-            .await,
-        )
+        self.in_the_branch("site-manager", "吴振宇", Role::SiteManager)
+            .await
     }
 
     /// `branch-admin`, the admin of `cuiyuan-member`'s branch: made, like
     /// the site manager, when a test first needs them.
     pub async fn branch_admin(&self) -> suyuan_core::members::MemberId {
-        let number = suyuan_core::members::MemberNumber::parse("branch-admin").expect("number");
-        if let Ok(admin) = self.store.member_by_number(&number).await {
-            return admin.id;
+        self.in_the_branch("branch-admin", "钱志刚", Role::Admin)
+            .await
+    }
+
+    /// A person of `cuiyuan-member`'s branch, made on first asking.
+    async fn in_the_branch(
+        &self,
+        number: &str,
+        name: &str,
+        role: Role,
+    ) -> suyuan_core::members::MemberId {
+        let parsed = suyuan_core::members::MemberNumber::parse(number).expect("number");
+        if let Ok(there) = self.store.member_by_number(&parsed).await {
+            return there.id;
         }
         let hash = hash_password(&NewPassword::parse(PASSWORD).expect("password")).expect("hash");
-        suyuan_core::members::MemberId(
-            person(
-                &self.store,
-                &self.world.branch,
-                "branch-admin",
-                "钱志刚",
-                Role::Admin,
-                &hash,
-            )
-            .await,
-        )
+        let id = person(&self.store, &self.world.branch, number, name, role, &hash).await;
+        suyuan_core::members::MemberId(id)
     }
 
     pub async fn gathering_in(
