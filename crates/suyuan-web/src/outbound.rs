@@ -148,6 +148,9 @@ impl Outbox {
         };
         let redirects = reach.clone();
         let http = reqwest::Client::builder()
+            // A proxy from the environment would resolve the robot's name
+            // itself, past the checked resolver.
+            .no_proxy()
             .timeout(ANSWER_WITHIN)
             .connect_timeout(ANSWER_WITHIN / 2)
             .dns_resolver(Arc::new(Checked(reach.clone())))

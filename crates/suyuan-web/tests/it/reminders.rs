@@ -307,3 +307,72 @@ async fn robots_and_mail_never_reach_this_machine_or_a_private_network() {
     assert!(refused.contains("--outbound-allow"), "{refused}");
     app.stop().await;
 }
+
+/// A proxy named by the environment is not used: it would resolve the
+/// robot's name itself, past the check of where it leads. The round runs
+/// in a child process of this test binary, whose environment names a
+/// proxy this test listens as (a test may not change its own).
+#[tokio::test]
+async fn a_proxy_from_the_environment_does_not_carry_robots_past_the_check() {
+    const CHILD: &str = "SUYUAN_TEST_PROXY_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        return robot_round_past_a_proxy().await;
+    }
+    let proxy = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let proxy_url = format!("http://{}", proxy.local_addr().expect("address"));
+    let proxied = Arc::new(Mutex::new(0));
+    let count = proxied.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = proxy.accept().await {
+            *count.lock().expect("lock") += 1;
+            drop(stream);
+        }
+    });
+    let child = tokio::process::Command::new(std::env::current_exe().expect("this test"))
+        .args([
+            "reminders::a_proxy_from_the_environment_does_not_carry_robots_past_the_check",
+            "--exact",
+            "--nocapture",
+        ])
+        .env(CHILD, "1")
+        .env("HTTP_PROXY", &proxy_url)
+        .env("http_proxy", &proxy_url)
+        .env("ALL_PROXY", &proxy_url)
+        .output()
+        .await
+        .expect("the child");
+    let said = String::from_utf8_lossy(&child.stdout).into_owned()
+        + &String::from_utf8_lossy(&child.stderr);
+    assert!(child.status.success(), "{said}");
+    assert!(said.contains("1 passed"), "the round ran: {said}");
+    assert_eq!(*proxied.lock().expect("lock"), 0, "the proxy was used");
+}
+
+/// A robot on this machine, named so that only a resolver would find it:
+/// refused, with a proxy in the environment as without one.
+async fn robot_round_past_a_proxy() {
+    let app = TestApp::spawn().await;
+    let _campaign = app.campaign().await;
+    let (robot_url, posts) = robot().await;
+    let port = robot_url
+        .trim_start_matches("http://127.0.0.1:")
+        .trim_end_matches("/robot")
+        .to_owned();
+    let unallowed = app.instance_with(&suyuan_web::Settings::default()).await;
+    app.store
+        .set_reminder_hook(
+            app.world.xihu.id,
+            Some(&format!("http://localhost:{port}/robot")),
+            app.clock.now(),
+        )
+        .await
+        .expect("hook");
+    app.clock.set(
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 23, 12, 30, 0)
+            .single()
+            .expect("time"),
+    );
+    let round = unallowed.remind_now().await.expect("round");
+    assert_eq!((round.webhooks, round.failures), (0, 1), "{round:?}");
+    assert!(posts.lock().expect("lock").is_empty());
+}
