@@ -452,17 +452,14 @@ pub async fn screen(
     form: &Fields,
     user: &Option<PageUser>,
     address: &str,
-    party: Option<&Party>,
+    contact: Option<&Contact>,
 ) -> Result<Result<(), (String, chrono::Duration)>, WebError> {
     let mut keys = Vec::new();
     // A signed-in member's bookings are theirs to answer for.
     if user.is_none() {
         keys.push((format!("book-address:{address}"), PER_ADDRESS));
-        if let Some(party) = party {
-            keys.push((
-                format!("book-phone:{}", party.contact.phone_key()),
-                PER_PHONE,
-            ));
+        if let Some(contact) = contact {
+            keys.push((format!("book-phone:{}", contact.phone_key()), PER_PHONE));
         }
     }
     Ok(crate::visitors::screen(state, form, &keys)
@@ -577,10 +574,14 @@ pub async fn send(
     form: &CsrfMultipart,
 ) -> Result<Response, WebError> {
     let t = page.lang.texts();
-    let (mut fields, party) = read_party(t, &form.fields, &form.files, user);
+    // Screened before the roster is read, so that a visitor turned away
+    // costs no spreadsheet.
+    let field = |name: &str| form.fields.get(name).map_or("", String::as_str);
+    let contact = Contact::new(field("contact_name"), field("phone"), field("email")).ok();
     if let Err((words, wait)) =
-        screen(state, t, &form.fields, user, address, party.as_ref()).await?
+        screen(state, t, &form.fields, user, address, contact.as_ref()).await?
     {
+        let (mut fields, _) = read_party(t, &form.fields, &Files::default(), user);
         fields.form = Some(words);
         let form = book_form(state, page, user, target, fields).await?;
         return Ok((
@@ -590,6 +591,7 @@ pub async fn send(
         )
             .into_response());
     }
+    let (fields, party) = read_party(t, &form.fields, &form.files, user);
     let Some(party) = party else {
         let form = book_form(state, page, user, target, fields).await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, form).into_response());

@@ -418,3 +418,48 @@ async fn an_api_booking_needs_a_usable_idempotency_key_when_it_sends_one() {
     assert_eq!(send("visit-2026-12-08").await.status(), StatusCode::OK);
     app.stop().await;
 }
+
+/// A visitor over the limit is turned away before the roster they sent is
+/// read: once its sender is refused, a spreadsheet costs nothing.
+#[tokio::test]
+async fn a_visitor_over_the_limit_is_turned_away_before_the_roster_is_read() {
+    let app = TestApp::spawn().await;
+    let site = app.site(&app.world.xihu, "中共杭州小组纪念馆", true).await;
+    let visitor = app.browser();
+    let site_page = visitor.text(&format!("/sites/{site}")).await;
+    let form_path = first_link(&site_page, &format!("/sites/{site}/book?at="));
+    let form_page = visitor.text(&form_path).await;
+    app.clock.advance(chrono::Duration::seconds(5));
+    // Six tries a day from one phone, each refused for its credit code.
+    let mut mistyped = GROUP.to_vec();
+    mistyped[1] = ("credit_code", "914403001922038316");
+    for _ in 0..6 {
+        let refused = send_form(&visitor, &form_page, &form_path, &mistyped).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let mut form = Form::new();
+    for name in ["csrf", "key", "issued", "identity"] {
+        if let Some(value) = hidden(&form_page, name) {
+            form = form.text(name, value);
+        }
+    }
+    for (name, value) in mistyped {
+        form = form.text(name, value);
+    }
+    let not_a_workbook = reqwest::multipart::Part::bytes(b"PK\x03\x04 no workbook".to_vec())
+        .file_name("roster.xlsx");
+    let turned = visitor
+        .client
+        .post(visitor.url(&form_path))
+        .multipart(form.part("roster", not_a_workbook))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(turned.status(), StatusCode::TOO_MANY_REQUESTS);
+    let page = turned.text().await.expect("page");
+    // Its fields are checked as typed (cheap); the file was never opened.
+    assert!(
+        !page.contains("roster-error"),
+        "the roster was read past the limit: {page}"
+    );
+}
