@@ -27,6 +27,7 @@ use suyuan_core::reading::{Action, Event};
 use suyuan_store::gatherings::{Gathering, GatheringId};
 use suyuan_store::members::Member;
 
+use crate::audit::Concerns;
 use crate::auth::PageUser;
 use crate::csrf::CsrfForm;
 use crate::error::WebError;
@@ -359,7 +360,7 @@ async fn gathering_page(
     user: PageUser,
     Path(id): Path<i64>,
     Query(query): Query<CodeQuery>,
-) -> Result<GatheringPage, WebError> {
+) -> Result<(Option<axum::Extension<Concerns>>, GatheringPage), WebError> {
     let lang = page.lang;
     let t = lang.texts();
     let now = state.now();
@@ -414,6 +415,11 @@ async fn gathering_page(
     } else {
         None
     };
+    // Members' leave reasons, on the organizer's desk.
+    let shown = organizer
+        .as_ref()
+        .filter(|desk| !desk.leaves.is_empty())
+        .map(|_| crate::audit::shows_personal_data(&gathering.unit.path));
     let photos = state
         .store
         .photos(gathering.id)
@@ -440,7 +446,7 @@ async fn gathering_page(
             paths::booking(&booking.code),
         ));
     }
-    Ok(GatheringPage {
+    let page = GatheringPage {
         visits,
         chrome: Chrome::for_user(page, &user, &here),
         id,
@@ -466,7 +472,8 @@ async fn gathering_page(
             .collect(),
         mine,
         organizer,
-    })
+    };
+    Ok((shown, page))
 }
 
 /// The gathering a member acts on: one they are invited to and that is

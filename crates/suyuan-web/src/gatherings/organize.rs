@@ -351,7 +351,7 @@ async fn roll_page(
     user: PageUser,
     Path(id): Path<i64>,
     Query(query): Query<RollQuery>,
-) -> Result<RollPage, WebError> {
+) -> Result<(axum::Extension<crate::audit::Concerns>, RollPage), WebError> {
     let t = page.lang.texts();
     let gathering = organized(&state, &user, id).await?;
     let zone = zone_of(&state, &gathering).await?;
@@ -440,7 +440,9 @@ async fn roll_page(
     })
     .unwrap_or_default();
     let here = query.href(id, pager.page);
-    Ok(RollPage {
+    // Members by name, with how each came or why not.
+    let shown = crate::audit::shows_personal_data(&gathering.unit.path);
+    let page = RollPage {
         chrome: Chrome::for_user(page, &user, &here),
         title: gathering.details.title.clone(),
         run_href: paths::gathering_run(id),
@@ -485,7 +487,8 @@ async fn roll_page(
         }),
         pager,
         bulk_action: paths::gathering_attendance_bulk(id),
-    })
+    };
+    Ok((shown, page))
 }
 
 #[derive(Deserialize)]

@@ -536,7 +536,7 @@ async fn members_page(
     user: PageUser,
     Path(id): Path<i64>,
     Query(asked): Query<MembersAsked>,
-) -> Result<MembersPage, WebError> {
+) -> Result<(axum::Extension<crate::audit::Concerns>, MembersPage), WebError> {
     let t = page.lang.texts();
     let unit = managed_unit(&state, &user.principal, UnitId(id)).await?;
     let now = state.now();
@@ -588,7 +588,9 @@ async fn members_page(
             }
         })
         .collect();
-    Ok(MembersPage {
+    // Each member's own figures.
+    let shown = crate::audit::shows_personal_data(&unit.path);
+    let page = MembersPage {
         chrome: Chrome::for_user(page, &user, &here),
         back_href: format!(
             "{}{}",
@@ -608,7 +610,8 @@ async fn members_page(
         headings: MEMBER_COLUMNS.iter().map(|c| c.name(t)).collect(),
         rows,
         pager,
-    })
+    };
+    Ok((shown, page))
 }
 
 // ---------------------------------------------------------------- the API

@@ -137,3 +137,54 @@ async fn changes_and_showings_of_personal_data_are_read_by_the_scope_and_above_o
         app.stop().await;
     }
 }
+
+/// A gathering's roll by name, its organizer's desk once it lists leave
+/// reasons, and a unit's figures member by member are showings of
+/// personal data too; the gathering's page without them is not.
+#[tokio::test]
+async fn rolls_leave_reasons_and_members_figures_are_showings_of_personal_data() {
+    let app = TestApp::spawn().await;
+    let w = &app.world;
+    let campaign = app.campaign().await;
+    let gathering = app.gathering(&w.branch, chrono::Duration::days(1)).await;
+    let admin = app.signed_in("xihu-admin").await;
+    let page = format!("/gatherings/{gathering}");
+    assert_eq!(admin.get(&page).await.status(), StatusCode::OK);
+    assert_eq!(log_rows(&admin, w.xihu.id, "deed=viewed").await.len(), 1);
+
+    let roll = format!("{page}/roll");
+    let figures = format!(
+        "/units/{}/progress/members?campaign={}",
+        w.branch.id, campaign.0
+    );
+    for path in [&roll, &figures] {
+        assert_eq!(admin.get(path).await.status(), StatusCode::OK, "{path}");
+    }
+    let member = app.signed_in("cuiyuan-member").await;
+    let asked = member
+        .submit(
+            &page,
+            &format!("{page}/leave"),
+            &[("reason", "家中老人住院")],
+        )
+        .await;
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+    let desk = admin.text(&page).await;
+    assert!(desk.contains("家中老人住院"), "the desk lists the reason");
+
+    let views = log_rows(&admin, w.xihu.id, "deed=viewed").await;
+    let lines: Vec<String> = views[1..].iter().map(|r| r.join(" | ")).collect();
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert!(lines.iter().any(|l| l.contains(&roll)), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.contains("/progress/members")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&page) && !l.contains(&roll)),
+        "{lines:#?}"
+    );
+    app.stop().await;
+}
