@@ -88,13 +88,16 @@ pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
     for (path, item) in openapi.paths.paths.iter_mut() {
         let names_an_object = path.contains('{');
         let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
+            (false, &mut item.get),
+            (true, &mut item.put),
+            (true, &mut item.post),
+            (true, &mut item.delete),
+            (true, &mut item.patch),
         ];
-        for operation in operations.into_iter().flatten() {
+        for (writes, operation) in operations {
+            let Some(operation) = operation else {
+                continue;
+            };
             let signed_in = operation.security.as_ref().is_some_and(|s| !s.is_empty());
             let has_body = operation.request_body.is_some();
             let has_query = operation.parameters.as_ref().is_some_and(|p| {
@@ -117,6 +120,12 @@ pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
                     ("403", "outside what the caller's role allows, or the password must be changed first"),
                     ("429", "the token's pace is exceeded; `Retry-After` says when to try again"),
                 ]);
+            }
+            if writes {
+                statuses.push((
+                    "409",
+                    "what must be unique is taken (a code, an id used for something else)",
+                ));
             }
             if has_body {
                 statuses.extend([
