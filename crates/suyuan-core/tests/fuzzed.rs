@@ -33,7 +33,7 @@ fn text(bytes: &[u8]) -> Option<&str> {
 
 #[test]
 fn every_kept_fuzz_input_is_parsed_without_a_panic() {
-    let targets: [(&str, Parse); 8] = [
+    let targets: [(&str, Parse); 12] = [
         ("markdown", |data| {
             if let Some(text) = text(data) {
                 let _ = library::parse_text("fuzz.md", text, library::Markup::Markdown);
@@ -64,6 +64,24 @@ fn every_kept_fuzz_input_is_parsed_without_a_panic() {
         ("uscc", |data| {
             if let Some(text) = text(data) {
                 let _ = suyuan_core::sites::CreditCode::parse(text);
+            }
+        }),
+        ("photo", |data| {
+            let _ = suyuan_core::gatherings::photo::prepare(data);
+        }),
+        ("calendar", |data| {
+            if let Ok(rows) = table::read(data) {
+                let _ = suyuan_core::requests::WorkCalendar::read_year(2026, &rows);
+            }
+        }),
+        ("hours", |data| {
+            if let Some(text) = text(data) {
+                let _ = suyuan_core::sites::SlotTimes::parse_list(text);
+            }
+        }),
+        ("stamps", |data| {
+            if let Some(text) = text(data) {
+                let _ = suyuan_core::reading::Opening::parse(text);
             }
         }),
     ];
