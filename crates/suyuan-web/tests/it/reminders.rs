@@ -251,17 +251,7 @@ async fn robots_and_mail_never_reach_this_machine_or_a_private_network() {
             .single()
             .expect("time")
     };
-    let unallowed = app.instance_with(&suyuan_web::Settings::default()).await;
-    app.store
-        .set_reminder_hook(
-            app.world.xihu.id,
-            Some(&format!("http://localhost:{port}/robot")),
-            app.clock.now(),
-        )
-        .await
-        .expect("hook");
-    app.clock.set(evening(23));
-    let round = unallowed.remind_now().await.expect("round");
+    let round = round_to_this_machine_by_name(&app, &port).await;
     assert_eq!((round.webhooks, round.failures), (0, 1), "{round:?}");
 
     // Allowed its own machine's IPv4 address, the platform follows a
@@ -358,6 +348,15 @@ async fn robot_round_past_a_proxy() {
         .trim_start_matches("http://127.0.0.1:")
         .trim_end_matches("/robot")
         .to_owned();
+    let round = round_to_this_machine_by_name(&app, &port).await;
+    assert_eq!((round.webhooks, round.failures), (0, 1), "{round:?}");
+    assert!(posts.lock().expect("lock").is_empty());
+}
+
+/// The evening round of 23 November, by an instance allowed nothing, to a
+/// robot on this machine at `port` named `localhost` (so that only a
+/// resolver finds it).
+async fn round_to_this_machine_by_name(app: &TestApp, port: &str) -> suyuan_web::Round {
     let unallowed = app.instance_with(&suyuan_web::Settings::default()).await;
     app.store
         .set_reminder_hook(
@@ -372,7 +371,5 @@ async fn robot_round_past_a_proxy() {
             .single()
             .expect("time"),
     );
-    let round = unallowed.remind_now().await.expect("round");
-    assert_eq!((round.webhooks, round.failures), (0, 1), "{round:?}");
-    assert!(posts.lock().expect("lock").is_empty());
+    unallowed.remind_now().await.expect("round")
 }
