@@ -51,7 +51,9 @@ pub fn router() -> Router<AppState> {
 
 // ------------------------------------------------------------ writing it
 
-/// Who the request turned out to be from, told by the sign-in extractor.
+/// Who the request turned out to be from, told by the sign-in extractor:
+/// for the audit log's entry, and for an error page's header. Made for
+/// each request by `error::render_errors`, the outermost of the two.
 #[derive(Clone, Default)]
 pub struct Witness(Arc<OnceLock<Actor>>);
 
@@ -61,6 +63,7 @@ struct Actor {
     number: String,
     role: Role,
     unit: UnitPath,
+    elder: bool,
 }
 
 impl Witness {
@@ -71,7 +74,20 @@ impl Witness {
             number: member.number.clone(),
             role: member.role,
             unit: member.unit.path.clone(),
+            elder: member.elder_mode,
         });
+    }
+
+    /// The signed-in person seen, as a page's header names them, and
+    /// whether they read in elder mode.
+    pub fn seen(&self) -> Option<(crate::views::NavUser, bool)> {
+        self.0.get().map(|actor| {
+            let user = crate::views::NavUser {
+                name: actor.name.clone(),
+                id: actor.member.0,
+            };
+            (user, actor.elder)
+        })
     }
 }
 
@@ -103,8 +119,14 @@ pub fn changes_within(scope: &UnitPath) -> Extension<Concerns> {
 
 /// The layer around every route (a route layer, which knows the route).
 pub async fn record(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let witness = Witness::default();
-    request.extensions_mut().insert(witness.clone());
+    let witness = match request.extensions().get::<Witness>() {
+        Some(witness) => witness.clone(),
+        None => {
+            let witness = Witness::default();
+            request.extensions_mut().insert(witness.clone());
+            witness
+        }
+    };
     let method = request.method().clone();
     let route = request
         .extensions()

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::Request;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -28,6 +28,7 @@ use suyuan_store::StoreError;
 use suyuan_store::auth::SignInError;
 use suyuan_store::second_factor::SecondFactorError;
 
+use crate::AppState;
 use crate::i18n::lang_of;
 use crate::paths;
 use crate::views::{Chrome, Page};
@@ -287,9 +288,27 @@ struct ErrorPage {
 }
 
 /// Renders failures for whoever asked: JSON for the API, a page or a
-/// redirect for people.
-pub async fn render_errors(request: Request, next: Next) -> Response {
+/// redirect for people — a page with a signed-in person's own header
+/// when the route got as far as knowing who they are.
+pub async fn render_errors(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
+    let witness = crate::audit::Witness::default();
+    let (mut parts, body) = request.into_parts();
+    parts.extensions.insert(witness.clone());
+    // The header's forms (sign out) carry the token a page would.
+    let csrf = if is_api {
+        String::new()
+    } else {
+        crate::csrf::CsrfToken::from_request_parts(&mut parts, &state)
+            .await
+            .map(|token| token.0)
+            .unwrap_or_default()
+    };
+    let request = Request::from_parts(parts, body);
     let lang = lang_of(request.headers());
     let elder = crate::prefs::elder_in(&axum_extra::extract::CookieJar::from_headers(
         request.headers(),
@@ -336,15 +355,17 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         "internal" => t.internal_error.to_owned(),
         _ => failure.message,
     };
-    let page = ErrorPage {
-        chrome: Chrome::anonymous(Page {
-            lang,
-            csrf: String::new(),
-            notice: None,
-            elder,
-        }),
-        message,
+    let page = Page {
+        lang,
+        csrf,
+        notice: None,
+        elder,
     };
+    let chrome = match witness.seen() {
+        Some((user, elder)) => Chrome::for_member(page, user, elder, &here),
+        None => Chrome::anonymous(page),
+    };
+    let page = ErrorPage { chrome, message };
     match page.render() {
         Ok(html) => (status, wait, Html(html)).into_response(),
         Err(err) => {

@@ -268,7 +268,10 @@ impl App {
                 state.clone(),
                 audit::record,
             ))
-            .layer(axum::middleware::from_fn(error::render_errors))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                error::render_errors,
+            ))
             .layer(axum::middleware::from_fn(csrf::ensure_cookie))
             .layer(axum::middleware::from_fn(notice::clear_once_shown))
             .layer(axum::middleware::from_fn_with_state(

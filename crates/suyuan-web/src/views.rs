@@ -149,14 +149,20 @@ impl Chrome {
     }
 
     pub fn for_user(page: Page, user: &PageUser, here: &str) -> Self {
+        let nav = NavUser {
+            name: user.member.name.clone(),
+            id: user.member.id.0,
+        };
+        Self::for_member(page, nav, user.member.elder_mode, here)
+    }
+
+    /// The header of a signed-in person's page, from what it shows of them.
+    pub fn for_member(page: Page, user: NavUser, elder: bool, here: &str) -> Self {
         Self {
-            user: Some(NavUser {
-                name: user.member.name.clone(),
-                id: user.member.id.0,
-            }),
+            user: Some(user),
             switch_href: paths::switch_language(page.lang.other().code(), here),
             tab: Tab::of(here),
-            elder: user.member.elder_mode,
+            elder,
             here: here.to_owned(),
             ..Self::anonymous(page)
         }

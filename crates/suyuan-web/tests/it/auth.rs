@@ -347,3 +347,33 @@ async fn a_sign_out_reaches_the_other_instances_within_a_second_or_so() {
         app.stop().await;
     }
 }
+
+/// An error page keeps the header of the person signed in — their tabs and
+/// sign-out, not a visitor's "sign in" — and its sign-out works; a
+/// visitor's error page stays a visitor's.
+#[tokio::test]
+async fn error_pages_keep_the_signed_in_person_s_header() {
+    let app = TestApp::spawn().await;
+    let member = app.signed_in("cuiyuan-member").await;
+    let missing = member.get("/units/999999").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let page = missing.text().await.expect("page");
+    assert!(
+        page.contains("action=\"/logout\"") && page.contains("title=\"陈晓燕\""),
+        "{page}"
+    );
+    assert!(!page.contains("href=\"/login\""), "{page}");
+    let out = member.submit("/units/999999", "/logout", &[]).await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let after = member.get("/units/999999").await;
+    assert_eq!(
+        after.status(),
+        StatusCode::SEE_OTHER,
+        "signed out: to sign in"
+    );
+
+    let visitor = app.browser();
+    let page = visitor.text("/excerpts/999999").await;
+    assert!(page.contains("href=\"/login\"") && !page.contains("action=\"/logout\""));
+    app.stop().await;
+}
