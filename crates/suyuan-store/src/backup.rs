@@ -126,8 +126,9 @@ pub async fn restore_postgres(url: &str, file: &Path) -> StoreResult<()> {
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped()),
         )?;
-        let mut sql = script.stdout.take().expect("piped");
-        let mut into = psql.stdin.take().expect("piped");
+        let unpiped = |tool: &str| StoreError::Invalid(format!("{tool}: its pipe did not open"));
+        let mut sql = script.stdout.take().ok_or_else(|| unpiped("pg_restore"))?;
+        let mut into = psql.stdin.take().ok_or_else(|| unpiped("psql"))?;
         let copied = std::io::copy(&mut sql, &mut into);
         drop(sql);
         let read = script

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, Database, Statement};
 use std::future::Future;
 
 use crate::units::{NewUnit, Unit};
-use crate::{Location, Store};
+use crate::{Location, Store, StoreResult};
 use suyuan_core::units::{UnitCode, UnitKind, UnitName};
 
 pub const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -235,7 +235,7 @@ pub struct TableDigest {
 
 /// Every table of the database, digested: for tests that a copy holds
 /// what the original held, row for row.
-pub async fn table_digests(store: &Store) -> Vec<TableDigest> {
+pub async fn table_digests(store: &Store) -> StoreResult<Vec<TableDigest>> {
     use sha2::{Digest, Sha256};
     let backend = store.db.get_database_backend();
     let query = |sql: String| store.db.query_all_raw(Statement::from_string(backend, sql));
@@ -247,38 +247,31 @@ pub async fn table_digests(store: &Store) -> Vec<TableDigest> {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
         }
     };
-    let tables: Vec<String> = query(tables_sql.to_owned())
-        .await
-        .expect("the tables")
+    let tables = query(tables_sql.to_owned())
+        .await?
         .iter()
-        .map(|row| row.try_get_by_index(0).expect("a name"))
-        .collect();
+        .map(|row| row.try_get_by_index::<String>(0))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut digests = Vec::new();
     for table in tables {
         // Each row as one text: PostgreSQL writes a row out itself; SQLite
         // quotes each column.
         let row_text = match backend {
             sea_orm::DatabaseBackend::Postgres => "t::text".to_owned(),
-            _ => {
-                let columns = query(format!("SELECT name FROM pragma_table_info('{table}')"))
-                    .await
-                    .expect("the columns");
-                columns
-                    .iter()
-                    .map(|c| {
-                        let name: String = c.try_get_by_index(0).expect("a column");
-                        format!("quote(\"{name}\")")
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" || ',' || ")
-            }
+            _ => query(format!("SELECT name FROM pragma_table_info('{table}')"))
+                .await?
+                .iter()
+                .map(|c| {
+                    c.try_get_by_index::<String>(0)
+                        .map(|name| format!("quote(\"{name}\")"))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .join(" || ',' || "),
         };
-        let rows = query(format!("SELECT {row_text} FROM \"{table}\" t ORDER BY 1"))
-            .await
-            .expect("the rows");
+        let rows = query(format!("SELECT {row_text} FROM \"{table}\" t ORDER BY 1")).await?;
         let mut hasher = Sha256::new();
         for row in &rows {
-            let text: Option<String> = row.try_get_by_index(0).expect("a row's text");
+            let text: Option<String> = row.try_get_by_index(0)?;
             hasher.update(text.unwrap_or_default().as_bytes());
             hasher.update(b"\n");
         }
@@ -288,5 +281,5 @@ pub async fn table_digests(store: &Store) -> Vec<TableDigest> {
             digest: hex::encode(hasher.finalize()),
         });
     }
-    digests
+    Ok(digests)
 }

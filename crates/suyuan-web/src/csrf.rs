@@ -10,8 +10,9 @@
 use axum::Form;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{COOKIE as COOKIE_HEADER, SET_COOKIE};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
@@ -34,10 +35,12 @@ struct FreshSeed(String);
 /// What a form's token signs: this browser's CSRF cookie and its session
 /// (none before sign-in), so a token is good for one session only.
 fn seed_of(parts: &Parts) -> Option<String> {
-    let jar = CookieJar::from_headers(&parts.headers);
-    let seed = parts
-        .extensions
-        .get::<FreshSeed>()
+    seed_from(&parts.headers, parts.extensions.get::<FreshSeed>())
+}
+
+fn seed_from(headers: &HeaderMap, fresh: Option<&FreshSeed>) -> Option<String> {
+    let jar = CookieJar::from_headers(headers);
+    let seed = fresh
         .map(|seed| seed.0.clone())
         .or_else(|| jar.get(COOKIE).map(|c| c.value().to_owned()))?;
     let session = jar
@@ -110,10 +113,42 @@ impl FromRequestParts<AppState> for CsrfToken {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let seed = seed_of(parts).unwrap_or_default();
-        Ok(CsrfToken(hex::encode(
-            mac(&state.csrf_key, &seed).finalize().into_bytes(),
-        )))
+        Ok(CsrfToken(token_of(state, seed_of(parts))))
+    }
+}
+
+fn token_of(state: &AppState, seed: Option<String>) -> String {
+    let seed = seed.unwrap_or_default();
+    hex::encode(mac(&state.csrf_key, &seed).finalize().into_bytes())
+}
+
+/// What a page's token is made from, kept from a request whose answer may
+/// need the token once the handler has had the request (an error page's
+/// header): its cookies, cheap to keep, made into a token only if asked.
+pub struct TokenSeed {
+    cookies: Vec<HeaderValue>,
+    fresh: Option<FreshSeed>,
+}
+
+impl TokenSeed {
+    pub fn of(request: &Request) -> Self {
+        Self {
+            cookies: request
+                .headers()
+                .get_all(COOKIE_HEADER)
+                .iter()
+                .cloned()
+                .collect(),
+            fresh: request.extensions().get::<FreshSeed>().cloned(),
+        }
+    }
+
+    pub fn token(&self, state: &AppState) -> String {
+        let mut headers = HeaderMap::new();
+        for cookie in &self.cookies {
+            headers.append(COOKIE_HEADER, cookie.clone());
+        }
+        token_of(state, seed_from(&headers, self.fresh.as_ref()))
     }
 }
 

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -292,23 +292,15 @@ struct ErrorPage {
 /// when the route got as far as knowing who they are.
 pub async fn render_errors(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
     let witness = crate::audit::Witness::default();
-    let (mut parts, body) = request.into_parts();
-    parts.extensions.insert(witness.clone());
-    // The header's forms (sign out) carry the token a page would.
-    let csrf = if is_api {
-        String::new()
-    } else {
-        crate::csrf::CsrfToken::from_request_parts(&mut parts, &state)
-            .await
-            .map(|token| token.0)
-            .unwrap_or_default()
-    };
-    let request = Request::from_parts(parts, body);
+    request.extensions_mut().insert(witness.clone());
+    // The header's forms (sign out, elder mode) carry the token a page
+    // would: kept cheaply, made only when an error page is rendered.
+    let token_seed = crate::csrf::TokenSeed::of(&request);
     let lang = lang_of(request.headers());
     let elder = crate::prefs::elder_in(&axum_extra::extract::CookieJar::from_headers(
         request.headers(),
@@ -357,7 +349,7 @@ pub async fn render_errors(
     };
     let page = Page {
         lang,
-        csrf,
+        csrf: token_seed.token(&state),
         notice: None,
         elder,
     };

@@ -3,15 +3,20 @@ use serde_json::Value;
 
 use crate::TestApp;
 
-#[tokio::test]
-async fn the_openapi_document_describes_the_routes() {
-    let app = TestApp::spawn().await;
-    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+/// The OpenAPI document the app serves.
+async fn document(app: &TestApp) -> Value {
+    reqwest::get(app.url("/api/v1/openapi.json"))
         .await
         .expect("get")
         .json()
         .await
-        .expect("json");
+        .expect("json")
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_routes() {
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
     assert!(
         doc["openapi"]
             .as_str()
@@ -59,12 +64,7 @@ async fn the_openapi_document_describes_the_routes() {
 #[tokio::test]
 async fn the_openapi_document_is_complete_for_every_route_the_router_serves() {
     let app = TestApp::spawn().await;
-    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let doc = document(&app).await;
     let routes = app.instance_with(&crate::settings()).await.route_paths();
     let mut problems = Vec::new();
     for route in routes

@@ -33,6 +33,14 @@ pub async fn robot() -> (String, Arc<Mutex<Vec<Value>>>) {
     (url, seen)
 }
 
+/// The port a robot of `robot()` listens on.
+fn port_of(robot_url: &str) -> String {
+    robot_url
+        .trim_start_matches("http://127.0.0.1:")
+        .trim_end_matches("/robot")
+        .to_owned()
+}
+
 /// A mail server that speaks just enough SMTP, and keeps what it is sent.
 pub async fn mail_server() -> (String, Arc<Mutex<Vec<String>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -210,10 +218,7 @@ async fn robots_and_mail_never_reach_this_machine_or_a_private_network() {
     let app = TestApp::spawn().await;
     let _campaign = app.campaign().await;
     let (robot_url, posts) = robot().await;
-    let port = robot_url
-        .trim_start_matches("http://127.0.0.1:")
-        .trim_end_matches("/robot")
-        .to_owned();
+    let port = port_of(&robot_url);
 
     // Set through the API of an instance the operator allowed nothing:
     // addresses on this machine or a private network are refused, named.
@@ -344,10 +349,7 @@ async fn robot_round_past_a_proxy() {
     let app = TestApp::spawn().await;
     let _campaign = app.campaign().await;
     let (robot_url, posts) = robot().await;
-    let port = robot_url
-        .trim_start_matches("http://127.0.0.1:")
-        .trim_end_matches("/robot")
-        .to_owned();
+    let port = port_of(&robot_url);
     let round = round_to_this_machine_by_name(&app, &port).await;
     assert_eq!((round.webhooks, round.failures), (0, 1), "{round:?}");
     assert!(posts.lock().expect("lock").is_empty());

@@ -505,7 +505,9 @@ fn table_digests(location: &Location) -> Vec<suyuan_store::testing::TableDigest>
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let store = Store::open(location).await.expect("open");
-        let digests = suyuan_store::testing::table_digests(&store).await;
+        let digests = suyuan_store::testing::table_digests(&store)
+            .await
+            .expect("every table's rows");
         store.close().await.expect("close");
         digests
     })
